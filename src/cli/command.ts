@@ -1,0 +1,116 @@
+/**
+ * The shape of a CLI command and the one argument parser every command uses. Each command
+ * declares its flags once; the same declaration drives parsing, validation and `--help`.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+/** One flag of a command. `string` flags take a value; `boolean` flags do not. */
+export interface FlagSpec {
+  readonly name: string;
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Placeholder shown in help, e.g. `YYYY-MM-DD`. */
+  readonly value?: string;
+  readonly description: string;
+  /** May be given more than once; the values are collected in order. */
+  readonly multiple?: boolean;
+}
+
+/** Parsed command line: flag values by name, and the positional arguments. */
+export interface ParsedArgs {
+  readonly flags: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+/** A subcommand of `stratum`. `run` returns the process exit code. */
+export interface Command {
+  /** The words that select it, e.g. `generate` or `source freshness`. */
+  readonly name: string;
+  readonly summary: string;
+  /** Extra help text printed under the flags (examples, notes). */
+  readonly details?: string;
+  readonly flags: readonly FlagSpec[];
+  /** Positional arguments accepted, shown in usage; none accepted when absent. */
+  readonly positionals?: string;
+  run(args: ParsedArgs): Promise<number>;
+}
+
+const helpFlag: FlagSpec = { name: 'help', short: 'h', type: 'boolean', description: 'Show this help and exit.' };
+
+/**
+ * Parses `argv` against the command's flags. Returns null when `--help` was asked for (after
+ * printing help). Throws UsageError naming the offending flag for unknown flags, missing values
+ * or unexpected positionals.
+ */
+export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedArgs | null {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const f of [...cmd.flags, helpFlag]) {
+    options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`stratum ${cmd.name}: ${cleanParseError((e as Error).message)} (see stratum ${cmd.name} --help)`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(formatHelp(cmd));
+    return null;
+  }
+  if (!cmd.positionals && parsed.positionals.length > 0) {
+    throw new UsageError(`stratum ${cmd.name}: unexpected argument '${parsed.positionals[0]}' (see stratum ${cmd.name} --help)`);
+  }
+  return { flags: parsed.values as ParsedArgs['flags'], positionals: parsed.positionals };
+}
+
+function cleanParseError(msg: string): string {
+  // node's messages are long ("Unknown option '--x'. To specify a positional argument starting
+  // with a '-', place it at the end of the command after '--', as in '-- \"--x\"")
+  const first = msg.split('. ')[0] ?? msg;
+  return first.replace(/^Unknown option/, 'unknown flag').replace(/^Option/, 'flag');
+}
+
+/** Renders the `--help` text of a command from its declaration. */
+export function formatHelp(cmd: Command): string {
+  const lines = [`Usage: stratum ${cmd.name} [flags]${cmd.positionals ? ` ${cmd.positionals}` : ''}`, '', cmd.summary, '', 'Flags:'];
+  const rows = [...cmd.flags, helpFlag].map((f) => {
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+    return [left, f.description + (f.multiple ? ' (repeatable)' : '')] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  for (const [l, d] of rows) lines.push(`  ${l.padEnd(width)}${d}`);
+  if (cmd.details) lines.push('', cmd.details.trimEnd());
+  return lines.join('\n') + '\n';
+}
+
+/** Reads a string flag, or undefined. */
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads a boolean flag (false when absent). */
+export function boolFlag(args: ParsedArgs, name: string): boolean {
+  return args.flags[name] === true;
+}
+
+/** Reads a repeatable string flag as a list (empty when absent). */
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  const v = args.flags[name];
+  if (Array.isArray(v)) return v;
+  return typeof v === 'string' ? [v] : [];
+}
+
+/**
+ * Reads an integer flag within [min, max]. Throws UsageError naming the flag when the value is
+ * not an integer or out of range.
+ */
+export function intFlag(args: ParsedArgs, cmdName: string, name: string, min: number, max: number): number | undefined {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new UsageError(`stratum ${cmdName}: --${name} must be an integer, got '${raw}'`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new UsageError(`stratum ${cmdName}: --${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}

@@ -1,0 +1,127 @@
+/**
+ * The one door to a database. Every engine (DuckDB embedded, BigQuery) implements
+ * WarehouseAdapter; nothing else in Stratum talks to a driver. Driver errors are re-raised as
+ * QueryError (see ../errors.ts) carrying the node, file and SQL from the QueryContext passed in.
+ */
+import type { QueryContext } from '../errors.js';
+
+/** SQL dialect names, as dbt's `target.type`. */
+export type Dialect = 'duckdb' | 'bigquery';
+
+/** A schema-qualified relation name (database is the engine's current one unless given). */
+export interface RelationRef {
+  readonly database?: string;
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** What kind of object a relation is. */
+export type RelationKind = 'table' | 'view' | 'external';
+
+/** A relation that exists in the warehouse. */
+export interface RelationInfo extends RelationRef {
+  readonly kind: RelationKind;
+}
+
+/** One column of a relation or a result. `type` is the engine's type name (e.g. `BIGINT`). */
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable?: boolean;
+}
+
+/** A JS value converted from SQL: numbers and bigints for integers, strings for decimals and dates. */
+export type CellValue = string | number | bigint | boolean | null | CellValue[] | { [k: string]: CellValue };
+
+/** A typed, bounded query result. */
+export interface QueryResult {
+  readonly columns: readonly ColumnInfo[];
+  readonly rows: readonly (readonly CellValue[])[];
+}
+
+/** Options of `query`: paging and the context used to label errors. */
+export interface QueryOptions {
+  /** At most this many rows are read (the rest are never converted). */
+  readonly limit?: number;
+  readonly offset?: number;
+  /** Named parameters bound to `$name` placeholders; never interpolated into SQL. */
+  readonly params?: Readonly<Record<string, string | number | bigint | boolean | null>>;
+  readonly context?: QueryContext;
+  /** Aborting interrupts the running statement and rejects with CancelledError. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `execute`. */
+export interface ExecuteOptions {
+  readonly params?: QueryOptions['params'];
+  readonly context?: QueryContext;
+  readonly signal?: AbortSignal;
+}
+
+/** How a raw source is exposed to SQL: a view over files (DuckDB) or a loaded table (BigQuery). */
+export interface RawSourceSpec {
+  readonly relation: RelationRef;
+  /** A hive-partitioned glob such as `raw/shop/orders/dt=*\/*.parquet`, or a `read_...(...)` call. */
+  readonly location: string;
+  readonly format: 'parquet' | 'csv' | 'jsonl';
+}
+
+/** Partitioning of a physical table (dbt-bigquery's `partition_by` keys). */
+export interface PartitionSpec {
+  readonly field: string;
+  readonly dataType: 'date' | 'timestamp' | 'datetime' | 'int64';
+  readonly granularity?: 'day' | 'month' | 'year' | 'hour';
+}
+
+/** Physical layout options for a table materialization. */
+export interface TableLayout {
+  readonly partitionBy?: PartitionSpec;
+  readonly clusterBy?: readonly string[];
+}
+
+/** What an engine can do; callers branch on these flags, never on the dialect name. */
+export interface AdapterCapabilities {
+  /** Statements may run concurrently on separate connections. */
+  readonly concurrentStatements: boolean;
+  /** `explain` returns a plan for pruning analysis. */
+  readonly explain: boolean;
+  /** Partitioned tables are real (hive Parquet on DuckDB, native on BigQuery). */
+  readonly partitionedTables: boolean;
+  /** Cost is known before running (BigQuery dry run). */
+  readonly dryRun: boolean;
+}
+
+/** The engine boundary. Every method rejects with QueryError on a driver error. */
+export interface WarehouseAdapter {
+  readonly dialect: Dialect;
+  readonly capabilities: AdapterCapabilities;
+  /** Opens the connection(s). Idempotent. */
+  connect(): Promise<void>;
+  /** Closes everything. The adapter cannot be used afterwards. */
+  close(): Promise<void>;
+  /** Runs one or more statements, discarding results. Resolves to rows changed when known. */
+  execute(sql: string, opts?: ExecuteOptions): Promise<number | undefined>;
+  /** Runs a query and returns typed columns and at most `limit` rows from `offset`. */
+  query(sql: string, opts?: QueryOptions): Promise<QueryResult>;
+  /** Returns the engine's plan of a query as text. */
+  explain(sql: string, opts?: ExecuteOptions): Promise<string>;
+  /** Lists relations, optionally of one schema. */
+  relations(schema?: string): Promise<RelationInfo[]>;
+  /** Columns of a relation, in order. Rejects with QueryError when it does not exist. */
+  columns(relation: RelationRef): Promise<ColumnInfo[]>;
+  /**
+   * Builds `selectSql` aside and swaps it in as `relation` atomically: on failure the previous
+   * relation is untouched. With a layout, the table is partitioned/clustered per the engine.
+   */
+  replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ExecuteOptions & { layout?: TableLayout }): Promise<void>;
+  /** Drops a relation if it exists (table, view or partitioned external). */
+  dropRelation(relation: RelationRef, opts?: ExecuteOptions): Promise<void>;
+  /** Makes a raw source queryable as `spec.relation`. */
+  attachRaw(spec: RawSourceSpec, opts?: ExecuteOptions): Promise<void>;
+  /** Quotes an identifier for this dialect. The only place identifiers are quoted. */
+  quoteIdent(name: string): string;
+  /** Renders a relation as a fully quoted name for this dialect. */
+  relationName(relation: RelationRef): string;
+  /** Interrupts whatever is running. Running calls reject with CancelledError. */
+  cancel(): Promise<void>;
+}
