@@ -1,0 +1,318 @@
+/**
+ * The shapes of a loaded dbt project: its settings, the profile target it runs against, and its
+ * nodes (models, seeds, tests, sources) and macros, named and keyed the way dbt's manifest names
+ * them. The runner (src/run) consumes these; src/project produces them.
+ *
+ * Lifecycle: `loadProject()` reads dbt_project.yml, profiles.yml, every yml and SQL file, renders
+ * each node once in "parse" mode (ref/source/config recorded, `execute` false) and returns a
+ * `Project` whose nodes carry their final config, dependencies and relation. `compileNode()` then
+ * renders one node for real against a `CompileContext` and returns a `CompiledNode`.
+ */
+import type { Dialect, QueryResult } from '../engine/adapter.js';
+
+/** dbt resource types Stratum knows. */
+export type ResourceType = 'model' | 'seed' | 'test' | 'source';
+
+/** The four dbt materializations of a model. */
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+
+/** dbt incremental strategies Stratum supports (dbt-duckdb and dbt-bigquery share these names). */
+export type IncrementalStrategy = 'append' | 'delete+insert' | 'insert_overwrite' | 'merge';
+
+/** dbt-bigquery's `partition_by` config, used by both engines. */
+export interface PartitionByConfig {
+  readonly field: string;
+  /** `date` when omitted, as dbt-bigquery. */
+  readonly data_type?: 'date' | 'timestamp' | 'datetime' | 'int64';
+  /** `day` when omitted, as dbt-bigquery. */
+  readonly granularity?: 'hour' | 'day' | 'month' | 'year';
+  /** For `int64` partitioning: `{start, end, interval}`. */
+  readonly range?: { readonly start: number; readonly end: number; readonly interval: number };
+}
+
+/** A test's `severity`. */
+export type Severity = 'error' | 'warn';
+
+/**
+ * A node's config after dbt's precedence (dbt_project.yml folder configs < yml `config:` <
+ * `{{ config(...) }}` in the SQL). Known keys are typed; any other key is passed through as is.
+ * Keys keep dbt's snake_case spelling so the manifest can be written as is.
+ */
+export interface NodeConfig {
+  /** False drops the node from the project (as dbt does). Default true. */
+  readonly enabled: boolean;
+  /** Models: default `view`. Seeds: `seed`. Tests: `test`. */
+  readonly materialized: Materialization | 'seed' | 'test';
+  /** The custom schema; the relation's schema is `<target.schema>_<schema>` (dbt's default). */
+  readonly schema?: string;
+  /** The relation's identifier instead of the node name. */
+  readonly alias?: string;
+  /** Overrides the relation's database (BigQuery project / DuckDB catalog). */
+  readonly database?: string;
+  readonly tags: readonly string[];
+  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly unique_key?: string | readonly string[];
+  readonly incremental_strategy?: IncrementalStrategy;
+  readonly partition_by?: PartitionByConfig;
+  readonly cluster_by?: string | readonly string[];
+  readonly on_schema_change?: 'ignore' | 'fail' | 'append_new_columns' | 'sync_all_columns';
+  /** Seeds: column name -> SQL type. */
+  readonly column_types?: Readonly<Record<string, string>>;
+  readonly full_refresh?: boolean;
+  /** Tests: `error` by default. */
+  readonly severity?: Severity;
+  /** Tests: a condition on the failure count, e.g. `>10`; dbt default `!=0`. */
+  readonly warn_if?: string;
+  readonly error_if?: string;
+  /** Tests: a filter applied to the tested model (`select * from <model> where <where>`). */
+  readonly where?: string;
+  /** Tests: at most this many failing rows are counted. */
+  readonly limit?: number;
+  readonly store_failures?: boolean;
+  /** Any other key (pre_hook, persist_docs, ...), passed through untouched. */
+  readonly [key: string]: unknown;
+}
+
+/** A fully resolved relation name. `database` is the DuckDB catalog or BigQuery project. */
+export interface Relation {
+  readonly database: string;
+  readonly schema: string;
+  readonly identifier: string;
+}
+
+/** What a node depends on: unique ids of nodes (models, seeds, sources) and of macros. */
+export interface DependsOn {
+  readonly nodes: readonly string[];
+  readonly macros: readonly string[];
+}
+
+/** A column documented in yml. */
+export interface ColumnDoc {
+  readonly name: string;
+  readonly description: string;
+  readonly data_type?: string;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+}
+
+/** Fields every node has. */
+export interface BaseNode {
+  /** dbt's id: `model.<project>.<name>`, `seed.<project>.<name>`, `test.<project>.<name>.<hash>`, `source.<project>.<source>.<table>`. */
+  readonly uniqueId: string;
+  readonly resourceType: ResourceType;
+  readonly name: string;
+  /** The project (package) name. */
+  readonly packageName: string;
+  /** The file the node comes from, relative to the project root, with `/` separators. */
+  readonly originalFilePath: string;
+  /** dbt's `path`: the file relative to its model/seed/test path. */
+  readonly path: string;
+  /** dbt's fqn: `[project, ...folders, name]`. */
+  readonly fqn: readonly string[];
+  /** The SQL/Jinja source as written (empty for sources and seeds). */
+  readonly rawCode: string;
+  readonly config: NodeConfig;
+  readonly dependsOn: DependsOn;
+  /** `ref()` calls recorded at parse time: `[name]` or `[package, name]`. */
+  readonly refs: readonly (readonly string[])[];
+  /** `source()` calls recorded at parse time: `[source_name, table_name]`. */
+  readonly sources: readonly (readonly [string, string])[];
+  readonly description: string;
+  readonly columns: Readonly<Record<string, ColumnDoc>>;
+  /** The yml file that documents the node (`patch_path`), relative to the root, if any. */
+  readonly patchPath?: string;
+}
+
+/** A SQL model. */
+export interface ModelNode extends BaseNode {
+  readonly resourceType: 'model';
+  /** Where it is built (ephemeral models have one too, though nothing is created). */
+  readonly relation: Relation;
+}
+
+/** A CSV seed. `rawCode` is empty; `absolutePath` is the CSV file. */
+export interface SeedNode extends BaseNode {
+  readonly resourceType: 'seed';
+  readonly relation: Relation;
+  readonly absolutePath: string;
+}
+
+/** `test_metadata` of a generic test: the test macro's name, its kwargs and namespace. */
+export interface TestMetadata {
+  /** e.g. `not_null`, `accepted_values`, or a custom `{% test name %}`. */
+  readonly name: string;
+  /** Arguments besides `model` (column_name included), as written in yml. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** A package namespace (`dbt_utils`), or null for built-ins and the project's own. */
+  readonly namespace: string | null;
+}
+
+/** A data test: singular (a SQL file in test-paths) or generic (declared in yml). */
+export interface TestNode extends BaseNode {
+  readonly resourceType: 'test';
+  /** Present for generic tests only. */
+  readonly testMetadata?: TestMetadata;
+  /** The unique id of the model/seed/source the test is attached to (generic tests). */
+  readonly attachedNode?: string;
+  /** The tested column, when declared under a column. */
+  readonly columnName?: string;
+  /** Where failures are stored when `store_failures` is on. */
+  readonly relation: Relation;
+}
+
+/** dbt's `freshness` block: thresholds as `{count, period}`, and an optional filter. */
+export interface FreshnessRule {
+  readonly count: number;
+  readonly period: 'minute' | 'hour' | 'day';
+}
+
+/** A source's freshness policy (null thresholds mean "not checked"). */
+export interface FreshnessPolicy {
+  readonly warn_after?: FreshnessRule;
+  readonly error_after?: FreshnessRule;
+  readonly filter?: string;
+}
+
+/** One table of a `sources:` entry. `rawCode` is empty. */
+export interface SourceNode extends BaseNode {
+  readonly resourceType: 'source';
+  readonly sourceName: string;
+  /** The physical table name (`identifier:` or the table name). */
+  readonly identifier: string;
+  readonly relation: Relation;
+  /** `meta.external_location` (dbt-duckdb): a glob or `read_parquet(...)` call, `{name}`/`{identifier}` already substituted. */
+  readonly externalLocation?: string;
+  readonly loadedAtField?: string;
+  readonly freshness?: FreshnessPolicy;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly sourceDescription: string;
+}
+
+/** Any node of the graph. Narrow on `resourceType`. */
+export type ProjectNode = ModelNode | SeedNode | TestNode | SourceNode;
+
+/** A Jinja macro (including `{% test %}` blocks, stored as `test_<name>`). */
+export interface MacroDef {
+  /** `macro.<package>.<name>`. */
+  readonly uniqueId: string;
+  readonly name: string;
+  readonly packageName: string;
+  readonly originalFilePath: string;
+  /** The `{% macro %}...{% endmacro %}` text. */
+  readonly rawCode: string;
+  /** 1-based line of the `{% macro %}` tag in its file. */
+  readonly line: number;
+  readonly arguments: readonly string[];
+}
+
+/** The target of profiles.yml that the project runs against. */
+export interface ProfileTarget {
+  /** The output's name in profiles.yml, e.g. `dev` or `bq`. */
+  readonly name: string;
+  readonly type: Dialect;
+  /** Default schema (BigQuery: the dataset). DuckDB default `main`. */
+  readonly schema: string;
+  /** DuckDB catalog name (file stem of `path`, `memory` for `:memory:`) or BigQuery project. */
+  readonly database: string;
+  readonly threads: number;
+  /** DuckDB: the database file, absolute (resolved from the working directory) or `:memory:`. */
+  readonly path?: string;
+  /** BigQuery: GCP project, dataset, location, auth method and keyfile. */
+  readonly project?: string;
+  readonly dataset?: string;
+  readonly location?: string;
+  readonly method?: 'oauth' | 'service-account' | 'service-account-json' | 'oauth-secrets';
+  readonly keyfile?: string;
+  /** Every other key of the output (extensions, settings, priority, ...), as rendered. */
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/** The folders of a project (relative to the root, as written in dbt_project.yml). */
+export interface ProjectPaths {
+  readonly model: readonly string[];
+  readonly seed: readonly string[];
+  readonly macro: readonly string[];
+  readonly test: readonly string[];
+  /** `target-path`, default `target`. */
+  readonly target: string;
+}
+
+/** A loaded, parsed project. */
+export interface Project {
+  /** `name:` of dbt_project.yml; the package name of every node. */
+  readonly name: string;
+  /** `profile:` of dbt_project.yml. */
+  readonly profileName: string;
+  /** Absolute project directory. */
+  readonly rootDir: string;
+  readonly paths: ProjectPaths;
+  /** Project vars (dbt_project.yml `vars:`) overlaid with `--vars`. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly target: ProfileTarget;
+  /** Every enabled node by unique id: models, seeds, tests and sources. */
+  readonly nodes: ReadonlyMap<string, ProjectNode>;
+  /** Every macro by name (project macros override built-ins of the same name). */
+  readonly macros: ReadonlyMap<string, MacroDef>;
+}
+
+/** Options of `loadProject`. */
+export interface LoadOptions {
+  /** The project directory (default: the working directory). */
+  readonly projectDir?: string;
+  /** Where profiles.yml is (default: project dir, then `~/.dbt`, like dbt's search). */
+  readonly profilesDir?: string;
+  /** The output of the profile to use (default: the profile's `target:`, else `dev`). */
+  readonly target?: string;
+  /** `--vars`, already parsed. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /** Environment for `env_var()` (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What the runner gives the compiler about the live warehouse. */
+export interface CompileContext {
+  /**
+   * Whether a relation exists; `is_incremental()` is true when the node's own relation exists,
+   * is a table, and `fullRefresh` is off. When absent, `is_incremental()` is false.
+   */
+  readonly relationExists?: (relation: Relation) => Promise<boolean>;
+  /**
+   * Runs a statement for `run_query()` / `statement` and returns its result. When absent,
+   * `run_query()` returns none (as dbt does when `execute` is false).
+   */
+  readonly runQuery?: (sql: string) => Promise<QueryResult>;
+  /** `--full-refresh`: `is_incremental()` is false and `flags.FULL_REFRESH` is true. */
+  readonly fullRefresh?: boolean;
+  /** dbt's `invocation_id`, shown to templates. */
+  readonly invocationId?: string;
+}
+
+/** One ephemeral model inlined as a CTE, named with dbt's `__dbt__cte__<name>` convention. */
+export interface InjectedCte {
+  /** Unique id of the ephemeral model. */
+  readonly id: string;
+  /** `__dbt__cte__<name>`, what `ref()` rendered to. */
+  readonly name: string;
+  /** The ephemeral model's compiled SQL (its own CTEs already inlined). */
+  readonly sql: string;
+}
+
+/** A node rendered for execution. */
+export interface CompiledNode {
+  readonly node: ProjectNode;
+  /** The SQL to run, ephemeral CTEs already injected (dbt's `compiled_code`). */
+  readonly compiledCode: string;
+  /** The relation the node builds (models, seeds) or stores failures in (tests). */
+  readonly relation: Relation;
+  /** The relation rendered for the target dialect, e.g. `"db"."main"."orders"` or `` `p.d.orders` ``. */
+  readonly relationName: string;
+  /** Ephemeral models inlined into `compiledCode`, in dependency order (dbt's `extra_ctes`). */
+  readonly extraCtes: readonly InjectedCte[];
+  /** The final config, after `{{ config() }}` calls at compile time. */
+  readonly config: NodeConfig;
+  /** Whether `is_incremental()` was true while rendering. */
+  readonly isIncremental: boolean;
+}
+
+/** The compile entry point's signature (implemented in ./compile.ts). */
+export type CompileNodeFn = (project: Project, node: ProjectNode, ctx: CompileContext) => Promise<CompiledNode>;
