@@ -79,6 +79,13 @@ export interface TableLayout {
   readonly clusterBy?: readonly string[];
 }
 
+/** Options of `writePartitions`: the table's layout and how touched partitions are written. */
+export interface WritePartitionsOptions extends ExecuteOptions {
+  readonly layout: TableLayout;
+  /** `overwrite` replaces each touched partition whole (insert_overwrite); `append` adds rows to it. */
+  readonly mode: 'overwrite' | 'append';
+}
+
 /** What an engine can do; callers branch on these flags, never on the dialect name. */
 export interface AdapterCapabilities {
   /** Statements may run concurrently on separate connections. */
@@ -101,19 +108,37 @@ export interface WarehouseAdapter {
   close(): Promise<void>;
   /** Runs one or more statements, discarding results. Resolves to rows changed when known. */
   execute(sql: string, opts?: ExecuteOptions): Promise<number | undefined>;
+  /**
+   * Runs statements in order on one connection (so temp objects and a transaction span them),
+   * resolving to each one's rows changed. With `transaction`, they run between BEGIN and COMMIT
+   * and a failure rolls every one of them back.
+   */
+  executeMany(statements: readonly string[], opts?: ExecuteOptions & { transaction?: boolean }): Promise<(number | undefined)[]>;
   /** Runs a query and returns typed columns and at most `limit` rows from `offset`. */
   query(sql: string, opts?: QueryOptions): Promise<QueryResult>;
-  /** Returns the engine's plan of a query as text. */
-  explain(sql: string, opts?: ExecuteOptions): Promise<string>;
+  /** Returns the engine's plan of a query as text; with `analyze`, runs it and returns the profiled plan. */
+  explain(sql: string, opts?: ExecuteOptions & { analyze?: boolean }): Promise<string>;
   /** Lists relations, optionally of one schema. */
   relations(schema?: string): Promise<RelationInfo[]>;
+  /** The relation's kind and full name, or undefined when it does not exist. */
+  relationInfo(relation: RelationRef): Promise<RelationInfo | undefined>;
   /** Columns of a relation, in order. Rejects with QueryError when it does not exist. */
-  columns(relation: RelationRef): Promise<ColumnInfo[]>;
+  columns(relation: RelationRef, opts?: ExecuteOptions): Promise<ColumnInfo[]>;
+  /** Creates the relation's schema (dataset) if it does not exist. */
+  ensureSchema(relation: RelationRef, opts?: ExecuteOptions): Promise<void>;
   /**
    * Builds `selectSql` aside and swaps it in as `relation` atomically: on failure the previous
    * relation is untouched. With a layout, the table is partitioned/clustered per the engine.
+   * Resolves to the rows written when known (tables), undefined for views.
    */
-  replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ExecuteOptions & { layout?: TableLayout }): Promise<void>;
+  replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ExecuteOptions & { layout?: TableLayout }): Promise<number | undefined>;
+  /**
+   * Writes `selectSql` into the partitions of a partitioned table that its rows fall in, leaving
+   * every other partition untouched; atomic like replaceRelation. Resolves to rows written and the
+   * partition values touched (as path/partition ids). Rejects with QueryError when the new rows'
+   * columns differ from the table's.
+   */
+  writePartitions(relation: RelationRef, selectSql: string, opts: WritePartitionsOptions): Promise<{ rows: number; partitions: string[] }>;
   /** Drops a relation if it exists (table, view or partitioned external). */
   dropRelation(relation: RelationRef, opts?: ExecuteOptions): Promise<void>;
   /** Makes a raw source queryable as `spec.relation`. */

@@ -1,0 +1,329 @@
+/**
+ * The DuckDB implementation of WarehouseAdapter on `@duckdb/node-api`: one database file (by
+ * default `warehouse/stratum.duckdb`), a pool of connections sized to the profile's `threads`,
+ * bound parameters, bounded reads, atomic replace (build aside, swap in a transaction), and
+ * partitioned tables as hive-partitioned Parquet under `<dir of the database>/parquet/`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { CancelledError } from '../../errors.js';
+import type {
+  AdapterCapabilities,
+  ColumnInfo,
+  ExecuteOptions,
+  QueryOptions,
+  QueryResult,
+  RawSourceSpec,
+  RelationInfo,
+  RelationRef,
+  TableLayout,
+  WarehouseAdapter,
+  WritePartitionsOptions,
+} from '../adapter.js';
+import { ConnectionPool } from './connectionPool.js';
+import { toStratumError } from './driverError.js';
+import { removePartitioned, replacePartitioned, versionDirOfView, writePartitions, type SqlSession } from './partitionedParquet.js';
+import { quoteIdent, quoteString, relationSql } from './quote.js';
+import { readerToResult } from './resultValues.js';
+
+/** Where the DuckDB warehouse lives and how many statements may run at once. */
+export interface DuckDBAdapterOptions {
+  /** The database file, or `:memory:`. Default `warehouse/stratum.duckdb`. Parent dirs are created. */
+  readonly path?: string;
+  /** Connections in the pool (dbt's `threads`). Default 4. */
+  readonly threads?: number;
+  /** Root of partitioned tables' Parquet. Default `<dir of path>/parquet`. */
+  readonly parquetDir?: string;
+  /** DuckDB settings passed at open, e.g. `{ memory_limit: '2GB' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
+/** The default database file, relative to the working directory. */
+export const DEFAULT_DUCKDB_PATH = 'warehouse/stratum.duckdb';
+
+const STATEMENT_START = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(select|with|from|values|table|\()/i;
+
+/** DuckDB adapter. See WarehouseAdapter for each method's contract. */
+export class DuckDBAdapter implements WarehouseAdapter {
+  readonly dialect = 'duckdb' as const;
+  readonly capabilities: AdapterCapabilities = { concurrentStatements: true, explain: true, partitionedTables: true, dryRun: false };
+  /** Absolute database path (or `:memory:`). */
+  readonly path: string;
+  /** Absolute root of partitioned tables' Parquet directories. */
+  readonly parquetDir: string;
+  private readonly threads: number;
+  private instance?: DuckDBInstance;
+  private pool?: ConnectionPool;
+  private readonly knownSchemas = new Set<string>();
+  private schemaLock: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DuckDBAdapterOptions = {}) {
+    const p = options.path ?? DEFAULT_DUCKDB_PATH;
+    this.path = p === ':memory:' ? p : resolve(p);
+    this.parquetDir = resolve(options.parquetDir ?? join(p === ':memory:' ? 'warehouse' : dirname(this.path), 'parquet'));
+    this.threads = Math.max(1, options.threads ?? 4);
+  }
+
+  async connect(): Promise<void> {
+    if (this.instance) return;
+    if (this.path !== ':memory:') await mkdir(dirname(this.path), { recursive: true });
+    try {
+      this.instance = await DuckDBInstance.create(this.path, { ...this.options.settings });
+    } catch (e) {
+      throw toStratumError(e, '', { file: this.path });
+    }
+    this.pool = new ConnectionPool(this.instance, this.threads);
+  }
+
+  async close(): Promise<void> {
+    this.pool?.close();
+    this.instance?.closeSync();
+    this.pool = undefined;
+    this.instance = undefined;
+  }
+
+  private requirePool(): ConnectionPool {
+    if (!this.pool) throw new Error('DuckDBAdapter used before connect()');
+    return this.pool;
+  }
+
+  /** Runs `fn` on one pooled connection with the signal wired to `interrupt()`. */
+  private async onConnection<T>(signal: AbortSignal | undefined, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new CancelledError();
+    return this.requirePool().with(async (conn) => {
+      const onAbort = () => conn.interrupt();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await fn(conn);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  /** Runs one (possibly multi-statement) SQL text; rolls back an open transaction on failure. */
+  private async runOn(conn: DuckDBConnection, sql: string, opts: ExecuteOptions | undefined): Promise<number | undefined> {
+    try {
+      if (opts?.signal?.aborted) throw new CancelledError();
+      const result = opts?.params ? await conn.run(sql, { ...opts.params }) : await conn.run(sql);
+      return result.rowsChanged;
+    } catch (e) {
+      await conn.run('rollback').catch(() => undefined);
+      throw toStratumError(e, sql, opts?.context, opts?.signal);
+    }
+  }
+
+  async execute(sql: string, opts?: ExecuteOptions): Promise<number | undefined> {
+    return this.onConnection(opts?.signal, (conn) => this.runOn(conn, sql, opts));
+  }
+
+  async executeMany(statements: readonly string[], opts?: ExecuteOptions & { transaction?: boolean }): Promise<(number | undefined)[]> {
+    return this.onConnection(opts?.signal, async (conn) => {
+      const out: (number | undefined)[] = [];
+      if (opts?.transaction) await this.runOn(conn, 'begin transaction', opts);
+      for (const s of statements) out.push(await this.runOn(conn, s, opts));
+      if (opts?.transaction) await this.runOn(conn, 'commit', opts);
+      return out;
+    });
+  }
+
+  async query(sql: string, opts?: QueryOptions): Promise<QueryResult> {
+    const limit = opts?.limit;
+    const offset = opts?.offset ?? 0;
+    return this.onConnection(opts?.signal, async (conn) => {
+      const body = sql.trim().replace(/;+\s*$/, '');
+      try {
+        if (opts?.signal?.aborted) throw new CancelledError();
+        const params = opts?.params ? { ...opts.params } : undefined;
+        if (limit !== undefined && STATEMENT_START.test(body)) {
+          const wrapped = `select * from (${body}\n) as __stratum_page limit ${Math.max(0, Math.floor(limit))} offset ${Math.max(0, Math.floor(offset))}`;
+          return readerToResult(await conn.runAndReadAll(wrapped, params));
+        }
+        if (limit !== undefined) {
+          const reader = await conn.streamAndReadUntil(body, offset + limit, params);
+          return readerToResult(reader, offset, limit);
+        }
+        return readerToResult(await conn.runAndReadAll(body, params), offset);
+      } catch (e) {
+        throw toStratumError(e, sql, opts?.context, opts?.signal);
+      }
+    });
+  }
+
+  async explain(sql: string, opts?: ExecuteOptions & { analyze?: boolean }): Promise<string> {
+    const res = await this.query(`explain ${opts?.analyze ? 'analyze ' : ''}${sql}`, opts);
+    return res.rows.map((r) => String(r[r.length - 1] ?? '')).join('\n');
+  }
+
+  async relations(schema?: string): Promise<RelationInfo[]> {
+    const res = await this.query(
+      `select database_name, schema_name, table_name, 'table' as kind, null as sql from duckdb_tables() where not internal and not temporary
+       union all
+       select database_name, schema_name, view_name, 'view', sql from duckdb_views() where not internal and not temporary
+       order by 2, 3`,
+    );
+    return res.rows
+      .filter((r) => schema === undefined || r[1] === schema)
+      .map((r) => ({
+        database: String(r[0]),
+        schema: String(r[1]),
+        name: String(r[2]),
+        kind: r[3] === 'view' && typeof r[4] === 'string' && versionDirOfView(r[4]) ? 'external' : (r[3] as 'table' | 'view'),
+      }));
+  }
+
+  /** The relation's info, or undefined when it does not exist. */
+  async relationInfo(relation: RelationRef): Promise<RelationInfo | undefined> {
+    const res = await this.query(
+      `select database_name, schema_name, table_name, 'table', null from duckdb_tables() where schema_name = $s and table_name = $n and ($d is null or database_name = $d)
+       union all
+       select database_name, schema_name, view_name, 'view', sql from duckdb_views() where schema_name = $s and view_name = $n and ($d is null or database_name = $d) and not internal`,
+      { params: { s: relation.schema, n: relation.name, d: relation.database ?? null } },
+    );
+    const r = res.rows[0];
+    if (!r) return undefined;
+    const kind = r[3] === 'view' && typeof r[4] === 'string' && versionDirOfView(r[4]) ? 'external' : (r[3] as 'table' | 'view');
+    return { database: String(r[0]), schema: String(r[1]), name: String(r[2]), kind };
+  }
+
+  /** The Parquet version directory a partitioned relation reads now, or undefined. */
+  async partitionDirectory(relation: RelationRef): Promise<string | undefined> {
+    const res = await this.query(`select sql from duckdb_views() where schema_name = $s and view_name = $n and ($d is null or database_name = $d)`, {
+      params: { s: relation.schema, n: relation.name, d: relation.database ?? null },
+    });
+    const sql = res.rows[0]?.[0];
+    return typeof sql === 'string' ? versionDirOfView(sql) : undefined;
+  }
+
+  async columns(relation: RelationRef, opts?: ExecuteOptions): Promise<ColumnInfo[]> {
+    const res = await this.query(
+      `select column_name, data_type, is_nullable from information_schema.columns
+       where table_schema = $s and table_name = $n and ($d is null or table_catalog = $d) order by ordinal_position`,
+      { params: { s: relation.schema, n: relation.name, d: relation.database ?? null }, context: opts?.context },
+    );
+    if (res.rows.length === 0) {
+      throw toStratumError(new Error(`relation ${this.relationName(relation)} does not exist`), '', opts?.context);
+    }
+    return res.rows.map((r) => ({ name: String(r[0]), type: String(r[1]), nullable: r[2] === 'YES' }));
+  }
+
+  /** Creates the relation's schema once per adapter (serialised: concurrent CREATE SCHEMA conflicts). */
+  async ensureSchema(relation: RelationRef, opts?: ExecuteOptions): Promise<void> {
+    const key = `${relation.database ?? ''}.${relation.schema}`;
+    if (this.knownSchemas.has(key)) return;
+    const run = this.schemaLock.then(async () => {
+      if (this.knownSchemas.has(key)) return;
+      const name = relation.database ? `${quoteIdent(relation.database)}.${quoteIdent(relation.schema)}` : quoteIdent(relation.schema);
+      await this.execute(`create schema if not exists ${name}`, opts);
+      this.knownSchemas.add(key);
+    });
+    this.schemaLock = run.catch(() => undefined);
+    await run;
+  }
+
+  private dropSql(relation: RelationRef, info: RelationInfo | undefined): string {
+    if (!info) return '';
+    return `drop ${info.kind === 'table' ? 'table' : 'view'} if exists ${relationSql(relation)};`;
+  }
+
+  async replaceRelation(
+    relation: RelationRef,
+    kind: 'table' | 'view',
+    selectSql: string,
+    opts?: ExecuteOptions & { layout?: TableLayout },
+  ): Promise<number | undefined> {
+    await this.ensureSchema(relation, opts);
+    const before = await this.relationInfo(relation);
+    const partitionBy = opts?.layout?.partitionBy;
+    if (kind === 'table' && partitionBy) {
+      return this.onConnection(opts?.signal, async (conn) => {
+        const beforeView = before?.kind === 'table' ? this.dropSql(relation, before) : '';
+        return replacePartitioned(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, beforeView });
+      });
+    }
+    const target = relationSql(relation);
+    let rows: number | undefined;
+    if (kind === 'view') {
+      const drop = before && before.kind === 'table' ? this.dropSql(relation, before) : '';
+      await this.execute(`begin transaction; ${drop} create or replace view ${target} as ${selectSql}\n; commit`, opts);
+    } else {
+      const tmp: RelationRef = { ...relation, name: `${relation.name}__stratum_tmp` };
+      const order = opts?.layout?.clusterBy?.length ? ` order by ${opts.layout.clusterBy.map(quoteIdent).join(', ')}` : '';
+      const body = order ? `select * from (${selectSql}\n) as __stratum_src${order}` : `${selectSql}\n`;
+      const res = await this.executeMany(
+        [
+          `drop table if exists ${relationSql(tmp)}`,
+          `create table ${relationSql(tmp)} as ${body} with no data`,
+          `insert into ${relationSql(tmp)} ${body}`,
+          this.dropSql(relation, before) || 'select 1',
+          `alter table ${relationSql(tmp)} rename to ${quoteIdent(relation.name)}`,
+        ],
+        { ...opts, transaction: true },
+      );
+      rows = res[2];
+    }
+    if (before?.kind === 'external') await removePartitioned(this.parquetDir, relation);
+    return rows;
+  }
+
+  async writePartitions(relation: RelationRef, selectSql: string, opts: WritePartitionsOptions): Promise<{ rows: number; partitions: string[] }> {
+    const partitionBy = opts.layout.partitionBy;
+    if (!partitionBy) throw new Error('writePartitions needs layout.partitionBy');
+    const current = await this.partitionDirectory(relation);
+    const columns = await this.columns(relation, opts);
+    return this.onConnection(opts.signal, (conn) =>
+      writePartitions(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, current, mode: opts.mode, columns }),
+    );
+  }
+
+  /** A SqlSession on one connection, labelling errors with the caller's context. */
+  private session(conn: DuckDBConnection, opts: ExecuteOptions | undefined): SqlSession {
+    return {
+      run: (sql) => this.runOn(conn, sql, opts),
+      describe: async (sql) => {
+        try {
+          const reader = await conn.runAndReadAll(`describe ${sql}`);
+          return reader.getRowsJS().map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+        } catch (e) {
+          throw toStratumError(e, sql, opts?.context, opts?.signal);
+        }
+      },
+      checkAborted: () => {
+        if (opts?.signal?.aborted) throw new CancelledError();
+      },
+    };
+  }
+
+  async dropRelation(relation: RelationRef, opts?: ExecuteOptions): Promise<void> {
+    const info = await this.relationInfo(relation);
+    if (!info) return;
+    await this.execute(this.dropSql(relation, info), opts);
+    if (info.kind === 'external') await removePartitioned(this.parquetDir, relation);
+  }
+
+  async attachRaw(spec: RawSourceSpec, opts?: ExecuteOptions): Promise<void> {
+    await this.ensureSchema(spec.relation, opts);
+    const loc = spec.location.trim();
+    const reader = /^[a-z_]+\s*\(/i.test(loc)
+      ? loc
+      : spec.format === 'parquet'
+        ? `read_parquet(${quoteString(loc)}, hive_partitioning = true, union_by_name = true)`
+        : spec.format === 'csv'
+          ? `read_csv(${quoteString(loc)}, hive_partitioning = true, union_by_name = true)`
+          : `read_json_auto(${quoteString(loc)}, hive_partitioning = true, union_by_name = true)`;
+    await this.execute(`create or replace view ${relationSql(spec.relation)} as select * from ${reader}`, opts);
+  }
+
+  quoteIdent(name: string): string {
+    return quoteIdent(name);
+  }
+
+  relationName(relation: RelationRef): string {
+    return relationSql(relation);
+  }
+
+  async cancel(): Promise<void> {
+    this.pool?.interruptAll();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Converts DuckDB results into Stratum's plain `QueryResult`: integers as numbers (bigint past
+ * 2^53), doubles as numbers, decimals, dates, times and timestamps as their SQL text, blobs as
+ * hex, nested values recursively.
+ */
+import { DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
+import type { CellValue, ColumnInfo, QueryResult } from '../adapter.js';
+
+/** Types read through the lossless JSON form (strings) rather than JS numbers/Dates. */
+const TEXT_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.DATE,
+  DuckDBTypeId.TIME,
+  DuckDBTypeId.TIME_TZ,
+  DuckDBTypeId.TIME_NS,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.INTERVAL,
+  DuckDBTypeId.UUID,
+  DuckDBTypeId.BIGNUM,
+  DuckDBTypeId.BIT,
+  DuckDBTypeId.ENUM,
+]);
+
+function fromJs(v: unknown): CellValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(fromJs);
+  if (typeof v === 'object') {
+    const out: { [k: string]: CellValue } = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = fromJs(x);
+    return out;
+  }
+  return String(v);
+}
+
+/** The columns of a result: names and DuckDB type names (e.g. `DECIMAL(18,2)`). */
+export function resultColumns(reader: DuckDBResultReader): ColumnInfo[] {
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  return names.map((name, i) => ({ name, type: types[i].toString() }));
+}
+
+/**
+ * Reads the rows `[offset, offset + limit)` already fetched into `reader` and converts them.
+ * Only those rows are converted; the caller bounds how many chunks were fetched.
+ */
+export function readerToResult(reader: DuckDBResultReader, offset = 0, limit = Number.POSITIVE_INFINITY): QueryResult {
+  const columns = resultColumns(reader);
+  const total = reader.currentRowCount;
+  const end = Math.min(total, offset + limit);
+  const ids = columns.map((_, i) => reader.columnTypeId(i));
+  const rows: CellValue[][] = [];
+  if (end <= offset) return { columns, rows };
+  const jsRows = reader.getRowsJS();
+  const needsText = ids.some((id) => TEXT_TYPES.has(id));
+  const jsonRows = needsText ? reader.getRowsJson() : undefined;
+  for (let r = offset; r < end; r++) {
+    const row: CellValue[] = [];
+    for (let c = 0; c < columns.length; c++) {
+      const id = ids[c];
+      if (TEXT_TYPES.has(id)) {
+        const j = jsonRows![r][c];
+        row.push(j === null ? null : String(j));
+      } else {
+        row.push(fromJs(jsRows[r][c]));
+      }
+    }
+    rows.push(row);
+  }
+  return { columns, rows };
+}
