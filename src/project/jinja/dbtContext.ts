@@ -1,0 +1,201 @@
+/**
+ * The names a dbt template sees besides macros: `ref`, `source`, `config`, `var`, `env_var`,
+ * `target`, `this`, `model`, `is_incremental`, `execute`, `flags`, `run_query`, `statement` /
+ * `load_result`, `exceptions`, `log`, `modules.datetime`, `return`, `api`, and `adapter` (minus
+ * `dispatch`, which the renderer adds because it needs the macros).
+ */
+import { createHash } from 'node:crypto';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import type { Dialect, QueryResult } from '../../engine/adapter.js';
+import { StratumError } from '../../errors.js';
+import { CompileError } from '../errors.js';
+import type { ProfileTarget, Relation } from '../types.js';
+import { toAgateTable } from './agateTable.js';
+import { splitArgs } from './environment.js';
+import { datetimeModule } from './datetimeModule.js';
+import { JinjaRelation } from './relationObject.js';
+import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
+
+/** What the loader or compiler tells the context about the node being rendered. */
+export interface NodeScope {
+  /** `parse`: refs recorded, `execute` false; `compile`: for real. */
+  readonly mode: 'parse' | 'compile';
+  readonly projectName: string;
+  readonly target: ProfileTarget;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** File of the template, for messages. */
+  readonly file: string;
+  readonly node?: { readonly uniqueId: string; readonly name: string; readonly resourceType: string; readonly originalFilePath: string };
+  /** The node's config; `config(...)` calls merge into it. */
+  readonly config: Record<string, unknown>;
+  readonly thisRelation?: Relation;
+  /** Resolves `ref(...)` arguments to a relation (or throws CompileError). */
+  readonly ref?: (args: string[]) => unknown;
+  /** Resolves `source(name, table)` (or throws CompileError). */
+  readonly source?: (sourceName: string, tableName: string) => unknown;
+  /** Merges a `config(...)` call into `config` (the caller applies dbt's merge rules). */
+  readonly applyConfig?: (kwargs: Record<string, unknown>) => void;
+  readonly isIncremental: boolean;
+  readonly fullRefresh: boolean;
+  /** Whether `run_query` may reach a database. */
+  readonly canQuery: boolean;
+  readonly invocationId: string;
+  /** Extra names (e.g. a generic test's kwargs). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** Raises a user error from inside a template: recorded in state so the renderer reports it as is. */
+export function raise(state: RenderState, err: unknown): never {
+  state.thrown = err;
+  throw err;
+}
+
+/** Wraps a context function so that user errors it throws survive nunjucks' error wrapping. */
+function guarded<A extends unknown[], R>(state: RenderState, fn: (...a: A) => R): (...a: A) => R {
+  return (...a: A): R => {
+    try {
+      return fn(...a);
+    } catch (e) {
+      if (e instanceof StratumError) raise(state, e);
+      throw e;
+    }
+  };
+}
+
+function str(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+/** The `target` object: profile fields as dbt exposes them (`target.type`, `.name`, `.schema`, ...). */
+function targetObject(t: ProfileTarget): Record<string, unknown> {
+  return { ...t.extra, name: t.name, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, project: t.project, dataset: t.dataset, location: t.location, method: t.method, profile_name: undefined };
+}
+
+/** Builds the context names for one render attempt. */
+export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: Dialect): Record<string, unknown> {
+  const g = <A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) => guarded(state, fn);
+  const fail = (msg: string): never => raise(state, new CompileError(msg, { file: scope.file }));
+
+  const runQuery = (sql: string): QueryResult | null => {
+    if (scope.mode !== 'compile' || !scope.canQuery) return null;
+    const hit = state.queryCache.get(sql);
+    if (hit) return hit;
+    state.pendingQuery = sql;
+    throw new PendingQuery(sql);
+  };
+
+  const config = g((...raw: unknown[]) => {
+    const { args, kwargs } = splitArgs(raw);
+    const dict = args[0] && typeof args[0] === 'object' ? (args[0] as Record<string, unknown>) : {};
+    scope.applyConfig?.({ ...dict, ...kwargs });
+    return '';
+  });
+  Object.assign(config, {
+    get: (key: string, def: unknown = null) => (scope.config[key] ?? def),
+    require: g((key: string) => (key in scope.config ? scope.config[key] : fail(`config '${key}' is required`))),
+    set: (key: string, value: unknown) => {
+      scope.config[key] = value;
+      return '';
+    },
+  });
+
+  const thisRel = scope.thisRelation ? new JinjaRelation(scope.thisRelation, dialect) : null;
+  const node = scope.node;
+  return {
+    ...scope.extra,
+    ref: g((...raw: unknown[]) => {
+      const { args } = splitArgs(raw);
+      if (!scope.ref) return fail('ref() is not available here');
+      return scope.ref(args.map(str));
+    }),
+    source: g((...raw: unknown[]) => {
+      const { args } = splitArgs(raw);
+      if (!scope.source) return fail('source() is not available here');
+      if (args.length !== 2) return fail(`source() takes 2 arguments (source name, table name), got ${args.length}`);
+      return scope.source(str(args[0]), str(args[1]));
+    }),
+    config,
+    var: g((...raw: unknown[]) => {
+      const { args } = splitArgs(raw);
+      const name = str(args[0]);
+      if (name in scope.vars) return scope.vars[name];
+      if (args.length > 1) return args[1];
+      return fail(`Required var '${name}' not found in config: set it in dbt_project.yml vars: or with --vars`);
+    }),
+    env_var: g((...raw: unknown[]) => {
+      const { args } = splitArgs(raw);
+      const name = str(args[0]);
+      const v = scope.env[name];
+      if (v !== undefined) return v;
+      if (args.length > 1) return args[1];
+      return fail(`Env var required but not provided: '${name}'`);
+    }),
+    target: targetObject(scope.target),
+    this: thisRel,
+    model: node ? { name: node.name, unique_id: node.uniqueId, resource_type: node.resourceType, original_file_path: node.originalFilePath, package_name: scope.projectName, config: scope.config, alias: scope.thisRelation?.identifier, schema: scope.thisRelation?.schema, database: scope.thisRelation?.database } : {},
+    project_name: scope.projectName,
+    is_incremental: () => scope.isIncremental,
+    should_full_refresh: () => scope.fullRefresh,
+    execute: scope.mode === 'compile',
+    flags: { FULL_REFRESH: scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
+    invocation_id: scope.invocationId,
+    run_started_at: datetimeModule.datetime.now(),
+    run_query: (sql: unknown) => {
+      const r = runQuery(str(sql));
+      return r ? toAgateTable(r) : null;
+    },
+    statement: (...raw: unknown[]) => {
+      const { args, kwargs } = splitArgs(raw);
+      const name = str(args[0] ?? kwargs.name ?? 'main');
+      const caller = kwargs.caller as (() => unknown) | undefined;
+      const sql = caller ? str(caller()) : '';
+      const r = runQuery(sql);
+      if (r) state.statements.set(name, r);
+      return '';
+    },
+    load_result: (name: unknown) => {
+      const r = state.statements.get(str(name));
+      return r ? { table: toAgateTable(r), data: toAgateTable(r).rows, response: { rows_affected: r.rows.length } } : null;
+    },
+    return: (v: unknown) => {
+      throw new MacroReturn(v);
+    },
+    exceptions: {
+      raise_compiler_error: g((msg: unknown) => fail(str(msg))),
+      warn: (msg: unknown) => {
+        state.logs.push(`warning: ${str(msg)}`);
+        return '';
+      },
+      raise_not_implemented: g((msg: unknown) => fail(`not implemented: ${str(msg)}`)),
+    },
+    log: (msg: unknown) => {
+      state.logs.push(str(msg));
+      return '';
+    },
+    print: (msg: unknown) => {
+      state.logs.push(str(msg));
+      return '';
+    },
+    modules: { datetime: datetimeModule, re: { match: (p: string, s: string) => new RegExp(`^(?:${p})`).exec(s), search: (p: string, s: string) => new RegExp(p).exec(s) } },
+    tojson: (v: unknown) => JSON.stringify(v),
+    fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
+    toyaml: (v: unknown) => toYaml(v),
+    fromyaml: (s: unknown) => parseYaml(str(s)) as unknown,
+    local_md5: (s: unknown) => createHash('md5').update(str(s)).digest('hex'),
+    zip: (...lists: unknown[][]) => (lists[0] ?? []).map((_, i) => lists.map((l) => l[i])),
+    api: {
+      Relation: {
+        create: (...raw: unknown[]) => {
+          const { kwargs } = splitArgs(raw);
+          const rel = { database: str(kwargs.database ?? scope.target.database), schema: str(kwargs.schema ?? scope.target.schema), identifier: str(kwargs.identifier) };
+          return new JinjaRelation(rel, dialect, undefined, typeof kwargs.type === 'string' ? kwargs.type : null);
+        },
+      },
+    },
+    adapter: {
+      type: () => dialect,
+      quote: (s: unknown) => (dialect === 'bigquery' ? `\`${str(s)}\`` : `"${str(s).replace(/"/g, '""')}"`),
+    },
+  };
+}

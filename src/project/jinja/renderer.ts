@@ -1,0 +1,148 @@
+/**
+ * Renders dbt templates with nunjucks. Holds the compiled macro files of a project (built-ins
+ * first, then the project's, which override by name), wraps every macro so `return(...)` works
+ * and calls are recorded, resolves `adapter.dispatch`, and turns template failures into
+ * CompileError at the template's file and line.
+ */
+import nunjucks from 'nunjucks';
+import type { Dialect } from '../../engine/adapter.js';
+import { ConfigError, StratumError } from '../../errors.js';
+import { CompileError } from '../errors.js';
+import type { MacroDef } from '../types.js';
+import { builtinMacroFile } from './builtinMacros.js';
+import { createJinjaEnvironment } from './environment.js';
+import { RAW_MACRO_PREFIX, type MacroFile } from './macroFile.js';
+import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
+
+type AnyFn = (...args: unknown[]) => unknown;
+type ExportingTemplate = nunjucks.Template & { getExported(ctx: object, frame: unknown, cb: (err: Error | null, exported: Record<string, unknown>) => void): void };
+
+/**
+ * Converts a nunjucks error to a CompileError at file:line. Nunjucks reports `[Line N, Column M]`,
+ * 1-based for syntax errors but 0-based (and omitted on the first line) for render errors.
+ */
+export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'render' = 'syntax'): StratumError {
+  if (e instanceof StratumError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const pos = /\[Line (\d+)(?:, Column (\d+))?\]/.exec(msg);
+  const shift = phase === 'render' ? 1 : 0;
+  const line = pos ? Number(pos[1]) + shift : phase === 'render' ? 1 : undefined;
+  const column = pos?.[2] !== undefined ? Number(pos[2]) + shift : undefined;
+  const detail = msg
+    .replace(/^\([^)]*\)\s*/, '')
+    .replace(/\[Line \d+(?:, Column \d+)?\]\s*/, '')
+    .replace(/^(Template render error|Error):\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return new CompileError(detail || 'template error', { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
+}
+
+/** A project's Jinja machinery: environment, macros and the render entry point. */
+export class JinjaRenderer {
+  /** Every macro by name; project macros override built-ins. */
+  readonly macros: ReadonlyMap<string, MacroDef>;
+  private readonly env = createJinjaEnvironment();
+  private readonly macroTemplates: ExportingTemplate[] = [];
+  private readonly templateCache = new Map<string, nunjucks.Template>();
+
+  /**
+   * Compiles the built-in and project macro files. Throws CompileError at the file and line of a
+   * Jinja syntax error, ConfigError when two project files define the same macro.
+   */
+  constructor(projectFiles: readonly MacroFile[], private readonly dialect: Dialect, private readonly projectName: string) {
+    const macros = new Map<string, MacroDef>();
+    const owner = new Map<string, string>();
+    for (const file of [builtinMacroFile(), ...projectFiles]) {
+      for (const m of file.macros) {
+        const prev = owner.get(m.name);
+        if (prev && prev !== '<builtin>') {
+          throw new ConfigError(`macro '${m.name}' is defined twice (also in ${prev})`, { file: file.path, line: m.line, key: m.name });
+        }
+        owner.set(m.name, file.path);
+        macros.set(m.name, m);
+      }
+      this.macroTemplates.push(this.compile(file.source, file.path) as ExportingTemplate);
+    }
+    this.macros = macros;
+  }
+
+  private compile(source: string, file: string): nunjucks.Template {
+    const key = `${file}\u0000${source}`;
+    const hit = this.templateCache.get(key);
+    if (hit) return hit;
+    let t: nunjucks.Template;
+    try {
+      t = new nunjucks.Template(source, this.env, file, true);
+    } catch (e) {
+      throw toCompileError(e, file);
+    }
+    this.templateCache.set(key, t);
+    return t;
+  }
+
+  /** Resolves `adapter.dispatch(name)`: `<dialect>__name`, then `default__name`, else undefined. */
+  resolveDispatch(name: string): string | undefined {
+    return [`${this.dialect}__${name}`, `default__${name}`].find((n) => this.macros.has(n));
+  }
+
+  /**
+   * Renders a template once with the given context names. Throws PendingQuery when a query must
+   * be answered first (see RenderState), CompileError/StratumError for user errors.
+   */
+  renderOnce(source: string, file: string, names: Record<string, unknown>, state: RenderState): string {
+    state.beginAttempt();
+    const ctx: Record<string, unknown> = { ...names };
+    const impls = new Map<string, AnyFn>();
+    const wrap = (name: string): AnyFn => (...args: unknown[]) => {
+      const impl = impls.get(name);
+      if (!impl) throw new Error(`macro ${name} is not compiled`);
+      const def = this.macros.get(name);
+      if (state.depth === 0 && def) state.calledMacros.add(def.uniqueId);
+      state.depth++;
+      try {
+        return impl(...args);
+      } catch (e) {
+        if (e instanceof MacroReturn) return e.value;
+        throw e;
+      } finally {
+        state.depth--;
+      }
+    };
+    const namespace: Record<string, AnyFn> = {};
+    for (const name of this.macros.keys()) namespace[name] = ctx[name] = wrap(name);
+    const adapter = { ...(ctx.adapter as object | undefined) } as Record<string, unknown>;
+    adapter.dispatch = (name: unknown, ns?: unknown) => {
+      const n = String(name);
+      const found = this.resolveDispatch(n);
+      if (!found) {
+        const err = new CompileError(`adapter.dispatch('${n}'${ns ? `, '${String(ns)}'` : ''}): no macro named '${this.dialect}__${n}' or 'default__${n}'`, { file });
+        state.thrown = err;
+        throw err;
+      }
+      return namespace[found];
+    };
+    ctx.adapter = adapter;
+    ctx.dbt = namespace;
+    if (!(this.projectName in names)) ctx[this.projectName] = namespace;
+    for (const t of this.macroTemplates) {
+      t.getExported(ctx, null, (err, exported) => {
+        if (err) throw err;
+        for (const [k, v] of Object.entries(exported)) if (k.startsWith(RAW_MACRO_PREFIX)) impls.set(k.slice(RAW_MACRO_PREFIX.length), v as AnyFn);
+      });
+    }
+    const tmpl = this.compile(source, file);
+    try {
+      return tmpl.render(ctx);
+    } catch (e) {
+      if (state.pendingQuery !== undefined) throw new PendingQuery(state.pendingQuery);
+      const thrown = state.thrown;
+      if (thrown instanceof CompileError && thrown.location?.line === undefined) {
+        // Locate the error at the template line nunjucks was rendering.
+        const at = toCompileError(e, file, 'render') as CompileError;
+        throw new CompileError(thrown.detail, { ...at.location, file });
+      }
+      if (thrown !== undefined) throw thrown;
+      throw toCompileError(e, file, 'render');
+    }
+  }
+}

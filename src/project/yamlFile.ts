@@ -1,0 +1,92 @@
+/**
+ * A YAML file read with positions, so every config error can name the file, line and key.
+ * Uses the `yaml` package's Document API and a LineCounter.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { ConfigError, type SourceLocation } from '../errors.js';
+
+/** A path into a YAML document: map keys and sequence indexes. */
+export type KeyPath = readonly (string | number)[];
+
+/** Formats a key path as `models[0].columns[1].name`. */
+export function formatKeyPath(path: KeyPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s;
+}
+
+/** A parsed YAML file: its plain data plus a way to locate any key path in it. */
+export class YamlFile {
+  /** The file name used in messages (relative to the project where possible). */
+  readonly displayPath: string;
+  /** The document as plain JS (maps become objects). */
+  readonly data: unknown;
+  private readonly doc: Document;
+  private readonly lines: LineCounter;
+
+  private constructor(displayPath: string, doc: Document, lines: LineCounter) {
+    this.displayPath = displayPath;
+    this.doc = doc;
+    this.lines = lines;
+    this.data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  }
+
+  /** Parses YAML text. Throws ConfigError at the line of the first syntax error. */
+  static parse(text: string, displayPath: string): YamlFile {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const err = doc.errors[0];
+    if (err) {
+      const pos = lines.linePos(err.pos[0]);
+      const msg = err.message.split('\n')[0] ?? err.message;
+      throw new ConfigError(`invalid YAML: ${msg}`, { file: displayPath, line: pos.line, column: pos.col });
+    }
+    return new YamlFile(displayPath, doc, lines);
+  }
+
+  /** Reads and parses a file. Throws ConfigError when it cannot be read or parsed. */
+  static read(absPath: string, displayPath: string): YamlFile {
+    let text: string;
+    try {
+      text = readFileSync(absPath, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: displayPath });
+    }
+    return YamlFile.parse(text, displayPath);
+  }
+
+  /**
+   * The location of a key path: the line of the deepest existing node on the path (the key
+   * itself for map entries), with the full dotted key.
+   */
+  loc(path: KeyPath): SourceLocation {
+    let node: unknown = this.doc.contents;
+    let offset: number | undefined = (node as { range?: number[] } | null)?.range?.[0];
+    for (const p of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p));
+        if (!pair) break;
+        offset = (pair.key as { range?: number[] }).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof p === 'number') {
+        const item = node.items[p] as { range?: number[] } | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else break;
+    }
+    const line = offset === undefined ? undefined : this.lines.linePos(offset).line;
+    return { file: this.displayPath, ...(line !== undefined ? { line } : {}), ...(path.length ? { key: formatKeyPath(path) } : {}) };
+  }
+
+  /** A ConfigError located at the key path. */
+  error(message: string, path: KeyPath): ConfigError {
+    return new ConfigError(message, this.loc(path));
+  }
+}
+
+/** Whether a value is a plain YAML mapping. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
