@@ -1,0 +1,119 @@
+/**
+ * The runner's event stream. `run`, `test`, `build`, `seed` and `source freshness` emit these as
+ * they go; the CLI prints them as dbt-style lines (or JSON lines with --json) and the notebook
+ * renders them. Events are plain data (JSON-serialisable), in emission order:
+ *
+ *   run_started → (node_started → node_finished)* interleaved up to `threads` → run_finished
+ *
+ * with `log` lines anywhere. Every selected node gets exactly one `node_finished`, including the
+ * ones skipped because an upstream node failed (those get no `node_started`).
+ */
+
+/** What kind of invocation emitted the events (dbt's command names). */
+export type RunCommand = 'run' | 'test' | 'build' | 'seed' | 'source freshness';
+
+/**
+ * A node's outcome, with dbt's run_results spelling: models and seeds `success`/`error`/`skipped`,
+ * tests `pass`/`fail`/`warn`/`error`/`skipped`, sources `pass`/`warn`/`error`/`runtime error`.
+ */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'runtime error';
+
+/** One phase of a node's work (dbt's `timing` entries). ISO-8601 UTC timestamps. */
+export interface TimingEntry {
+  readonly name: 'compile' | 'execute';
+  readonly started_at: string;
+  readonly completed_at: string;
+}
+
+/** The run began: how many nodes will be reported and on how many threads. */
+export interface RunStartedEvent {
+  readonly type: 'run_started';
+  readonly command: RunCommand;
+  readonly invocationId: string;
+  readonly total: number;
+  readonly threads: number;
+  /** ISO time. */
+  readonly at: string;
+}
+
+/** A node began executing. `index` is 1-based in start order, out of `total`. */
+export interface NodeStartedEvent {
+  readonly type: 'node_started';
+  readonly uniqueId: string;
+  readonly resourceType: 'model' | 'seed' | 'test' | 'source';
+  readonly name: string;
+  /** e.g. `view`, `table`, `incremental`, `seed`, `test`, `freshness`. */
+  readonly materialization: string;
+  /** The relation being built, as dbt prints it (`schema.name`), when there is one. */
+  readonly relation?: string;
+  readonly index: number;
+  readonly total: number;
+}
+
+/** A node finished (or was skipped). */
+export interface NodeFinishedEvent {
+  readonly type: 'node_finished';
+  readonly uniqueId: string;
+  readonly resourceType: 'model' | 'seed' | 'test' | 'source';
+  readonly name: string;
+  readonly materialization: string;
+  readonly relation?: string;
+  readonly index: number;
+  readonly total: number;
+  readonly status: NodeStatus;
+  /** Seconds spent on the node. */
+  readonly executionTime: number;
+  /** Rows written (models, seeds) when known. */
+  readonly rowsAffected?: number;
+  /** Failing rows counted (tests); source freshness: age in seconds. */
+  readonly failures?: number;
+  /** One-line message: the error, or e.g. `Got 3 results, configured to warn if >0`. */
+  readonly message?: string;
+  /** dbt's adapter code for the statement, e.g. `CREATE TABLE`, `INSERT`, `SELECT`. */
+  readonly code?: string;
+}
+
+/** A free-form line for the log (e.g. `Found 12 models, 30 tests, 3 seeds, 5 sources`). */
+export interface LogEvent {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
+
+/** Counts per outcome, as dbt's summary line `PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`. */
+export interface RunCounts {
+  readonly pass: number;
+  readonly warn: number;
+  readonly error: number;
+  readonly skip: number;
+  readonly total: number;
+}
+
+/** The run ended, normally or cancelled. */
+export interface RunFinishedEvent {
+  readonly type: 'run_finished';
+  readonly command: RunCommand;
+  readonly counts: RunCounts;
+  /** Seconds. */
+  readonly elapsed: number;
+  readonly cancelled: boolean;
+}
+
+/** Every event the runner emits. Narrow on `type`. */
+export type RunEvent = RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | LogEvent | RunFinishedEvent;
+
+/** Receives events; must not throw. */
+export type RunEventListener = (event: RunEvent) => void;
+
+/** Adds one finished status to the counts (error and fail both count as ERROR, as dbt). */
+export function countStatus(counts: RunCounts, status: NodeStatus): RunCounts {
+  const c = { ...counts, total: counts.total + 1 };
+  if (status === 'success' || status === 'pass') c.pass++;
+  else if (status === 'warn') c.warn++;
+  else if (status === 'skipped') c.skip++;
+  else c.error++;
+  return c;
+}
+
+/** Counts with every figure zero. */
+export const NO_COUNTS: RunCounts = { pass: 0, warn: 0, error: 0, skip: 0, total: 0 };

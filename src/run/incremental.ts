@@ -1,0 +1,111 @@
+/**
+ * The incremental materialization on an existing table: strategies `append`, `delete+insert`
+ * (dbt's default with a unique_key; `merge` is treated the same), and `insert_overwrite` (replace
+ * the partitions the new rows fall in), plus dbt's `on_schema_change` (ignore, fail,
+ * append_new_columns, sync_all_columns on native tables). Every change to a native table runs in
+ * one transaction, so a failure or cancel leaves it as it was; partitioned tables are swapped
+ * atomically by the adapter.
+ */
+import type { ColumnInfo, RelationInfo, RelationRef, TableLayout, WarehouseAdapter } from '../engine/adapter.js';
+import { ConfigError, QueryError, type QueryContext } from '../errors.js';
+import type { CompiledNode, IncrementalStrategy } from '../project/types.js';
+
+/** Everything an incremental step needs. */
+export interface IncrementalStep {
+  readonly adapter: WarehouseAdapter;
+  readonly compiled: CompiledNode;
+  readonly relation: RelationRef;
+  readonly existing: RelationInfo;
+  readonly layout?: TableLayout;
+  readonly context: QueryContext;
+  readonly signal?: AbortSignal;
+}
+
+/** The strategy a model uses: its config, else delete+insert with a unique_key, else append. */
+export function incrementalStrategy(compiled: CompiledNode): IncrementalStrategy {
+  const s = compiled.config.incremental_strategy;
+  if (s) return s;
+  return uniqueKeys(compiled).length > 0 ? 'delete+insert' : 'append';
+}
+
+function uniqueKeys(compiled: CompiledNode): string[] {
+  const k = compiled.config.unique_key;
+  if (k === undefined || k === null) return [];
+  return (typeof k === 'string' ? [k] : [...k]).map((x) => x.trim()).filter(Boolean);
+}
+
+async function describe(adapter: WarehouseAdapter, sql: string, step: IncrementalStep): Promise<ColumnInfo[]> {
+  const res = await adapter.query(`describe ${sql}`, { context: step.context, signal: step.signal });
+  return res.rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+}
+
+/** Runs one incremental step and resolves to the rows written. */
+export async function runIncremental(step: IncrementalStep): Promise<number | undefined> {
+  const { adapter, compiled } = step;
+  const sql = compiled.compiledCode.trim().replace(/;+\s*$/, '');
+  const strategy = incrementalStrategy(compiled);
+  const keys = uniqueKeys(compiled);
+  const where = { file: compiled.node.originalFilePath, key: `${compiled.node.name}.config` };
+  if (strategy === 'delete+insert' && keys.length === 0) throw new ConfigError("incremental_strategy 'delete+insert' needs a unique_key", { ...where, key: `${where.key}.unique_key` });
+  if (strategy === 'insert_overwrite' && !step.layout?.partitionBy) throw new ConfigError("incremental_strategy 'insert_overwrite' needs partition_by", { ...where, key: `${where.key}.partition_by` });
+
+  const target = await adapter.columns(step.relation, { context: step.context });
+  const incoming = await describe(adapter, sql, step);
+  const onChange = compiled.config.on_schema_change ?? 'ignore';
+  const lower = (cs: readonly ColumnInfo[]) => new Set(cs.map((c) => c.name.toLowerCase()));
+  const targetNames = lower(target);
+  const incomingNames = lower(incoming);
+  const added = incoming.filter((c) => !targetNames.has(c.name.toLowerCase()));
+  const removed = target.filter((c) => !incomingNames.has(c.name.toLowerCase()));
+  const changed = added.length > 0 || removed.length > 0;
+  if (changed && onChange === 'fail') {
+    throw new QueryError(
+      `The source and target schemas on this incremental model are out of sync (added: ${added.map((c) => c.name).join(', ') || 'none'}; removed: ${removed.map((c) => c.name).join(', ') || 'none'}); on_schema_change is 'fail'. Run with --full-refresh`,
+      step.context,
+    );
+  }
+  const q = adapter.quoteIdent.bind(adapter);
+  const target$ = adapter.relationName(step.relation);
+
+  if (step.existing.kind === 'external') {
+    if (changed && onChange !== 'ignore') {
+      throw new QueryError(`on_schema_change '${onChange}' is not supported on partitioned tables (columns changed); run with --full-refresh`, step.context);
+    }
+    const projected = `select ${target.map((c) => (incomingNames.has(c.name.toLowerCase()) ? q(c.name) : `cast(null as ${c.type}) as ${q(c.name)}`)).join(', ')} from (${sql}\n) as __stratum_new`;
+    if (strategy === 'delete+insert' || strategy === 'merge') {
+      const match = keys.map((k) => `__stratum_old.${q(k)} = __stratum_new.${q(k)}`).join(' and ');
+      const full = `with __stratum_new as (${projected}) select * from ${target$} as __stratum_old where not exists (select 1 from __stratum_new where ${match}) union all select * from __stratum_new`;
+      return adapter.replaceRelation(step.relation, 'table', full, { layout: step.layout, context: step.context, signal: step.signal });
+    }
+    const res = await adapter.writePartitions(step.relation, projected, {
+      layout: step.layout ?? {},
+      mode: strategy === 'insert_overwrite' ? 'overwrite' : 'append',
+      context: step.context,
+      signal: step.signal,
+    });
+    return res.rows;
+  }
+
+  const statements: string[] = [];
+  if (changed && (onChange === 'append_new_columns' || onChange === 'sync_all_columns')) {
+    for (const c of added) statements.push(`alter table ${target$} add column ${q(c.name)} ${c.type}`);
+    if (onChange === 'sync_all_columns') for (const c of removed) statements.push(`alter table ${target$} drop column ${q(c.name)}`);
+  }
+  const finalCols =
+    onChange === 'append_new_columns' ? [...target, ...added] : onChange === 'sync_all_columns' ? [...target.filter((c) => incomingNames.has(c.name.toLowerCase())), ...added] : target;
+  const insertCols = finalCols.filter((c) => incomingNames.has(c.name.toLowerCase())).map((c) => q(c.name));
+  const tmp = adapter.relationName({ ...step.relation, name: `${step.relation.name}__stratum_tmp` });
+  statements.unshift(`drop table if exists ${tmp}`, `create table ${tmp} as ${sql}\n`);
+  if (strategy === 'delete+insert' || strategy === 'merge') {
+    const match = keys.map((k) => `${target$}.${q(k)} = __stratum_new.${q(k)}`).join(' and ');
+    statements.push(`delete from ${target$} where exists (select 1 from ${tmp} as __stratum_new where ${match})`);
+  } else if (strategy === 'insert_overwrite') {
+    const field = q(step.layout!.partitionBy!.field);
+    statements.push(`delete from ${target$} where ${field} in (select distinct ${field} from ${tmp})`);
+  }
+  statements.push(`insert into ${target$} (${insertCols.join(', ')}) select ${insertCols.join(', ')} from ${tmp}`);
+  const insertIndex = statements.length - 1;
+  statements.push(`drop table ${tmp}`);
+  const rows = await adapter.executeMany(statements, { transaction: true, context: step.context, signal: step.signal });
+  return rows[insertIndex];
+}

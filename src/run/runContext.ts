@@ -1,0 +1,63 @@
+/**
+ * What every node executor needs: the project, the adapter, the compiler, the run's flags and
+ * its cancellation signal. Built once per invocation by the runner.
+ */
+import type { RelationRef, WarehouseAdapter } from '../engine/adapter.js';
+import type { CompileContext, CompileNodeFn, CompiledNode, Project, ProjectNode, Relation } from '../project/types.js';
+import type { TimingEntry } from './events.js';
+
+/** Shared state of one invocation. */
+export interface RunContext {
+  readonly project: Project;
+  readonly adapter: WarehouseAdapter;
+  readonly compile: CompileNodeFn;
+  readonly fullRefresh: boolean;
+  readonly invocationId: string;
+  readonly signal?: AbortSignal;
+}
+
+/** What executing one node produced, before it becomes an event and a run result. */
+export interface NodeOutcome {
+  readonly status: 'success' | 'error' | 'pass' | 'fail' | 'warn';
+  readonly timing: TimingEntry[];
+  readonly rowsAffected?: number;
+  readonly failures?: number;
+  readonly message?: string;
+  /** dbt's adapter_response `_message`/`code`, e.g. `CREATE TABLE`. */
+  readonly code?: string;
+  readonly compiledCode?: string;
+  readonly relationName?: string;
+  /** The materialization actually applied (e.g. `table` for an incremental's first run). */
+  readonly materialization?: string;
+}
+
+/** The adapter's name for a project relation. */
+export function relationRef(rel: Relation): RelationRef {
+  return { database: rel.database, schema: rel.schema, name: rel.identifier };
+}
+
+/** Runs `fn`, returning its value and a timing entry named `name`. */
+export async function timed<T>(name: TimingEntry['name'], fn: () => Promise<T>): Promise<{ value: T; timing: TimingEntry }> {
+  const started = new Date().toISOString();
+  const value = await fn();
+  return { value, timing: { name, started_at: started, completed_at: new Date().toISOString() } };
+}
+
+/** The compile context the runner gives the compiler: live relation checks and run_query. */
+export function compileContext(ctx: RunContext, fullRefresh = ctx.fullRefresh): CompileContext {
+  return {
+    relationExists: async (rel) => {
+      const info = await ctx.adapter.relationInfo(relationRef(rel));
+      return info !== undefined && info.kind !== 'view';
+    },
+    runQuery: (sql) => ctx.adapter.query(sql, { signal: ctx.signal }),
+    fullRefresh,
+    invocationId: ctx.invocationId,
+  };
+}
+
+/** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */
+export async function compileTimed(ctx: RunContext, node: ProjectNode, fullRefresh = ctx.fullRefresh): Promise<{ compiled: CompiledNode; timing: TimingEntry }> {
+  const { value, timing } = await timed('compile', () => ctx.compile(ctx.project, node, compileContext(ctx, fullRefresh)));
+  return { compiled: value, timing };
+}

@@ -1,0 +1,191 @@
+/**
+ * The runner API behind `stratum run | test | build | seed | source freshness`: executes the
+ * selected nodes in dependency order, independent ones concurrently up to `threads`, skipping
+ * whatever depends on a failed node, emitting RunEvents as it goes, and writing
+ * target/run_results.json (target/sources.json for freshness). An AbortSignal cancels: running
+ * statements are interrupted, nothing new starts, and partially built relations are rolled back
+ * by the adapter; the summary then says `cancelled`.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { WarehouseAdapter } from '../engine/adapter.js';
+import { CancelledError, QueryError } from '../errors.js';
+import type { CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
+import { runGraph } from './dagScheduler.js';
+import { countStatus, NO_COUNTS, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
+import { checkFreshness, newestPartitionClock } from './sourceFreshness.js';
+import { executeModel } from './modelExecutor.js';
+import { commandTasks } from './runGraph.js';
+import { runResultsArtifact, writeArtifact, type RunResultEntry } from './runResults.js';
+import type { NodeOutcome, RunContext } from './runContext.js';
+import { executeSeed } from './seedExecutor.js';
+import { executeTest } from './testExecutor.js';
+import { freshnessArtifact } from './sourcesArtifact.js';
+
+/** What to run and how. */
+export interface RunRequest {
+  readonly command: RunCommand;
+  readonly project: Project;
+  readonly adapter: WarehouseAdapter;
+  readonly compile: CompileNodeFn;
+  /** Unique ids chosen by --select/--exclude; nodes of other resource types are ignored. */
+  readonly selected: Iterable<string>;
+  readonly fullRefresh?: boolean;
+  /** Concurrency; default the target's `threads`. */
+  readonly threads?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: RunEventListener;
+  /** Where artifacts go; default `<project>/<target-path>`. `false` writes none. */
+  readonly targetDir?: string | false;
+  /** Recorded as run_results.json `args`. */
+  readonly args?: Readonly<Record<string, unknown>>;
+  /** Freshness clock; default the newest `dt=` partition of the sources (else now). */
+  readonly now?: Date;
+}
+
+/** The outcome of a whole invocation. */
+export interface RunSummary {
+  readonly invocationId: string;
+  readonly results: readonly RunResultEntry[];
+  readonly counts: RunCounts;
+  /** Seconds. */
+  readonly elapsed: number;
+  readonly cancelled: boolean;
+  /** Path of the run_results.json (or sources.json) written, if any. */
+  readonly artifactPath?: string;
+}
+
+function nodeMaterialization(node: ProjectNode): string {
+  if (node.resourceType === 'source') return 'freshness';
+  return String(node.config.materialized);
+}
+
+function relationLabel(node: ProjectNode): string | undefined {
+  if (node.resourceType === 'test') return undefined;
+  return `${node.relation.schema}.${node.relation.identifier}`;
+}
+
+/** Runs a command and resolves to its summary. Rejects only on programming errors. */
+export async function runCommand(req: RunRequest): Promise<RunSummary> {
+  const started = Date.now();
+  const invocationId = randomUUID();
+  const { project, adapter } = req;
+  const emit: RunEventListener = req.onEvent ?? (() => undefined);
+  const threads = Math.max(1, req.threads ?? project.target.threads ?? 1);
+  const ctx: RunContext = { project, adapter, compile: req.compile, fullRefresh: req.fullRefresh === true, invocationId, signal: req.signal };
+  const tasks = commandTasks(project, req.command, req.selected);
+  const total = tasks.length;
+  emit({ type: 'run_started', command: req.command, invocationId, total, threads, at: new Date(started).toISOString() });
+
+  let now = req.now;
+  if (req.command === 'source freshness' && !now) {
+    const sources = tasks.map((t) => project.nodes.get(t.id)).filter((n): n is SourceNode => n?.resourceType === 'source');
+    now = (await newestPartitionClock(adapter, sources)) ?? new Date();
+    emit({ type: 'log', level: 'info', message: `Freshness clock: ${now.toISOString()}${req.now ? '' : ' (newest dt= partition of the sources)'}` });
+  }
+
+  const onAbort = () => void adapter.cancel();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const results: RunResultEntry[] = [];
+  const freshness: { id: string; outcome: Awaited<ReturnType<typeof checkFreshness>> | undefined; error?: string }[] = [];
+  let counts = NO_COUNTS;
+  let started_ = 0;
+  const busy = new Set<number>();
+  const takeThread = (): number => {
+    let t = 1;
+    while (busy.has(t)) t++;
+    busy.add(t);
+    return t;
+  };
+
+  const record = (node: ProjectNode, status: NodeStatus, index: number, outcome: Partial<NodeOutcome>, seconds: number, thread: number) => {
+    const materialization = outcome.materialization ?? nodeMaterialization(node);
+    emit({
+      type: 'node_finished',
+      uniqueId: node.uniqueId,
+      resourceType: node.resourceType,
+      name: node.name,
+      materialization,
+      relation: relationLabel(node),
+      index,
+      total,
+      status,
+      executionTime: seconds,
+      rowsAffected: outcome.rowsAffected,
+      failures: outcome.failures,
+      message: outcome.message,
+      code: outcome.code,
+    });
+    counts = countStatus(counts, status);
+    results.push({
+      unique_id: node.uniqueId,
+      status,
+      timing: outcome.timing ?? [],
+      thread_id: `Thread-${thread} (worker)`,
+      execution_time: seconds,
+      adapter_response: outcome.code ? { _message: outcome.code + (outcome.rowsAffected !== undefined ? ` ${outcome.rowsAffected}` : ''), code: outcome.code, rows_affected: outcome.rowsAffected } : {},
+      message: outcome.message ?? (status === 'success' ? outcome.code ?? 'OK' : null),
+      failures: outcome.failures ?? (node.resourceType === 'test' && status !== 'skipped' && status !== 'error' ? 0 : null),
+      compiled: outcome.compiledCode !== undefined,
+      compiled_code: outcome.compiledCode ?? null,
+      relation_name: outcome.relationName ?? null,
+      batch_results: null,
+    });
+  };
+
+  const execute = async (id: string): Promise<'ok' | 'failed'> => {
+    const node = project.nodes.get(id)!;
+    const index = ++started_;
+    const thread = takeThread();
+    emit({ type: 'node_started', uniqueId: id, resourceType: node.resourceType, name: node.name, materialization: nodeMaterialization(node), relation: relationLabel(node), index, total });
+    const t0 = performance.now();
+    try {
+      let outcome: NodeOutcome;
+      if (node.resourceType === 'model') outcome = await executeModel(ctx, node);
+      else if (node.resourceType === 'seed') outcome = await executeSeed(ctx, node);
+      else if (node.resourceType === 'test') outcome = await executeTest(ctx, node);
+      else {
+        const f = await checkFreshness(adapter, node, now ?? new Date(), req.signal);
+        freshness.push({ id, outcome: f });
+        outcome = f;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      record(node, outcome.status, index, outcome, seconds, thread);
+      return outcome.status === 'error' || outcome.status === 'fail' ? 'failed' : 'ok';
+    } catch (e) {
+      const cancelled = e instanceof CancelledError || req.signal?.aborted === true;
+      const message = cancelled ? 'cancelled' : (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      if (node.resourceType === 'source') freshness.push({ id, outcome: undefined, error: message });
+      const status: NodeStatus = node.resourceType === 'source' ? 'runtime error' : 'error';
+      record(node, status, index, { message, compiledCode: e instanceof QueryError ? e.context.sql : undefined }, (performance.now() - t0) / 1000, thread);
+      return 'failed';
+    } finally {
+      busy.delete(thread);
+    }
+  };
+
+  const notStarted = await runGraph(tasks, {
+    concurrency: threads,
+    execute,
+    signal: req.signal,
+    onSkip: (id, cause) => {
+      const node = project.nodes.get(id)!;
+      record(node, 'skipped', ++started_, { message: `skipped: depends on ${cause}, which did not succeed` }, 0, 0);
+    },
+  });
+  req.signal?.removeEventListener('abort', onAbort);
+  const cancelled = req.signal?.aborted === true;
+  if (cancelled && notStarted.length > 0) emit({ type: 'log', level: 'warn', message: `Cancelled: ${notStarted.length} node(s) not started` });
+  const elapsed = (Date.now() - started) / 1000;
+
+  let artifactPath: string | undefined;
+  if (req.targetDir !== false) {
+    const dir = req.targetDir ?? join(project.rootDir, project.paths.target);
+    artifactPath =
+      req.command === 'source freshness'
+        ? await writeArtifact(dir, freshnessArtifact(invocationId, project, freshness, elapsed), 'sources.json')
+        : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }));
+  }
+  emit({ type: 'run_finished', command: req.command, counts, elapsed, cancelled });
+  return { invocationId, results, counts, elapsed, cancelled, artifactPath };
+}
