@@ -30,13 +30,13 @@ export async function seedColumnTypes(adapter: WarehouseAdapter, csvPath: string
   const overrides = new Map(Object.entries(columnTypes).map(([k, v]) => [k.toLowerCase(), v]));
   const q = adapter.quoteIdent.bind(adapter);
   const checks = names.map((n, i) => {
-    const v = `nullif(lower(trim(${q(n)})), 'null')`;
+    const v = `(case when lower(trim(${q(n)})) = 'null' then null else trim(${q(n)}) end)`;
     return `count(${v}) as n${i},
       count(*) filter (where regexp_matches(${v}, '${NUMBER}')) as num${i},
-      count(*) filter (where regexp_matches(${v}, '${NUMBER}') and (contains(${v}, '.') or regexp_matches(${v}, 'e-'))) as dec${i},
+      count(*) filter (where regexp_matches(${v}, '${NUMBER}') and (contains(${v}, '.') or regexp_matches(${v}, '[eE]-'))) as dec${i},
       count(*) filter (where regexp_matches(${v}, '${DATE}') and try_strptime(${v}, '%Y-%m-%d') is not null) as date${i},
       count(*) filter (where regexp_matches(${v}, '${DATETIME}') and try_cast(${v} as timestamptz) is not null) as ts${i},
-      count(*) filter (where ${v} in ('true', 'false')) as bool${i}`;
+      count(*) filter (where lower(${v}) in ('true', 'false')) as bool${i}`;
   });
   const stats = (await adapter.query(`select ${checks.join(',\n')} from ${src}`)).rows[0] ?? [];
   return names.map((n, i) => {
