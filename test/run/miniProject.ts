@@ -3,7 +3,7 @@
  * src/project's: `{{ ref('x') }}` → the relation, `{{ this }}` → own relation, and
  * `{% if is_incremental() %}...{% endif %}` kept only when the relation exists and no full refresh.
  */
-import type { CompileNodeFn, ModelNode, NodeConfig, Project, ProjectNode, SeedNode, TestNode } from '../../src/project/types.js';
+import type { CompileNodeFn, FreshnessPolicy, ModelNode, NodeConfig, Project, ProjectNode, SeedNode, SourceNode, TestNode } from '../../src/project/types.js';
 
 /** A model of the mini project. */
 export interface MiniModel {
@@ -27,9 +27,37 @@ function config(materialized: NodeConfig['materialized'], extra: Partial<NodeCon
 /** Builds a Project with models, seeds (CSV paths) and tests; `ref()`s become dependencies. */
 export function miniProject(
   rootDir: string,
-  spec: { models?: Record<string, MiniModel>; seeds?: Record<string, string>; tests?: Record<string, MiniTest>; threads?: number },
+  spec: {
+    models?: Record<string, MiniModel>;
+    seeds?: Record<string, string>;
+    tests?: Record<string, MiniTest>;
+    sources?: Record<string, { location: string; loadedAtField?: string; freshness?: FreshnessPolicy }>;
+    threads?: number;
+  },
 ): Project {
   const nodes = new Map<string, ProjectNode>();
+  for (const [name, src] of Object.entries(spec.sources ?? {})) {
+    const source: SourceNode = {
+      ...base,
+      uniqueId: `source.mini.raw.${name}`,
+      resourceType: 'source',
+      name,
+      originalFilePath: 'models/sources.yml',
+      path: 'sources.yml',
+      fqn: ['mini', 'raw', name],
+      config: config('view'),
+      dependsOn: { nodes: [], macros: [] },
+      sourceName: 'raw',
+      identifier: name,
+      relation: { database: 'w', schema: 'raw', identifier: name },
+      externalLocation: src.location,
+      loadedAtField: src.loadedAtField,
+      freshness: src.freshness,
+      meta: {},
+      sourceDescription: '',
+    };
+    nodes.set(source.uniqueId, source);
+  }
   const refsOf = (sql: string) => [...sql.matchAll(/ref\('([^']+)'\)/g)].map((m) => m[1]);
   const idOf = (name: string) => (spec.seeds?.[name] !== undefined ? `seed.mini.${name}` : `model.mini.${name}`);
   for (const [name, csv] of Object.entries(spec.seeds ?? {})) {
