@@ -1,0 +1,245 @@
+/**
+ * `loadProject`: reads a dbt project (dbt_project.yml, profiles.yml, models, seeds, macros,
+ * tests, properties yml), parses every node (dbt's parse phase) and returns the Project with
+ * final configs, dependencies and relations. Every user mistake is a ConfigError or
+ * CompileError naming the file, line and key.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { mergeConfig, treeConfigLayers } from './configMerge.js';
+import { findFiles, fqnOf, lineOf, type FoundFile } from './discover.js';
+import { genericTestName, genericTestRawCode, genericTestTemplate, isExpressionArg, targetExpression, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
+import { parseMacroFile, type MacroFile } from './jinja/macroFile.js';
+import { JinjaRenderer } from './jinja/renderer.js';
+import { finalizeConfig } from './nodeConfig.js';
+import { parseRender, type ParseResult } from './parseRender.js';
+import { findProfilesFile, loadProfileTarget } from './profiles.js';
+import { readProjectFile, type ProjectSettings } from './projectFile.js';
+import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
+import { generateSchemaName, nodeRelation } from './relationName.js';
+import type { LoadOptions, ModelNode, Project, ProjectNode, SeedNode, SourceNode, TestNode } from './types.js';
+import { formatKeyPath, YamlFile } from './yamlFile.js';
+
+/** What compile needs beyond the Project: the renderer and each node's template and extra names. */
+export interface ProjectInternals {
+  readonly renderer: JinjaRenderer;
+  readonly templates: ReadonlyMap<string, { readonly source: string; readonly file: string; readonly extra?: Record<string, unknown> }>;
+}
+
+const internals = new WeakMap<Project, ProjectInternals>();
+
+/** The renderer and templates of a project returned by loadProject. Throws for other objects. */
+export function projectInternals(project: Project): ProjectInternals {
+  const i = internals.get(project);
+  if (!i) throw new Error('projectInternals: not a project returned by loadProject');
+  return i;
+}
+
+const read = (f: FoundFile): string => readFileSync(f.absPath, 'utf8');
+const stem = (p: string): string => basename(p).replace(/\.[^.]+$/, '');
+
+interface Draft {
+  node: Omit<ProjectNode, 'dependsOn' | 'refs' | 'sources'>;
+  parsed: ParseResult;
+  /** Where to point an unknown ref. */
+  refLoc: (ref: string) => { file: string; line?: number; key?: string };
+}
+
+/**
+ * Loads and parses the project. Throws ConfigError for bad yml/settings and unknown refs,
+ * CompileError for template errors.
+ */
+export function loadProject(opts: LoadOptions = {}): Project {
+  const root = resolve(opts.projectDir ?? '.');
+  const env = opts.env ?? process.env;
+  const settings = readProjectFile(root);
+  const vars = { ...settings.vars, ...opts.vars };
+  const yscope = { env, vars };
+  const profiles = findProfilesFile({ projectDir: root, env, ...(opts.profilesDir ? { profilesDir: opts.profilesDir } : {}) });
+  const target = loadProfileTarget(profiles, settings.profile, opts.target, yscope);
+  const name = settings.name;
+
+  const macroFiles: MacroFile[] = findFiles(root, settings.paths.macro, ['.sql']).map((f) => parseMacroFile(read(f), f.relPath, name));
+  const singularFiles: FoundFile[] = [];
+  for (const f of findFiles(root, settings.paths.test, ['.sql'])) {
+    const text = read(f);
+    if (/\{%-?\s*(test|macro)\s/.test(text)) macroFiles.push(parseMacroFile(text, f.relPath, name));
+    else singularFiles.push(f);
+  }
+  const renderer = new JinjaRenderer(macroFiles, target.type, name);
+  const templates = new Map<string, { source: string; file: string; extra?: Record<string, unknown> }>();
+  const base = { renderer, projectName: name, target, vars, env };
+
+  const modelPatches = new Map<string, NodePatch>();
+  const seedPatches = new Map<string, NodePatch>();
+  const sourceDecls = [];
+  const ymlFolderPath = new Map<YamlFile, FoundFile>();
+  for (const f of findFiles(root, [...settings.paths.model, ...settings.paths.seed], ['.yml', '.yaml'])) {
+    const yf = YamlFile.read(f.absPath, f.relPath);
+    ymlFolderPath.set(yf, f);
+    const props = parsePropertiesFile(yf, yscope);
+    for (const [list, map] of [[props.models, modelPatches], [props.seeds, seedPatches]] as const) {
+      for (const p of list) {
+        const prev = map.get(p.name);
+        if (prev) throw p.file.error(`'${p.name}' is documented twice (also in ${prev.file.displayPath})`, [...p.keyPath, 'name']);
+        map.set(p.name, p);
+      }
+    }
+    sourceDecls.push(...props.sources);
+  }
+
+  const drafts: Draft[] = [];
+  const sourceNodes: SourceNode[] = [];
+
+  for (const f of findFiles(root, settings.paths.model, ['.sql'])) {
+    const nm = stem(f.relPath);
+    const fqn = fqnOf(name, f.pathInFolder, nm);
+    const patch = modelPatches.get(nm);
+    const baseConfig = mergeConfig(...treeConfigLayers(settings.models, fqn), patch?.config);
+    const rawCode = read(f);
+    const uniqueId = `model.${name}.${nm}`;
+    const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'model', originalFilePath: f.relPath }, baseConfig, thisRelation: nodeRelation(nm, baseConfig, target), source: rawCode, file: f.relPath });
+    const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'model', { file: f.relPath });
+    if (!config.enabled) continue;
+    templates.set(uniqueId, { source: rawCode, file: f.relPath });
+    const node: Omit<ModelNode, 'dependsOn' | 'refs' | 'sources'> = {
+      uniqueId, resourceType: 'model', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
+      description: patch?.description ?? '', columns: patch?.columns ?? {}, relation: nodeRelation(nm, config, target),
+      ...(patch ? { patchPath: patch.file.displayPath } : {}),
+    };
+    drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
+  }
+
+  for (const f of findFiles(root, settings.paths.seed, ['.csv'])) {
+    const nm = stem(f.relPath);
+    const fqn = fqnOf(name, f.pathInFolder, nm);
+    const patch = seedPatches.get(nm);
+    const config = finalizeConfig(mergeConfig(...treeConfigLayers(settings.seeds, fqn), patch?.config), 'seed', { file: patch?.file.displayPath ?? 'dbt_project.yml' });
+    if (!config.enabled) continue;
+    const node: Omit<SeedNode, 'dependsOn' | 'refs' | 'sources'> = {
+      uniqueId: `seed.${name}.${nm}`, resourceType: 'seed', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode: '', config,
+      description: patch?.description ?? '', columns: patch?.columns ?? {}, relation: nodeRelation(nm, config, target), absolutePath: f.absPath,
+      ...(patch ? { patchPath: patch.file.displayPath } : {}),
+    };
+    drafts.push({ node, parsed: { inFileConfig: {}, refs: [], sources: [], macros: [] }, refLoc: () => ({ file: f.relPath }) });
+  }
+
+  for (const d of sourceDecls) {
+    const fqnFolders = fqnOf(name, ymlFolderPath.get(d.file)?.pathInFolder ?? '', d.sourceName);
+    const fqn = [...fqnFolders, d.tableName];
+    const config = finalizeConfig(mergeConfig(...treeConfigLayers(settings.sources, [name, d.sourceName, d.tableName]), d.config), 'source', d.file.loc(d.keyPath));
+    if (!config.enabled) continue;
+    const relation = { database: d.database ?? target.database, schema: d.schema, identifier: d.identifier };
+    const ext = d.meta.external_location ?? d.config.external_location;
+    sourceNodes.push({
+      uniqueId: `source.${name}.${d.sourceName}.${d.tableName}`, resourceType: 'source', name: d.tableName, packageName: name,
+      originalFilePath: d.file.displayPath, path: ymlFolderPath.get(d.file)?.pathInFolder ?? d.file.displayPath, fqn, rawCode: '', config,
+      dependsOn: { nodes: [], macros: [] }, refs: [], sources: [], description: d.description, columns: d.columns, patchPath: d.file.displayPath,
+      sourceName: d.sourceName, identifier: d.identifier, relation, meta: d.meta, sourceDescription: d.sourceDescription,
+      ...(typeof ext === 'string' ? { externalLocation: ext.replace(/\{(name|identifier|schema|source_name)\}/g, (_m, k: string) => (k === 'name' ? d.tableName : k === 'identifier' ? d.identifier : k === 'schema' ? d.schema : d.sourceName)) } : {}),
+      ...(d.loadedAtField ? { loadedAtField: d.loadedAtField } : {}),
+      ...(d.freshness ? { freshness: d.freshness } : {}),
+    });
+  }
+
+  const testSchema = generateSchemaName('dbt_test__audit', target);
+  for (const f of singularFiles) {
+    const nm = stem(f.relPath);
+    const fqn = fqnOf(name, f.pathInFolder, nm);
+    const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn));
+    const rawCode = read(f);
+    const uniqueId = `test.${name}.${nm}`;
+    const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'test', originalFilePath: f.relPath }, baseConfig, source: rawCode, file: f.relPath });
+    const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'test', { file: f.relPath });
+    if (!config.enabled) continue;
+    templates.set(uniqueId, { source: rawCode, file: f.relPath });
+    const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
+      uniqueId, resourceType: 'test', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
+      description: '', columns: {}, relation: { database: target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : nm },
+    };
+    drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
+  }
+
+  // Generic tests attach to enabled models, seeds and sources.
+  const enabled = new Set([...drafts.map((d) => d.node.uniqueId), ...sourceNodes.map((s) => s.uniqueId)]);
+  const attachments: { decl: TestDecl; target: TestTarget; attachedId: string }[] = [];
+  for (const p of modelPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'model', name: p.name }, attachedId: `model.${name}.${p.name}` });
+  for (const p of seedPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'seed', name: p.name }, attachedId: `seed.${name}.${p.name}` });
+  for (const d of sourceDecls) for (const decl of d.tests) attachments.push({ decl, target: { kind: 'source', sourceName: d.sourceName, tableName: d.tableName }, attachedId: `source.${name}.${d.sourceName}.${d.tableName}` });
+  for (const { decl, target: tt, attachedId } of attachments) {
+    if (!enabled.has(attachedId)) continue;
+    drafts.push(genericTestDraft(decl, tt, attachedId, settings, base, templates, testSchema, ymlFolderPath));
+  }
+
+  const project = resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer);
+  internals.set(project, { renderer, templates });
+  return project;
+}
+
+function genericTestDraft(
+  decl: TestDecl, tt: TestTarget, attachedId: string, settings: ProjectSettings,
+  base: Omit<Parameters<typeof parseRender>[0], 'node' | 'baseConfig' | 'source' | 'file'>,
+  templates: Map<string, { source: string; file: string; extra?: Record<string, unknown> }>, testSchema: string, ymlFolderPath: Map<YamlFile, FoundFile>,
+): Draft {
+  const name = settings.name;
+  const file = decl.file.displayPath;
+  const loc = decl.file.loc(decl.keyPath);
+  if (!base.renderer.macros.has(`test_${decl.testName}`)) {
+    throw new ConfigError(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.testName}': no {% test ${decl.testName} %} block or macro test_${decl.testName} found`, loc);
+  }
+  for (const k of Object.keys(decl.args)) if (!/^[A-Za-z_]\w*$/.test(k)) throw new ConfigError(`test argument '${k}' is not a valid name`, loc);
+  const testName = genericTestName(decl, tt);
+  const uniqueId = `test.${name}.${testName}.${testIdHash(testName, file, formatKeyPath(decl.keyPath))}`;
+  const fqn = fqnOf(name, ymlFolderPath.get(decl.file)?.pathInFolder ?? '', testName);
+  const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn), decl.config);
+  const args = { ...(decl.columnName !== undefined ? { column_name: decl.columnName } : {}), ...decl.args };
+  const source = genericTestTemplate(decl, tt);
+  const extra = { [TEST_ARGS_NAME]: args };
+  const parsed = parseRender({ ...base, node: { uniqueId, name: testName, resourceType: 'test', originalFilePath: file }, baseConfig, source, file, extra });
+  const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'test', loc);
+  templates.set(uniqueId, { source, file, extra });
+  const kwargs: Record<string, unknown> = { ...args, model: `{{ get_where_subquery(${targetExpression(tt)}) }}` };
+  for (const [k, v] of Object.entries(decl.args)) if (isExpressionArg(v)) kwargs[k] = `{{ ${v.trim()} }}`;
+  const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
+    uniqueId, resourceType: 'test', name: testName, packageName: name, originalFilePath: file, path: `${testName}.sql`, fqn,
+    rawCode: genericTestRawCode(decl), config, description: '', columns: {},
+    testMetadata: { name: decl.testName, kwargs, namespace: decl.namespace }, attachedNode: attachedId,
+    ...(decl.columnName !== undefined ? { columnName: decl.columnName } : {}),
+    relation: { database: base.target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : testName },
+  };
+  return { node, parsed, refLoc: () => loc };
+}
+
+function resolveDependencies(
+  settings: ProjectSettings, root: string, vars: Record<string, unknown>, target: Project['target'],
+  drafts: Draft[], sourceNodes: SourceNode[], renderer: JinjaRenderer,
+): Project {
+  const byName = new Map<string, string>();
+  for (const d of drafts) {
+    if (d.node.resourceType !== 'model' && d.node.resourceType !== 'seed') continue;
+    const prev = byName.get(d.node.name);
+    if (prev) throw new ConfigError(`two resources are named '${d.node.name}' (${prev} and ${d.node.uniqueId}); names must be unique`, { file: d.node.originalFilePath });
+    byName.set(d.node.name, d.node.uniqueId);
+  }
+  const sourceIds = new Map(sourceNodes.map((s) => [`${s.sourceName}.${s.name}`, s.uniqueId]));
+  const nodes = new Map<string, ProjectNode>();
+  for (const s of sourceNodes) nodes.set(s.uniqueId, s);
+  for (const d of drafts) {
+    const deps: string[] = [];
+    for (const r of d.parsed.refs) {
+      const refName = r[r.length - 1] ?? '';
+      if (r.length === 2 && r[0] !== settings.name) throw new ConfigError(`ref('${r[0]}', '${refName}'): package '${r[0]}' is not installed`, d.refLoc(refName));
+      const id = byName.get(refName);
+      if (!id) throw new ConfigError(`ref('${refName}') refers to a model or seed that does not exist or is disabled`, d.refLoc(refName));
+      if (!deps.includes(id)) deps.push(id);
+    }
+    for (const [s, t] of d.parsed.sources) {
+      const id = sourceIds.get(`${s}.${t}`);
+      if (!id) throw new ConfigError(`source('${s}', '${t}') is not declared in any sources: yml`, d.refLoc(t));
+      if (!deps.includes(id)) deps.push(id);
+    }
+    nodes.set(d.node.uniqueId, { ...d.node, refs: d.parsed.refs, sources: d.parsed.sources, dependsOn: { nodes: deps, macros: d.parsed.macros } } as ProjectNode);
+  }
+  return { name: settings.name, profileName: settings.profile, rootDir: root, paths: settings.paths, vars, target, nodes, macros: renderer.macros };
+}

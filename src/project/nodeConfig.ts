@@ -1,0 +1,55 @@
+/**
+ * Validates a merged config and fills dbt's defaults, producing the typed NodeConfig. Errors
+ * name the file that set the bad value.
+ */
+import { ConfigError, type SourceLocation } from '../errors.js';
+import { asTags } from './configMerge.js';
+import type { NodeConfig, PartitionByConfig } from './types.js';
+
+const MATERIALIZED = ['view', 'table', 'incremental', 'ephemeral'];
+const STRATEGIES = ['append', 'delete+insert', 'insert_overwrite', 'merge'];
+const PART_TYPES = ['date', 'timestamp', 'datetime', 'int64'];
+const GRANULARITY = ['hour', 'day', 'month', 'year'];
+
+function partitionBy(v: unknown, loc: SourceLocation): PartitionByConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || typeof (v as { field?: unknown }).field !== 'string') {
+    throw new ConfigError("partition_by must be a mapping with field: (and data_type:, granularity:)", { ...loc, key: 'partition_by' });
+  }
+  const p = v as Record<string, unknown>;
+  const dataType = String(p.data_type ?? 'date').toLowerCase();
+  if (!PART_TYPES.includes(dataType)) throw new ConfigError(`partition_by.data_type must be one of ${PART_TYPES.join(', ')}, got '${dataType}'`, { ...loc, key: 'partition_by.data_type' });
+  const granularity = String(p.granularity ?? 'day').toLowerCase();
+  if (!GRANULARITY.includes(granularity)) throw new ConfigError(`partition_by.granularity must be one of ${GRANULARITY.join(', ')}, got '${granularity}'`, { ...loc, key: 'partition_by.granularity' });
+  return { ...p, field: p.field as string, data_type: dataType as PartitionByConfig['data_type'], granularity: granularity as PartitionByConfig['granularity'] };
+}
+
+/** Turns a merged config of a node of `kind` into a NodeConfig. Throws ConfigError at `loc`. */
+export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 'seed' | 'test' | 'source', loc: SourceLocation): NodeConfig {
+  const c: Record<string, unknown> = { ...merged };
+  c.enabled = c.enabled === undefined ? true : c.enabled === true || String(c.enabled).toLowerCase() === 'true';
+  c.tags = asTags(c.tags);
+  if (kind === 'model') {
+    const m = String(c.materialized ?? 'view');
+    if (!MATERIALIZED.includes(m)) throw new ConfigError(`materialized must be one of ${MATERIALIZED.join(', ')}, got '${m}'`, { ...loc, key: 'materialized' });
+    c.materialized = m;
+    if (c.incremental_strategy !== undefined) {
+      const s = String(c.incremental_strategy);
+      if (!STRATEGIES.includes(s)) throw new ConfigError(`incremental_strategy must be one of ${STRATEGIES.join(', ')}, got '${s}'`, { ...loc, key: 'incremental_strategy' });
+    }
+    const p = partitionBy(c.partition_by, loc);
+    if (p) c.partition_by = p;
+    else delete c.partition_by;
+  } else {
+    c.materialized = kind === 'seed' ? 'seed' : kind === 'test' ? 'test' : c.materialized;
+  }
+  if (kind === 'test') {
+    const sev = String(c.severity ?? 'error').toLowerCase();
+    if (sev !== 'error' && sev !== 'warn') throw new ConfigError(`severity must be error or warn, got '${sev}'`, { ...loc, key: 'severity' });
+    c.severity = sev;
+    c.warn_if ??= '!= 0';
+    c.error_if ??= '!= 0';
+    if (c.limit !== undefined && c.limit !== null) c.limit = Number(c.limit);
+  }
+  return c as NodeConfig;
+}

@@ -1,0 +1,60 @@
+/**
+ * Reads dbt_project.yml: name, profile, the path settings (with dbt's defaults), vars and the
+ * config trees under `models:`, `seeds:` and `data_tests:`/`tests:`.
+ */
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { ProjectPaths } from './types.js';
+import { isRecord, YamlFile } from './yamlFile.js';
+
+/** The settings of dbt_project.yml. */
+export interface ProjectSettings {
+  readonly file: YamlFile;
+  readonly name: string;
+  readonly profile: string;
+  readonly paths: ProjectPaths;
+  /** Global vars, with the project-scoped block (`vars: {<project>: {...}}`) merged in. */
+  readonly vars: Record<string, unknown>;
+  readonly models: unknown;
+  readonly seeds: unknown;
+  readonly tests: unknown;
+  readonly sources: unknown;
+}
+
+function stringList(yf: YamlFile, data: Record<string, unknown>, key: string, dflt: string[]): string[] {
+  const v = data[key];
+  if (v === undefined || v === null) return dflt;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw yf.error(`${key} must be a list of folder names`, [key]);
+  return v as string[];
+}
+
+/** Reads `<projectDir>/dbt_project.yml`. Throws ConfigError (file, line, key) on a bad file. */
+export function readProjectFile(projectDir: string): ProjectSettings {
+  const yf = YamlFile.read(join(projectDir, 'dbt_project.yml'), 'dbt_project.yml');
+  const d = yf.data;
+  if (!isRecord(d)) throw new ConfigError('dbt_project.yml must be a mapping', { file: 'dbt_project.yml' });
+  const name = d.name;
+  if (typeof name !== 'string' || !/^[A-Za-z_]\w*$/.test(name)) {
+    throw yf.error(`name must be a valid identifier (letters, digits, underscores), got '${String(name ?? '')}'`, ['name']);
+  }
+  const profile = d.profile ?? name;
+  if (typeof profile !== 'string') throw yf.error('profile must be a string', ['profile']);
+  const targetPath = d['target-path'] ?? 'target';
+  if (typeof targetPath !== 'string') throw yf.error('target-path must be a string', ['target-path']);
+  const paths: ProjectPaths = {
+    model: stringList(yf, d, 'model-paths', ['models']),
+    seed: stringList(yf, d, 'seed-paths', ['seeds']),
+    macro: stringList(yf, d, 'macro-paths', ['macros']),
+    test: stringList(yf, d, 'test-paths', ['tests']),
+    target: targetPath,
+  };
+  const rawVars = d.vars ?? {};
+  if (!isRecord(rawVars)) throw yf.error('vars must be a mapping', ['vars']);
+  const scoped = rawVars[name];
+  const vars: Record<string, unknown> = { ...rawVars, ...(isRecord(scoped) ? scoped : {}) };
+  if (isRecord(scoped)) delete vars[name];
+  for (const key of ['models', 'seeds', 'data_tests', 'tests', 'sources']) {
+    if (d[key] !== undefined && d[key] !== null && !isRecord(d[key])) throw yf.error(`${key} must be a mapping`, [key]);
+  }
+  return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources };
+}

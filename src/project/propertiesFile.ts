@@ -1,0 +1,199 @@
+/**
+ * Reads a dbt properties file (`version: 2` yml beside models): `models:` and `seeds:` entries
+ * (description, config, columns, tests / data_tests) and `sources:` with their tables, meta,
+ * loaded_at_field and freshness. Returns plain declarations; load.ts turns them into nodes.
+ */
+import type { ColumnDoc, FreshnessPolicy } from './types.js';
+import { isRecord, type KeyPath, type YamlFile } from './yamlFile.js';
+import { renderYamlValue, type YamlTemplateScope } from './yamlTemplating.js';
+
+/** A test declared in yml, before it becomes a node. */
+export interface TestDecl {
+  /** The generic test's name without namespace (`unique`, `accepted_values`, a custom test). */
+  readonly testName: string;
+  readonly namespace: string | null;
+  /** Arguments besides `model`/`column_name`, as written. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly columnName?: string;
+  /** An explicit `name:` for the test. */
+  readonly explicitName?: string;
+  readonly file: YamlFile;
+  readonly keyPath: KeyPath;
+}
+
+/** A `models:` or `seeds:` entry. */
+export interface NodePatch {
+  readonly name: string;
+  readonly description: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly columns: Record<string, ColumnDoc>;
+  readonly tests: readonly TestDecl[];
+  readonly file: YamlFile;
+  readonly keyPath: KeyPath;
+}
+
+/** One table of a `sources:` entry, with the source-level settings folded in. */
+export interface SourceDecl {
+  readonly sourceName: string;
+  readonly tableName: string;
+  readonly identifier: string;
+  readonly schema: string;
+  readonly database?: string;
+  readonly description: string;
+  readonly sourceDescription: string;
+  readonly meta: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+  readonly loadedAtField?: string;
+  readonly freshness?: FreshnessPolicy;
+  readonly columns: Record<string, ColumnDoc>;
+  readonly tests: readonly TestDecl[];
+  readonly file: YamlFile;
+  readonly keyPath: KeyPath;
+}
+
+/** Everything one properties file declares. */
+export interface PropertiesFile {
+  readonly models: NodePatch[];
+  readonly seeds: NodePatch[];
+  readonly sources: SourceDecl[];
+}
+
+/** Keys of a test entry that are config, not arguments (dbt moves them into config). */
+const TEST_CONFIG_KEYS = new Set(['severity', 'tags', 'enabled', 'where', 'limit', 'warn_if', 'error_if', 'store_failures', 'fail_calc', 'meta', 'alias', 'schema', 'database']);
+
+function parseTests(list: unknown, yf: YamlFile, path: KeyPath, columnName?: string): TestDecl[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw yf.error('tests must be a list', path);
+  return list.map((entry, i): TestDecl => {
+    const p = [...path, i];
+    if (typeof entry === 'string') {
+      const [ns, name] = entry.includes('.') ? (entry.split('.', 2) as [string, string]) : [null, entry];
+      return { testName: name, namespace: ns, args: {}, config: {}, file: yf, keyPath: p, ...(columnName !== undefined ? { columnName } : {}) };
+    }
+    if (!isRecord(entry)) throw yf.error('a test must be a name or a mapping {test_name: {arguments}}', p);
+    let full: string;
+    let body: Record<string, unknown>;
+    if (typeof entry.test_name === 'string') {
+      full = entry.test_name;
+      body = { ...entry };
+      delete body.test_name;
+    } else {
+      const keys = Object.keys(entry);
+      if (keys.length !== 1) throw yf.error(`a test mapping must have exactly one key (the test name), got ${keys.join(', ')}`, p);
+      full = keys[0] as string;
+      const v = entry[full];
+      if (v !== null && v !== undefined && !isRecord(v)) throw yf.error(`arguments of test '${full}' must be a mapping`, [...p, full]);
+      body = { ...(v ?? {}) };
+    }
+    const [ns, name] = full.includes('.') ? (full.split('.', 2) as [string, string]) : [null, full];
+    const config: Record<string, unknown> = isRecord(body.config) ? { ...body.config } : {};
+    const args: Record<string, unknown> = isRecord(body.arguments) ? { ...body.arguments } : {};
+    let explicitName: string | undefined;
+    for (const [k, v] of Object.entries(body)) {
+      if (k === 'config' || k === 'arguments') continue;
+      if (k === 'name') explicitName = String(v);
+      else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
+      else args[k] = v;
+    }
+    if (typeof args.column_name === 'string' && columnName === undefined) columnName = args.column_name;
+    delete args.column_name;
+    return { testName: name, namespace: ns, args, config, file: yf, keyPath: p, ...(columnName !== undefined ? { columnName } : {}), ...(explicitName ? { explicitName } : {}) };
+  });
+}
+
+function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDecl[]): Record<string, ColumnDoc> {
+  const out: Record<string, ColumnDoc> = {};
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) throw yf.error('columns must be a list', path);
+  list.forEach((c, i) => {
+    if (!isRecord(c) || typeof c.name !== 'string') throw yf.error('a column needs a name:', [...path, i]);
+    out[c.name] = { name: c.name, description: String(c.description ?? ''), meta: isRecord(c.meta) ? c.meta : {}, tags: Array.isArray(c.tags) ? c.tags.map(String) : [], ...(c.data_type !== undefined ? { data_type: String(c.data_type) } : {}) };
+    const key = c.data_tests !== undefined ? 'data_tests' : 'tests';
+    tests.push(...parseTests(c[key], yf, [...path, i, key], c.name));
+  });
+  return out;
+}
+
+function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds'): NodePatch[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw yf.error(`${key} must be a list`, [key]);
+  return list.map((m, i) => {
+    const p = [key, i];
+    if (!isRecord(m) || typeof m.name !== 'string') throw yf.error(`each entry of ${key} needs a name:`, p);
+    if (m.config !== undefined && !isRecord(m.config)) throw yf.error('config must be a mapping', [...p, 'config']);
+    const tests: TestDecl[] = [];
+    const columns = parseColumns(m.columns, yf, [...p, 'columns'], tests);
+    const tkey = m.data_tests !== undefined ? 'data_tests' : 'tests';
+    tests.push(...parseTests(m[tkey], yf, [...p, tkey]));
+    return { name: m.name, description: String(m.description ?? ''), config: (m.config as Record<string, unknown>) ?? {}, columns, tests, file: yf, keyPath: p };
+  });
+}
+
+function parseFreshness(v: unknown, yf: YamlFile, path: KeyPath): FreshnessPolicy | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v)) throw yf.error('freshness must be a mapping with warn_after / error_after', path);
+  const rule = (k: 'warn_after' | 'error_after') => {
+    const r = v[k];
+    if (r === undefined || r === null) return undefined;
+    if (!isRecord(r) || !Number.isFinite(Number(r.count)) || !['minute', 'hour', 'day'].includes(String(r.period))) {
+      throw yf.error(`${k} needs count: <number> and period: minute|hour|day`, [...path, k]);
+    }
+    return { count: Number(r.count), period: String(r.period) as 'minute' | 'hour' | 'day' };
+  };
+  const warn = rule('warn_after');
+  const err = rule('error_after');
+  return { ...(warn ? { warn_after: warn } : {}), ...(err ? { error_after: err } : {}), ...(typeof v.filter === 'string' ? { filter: v.filter } : {}) };
+}
+
+function parseSources(list: unknown, yf: YamlFile, scope: YamlTemplateScope): SourceDecl[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw yf.error('sources must be a list', ['sources']);
+  const out: SourceDecl[] = [];
+  list.forEach((raw, i) => {
+    const p = ['sources', i];
+    if (!isRecord(raw) || typeof raw.name !== 'string') throw yf.error('each source needs a name:', p);
+    const s = renderYamlValue({ ...raw, tables: undefined }, scope, yf, p) as Record<string, unknown>;
+    if (!Array.isArray(raw.tables)) throw yf.error(`source '${raw.name}' needs a list of tables:`, [...p, 'tables']);
+    const srcFresh = parseFreshness(s.freshness, yf, [...p, 'freshness']);
+    raw.tables.forEach((rawT: unknown, j: number) => {
+      const tp = [...p, 'tables', j];
+      if (!isRecord(rawT) || typeof rawT.name !== 'string') throw yf.error('each source table needs a name:', tp);
+      const t = renderYamlValue({ ...rawT, columns: undefined, tests: undefined, data_tests: undefined }, scope, yf, tp) as Record<string, unknown>;
+      const tests: TestDecl[] = [];
+      const columns = parseColumns(rawT.columns, yf, [...tp, 'columns'], tests);
+      const tkey = rawT.data_tests !== undefined ? 'data_tests' : 'tests';
+      tests.push(...parseTests(rawT[tkey], yf, [...tp, tkey]));
+      const cfg = { ...(isRecord(s.config) ? s.config : {}), ...(isRecord(t.config) ? t.config : {}) };
+      const meta = { ...(isRecord(s.meta) ? s.meta : {}), ...(isRecord(cfg.meta) ? cfg.meta : {}), ...(isRecord(t.meta) ? t.meta : {}) };
+      const freshness = 'freshness' in rawT ? parseFreshness(t.freshness, yf, [...tp, 'freshness']) : srcFresh;
+      const loaded = t.loaded_at_field ?? s.loaded_at_field;
+      out.push({
+        sourceName: String(raw.name),
+        tableName: rawT.name,
+        identifier: String(t.identifier ?? rawT.name),
+        schema: String(s.schema ?? raw.name),
+        ...(s.database !== undefined ? { database: String(s.database) } : {}),
+        description: String(t.description ?? ''),
+        sourceDescription: String(s.description ?? ''),
+        meta,
+        config: cfg,
+        ...(loaded !== undefined && loaded !== null ? { loadedAtField: String(loaded) } : {}),
+        ...(freshness ? { freshness } : {}),
+        columns,
+        tests,
+        file: yf,
+        keyPath: tp,
+      });
+    });
+  });
+  return out;
+}
+
+/** Parses one properties file (already read). Throws ConfigError at the offending key. */
+export function parsePropertiesFile(yf: YamlFile, scope: YamlTemplateScope): PropertiesFile {
+  const d = yf.data;
+  if (d === null || d === undefined) return { models: [], seeds: [], sources: [] };
+  if (!isRecord(d)) throw yf.error('a properties file must be a mapping (version: 2, models:, sources:, ...)', []);
+  return { models: parsePatches(d.models, yf, 'models'), seeds: parsePatches(d.seeds, yf, 'seeds'), sources: parseSources(d.sources, yf, scope) };
+}
