@@ -72,14 +72,16 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
       throw new QueryError(`on_schema_change '${onChange}' is not supported on partitioned tables (columns changed); run with --full-refresh`, step.context);
     }
     const projected = `select ${target.map((c) => (incomingNames.has(c.name.toLowerCase()) ? q(c.name) : `cast(null as ${c.type}) as ${q(c.name)}`)).join(', ')} from (${sql}\n) as __stratum_new`;
-    if (strategy === 'delete+insert' || strategy === 'merge') {
+    // delete+insert keyed on the partition field is insert_overwrite: rewrite only those partitions
+    const keyIsPartition = keys.length === 1 && keys[0].toLowerCase() === step.layout?.partitionBy?.field.toLowerCase() && (step.layout.partitionBy.granularity ?? 'day') === 'day';
+    if ((strategy === 'delete+insert' || strategy === 'merge') && !keyIsPartition) {
       const match = keys.map((k) => `__stratum_old.${q(k)} = __stratum_new.${q(k)}`).join(' and ');
       const full = `with __stratum_new as (${projected}) select * from ${target$} as __stratum_old where not exists (select 1 from __stratum_new where ${match}) union all select * from __stratum_new`;
       return adapter.replaceRelation(step.relation, 'table', full, { layout: step.layout, context: step.context, signal: step.signal });
     }
     const res = await adapter.writePartitions(step.relation, projected, {
       layout: step.layout ?? {},
-      mode: strategy === 'insert_overwrite' ? 'overwrite' : 'append',
+      mode: strategy === 'append' ? 'append' : 'overwrite',
       context: step.context,
       signal: step.signal,
     });

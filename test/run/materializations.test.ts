@@ -139,3 +139,30 @@ describe('materializations', () => {
     expect((await db.relations()).map((r) => r.name)).toEqual(['raw_events', 't']);
   });
 });
+
+describe('delete+insert keyed on the partition field', () => {
+  it('rewrites only the touched partitions (same as insert_overwrite)', async () => {
+    const model: MiniModel = {
+      sql: `select id, event_date, v from main.raw_events {% if is_incremental() %} where event_date >= date '2024-01-03' {% endif %}`,
+      config: { materialized: 'incremental', incremental_strategy: 'delete+insert', unique_key: 'event_date', partition_by: { field: 'event_date' } },
+    };
+    await run({ m: model });
+    const { readdir, stat } = await import('node:fs/promises');
+    const before = (await db.partitionDirectory({ schema: 'main', name: 'm' }))!;
+    const file = (await readdir(join(before, 'event_date=2024-01-01')))[0];
+    const inode = (await stat(join(before, 'event_date=2024-01-01', file))).ino;
+    const rewritten = (await readdir(join(before, 'event_date=2024-01-03')))[0];
+    await db.execute("update main.raw_events set v = 'new' where event_date = date '2024-01-03'");
+    await run({ m: model });
+    const after = (await db.partitionDirectory({ schema: 'main', name: 'm' }))!;
+    expect(after).not.toBe(before);
+    // the untouched partition's file is linked (same inode), the touched one is new
+    expect(await rows('select event_date::varchar, v, count(*) from main.m group by all order by 1')).toEqual([
+      ['2024-01-01', 'a', 10],
+      ['2024-01-02', 'a', 10],
+      ['2024-01-03', 'new', 10],
+    ]);
+    expect((await stat(join(after, 'event_date=2024-01-01', file))).ino).toBe(inode);
+    expect(await readdir(join(after, 'event_date=2024-01-03'))).not.toContain(rewritten);
+  });
+});
