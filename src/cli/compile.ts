@@ -1,0 +1,75 @@
+/**
+ * `stratum compile`: renders the selected models and tests like `dbt compile`, writes each to
+ * `target/compiled/<project>/<file>` and `target/manifest.json`. On a BigQuery target it also
+ * writes the `create or replace` DDL of each model to `target/run/<project>/<file>`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { bigqueryDDL } from '../project/bigqueryDDL.js';
+import { compileNode } from '../project/compile.js';
+import { writeManifest } from '../project/manifest.js';
+import type { CompiledNode, Project, ProjectNode } from '../project/types.js';
+import type { Command } from './command.js';
+import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
+
+/** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
+export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
+  const file = node.resourceType === 'test' && node.testMetadata ? `${node.originalFilePath}/${node.name}.sql` : node.originalFilePath;
+  return join(project.rootDir, project.paths.target, dir, project.name, file);
+}
+
+/** The BigQuery statement that builds a compiled model (undefined for ephemeral models and tests). */
+export function bigqueryStatement(c: CompiledNode): string | undefined {
+  if (c.node.resourceType !== 'model') return undefined;
+  const m = c.config.materialized;
+  if (m === 'ephemeral') return undefined;
+  return bigqueryDDL({
+    relation: c.relation,
+    sql: c.compiledCode,
+    kind: m === 'view' ? 'view' : 'table',
+    ...(c.config.partition_by ? { partitionBy: c.config.partition_by } : {}),
+    ...(c.config.cluster_by !== undefined ? { clusterBy: c.config.cluster_by } : {}),
+  });
+}
+
+/** The `stratum compile` command. */
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
+  details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
+  flags: SELECTION_FLAGS,
+  async run(args) {
+    const { project, selected } = loadSelection('compile', args, ['model', 'test']);
+    const compiled: CompiledNode[] = [];
+    const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];
+    for (const id of selected) {
+      const node = project.nodes.get(id) as ProjectNode;
+      const c = await compileNode(project, node, {});
+      compiled.push(c);
+      const out = compiledPath(project, node);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, `${c.compiledCode.trim()}\n`);
+      const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
+      if (project.target.type === 'bigquery') {
+        const ddl = bigqueryStatement(c);
+        if (ddl) {
+          const runOut = compiledPath(project, node, 'run');
+          await mkdir(dirname(runOut), { recursive: true });
+          await writeFile(runOut, `${ddl}\n`);
+          entry.ddl_path = relative(process.cwd(), runOut);
+        }
+      }
+      written.push(entry);
+    }
+    const manifest = await writeManifest(project, { compiled });
+    if (jsonFlag(args)) {
+      process.stdout.write(`${JSON.stringify({ target: project.target.name, dialect: project.target.type, manifest: relative(process.cwd(), manifest), nodes: written }, null, 2)}\n`);
+      return 0;
+    }
+    const only = compiled.length === 1 ? compiled[0] : undefined;
+    if (only) process.stdout.write(`Compiled node '${only.node.name}' is:\n${only.compiledCode.trim()}\n`);
+    const models = compiled.filter((c) => c.node.resourceType === 'model').length;
+    process.stdout.write(`Compiled ${models} models and ${compiled.length - models} tests for target '${project.target.name}' (${project.target.type}) into ${relative(process.cwd(), join(project.rootDir, project.paths.target, 'compiled')) || '.'}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * `stratum ls`: lists the selected nodes like `dbt ls`, as selectors (default), names, paths or
+ * JSON lines, optionally only some resource types.
+ */
+import { UsageError } from '../errors.js';
+import type { Project, ProjectNode, ResourceType } from '../project/types.js';
+import { listFlag, stringFlag, type Command } from './command.js';
+import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
+
+const TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
+const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
+
+/** One line of `stratum ls` output for a node in the given format. */
+export function formatLsLine(project: Project, n: ProjectNode, output: (typeof OUTPUTS)[number]): string {
+  switch (output) {
+    case 'name':
+      return n.name;
+    case 'path':
+      return n.originalFilePath;
+    case 'json':
+      return JSON.stringify({
+        name: n.name, resource_type: n.resourceType, package_name: n.packageName, original_file_path: n.originalFilePath, unique_id: n.uniqueId,
+        alias: n.relation.identifier, config: n.config, tags: n.config.tags, depends_on: n.dependsOn,
+        ...(n.resourceType === 'source' ? { source_name: n.sourceName } : {}),
+      });
+    default:
+      return n.resourceType === 'source' ? `source:${project.name}.${n.sourceName}.${n.name}` : n.fqn.join('.');
+  }
+}
+
+/** The `stratum ls` command. */
+export const lsCommand: Command = {
+  name: 'ls',
+  summary: 'List the selected models, seeds, tests and sources (dbt ls).',
+  details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path',
+  flags: [
+    ...SELECTION_FLAGS,
+    { name: 'resource-type', type: 'string', multiple: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },
+    { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: `Output format: ${OUTPUTS.join(', ')} (default selector).` },
+  ],
+  async run(args) {
+    const types = listFlag(args, 'resource-type').flatMap((t) => t.split(/[\s,]+/)).filter((t) => t !== '');
+    for (const t of types) if (t !== 'all' && !TYPES.includes(t as ResourceType)) throw new UsageError(`stratum ls: --resource-type must be one of ${TYPES.join(', ')}, all; got '${t}'`);
+    const output = jsonFlag(args) ? 'json' : (stringFlag(args, 'output') ?? 'selector');
+    if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`stratum ls: --output must be one of ${OUTPUTS.join(', ')}; got '${output}'`);
+    const resourceTypes = types.length === 0 || types.includes('all') ? undefined : (types as ResourceType[]);
+    const { project, selected } = loadSelection('ls', args, resourceTypes);
+    const lines = selected.map((id) => formatLsLine(project, project.nodes.get(id) as ProjectNode, output as (typeof OUTPUTS)[number]));
+    if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * The dbt-style flags `stratum compile` and `stratum ls` share, and loading the project from
+ * them: `--select/-s`, `--exclude`, `--target/-t`, `--vars`, `--project-dir`, `--profiles-dir`,
+ * `--json`.
+ */
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
+import { Dag } from '../project/dag.js';
+import { loadProject } from '../project/load.js';
+import { selectNodes } from '../project/selection.js';
+import type { Project, ResourceType } from '../project/types.js';
+import { boolFlag, listFlag, stringFlag, type FlagSpec, type ParsedArgs } from './command.js';
+
+/** Flags of every command that loads a project and selects nodes. */
+export const SELECTION_FLAGS: readonly FlagSpec[] = [
+  { name: 'select', short: 's', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
+  { name: 'exclude', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
+  { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
+  { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
+  { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
+  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: project dir, then ~/.dbt).' },
+  { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
+];
+
+/** Parses `--vars` (a YAML or JSON mapping, like dbt). Throws UsageError naming the flag. */
+export function parseVarsFlag(cmd: string, raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = parseYaml(raw);
+  } catch (e) {
+    throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`stratum ${cmd}: --vars must be a mapping such as '{key: value}'`);
+  return v as Record<string, unknown>;
+}
+
+/** A loaded project, its DAG, and the selected node ids in topological order. */
+export interface LoadedSelection {
+  readonly project: Project;
+  readonly dag: Dag;
+  readonly selected: string[];
+}
+
+/** Loads the project named by the flags and applies the selection. Throws ConfigError/UsageError. */
+export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: readonly ResourceType[]): LoadedSelection {
+  const project = loadProject({
+    ...(stringFlag(args, 'project-dir') ? { projectDir: stringFlag(args, 'project-dir') } : {}),
+    ...(stringFlag(args, 'profiles-dir') ? { profilesDir: stringFlag(args, 'profiles-dir') } : {}),
+    ...(stringFlag(args, 'target') ? { target: stringFlag(args, 'target') } : {}),
+    ...(stringFlag(args, 'vars') !== undefined ? { vars: parseVarsFlag(cmd, stringFlag(args, 'vars')) } : {}),
+  });
+  const dag = new Dag(project);
+  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), ...(resourceTypes ? { resourceTypes } : {}) }, dag);
+  return { project, dag, selected };
+}
+
+/** Whether `--json` was given. */
+export function jsonFlag(args: ParsedArgs): boolean {
+  return boolFlag(args, 'json');
+}
