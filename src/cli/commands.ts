@@ -1,6 +1,11 @@
 /** Every `stratum` subcommand, in the order `stratum --help` lists them. */
+import { buildCmd } from './build.js';
 import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
 import { lsCommand } from './ls.js';
+import { runCmd } from './run.js';
+import { seedCmd } from './seed.js';
+import { sourceFreshnessCmd } from './sourceFreshness.js';
+import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [compileCommand, lsCommand];
+export const commands: readonly Command[] = [runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, lsCommand];

@@ -24,7 +24,7 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
   const relation = relationRef(compiled.relation);
   const context = { node: node.uniqueId, file: node.originalFilePath, sql: compiled.compiledCode };
   const opts = { context, signal: ctx.signal };
-  const base = { compiledCode: compiled.compiledCode, relationName: compiled.relationName };
+  const base = { compiledCode: compiled.compiledCode, relationName: compiled.relationName, compiled };
   if (materialized === 'ephemeral') {
     return { ...base, status: 'success', timing: [compileTiming], code: 'EPHEMERAL', materialization: 'ephemeral' };
   }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { CancelledError, QueryError } from '../errors.js';
-import type { CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
+import type { CompiledNode, CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
 import { runGraph } from './dagScheduler.js';
 import { countStatus, NO_COUNTS, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
 import { checkFreshness, newestPartitionClock } from './sourceFreshness.js';
@@ -53,6 +53,8 @@ export interface RunSummary {
   readonly cancelled: boolean;
   /** Path of the run_results.json (or sources.json) written, if any. */
   readonly artifactPath?: string;
+  /** Every node compiled during the run, for the manifest. */
+  readonly compiled: readonly CompiledNode[];
 }
 
 function nodeMaterialization(node: ProjectNode): string {
@@ -87,6 +89,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   const onAbort = () => void adapter.cancel();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   const results: RunResultEntry[] = [];
+  const compiled: CompiledNode[] = [];
   const freshness: { id: string; outcome: Awaited<ReturnType<typeof checkFreshness>> | undefined; error?: string }[] = [];
   let counts = NO_COUNTS;
   let started_ = 0;
@@ -149,6 +152,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
         freshness.push({ id, outcome: f });
         outcome = f;
       }
+      if (outcome.compiled) compiled.push(outcome.compiled);
       const seconds = (performance.now() - t0) / 1000;
       record(node, outcome.status, index, outcome, seconds, thread);
       return outcome.status === 'error' || outcome.status === 'fail' ? 'failed' : 'ok';
@@ -187,5 +191,5 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
         : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }));
   }
   emit({ type: 'run_finished', command: req.command, counts, elapsed, cancelled });
-  return { invocationId, results, counts, elapsed, cancelled, artifactPath };
+  return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled };
 }

@@ -1,0 +1,101 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+let dir: string;
+
+/** Runs the CLI in-process, capturing stdout and stderr. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const files: Record<string, string> = {
+  'dbt_project.yml': 'name: mini\nprofile: mini\nconfig-version: 2\nmodel-paths: [models]\nseed-paths: [seeds]\ntest-paths: [tests]\nmacro-paths: [macros]\n',
+  'profiles.yml': 'mini:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var(\'MINI_DB\') }}"\n      threads: 2\n',
+  'seeds/people.csv': 'id,name\n1,ann\n2,bob\n3,\n',
+  'models/people_clean.sql': "{{ config(materialized='table') }}\nselect id, coalesce(name, 'unknown') as name from {{ ref('people') }}\n",
+  'models/people_names.sql': "select name from {{ ref('people_clean') }}\n",
+  'models/schema.yml': 'version: 2\nmodels:\n  - name: people_clean\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
+  'tests/no_unknown_names.sql': "{{ config(severity='warn') }}\nselect * from {{ ref('people_clean') }} where name = 'unknown'\n",
+  'tests/ids_below_three.sql': "{{ config(tags=['strict']) }}\nselect * from {{ ref('people_clean') }} where id >= 3\n",
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stratum-cli-'));
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(join(dir, f, '..'), { recursive: true });
+    await writeFile(join(dir, f), text);
+  }
+  process.env.MINI_DB = join(dir, 'warehouse', 'mini.duckdb');
+});
+afterAll(async () => {
+  delete process.env.MINI_DB;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const at = () => ['--project-dir', dir, '--profiles-dir', dir];
+
+describe('stratum run | seed | test | build', () => {
+  it('seed + run exit 0 and print dbt-style lines', async () => {
+    const seed = await cli('seed', ...at());
+    expect(seed.code).toBe(0);
+    expect(seed.out).toMatch(/1 of 1 OK loaded seed main\.people \.+ \[INSERT 3 in \d+\.\d+s\]/);
+    const run = await cli('run', ...at(), '--threads', '2');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/OK created table main\.people_clean \.+ \[CREATE TABLE 3 in/);
+    expect(run.out).toMatch(/Done\. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2/);
+    const manifest = JSON.parse(await readFile(join(dir, 'target', 'manifest.json'), 'utf8'));
+    expect(Object.keys(manifest.nodes)).toContain('model.mini.people_clean');
+  });
+
+  it('test exits 1 when a test fails; a warn alone exits 0', async () => {
+    const all = await cli('test', ...at());
+    expect(all.code).toBe(1);
+    expect(all.out).toMatch(/FAIL 1 ids_below_three/);
+    expect(all.out).toMatch(/WARN 1 no_unknown_names/);
+    const warnOnly = await cli('test', ...at(), '--select', 'no_unknown_names');
+    expect(warnOnly.code).toBe(0);
+    expect(warnOnly.out).toMatch(/Done\. PASS=0 WARN=1 ERROR=0 SKIP=0 TOTAL=1/);
+    const excluded = await cli('test', ...at(), '--exclude', 'tag:strict');
+    expect(excluded.code).toBe(0);
+  });
+
+  it('build skips children of a model whose test failed, and --json prints events', async () => {
+    const res = await cli('build', ...at(), '--json', '--vars', '{unused: 1}');
+    expect(res.code).toBe(1);
+    const events = res.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; name?: string; status?: string });
+    expect(events[0].type).toBe('run_started');
+    expect(events.find((e) => e.name === 'people_names')?.status).toBe('skipped');
+    expect(events.at(-1)?.type).toBe('run_finished');
+    const results = JSON.parse(await readFile(join(dir, 'target', 'run_results.json'), 'utf8'));
+    expect(results.results.map((r: { status: string }) => r.status).sort()).toContain('skipped');
+  });
+
+  it('exit 2 for usage and configuration errors, with one line naming the problem', async () => {
+    const badFlag = await cli('run', '--no-such-flag');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toMatch(/^Error: stratum run: unknown flag '--no-such-flag'/);
+    const badVars = await cli('run', ...at(), '--vars', '[1, 2]');
+    expect(badVars.code).toBe(2);
+    expect(badVars.err).toMatch(/--vars must be a mapping/);
+    const badThreads = await cli('build', ...at(), '--threads', 'many');
+    expect(badThreads.code).toBe(2);
+    const noProject = await cli('run', '--project-dir', join(dir, 'nowhere'));
+    expect(noProject.code).toBe(2);
+    expect(noProject.err.trim().split('\n')).toHaveLength(1);
+    const badNow = await cli('source freshness', ...at(), '--now', 'yesterday-ish');
+    expect(badNow.code).toBe(2);
+  });
+});
