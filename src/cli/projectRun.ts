@@ -4,47 +4,26 @@
  * an AbortSignal, printing events, writing the manifest, and mapping the outcome to an exit code
  * (0 success or warnings only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
  */
-import { parse as parseYaml } from 'yaml';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { compileNode } from '../project/compile.js';
-import { loadProject } from '../project/load.js';
 import { writeManifest } from '../project/manifest.js';
-import { selectNodes } from '../project/selection.js';
 import type { Project } from '../project/types.js';
 import type { RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, intFlag, listFlag, stringFlag, type FlagSpec, type ParsedArgs } from './command.js';
+import { boolFlag, intFlag, listFlag, type FlagSpec, type ParsedArgs } from './command.js';
+import { loadSelection, SELECTION_FLAGS } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
 
-/** Flags every project command takes, as dbt spells them. */
+/** Flags every project command takes, as dbt spells them: the selection flags plus --threads. */
 export const PROJECT_FLAGS: readonly FlagSpec[] = [
-  { name: 'select', short: 's', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to include (dbt selection syntax: name, tag:x, path, +name, name+).' },
-  { name: 'exclude', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to leave out.' },
-  { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
-  { name: 'vars', type: 'string', value: 'YAML', description: "Project variables, e.g. '{lookback_days: 7}'." },
-  { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
-  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: project dir, then ~/.dbt).' },
+  ...SELECTION_FLAGS.map((f) => (f.name === 'json' ? { ...f, description: 'Print events as JSON lines instead of text.' } : f)),
   { name: 'threads', type: 'string', value: 'N', description: "Nodes run at once (default: the target's threads)." },
-  { name: 'json', type: 'boolean', description: 'Print events as JSON lines instead of text.' },
 ];
 
 /** The --full-refresh flag, for commands that build models or seeds. */
 export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
-
-/** Parses `--vars` (YAML or JSON mapping). Throws UsageError naming the flag. */
-export function parseVars(cmd: string, raw: string | undefined): Record<string, unknown> | undefined {
-  if (raw === undefined) return undefined;
-  let v: unknown;
-  try {
-    v = parseYaml(raw);
-  } catch (e) {
-    throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`stratum ${cmd}: --vars must be a mapping such as '{key: value}'`);
-  return v as Record<string, unknown>;
-}
 
 /** Opens the warehouse of the project's target. Throws ConfigError for an unsupported target. */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {
@@ -59,14 +38,8 @@ export async function openWarehouse(project: Project, threads: number): Promise<
 export async function runProjectCommand(command: RunCommand, args: ParsedArgs, extra: { now?: Date } = {}): Promise<number> {
   const json = boolFlag(args, 'json');
   const threadsFlag = intFlag(args, command, 'threads', 1, 64);
-  const project = loadProject({
-    projectDir: stringFlag(args, 'project-dir'),
-    profilesDir: stringFlag(args, 'profiles-dir'),
-    target: stringFlag(args, 'target'),
-    vars: parseVars(command, stringFlag(args, 'vars')),
-  });
+  const { project, selected } = loadSelection(command, args);
   const threads = threadsFlag ?? project.target.threads ?? 1;
-  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude') });
   const adapter = await openWarehouse(project, threads);
   const controller = new AbortController();
   const onSigint = () => {
