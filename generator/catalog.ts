@@ -1,0 +1,68 @@
+/**
+ * Reference data the generator draws from: countries with their currency and weight, marketing
+ * channels, plans and product categories. The CSV seeds in seeds/ hold the same facts for the
+ * warehouse; a test checks the two agree.
+ */
+
+/** Countries customers come from: ISO alpha-2, the currency they pay in, and a share of signups. */
+export const COUNTRIES: readonly { code: string; currency: string; weight: number }[] = [
+  { code: 'US', currency: 'USD', weight: 38 }, { code: 'GB', currency: 'GBP', weight: 10 },
+  { code: 'DE', currency: 'EUR', weight: 8 }, { code: 'FR', currency: 'EUR', weight: 6 },
+  { code: 'CA', currency: 'CAD', weight: 5 }, { code: 'AU', currency: 'AUD', weight: 4 },
+  { code: 'NL', currency: 'EUR', weight: 4 }, { code: 'ES', currency: 'EUR', weight: 3 },
+  { code: 'IT', currency: 'EUR', weight: 3 }, { code: 'JP', currency: 'JPY', weight: 4 },
+  { code: 'BR', currency: 'BRL', weight: 4 }, { code: 'IN', currency: 'INR', weight: 5 },
+  { code: 'SG', currency: 'SGD', weight: 2 }, { code: 'SE', currency: 'SEK', weight: 2 },
+  { code: 'IE', currency: 'EUR', weight: 2 },
+];
+
+/** Every currency the generator uses. fx_rates.csv has a rate to USD for each, every day. */
+export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'BRL', 'INR', 'SGD', 'SEK'] as const;
+
+/** Marketing channels: whether they are paid (have ad spend), and their share of signups. */
+export const CHANNELS: readonly { id: string; paid: boolean; weight: number; utmSource: string; utmMedium: string }[] = [
+  { id: 'paid_search', paid: true, weight: 25, utmSource: 'google', utmMedium: 'cpc' },
+  { id: 'paid_social', paid: true, weight: 15, utmSource: 'meta', utmMedium: 'paid_social' },
+  { id: 'linkedin_ads', paid: true, weight: 10, utmSource: 'linkedin', utmMedium: 'paid_social' },
+  { id: 'display', paid: true, weight: 5, utmSource: 'bing', utmMedium: 'display' },
+  { id: 'organic_search', paid: false, weight: 22, utmSource: 'google', utmMedium: 'organic' },
+  { id: 'referral', paid: false, weight: 10, utmSource: 'partner', utmMedium: 'referral' },
+  { id: 'email', paid: false, weight: 8, utmSource: 'newsletter', utmMedium: 'email' },
+  { id: 'direct', paid: false, weight: 5, utmSource: '(direct)', utmMedium: '(none)' },
+];
+
+/** Plan tiers in upgrade order, with the monthly list price in USD (annual = 10 months). */
+export const PLAN_TIERS: readonly { tier: string; monthlyUsd: number }[] = [
+  { tier: 'starter', monthlyUsd: 29 }, { tier: 'growth', monthlyUsd: 99 }, { tier: 'scale', monthlyUsd: 299 },
+];
+
+/** Currencies plans are listed in; others are billed in USD. Prices per currency (x USD). */
+export const PLAN_CURRENCIES: readonly { currency: string; factor: number }[] = [
+  { currency: 'USD', factor: 1 }, { currency: 'EUR', factor: 0.92 }, { currency: 'GBP', factor: 0.79 },
+];
+
+/** The plan id for a tier, period and currency, e.g. `growth_monthly_eur`. */
+export function planId(tier: string, period: 'monthly' | 'annual', currency: string): string {
+  return `${tier}_${period}_${currency.toLowerCase()}`;
+}
+
+/** Marketplace product categories with a typical unit price range in USD. */
+export const CATEGORIES: readonly { id: string; minUsd: number; maxUsd: number }[] = [
+  { id: 'templates', minUsd: 5, maxUsd: 60 }, { id: 'integrations', minUsd: 20, maxUsd: 300 },
+  { id: 'hardware', minUsd: 40, maxUsd: 900 }, { id: 'services', minUsd: 100, maxUsd: 2500 },
+  { id: 'training', minUsd: 30, maxUsd: 400 }, { id: 'data', minUsd: 10, maxUsd: 500 },
+];
+
+/** Industries of customer accounts. */
+export const INDUSTRIES = ['software', 'retail', 'manufacturing', 'healthcare', 'finance', 'education', 'logistics', 'media', 'hospitality', 'agency'] as const;
+
+/** Picks an index from cumulative weights with a uniform draw u in [0, 1). */
+export function weightedIndex(weights: readonly number[], u: number): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let x = u * total;
+  for (let i = 0; i < weights.length; i++) {
+    x -= weights[i];
+    if (x < 0) return i;
+  }
+  return weights.length - 1;
+}

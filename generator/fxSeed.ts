@@ -1,0 +1,32 @@
+/**
+ * Builds seeds/fx_rates.csv: one rate per currency per day to USD, starting from realistic levels
+ * and moving by a small daily random walk (counter-based, so any day is reproducible). The seed
+ * file is committed; a test checks it equals this function's output.
+ */
+import { CURRENCIES } from './catalog.js';
+import { formatDay, tryParseDay } from './dates.js';
+import { uniform } from './hash.js';
+
+/** USD per one unit of each currency on the first day. */
+const START_LEVEL: Record<(typeof CURRENCIES)[number], number> = {
+  USD: 1, EUR: 1.1, GBP: 1.27, CAD: 0.74, AUD: 0.66, JPY: 0.0068, BRL: 0.2, INR: 0.012, SGD: 0.74, SEK: 0.095,
+};
+
+/** The seed file's date range. */
+export const FX_FROM = '2023-01-01';
+export const FX_TO = '2025-12-31';
+
+/** Returns the CSV text of fx_rates.csv (`rate_date,currency,usd_per_unit`). */
+export function fxRatesCsv(seed = 7): string {
+  const from = tryParseDay(FX_FROM)!;
+  const to = tryParseDay(FX_TO)!;
+  const lines = ['rate_date,currency,usd_per_unit'];
+  const level = { ...START_LEVEL };
+  for (let d = from; d <= to; d++) {
+    for (const [i, c] of CURRENCIES.entries()) {
+      if (c !== 'USD' && d > from) level[c] *= 1 + (uniform(seed, i, d) - 0.5) * 0.008;
+      lines.push(`${formatDay(d)},${c},${level[c].toPrecision(6)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

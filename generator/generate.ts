@@ -1,0 +1,156 @@
+/**
+ * The generator's entry: generates the raw lake for a range of arrival days, batch by batch, and
+ * places each day's partitions and truth manifest atomically (written aside, then renamed in).
+ * Progress is reported as events; the CLI prints them and the notebook renders them.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../src/errors.js';
+import { formatDay, tryParseDay } from './dates.js';
+import { FX_FROM, FX_TO } from './fxSeed.js';
+import type { Rules, SourceName } from './rules.js';
+import { SOURCES, NESTED_COLUMNS } from './sources/index.js';
+import { orderUniverseStatements } from './sources/orderUniverse.js';
+import type { SqlContext } from './sqlRandom.js';
+import { buildWorld } from './world.js';
+import { loadWorldTables } from './worldTables.js';
+import { writeSource, type SourceDayTruth } from './writer.js';
+
+/** What to generate. Days are day numbers, inclusive. */
+export interface GenerateOptions {
+  readonly rules: Rules;
+  readonly from: number;
+  readonly to: number;
+  readonly scale: number;
+  readonly outDir: string;
+  /** Days per batch (memory bound); the output does not depend on it. */
+  readonly batchDays?: number;
+  readonly onEvent?: (e: GenerateEvent) => void;
+}
+
+/** Progress events of a generation run. */
+export type GenerateEvent =
+  | { type: 'start'; from: string; to: string; days: number; sources: number; scale: number }
+  | { type: 'source'; source: SourceName; from: string; to: string; rows: number; bytes: number; seconds: number }
+  | { type: 'days'; done: number; total: number }
+  | { type: 'done'; summary: GenerateSummary };
+
+/** Totals of a run. */
+export interface GenerateSummary {
+  from: string;
+  to: string;
+  days: number;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  rowsPerSecond: number;
+  bySource: Record<string, { format: string; rows: number; bytes: number }>;
+  defects: Record<string, number>;
+}
+
+/** The truth manifest of one arrival day. */
+export interface TruthManifest {
+  dt: string;
+  seed: number;
+  scale: number;
+  sources: Record<string, SourceDayTruth>;
+  drift: { source: string; kind: string; since: string; detail: string }[];
+}
+
+/** Active drift entries on a day, for the manifest. */
+function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
+  const d = rules.drift;
+  const all = [
+    { source: 'shop/orders', kind: 'column_added', since: d.orders_column_added, detail: 'column sales_channel added' },
+    { source: 'product/events', kind: 'property_renamed', since: d.events_property_renamed, detail: 'properties.page_path renamed to properties.path' },
+    { source: 'processor/payments', kind: 'unit_change', since: d.payments_unit_change, detail: 'amount in cents (integer) instead of dollars' },
+  ];
+  return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
+}
+
+/** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
+function swapInto(staged: string, target: string): void {
+  mkdirSync(resolve(target, '..'), { recursive: true });
+  const old = join(resolve(target, '..'), `.${target.split('/').pop()}.old-${process.pid}`);
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staged, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Generates arrival days [from, to] into `outDir`. Returns the summary. Throws UsageError when
+ * the range is outside what the seeds cover or starts before the company was founded.
+ */
+export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
+  const { rules, from, to, scale } = opts;
+  const emit = opts.onEvent ?? (() => {});
+  if (to < from) throw new UsageError(`the range ends (${formatDay(to)}) before it starts (${formatDay(from)})`);
+  if (from < rules.company.founded) throw new UsageError(`${formatDay(from)} is before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`);
+  if (from < tryParseDay(FX_FROM)! || to > tryParseDay(FX_TO)!) throw new UsageError(`dates must lie within ${FX_FROM}..${FX_TO}, the range of seeds/fx_rates.csv`);
+  const started = performance.now();
+  const outDir = resolve(opts.outDir);
+  const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(staging, { recursive: true });
+  const days = to - from + 1;
+  emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
+
+  const world = buildWorld(rules, scale, to + 30);
+  const db = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
+  const con = await db.connect();
+  const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
+  try {
+    await loadWorldTables(con, rules, world);
+    const batch = opts.batchDays ?? Math.max(7, Math.floor(120 / Math.max(1, scale)));
+    for (let b = from; b <= to; b += batch) {
+      const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1) };
+      const bDir = join(staging, `batch-${b}`);
+      const truths = new Map<number, TruthManifest>();
+      for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, sources: {}, drift: driftOn(rules, d) });
+      for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
+      for (const src of SOURCES) {
+        const t0 = performance.now();
+        const fmt = rules.formats[src.name];
+        const perDay = await writeSource(con, src, ctx, fmt, bDir, NESTED_COLUMNS);
+        let rows = 0;
+        let bytes = 0;
+        for (const [day, t] of perDay) {
+          truths.get(day)!.sources[src.name] = t;
+          rows += t.rows;
+          bytes += t.bytes;
+          for (const [k, v] of Object.entries(t.defects)) summary.defects[k] = (summary.defects[k] ?? 0) + (v?.count ?? 0);
+        }
+        const s = (summary.bySource[src.name] ??= { format: fmt, rows: 0, bytes: 0 });
+        s.rows += rows;
+        s.bytes += bytes;
+        summary.rows += rows;
+        summary.bytes += bytes;
+        emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
+      }
+      // place the batch, day by day: each source's partition, then the day's truth
+      for (let d = ctx.from; d <= ctx.to; d++) {
+        const part = `dt=${formatDay(d)}`;
+        for (const src of SOURCES) {
+          const staged = join(bDir, src.name, part);
+          const target = join(outDir, src.name, part);
+          if (existsSync(staged)) swapInto(staged, target);
+          else rmSync(target, { recursive: true, force: true });
+        }
+        const truthDir = join(bDir, '_truth', part);
+        mkdirSync(truthDir, { recursive: true });
+        writeFileSync(join(truthDir, 'truth.json'), JSON.stringify(truths.get(d), null, 1) + '\n');
+        swapInto(truthDir, join(outDir, '_truth', part));
+      }
+      rmSync(bDir, { recursive: true, force: true });
+      emit({ type: 'days', done: ctx.to - from + 1, total: days });
+    }
+  } finally {
+    con.closeSync();
+    db.closeSync();
+    rmSync(staging, { recursive: true, force: true });
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.rowsPerSecond = Math.round(summary.rows / summary.seconds);
+  emit({ type: 'done', summary });
+  return summary;
+}

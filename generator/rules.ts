@@ -1,0 +1,154 @@
+/**
+ * The generator's rules: volumes, skew, drift dates, defect rates and formats, read from a YAML
+ * file and validated key by key. A rules file may set any subset of keys; the rest come from the
+ * built-in `generator/rules.yaml`. Every problem is a ConfigError naming the file, line and key.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { ConfigError } from '../src/errors.js';
+import { tryParseDay } from './dates.js';
+
+/** The output formats a source can be written in. */
+export type RawFormat = 'csv' | 'parquet' | 'jsonl';
+
+/** The sources of the raw lake, as `<system>/<table>`. */
+export const SOURCE_NAMES = [
+  'crm/customers', 'billing/subscriptions', 'shop/orders', 'shop/order_items', 'logistics/shipments',
+  'support/tickets', 'processor/payments', 'product/events', 'marketing/ad_spend',
+] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** Defect kinds of the catalogue (DESIGN.md §2), as named in rules.yaml and truth.json. */
+export const DEFECT_KINDS = [
+  'late_arrival', 'duplicate', 'conflicting_update', 'bad_quantity', 'null_required', 'orphan_fk',
+  'invalid_code', 'pii_in_json', 'malformed', 'mixed_timestamp', 'future_timestamp',
+  'payment_partial', 'payment_double', 'payment_missing',
+] as const;
+export type DefectKind = (typeof DEFECT_KINDS)[number];
+
+/** Validated rules. Dates are day numbers (see dates.ts). */
+export interface Rules {
+  seed: number;
+  company: {
+    founded: number; initial_customers: number; signups_per_day: number; trial_days: number;
+    trial_conversion: number; monthly_churn: number; upgrade_rate: number; downgrade_rate: number;
+    reactivation_rate: number; profile_change_rate: number;
+  };
+  dates: { default_end: number; default_days: number };
+  volume: { orders_per_day: number; max_items_per_order: number; events_per_day: number; tickets_per_day: number; campaigns_per_channel: number };
+  fulfilment: { ship_within_days: number; deliver_within_days: number };
+  arrival: { max_lag_days: number };
+  skew: { zipf_exponent: number; hot_day: number; hot_day_multiplier: number; weekend_factor: number };
+  drift: { orders_column_added: number; events_property_renamed: number; payments_unit_change: number };
+  defects: Record<DefectKind, number>;
+  formats: Record<SourceName, RawFormat>;
+}
+
+type Check = (v: unknown) => string | undefined | { value: unknown };
+type Schema = { [key: string]: Schema | Check };
+
+const int = (min: number, max: number): Check => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `must be an integer between ${min} and ${max}`;
+const num = (min: number, max: number): Check => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `must be a number between ${min} and ${max}`;
+const rate: Check = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a rate between 0 and 1');
+const date: Check = (v) => {
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+  const d = typeof s === 'string' ? tryParseDay(s) : undefined;
+  return d === undefined ? 'must be a date YYYY-MM-DD' : { value: d };
+};
+const format: Check = (v) => (v === 'csv' || v === 'parquet' || v === 'jsonl' ? undefined : 'must be one of csv, parquet, jsonl');
+
+const SCHEMA: Schema = {
+  seed: int(0, 2 ** 31 - 1),
+  company: {
+    founded: date, initial_customers: int(0, 10_000_000), signups_per_day: num(0, 1_000_000), trial_days: int(1, 365),
+    trial_conversion: rate, monthly_churn: rate, upgrade_rate: rate, downgrade_rate: rate, reactivation_rate: rate, profile_change_rate: rate,
+  },
+  dates: { default_end: date, default_days: int(1, 3660) },
+  volume: {
+    orders_per_day: int(0, 10_000_000), max_items_per_order: int(1, 50), events_per_day: int(0, 100_000_000),
+    tickets_per_day: int(0, 10_000_000), campaigns_per_channel: int(1, 50),
+  },
+  fulfilment: { ship_within_days: int(0, 30), deliver_within_days: int(1, 30) },
+  arrival: { max_lag_days: int(1, 30) },
+  skew: { zipf_exponent: num(1, 20), hot_day: date, hot_day_multiplier: num(1, 100), weekend_factor: num(0, 10) },
+  drift: { orders_column_added: date, events_property_renamed: date, payments_unit_change: date },
+  defects: Object.fromEntries(DEFECT_KINDS.map((k) => [k, rate])),
+  formats: Object.fromEntries(SOURCE_NAMES.map((s) => [s, format])),
+};
+
+/** Path of the built-in rules file. */
+export const DEFAULT_RULES_PATH = fileURLToPath(new URL('./rules.yaml', import.meta.url));
+
+/**
+ * Validates one YAML document against the schema, writing checked values into `into`.
+ * Throws ConfigError naming file, line and dotted key.
+ */
+function validate(node: YamlNode | null, schema: Schema, into: Record<string, unknown>, file: string, lc: LineCounter, path: string): void {
+  const lineOf = (n: YamlNode | null | undefined): number | undefined => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  if (!isMap(node)) throw new ConfigError(`${path || 'the rules'} must be a mapping of keys`, { file, line: lineOf(node), key: path || undefined });
+  for (const pair of node.items) {
+    const keyNode = pair.key as YamlNode;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const full = path ? `${path}.${key}` : key;
+    const spec = schema[key];
+    if (!spec) throw new ConfigError(`unknown key '${full}'`, { file, line: lineOf(keyNode), key: full });
+    const valueNode = pair.value as YamlNode | null;
+    if (typeof spec === 'function') {
+      const value = isScalar(valueNode) ? valueNode.value : valueNode?.toJSON?.();
+      const res = spec(value);
+      if (typeof res === 'string') throw new ConfigError(`${full} ${res}, got ${JSON.stringify(value) ?? 'nothing'}`, { file, line: lineOf(valueNode ?? keyNode), key: full });
+      into[key] = res ? res.value : value;
+    } else {
+      const sub = (into[key] as Record<string, unknown> | undefined) ?? {};
+      validate(valueNode, spec, sub, file, lc, full);
+      into[key] = sub;
+    }
+  }
+}
+
+function parseRulesText(text: string, file: string, into: Record<string, unknown>): void {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+  }
+  validate(doc.contents as YamlNode | null, SCHEMA, into, file, lc, '');
+}
+
+/**
+ * Loads rules: the built-in defaults, then `path` (if given) over them. Throws ConfigError for
+ * an unreadable file, invalid YAML, an unknown key, a wrong type or an out-of-range value.
+ */
+export function loadRules(path?: string): Rules {
+  const merged: Record<string, unknown> = {};
+  parseRulesText(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH, merged);
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read rules file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
+    }
+    parseRulesText(text, path, merged);
+  }
+  return merged as unknown as Rules;
+}
+
+/** Applies `--formats` overrides like `shop/orders=csv,product/events=parquet`. Throws ConfigError. */
+export function withFormats(rules: Rules, spec: string): Rules {
+  const formats = { ...rules.formats };
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, fmt] = part.split('=');
+    if (!fmt || !(SOURCE_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`--formats: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);
+    }
+    const bad = format(fmt);
+    if (typeof bad === 'string') throw new ConfigError(`--formats: ${name} ${bad}, got '${fmt}'`);
+    formats[name as SourceName] = fmt as RawFormat;
+  }
+  return { ...rules, formats };
+}

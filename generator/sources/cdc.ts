@@ -1,0 +1,109 @@
+/**
+ * CDC extracts as CSV: crm/customers (profile versions) and billing/subscriptions (state
+ * changes). Each row is one version of a key with `_op` and `_extracted_at`; the warehouse builds
+ * SCD2 dimensions from this history. Conflicting updates are a second, different version of a
+ * key with the same `updated_at`.
+ */
+import { chance, dateOf, F, lagDays, mixedTs, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import type { SourceDef } from './source.js';
+
+const invalidCountry = (k: string) => `${oneOf(k, F.which, ['uk', 'XX', 'U.S.', 'Germany'])}`;
+
+function arrival(ctx: SqlContext, key: string): string {
+  return `(day + ${lagDays(ctx, key, chance(key, F.late, ctx.rules.defects.late_arrival))})`;
+}
+
+export const customers: SourceDef = {
+  name: 'crm/customers',
+  description: 'CRM accounts as a CDC extract: one row per created or changed profile version.',
+  defects: ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'],
+  records(ctx) {
+    const d = ctx.rules.defects;
+    const s = ctx.rules.seed;
+    return `with v as (
+        select v.*, c.customer_id, c.signup_day, c.signup_sec, c.first_idx, c.last_idx, c.industry, c.channel,
+          hash(${s}, 1, v.n, v.version) as k
+        from w_versions v join w_customers c using (n)
+        where v.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
+      flagged as (select *, ${arrival(ctx, 'k')} as arrival,
+          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
+          version > 0 and ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
+          ${chance('k', F.null, d.null_required)} as d_null_required,
+          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
+          ${chance('k', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp,
+          ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
+        from v),
+      versions as (
+        select *, 0 as variant from flagged
+        union all
+        select * replace (company_idx + 1 as company_idx, email_user + 7 as email_user), 1 from flagged where d_conflicting_update),
+      rows as (select versions.*, co.name as company_name, co.domain, p.first_name, pl.last_name,
+          case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end as updated_ts
+        from versions
+        join w_companies co on co.idx = versions.company_idx
+        join w_people p on p.idx = versions.first_idx
+        join w_people pl on pl.idx = versions.last_idx
+        where arrival between ${ctx.from} and ${ctx.to})
+      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
+        customer_id || '@v' || version as rkey,
+        d_late_arrival, d_conflicting_update, d_null_required, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
+        customer_id, company_name,
+        first_name || ' ' || last_name as contact_name,
+        case when d_null_required then null else lower(first_name) || '.' || lower(last_name) || case when email_user > 0 then email_user::varchar else '' end || '@' || domain end as email,
+        '+1-555-' || lpad(${ri('hash(n)', F.pii, 10000)}::varchar, 4, '0') as phone,
+        case when d_invalid_code then ${invalidCountry('k')} else country end as country_code,
+        currency, industry, employees as employee_count, channel as signup_channel,
+        ${tsOf('signup_day', 'signup_sec')} as created_at,
+        ${mixedTs('updated_ts', 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
+        case when version = 0 then 'insert' else 'update' end as _op,
+        ${tsOf('arrival', '7200')} as _extracted_at
+      from rows`;
+  },
+  variants() {
+    return [{ columns: ['customer_id', 'company_name', 'contact_name', 'email', 'phone', 'country_code', 'currency', 'industry', 'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_extracted_at'] }];
+  },
+};
+
+export const subscriptions: SourceDef = {
+  name: 'billing/subscriptions',
+  description: 'Billing subscriptions as a CDC extract: trial, activation, plan changes, cancellation.',
+  defects: ['late_arrival', 'conflicting_update', 'null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'],
+  records(ctx) {
+    const d = ctx.rules.defects;
+    const s = ctx.rules.seed;
+    return `with v as (
+        select sc.*, c.customer_id, hash(${s}, 2, sc.subscription_id, sc.seq) as k
+        from w_sub_changes sc join w_customers c using (n)
+        where sc.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
+      flagged as (select *, ${arrival(ctx, 'k')} as arrival,
+          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
+          seq > 0 and ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
+          ${chance('k', F.null, d.null_required)} as d_null_required,
+          ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
+          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
+          ${chance('k', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp
+        from v),
+      rows as (
+        select *, 0 as variant from flagged
+        union all
+        select * replace (case when status = 'active' then 'past_due' else 'active' end as status), 1 from flagged where d_conflicting_update)
+      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
+        subscription_id || '@' || seq as rkey,
+        d_late_arrival, d_conflicting_update, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp,
+        subscription_id,
+        case when d_orphan_fk then 'cus_9' || lpad(${ri('k', F.orphan, 1_000_000)}::varchar, 6, '0') else customer_id end as customer_id,
+        case when d_null_required then null else plan_id end as plan_id,
+        case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then upper(status) when d_invalid_code then upper(status[1]) || status[2:] || ' ' else status end as status,
+        billing_period,
+        ${tsOf('started_day', '0')} as started_at,
+        ${tsOf('trial_end_day', '0')} as trial_ends_at,
+        case when canceled_day is null then null else ${tsOf('canceled_day', '7200')} end as canceled_at,
+        ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
+        case when seq = 0 then 'insert' else 'update' end as _op,
+        ${tsOf('arrival', '7200')} as _extracted_at
+      from rows where arrival between ${ctx.from} and ${ctx.to}`;
+  },
+  variants() {
+    return [{ columns: ['subscription_id', 'customer_id', 'plan_id', 'status', 'billing_period', 'started_at', 'trial_ends_at', 'canceled_at', 'updated_at', '_op', '_extracted_at'] }];
+  },
+};

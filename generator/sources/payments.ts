@@ -1,0 +1,87 @@
+/**
+ * processor/payments (JSON lines): the payment processor's records, nested like a card
+ * processor's API objects. Charges for marketplace orders (with declines and retries) and for
+ * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
+ * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
+ */
+import { chance, dateOf, F, lagDays, mixedTs, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import type { SourceDef } from './source.js';
+
+/** Whether an order's payment is missing: shared with shop/orders, which records it. */
+export function paymentMissing(ctx: SqlContext, orderKey: string): string {
+  return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
+}
+
+export const payments: SourceDef = {
+  name: 'processor/payments',
+  description: 'Card processor records (charges, declines, refunds) for orders and subscription invoices.',
+  defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp', 'future_timestamp', 'payment_partial', 'payment_double'],
+  truthKeys: { payment_partial: 'okey', payment_double: 'okey' },
+  records(ctx) {
+    const d = ctx.rules.defects;
+    const s = ctx.rules.seed;
+    const lo = ctx.from - ctx.rules.arrival.max_lag_days - 21;
+    return `with paid as (
+        select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
+          ${chance('k', F.fail, 0.03)} as had_decline
+        from u_orders where not is_cancelled and not ${paymentMissing(ctx, 'k')}),
+      charges as (
+        select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
+          case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), 2) else total end as amount_major,
+          currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
+          is_partial as p_partial, false as p_double, i::bigint as ord
+        from paid
+        union all
+        select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf('k', F.card, ['card_declined', 'insufficient_funds', 'expired_card'])}, total,
+          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint
+        from paid where had_decline
+        union all
+        select day, least(sec + 900 + ${ri('k', F.double + 100, 3000)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
+          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint
+        from paid where is_double
+        union all
+        select day + 1 + ${ri('k', F.refund + 100, 20)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, total,
+          currency, order_id, customer_id, null, null, 'ch_' || lower(hex(hash(k, 0) % 281474976710656)), null, false, false, i::bigint
+        from paid where ${chance('k', F.refund, 0.02)}
+        union all
+        select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
+          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n
+        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}),
+      flagged as (select *,
+          ${chance('pk', F.late, d.late_arrival)} as d_late_arrival,
+          ${chance('pk', F.null, d.null_required)} and okey is not null as d_null_required,
+          ${chance('pk', F.orphan, d.orphan_fk)} and okey is not null as d_orphan_fk,
+          ${chance('pk', F.invalid, d.invalid_code)} as d_invalid_code,
+          ${chance('pk', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp,
+          ${chance('pk', F.future, d.future_timestamp)} as d_future_timestamp,
+          p_partial as d_payment_partial, p_double as d_payment_double
+        from charges where day >= ${lo}),
+      rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)
+      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 16777216 + ord * 4 + (pk % 4) as seq,
+        case when object = 'refund' then 're_' else 'ch_' end || lower(hex(pk % 281474976710656)) as rkey,
+        d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
+        okey, d_payment_partial, d_payment_double,
+        rkey as id, object,
+        ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('pk', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'pk', F.mixed, 'd_mixed_timestamp')} as created,
+        case when d_null_required then null else amount_major end as amount_major,
+        case when d_invalid_code then ${oneOf('pk', F.which, ['US$', 'EURO', 'xxx'])} else lower(currency) end as currency,
+        status, failure_code,
+        struct_pack(
+          order_id := case when d_null_required then null when d_orphan_fk then 'ord_000000_' || lpad(${ri('pk', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end,
+          customer_id := customer_id, invoice_id := invoice_id, subscription_id := subscription_id) as metadata,
+        struct_pack(type := 'card', card := struct_pack(
+          brand := ${oneOf('hash(customer_id)', F.card, ['visa', 'visa', 'mastercard', 'amex'])},
+          last4 := lpad(${ri('hash(customer_id)', F.card + 1, 10000)}::varchar, 4, '0'),
+          exp_year := 2025 + ${ri('hash(customer_id)', F.card + 2, 5)}::integer)) as payment_method_details,
+        charge_ref as charge
+      from rows where arrival between ${ctx.from} and ${ctx.to}`;
+  },
+  variants(ctx) {
+    const drift = ctx.rules.drift.payments_unit_change;
+    const rest = ['currency', 'status', 'failure_code', 'metadata', 'payment_method_details', 'charge'];
+    return [
+      { to: drift - 1, columns: ['id', 'object', 'created', 'amount_major::decimal(14, 2) as amount', ...rest] },
+      { from: drift, columns: ['id', 'object', 'created', 'round(amount_major * 100)::bigint as amount', ...rest] },
+    ];
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
+ * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
+ */
+import { chance, dateOf, F, lagDays, oneOf, ri, tsOf, u, type SqlContext } from '../sqlRandom.js';
+import { paymentMissing } from './payments.js';
+import type { SourceDef } from './source.js';
+
+const orphanCustomer = (k: string) => `'cus_9' || lpad(${ri(k, F.orphan, 1_000_000)}::varchar, 6, '0')`;
+
+/** Arrival of an order: its day, plus a lag when it is late. Items arrive with their order. */
+function orderArrival(ctx: SqlContext): string {
+  return `(day + ${lagDays(ctx, 'k', chance('k', F.late, ctx.rules.defects.late_arrival))})`;
+}
+
+export const orders: SourceDef = {
+  name: 'shop/orders',
+  description: 'Marketplace orders, one row per order, with the order total in the buyer currency.',
+  defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'payment_missing'],
+  records(ctx) {
+    const d = ctx.rules.defects;
+    return `with base as (select *, ${orderArrival(ctx)} as arrival,
+        not is_cancelled and ${paymentMissing(ctx, 'k')} as d_payment_missing,
+        ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
+        ${chance('k', F.null, d.null_required)} as d_null_required,
+        ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
+        ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
+        ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
+        from u_orders)
+      select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
+        order_id,
+        case when d_null_required then null when d_orphan_fk then ${orphanCustomer('k')} else customer_id end as customer_id,
+        case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end as ordered_at,
+        case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then lower(currency) when d_invalid_code then currency || 'X' else currency end as currency,
+        case when is_cancelled then 'cancelled' else 'placed' end as status_clean,
+        case when d_invalid_code then upper(status_clean) else status_clean end as status,
+        item_count,
+        total::decimal(14, 2) as order_total,
+        ${tsOf('day', 'sec')} + to_seconds(${ri('k', F.status, 600)}) as updated_at,
+        ${oneOf('k', F.channel, ['web', 'web', 'app', 'api'])} as sales_channel
+      from base where arrival between ${ctx.from} and ${ctx.to}`;
+  },
+  variants(ctx) {
+    const cols = ['order_id', 'customer_id', 'ordered_at', 'currency', 'status', 'item_count', 'order_total', 'updated_at'];
+    const drift = ctx.rules.drift.orders_column_added;
+    return [{ to: drift - 1, columns: cols }, { from: drift, columns: [...cols, 'sales_channel'] }];
+  },
+};
+
+export const orderItems: SourceDef = {
+  name: 'shop/order_items',
+  description: 'Order line items: product, quantity and unit price in the order currency.',
+  defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
+  records(ctx) {
+    const d = ctx.rules.defects;
+    return `with it as (select *, ${orderArrival(ctx)} as arrival from u_items),
+      base as (select *,
+        ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
+        ${chance('ik', F.qty + 100, d.bad_quantity)} as d_bad_quantity,
+        ${chance('ik', F.null, d.null_required)} as d_null_required,
+        ${chance('ik', F.orphan, d.orphan_fk)} as d_orphan_fk
+        from it where arrival between ${ctx.from} and ${ctx.to})
+      select ${dateOf('arrival')} as dt, (day::bigint * 10000000 + i) * 64 + j as seq, order_id || '-' || j as rkey,
+        d_late_arrival, d_bad_quantity, d_null_required, d_orphan_fk,
+        order_id || '-' || j as order_item_id,
+        case when d_orphan_fk then 'ord_000000_' || lpad(${ri('ik', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end as order_id,
+        case when d_null_required then null else product_id end as product_id,
+        product_name, category,
+        case when d_bad_quantity and ${ri('ik', F.which, 3)} < 2 then -${ri('ik', F.which + 1, 2)}::integer else quantity end as quantity,
+        (case when d_bad_quantity and ${ri('ik', F.which, 3)} = 2 then -unit_price else unit_price end)::decimal(12, 2) as unit_price,
+        currency
+      from base`;
+  },
+  variants() {
+    return [{ columns: ['order_item_id', 'order_id', 'product_id', 'product_name', 'category', 'quantity', 'unit_price', 'currency'] }];
+  },
+};
+
+export const shipments: SourceDef = {
+  name: 'logistics/shipments',
+  description: 'Fulfilment status updates: one row when an order ships and one when it is delivered.',
+  defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
+  records(ctx) {
+    const d = ctx.rules.defects;
+    const f = ctx.rules.fulfilment;
+    return `with ou as (select * from u_orders where not is_cancelled),
+      sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
+        ${ri('k', F.carrier, 4)} as carrier_i from ou),
+      ev as (
+        select *, 0 as step, 'shipped' as status_clean, ship_day as status_day, least(sec + 3600 * 4, 86399) as status_sec, hash(k, 0) as sk from sh
+        union all
+        select *, 1, 'delivered', ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)}, ${ri('k', F.deliver + 100, 86400)}, hash(k, 1) from sh),
+      base as (select *,
+        ${chance('sk', F.late, d.late_arrival)} as d_late_arrival,
+        ${chance('sk', F.orphan, d.orphan_fk)} as d_orphan_fk,
+        ${chance('sk', F.invalid, d.invalid_code)} as d_invalid_code,
+        ${chance('sk', F.future, d.future_timestamp)} as d_future_timestamp,
+        status_day + ${lagDays(ctx, 'sk', chance('sk', F.late, d.late_arrival))} as arrival
+        from ev)
+      select ${dateOf('arrival')} as dt, (status_day::bigint * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
+        d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
+        'shp_' || substr(order_id, 5) as shipment_id,
+        case when d_orphan_fk then 'ord_000000_' || lpad(${ri('sk', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end as order_id,
+        ['ups', 'dhl', 'fedex', 'royal_mail'][1 + carrier_i] as carrier,
+        case when d_invalid_code then upper(status_clean) else status_clean end as status,
+        case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('sk', F.futureDays, 20), 'status_sec')} else ${tsOf('status_day', 'status_sec')} end as status_at,
+        '1Z' || upper(hex(${ri('k', F.carrier + 100, 4_000_000_000)})) as tracking_number
+      from base where arrival between ${ctx.from} and ${ctx.to}`;
+  },
+  variants() {
+    return [{ columns: ['shipment_id', 'order_id', 'carrier', 'status', 'status_at', 'tracking_number'] }];
+  },
+};

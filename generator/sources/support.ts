@@ -1,0 +1,97 @@
+/**
+ * support/tickets (Parquet) and marketing/ad_spend (CSV). Tickets are opened by customers
+ * (the same Zipf skew as orders) and written once when opened and once when solved. Ad spend is
+ * one row per day, paid channel and campaign; restatements show up as conflicting updates.
+ */
+import { CHANNELS } from '../catalog.js';
+import { chance, dateOf, dayFactor, F, lagDays, oneOf, ri, tsOf, u, type SqlContext } from '../sqlRandom.js';
+import type { SourceDef } from './source.js';
+
+function lookbackFrom(ctx: SqlContext, extra: number): number {
+  return Math.max(ctx.from - ctx.rules.arrival.max_lag_days - extra, ctx.rules.company.founded);
+}
+
+export const tickets: SourceDef = {
+  name: 'support/tickets',
+  description: 'Support tickets: a row when opened and a row when solved, with first response and priority.',
+  defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'],
+  records(ctx) {
+    const r = ctx.rules;
+    const d = r.defects;
+    const lo = lookbackFrom(ctx, 11);
+    return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
+      t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
+      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t join w_cum using (day)
+        join w_customers c on c.n = least(floor(w_cum.customers * pow(${u(`hash(${r.seed}, 8, t.day, t.i)`, F.customer)}, ${r.skew.zipf_exponent}))::integer, w_cum.customers - 1)),
+      timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,
+          60 * (5 + floor(pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
+          3600 * (1 + floor(pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from opened),
+      ev as (
+        select *, 0 as step, 'open' as status_clean, day as ev_day, open_sec as ev_sec, hash(k, 0) as tk from timing
+        union all
+        select *, 1, 'solved', day + (open_sec + solve_s) // 86400, (open_sec + solve_s) % 86400, hash(k, 1) from timing),
+      flagged as (select *,
+          ${chance('tk', F.late, d.late_arrival)} as d_late_arrival,
+          ${chance('tk', F.null, d.null_required)} as d_null_required,
+          ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
+          ${chance('tk', F.invalid, d.invalid_code)} as d_invalid_code,
+          ${chance('tk', F.future, d.future_timestamp)} as d_future_timestamp,
+          ev_day + ${lagDays(ctx, 'tk', chance('tk', F.late, d.late_arrival))} as arrival
+        from ev where ev_day >= ${lo})
+      select ${dateOf('arrival')} as dt, (ev_day::hugeint * 86400 + ev_sec) * 1048576 + i * 2 + step as seq,
+        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || lpad(i::varchar, 5, '0') || ':' || status_clean as rkey,
+        d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
+        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || lpad(i::varchar, 5, '0') as ticket_id,
+        case when d_orphan_fk then 'cus_9' || lpad(${ri('k', F.orphan + 1, 1_000_000)}::varchar, 6, '0') else customer_id end as customer_id,
+        case when d_invalid_code then upper(status_clean) else status_clean end as status,
+        case when d_null_required then null else ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} end as priority,
+        ${oneOf('k', F.channel, ['email', 'chat', 'chat', 'phone', 'web'])} as channel,
+        (select text from w_text where kind = 'subject' and idx = ${ri('k', F.which, 256)}) as subject,
+        ${tsOf('day', 'open_sec')} as opened_at,
+        ${tsOf('day', 'open_sec')} + to_seconds(response_s) as first_response_at,
+        case when step = 1 then ${tsOf('day', 'open_sec')} + to_seconds(solve_s) end as solved_at,
+        case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('tk', F.futureDays, 20), 'ev_sec')} else ${tsOf('ev_day', 'ev_sec')} end as updated_at
+      from flagged where arrival between ${ctx.from} and ${ctx.to}`;
+  },
+  variants() {
+    return [{ columns: ['ticket_id', 'customer_id', 'status', 'priority', 'channel', 'subject', 'opened_at', 'first_response_at', 'solved_at', 'updated_at'] }];
+  },
+};
+
+const PAID = CHANNELS.filter((c) => c.paid);
+
+export const adSpend: SourceDef = {
+  name: 'marketing/ad_spend',
+  description: 'Daily ad spend, impressions and clicks per paid channel and campaign.',
+  defects: ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'],
+  records(ctx) {
+    const r = ctx.rules;
+    const d = r.defects;
+    const lo = lookbackFrom(ctx, 0);
+    const channels = PAID.map((c, i) => `select ${i} as ci, '${c.id}' as channel, '${c.id === 'linkedin_ads' ? 'EUR' : 'USD'}' as currency`).join(' union all ');
+    return `with base as (
+        select d::integer as day, ch.ci, ch.channel, ch.currency, camp::integer as campaign, hash(${r.seed}, 10, d, ch.ci, camp) as k
+        from range(${lo}, ${ctx.to + 1}) t(d), (${channels}) ch, range(${r.volume.campaigns_per_channel}) c(camp)),
+      flagged as (select *, ${dayFactor(ctx, 'day', 10)} * (0.6 + 0.8 * ${u('k', F.spend)}) * ${300 * ctx.scale} / (1 + campaign) as spend_raw,
+          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
+          ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
+          ${chance('k', F.null, d.null_required)} as d_null_required,
+          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code
+        from base),
+      rows as (select *, 0 as variant from flagged
+        union all select * replace (spend_raw * 1.1 as spend_raw), 1 from flagged where d_conflicting_update)
+      select ${dateOf(`day + ${lagDays(ctx, 'k', 'd_late_arrival')}`)} as dt, day::bigint * 10000 + ci * 100 + campaign * 2 + variant as seq,
+        channel || '_' || campaign || '@' || strftime(date '1970-01-01' + day, '%Y-%m-%d') as rkey,
+        d_late_arrival, d_conflicting_update, d_null_required, d_invalid_code,
+        (date '1970-01-01' + day) as spend_date, channel, channel || '_' || campaign as campaign_id,
+        upper(channel[1]) || replace(channel[2:], '_', ' ') || ' campaign ' || (campaign + 1) as campaign_name,
+        round(spend_raw * (180 + 40 * ${u('k', F.spend + 1)}))::bigint as impressions,
+        round(spend_raw * (180 + 40 * ${u('k', F.spend + 1)}) * (0.01 + 0.03 * ${u('k', F.spend + 2)}))::bigint as clicks,
+        case when d_null_required then null else round(spend_raw, 2)::decimal(12, 2) end as spend,
+        case when d_invalid_code then lower(currency) else currency end as currency
+      from rows where day + ${lagDays(ctx, 'k', 'd_late_arrival')} between ${ctx.from} and ${ctx.to}`;
+  },
+  variants() {
+    return [{ columns: ['spend_date', 'channel', 'campaign_id', 'campaign_name', 'impressions', 'clicks', 'spend', 'currency'] }];
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * SQL building blocks of the SQL half of the world model. Every random draw is DuckDB's hash()
+ * of a record key and a field number, so a record's values depend only on (seed, source, day,
+ * index, field): any day can be generated alone and matches the same day in a range run.
+ */
+import type { Rules } from './rules.js';
+
+/** What every source's SQL needs: the rules, the scale and the arrival-day window. */
+export interface SqlContext {
+  readonly rules: Rules;
+  readonly scale: number;
+  /** First and last arrival day (day numbers) of this batch. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** A uniform draw in [0, 1) from a record key expression and a field number. */
+export function u(key: string, field: number): string {
+  return `((hash(${key}, ${field}) >> 11)::double / 9007199254740992.0)`;
+}
+
+/** A uniform integer in [0, n) from a record key expression and a field number. */
+export function ri(key: string, field: number, n: number | string): string {
+  return `(hash(${key}, ${field}) % (${n})::ubigint)::bigint`;
+}
+
+/** `true` with probability `rate` for this key and field. */
+export function chance(key: string, field: number, rate: number): string {
+  return rate <= 0 ? 'false' : `(${u(key, field)} < ${rate})`;
+}
+
+/** An element of a literal list picked uniformly. */
+export function oneOf(key: string, field: number, values: readonly string[]): string {
+  return `[${values.map(lit).join(', ')}][1 + ${ri(key, field, values.length)}]`;
+}
+
+/** A SQL string literal. */
+export function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A DATE from a day-number expression. */
+export function dateOf(dayExpr: string): string {
+  return `(date '1970-01-01' + (${dayExpr})::integer)`;
+}
+
+/** A TIMESTAMP from a day-number and a seconds-of-day expression. */
+export function tsOf(dayExpr: string, secExpr: string): string {
+  return `make_timestamp(((${dayExpr})::bigint * 86400 + (${secExpr})::bigint) * 1000000)`;
+}
+
+/** A timestamp as the canonical UTC ISO text, e.g. `2024-01-05T10:00:00Z`. */
+export function isoUtc(tsExpr: string): string {
+  return `strftime(${tsExpr}, '%Y-%m-%dT%H:%M:%SZ')`;
+}
+
+/**
+ * A timestamp as text, mixing encodings for a share of records (the mixed_timestamp defect):
+ * an ISO time with a +HH:MM offset, epoch milliseconds, or a naive local-less time. All denote the
+ * same instant (naive is UTC). `flag` is the defect flag expression.
+ */
+export function mixedTs(tsExpr: string, key: string, field: number, flag: string): string {
+  const variant = ri(key, field, 3);
+  const offsetH = `(1 + ${ri(key, field + 1, 9)})`;
+  return `case when not ${flag} then ${isoUtc(tsExpr)}
+    when ${variant} = 0 then strftime(${tsExpr} + to_hours(${offsetH}), '%Y-%m-%dT%H:%M:%S') || '+' || lpad(${offsetH}::varchar, 2, '0') || ':00'
+    when ${variant} = 1 then epoch_ms(${tsExpr})::varchar
+    else strftime(${tsExpr}, '%Y-%m-%d %H:%M:%S') end`;
+}
+
+/** Days of delay for a late record (1..max, mostly short), or 0 when on time. */
+export function lagDays(ctx: SqlContext, key: string, lateFlag: string): string {
+  const max = ctx.rules.arrival.max_lag_days;
+  return `(case when ${lateFlag} then 1 + floor(pow(${u(key, 902)}, 2) * ${max})::integer else 0 end)`;
+}
+
+/** Volume multiplier of a day: weekends, the hot day, and ±15% noise. */
+export function dayFactor(ctx: SqlContext, dayExpr: string, salt: number): string {
+  const s = ctx.rules.skew;
+  return `((case when isodow(${dateOf(dayExpr)}) >= 6 then ${s.weekend_factor} else 1 end)
+    * (case when (${dayExpr}) = ${s.hot_day} then ${s.hot_day_multiplier} else 1 end)
+    * (0.85 + 0.3 * ${u(`${ctx.rules.seed}, ${salt}, ${dayExpr}`, 1)}))`;
+}
+
+/** Field numbers for SQL draws; distinct so that fields never share a draw. */
+export const F = {
+  late: 901, lag: 902, count: 903, customer: 904, sec: 905, status: 906, items: 907, product: 908,
+  qty: 909, null: 910, orphan: 911, invalid: 912, future: 913, futureDays: 914, mixed: 915, mixed2: 916,
+  conflict: 917, channel: 918, carrier: 919, ship: 920, deliver: 921, fail: 922, refund: 923, partial: 924,
+  double: 925, missing: 926, card: 927, kind: 928, page: 929, pii: 930, piiKind: 931, anon: 932,
+  touches: 933, touchDay: 934, activation: 935, priority: 936, respond: 937, solve: 938, spend: 939,
+  dup: 940, malformed: 941, which: 942, share: 943,
+} as const;

@@ -1,0 +1,205 @@
+/**
+ * The JS half of the world model: accounts, their CRM profile history and their subscription
+ * lifecycles. Everything is a pure function of (seed, rules, scale, day): customer n signs up on
+ * a day fixed by the per-day signup counts since the founding day, and every later change is a
+ * hash of (seed, customer, field). The high-volume sources are generated in SQL from these
+ * tables (see sources/).
+ */
+import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
+import { weekday } from './dates.js';
+import { Field, hash32, pick, uniform } from './hash.js';
+import type { Rules } from './rules.js';
+
+/** One account. `n` is its number in signup order; `id` is `cus_` + n. */
+export interface Customer {
+  n: number; id: string; signupDay: number; signupSec: number; isInitial: boolean;
+  country: string; currency: string; channel: string; campaign: number; industry: string;
+  companyIdx: number; firstIdx: number; lastIdx: number; employees: number;
+}
+
+/** A CRM profile version: what the customers CDC extract carries when the profile changes. */
+export interface CustomerVersion {
+  n: number; version: number; day: number; sec: number; change: 'create' | 'email' | 'country' | 'rename' | 'size';
+  companyIdx: number; emailUser: number; country: string; currency: string; employees: number;
+}
+
+/** A subscription state change: one row of the subscriptions CDC extract. */
+export interface SubscriptionChange {
+  subscriptionId: string; n: number; day: number; sec: number; seq: number;
+  status: 'trialing' | 'active' | 'canceled' | 'expired'; planId: string; period: 'monthly' | 'annual';
+  startedDay: number; trialEndDay: number; canceledDay: number | null;
+}
+
+/** An invoice raised at the start of a paid period; the processor reports its payment. */
+export interface Invoice {
+  invoiceId: string; subscriptionId: string; n: number; day: number; sec: number; planId: string; amount: number; currency: string;
+}
+
+/** The world up to a horizon day. */
+export interface World {
+  readonly horizon: number;
+  readonly customers: Customer[];
+  /** cumulative[d - founded] = customers signed up on or before day d. */
+  readonly cumulative: Int32Array;
+  readonly versions: CustomerVersion[];
+  readonly subscriptionChanges: SubscriptionChange[];
+  readonly invoices: Invoice[];
+}
+
+/** Signups on a day: the initial load on the founding day, a noisy weekday-aware count after. */
+export function signupsOn(rules: Rules, scale: number, day: number): number {
+  const c = rules.company;
+  if (day < c.founded) return 0;
+  if (day === c.founded) return Math.round(c.initial_customers * scale);
+  const wd = weekday(day);
+  const weekend = wd === 0 || wd === 6 ? rules.skew.weekend_factor : 1;
+  return Math.round(c.signups_per_day * scale * weekend * (0.7 + 0.6 * uniform(rules.seed, Field.signups, day)));
+}
+
+const countryWeights = COUNTRIES.map((c) => c.weight);
+const channelWeights = CHANNELS.map((c) => c.weight);
+const memo = new Map<string, World>();
+
+/** Builds (and caches) the world from the founding day up to `horizon` inclusive. */
+export function buildWorld(rules: Rules, scale: number, horizon: number): World {
+  const key = `${JSON.stringify(rules)}|${scale}|${horizon}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const s = rules.seed;
+  const founded = rules.company.founded;
+  const days = Math.max(0, horizon - founded + 1);
+  const cumulative = new Int32Array(days);
+  const customers: Customer[] = [];
+  for (let d = founded; d <= horizon; d++) {
+    const count = signupsOn(rules, scale, d);
+    for (let j = 0; j < count; j++) {
+      const n = customers.length;
+      const ci = weightedIndex(countryWeights, uniform(s, Field.country, n));
+      const chi = weightedIndex(channelWeights, uniform(s, Field.channel, n));
+      customers.push({
+        n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: d, isInitial: d === founded,
+        signupSec: pick(86_400, s, Field.signupSecond, n),
+        country: COUNTRIES[ci].code, currency: COUNTRIES[ci].currency, channel: CHANNELS[chi].id,
+        campaign: pick(rules.volume.campaigns_per_channel, s, Field.channel, n, 1),
+        industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
+        companyIdx: pick(4096, s, Field.company, n), firstIdx: pick(512, s, Field.person, n), lastIdx: pick(512, s, Field.person, n, 1),
+        employees: 1 + Math.floor(Math.pow(uniform(s, Field.size, n), 3) * 5000),
+      });
+    }
+    cumulative[d - founded] = customers.length;
+  }
+  const world: World = {
+    horizon, customers, cumulative,
+    versions: customers.flatMap((c) => profileVersions(rules, c, horizon)),
+    subscriptionChanges: [],
+    invoices: [],
+  };
+  for (const c of customers) lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices);
+  memo.set(key, world);
+  return world;
+}
+
+/** The CRM versions of one account: creation, then changes at geometric gaps. */
+function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVersion[] {
+  const s = rules.seed;
+  const out: CustomerVersion[] = [{
+    n: c.n, version: 0, day: c.signupDay, sec: c.signupSec, change: 'create', companyIdx: c.companyIdx,
+    emailUser: 0, country: c.country, currency: c.currency, employees: c.employees,
+  }];
+  const rate = rules.company.profile_change_rate;
+  if (rate <= 0) return out;
+  let day = c.signupDay;
+  for (let v = 1; ; v++) {
+    day += 1 + Math.floor(-Math.log(1 - uniform(s, Field.versionDay, c.n, v)) / rate);
+    if (day > horizon) break;
+    const prev = out[out.length - 1];
+    const kind = (['email', 'country', 'rename', 'size'] as const)[pick(4, s, Field.versionKind, c.n, v)];
+    const next: CustomerVersion = { ...prev, version: v, day, sec: pick(86_400, s, Field.versionDay, c.n, v, 1), change: kind };
+    if (kind === 'email') next.emailUser = prev.emailUser + 1;
+    if (kind === 'country') {
+      const ci = weightedIndex(countryWeights, uniform(s, Field.country, c.n, v));
+      next.country = COUNTRIES[ci].code;
+      next.currency = COUNTRIES[ci].currency;
+    }
+    if (kind === 'rename') next.companyIdx = pick(4096, s, Field.company, c.n, v);
+    if (kind === 'size') next.employees = Math.max(1, Math.round(prev.employees * (0.8 + 0.6 * uniform(s, Field.size, c.n, v))));
+    out.push(next);
+  }
+  return out;
+}
+
+/** Price of a plan in its currency for one period. */
+function planPrice(tier: number, period: 'monthly' | 'annual', factor: number): number {
+  const monthly = PLAN_TIERS[tier].monthlyUsd * factor;
+  return Math.round((period === 'annual' ? monthly * 10 : monthly) * 100) / 100;
+}
+
+/**
+ * One account's subscription lifecycle: a trial, then (if it converts) paid periods with
+ * upgrades, downgrades and churn decided at each renewal, and reactivations as new subscriptions.
+ */
+function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[]): void {
+  const s = rules.seed;
+  const r = rules.company;
+  const billingCcy = PLAN_CURRENCIES.find((p) => p.currency === c.currency) ?? PLAN_CURRENCIES[0];
+  let k = 0; // subscription number of this account
+  let start = c.signupDay;
+  let startSec = c.signupSec;
+  while (start <= horizon) {
+    const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;
+    const trialEnd = start + r.trial_days;
+    let seq = 0;
+    let tier = weightedIndex([50, 35, 15], uniform(s, Field.plan, c.n, k));
+    const period: 'monthly' | 'annual' = uniform(s, Field.billing, c.n, k) < 0.25 ? 'annual' : 'monthly';
+    const base = { subscriptionId: subId, n: c.n, period, startedDay: start, trialEndDay: trialEnd };
+    const plan = () => planId(PLAN_TIERS[tier].tier, period, billingCcy.currency);
+    const push = (day: number, sec: number, status: SubscriptionChange['status'], canceledDay: number | null) =>
+      changes.push({ ...base, day, sec, seq: seq++, status, planId: plan(), canceledDay });
+    // a reactivated account skips the trial
+    const trialing = k === 0;
+    let day = start;
+    if (trialing) {
+      push(start, startSec, 'trialing', null);
+      if (uniform(s, Field.converts, c.n) >= r.trial_conversion) {
+        if (trialEnd <= horizon) push(trialEnd, 3600, 'expired', trialEnd);
+        return;
+      }
+      day = trialEnd;
+      if (day > horizon) return;
+    }
+    push(day, trialing ? 3600 : startSec, 'active', null);
+    const periodDays = period === 'annual' ? 365 : 30;
+    const churnAtRenewal = period === 'annual' ? 1 - Math.pow(1 - r.monthly_churn, 12) : r.monthly_churn;
+    let canceled = false;
+    for (let p = 0; day <= horizon; p++) {
+      const price = planPrice(tier, period, billingCcy.factor);
+      invoices.push({
+        invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day,
+        sec: 3600 + pick(7200, s, Field.lifecycleGap, c.n, k, p), planId: plan(), amount: price, currency: billingCcy.currency,
+      });
+      day += periodDays;
+      if (day > horizon) break;
+      const u = uniform(s, Field.lifecycleKind, c.n, k, p);
+      if (u < churnAtRenewal) {
+        push(day, 7200, 'canceled', day);
+        canceled = true;
+        break;
+      } else if (u < churnAtRenewal + r.upgrade_rate && tier < PLAN_TIERS.length - 1) {
+        tier++;
+        push(day, 5400, 'active', null);
+      } else if (u < churnAtRenewal + r.upgrade_rate + r.downgrade_rate && tier > 0) {
+        tier--;
+        push(day, 5400, 'active', null);
+      }
+    }
+    if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;
+    start = day + 10 + pick(50, s, Field.lifecycleGap, c.n, k);
+    startSec = pick(86_400, s, Field.signupSecond, c.n, k + 1);
+    k++;
+  }
+}
+
+/** The hash of a customer's profile used to build stable anonymous ids, phone numbers etc. */
+export function customerSalt(seed: number, n: number): number {
+  return hash32(seed, 0xc0ffee, n);
+}

@@ -1,0 +1,163 @@
+/**
+ * Writes one source's records for a batch of arrival days into a staging folder: adds exact
+ * replays (duplicate defect) and broken records (malformed defect, text formats only), writes
+ * hive partitions `dt=YYYY-MM-DD/part-00000.<ext>` with DuckDB in a deterministic order, and
+ * returns what the truth manifest needs per day.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatDay } from './dates.js';
+import type { DefectKind, RawFormat } from './rules.js';
+import type { SourceDef } from './sources/source.js';
+import { chance, dateOf, F, type SqlContext } from './sqlRandom.js';
+
+/** A defect entry of the truth manifest. Malformed records also carry file and line. */
+export interface DefectTruth {
+  count: number;
+  keys: string[];
+  records?: { file: string; line: number; key: string }[];
+}
+
+/** What one source wrote on one arrival day. */
+export interface SourceDayTruth {
+  format: RawFormat;
+  files: string[];
+  rows: number;
+  bytes: number;
+  defects: Partial<Record<DefectKind, DefectTruth>>;
+}
+
+const EXT: Record<RawFormat, string> = { csv: 'csv', parquet: 'parquet', jsonl: 'jsonl' };
+
+function copyOptions(fmt: RawFormat): string {
+  if (fmt === 'parquet') return "format parquet, row_group_size 65536";
+  if (fmt === 'csv') return 'format csv, header true';
+  return 'format json';
+}
+
+/** Splits a variant column `expr as name` (or a bare `name`) into its name and expression. */
+function splitColumn(col: string): { name: string; expr: string } {
+  const m = /^([\s\S]+)\s+as\s+(\w+)$/.exec(col);
+  return m ? { name: m[2], expr: m[1] } : { name: col, expr: col };
+}
+
+/** Column expression as written: nested values become JSON text in CSV. */
+function outputExpr(col: string, fmt: RawFormat, nested: ReadonlySet<string>): string {
+  const { name, expr } = splitColumn(col);
+  return fmt === 'csv' && nested.has(name) ? `to_json(${expr})::varchar as ${name}` : `${expr} as ${name}`;
+}
+
+/**
+ * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
+ * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
+ */
+const PROFILE = process.env.STRATUM_PROFILE_SQL === '1';
+async function run(con: DuckDBConnection, sql: string): Promise<void> {
+  const t = performance.now();
+  await con.run(sql);
+  if (PROFILE) process.stderr.write(`${(performance.now() - t).toFixed(0).padStart(6)} ms  ${sql.slice(0, 60).replace(/\s+/g, ' ')}\n`);
+}
+
+export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: SqlContext, fmt: RawFormat, root: string, nested: ReadonlySet<string> = new Set()): Promise<Map<number, SourceDayTruth>> {
+  const seed = ctx.rules.seed;
+  const rates = ctx.rules.defects;
+  const text = fmt !== 'parquet';
+  const rk = `hash(${seed}, rkey)`;
+  await run(con, `create or replace temp table g_out as
+    with r as (select *, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
+      ${text ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
+    select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate`);
+
+  const dir = join(root, src.name);
+  mkdirSync(join(dir, '..'), { recursive: true });
+  const result = new Map<number, SourceDayTruth>();
+  for (const v of src.variants(ctx)) {
+    const from = Math.max(ctx.from, v.from ?? ctx.from);
+    const to = Math.min(ctx.to, v.to ?? ctx.to);
+    if (from > to) continue;
+    const where = `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
+    const parts = v.columns.map(splitColumn);
+    if (fmt === 'jsonl') {
+      // JSON lines are built as text so that broken records sit among the good ones
+      const json = `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
+      await run(con, `copy (select dt, case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
+        from g_out where ${where} order by dt, seq, replay)
+        to '${dir}' (format csv, header false, quote '', escape '', delimiter '\x1f', partition_by (dt), filename_pattern 'part-{i}', file_extension 'jsonl', overwrite_or_ignore)`);
+      continue;
+    }
+    const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
+    await run(con, `copy (select dt, ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by dt, seq, replay)
+      to '${dir}' (${copyOptions(fmt)}, partition_by (dt), filename_pattern 'part-{i}', overwrite_or_ignore)`);
+    if (fmt === 'csv') {
+      // a CSV row with the wrong column count, appended as the extract's last lines
+      const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
+      const bad = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, ${line} from g_out where ${where} and d_malformed and replay = 0 order by dt, seq`);
+      for (const [day, l] of bad.getRows() as [number, string][]) {
+        const partDir = join(dir, `dt=${formatDay(day)}`);
+        const file = join(partDir, 'part-0.csv');
+        if (!existsSync(file)) {
+          mkdirSync(partDir, { recursive: true });
+          writeFileSync(file, parts.map((p) => p.name).join(',') + '\n');
+        }
+        appendFileSync(file, l.replace(/\n/g, ' ') + '\n');
+      }
+    }
+  }
+
+  // rename DuckDB's part-{i} files to part-NNNNN and measure
+  if (existsSync(dir)) {
+    for (const part of readdirSync(dir).filter((p) => p.startsWith('dt=')).sort()) {
+      const files = readdirSync(join(dir, part)).filter((f) => f.startsWith('part-')).sort((a, b) => Number(a.split(/[-.]/)[1]) - Number(b.split(/[-.]/)[1]));
+      const day = Math.round(Date.parse(part.slice(3)) / 86_400_000);
+      const entry: SourceDayTruth = { format: fmt, files: [], rows: 0, bytes: 0, defects: {} };
+      files.forEach((f, i) => {
+        const name = `part-${String(i).padStart(5, '0')}.${EXT[fmt]}`;
+        renameSync(join(dir, part, f), join(dir, part, name));
+        entry.files.push(`${src.name}/${part}/${name}`);
+        entry.bytes += statSync(join(dir, part, name)).size;
+      });
+      result.set(day, entry);
+    }
+  }
+  await fillTruth(con, src, result, fmt);
+  return result;
+}
+
+/** Counts rows and defect keys per day from the staged records into `result`. */
+async function fillTruth(con: DuckDBConnection, src: SourceDef, result: Map<number, SourceDayTruth>, fmt: RawFormat): Promise<void> {
+  const kinds: DefectKind[] = [...src.defects, 'duplicate'];
+  if (fmt !== 'parquet') kinds.push('malformed');
+  const aggs = kinds.map((k) => k === 'duplicate'
+    ? `list(rkey order by seq) filter (where replay = 1)`
+    : `list(${src.truthKeys?.[k] ?? 'rkey'} order by seq) filter (where d_${k} and replay = 0)`);
+  const rows = await con.runAndReadAll(`select /* per-day rows and defect keys */ (dt - date '1970-01-01')::integer as day, count(*)::integer, ${aggs.join(', ')},
+      count(*) filter (where not (d_malformed and replay = 0))::integer
+    from g_out group by dt order by dt`);
+  for (const row of rows.getRows()) {
+    const day = row[0] as number;
+    const entry = result.get(day);
+    if (!entry) continue;
+    entry.rows = row[1] as number;
+    const wellFormed = row[row.length - 1] as number;
+    kinds.forEach((k, i) => {
+      const keys = ((row[2 + i] as { items: string[] } | null)?.items ?? []).map(String);
+      const t: DefectTruth = { count: keys.length, keys };
+      if (k === 'malformed') t.records = keys.map((key, j) => ({ file: entry.files[0], line: 1 + wellFormed + j + 1, key }));
+      entry.defects[k] = t;
+    });
+  }
+  if (fmt === 'jsonl') {
+    // broken JSON lines sit in place: their line is their position in the day's order
+    const lines = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, rkey, ln from (
+        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by seq, replay) as ln from g_out)
+      where d_malformed and replay = 0 order by dt, ln`);
+    const byDay = new Map<number, { file: string; line: number; key: string }[]>();
+    for (const [day, key, ln] of lines.getRows() as [number, string, bigint][]) {
+      const entry = result.get(day);
+      if (entry) (byDay.get(day) ?? byDay.set(day, []).get(day)!).push({ file: entry.files[0], line: Number(ln), key });
+    }
+    for (const [day, recs] of byDay) result.get(day)!.defects.malformed!.records = recs;
+  }
+  for (const [, entry] of result) for (const k of kinds) entry.defects[k] ??= { count: 0, keys: [] };
+}
