@@ -14,7 +14,7 @@ import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
-  const file = node.resourceType === 'test' && node.testMetadata ? `${node.originalFilePath}/${node.name}.sql` : node.originalFilePath;
+  const file = node.resourceType === 'test' && node.testMetadata ? `${node.originalFilePath}/${node.path}` : node.originalFilePath;
   return join(project.rootDir, project.paths.target, dir, project.name, file);
 }
 

@@ -13,22 +13,35 @@ const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 /** What a generic test is attached to. */
 export type TestTarget = { readonly kind: 'model' | 'seed'; readonly name: string } | { readonly kind: 'source'; readonly sourceName: string; readonly tableName: string };
 
-/** dbt's synthesized name of a generic test. */
-export function genericTestName(decl: TestDecl, target: TestTarget): string {
-  if (decl.explicitName) return decl.explicitName;
+/** Python's str() of a test argument, as dbt puts it in test names (`False`, `None`). */
+function pyStr(v: unknown): string {
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (v === null || v === undefined) return 'None';
+  return String(v);
+}
+
+/**
+ * dbt's synthesized names of a generic test: `name` (e.g. `not_null_orders_order_id`) and the
+ * `shortName` used as its alias and file name: the same, or when 64 characters or longer, the
+ * first 30 characters of `<test>_<model>` and an md5 of the full name.
+ */
+export function genericTestNames(decl: TestDecl, target: TestTarget): { name: string; shortName: string } {
+  if (decl.explicitName) return { name: decl.explicitName, shortName: decl.explicitName };
   const args: Record<string, unknown> = { ...decl.args, ...(decl.columnName !== undefined ? { column_name: decl.columnName } : {}) };
   const flat: string[] = [];
   for (const k of Object.keys(args).sort()) {
     const v = args[k];
     const parts = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.values(v) : [v];
-    flat.push(...parts.map((p) => String(p)));
+    flat.push(...parts.map(pyStr));
   }
   const unique = flat.map((a) => a.replace(/[^0-9a-zA-Z_]+/g, '_')).join('__');
   const prefix = target.kind === 'source' ? 'source_' : '';
   const ident = `${prefix}${decl.namespace ? `${decl.namespace}_` : ''}${decl.testName}`;
   const targetName = target.kind === 'source' ? `${target.sourceName}_${target.tableName}` : target.name;
-  const full = `${ident}_${targetName}${unique ? `_${unique}` : ''}`;
-  return full.length >= 64 ? `${ident.slice(0, 30)}_${md5(full)}` : full;
+  const identifier = `${ident}_${targetName}`;
+  const full = `${identifier}${unique ? `_${unique}` : ''}`;
+  return { name: full, shortName: full.length >= 64 ? `${identifier.slice(0, 30)}_${md5(full)}` : full };
 }
 
 /** The 10-character hash dbt appends to a generic test's unique id (here: of name and file). */

@@ -9,7 +9,7 @@ import { basename, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { mergeConfig, treeConfigLayers } from './configMerge.js';
 import { findFiles, fqnOf, lineOf, type FoundFile } from './discover.js';
-import { genericTestName, genericTestRawCode, genericTestTemplate, isExpressionArg, targetExpression, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
+import { genericTestNames, genericTestRawCode, genericTestTemplate, isExpressionArg, targetExpression, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
 import { parseMacroFile, type MacroFile } from './jinja/macroFile.js';
 import { JinjaRenderer } from './jinja/renderer.js';
 import { finalizeConfig } from './nodeConfig.js';
@@ -189,7 +189,7 @@ function genericTestDraft(
     throw new ConfigError(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.testName}': no {% test ${decl.testName} %} block or macro test_${decl.testName} found`, loc);
   }
   for (const k of Object.keys(decl.args)) if (!/^[A-Za-z_]\w*$/.test(k)) throw new ConfigError(`test argument '${k}' is not a valid name`, loc);
-  const testName = genericTestName(decl, tt);
+  const { name: testName, shortName } = genericTestNames(decl, tt);
   const uniqueId = `test.${name}.${testName}.${testIdHash(testName, file, formatKeyPath(decl.keyPath))}`;
   const fqn = fqnOf(name, ymlFolderPath.get(decl.file)?.pathInFolder ?? '', testName);
   const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn), decl.config);
@@ -202,11 +202,11 @@ function genericTestDraft(
   const kwargs: Record<string, unknown> = { ...args, model: `{{ get_where_subquery(${targetExpression(tt)}) }}` };
   for (const [k, v] of Object.entries(decl.args)) if (isExpressionArg(v)) kwargs[k] = `{{ ${v.trim()} }}`;
   const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
-    uniqueId, resourceType: 'test', name: testName, packageName: name, originalFilePath: file, path: `${testName}.sql`, fqn,
+    uniqueId, resourceType: 'test', name: testName, packageName: name, originalFilePath: file, path: `${shortName}.sql`, fqn,
     rawCode: genericTestRawCode(decl), config, description: '', columns: {},
     testMetadata: { name: decl.testName, kwargs, namespace: decl.namespace }, attachedNode: attachedId,
     ...(decl.columnName !== undefined ? { columnName: decl.columnName } : {}),
-    relation: { database: base.target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : testName },
+    relation: { database: base.target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : shortName },
   };
   return { node, parsed, refLoc: () => loc };
 }

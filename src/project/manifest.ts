@@ -60,7 +60,7 @@ function nodeEntry(project: Project, n: ProjectNode, c: CompiledNode | undefined
     refs: n.refs.map((r) => ({ name: r[r.length - 1], package: r.length > 1 ? r[0] : null, version: null })),
     sources: n.sources,
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
-    compiled_path: c ? join(project.paths.target, 'compiled', project.name, n.originalFilePath, n.resourceType === 'test' && n.testMetadata ? `${n.name}.sql` : '').replace(/\/$/, '') : null,
+    compiled_path: c ? join(project.paths.target, 'compiled', project.name, n.originalFilePath, n.resourceType === 'test' && n.testMetadata ? n.path : '').replace(/\/$/, '') : null,
     compiled: c !== undefined,
     ...(c ? { compiled_code: c.compiledCode, extra_ctes_injected: true, extra_ctes: c.extraCtes.map((e) => ({ id: e.id, sql: e.sql })) } : {}),
     relation_name: n.resourceType === 'model' && n.config.materialized === 'ephemeral' ? null : n.resourceType === 'test' ? null : renderRelation(n.relation, dialect),
