@@ -21,12 +21,14 @@ type ExportingTemplate = nunjucks.Template & { getExported(ctx: object, frame: u
  * Converts a nunjucks error to a CompileError at file:line. Nunjucks reports `[Line N, Column M]`,
  * 1-based for syntax errors but 0-based (and omitted on the first line) for render errors.
  */
-export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'render' = 'syntax'): StratumError {
+export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'render' = 'syntax', source?: string): StratumError {
   if (e instanceof StratumError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const pos = /\[Line (\d+)(?:, Column (\d+))?\]/.exec(msg);
   const shift = phase === 'render' ? 1 : 0;
-  const line = pos ? Number(pos[1]) + shift : phase === 'render' ? 1 : undefined;
+  // An unterminated block is reported without a position: point at the end of the file.
+  const eof = source !== undefined && /end of file/.test(msg) ? source.split('\n').length : undefined;
+  const line = pos ? Number(pos[1]) + shift : phase === 'render' ? 1 : eof;
   const column = pos?.[2] !== undefined ? Number(pos[2]) + shift : undefined;
   const detail = msg
     .replace(/^\([^)]*\)\s*/, '')
@@ -74,7 +76,7 @@ export class JinjaRenderer {
     try {
       t = new nunjucks.Template(source, this.env, file, true);
     } catch (e) {
-      throw toCompileError(e, file);
+      throw toCompileError(e, file, 'syntax', source);
     }
     this.templateCache.set(key, t);
     return t;

@@ -1,0 +1,42 @@
+/** Test helpers: temporary dbt projects and the fixture's location. */
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** The jaffle fixture project. */
+export const FIXTURE = resolve('test/fixtures/jaffle');
+
+const DEFAULT_PROJECT = `name: demo
+profile: demo
+config-version: 2
+`;
+const DEFAULT_PROFILES = `demo:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: ':memory:'
+    bq:
+      type: bigquery
+      method: oauth
+      project: proj
+      dataset: ds
+`;
+
+/** Writes a project into a new temp dir: `files` are paths relative to it; dbt_project.yml and profiles.yml default to a minimal `demo` project. */
+export function tempProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stratum-project-'));
+  const all = { 'dbt_project.yml': DEFAULT_PROJECT, 'profiles.yml': DEFAULT_PROFILES, ...files };
+  for (const [p, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}
+
+/** Copies the fixture (without target/ and raw/) to a temp dir and returns it. */
+export function fixtureCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stratum-jaffle-'));
+  cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !/[/\\](target|raw|logs)([/\\]|$)/.test(src.slice(FIXTURE.length)) });
+  return dir;
+}

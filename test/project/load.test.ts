@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { CompileError } from '../../src/project/errors.js';
+import { loadProject } from '../../src/project/load.js';
+import type { ModelNode, SourceNode, TestNode } from '../../src/project/types.js';
+import { FIXTURE, tempProject } from './helpers.js';
+
+function fixture(target?: string, vars?: Record<string, unknown>, env: Record<string, string> = {}) {
+  return loadProject({ projectDir: FIXTURE, ...(target ? { target } : {}), ...(vars ? { vars } : {}), env });
+}
+
+function loadError(files: Record<string, string>, opts: { target?: string } = {}): Error {
+  try {
+    loadProject({ projectDir: tempProject(files), env: {}, ...opts });
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected loadProject to fail');
+}
+
+describe('loading the jaffle fixture', () => {
+  it('reads the project, the default duckdb target (path resolved from the cwd) and every node kind', () => {
+    const p = fixture();
+    expect(p.name).toBe('jaffle');
+    expect(p.profileName).toBe('jaffle');
+    expect(p.target).toMatchObject({ name: 'dev', type: 'duckdb', schema: 'main', database: 'jaffle', threads: 1, path: `${process.cwd()}/test/fixtures/jaffle/target/jaffle.duckdb` });
+    const kinds = [...p.nodes.values()].reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.resourceType]: (acc[n.resourceType] ?? 0) + 1 }), {});
+    expect(kinds).toEqual({ model: 9, seed: 2, source: 1, test: 19 });
+    expect(p.macros.get('cents_to_dollars')?.uniqueId).toBe('macro.jaffle.cents_to_dollars');
+    expect(p.macros.get('test_is_positive')?.arguments).toEqual(['model', 'column_name', 'strict']);
+  });
+
+  it('applies folder configs, yml config and config() in dbt precedence, accumulating tags', () => {
+    const p = fixture();
+    const orders = p.nodes.get('model.jaffle.orders') as ModelNode;
+    expect(orders.config.materialized).toBe('table');
+    expect(orders.config.tags).toEqual(['marts', 'finance']);
+    expect(orders.config.meta).toEqual({ owner: 'finance' });
+    expect(orders.config.partition_by).toEqual({ field: 'order_date', data_type: 'date', granularity: 'day' });
+    expect(orders.config.cluster_by).toEqual(['customer_id']);
+    expect(orders.relation).toEqual({ database: 'jaffle', schema: 'main_marts', identifier: 'orders' });
+    expect(orders.fqn).toEqual(['jaffle', 'marts', 'orders']);
+    expect(orders.dependsOn.nodes).toEqual(['model.jaffle.stg_orders', 'model.jaffle.int_order_payments']);
+    expect(p.nodes.get('model.jaffle.int_order_payments')?.config.materialized).toBe('ephemeral');
+    expect(p.nodes.get('model.jaffle.stg_orders')?.config).toMatchObject({ materialized: 'view', tags: ['staging'] });
+    expect(p.nodes.get('seed.jaffle.raw_payments')?.config).toMatchObject({ column_types: { amount: 'integer' }, tags: ['raw'] });
+    const status = p.nodes.get('model.jaffle.order_status') as ModelNode;
+    expect(status.config).toMatchObject({ materialized: 'incremental', incremental_strategy: 'delete+insert', unique_key: 'order_id', on_schema_change: 'append_new_columns' });
+  });
+
+  it('evaluates dispatched macros inside config() at parse time, and --vars override project vars', () => {
+    expect(fixture().nodes.get('model.jaffle.daily_orders')?.config.incremental_strategy).toBe('delete+insert');
+    expect(fixture('bq').nodes.get('model.jaffle.daily_orders')?.config.incremental_strategy).toBe('insert_overwrite');
+    expect(fixture(undefined, { overwrite_strategy: 'insert_overwrite' }).nodes.get('model.jaffle.daily_orders')?.config.incremental_strategy).toBe('insert_overwrite');
+    expect(fixture(undefined, { lookback_days: 9 }).vars.lookback_days).toBe(9);
+  });
+
+  it('reads sources with a rendered external_location, loaded_at_field and freshness', () => {
+    const src = fixture(undefined, undefined, { JAFFLE_RAW_DIR: '/data/raw' }).nodes.get('source.jaffle.shop.orders') as SourceNode;
+    expect(src.externalLocation).toBe("read_parquet('/data/raw/orders/dt=*/*.parquet', hive_partitioning = true)");
+    expect(src.relation).toEqual({ database: 'jaffle', schema: 'raw_shop', identifier: 'orders' });
+    expect(src.loadedAtField).toBe('ordered_at');
+    expect(src.freshness).toEqual({ warn_after: { count: 1, period: 'day' }, error_after: { count: 36500, period: 'day' } });
+  });
+
+  it('builds generic test nodes with dbt names, test_metadata, kwargs and config', () => {
+    const tests = [...fixture().nodes.values()].filter((n): n is TestNode => n.resourceType === 'test');
+    const warn = tests.find((t) => t.name === 'accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer');
+    expect(warn?.relation.identifier).toBe('accepted_values_stg_payments_8385aaee52e46b44ac5264d3cc4690a0');
+    expect(warn?.config.severity).toBe('warn');
+    expect(warn?.testMetadata).toEqual({ name: 'accepted_values', namespace: null, kwargs: { column_name: 'payment_method', values: ['credit_card', 'coupon', 'bank_transfer'], model: "{{ get_where_subquery(ref(\"stg_payments\")) }}" } });
+    expect(warn?.attachedNode).toBe('model.jaffle.stg_payments');
+    expect(warn?.columnName).toBe('payment_method');
+    const rel = tests.find((t) => t.name === 'relationships_orders_customer_id__customer_id__ref_customers_');
+    expect(rel?.dependsOn.nodes).toEqual(['model.jaffle.orders', 'model.jaffle.customers']);
+    expect(rel?.testMetadata?.kwargs.to).toBe("{{ ref('customers') }}");
+    expect(tests.find((t) => t.name === 'is_positive_customers_number_of_orders__False')?.testMetadata?.kwargs.strict).toBe(false);
+    const where = tests.find((t) => t.name === 'accepted_values_orders_status__placed__shipped__completed__returned');
+    expect(where?.config.where).toBe("order_date >= '2024-01-01'");
+    expect(tests.find((t) => t.name === 'source_not_null_shop_orders_id')?.dependsOn.nodes).toEqual(['source.jaffle.shop.orders']);
+    const singular = tests.find((t) => t.name === 'assert_order_totals_match_payments');
+    expect(singular?.testMetadata).toBeUndefined();
+    expect(singular?.dependsOn.nodes).toEqual(['model.jaffle.orders', 'model.jaffle.stg_payments']);
+  });
+
+  it('reads a bigquery target', () => {
+    expect(fixture('bq').target).toEqual({ name: 'bq', type: 'bigquery', project: 'stratum-demo', dataset: 'jaffle', schema: 'jaffle', database: 'stratum-demo', location: 'US', method: 'oauth', threads: 4, extra: {} });
+  });
+});
+
+describe('load errors name the file, line and key', () => {
+  it('a YAML syntax error', () => {
+    const e = loadError({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: [unclosed\n' });
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toMatch(/^models\/schema\.yml:\d+:\d+: invalid YAML/);
+  });
+
+  it('a bad dbt_project.yml key', () => {
+    const e = loadError({ 'dbt_project.yml': 'config-version: 2\nname: 12-bad\nprofile: demo\n' });
+    expect(e.message).toBe("dbt_project.yml:2 (name): name must be a valid identifier (letters, digits, underscores), got '12-bad'");
+    const paths = loadError({ 'dbt_project.yml': 'name: demo\nprofile: demo\nmodel-paths: models\n' });
+    expect(paths.message).toBe('dbt_project.yml:3 (model-paths): model-paths must be a list of folder names');
+  });
+
+  it('a bad materialization names the model file', () => {
+    const e = loadError({ 'models/a.sql': "{{ config(materialized='tabel') }}\nselect 1" });
+    expect(e.message).toBe("models/a.sql (materialized): materialized must be one of view, table, incremental, ephemeral, got 'tabel'");
+  });
+
+  it('profile errors: missing target, unknown type, missing env var', () => {
+    expect(loadError({}, { target: 'prod' }).message).toMatch(/profiles\.yml:3 \(demo\.outputs\): target 'prod' not found in profile 'demo' \(outputs: dev, bq\)$/);
+    const t = loadError({ 'profiles.yml': 'demo:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n' });
+    expect(t.message).toMatch(/profiles\.yml:5 \(demo\.outputs\.dev\.type\): unsupported target type 'postgres'/);
+    const env = loadError({ 'profiles.yml': "demo:\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{{ env_var('NOPE_PATH') }}\"\n" });
+    expect(env.message).toMatch(/profiles\.yml:5 \(demo\.outputs\.dev\.path\): Env var required but not provided: 'NOPE_PATH'$/);
+  });
+
+  it('an unknown ref names the model file and line', () => {
+    const e = loadError({ 'models/a.sql': 'select 1 as x\nfrom {{ ref("missing_model") }}' });
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toBe("models/a.sql:2: ref('missing_model') refers to a model or seed that does not exist or is disabled");
+  });
+
+  it('an unknown generic test and a bad test entry name the yml key', () => {
+    const e = loadError({ 'models/a.sql': 'select 1 as id', 'models/s.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [nonexistent]\n' });
+    expect(e.message).toMatch(/^models\/s\.yml:6 \(models\[0\]\.columns\[0\]\.data_tests\[0\]\): unknown test 'nonexistent'/);
+    const bad = loadError({ 'models/a.sql': 'select 1 as id', 'models/s.yml': 'version: 2\nmodels:\n  - name: a\n    data_tests:\n      - {unique: 1, not_null: 2}\n' });
+    expect(bad.message).toMatch(/^models\/s\.yml:5 \(models\[0\]\.data_tests\[0\]\): a test mapping must have exactly one key/);
+  });
+
+  it('a Jinja syntax error is a CompileError at the file and line', () => {
+    const e = loadError({ 'models/a.sql': 'select 1\n\n{% if true %}\nselect 2' });
+    expect(e).toBeInstanceOf(CompileError);
+    expect((e as CompileError).exitCode).toBe(2);
+    expect(e.message).toMatch(/^models\/a\.sql:\d+(:\d+)?: .*(endif|end of file)/i);
+  });
+
+  it('duplicate macros across files are reported with both files', () => {
+    const e = loadError({ 'macros/a.sql': '{% macro m() %}1{% endmacro %}', 'macros/b.sql': '\n{% macro m() %}2{% endmacro %}' });
+    expect(e.message).toBe("macros/b.sql:2 (m): macro 'm' is defined twice (also in macros/a.sql)");
+  });
+
+  it('disabled models disappear, and refs to them fail', () => {
+    const e = loadError({ 'models/a.sql': "{{ config(enabled=false) }} select 1", 'models/b.sql': "select * from {{ ref('a') }}" });
+    expect(e.message).toMatch(/^models\/b\.sql:1: ref\('a'\) refers to a model or seed that does not exist or is disabled$/);
+  });
+});
