@@ -49,7 +49,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
   const dialect = project.target.type;
   const relation = node.relation;
   const relationName = isEphemeral(node) ? ephemeralCteName(node) : node.resourceType === 'source' ? renderSource(node, dialect) : renderRelation(relation, dialect);
-  const { renderer, templates } = projectInternals(project);
+  const { renderer, templates, env } = projectInternals(project);
   const tmpl = templates.get(node.uniqueId);
   if (!tmpl) return { node, compiledCode: '', relation, relationName, extraCtes: [], config: node.config, isIncremental: false };
 
@@ -82,7 +82,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     config = { ...node.config };
     const names = buildDbtContext(
       {
-        mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env: process.env, file: tmpl.file,
+        mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: tmpl.file,
         node: { uniqueId: node.uniqueId, name: node.name, resourceType: node.resourceType, originalFilePath: node.originalFilePath },
         config, thisRelation: relation,
         ref: (args) => {

@@ -25,6 +25,8 @@ import { formatKeyPath, YamlFile } from './yamlFile.js';
 export interface ProjectInternals {
   readonly renderer: JinjaRenderer;
   readonly templates: ReadonlyMap<string, { readonly source: string; readonly file: string; readonly extra?: Record<string, unknown> }>;
+  /** The environment `env_var()` reads (LoadOptions.env or process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 const internals = new WeakMap<Project, ProjectInternals>();
@@ -173,7 +175,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   }
 
   const project = resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer);
-  internals.set(project, { renderer, templates });
+  internals.set(project, { renderer, templates, env });
   return project;
 }
 

@@ -93,6 +93,11 @@ function installRuntimePatches(): void {
       if (m) return (...a: unknown[]) => m(s, ...a);
     }
     if (Array.isArray(obj) && key === 'extend') return (items: unknown) => void obj.push(...(Array.isArray(items) ? items : []));
+    // Jinja's d['values'] is the item and an object's own method wins over dict emulation.
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && typeof key === 'string' && key in obj) {
+      const v = (obj as Record<string, unknown>)[key];
+      return typeof v === 'function' ? (...a: unknown[]) => (v as AnyFn).apply(obj, a) : v;
+    }
     if (obj instanceof Map) {
       if (key === 'get') return (k: unknown, d: unknown = null) => (obj.has(k) ? obj.get(k) : d);
     }

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { QueryResult } from '../../src/engine/adapter.js';
+import { compileNode } from '../../src/project/compile.js';
+import { CompileError } from '../../src/project/errors.js';
+import { injectCtes } from '../../src/project/injectCtes.js';
+import { loadProject } from '../../src/project/load.js';
+import type { CompileContext, Project } from '../../src/project/types.js';
+import { FIXTURE, tempProject } from './helpers.js';
+
+/** Loads a temp project with the given files and compiles `model.demo.<name>`. */
+async function compile(files: Record<string, string>, name = 'm', ctx: CompileContext = {}, opts: { target?: string; vars?: Record<string, unknown>; env?: Record<string, string> } = {}) {
+  const project = loadProject({ projectDir: tempProject(files), env: opts.env ?? {}, ...(opts.target ? { target: opts.target } : {}), ...(opts.vars ? { vars: opts.vars } : {}) });
+  const node = project.nodes.get(`model.demo.${name}`);
+  if (!node) throw new Error(`no model ${name}`);
+  return { project, compiled: await compileNode(project, node, ctx) };
+}
+
+const sql = async (model: string, extra: Record<string, string> = {}, ctx: CompileContext = {}, opts = {}) =>
+  (await compile({ 'models/m.sql': model, ...extra }, 'm', ctx, opts)).compiled.compiledCode.trim();
+
+describe('Jinja like dbt', () => {
+  it('set, if/elif/else, for with loop vars, comments and whitespace control', async () => {
+    const out = await sql(
+      "{# a comment #}{%- set cols = ['a', 'b', 'c'] -%}\nselect\n{%- for c in cols %}\n  {{ c }}{% if not loop.last %},{% endif %}\n{%- endfor %}\n{% if cols | length > 5 %}big{% elif cols | length == 3 %}three{% else %}small{% endif %}",
+    );
+    expect(out).toBe('select\n  a,\n  b,\n  c\nthree');
+  });
+
+  it('macros with defaults and keyword arguments, return(), {% do %}, list +, Python string/dict methods, None/True', async () => {
+    const macros = {
+      'macros/util.sql': `{% macro cols(prefix, n=2) %}{% set out = [] %}{% for i in range(n) %}{% do out.append(prefix ~ i) %}{% endfor %}{{ return(out + ['z']) }}{% endmacro %}
+{% macro shout(s) %}{{ s.upper() ~ '!' }}{% endmacro %}`,
+    };
+    const out = await sql("{{ cols('c', n=3) | join(',') }} {{ shout('hi') }} {{ 'a-b'.split('-')[1] }} {{ {'k': 1}.get('k') }} {{ {'k': 1}.get('x', 'dflt') }} {{ None is none }} {{ True }} {{ ' x '.strip() }} {{ 'a_b'.replace('_', '.') }}", macros);
+    expect(out).toBe('c0,c1,c2,z HI! b 1 dflt true true x a.b');
+  });
+
+  it('config() with keyword arguments and dicts reaches the node and the compiled config', async () => {
+    const { project, compiled } = await compile({ 'models/m.sql': "{{ config(materialized='incremental', unique_key=['id', 'd'], partition_by={'field': 'd', 'data_type': 'date'}, tags=['x'], custom_key=42) }}select 1 as id" });
+    const node = project.nodes.get('model.demo.m');
+    expect(node?.config).toMatchObject({ materialized: 'incremental', unique_key: ['id', 'd'], partition_by: { field: 'd', data_type: 'date', granularity: 'day' }, tags: ['x'], custom_key: 42 });
+    expect(compiled.config.custom_key).toBe(42);
+    expect(compiled.compiledCode).toBe('select 1 as id');
+  });
+
+  it("ref('x'), ref('pkg', 'x'), source(), this, target and relation attributes", async () => {
+    const files = {
+      'models/up.sql': "{{ config(schema='s2', alias='up_alias') }}select 1",
+      'models/src.yml': 'version: 2\nsources:\n  - name: raw\n    schema: landing\n    tables:\n      - name: t\n        identifier: t_v2\n',
+    };
+    const out = await sql("{{ ref('up') }} {{ ref('demo', 'up') }} {{ source('raw', 't') }} {{ this }} {{ this.identifier }} {{ ref('up').schema }} {{ target.type }}/{{ target.name }}/{{ target.schema }}", files);
+    expect(out).toBe('"memory"."main_s2"."up_alias" "memory"."main_s2"."up_alias" "memory"."landing"."t_v2" "memory"."main"."m" m main_s2 duckdb/dev/main');
+    const bq = await sql("{{ ref('up') }} {{ source('raw', 't') }} {{ this }} {{ target.type }}", files, {}, { target: 'bq' });
+    expect(bq).toBe('`proj`.`ds_s2`.`up_alias` `proj`.`landing`.`t_v2` `proj`.`ds`.`m` bigquery');
+  });
+
+  it('var() with project vars, --vars and defaults; env_var() with defaults; a missing var is a CompileError at the line', async () => {
+    const project = { 'dbt_project.yml': 'name: demo\nprofile: demo\nvars:\n  a: 1\n  demo:\n    b: two\n' };
+    expect(await sql("{{ var('a') }} {{ var('b') }} {{ var('c', 'dflt') }} {{ env_var('HOME_X', 'h') }} {{ env_var('SET_X') }}", project, {}, { vars: { a: 5 }, env: { SET_X: 'yes' } })).toBe('5 two dflt h yes');
+    await expect(compile({ 'models/m.sql': "select\n{{ var('missing') }}" })).rejects.toThrow(/^models\/m\.sql:2:\d+: Required var 'missing' not found/);
+    await expect(compile({ 'models/m.sql': "select\n\n{{ env_var('NOPE') }}" })).rejects.toThrow(/^models\/m\.sql:3:\d+: Env var required but not provided: 'NOPE'$/);
+  });
+
+  it('is_incremental() is true only for an existing incremental relation without --full-refresh', async () => {
+    const model = "{{ config(materialized='incremental') }}select 1{% if is_incremental() %} where x > (select max(x) from {{ this }}){% endif %}";
+    const seen: string[] = [];
+    const exists = async (rel: { schema: string; identifier: string }) => {
+      seen.push(`${rel.schema}.${rel.identifier}`);
+      return true;
+    };
+    expect(await sql(model, {}, { relationExists: exists })).toBe('select 1 where x > (select max(x) from "memory"."main"."m")');
+    expect(seen).toEqual(['main.m']);
+    expect(await sql(model, {}, { relationExists: exists, fullRefresh: true })).toBe('select 1');
+    expect(await sql(model, {}, { relationExists: async () => false })).toBe('select 1');
+    expect(await sql(model)).toBe('select 1');
+    const { compiled } = await compile({ 'models/m.sql': model }, 'm', { relationExists: exists });
+    expect(compiled.isIncremental).toBe(true);
+  });
+
+  it('adapter.dispatch resolves <dialect>__ then default__, with or without a package', async () => {
+    const macros = {
+      'macros/d.sql': `{% macro money(c) %}{{ return(adapter.dispatch('money')(c)) }}{% endmacro %}
+{% macro default__money(c) %}default({{ c }}){% endmacro %}
+{% macro bigquery__money(c) %}bq({{ c }}){% endmacro %}
+{% macro only_default(c) %}{{ return(adapter.dispatch('only_default', 'demo')(c)) }}{% endmacro %}
+{% macro default__only_default(c) %}d({{ c }}){% endmacro %}`,
+    };
+    expect(await sql("{{ money('x') }} {{ only_default('y') }}", macros)).toBe('default(x) d(y)');
+    expect(await sql("{{ money('x') }} {{ only_default('y') }}", macros, {}, { target: 'bq' })).toBe('bq(x) d(y)');
+    await expect(compile({ 'models/m.sql': "select\n{{ adapter.dispatch('nothing')() }}" })).rejects.toThrow(/^models\/m\.sql:2:\d+: adapter\.dispatch\('nothing'\): no macro named 'duckdb__nothing' or 'default__nothing'$/);
+  });
+
+  it('run_query returns an agate-like table (columns[0].values(), rows), answered by the runner', async () => {
+    const queries: string[] = [];
+    const runQuery = async (q: string): Promise<QueryResult> => {
+      queries.push(q);
+      return q.includes('statuses')
+        ? { columns: [{ name: 'status', type: 'VARCHAR' }], rows: [['placed'], ['shipped']] }
+        : { columns: [{ name: 'n', type: 'BIGINT' }, { name: 'label', type: 'VARCHAR' }], rows: [[3n, 'three']] };
+    };
+    const model = `{% set statuses = run_query('select distinct status from statuses order by 1') %}
+{% if execute %}{% set values = statuses.columns[0].values() %}{% else %}{% set values = [] %}{% endif %}
+select {% for v in values %}count_if(status = '{{ v }}') as {{ v }}_count, {% endfor %}
+{%- set one = run_query('select 3 as n') -%}
+{{ one.rows[0][0] + 1 }} as four, '{{ one.rows[0]['label'] }}' as label, {{ one.columns['n'].values() | length }} as len`;
+    const out = await sql(model, {}, { runQuery });
+    expect(out).toBe("select count_if(status = 'placed') as placed_count, count_if(status = 'shipped') as shipped_count, 4 as four, 'three' as label, 1 as len");
+    expect(queries).toEqual(['select distinct status from statuses order by 1', 'select 3 as n']);
+    // Without a runner (or at parse time) run_query returns none, as dbt with execute false.
+    expect(await sql("{% set r = run_query('select 1') %}{{ r is none }}")).toBe('true');
+  });
+
+  it('statement blocks and load_result', async () => {
+    const model = "{% call statement('mx', fetch_result=True) %}select max(id) from t{% endcall %}{% set r = load_result('mx') %}select {{ r['data'][0][0] if r else 0 }}";
+    expect(await sql(model, {}, { runQuery: async () => ({ columns: [{ name: 'm', type: 'INTEGER' }], rows: [[41]] }) })).toBe('select 41');
+  });
+
+  it('exceptions.raise_compiler_error names the file and line; log() and modules.datetime work', async () => {
+    await expect(compile({ 'models/m.sql': "select 1\n{% if true %}\n  {{ exceptions.raise_compiler_error('bad input: ' ~ 3) }}\n{% endif %}" })).rejects.toThrow(/^models\/m\.sql:3:\d+: bad input: 3$/);
+    const e = await compile({ 'models/m.sql': "{{ exceptions.raise_compiler_error('x') }}" }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(CompileError);
+    expect((e as CompileError).exitCode).toBe(2);
+    const out = await sql("{{ log('hello', info=True) }}{% set d = modules.datetime.datetime.now() %}{{ d.strftime('%Y') | length }} {{ modules.datetime.date.today().isoformat() | length }}");
+    expect(out).toBe('4 10');
+  });
+
+  it('ephemeral models are inlined as __dbt__cte__ CTEs, nested ephemerals hoisted in order', async () => {
+    const files = {
+      'models/e1.sql': "{{ config(materialized='ephemeral') }}select 1 as id",
+      'models/e2.sql': "{{ config(materialized='ephemeral') }}select * from {{ ref('e1') }}",
+      'models/m.sql': "-- head comment\nwith x as (select * from {{ ref('e2') }})\nselect * from x",
+    };
+    const { compiled } = await compile(files);
+    expect(compiled.extraCtes.map((c) => c.name)).toEqual(['__dbt__cte__e1', '__dbt__cte__e2']);
+    expect(compiled.compiledCode).toBe('-- head comment\nwith __dbt__cte__e1 as (\nselect 1 as id\n), __dbt__cte__e2 as (\nselect * from __dbt__cte__e1\n), x as (select * from __dbt__cte__e2)\nselect * from x');
+    expect(injectCtes('select 1', [{ id: 'a', name: '__dbt__cte__a', sql: 'select 2' }])).toBe('with __dbt__cte__a as (\nselect 2\n)\nselect 1');
+  });
+
+  it('{% test %} blocks define custom generic tests; built-in generic tests return failing rows', async () => {
+    const files = {
+      'models/m.sql': 'select 1 as id',
+      'macros/t.sql': '{% test at_least(model, column_name, min=0) %}select * from {{ model }} where {{ column_name }} < {{ min }}{% endtest %}',
+      'models/s.yml': `version: 2
+models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - at_least: {min: 5}
+          - unique
+          - not_null:
+              config: {where: "id > 0", severity: warn}
+          - accepted_values: {values: ["a", "it's"]}
+          - accepted_values: {values: [1, 2], quote: false}
+          - relationships: {to: ref('m'), field: id}
+`,
+    };
+    for (const target of ['dev', 'bq']) {
+      const project = loadProject({ projectDir: tempProject(files), env: {}, target });
+      const q = target === 'bq' ? '`proj`.`ds`.`m`' : '"memory"."main"."m"';
+      const byName = async (prefix: string) => {
+        const n = [...project.nodes.values()].find((x) => x.name.startsWith(prefix));
+        if (!n) throw new Error(prefix);
+        return (await compileNode(project, n, {})).compiledCode.replace(/\s+/g, ' ').trim();
+      };
+      expect(await byName('at_least_m_id__5')).toBe(`select * from ${q} where id < 5`);
+      expect(await byName('unique_m_id')).toBe(`select id as unique_field, count(*) as n_records from ${q} where id is not null group by id having count(*) > 1`);
+      expect(await byName('not_null_m_id')).toBe(`select id from (select * from ${q} where id > 0) dbt_subquery where id is null`);
+      const quoted = target === 'bq' ? "'a','it\\'s'" : "'a','it''s'";
+      expect(await byName('accepted_values_m_id__a__it_s')).toContain(`where value_field not in ( ${quoted} )`);
+      expect(await byName('accepted_values_m_id__False__1__2')).toContain('where value_field not in ( 1,2 )');
+      expect(await byName('relationships_m_id__id__ref_m_')).toContain(`from ${q} ) select from_field from child left join parent`);
+    }
+  });
+
+  it('compiles every node of the fixture; sources read external_location on duckdb', async () => {
+    const project: Project = loadProject({ projectDir: FIXTURE, env: {} });
+    for (const node of project.nodes.values()) {
+      const c = await compileNode(project, node, {});
+      if (node.resourceType === 'model' || node.resourceType === 'test') expect(c.compiledCode.trim().length).toBeGreaterThan(0);
+    }
+    const stg = await compileNode(project, project.nodes.get('model.jaffle.stg_orders') as never, {});
+    expect(stg.compiledCode).toContain("select * from read_parquet('test/fixtures/jaffle/raw/orders/dt=*/*.parquet', hive_partitioning = true)");
+    expect(stg.compiledCode).toContain("cast(date_trunc('day', ordered_at) as date) as order_date");
+    const pay = await compileNode(project, project.nodes.get('model.jaffle.stg_payments') as never, {});
+    expect(pay.compiledCode).toContain('cast(amount / 100 as decimal(16, 2)) as amount');
+  });
+});
