@@ -9,7 +9,7 @@ import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import { compileNode } from '../project/compile.js';
 import { writeManifest } from '../project/manifest.js';
 import type { CompiledNode, Project, ProjectNode } from '../project/types.js';
-import type { Command } from './command.js';
+import { listFlag, type Command } from './command.js';
 import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
@@ -66,10 +66,11 @@ export const compileCommand: Command = {
       process.stdout.write(`${JSON.stringify({ target: project.target.name, dialect: project.target.type, manifest: relative(process.cwd(), manifest), nodes: written }, null, 2)}\n`);
       return 0;
     }
-    const only = compiled.length === 1 ? compiled[0] : undefined;
+    // Like dbt, a selection that names a single model prints its SQL.
+    const models = compiled.filter((c) => c.node.resourceType === 'model');
+    const only = listFlag(args, 'select').length > 0 && models.length === 1 ? models[0] : undefined;
     if (only) process.stdout.write(`Compiled node '${only.node.name}' is:\n${only.compiledCode.trim()}\n`);
-    const models = compiled.filter((c) => c.node.resourceType === 'model').length;
-    process.stdout.write(`Compiled ${models} models and ${compiled.length - models} tests for target '${project.target.name}' (${project.target.type}) into ${relative(process.cwd(), join(project.rootDir, project.paths.target, 'compiled')) || '.'}\n`);
+    process.stdout.write(`Compiled ${models.length} models and ${compiled.length - models.length} tests for target '${project.target.name}' (${project.target.type}) into ${relative(process.cwd(), join(project.rootDir, project.paths.target, 'compiled')) || '.'}\n`);
     return 0;
   },
 };
