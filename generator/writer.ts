@@ -5,7 +5,7 @@
  * returns what the truth manifest needs per day.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDay } from './dates.js';
 import type { DefectKind, RawFormat } from './rules.js';
@@ -67,56 +67,56 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   await run(con, `create or replace temp table g_out as
     with r as (select *, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
       ${text ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
-    select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate`);
+    select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate
+    order by dt, seq, rkey, replay`);
 
   const dir = join(root, src.name);
   mkdirSync(join(dir, '..'), { recursive: true });
+
   const result = new Map<number, SourceDayTruth>();
   for (const v of src.variants(ctx)) {
     const from = Math.max(ctx.from, v.from ?? ctx.from);
     const to = Math.min(ctx.to, v.to ?? ctx.to);
     if (from > to) continue;
-    const where = `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
     const parts = v.columns.map(splitColumn);
-    if (fmt === 'jsonl') {
-      // JSON lines are built as text so that broken records sit among the good ones
-      const json = `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
-      await run(con, `copy (select dt, case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
-        from g_out where ${where} order by dt, seq, replay)
-        to '${dir}' (format csv, header false, quote '', escape '', delimiter '\x1f', partition_by (dt), filename_pattern 'part-{i}', file_extension 'jsonl', overwrite_or_ignore)`);
-      continue;
-    }
+    const json = `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
-    await run(con, `copy (select dt, ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by dt, seq, replay)
-      to '${dir}' (${copyOptions(fmt)}, partition_by (dt), filename_pattern 'part-{i}', overwrite_or_ignore)`);
-    if (fmt === 'csv') {
-      // a CSV row with the wrong column count, appended as the extract's last lines
-      const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
-      const bad = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, ${line} from g_out where ${where} and d_malformed and replay = 0 order by dt, seq`);
-      for (const [day, l] of bad.getRows() as [number, string][]) {
-        const partDir = join(dir, `dt=${formatDay(day)}`);
-        const file = join(partDir, 'part-0.csv');
-        if (!existsSync(file)) {
-          mkdirSync(partDir, { recursive: true });
-          writeFileSync(file, parts.map((p) => p.name).join(',') + '\n');
-        }
-        appendFileSync(file, l.replace(/\n/g, ' ') + '\n');
+    const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out
+      where dt between ${dateOf(String(from))} and ${dateOf(String(to))} order by 1`);
+    // One COPY per day: DuckDB's PARTITION_BY writer does not keep ORDER BY order within a file,
+    // a plain COPY does, so the bytes of a day do not depend on the rest of the batch.
+    for (const [day] of present.getRows() as [number][]) {
+      const partDir = join(dir, `dt=${formatDay(day)}`);
+      mkdirSync(partDir, { recursive: true });
+      const file = join(partDir, `part-00000.${EXT[fmt]}`);
+      const where = `dt = ${dateOf(String(day))}`;
+      if (fmt === 'jsonl') {
+        // JSON lines are built as text so that broken records sit among the good ones
+        await run(con, `copy (select case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
+          from g_out where ${where} order by seq, rkey, replay)
+          to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
+        continue;
+      }
+      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by seq, rkey, replay)
+        to '${file}' (${copyOptions(fmt)})`);
+      if (fmt === 'csv') {
+        // a CSV row with the wrong column count, appended as the extract's last lines
+        const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
+        const bad = await con.runAndReadAll(`select ${line} from g_out where ${where} and d_malformed and replay = 0 order by seq, rkey`);
+        for (const [l] of bad.getRows() as [string][]) appendFileSync(file, l.replace(/\n/g, ' ') + '\n');
       }
     }
   }
 
-  // rename DuckDB's part-{i} files to part-NNNNN and measure
+  // measure what was written to part-NNNNN and measure
   if (existsSync(dir)) {
     for (const part of readdirSync(dir).filter((p) => p.startsWith('dt=')).sort()) {
-      const files = readdirSync(join(dir, part)).filter((f) => f.startsWith('part-')).sort((a, b) => Number(a.split(/[-.]/)[1]) - Number(b.split(/[-.]/)[1]));
       const day = Math.round(Date.parse(part.slice(3)) / 86_400_000);
       const entry: SourceDayTruth = { format: fmt, files: [], rows: 0, bytes: 0, defects: {} };
-      files.forEach((f, i) => {
-        const name = `part-${String(i).padStart(5, '0')}.${EXT[fmt]}`;
-        renameSync(join(dir, part, f), join(dir, part, name));
+      for (const name of readdirSync(join(dir, part)).filter((f) => f.startsWith('part-')).sort()) {
         entry.files.push(`${src.name}/${part}/${name}`);
         entry.bytes += statSync(join(dir, part, name)).size;
-      });
+      }
       result.set(day, entry);
     }
   }
@@ -129,8 +129,8 @@ async function fillTruth(con: DuckDBConnection, src: SourceDef, result: Map<numb
   const kinds: DefectKind[] = [...src.defects, 'duplicate'];
   if (fmt !== 'parquet') kinds.push('malformed');
   const aggs = kinds.map((k) => k === 'duplicate'
-    ? `list(rkey order by seq) filter (where replay = 1)`
-    : `list(${src.truthKeys?.[k] ?? 'rkey'} order by seq) filter (where d_${k} and replay = 0)`);
+    ? `list(rkey order by seq, rkey) filter (where replay = 1)`
+    : `list(${src.truthKeys?.[k] ?? 'rkey'} order by seq, rkey) filter (where d_${k} and replay = 0)`);
   const rows = await con.runAndReadAll(`select /* per-day rows and defect keys */ (dt - date '1970-01-01')::integer as day, count(*)::integer, ${aggs.join(', ')},
       count(*) filter (where not (d_malformed and replay = 0))::integer
     from g_out group by dt order by dt`);
@@ -150,7 +150,7 @@ async function fillTruth(con: DuckDBConnection, src: SourceDef, result: Map<numb
   if (fmt === 'jsonl') {
     // broken JSON lines sit in place: their line is their position in the day's order
     const lines = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, rkey, ln from (
-        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by seq, replay) as ln from g_out)
+        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by seq, rkey, replay) as ln from g_out)
       where d_malformed and replay = 0 order by dt, ln`);
     const byDay = new Map<number, { file: string; line: number; key: string }[]>();
     for (const [day, key, ln] of lines.getRows() as [number, string, bigint][]) {

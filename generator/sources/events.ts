@@ -3,7 +3,7 @@
  * before an account signs up), signups linking the anonymous id to the account, activation steps,
  * feature use, and a checkout event per order. Free-text `note` properties sometimes carry PII.
  */
-import { chance, dateOf, dayFactor, F, lagDays, mixedTs, oneOf, ri, tsOf, u, type SqlContext } from '../sqlRandom.js';
+import { chance, dateOf, dayFactor, F, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import type { SourceDef } from './source.js';
 
@@ -38,7 +38,7 @@ export const events: SourceDef = {
           ${oneOf('b.k', F.page + 1, FEATURES)} as feature, null::integer as step, null::varchar as order_id, null::double as amount
         from background b join w_cum on w_cum.day = b.day
         join w_customers c on c.n = least(floor(w_cum.customers * pow(${u('b.k', F.customer)}, ${r.skew.zipf_exponent}))::integer, w_cum.customers - 1)),
-      newbies as (select * from w_customers where not is_initial and signup_day between ${lo} and ${ctx.to + 14}),
+      newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touches as (
         select c.signup_day - ${ri('hash(c.n, t)', F.touchDay, 14)} as day, ${ri('hash(c.n, t)', F.sec, 86400)} as sec,
           hash(${s}, 7, c.n, t) as k, 1000000000 + c.n * 8 + t as ord, null as account_id,

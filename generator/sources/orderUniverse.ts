@@ -6,6 +6,9 @@
  */
 import { dayFactor, F, ri, u, type SqlContext } from '../sqlRandom.js';
 
+/** Refunds come at most this many days after an order. */
+export const REFUND_WITHIN_DAYS = 20;
+
 /** Fulfilment takes at most this many days after an order (ship + deliver). */
 export function fulfilmentDays(ctx: SqlContext): number {
   return ctx.rules.fulfilment.ship_within_days + ctx.rules.fulfilment.deliver_within_days;
@@ -40,10 +43,10 @@ export function orderUniverse(ctx: SqlContext, lookback: number): string {
 /**
  * Creates the batch's shared tables `u_orders` (with `total`, the sum of its items) and `u_items`,
  * covering every event day whose records can arrive in [ctx.from, ctx.to]: late arrival and
- * fulfilment reach back at most max_lag + fulfilment + 1 days.
+ * fulfilment or a refund reach back at most max_lag + max(fulfilment, refund window) + 1 days.
  */
 export function orderUniverseStatements(ctx: SqlContext): string[] {
-  const lookback = ctx.rules.arrival.max_lag_days + fulfilmentDays(ctx) + 1;
+  const lookback = ctx.rules.arrival.max_lag_days + Math.max(fulfilmentDays(ctx), REFUND_WITHIN_DAYS) + 1;
   return [
     `create or replace temp table u_orders_base as select * from ${orderUniverse(ctx, lookback)}`,
     `create or replace temp table u_items as select * from ${itemUniverse(ctx, 'u_orders_base')}`,

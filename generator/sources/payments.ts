@@ -5,6 +5,7 @@
  * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
  */
 import { chance, dateOf, F, lagDays, mixedTs, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
@@ -20,7 +21,7 @@ export const payments: SourceDef = {
   records(ctx) {
     const d = ctx.rules.defects;
     const s = ctx.rules.seed;
-    const lo = ctx.from - ctx.rules.arrival.max_lag_days - 21;
+    const lo = ctx.from - ctx.rules.arrival.max_lag_days - REFUND_WITHIN_DAYS - 1;
     return `with paid as (
         select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
           ${chance('k', F.fail, 0.03)} as had_decline
@@ -40,7 +41,7 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint
         from paid where is_double
         union all
-        select day + 1 + ${ri('k', F.refund + 100, 20)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, total,
+        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, total,
           currency, order_id, customer_id, null, null, 'ch_' || lower(hex(hash(k, 0) % 281474976710656)), null, false, false, i::bigint
         from paid where ${chance('k', F.refund, 0.02)}
         union all

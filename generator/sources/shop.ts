@@ -2,7 +2,7 @@
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
-import { chance, dateOf, F, lagDays, oneOf, ri, tsOf, u, type SqlContext } from '../sqlRandom.js';
+import { chance, dateOf, F, lagDays, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 

@@ -2,10 +2,12 @@
 import { buildCmd } from './build.js';
 import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
+import { generateCommand } from './generate.js';
 import { lsCommand } from './ls.js';
 import { runCmd } from './run.js';
 import { seedCmd } from './seed.js';
+import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, lsCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, lsCommand];

@@ -1,0 +1,59 @@
+/**
+ * A small generated lake shared by the generator tests: 12 arrival days with every drift date and
+ * the hot day inside the range, generated once per test file into a temp folder.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tryParseDay } from '../../generator/dates.js';
+import { generate, type GenerateSummary, type TruthManifest } from '../../generator/generate.js';
+import { loadRules, type Rules } from '../../generator/rules.js';
+
+export const FROM = '2024-01-20';
+export const TO = '2024-01-31';
+
+/** Rules of the test lake: drift and the hot day fall inside [FROM, TO]. */
+export function testRulesFile(dir: string, extra = ''): string {
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, `skew:
+  hot_day: 2024-01-24
+drift:
+  orders_column_added: 2024-01-25
+  events_property_renamed: 2024-01-26
+  payments_unit_change: 2024-01-27
+${extra}`);
+  return file;
+}
+
+/** Generates [from, to] with the test rules into a new temp folder. */
+export async function generateLake(from = FROM, to = TO, extraRules = ''): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratum-gen-'));
+  const rules = loadRules(testRulesFile(dir, extraRules));
+  const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw') });
+  return { dir: join(dir, 'raw'), rules, summary };
+}
+
+/** Reads a day's truth manifest. */
+export function truth(raw: string, day: string): TruthManifest {
+  return JSON.parse(readFileSync(join(raw, '_truth', `dt=${day}`, 'truth.json'), 'utf8')) as TruthManifest;
+}
+
+/** An in-memory DuckDB connection for reading the lake. */
+export async function duck(): Promise<DuckDBConnection> {
+  const db = await DuckDBInstance.create(':memory:');
+  return db.connect();
+}
+
+/** Runs a query and returns its rows as objects with JSON-safe values. */
+export async function rows(con: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const r = await con.runAndReadAll(sql);
+  return r.getRowObjectsJson() as Record<string, unknown>[];
+}
+
+/** The days of [FROM, TO] as strings. */
+export function days(from = FROM, to = TO): string[] {
+  const out: string[] = [];
+  for (let d = tryParseDay(from)!; d <= tryParseDay(to)!; d++) out.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
+  return out;
+}

@@ -1,0 +1,227 @@
+/**
+ * The generated lake: determinism, conservation against the truth manifest, defect rates, late
+ * arrivals, drift, skew, PII, malformed records, and readability by DuckDB.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { SOURCE_NAMES, type DefectKind } from '../../generator/rules.js';
+import { days, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort();
+}
+function digest(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((f) => [relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex')]));
+}
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+}
+
+let raw: string;
+let con: DuckDBConnection;
+
+beforeAll(async () => {
+  raw = (await generateLake()).dir;
+  con = await duck();
+});
+
+describe('determinism', () => {
+  it('gives the same bytes twice, and a day alone equals that day in a range run', async () => {
+    const again = await generateLake();
+    const a = digest(raw);
+    const b = digest(again.dir);
+    expect(a.size).toBeGreaterThan(100);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, h] of a) expect(b.get(k), k).toBe(h);
+
+    const alone = await generateLake('2024-01-27', '2024-01-27');
+    const single = digest(alone.dir);
+    expect(single.size).toBeGreaterThan(9);
+    for (const [k, h] of single) expect(a.get(k), k).toBe(h);
+  });
+
+  it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
+    const { generate } = await import('../../generator/generate.js');
+    const lake = await generateLake('2024-01-22', '2024-01-23');
+    const before = digest(lake.dir);
+    await generate({ rules: lake.rules, from: 19744, to: 19744, scale: 1, outDir: lake.dir }); // 2024-01-22
+    expect(digest(lake.dir)).toEqual(before);
+    expect(readdirSync(lake.dir).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('conservation: the manifest matches the files', () => {
+  it('counts every record of every source on every day', async () => {
+    for (const day of days()) {
+      const t = truth(raw, day);
+      expect(Object.keys(t.sources).sort()).toEqual([...SOURCE_NAMES].sort());
+      for (const [name, s] of Object.entries(t.sources)) {
+        let n = 0;
+        for (const f of s.files) {
+          const path = join(raw, f);
+          if (s.format === 'parquet') {
+            n += Number((await rows(con, `select count(*) as n from read_parquet('${path}')`))[0].n);
+          } else {
+            n += lines(path).length - (s.format === 'csv' ? 1 : 0);
+          }
+        }
+        expect(n, `${name} ${day}`).toBe(s.rows);
+      }
+    }
+  });
+});
+
+/** Sums truth counts and rows over the test lake. */
+function totals(): { rows: Record<string, number>; defects: Record<string, Partial<Record<DefectKind, number>>> } {
+  const rowsBy: Record<string, number> = {};
+  const defects: Record<string, Partial<Record<DefectKind, number>>> = {};
+  for (const day of days()) {
+    for (const [name, s] of Object.entries(truth(raw, day).sources)) {
+      rowsBy[name] = (rowsBy[name] ?? 0) + s.rows;
+      const d = (defects[name] ??= {});
+      for (const [k, v] of Object.entries(s.defects)) d[k as DefectKind] = (d[k as DefectKind] ?? 0) + (v?.count ?? 0);
+    }
+  }
+  return { rows: rowsBy, defects };
+}
+
+describe('defects', () => {
+  it('injects each kind at its rate within tolerance', async () => {
+    const { rows: r, defects } = totals();
+    const rate = (src: string, kind: DefectKind) => (defects[src][kind] ?? 0) / r[src];
+    const near = (observed: number, expected: number) => {
+      expect(observed).toBeGreaterThan(expected * 0.6);
+      expect(observed).toBeLessThan(expected * 1.5);
+    };
+    near(rate('product/events', 'late_arrival'), 0.04);
+    near(rate('shop/orders', 'late_arrival'), 0.04);
+    near(rate('shop/order_items', 'duplicate'), 0.01);
+    near(rate('shop/order_items', 'bad_quantity'), 0.005);
+    near(rate('product/events', 'null_required'), 0.004);
+    near(rate('product/events', 'pii_in_json'), 0.02);
+    near(rate('shop/orders', 'invalid_code'), 0.01);
+    near(rate('processor/payments', 'mixed_timestamp'), 0.1);
+    near(rate('product/events', 'future_timestamp'), 0.002);
+    near(rate('shop/orders', 'orphan_fk'), 0.004);
+    near(rate('product/events', 'malformed'), 0.0005);
+    near((defects['shop/orders'].payment_missing ?? 0) / r['shop/orders'], 0.01 * 0.96);
+    near((defects['processor/payments'].payment_partial ?? 0) / r['shop/orders'], 0.01 * 0.96 * 0.99);
+    near((defects['processor/payments'].payment_double ?? 0) / r['shop/orders'], 0.005 * 0.96 * 0.99);
+    expect(defects['crm/customers'].conflicting_update).toBeGreaterThan(0);
+  });
+
+  it('injects nothing when every rate is 0', async () => {
+    const kinds = ['late_arrival', 'duplicate', 'conflicting_update', 'bad_quantity', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'malformed', 'mixed_timestamp', 'future_timestamp', 'payment_partial', 'payment_double', 'payment_missing'];
+    const clean = await generateLake('2024-01-28', '2024-01-29', `defects:\n${kinds.map((k) => `  ${k}: 0`).join('\n')}\n`);
+    for (const day of ['2024-01-28', '2024-01-29']) {
+      for (const [name, s] of Object.entries(truth(clean.dir, day).sources)) {
+        for (const [kind, v] of Object.entries(s.defects)) expect(v?.count, `${name} ${kind}`).toBe(0);
+        if (s.format === 'jsonl') for (const l of lines(join(clean.dir, s.files[0]))) JSON.parse(l);
+      }
+    }
+  });
+
+  it('late records really happened before the day they arrived', async () => {
+    const t = truth(raw, '2024-01-30');
+    const late = t.sources['shop/orders'].defects.late_arrival!.keys;
+    expect(late.length).toBeGreaterThan(10);
+    const got = await rows(con, `select order_id, ordered_at::date::varchar as d from read_parquet('${raw}/shop/orders/dt=2024-01-30/*.parquet')
+      where order_id in (${late.map((k) => `'${k}'`).join(',')})`);
+    expect(got.length).toBe(late.length);
+    for (const g of got) expect(String(g.d) < '2024-01-30').toBe(true);
+    const onTime = await rows(con, `select count(*) as n from read_parquet('${raw}/shop/orders/dt=2024-01-30/*.parquet')
+      where ordered_at::date <> date '2024-01-30' and order_id not in (${[...late, ...t.sources['shop/orders'].defects.future_timestamp!.keys].map((k) => `'${k}'`).join(',')})`);
+    expect(Number(onTime[0].n)).toBe(0);
+  });
+
+  it('puts PII inside the JSON properties of the flagged events', () => {
+    const t = truth(raw, '2024-01-29');
+    const keys = new Set(t.sources['product/events'].defects.pii_in_json!.keys);
+    expect(keys.size).toBeGreaterThan(5);
+    let seen = 0;
+    for (const l of lines(join(raw, t.sources['product/events'].files[0]))) {
+      let e: { event_id: string; properties: { note: string | null } };
+      try { e = JSON.parse(l); } catch { continue; }
+      if (!keys.has(e.event_id)) { expect(e.properties.note).toBeNull(); continue; }
+      seen++;
+      expect(e.properties.note).toMatch(/[\w.]+@[\w.]+|\+44 20 7946 \d{4}/);
+    }
+    expect(seen).toBeGreaterThan(keys.size * 0.8);
+  });
+
+  it('makes malformed records really unparseable, at the recorded file and line', () => {
+    let checked = 0;
+    for (const day of days()) {
+      for (const s of Object.values(truth(raw, day).sources)) {
+        const m = s.defects.malformed;
+        if (!m) continue;
+        expect(m.records?.length).toBe(m.count);
+        for (const rec of m.records ?? []) {
+          const all = lines(join(raw, rec.file));
+          const line = all[rec.line - 1];
+          if (s.format === 'jsonl') expect(() => JSON.parse(line), `${rec.file}:${rec.line}`).toThrow();
+          else expect(line.split(',').length).not.toBe(all[0].split(',').length);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+});
+
+describe('drift', () => {
+  it('adds orders.sales_channel only from its date', async () => {
+    const cols = async (day: string) => (await rows(con, `describe select * from read_parquet('${raw}/shop/orders/dt=${day}/*.parquet')`)).map((r) => r.column_name);
+    expect(await cols('2024-01-24')).not.toContain('sales_channel');
+    expect(await cols('2024-01-25')).toContain('sales_channel');
+    expect(await cols('2024-01-31')).toContain('sales_channel');
+  });
+
+  it('renames events properties.page_path to path only from its date', () => {
+    const first = (day: string) => JSON.parse(lines(join(raw, `product/events/dt=${day}/part-00000.jsonl`)).find((l) => { try { JSON.parse(l); return true; } catch { return false; } })!);
+    expect(Object.keys(first('2024-01-25').properties)).toContain('page_path');
+    expect(Object.keys(first('2024-01-26').properties)).toContain('path');
+    expect(Object.keys(first('2024-01-26').properties)).not.toContain('page_path');
+  });
+
+  it('switches payment amounts to integer cents only from its date', async () => {
+    const amounts = async (day: string) => rows(con, `select amount::varchar as a from read_json('${raw}/processor/payments/dt=${day}/*.jsonl', ignore_errors = true, format = 'newline_delimited') where amount is not null limit 200`);
+    expect((await amounts('2024-01-26')).some((r) => String(r.a).includes('.'))).toBe(true);
+    expect((await amounts('2024-01-27')).every((r) => !String(r.a).includes('.'))).toBe(true);
+    const d = truth(raw, '2024-01-27').drift.map((x) => x.kind);
+    expect(d).toEqual(['column_added', 'property_renamed', 'unit_change']);
+    expect(truth(raw, '2024-01-24').drift).toEqual([]);
+  });
+});
+
+describe('skew', () => {
+  it('gives the top 1% of customers a large share of orders, and a hot day', async () => {
+    const top = await rows(con, `with c as (select customer_id, count(*) as n from read_parquet('${raw}/shop/orders/*/*.parquet') where customer_id is not null group by 1),
+      ranked as (select n, row_number() over (order by n desc) as rk, count(*) over () as total from c)
+      select sum(n) filter (where rk <= total * 0.01) / sum(n) as share from ranked`);
+    expect(Number(top[0].share)).toBeGreaterThan(0.2);
+    const perDay = await rows(con, `select ordered_at::date::varchar as d, count(*) as n from read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true)
+      where ordered_at::date between date '${FROM}' and date '${TO}' - 7 group by 1 order by 2 desc`);
+    expect(perDay[0].d).toBe('2024-01-24');
+    expect(Number(perDay[0].n)).toBeGreaterThan(2.5 * Number(perDay[Math.floor(perDay.length / 2)].n));
+  });
+});
+
+describe('readable by DuckDB with hive partitioning', () => {
+  it('reads every source in its format', async () => {
+    for (const day of days().slice(0, 1)) {
+      for (const [name, s] of Object.entries(truth(raw, day).sources)) {
+        const glob = `${raw}/${name}/dt=*/*.${s.format}`;
+        const reader = s.format === 'parquet' ? `read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`
+          : s.format === 'csv' ? `read_csv('${glob}', hive_partitioning = true, union_by_name = true, header = true, ignore_errors = true)`
+            : `read_json('${glob}', hive_partitioning = true, union_by_name = true, format = 'newline_delimited', ignore_errors = true)`;
+        const got = await rows(con, `select count(*) as n, count(distinct dt) as days from ${reader}`);
+        expect(Number(got[0].days), name).toBe(days().length);
+        expect(Number(got[0].n), name).toBeGreaterThan(0);
+      }
+    }
+  });
+});
