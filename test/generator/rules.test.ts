@@ -1,0 +1,112 @@
+/** rules.yaml validation, the generate CLI's exit codes, and the seeds' agreement with the generator. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CURRENCIES, PLAN_TIERS, CHANNELS } from '../../generator/catalog.js';
+import { fxRatesCsv } from '../../generator/fxSeed.js';
+import { loadRules, withFormats } from '../../generator/rules.js';
+import { ConfigError } from '../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stratum-rules-'));
+function rulesFile(text: string): string {
+  const f = join(dir, `r${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(f, text);
+  return f;
+}
+function errorOf(text: string): string {
+  try {
+    loadRules(rulesFile(text));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('rules validation', () => {
+  it('loads the built-in rules and lays a partial file over them', () => {
+    const r = loadRules(rulesFile('defects:\n  duplicate: 0.2\n'));
+    expect(r.defects.duplicate).toBe(0.2);
+    expect(r.defects.late_arrival).toBe(0.04);
+    expect(r.formats['shop/orders']).toBe('parquet');
+  });
+
+  it('names the line and key of an unknown key', () => {
+    expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'/);
+  });
+
+  it('names the line and key of a wrong type or an out-of-range rate', () => {
+    expect(errorOf('volume:\n  orders_per_day: lots\n')).toMatch(/:2 \(volume\.orders_per_day\): volume\.orders_per_day must be an integer/);
+    expect(errorOf('defects:\n  duplicate: 0.1\n  malformed: 1.5\n')).toMatch(/:3 \(defects\.malformed\): defects\.malformed must be a rate between 0 and 1, got 1\.5/);
+    expect(errorOf('drift:\n  orders_column_added: 2024-02-31\n')).toMatch(/:2 .*must be a date/);
+    expect(errorOf('formats:\n  shop/orders: xml\n')).toMatch(/must be one of csv, parquet, jsonl/);
+  });
+
+  it('reports invalid YAML with its line', () => {
+    expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/invalid YAML/);
+  });
+
+  it('validates --formats overrides', () => {
+    expect(withFormats(loadRules(), 'shop/orders=csv').formats['shop/orders']).toBe('csv');
+    expect(() => withFormats(loadRules(), 'shop/nope=csv')).toThrow(/--formats/);
+    expect(() => withFormats(loadRules(), 'shop/orders=xml')).toThrow(/must be one of/);
+  });
+});
+
+describe('stratum generate exit codes', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/stratum.js', 'generate', ...args], { encoding: 'utf8' });
+
+  it('exits 2 with one line for bad flags, dates, ranges and rules', () => {
+    for (const args of [['--bogus'], ['--day', '2024-13-01'], ['--from', '2024-02-01', '--to', '2024-01-01'], ['--from', '2024-01-01'], ['--day', '2024-01-01', '--days', '3'], ['--scale', 'x'], ['--rules', rulesFile('nope: 1\n')], ['--rules', join(dir, 'missing.yaml')], ['--day', '2023-06-01']]) {
+      const r = run(...args, '--out', join(dir, 'raw-bad'));
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^Error: /);
+    }
+    expect(existsSync(join(dir, 'raw-bad'))).toBe(false);
+  });
+
+  it('generates a day with --json and exits 0', () => {
+    const out = join(dir, 'raw-ok');
+    const r = run('--day', '2024-01-05', '--out', out, '--json', '--formats', 'shop/orders=csv');
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.days).toBe(1);
+    expect(summary.bySource['shop/orders'].format).toBe('csv');
+    expect(existsSync(join(out, 'shop/orders/dt=2024-01-05/part-00000.csv'))).toBe(true);
+    expect(existsSync(join(out, '_truth/dt=2024-01-05/truth.json'))).toBe(true);
+  });
+
+  it('prints help', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--scale N/);
+  });
+});
+
+describe('seeds', () => {
+  const csv = (f: string) => readFileSync(join('seeds', f), 'utf8').trim().split('\n').map((l) => l.split(','));
+
+  it('fx_rates.csv is what fxSeed builds, one rate per currency per day over three years', () => {
+    expect(readFileSync('seeds/fx_rates.csv', 'utf8')).toBe(fxRatesCsv());
+    const rows = csv('fx_rates.csv').slice(1);
+    expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(CURRENCIES));
+    expect(rows.length).toBe(CURRENCIES.length * 1096);
+  });
+
+  it('iso_countries.csv has every ISO 3166-1 country', () => {
+    const rows = csv('iso_countries.csv');
+    expect(rows[0]).toEqual(['alpha_2', 'alpha_3', 'numeric_code', 'country_name', 'region', 'subregion']);
+    expect(rows.length - 1).toBe(249);
+    expect(rows.some((r) => r[0] === 'DE' && r[1] === 'DEU' && r[2] === '276')).toBe(true);
+  });
+
+  it('plans.csv and marketing_channels.csv match the generator catalogue', () => {
+    const plans = csv('plans.csv').slice(1);
+    expect(plans.length).toBe(PLAN_TIERS.length * 2 * 3);
+    expect(plans.find((p) => p[0] === 'growth_monthly_usd')?.[4]).toBe('99.00');
+    expect(csv('marketing_channels.csv').slice(1).map((c) => c[0])).toEqual(CHANNELS.map((c) => c.id));
+  });
+});
