@@ -11,37 +11,49 @@ import { DataError } from '../errors.js';
 import type { SeedNode } from '../project/types.js';
 import { relationRef, timed, type NodeOutcome, type RunContext } from './runContext.js';
 
-const NUMBER = `^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$`;
-const DATE = `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`;
-const DATETIME = `^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`;
+/** `read_csv` of a seed with every column as text, for inference. */
+export function seedTextSource(csvPath: string): string {
+  return `read_csv(${quoteString(csvPath)}, header = true, all_varchar = true, auto_detect = true)`;
+}
+
+/**
+ * The single-pass query that profiles a seed's columns for type inference: per column, counts of
+ * non-null values and of values that look numeric, decimal, date, date-time and boolean. CASE
+ * guards the costly casts so they only run on values of the right shape.
+ */
+export function seedInferenceSql(csvPath: string, names: readonly string[], quote: (name: string) => string): string {
+  const cleaned = names.map((n, i) => `case when lower(trim(${quote(n)})) = 'null' then null else trim(${quote(n)}) end as v${i}`);
+  const checks = names.map((_n, i) => {
+    const v = `v${i}`;
+    const num = `regexp_full_match(${v}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')`;
+    return `count(${v}) as n${i},
+      count(*) filter (where ${num}) as num${i},
+      count(*) filter (where ${num} and (contains(${v}, '.') or contains(lower(${v}), 'e-'))) as dec${i},
+      count(*) filter (where case when ${v} like '____-__-__' then try_strptime(${v}, '%Y-%m-%d') is not null else false end) as date${i},
+      count(*) filter (where case when ${v} like '____-__-__ __:__%' or ${v} like '____-__-__T__:__%' then try_cast(${v} as timestamptz) is not null else false end) as ts${i},
+      count(*) filter (where lower(${v}) in ('true', 'false')) as bool${i}`;
+  });
+  return `select ${checks.join(',\n')} from (select ${cleaned.join(', ')} from ${seedTextSource(csvPath)})`;
+}
 
 /**
  * Infers dbt's type for each CSV column (in file order), honouring `columnTypes` overrides
  * (matched case-insensitively). Throws DataError naming the file when it cannot be read.
  */
 export async function seedColumnTypes(adapter: WarehouseAdapter, csvPath: string, columnTypes: Readonly<Record<string, string>> = {}): Promise<[string, string][]> {
-  const src = `read_csv(${quoteString(csvPath)}, header = true, all_varchar = true, auto_detect = true)`;
   let names: string[];
   try {
-    names = (await adapter.query(`describe select * from ${src}`)).rows.map((r) => String(r[0]));
+    names = (await adapter.query(`describe select * from ${seedTextSource(csvPath)}`)).rows.map((r) => String(r[0]));
   } catch (e) {
     throw new DataError(`cannot read seed CSV: ${(e as Error).message}`, csvPath);
   }
   const overrides = new Map(Object.entries(columnTypes).map(([k, v]) => [k.toLowerCase(), v]));
-  const q = adapter.quoteIdent.bind(adapter);
-  const checks = names.map((n, i) => {
-    const v = `(case when lower(trim(${q(n)})) = 'null' then null else trim(${q(n)}) end)`;
-    return `count(${v}) as n${i},
-      count(*) filter (where regexp_matches(${v}, '${NUMBER}')) as num${i},
-      count(*) filter (where regexp_matches(${v}, '${NUMBER}') and (contains(${v}, '.') or regexp_matches(${v}, '[eE]-'))) as dec${i},
-      count(*) filter (where regexp_matches(${v}, '${DATE}') and try_strptime(${v}, '%Y-%m-%d') is not null) as date${i},
-      count(*) filter (where regexp_matches(${v}, '${DATETIME}') and try_cast(${v} as timestamptz) is not null) as ts${i},
-      count(*) filter (where lower(${v}) in ('true', 'false')) as bool${i}`;
-  });
-  const stats = (await adapter.query(`select ${checks.join(',\n')} from ${src}`)).rows[0] ?? [];
-  return names.map((n, i) => {
+  const inferred = names.filter((n) => !overrides.has(n.toLowerCase()));
+  const stats = inferred.length > 0 ? ((await adapter.query(seedInferenceSql(csvPath, inferred, (n) => adapter.quoteIdent(n)))).rows[0] ?? []) : [];
+  return names.map((n) => {
     const override = overrides.get(n.toLowerCase());
     if (override) return [n, override];
+    const i = inferred.indexOf(n);
     const [count, num, dec, date, ts, bool] = stats.slice(i * 6, i * 6 + 6).map(Number);
     if (count === num) return [n, dec > 0 ? 'DOUBLE' : 'INTEGER'];
     if (count === date) return [n, 'DATE'];
