@@ -27,7 +27,9 @@ const files: Record<string, string> = {
   'seeds/people.csv': 'id,name\n1,ann\n2,bob\n3,\n',
   'models/people_clean.sql': "{{ config(materialized='table') }}\nselect id, coalesce(name, 'unknown') as name from {{ ref('people') }}\n",
   'models/people_names.sql': "select name from {{ ref('people_clean') }}\n",
-  'models/schema.yml': 'version: 2\nmodels:\n  - name: people_clean\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n',
+  'models/schema.yml':
+    'version: 2\nmodels:\n  - name: people_clean\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n' +
+    "      - name: name\n        data_tests:\n          - accepted_values:\n              arguments:\n                values: [ann, bob]\n              config:\n                where: 'id < 3'\n",
   'tests/no_unknown_names.sql': "{{ config(severity='warn') }}\nselect * from {{ ref('people_clean') }} where name = 'unknown'\n",
   'tests/ids_below_three.sql': "{{ config(tags=['strict']) }}\nselect * from {{ ref('people_clean') }} where id >= 3\n",
 };
@@ -70,6 +72,13 @@ describe('stratum run | seed | test | build', () => {
     expect(warnOnly.out).toMatch(/Done\. PASS=0 WARN=1 ERROR=0 SKIP=0 TOTAL=1/);
     const excluded = await cli('test', ...at(), '--exclude', 'tag:strict');
     expect(excluded.code).toBe(0);
+  });
+
+  it('a test config `where` filters the tested rows', async () => {
+    const res = await cli('test', ...at(), '--select', 'test_type:generic', '--json');
+    const finished = res.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; name?: string; status?: string }).filter((e) => e.type === 'node_finished');
+    const accepted = finished.find((e) => e.name?.startsWith('accepted_values'));
+    expect(accepted?.status).toBe('pass');
   });
 
   it('build skips children of a model whose test failed, and --json prints events', async () => {
