@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:generate`: generation throughput for the default dataset and for --scale 10,
+ * each in its own process (so peak memory is per run), and in the same run a baseline that builds
+ * customer rows by calling faker once per field per row and writes them as CSV. Prints figures
+ * and ratios; asserts nothing.
+ *
+ *   npm run bench:generate                 # default dataset and --scale 10
+ *   npm run bench:generate -- --scales 1   # just the default dataset
+ */
+import { Faker, base, en } from '@faker-js/faker';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../generator/generate.js';
+import { loadRules } from '../generator/rules.js';
+
+interface RunFigures { scale: number; rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssMb: number }
+
+/** Child mode: generate the default range at a scale into a temp folder and print figures as JSON. */
+async function child(scale: number): Promise<void> {
+  const rules = loadRules();
+  const out = mkdtempSync(join(tmpdir(), 'stratum-bench-'));
+  try {
+    const s = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
+    const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    process.stdout.write(JSON.stringify(fig) + '\n');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Baseline: n customer rows, faker called once per field per row, written as CSV. Rows per second. */
+function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecond: number } {
+  const f = new Faker({ locale: [en, base] });
+  f.seed(42);
+  const t = performance.now();
+  const lines: string[] = ['customer_id,company_name,contact_name,email,phone,country_code,industry,created_at'];
+  for (let i = 0; i < n; i++) {
+    lines.push([
+      f.string.uuid(), f.company.name().replace(/,/g, ' '), f.person.fullName(), f.internet.email(), f.phone.number(),
+      f.location.countryCode(), f.commerce.department(), f.date.past().toISOString(),
+    ].join(','));
+  }
+  const out = join(mkdtempSync(join(tmpdir(), 'stratum-faker-')), 'customers.csv');
+  writeFileSync(out, lines.join('\n') + '\n');
+  const seconds = (performance.now() - t) / 1000;
+  rmSync(out, { force: true });
+  return { rows: n, seconds, rowsPerSecond: Math.round(n / seconds) };
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  await child(Number(args[1]));
+} else {
+  const scalesArg = args.indexOf('--scales');
+  const scales = scalesArg >= 0 ? args[scalesArg + 1].split(',').map(Number) : [1, 10];
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const baseline = fakerBaseline(200_000);
+  console.log(`faker baseline (once per field per row, CSV): ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s`);
+  for (const scale of scales) {
+    const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const fig = JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
+    console.log(`generate --scale ${scale}: ${fmt(fig.rows)} rows in ${fig.seconds.toFixed(2)}s = ${fmt(fig.rowsPerSecond)} rows/s, ` +
+      `${(fig.bytes / 1e6).toFixed(1)} MB written, peak RSS ${fmt(fig.peakRssMb)} MB; ` +
+      `${(fig.rowsPerSecond / baseline.rowsPerSecond).toFixed(1)}x the faker baseline (target >= 15x), ` +
+      `${(fig.rowsPerSecond / 1_500_000).toFixed(2)} of the 1.5M rows/s target`);
+  }
+}
