@@ -10,7 +10,7 @@ const uiImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.tmp/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
