@@ -115,7 +115,12 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag): Set<str
   for (const term of exprs.flatMap((e) => e.split(/\s+/)).filter((t) => t !== '')) {
     let acc: Set<string> | undefined;
     for (const part of term.split(',').filter((p) => p !== '')) {
-      const s = selectAtom(parseAtom(part), project, dag);
+      const atom = parseAtom(part);
+      const s = selectAtom(atom, project, dag);
+      // a bare name that names nothing is a typo, not an empty selection: say so (dbt only warns)
+      if (s.size === 0 && atom.method === 'fqn' && !/[*?]/.test(atom.value)) {
+        throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'`);
+      }
       acc = acc ? new Set([...acc].filter((id) => s.has(id))) : s;
     }
     for (const id of acc ?? []) out.add(id);

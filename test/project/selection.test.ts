@@ -94,4 +94,11 @@ describe('node selection like dbt', () => {
     expect(() => selectNodes(project, { select: ['colour:red'] }, dag)).toThrow("unknown selector method 'colour' in 'colour:red'");
     expect(() => selectNodes(project, { select: ['@1+x'] }, dag)).toThrow(UsageError);
   });
+
+  it('rejects a bare name that matches nothing, but not an empty glob or tag', () => {
+    expect(() => selectNodes(project, { select: ['custmers'] }, dag)).toThrow("'custmers' matches no model, seed, snapshot, test or source in project 'jaffle'");
+    expect(() => selectNodes(project, { select: ['customers'], exclude: ['nope'] }, dag)).toThrow(UsageError);
+    expect(selectNodes(project, { select: ['zz*'] }, dag)).toEqual([]);
+    expect(selectNodes(project, { select: ['tag:no_such_tag'] }, dag)).toEqual([]);
+  });
 });
