@@ -10,7 +10,7 @@ import { UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
 import type { Rules, SourceName } from './rules.js';
-import { SOURCES, NESTED_COLUMNS } from './sources/index.js';
+import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
@@ -97,35 +97,49 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
 
   const world = buildWorld(rules, scale, to + 30);
   const db = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
-  const con = await db.connect();
+  // Two lanes of sources on two connections: a single statement stream keeps only about one of
+  // the two cores busy (small per-day COPYs, single-threaded writers). Each connection has its own
+  // temp staging table; the world and order universe tables are shared.
+  const cons = [await db.connect(), await db.connect()];
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   try {
-    await loadWorldTables(con, rules, world);
+    await loadWorldTables(cons[0], rules, world);
     const batch = opts.batchDays ?? Math.max(7, Math.floor(120 / Math.max(1, scale)));
     for (let b = from; b <= to; b += batch) {
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1) };
       const bDir = join(staging, `batch-${b}`);
+      for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
+      const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
+      const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
+        for (const src of lane) {
+          const t0 = performance.now();
+          const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
+          perSource.set(src.name, perDay);
+          let rows = 0;
+          let bytes = 0;
+          for (const t of perDay.values()) {
+            rows += t.rows;
+            bytes += t.bytes;
+          }
+          emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
+        }
+      }));
+      // both lanes have stopped before the connections close (closing under a running query hangs)
+      const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+      if (failed) throw failed.reason;
+      // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
       const truths = new Map<number, TruthManifest>();
       for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, sources: {}, drift: driftOn(rules, d) });
-      for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
       for (const src of SOURCES) {
-        const t0 = performance.now();
-        const fmt = rules.formats[src.name];
-        const perDay = await writeSource(con, src, ctx, fmt, bDir, NESTED_COLUMNS);
-        let rows = 0;
-        let bytes = 0;
-        for (const [day, t] of perDay) {
+        const s = (summary.bySource[src.name] ??= { format: rules.formats[src.name], rows: 0, bytes: 0 });
+        for (const [day, t] of perSource.get(src.name)!) {
           truths.get(day)!.sources[src.name] = t;
-          rows += t.rows;
-          bytes += t.bytes;
+          s.rows += t.rows;
+          s.bytes += t.bytes;
+          summary.rows += t.rows;
+          summary.bytes += t.bytes;
           for (const [k, v] of Object.entries(t.defects)) summary.defects[k] = (summary.defects[k] ?? 0) + (v?.count ?? 0);
         }
-        const s = (summary.bySource[src.name] ??= { format: fmt, rows: 0, bytes: 0 });
-        s.rows += rows;
-        s.bytes += bytes;
-        summary.rows += rows;
-        summary.bytes += bytes;
-        emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
       }
       // place the batch, day by day: each source's partition, then the day's truth
       for (let d = ctx.from; d <= ctx.to; d++) {
@@ -145,7 +159,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       emit({ type: 'days', done: ctx.to - from + 1, total: days });
     }
   } finally {
-    con.closeSync();
+    for (const c of cons) c.closeSync();
     db.closeSync();
     rmSync(staging, { recursive: true, force: true });
   }

@@ -64,11 +64,12 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   const rates = ctx.rules.defects;
   const text = fmt !== 'parquet';
   const rk = `hash(${seed}, rkey)`;
+  const order = src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay';
   await run(con, `create or replace temp table g_out as
     with r as (select *, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
       ${text ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
     select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate
-    order by dt, seq, rkey, replay`);
+    order by dt, ${order}`);
 
   const dir = join(root, src.name);
   mkdirSync(join(dir, '..'), { recursive: true });
@@ -79,7 +80,7 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     const to = Math.min(ctx.to, v.to ?? ctx.to);
     if (from > to) continue;
     const parts = v.columns.map(splitColumn);
-    const json = `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
+    const json = v.json ?? `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
     const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out
       where dt between ${dateOf(String(from))} and ${dateOf(String(to))} order by 1`);
@@ -93,11 +94,11 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       if (fmt === 'jsonl') {
         // JSON lines are built as text so that broken records sit among the good ones
         await run(con, `copy (select case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
-          from g_out where ${where} order by seq, rkey, replay)
+          from g_out where ${where} order by ${order})
           to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
         continue;
       }
-      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by seq, rkey, replay)
+      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by ${order})
         to '${file}' (${copyOptions(fmt)})`);
       if (fmt === 'csv') {
         // a CSV row with the wrong column count, appended as the extract's last lines
@@ -150,7 +151,7 @@ async function fillTruth(con: DuckDBConnection, src: SourceDef, result: Map<numb
   if (fmt === 'jsonl') {
     // broken JSON lines sit in place: their line is their position in the day's order
     const lines = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, rkey, ln from (
-        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by seq, rkey, replay) as ln from g_out)
+        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}) as ln from g_out)
       where d_malformed and replay = 0 order by dt, ln`);
     const byDay = new Map<number, { file: string; line: number; key: string }[]>();
     for (const [day, key, ln] of lines.getRows() as [number, string, bigint][]) {

@@ -17,6 +17,7 @@ function utm(field: 'utmSource' | 'utmMedium', col: string): string {
 
 export const events: SourceDef = {
   name: 'product/events',
+  uniqueSeq: true,
   description: 'Product analytics events with a JSON properties object (UTM touches, signups, activation, checkout).',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'],
   records(ctx) {
@@ -41,21 +42,21 @@ export const events: SourceDef = {
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touches as (
         select c.signup_day - ${ri('hash(c.n, t)', F.touchDay, 14)} as day, ${ri('hash(c.n, t)', F.sec, 86400)} as sec,
-          hash(${s}, 7, c.n, t) as k, 1000000000 + c.n * 8 + t as ord, null as account_id,
+          hash(${s}, 7, c.n, t) as k, 268435456 + c.n * 8 + t as ord, null as account_id,
           'anon_c' || lower(hex(hash(${s}, c.n) % 4294967296)) as anonymous_id, 'page_view' as event_type,
           ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])} as page, c.channel, c.campaign, null as feature, null as step, null as order_id, null as amount
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
       signups as (
-        select signup_day as day, signup_sec as sec, hash(${s}, 8, n) as k, 2000000000 + n as ord, customer_id,
+        select signup_day as day, signup_sec as sec, hash(${s}, 8, n) as k, 536870912 + n as ord, customer_id,
           'anon_c' || lower(hex(hash(${s}, n) % 4294967296)), 'signed_up', '/signup', channel, campaign, null, null, null, null
         from newbies),
       activation as (
         select c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec,
-          hash(${s}, 9, c.n, st), 3000000000 + c.n * 4 + st, c.customer_id, 'anon_c' || lower(hex(hash(${s}, c.n) % 4294967296)),
+          hash(${s}, 9, c.n, st), 805306368 + c.n * 4 + st, c.customer_id, 'anon_c' || lower(hex(hash(${s}, c.n) % 4294967296)),
           'activation_step_completed', '/app/onboarding', null, null, null, st::integer, null, null
         from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < 0.6),
       checkout as (
-        select day, sec, hash(k, 9), i + 4000000000, customer_id, 'anon_' || lower(hex(hash(customer_id) % 4294967296)),
+        select day, sec, hash(k, 9), 1073741824 + i, customer_id, 'anon_' || lower(hex(hash(customer_id) % 4294967296)),
           'checkout_completed', '/marketplace/checkout', null, null, null, null, order_id, total
         from u_orders where not is_cancelled and day >= ${lo}),
       allev as (select * from bgrows union all select * from touches union all select * from signups
@@ -70,7 +71,7 @@ export const events: SourceDef = {
           ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
         from allev where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'k', 'd_late_arrival')} as arrival from flagged)
-      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 8589934592 + ord as seq,
+      select ${dateOf('arrival')} as dt, (day::bigint * 86400 + sec) * 2147483648 + ord as seq,
         'evt_' || lower(hex(k % 281474976710656)) as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_pii_in_json, d_mixed_timestamp, d_future_timestamp,
         rkey as event_id,
@@ -94,9 +95,18 @@ export const events: SourceDef = {
     const head = ['event_id', 'event_type', 'occurred_at', 'anonymous_id', 'account_id', 'session_id'];
     const props = (pageKey: string) =>
       `struct_pack(${pageKey} := page, utm_source := utm_source, utm_medium := utm_medium, utm_campaign := utm_campaign, feature := feature, step := step, order_id := order_id, amount := amount, note := note) as properties`;
+    // the JSON line leaves out absent properties and an absent account, as trackers do
+    const opt = (key: string, expr: string, quoted = true) =>
+      quoted ? `coalesce(',"${key}":"' || ${expr} || '"', '')` : `coalesce(',"${key}":' || ${expr}, '')`;
+    const json = (pageKey: string) => `'{"event_id":"' || event_id || '","event_type":' || coalesce('"' || event_type || '"', 'null')
+      || ',"occurred_at":"' || occurred_at || '","anonymous_id":"' || anonymous_id || '"' || ${opt('account_id', 'account_id')}
+      || ',"session_id":"' || session_id || '","properties":{"${pageKey}":"' || page || '"'
+      || ${opt('utm_source', 'utm_source')} || ${opt('utm_medium', 'utm_medium')} || ${opt('utm_campaign', 'utm_campaign')}
+      || ${opt('feature', 'feature')} || ${opt('step', 'step', false)} || ${opt('order_id', 'order_id')}
+      || ${opt('amount', 'amount', false)} || ${opt('note', 'to_json(note)', false)} || '}}'`;
     return [
-      { to: drift - 1, columns: [...head, props('page_path')] },
-      { from: drift, columns: [...head, props('path')] },
+      { to: drift - 1, columns: [...head, props('page_path')], json: json('page_path') },
+      { from: drift, columns: [...head, props('path')], json: json('path') },
     ];
   },
 };

@@ -41,16 +41,16 @@ export function orderUniverse(ctx: SqlContext, lookback: number): string {
 }
 
 /**
- * Creates the batch's shared tables `u_orders` (with `total`, the sum of its items) and `u_items`,
+ * Creates the batch's shared (non-temporary, so every connection sees them) tables `u_orders` (with `total`, the sum of its items) and `u_items`,
  * covering every event day whose records can arrive in [ctx.from, ctx.to]: late arrival and
  * fulfilment or a refund reach back at most max_lag + max(fulfilment, refund window) + 1 days.
  */
 export function orderUniverseStatements(ctx: SqlContext): string[] {
   const lookback = ctx.rules.arrival.max_lag_days + Math.max(fulfilmentDays(ctx), REFUND_WITHIN_DAYS) + 1;
   return [
-    `create or replace temp table u_orders_base as select * from ${orderUniverse(ctx, lookback)}`,
-    `create or replace temp table u_items as select * from ${itemUniverse(ctx, 'u_orders_base')}`,
-    `create or replace temp table u_orders as select o.*, t.total from u_orders_base o
+    `create or replace table u_orders_base as select * from ${orderUniverse(ctx, lookback)}`,
+    `create or replace table u_items as select * from ${itemUniverse(ctx, 'u_orders_base')}`,
+    `create or replace table u_orders as select o.*, t.total from u_orders_base o
       join (select order_id, sum(quantity * unit_price) as total from u_items group by order_id) t using (order_id)`,
     'drop table u_orders_base',
   ];

@@ -15,6 +15,7 @@ function orderArrival(ctx: SqlContext): string {
 
 export const orders: SourceDef = {
   name: 'shop/orders',
+  uniqueSeq: true,
   description: 'Marketplace orders, one row per order, with the order total in the buyer currency.',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'payment_missing'],
   records(ctx) {
@@ -49,6 +50,7 @@ export const orders: SourceDef = {
 
 export const orderItems: SourceDef = {
   name: 'shop/order_items',
+  uniqueSeq: true,
   description: 'Order line items: product, quantity and unit price in the order currency.',
   defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
   records(ctx) {
@@ -78,6 +80,7 @@ export const orderItems: SourceDef = {
 
 export const shipments: SourceDef = {
   name: 'logistics/shipments',
+  uniqueSeq: true,
   description: 'Fulfilment status updates: one row when an order ships and one when it is delivered.',
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
@@ -97,7 +100,7 @@ export const shipments: SourceDef = {
         ${chance('sk', F.future, d.future_timestamp)} as d_future_timestamp,
         status_day + ${lagDays(ctx, 'sk', chance('sk', F.late, d.late_arrival))} as arrival
         from ev)
-      select ${dateOf('arrival')} as dt, (status_day::bigint * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
+      select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
         'shp_' || substr(order_id, 5) as shipment_id,
         case when d_orphan_fk then 'ord_000000_' || lpad(${ri('sk', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end as order_id,

@@ -13,6 +13,11 @@ export interface ColumnVariant {
   readonly to?: number;
   /** `expr as name` items, evaluated over the source's records (a flat select list). */
   readonly columns: readonly string[];
+  /**
+   * For JSON lines: an SQL expression giving the whole line, when it should differ from
+   * `to_json` of the columns (e.g. leaving out absent properties, as trackers do).
+   */
+  readonly json?: string;
 }
 
 /** A raw source of the lake. */
@@ -22,6 +27,11 @@ export interface SourceDef {
   readonly description: string;
   /** Defect kinds this source can carry; the others are always 0 in its truth entry. */
   readonly defects: readonly DefectKind[];
+  /**
+   * `seq` (a BIGINT) is unique among the records of a day, so files are ordered by it alone;
+   * otherwise `rkey` breaks ties (slower: a string sort key).
+   */
+  readonly uniqueSeq?: boolean;
   /** Truth keys of a defect kind when not `rkey` (e.g. the order id of a double payment). */
   readonly truthKeys?: Partial<Record<DefectKind, string>>;
   /**
