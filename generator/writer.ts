@@ -84,8 +84,9 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
     const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out
       where dt between ${dateOf(String(from))} and ${dateOf(String(to))} order by 1`);
-    // One COPY per day: DuckDB's PARTITION_BY writer does not keep ORDER BY order within a file,
-    // a plain COPY does, so the bytes of a day do not depend on the rest of the batch.
+    // One COPY per day: DuckDB's PARTITION_BY writer does not keep row order within a file, a
+    // plain COPY of a scan does (preserve_insertion_order), and g_out is stored sorted; so the
+    // bytes of a day do not depend on the rest of the batch, without sorting again per day.
     for (const [day] of present.getRows() as [number][]) {
       const partDir = join(dir, `dt=${formatDay(day)}`);
       mkdirSync(partDir, { recursive: true });
@@ -94,11 +95,11 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       if (fmt === 'jsonl') {
         // JSON lines are built as text so that broken records sit among the good ones
         await run(con, `copy (select case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
-          from g_out where ${where} order by ${order})
+          from g_out where ${where})
           to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
         continue;
       }
-      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0) order by ${order})
+      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0))
         to '${file}' (${copyOptions(fmt)})`);
       if (fmt === 'csv') {
         // a CSV row with the wrong column count, appended as the extract's last lines
