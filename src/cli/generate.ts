@@ -47,7 +47,7 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
 
 /** Renders the summary as a table. */
 export function summaryTable(s: GenerateSummary): string {
-  const t = new Table({ head: ['source', 'format', 'rows', 'bytes'], colAligns: ['left', 'left', 'right', 'right'], style: { head: [] } });
+  const t = new Table({ head: ['source', 'format', 'rows', 'bytes'], colAligns: ['left', 'left', 'right', 'right'], style: { head: [], border: [], compact: true } });
   for (const [name, v] of Object.entries(s.bySource)) t.push([name, v.format, v.rows.toLocaleString('en-US'), formatBytes(v.bytes)]);
   t.push(['total', '', s.rows.toLocaleString('en-US'), formatBytes(s.bytes)]);
   const defects = Object.entries(s.defects).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ');
