@@ -82,8 +82,15 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     const parts = v.columns.map(splitColumn);
     const json = v.json ?? `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
-    const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out
-      where dt between ${dateOf(String(from))} and ${dateOf(String(to))} order by 1`);
+    const range = `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
+    const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out where ${range} order by 1`);
+    if (fmt === 'jsonl') {
+      // JSON lines are built as text, so broken records sit among the good ones; built once for the
+      // whole range (a scan keeps g_out's order), the per-day COPYs below only write text
+      await run(con, `create or replace temp table g_text as
+        select dt, case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
+        from g_out where ${range}`);
+    }
     // One COPY per day: DuckDB's PARTITION_BY writer does not keep row order within a file, a
     // plain COPY of a scan does (preserve_insertion_order), and g_out is stored sorted; so the
     // bytes of a day do not depend on the rest of the batch, without sorting again per day.
@@ -93,10 +100,7 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       const file = join(partDir, `part-00000.${EXT[fmt]}`);
       const where = `dt = ${dateOf(String(day))}`;
       if (fmt === 'jsonl') {
-        // JSON lines are built as text so that broken records sit among the good ones
-        await run(con, `copy (select case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
-          from g_out where ${where})
-          to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
+        await run(con, `copy (select line from g_text where ${where}) to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
         continue;
       }
       await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0))

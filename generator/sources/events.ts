@@ -95,15 +95,16 @@ export const events: SourceDef = {
     const head = ['event_id', 'event_type', 'occurred_at', 'anonymous_id', 'account_id', 'session_id'];
     const props = (pageKey: string) =>
       `struct_pack(${pageKey} := page, utm_source := utm_source, utm_medium := utm_medium, utm_campaign := utm_campaign, feature := feature, step := step, order_id := order_id, amount := amount, note := note) as properties`;
-    // the JSON line leaves out absent properties and an absent account, as trackers do
-    const opt = (key: string, expr: string, quoted = true) =>
-      quoted ? `coalesce(',"${key}":"' || ${expr} || '"', '')` : `coalesce(',"${key}":' || ${expr}, '')`;
-    const json = (pageKey: string) => `'{"event_id":"' || event_id || '","event_type":' || coalesce('"' || event_type || '"', 'null')
-      || ',"occurred_at":"' || occurred_at || '","anonymous_id":"' || anonymous_id || '"' || ${opt('account_id', 'account_id')}
-      || ',"session_id":"' || session_id || '","properties":{"${pageKey}":"' || page || '"'
-      || ${opt('utm_source', 'utm_source')} || ${opt('utm_medium', 'utm_medium')} || ${opt('utm_campaign', 'utm_campaign')}
-      || ${opt('feature', 'feature')} || ${opt('step', 'step', false)} || ${opt('order_id', 'order_id')}
-      || ${opt('amount', 'amount', false)} || ${opt('note', 'to_json(note)', false)} || '}}'`;
+    // the JSON line leaves out absent properties and an absent account, as trackers do: concat()
+    // skips NULL arguments, and each optional piece is NULL when its value is
+    const quoted = (key: string, expr: string) => `',"${key}":"' || ${expr} || '"'`;
+    const bare = (key: string, expr: string) => `',"${key}":' || ${expr}`;
+    const json = (pageKey: string) => `concat('{"event_id":"', event_id, '","event_type":', coalesce('"' || event_type || '"', 'null'),
+      ',"occurred_at":"', occurred_at, '","anonymous_id":"', anonymous_id, '"', ${quoted('account_id', 'account_id')},
+      ',"session_id":"', session_id, '","properties":{"${pageKey}":"', page, '"',
+      ${quoted('utm_source', 'utm_source')}, ${quoted('utm_medium', 'utm_medium')}, ${quoted('utm_campaign', 'utm_campaign')},
+      ${quoted('feature', 'feature')}, ${bare('step', 'step')}, ${quoted('order_id', 'order_id')},
+      ${bare('amount', 'amount')}, ${bare('note', 'to_json(note)')}, '}}')`;
     return [
       { to: drift - 1, columns: [...head, props('page_path')], json: json('page_path') },
       { from: drift, columns: [...head, props('path')], json: json('path') },
