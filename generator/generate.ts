@@ -4,9 +4,9 @@
  * Progress is reported as events; the CLI prints them and the notebook renders them.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../src/errors.js';
+import { CancelledError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
 import type { Rules, SourceName } from './rules.js';
@@ -27,6 +27,8 @@ export interface GenerateOptions {
   /** Days per batch (memory bound); the output does not depend on it. */
   readonly batchDays?: number;
   readonly onEvent?: (e: GenerateEvent) => void;
+  /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
+  readonly signal?: AbortSignal;
 }
 
 /** Progress events of a generation run. */
@@ -78,6 +80,25 @@ function swapInto(staged: string, target: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
+/** Whether a process with this pid is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes staging folders left by generator runs that were killed (their pid is gone). */
+function removeStaleStaging(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  for (const f of readdirSync(outDir)) {
+    const m = /^\.stratum-tmp-(\d+)-/.exec(f);
+    if (m && !alive(Number(m[1]))) rmSync(join(outDir, f), { recursive: true, force: true });
+  }
+}
+
 /**
  * Generates arrival days [from, to] into `outDir`. Returns the summary. Throws UsageError when
  * the range is outside what the seeds cover or starts before the company was founded.
@@ -90,6 +111,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   if (from < tryParseDay(FX_FROM)! || to > tryParseDay(FX_TO)!) throw new UsageError(`dates must lie within ${FX_FROM}..${FX_TO}, the range of seeds/fx_rates.csv`);
   const started = performance.now();
   const outDir = resolve(opts.outDir);
+  removeStaleStaging(outDir);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   mkdirSync(staging, { recursive: true });
   const days = to - from + 1;
@@ -101,17 +123,24 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // the two cores busy (small per-day COPYs, single-threaded writers). Each connection has its own
   // temp staging table; the world and order universe tables are shared.
   const cons = [await db.connect(), await db.connect()];
+  const onAbort = () => cons.forEach((c) => c.interrupt());
+  opts.signal?.addEventListener('abort', onAbort);
+  const checkAbort = () => {
+    if (opts.signal?.aborted) throw new CancelledError('generation cancelled; days already written are complete, the rest were not touched');
+  };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   try {
     await loadWorldTables(cons[0], rules, world);
     const batch = opts.batchDays ?? Math.max(7, Math.floor(120 / Math.max(1, scale)));
     for (let b = from; b <= to; b += batch) {
+      checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1) };
       const bDir = join(staging, `batch-${b}`);
       for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
         for (const src of lane) {
+          checkAbort();
           const t0 = performance.now();
           const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
           perSource.set(src.name, perDay);
@@ -125,6 +154,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         }
       }));
       // both lanes have stopped before the connections close (closing under a running query hangs)
+      checkAbort();
       const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (failed) throw failed.reason;
       // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
@@ -159,6 +189,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       emit({ type: 'days', done: ctx.to - from + 1, total: days });
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     for (const c of cons) c.closeSync();
     db.closeSync();
     rmSync(staging, { recursive: true, force: true });

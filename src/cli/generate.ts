@@ -102,7 +102,18 @@ Examples:
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
-    const summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json) });
+    const controller = new AbortController();
+    const onSigint = () => {
+      process.stderr.write('\nCancelling: finishing no new day, removing the staging folder\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    let summary;
+    try {
+      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json), signal: controller.signal });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else if (!quiet) process.stdout.write(summaryTable(summary));
     return 0;

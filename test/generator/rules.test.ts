@@ -110,3 +110,26 @@ describe('seeds', () => {
     expect(csv('marketing_channels.csv').slice(1).map((c) => c[0])).toEqual(CHANNELS.map((c) => c.id));
   });
 });
+
+describe('stratum generate cancel', () => {
+  it('Ctrl-C exits 130, leaves no staging folder and no half-written day', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const out = join(dir, 'raw-cancel');
+    mkdirSync(join(out, '.stratum-tmp-999999999-1'), { recursive: true }); // left by a killed run
+    const child = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-01', '--to', '2024-03-31', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // interrupt once the first source of the batch is written, while the rest are running
+        if (/rows .*\[/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/generation cancelled/);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(out, '_truth'))).toBe(false);
+  });
+});
