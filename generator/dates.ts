@@ -33,10 +33,3 @@ export function formatDay(day: number): string {
 export function weekday(day: number): number {
   return (day + 4) % 7; // 1970-01-01 was a Thursday
 }
-
-/** The inclusive list of day numbers from `from` to `to`. */
-export function dayRange(from: number, to: number): number[] {
-  const out: number[] = [];
-  for (let d = from; d <= to; d++) out.push(d);
-  return out;
-}

@@ -7,7 +7,7 @@
  */
 import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
 import { weekday } from './dates.js';
-import { Field, hash32, pick, uniform } from './hash.js';
+import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
 
 /** One account. `n` is its number in signup order; `id` is `cus_` + n. */
@@ -197,9 +197,4 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     startSec = pick(86_400, s, Field.signupSecond, c.n, k + 1);
     k++;
   }
-}
-
-/** The hash of a customer's profile used to build stable anonymous ids, phone numbers etc. */
-export function customerSalt(seed: number, n: number): number {
-  return hash32(seed, 0xc0ffee, n);
 }
