@@ -38,8 +38,6 @@ export function pick(n: number, ...keys: number[]): number {
 
 /** Field identifiers: distinct small integers so that draws for different fields never coincide. */
 export const Field = {
-  signups: 1, trialLength: 2, converts: 3, plan: 4, billing: 5, lifecycleGap: 6, lifecycleKind: 7,
-  reactivate: 8, country: 9, channel: 10, company: 11, person: 12, versions: 13, versionDay: 14,
-  versionKind: 15, signupSecond: 16, currency: 17, industry: 18, lag: 19, late: 20, defect: 21,
-  defectPick: 22, conflict: 23, malformed: 24, timeFormat: 25, size: 26, spend: 27,
+  signups: 1, converts: 3, plan: 4, billing: 5, lifecycleGap: 6, lifecycleKind: 7, reactivate: 8, country: 9,
+  channel: 10, company: 11, person: 12, versionDay: 14, versionKind: 15, signupSecond: 16, industry: 18, size: 26,
 } as const;

@@ -71,7 +71,7 @@ export function mixedTs(tsExpr: string, key: string, field: number, flag: string
 /** Days of delay for a late record (1..max, mostly short), or 0 when on time. */
 export function lagDays(ctx: SqlContext, key: string, lateFlag: string): string {
   const max = ctx.rules.arrival.max_lag_days;
-  return `(case when ${lateFlag} then 1 + floor(pow(${u(key, 902)}, 2) * ${max})::integer else 0 end)`;
+  return `(case when ${lateFlag} then 1 + floor(pow(${u(key, F.lag)}, 2) * ${max})::integer else 0 end)`;
 }
 
 /** Volume multiplier of a day: weekends, the hot day, and ±15% noise. */
@@ -84,10 +84,10 @@ export function dayFactor(ctx: SqlContext, dayExpr: string, salt: number): strin
 
 /** Field numbers for SQL draws; distinct so that fields never share a draw. */
 export const F = {
-  late: 901, lag: 902, count: 903, customer: 904, sec: 905, status: 906, items: 907, product: 908,
-  qty: 909, null: 910, orphan: 911, invalid: 912, future: 913, futureDays: 914, mixed: 915, mixed2: 916,
+  late: 901, lag: 902, customer: 904, sec: 905, status: 906, items: 907, product: 908,
+  qty: 909, null: 910, orphan: 911, invalid: 912, future: 913, futureDays: 914, mixed: 915, /* 916: mixedTs uses mixed + 1 */
   conflict: 917, channel: 918, carrier: 919, ship: 920, deliver: 921, fail: 922, refund: 923, partial: 924,
   double: 925, missing: 926, card: 927, kind: 928, page: 929, pii: 930, piiKind: 931, anon: 932,
   touches: 933, touchDay: 934, activation: 935, priority: 936, respond: 937, solve: 938, spend: 939,
-  dup: 940, malformed: 941, which: 942, share: 943,
+  dup: 940, malformed: 941, which: 942,
 } as const;
