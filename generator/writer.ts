@@ -91,6 +91,13 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
         select dt, case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
         from g_out where ${range}`);
     }
+    // CSV: rows with the wrong column count, appended as each day's extract's last lines
+    const badCsv = new Map<number, string[]>();
+    if (fmt === 'csv') {
+      const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
+      const bad = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, ${line} from g_out where ${range} and d_malformed and replay = 0 order by dt, seq, rkey`);
+      for (const [day, l] of bad.getRows() as [number, string][]) (badCsv.get(day) ?? badCsv.set(day, []).get(day)!).push(l.replace(/\n/g, ' ') + '\n');
+    }
     // One COPY per day: DuckDB's PARTITION_BY writer does not keep row order within a file, a
     // plain COPY of a scan does (preserve_insertion_order), and g_out is stored sorted; so the
     // bytes of a day do not depend on the rest of the batch, without sorting again per day.
@@ -105,16 +112,12 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       }
       await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0))
         to '${file}' (${copyOptions(fmt)})`);
-      if (fmt === 'csv') {
-        // a CSV row with the wrong column count, appended as the extract's last lines
-        const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
-        const bad = await con.runAndReadAll(`select ${line} from g_out where ${where} and d_malformed and replay = 0 order by seq, rkey`);
-        for (const [l] of bad.getRows() as [string][]) appendFileSync(file, l.replace(/\n/g, ' ') + '\n');
-      }
+      const bad = badCsv.get(day);
+      if (bad) appendFileSync(file, bad.join(''));
     }
   }
 
-  // measure what was written to part-NNNNN and measure
+  // measure what was written
   if (existsSync(dir)) {
     for (const part of readdirSync(dir).filter((p) => p.startsWith('dt=')).sort()) {
       const day = Math.round(Date.parse(part.slice(3)) / 86_400_000);
