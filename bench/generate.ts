@@ -56,11 +56,18 @@ if (args[0] === '--child') {
   const scalesArg = args.indexOf('--scales');
   const scales = scalesArg >= 0 ? args[scalesArg + 1].split(',').map(Number) : [1, 10];
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const baseline = fakerBaseline(200_000);
-  console.log(`faker baseline (once per field per row, CSV): ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s`);
+  // the machine is shared and noisy: best of three for the baseline and the default dataset
+  const baselines = [0, 1, 2].map(() => fakerBaseline(200_000));
+  const baseline = baselines.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
+  console.log(`faker baseline (once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
   for (const scale of scales) {
-    const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    const fig = JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
+    const tries = scale === 1 ? 3 : 1;
+    const figs = Array.from({ length: tries }, () => {
+      const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      return JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
+    });
+    const fig = figs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
+    if (tries > 1) console.log(`generate --scale ${scale} runs: ${figs.map((f) => `${f.seconds.toFixed(2)}s`).join(', ')} (best shown)`);
     console.log(`generate --scale ${scale}: ${fmt(fig.rows)} rows in ${fig.seconds.toFixed(2)}s = ${fmt(fig.rowsPerSecond)} rows/s, ` +
       `${(fig.bytes / 1e6).toFixed(1)} MB written, peak RSS ${fmt(fig.peakRssMb)} MB; ` +
       `${(fig.rowsPerSecond / baseline.rowsPerSecond).toFixed(1)}x the faker baseline (target >= 15x), ` +
