@@ -39,7 +39,7 @@ from all_values
 where value_field not in (
     {% for value in values -%}
         {% if quote -%}
-        '{{ value | replace("'", "''") }}'
+        {{ adapter.dispatch('string_literal', 'dbt')(value) }}
         {%- else -%}
         {{ value }}
         {%- endif -%}
@@ -47,27 +47,10 @@ where value_field not in (
     {%- endfor %}
 )
 {% endmacro %}
-{% macro bigquery__test_accepted_values(model, column_name, values, quote=True) %}
-with all_values as (
-    select
-        {{ column_name }} as value_field,
-        count(*) as n_records
-    from {{ model }}
-    group by {{ column_name }}
-)
-select *
-from all_values
-where value_field not in (
-    {% for value in values -%}
-        {% if quote -%}
-        '{{ value | replace("\\\\", "\\\\\\\\") | replace("'", "\\\\'") }}'
-        {%- else -%}
-        {{ value }}
-        {%- endif -%}
-        {%- if not loop.last -%},{%- endif %}
-    {%- endfor %}
-)
-{% endmacro %}
+
+{#- a quoted SQL string literal: standard SQL doubles quotes, BigQuery escapes with backslashes -#}
+{% macro default__string_literal(value) %}'{{ value | replace("'", "''") }}'{% endmacro %}
+{% macro bigquery__string_literal(value) %}'{{ value | replace("\\\\", "\\\\\\\\") | replace("'", "\\\\'") }}'{% endmacro %}
 
 {% macro test_relationships(model, column_name, to, field) %}{{ return(adapter.dispatch('test_relationships', 'dbt')(model, column_name, to, field)) }}{% endmacro %}
 {% macro default__test_relationships(model, column_name, to, field) %}
