@@ -50,16 +50,9 @@ export interface NodeStartedEvent {
   readonly total: number;
 }
 
-/** A node finished (or was skipped). */
-export interface NodeFinishedEvent {
+/** A node finished (or was skipped): the started event's fields plus the outcome. */
+export interface NodeFinishedEvent extends Omit<NodeStartedEvent, 'type'> {
   readonly type: 'node_finished';
-  readonly uniqueId: string;
-  readonly resourceType: 'model' | 'seed' | 'test' | 'source';
-  readonly name: string;
-  readonly materialization: string;
-  readonly relation?: string;
-  readonly index: number;
-  readonly total: number;
   readonly status: NodeStatus;
   /** Seconds spent on the node. */
   readonly executionTime: number;
