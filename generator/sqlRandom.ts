@@ -3,7 +3,7 @@
  * of a record key and a field number, so a record's values depend only on (seed, source, day,
  * index, field): any day can be generated alone and matches the same day in a range run.
  */
-import type { Rules } from './rules.js';
+import type { DefectKind, Rules } from './rules.js';
 
 /** What every source's SQL needs: the rules, the scale and the arrival-day window. */
 export interface SqlContext {
@@ -91,3 +91,22 @@ export const F = {
   touches: 933, touchDay: 934, activation: 935, priority: 936, respond: 937, solve: 938, spend: 939,
   dup: 940, malformed: 941, which: 942,
 } as const;
+
+/** The random field each record-level defect kind draws from. */
+const DEFECT_FIELD: Partial<Record<DefectKind, number>> = {
+  late_arrival: F.late, conflicting_update: F.conflict, null_required: F.null, orphan_fk: F.orphan,
+  invalid_code: F.invalid, pii_in_json: F.pii, mixed_timestamp: F.mixed, future_timestamp: F.future,
+  bad_quantity: F.qty + 100,
+};
+
+/** `true` when the record with this key carries a defect of this kind (at the rules' rate). */
+export function flag(ctx: SqlContext, kind: DefectKind, key: string): string {
+  const field = DEFECT_FIELD[kind];
+  if (field === undefined) throw new Error(`no record-level draw for defect kind ${kind}`);
+  return chance(key, field, ctx.rules.defects[kind]);
+}
+
+/** The `d_<kind>` flag columns of a record with this key, as a select-list fragment. */
+export function flags(ctx: SqlContext, key: string, kinds: readonly DefectKind[]): string {
+  return kinds.map((k) => `${flag(ctx, k, key)} as d_${k}`).join(',\n');
+}

@@ -4,13 +4,13 @@
  * SCD2 dimensions from this history. Conflicting updates are a second, different version of a
  * key with the same `updated_at`.
  */
-import { chance, dateOf, F, lagDays, mixedTs, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import { dateOf, F, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 const invalidCountry = (k: string) => `${oneOf(k, F.which, ['uk', 'XX', 'U.S.', 'Germany'])}`;
 
 function arrival(ctx: SqlContext, key: string): string {
-  return `(day + ${lagDays(ctx, key, chance(key, F.late, ctx.rules.defects.late_arrival))})`;
+  return `(day + ${lagDays(ctx, key, flag(ctx, 'late_arrival', key))})`;
 }
 
 export const customers: SourceDef = {
@@ -18,7 +18,6 @@ export const customers: SourceDef = {
   description: 'CRM accounts as a CDC extract: one row per created or changed profile version.',
   defects: ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'],
   records(ctx) {
-    const d = ctx.rules.defects;
     const s = ctx.rules.seed;
     return `with v as (
         select v.*, c.customer_id, c.signup_day, c.signup_sec, c.first_idx, c.last_idx, c.industry, c.channel,
@@ -26,12 +25,9 @@ export const customers: SourceDef = {
         from w_versions v join w_customers c using (n)
         where v.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
       flagged as (select *, ${arrival(ctx, 'k')} as arrival,
-          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-          version > 0 and ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
-          ${chance('k', F.null, d.null_required)} as d_null_required,
-          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
-          ${chance('k', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp,
-          ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
+          ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
+          version > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
+          ${flags(ctx, 'k', ['null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'])}
         from v),
       versions as (
         select *, 0 as variant from flagged
@@ -69,19 +65,15 @@ export const subscriptions: SourceDef = {
   description: 'Billing subscriptions as a CDC extract: trial, activation, plan changes, cancellation.',
   defects: ['late_arrival', 'conflicting_update', 'null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'],
   records(ctx) {
-    const d = ctx.rules.defects;
     const s = ctx.rules.seed;
     return `with v as (
         select sc.*, c.customer_id, hash(${s}, 2, sc.subscription_id, sc.seq) as k
         from w_sub_changes sc join w_customers c using (n)
         where sc.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
       flagged as (select *, ${arrival(ctx, 'k')} as arrival,
-          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-          seq > 0 and ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
-          ${chance('k', F.null, d.null_required)} as d_null_required,
-          ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
-          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
-          ${chance('k', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp
+          ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
+          seq > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
+          ${flags(ctx, 'k', ['null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'])}
         from v),
       rows as (
         select *, 0 as variant from flagged

@@ -3,7 +3,7 @@
  * before an account signs up), signups linking the anonymous id to the account, activation steps,
  * feature use, and a checkout event per order. Free-text `note` properties sometimes carry PII.
  */
-import { chance, dateOf, dayFactor, F, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
+import { dateOf, dayFactor, F, flag, flags, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import type { SourceDef } from './source.js';
 
@@ -22,7 +22,6 @@ export const events: SourceDef = {
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'],
   records(ctx) {
     const r = ctx.rules;
-    const d = r.defects;
     const s = r.seed;
     const lo = Math.max(ctx.from - r.arrival.max_lag_days, r.company.founded);
     const base = r.volume.events_per_day * ctx.scale;
@@ -62,13 +61,9 @@ export const events: SourceDef = {
       allev as (select * from bgrows union all select * from touches union all select * from signups
         union all select * from activation union all select * from checkout),
       flagged as (select *,
-          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-          ${chance('k', F.null, d.null_required)} as d_null_required,
-          ${chance('k', F.orphan, d.orphan_fk)} and account_id is not null as d_orphan_fk,
-          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
-          ${chance('k', F.pii, d.pii_in_json)} as d_pii_in_json,
-          ${chance('k', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp,
-          ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
+          ${flags(ctx, 'k', ['late_arrival', 'null_required'])},
+          ${flag(ctx, 'orphan_fk', 'k')} and account_id is not null as d_orphan_fk,
+          ${flags(ctx, 'k', ['invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'])}
         from allev where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'k', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::bigint * 86400 + sec) * 2147483648 + ord as seq,

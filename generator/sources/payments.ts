@@ -4,7 +4,7 @@
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
  * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
  */
-import { chance, dateOf, F, lagDays, mixedTs, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import { chance, dateOf, F, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
@@ -49,12 +49,10 @@ export const payments: SourceDef = {
           iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n
         from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}),
       flagged as (select *,
-          ${chance('pk', F.late, d.late_arrival)} as d_late_arrival,
-          ${chance('pk', F.null, d.null_required)} and okey is not null as d_null_required,
-          ${chance('pk', F.orphan, d.orphan_fk)} and okey is not null as d_orphan_fk,
-          ${chance('pk', F.invalid, d.invalid_code)} as d_invalid_code,
-          ${chance('pk', F.mixed, d.mixed_timestamp)} as d_mixed_timestamp,
-          ${chance('pk', F.future, d.future_timestamp)} as d_future_timestamp,
+          ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
+          ${flag(ctx, 'null_required', 'pk')} and okey is not null as d_null_required,
+          ${flag(ctx, 'orphan_fk', 'pk')} and okey is not null as d_orphan_fk,
+          ${flags(ctx, 'pk', ['invalid_code', 'mixed_timestamp', 'future_timestamp'])},
           p_partial as d_payment_partial, p_double as d_payment_double
         from charges where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)

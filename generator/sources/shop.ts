@@ -2,7 +2,7 @@
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
-import { chance, dateOf, F, lagDays, oneOf, ri, tsOf, type SqlContext } from '../sqlRandom.js';
+import { dateOf, F, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
@@ -10,7 +10,7 @@ const orphanCustomer = (k: string) => `'cus_9' || lpad(${ri(k, F.orphan, 1_000_0
 
 /** Arrival of an order: its day, plus a lag when it is late. Items arrive with their order. */
 function orderArrival(ctx: SqlContext): string {
-  return `(day + ${lagDays(ctx, 'k', chance('k', F.late, ctx.rules.defects.late_arrival))})`;
+  return `(day + ${lagDays(ctx, 'k', flag(ctx, 'late_arrival', 'k'))})`;
 }
 
 export const orders: SourceDef = {
@@ -19,14 +19,9 @@ export const orders: SourceDef = {
   description: 'Marketplace orders, one row per order, with the order total in the buyer currency.',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'payment_missing'],
   records(ctx) {
-    const d = ctx.rules.defects;
     return `with base as (select *, ${orderArrival(ctx)} as arrival,
         not is_cancelled and ${paymentMissing(ctx, 'k')} as d_payment_missing,
-        ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-        ${chance('k', F.null, d.null_required)} as d_null_required,
-        ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
-        ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code,
-        ${chance('k', F.future, d.future_timestamp)} as d_future_timestamp
+        ${flags(ctx, 'k', ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'])}
         from u_orders)
       select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
         order_id,
@@ -54,13 +49,10 @@ export const orderItems: SourceDef = {
   description: 'Order line items: product, quantity and unit price in the order currency.',
   defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
   records(ctx) {
-    const d = ctx.rules.defects;
     return `with it as (select *, ${orderArrival(ctx)} as arrival from u_items),
       base as (select *,
-        ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-        ${chance('ik', F.qty + 100, d.bad_quantity)} as d_bad_quantity,
-        ${chance('ik', F.null, d.null_required)} as d_null_required,
-        ${chance('ik', F.orphan, d.orphan_fk)} as d_orphan_fk
+        ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
+        ${flags(ctx, 'ik', ['bad_quantity', 'null_required', 'orphan_fk'])}
         from it where arrival between ${ctx.from} and ${ctx.to})
       select ${dateOf('arrival')} as dt, (day::bigint * 10000000 + i) * 64 + j as seq, order_id || '-' || j as rkey,
         d_late_arrival, d_bad_quantity, d_null_required, d_orphan_fk,
@@ -84,7 +76,6 @@ export const shipments: SourceDef = {
   description: 'Fulfilment status updates: one row when an order ships and one when it is delivered.',
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
-    const d = ctx.rules.defects;
     const f = ctx.rules.fulfilment;
     return `with ou as (select * from u_orders where not is_cancelled),
       sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
@@ -94,11 +85,8 @@ export const shipments: SourceDef = {
         union all
         select *, 1, 'delivered', ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)}, ${ri('k', F.deliver + 100, 86400)}, hash(k, 1) from sh),
       base as (select *,
-        ${chance('sk', F.late, d.late_arrival)} as d_late_arrival,
-        ${chance('sk', F.orphan, d.orphan_fk)} as d_orphan_fk,
-        ${chance('sk', F.invalid, d.invalid_code)} as d_invalid_code,
-        ${chance('sk', F.future, d.future_timestamp)} as d_future_timestamp,
-        status_day + ${lagDays(ctx, 'sk', chance('sk', F.late, d.late_arrival))} as arrival
+        ${flags(ctx, 'sk', ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'])},
+        status_day + ${lagDays(ctx, 'sk', flag(ctx, 'late_arrival', 'sk'))} as arrival
         from ev)
       select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,

@@ -4,7 +4,7 @@
  * one row per day, paid channel and campaign; restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
-import { chance, dateOf, dayFactor, F, lagDays, oneOf, ri, tsOf, u, type SqlContext } from '../sqlRandom.js';
+import { dateOf, dayFactor, F, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf, u } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 function lookbackFrom(ctx: SqlContext, extra: number): number {
@@ -17,7 +17,6 @@ export const tickets: SourceDef = {
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const r = ctx.rules;
-    const d = r.defects;
     const lo = lookbackFrom(ctx, 11);
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
@@ -31,12 +30,10 @@ export const tickets: SourceDef = {
         union all
         select *, 1, 'solved', day + (open_sec + solve_s) // 86400, (open_sec + solve_s) % 86400, hash(k, 1) from timing),
       flagged as (select *,
-          ${chance('tk', F.late, d.late_arrival)} as d_late_arrival,
-          ${chance('tk', F.null, d.null_required)} as d_null_required,
-          ${chance('k', F.orphan, d.orphan_fk)} as d_orphan_fk,
-          ${chance('tk', F.invalid, d.invalid_code)} as d_invalid_code,
-          ${chance('tk', F.future, d.future_timestamp)} as d_future_timestamp,
-          ev_day + ${lagDays(ctx, 'tk', chance('tk', F.late, d.late_arrival))} as arrival
+          ${flags(ctx, 'tk', ['late_arrival', 'null_required'])},
+          ${flag(ctx, 'orphan_fk', 'k')} as d_orphan_fk,
+          ${flags(ctx, 'tk', ['invalid_code', 'future_timestamp'])},
+          ev_day + ${lagDays(ctx, 'tk', flag(ctx, 'late_arrival', 'tk'))} as arrival
         from ev where ev_day >= ${lo})
       select ${dateOf('arrival')} as dt, (ev_day::hugeint * 86400 + ev_sec) * 1048576 + i * 2 + step as seq,
         'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || lpad(i::varchar, 5, '0') || ':' || status_clean as rkey,
@@ -66,17 +63,13 @@ export const adSpend: SourceDef = {
   defects: ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'],
   records(ctx) {
     const r = ctx.rules;
-    const d = r.defects;
     const lo = lookbackFrom(ctx, 0);
     const channels = PAID.map((c, i) => `select ${i} as ci, '${c.id}' as channel, '${c.id === 'linkedin_ads' ? 'EUR' : 'USD'}' as currency`).join(' union all ');
     return `with base as (
         select d::integer as day, ch.ci, ch.channel, ch.currency, camp::integer as campaign, hash(${r.seed}, 10, d, ch.ci, camp) as k
         from range(${lo}, ${ctx.to + 1}) t(d), (${channels}) ch, range(${r.volume.campaigns_per_channel}) c(camp)),
       flagged as (select *, ${dayFactor(ctx, 'day', 10)} * (0.6 + 0.8 * ${u('k', F.spend)}) * ${300 * ctx.scale} / (1 + campaign) as spend_raw,
-          ${chance('k', F.late, d.late_arrival)} as d_late_arrival,
-          ${chance('k', F.conflict, d.conflicting_update)} as d_conflicting_update,
-          ${chance('k', F.null, d.null_required)} as d_null_required,
-          ${chance('k', F.invalid, d.invalid_code)} as d_invalid_code
+          ${flags(ctx, 'k', ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'])}
         from base),
       rows as (select *, 0 as variant from flagged
         union all select * replace (spend_raw * 1.1 as spend_raw), 1 from flagged where d_conflicting_update)
