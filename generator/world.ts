@@ -58,13 +58,13 @@ export function signupsOn(rules: Rules, scale: number, day: number): number {
 
 const countryWeights = COUNTRIES.map((c) => c.weight);
 const channelWeights = CHANNELS.map((c) => c.weight);
-const memo = new Map<string, World>();
+/** The last world built: a range run and the single days after it reuse it. */
+let last: { key: string; world: World } | undefined;
 
-/** Builds (and caches) the world from the founding day up to `horizon` inclusive. */
+/** Builds the world from the founding day up to `horizon` inclusive (the last one is kept). */
 export function buildWorld(rules: Rules, scale: number, horizon: number): World {
   const key = `${JSON.stringify(rules)}|${scale}|${horizon}`;
-  const hit = memo.get(key);
-  if (hit) return hit;
+  if (last?.key === key) return last.world;
   const s = rules.seed;
   const founded = rules.company.founded;
   const days = Math.max(0, horizon - founded + 1);
@@ -95,7 +95,7 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
     invoices: [],
   };
   for (const c of customers) lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices);
-  memo.set(key, world);
+  last = { key, world };
   return world;
 }
 

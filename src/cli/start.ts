@@ -21,14 +21,14 @@ export const startCommand: Command = {
   flags: [{ name: 'out', type: 'string', value: 'DIR', description: 'Raw data folder (default raw/).' }],
   async run(args) {
     const out = stringFlag(args, 'out') ?? 'raw';
-    if (lakeDays(out).length === 0) {
+    const days = lakeDays(out);
+    if (days.length === 0) {
       process.stderr.write(`No raw data in ${out}/ yet: generating the default dataset.\n`);
       const rules = loadRules();
       const summary = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale: 1, outDir: out, onEvent: progressPrinter(false) });
       process.stdout.write(summaryTable(summary));
       return 0;
     }
-    const days = lakeDays(out);
     process.stdout.write(`Raw lake in ${out}/: ${days.length} arrival day(s), ${days[0]} .. ${days[days.length - 1]}\n`);
     for (const s of SOURCE_NAMES) {
       const dir = join(out, s);

@@ -45,8 +45,13 @@ describe('determinism', () => {
 
   it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
     const { generate } = await import('../../generator/generate.js');
+    const { writeFileSync } = await import('node:fs');
     const lake = await generateLake('2024-01-22', '2024-01-23');
     const before = digest(lake.dir);
+    // damage the day: a truncated file and a stray one
+    writeFileSync(join(lake.dir, 'shop/orders/dt=2024-01-22/part-00000.parquet'), 'garbage');
+    writeFileSync(join(lake.dir, 'shop/orders/dt=2024-01-22/part-00001.parquet'), 'stray');
+    expect(digest(lake.dir)).not.toEqual(before);
     await generate({ rules: lake.rules, from: 19744, to: 19744, scale: 1, outDir: lake.dir }); // 2024-01-22
     expect(digest(lake.dir)).toEqual(before);
     expect(readdirSync(lake.dir).filter((f) => f.startsWith('.'))).toEqual([]);
