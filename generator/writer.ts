@@ -1,15 +1,21 @@
 /**
  * Writes one source's records for a batch of arrival days into a staging folder: adds exact
  * replays (duplicate defect) and broken records (malformed defect, text formats only), writes
- * hive partitions `dt=YYYY-MM-DD/part-00000.<ext>` with DuckDB in a deterministic order, and
- * returns what the truth manifest needs per day.
+ * hive partitions `dt=YYYY-MM-DD/part-00000.<ext>` in a deterministic order, and returns what the
+ * truth manifest needs per day.
+ *
+ * The records of a batch are staged once, sorted by (dt, seq): Parquet is written with one COPY
+ * per day; text formats with one COPY per batch whose lines are then cut into per-day files (a
+ * record is one line), which costs a fraction of a COPY per day. DuckDB's PARTITION_BY writer is
+ * not an option: it does not keep row order within a file, and the bytes of a day must not
+ * depend on the rest of the batch.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDay } from './dates.js';
 import type { DefectKind, RawFormat } from './rules.js';
-import type { SourceDef } from './sources/source.js';
+import type { ColumnVariant, SourceDef } from './sources/source.js';
 import { chance, dateOf, F, type SqlContext } from './sqlRandom.js';
 
 /** A defect entry of the truth manifest. Malformed records also carry file and line. */
@@ -30,12 +36,6 @@ export interface SourceDayTruth {
 
 const EXT: Record<RawFormat, string> = { csv: 'csv', parquet: 'parquet', jsonl: 'jsonl' };
 
-function copyOptions(fmt: RawFormat): string {
-  if (fmt === 'parquet') return "format parquet, row_group_size 65536";
-  if (fmt === 'csv') return 'format csv, header true';
-  return 'format json';
-}
-
 /** Splits a variant column `expr as name` (or a bare `name`) into its name and expression. */
 function splitColumn(col: string): { name: string; expr: string } {
   const m = /^([\s\S]+)\s+as\s+(\w+)$/.exec(col);
@@ -48,125 +48,163 @@ function outputExpr(col: string, fmt: RawFormat, nested: ReadonlySet<string>): s
   return fmt === 'csv' && nested.has(name) ? `to_json(${expr})::varchar as ${name}` : `${expr} as ${name}`;
 }
 
-/**
- * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
- * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
- */
+/** The JSON line of a variant's record. */
+function jsonLine(v: ColumnVariant): string {
+  return v.json ?? `to_json(struct_pack(${v.columns.map(splitColumn).map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
+}
+
 const PROFILE = process.env.STRATUM_PROFILE_SQL === '1';
 async function run(con: DuckDBConnection, sql: string): Promise<void> {
   const t = performance.now();
   await con.run(sql);
   if (PROFILE) process.stderr.write(`${(performance.now() - t).toFixed(0).padStart(6)} ms  ${sql.slice(0, 60).replace(/\s+/g, ' ')}\n`);
 }
+async function read(con: DuckDBConnection, sql: string): Promise<unknown[][]> {
+  const t = performance.now();
+  const rows = (await con.runAndReadAll(sql)).getRows();
+  if (PROFILE) process.stderr.write(`${(performance.now() - t).toFixed(0).padStart(6)} ms  ${sql.slice(0, 60).replace(/\s+/g, ' ')}\n`);
+  return rows;
+}
 
+/** The variants in force in [ctx.from, ctx.to], clipped to it. */
+function variantsOf(src: SourceDef, ctx: SqlContext): { v: ColumnVariant; from: number; to: number }[] {
+  return src.variants(ctx)
+    .map((v) => ({ v, from: Math.max(ctx.from, v.from ?? ctx.from), to: Math.min(ctx.to, v.to ?? ctx.to) }))
+    .filter((x) => x.from <= x.to);
+}
+
+/** `dt` within day numbers [from, to], as SQL. */
+const dtIn = (from: number, to: number) => `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
+
+/**
+ * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
+ * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
+ */
 export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: SqlContext, fmt: RawFormat, root: string, nested: ReadonlySet<string> = new Set()): Promise<Map<number, SourceDayTruth>> {
-  const seed = ctx.rules.seed;
   const rates = ctx.rules.defects;
-  const text = fmt !== 'parquet';
-  const rk = `hash(${seed}, rkey)`;
-  const order = src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay';
+  const rk = `hash(${ctx.rules.seed}, rkey)`;
+  const variants = variantsOf(src, ctx);
+  const flagCols = [...src.defects.map((k) => `d_${k}`), ...new Set(Object.values(src.truthKeys ?? {}))];
+  // JSON lines are built before the sort, so only the line and the truth columns are sorted;
+  // a broken line keeps the first half of the record, its replay (if any) is whole
+  const narrow = fmt === 'jsonl'
+    ? `dt, seq, rkey, ${flagCols.join(', ')}, ${variants.length === 1 ? jsonLine(variants[0].v)
+      : `case ${variants.map((x) => `when ${dtIn(x.from, x.to)} then ${jsonLine(x.v)}`).join(' ')} end`} as line`
+    : '*';
+  const line = fmt === 'jsonl' ? ' replace (case when d_malformed and replay = 0 then left(line, greatest(length(line) // 2, 1)) else line end as line)' : '';
   await run(con, `create or replace temp table g_out as
-    with r as (select *, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
-      ${text ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
-    select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate
-    order by dt, ${order}`);
+    with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
+      ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
+    select *${line} from (select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate)
+    order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`);
 
+  const result = await truthOf(con, src, fmt);
+  const days = [...result.keys()];
   const dir = join(root, src.name);
-  mkdirSync(join(dir, '..'), { recursive: true });
+  const file = (day: number) => join(dir, `dt=${formatDay(day)}`, `part-00000.${EXT[fmt]}`);
+  for (const day of days) {
+    mkdirSync(join(dir, `dt=${formatDay(day)}`), { recursive: true });
+    result.get(day)!.files.push(`${src.name}/dt=${formatDay(day)}/part-00000.${EXT[fmt]}`);
+  }
 
-  const result = new Map<number, SourceDayTruth>();
-  for (const v of src.variants(ctx)) {
-    const from = Math.max(ctx.from, v.from ?? ctx.from);
-    const to = Math.min(ctx.to, v.to ?? ctx.to);
-    if (from > to) continue;
-    const parts = v.columns.map(splitColumn);
-    const json = v.json ?? `to_json(struct_pack(${parts.map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
+  for (const { v, from, to } of variants) {
+    const vDays = days.filter((d) => d >= from && d <= to);
+    if (vDays.length === 0) continue;
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
-    const range = `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
-    const present = await con.runAndReadAll(`select distinct (dt - date '1970-01-01')::integer from g_out where ${range} order by 1`);
+    if (fmt === 'parquet') {
+      // g_out is stored sorted and a plain COPY of a scan keeps its order
+      for (const day of vDays) {
+        await run(con, `copy (select ${cols} from g_out where dt = ${dateOf(String(day))}) to '${file(day)}' (format parquet, row_group_size 65536)`);
+      }
+      continue;
+    }
+    const batchFile = join(root, `.${src.name.replace(/\W/g, '_')}-${from}.txt`);
+    const wellFormed = 'not (d_malformed and replay = 0)';
+    const tail = new Map<number, string>();
+    const head = fmt === 'csv' ? v.columns.map((c) => splitColumn(c).name).join(',') + '\n' : '';
     if (fmt === 'jsonl') {
-      // JSON lines are built as text, so broken records sit among the good ones; built once for the
-      // whole range (a scan keeps g_out's order), the per-day COPYs below only write text
-      await run(con, `create or replace temp table g_text as
-        select dt, case when d_malformed and replay = 0 then left(${json}, greatest(length(${json}) // 2, 1)) else ${json} end as line
-        from g_out where ${range}`);
-    }
-    // CSV: rows with the wrong column count, appended as each day's extract's last lines
-    const badCsv = new Map<number, string[]>();
-    if (fmt === 'csv') {
-      const line = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
-      const bad = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, ${line} from g_out where ${range} and d_malformed and replay = 0 order by dt, seq, rkey`);
-      for (const [day, l] of bad.getRows() as [number, string][]) (badCsv.get(day) ?? badCsv.set(day, []).get(day)!).push(l.replace(/\n/g, ' ') + '\n');
-    }
-    // One COPY per day: DuckDB's PARTITION_BY writer does not keep row order within a file, a
-    // plain COPY of a scan does (preserve_insertion_order), and g_out is stored sorted; so the
-    // bytes of a day do not depend on the rest of the batch, without sorting again per day.
-    for (const [day] of present.getRows() as [number][]) {
-      const partDir = join(dir, `dt=${formatDay(day)}`);
-      mkdirSync(partDir, { recursive: true });
-      const file = join(partDir, `part-00000.${EXT[fmt]}`);
-      const where = `dt = ${dateOf(String(day))}`;
-      if (fmt === 'jsonl') {
-        await run(con, `copy (select line from g_text where ${where}) to '${file}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
-        continue;
+      await run(con, `copy (select line from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
+    } else {
+      await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
+      // rows with the wrong column count, appended as each day's extract's last lines
+      const parts = v.columns.map(splitColumn);
+      const bad = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
+      for (const [day, l] of await read(con, `select (dt - date '1970-01-01')::integer, ${bad} from g_out where ${dtIn(from, to)} and not (${wellFormed}) order by rowid`) as [number, string][]) {
+        tail.set(day, (tail.get(day) ?? '') + l.replace(/\n/g, ' ') + '\n');
       }
-      await run(con, `copy (select ${cols} from g_out where ${where} and not (d_malformed and replay = 0))
-        to '${file}' (${copyOptions(fmt)})`);
-      const bad = badCsv.get(day);
-      if (bad) appendFileSync(file, bad.join(''));
     }
+    cutLines(batchFile, vDays.map((day) => ({
+      file: file(day),
+      lines: fmt === 'csv' ? result.get(day)!.rows - (result.get(day)!.defects.malformed?.count ?? 0) : result.get(day)!.rows,
+      head,
+      tail: tail.get(day) ?? '',
+    })));
+    rmSync(batchFile);
   }
-
-  // measure what was written
-  if (existsSync(dir)) {
-    for (const part of readdirSync(dir).filter((p) => p.startsWith('dt=')).sort()) {
-      const day = Math.round(Date.parse(part.slice(3)) / 86_400_000);
-      const entry: SourceDayTruth = { format: fmt, files: [], rows: 0, bytes: 0, defects: {} };
-      for (const name of readdirSync(join(dir, part)).filter((f) => f.startsWith('part-')).sort()) {
-        entry.files.push(`${src.name}/${part}/${name}`);
-        entry.bytes += statSync(join(dir, part, name)).size;
-      }
-      result.set(day, entry);
-    }
+  for (const day of days) {
+    const entry = result.get(day)!;
+    entry.bytes = statSync(file(day)).size;
+    for (const rec of entry.defects.malformed?.records ?? []) rec.file = entry.files[0];
   }
-  await fillTruth(con, src, result, fmt);
   return result;
 }
 
-/** Counts rows and defect keys per day from the staged records into `result`. */
-async function fillTruth(con: DuckDBConnection, src: SourceDef, result: Map<number, SourceDayTruth>, fmt: RawFormat): Promise<void> {
+/**
+ * Cuts a text file of whole lines into consecutive pieces of `lines` lines each, written with a
+ * head and a tail. Throws when the lines do not add up (a value with a line break would).
+ */
+function cutLines(batchFile: string, pieces: { file: string; lines: number; head: string; tail: string }[]): void {
+  const buf = readFileSync(batchFile);
+  let pos = 0;
+  for (const p of pieces) {
+    let end = pos;
+    for (let i = 0; i < p.lines; i++) {
+      const nl = buf.indexOf(10, end);
+      if (nl < 0) throw new Error(`internal: ${batchFile} has fewer lines than its records`);
+      end = nl + 1;
+    }
+    const fd = openSync(p.file, 'w');
+    try {
+      if (p.head) writeSync(fd, p.head);
+      writeSync(fd, buf, pos, end - pos);
+      if (p.tail) writeSync(fd, p.tail);
+    } finally {
+      closeSync(fd);
+    }
+    pos = end;
+  }
+  if (pos !== buf.length) throw new Error(`internal: ${batchFile} has more lines than its records`);
+}
+
+/**
+ * Rows and defect keys per day of g_out. Malformed records get their line: CSV ones sit after
+ * the header and the well-formed rows, JSON ones in place (g_out's rowid is the sorted position).
+ */
+async function truthOf(con: DuckDBConnection, src: SourceDef, fmt: RawFormat): Promise<Map<number, SourceDayTruth>> {
   const kinds: DefectKind[] = [...src.defects, 'duplicate'];
   if (fmt !== 'parquet') kinds.push('malformed');
+  const original = (k: DefectKind) => (k === 'malformed' ? 'd_malformed and replay = 0' : `d_${k} and replay = 0`);
   const aggs = kinds.map((k) => k === 'duplicate'
-    ? `list(rkey order by seq, rkey) filter (where replay = 1)`
-    : `list(${src.truthKeys?.[k] ?? 'rkey'} order by seq, rkey) filter (where d_${k} and replay = 0)`);
-  const rows = await con.runAndReadAll(`select /* per-day rows and defect keys */ (dt - date '1970-01-01')::integer as day, count(*)::integer, ${aggs.join(', ')},
-      count(*) filter (where not (d_malformed and replay = 0))::integer
+    ? `list(rkey order by rowid) filter (where replay = 1)`
+    : `list(${src.truthKeys?.[k] ?? 'rkey'} order by rowid) filter (where ${original(k)})`);
+  const rows = await read(con, `select (dt - date '1970-01-01')::integer as day, count(*)::integer, min(rowid), ${aggs.join(', ')},
+      ${fmt === 'parquet' ? '[]' : 'list(rowid order by rowid) filter (where d_malformed and replay = 0)'}
     from g_out group by dt order by dt`);
-  for (const row of rows.getRows()) {
-    const day = row[0] as number;
-    const entry = result.get(day);
-    if (!entry) continue;
-    entry.rows = row[1] as number;
-    const wellFormed = row[row.length - 1] as number;
+  const result = new Map<number, SourceDayTruth>();
+  for (const row of rows) {
+    const entry: SourceDayTruth = { format: fmt, files: [], rows: row[1] as number, bytes: 0, defects: {} };
+    const first = row[2] as bigint;
     kinds.forEach((k, i) => {
-      const keys = ((row[2 + i] as { items: string[] } | null)?.items ?? []).map(String);
-      const t: DefectTruth = { count: keys.length, keys };
-      if (k === 'malformed') t.records = keys.map((key, j) => ({ file: entry.files[0], line: 1 + wellFormed + j + 1, key }));
-      entry.defects[k] = t;
+      const keys = ((row[3 + i] as { items: unknown[] } | null)?.items ?? []).map(String);
+      entry.defects[k] = { count: keys.length, keys };
     });
-  }
-  if (fmt === 'jsonl') {
-    // broken JSON lines sit in place: their line is their position in the day's order
-    const lines = await con.runAndReadAll(`select (dt - date '1970-01-01')::integer, rkey, ln from (
-        select dt, rkey, d_malformed, replay, row_number() over (partition by dt order by ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}) as ln from g_out)
-      where d_malformed and replay = 0 order by dt, ln`);
-    const byDay = new Map<number, { file: string; line: number; key: string }[]>();
-    for (const [day, key, ln] of lines.getRows() as [number, string, bigint][]) {
-      const entry = result.get(day);
-      if (entry) (byDay.get(day) ?? byDay.set(day, []).get(day)!).push({ file: entry.files[0], line: Number(ln), key });
+    const mal = entry.defects.malformed;
+    if (mal) {
+      const rowids = ((row[3 + kinds.length] as { items: bigint[] } | null)?.items ?? []);
+      const wellFormed = entry.rows - mal.count;
+      mal.records = mal.keys.map((key, j) => ({ file: '', line: fmt === 'csv' ? 1 + wellFormed + j + 1 : Number(rowids[j] - first) + 1, key }));
     }
-    for (const [day, recs] of byDay) result.get(day)!.defects.malformed!.records = recs;
+    result.set(row[0] as number, entry);
   }
-  for (const [, entry] of result) for (const k of kinds) entry.defects[k] ??= { count: 0, keys: [] };
+  return result;
 }
