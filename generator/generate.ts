@@ -134,7 +134,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const batch = opts.batchDays ?? Math.max(7, Math.floor(120 / Math.max(1, scale)));
     for (let b = from; b <= to; b += batch) {
       checkAbort();
-      const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1) };
+      const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
       const bDir = join(staging, `batch-${b}`);
       for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();

@@ -12,6 +12,29 @@ export interface SqlContext {
   /** First and last arrival day (day numbers) of this batch. */
   readonly from: number;
   readonly to: number;
+  /**
+   * A previous batch of the same run generated every event day before `from` and handed on its
+   * records arriving from `from` on, so this batch generates event days from `from` only.
+   */
+  readonly continues?: boolean;
+  /**
+   * A later batch follows: records arriving after `to` are kept (the writer hands them on)
+   * instead of dropped.
+   */
+  readonly more?: boolean;
+}
+
+/**
+ * First event day a source generates in this batch, when its records arrive at most `lookback`
+ * days after their event day: `from` when a previous batch covered the days before.
+ */
+export function firstEventDay(ctx: SqlContext, lookback: number): number {
+  return ctx.continues ? ctx.from : Math.max(ctx.from - lookback, ctx.rules.company.founded);
+}
+
+/** Whether an arrival-day expression falls in this batch (or after it, when a later batch follows). */
+export function arrives(ctx: SqlContext, dayExpr: string): string {
+  return ctx.more ? `(${dayExpr}) >= ${ctx.from}` : `(${dayExpr}) between ${ctx.from} and ${ctx.to}`;
 }
 
 /** A uniform draw in [0, 1) from a record key expression and a field number. */

@@ -85,18 +85,28 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   const rk = `hash(${ctx.rules.seed}, rkey)`;
   const variants = variantsOf(src, ctx);
   const flagCols = [...src.defects.map((k) => `d_${k}`), ...new Set(Object.values(src.truthKeys ?? {}))];
-  // JSON lines are built before the sort, so only the line and the truth columns are sorted;
-  // a broken line keeps the first half of the record, its replay (if any) is whole
+  // JSON lines are built before the sort, so only the line and the truth columns are sorted (a
+  // record handed on to the next batch is built with the variant of its own arrival day)
+  const all = src.variants(ctx);
   const narrow = fmt === 'jsonl'
-    ? `dt, seq, rkey, ${flagCols.join(', ')}, ${variants.length === 1 ? jsonLine(variants[0].v)
-      : `case ${variants.map((x) => `when ${dtIn(x.from, x.to)} then ${jsonLine(x.v)}`).join(' ')} end`} as line`
+    ? `dt, seq, rkey, ${flagCols.join(', ')}, ${all.length === 1 ? jsonLine(all[0])
+      : `case ${all.map((v) => `when ${[v.from === undefined ? 'true' : `dt >= ${dateOf(String(v.from))}`, v.to === undefined ? 'true' : `dt <= ${dateOf(String(v.to))}`].join(' and ')} then ${jsonLine(v)}`).join(' ')} end`} as line`
     : '*';
-  const line = fmt === 'jsonl' ? ' replace (case when d_malformed and replay = 0 then left(line, greatest(length(line) // 2, 1)) else line end as line)' : '';
+  // records arriving after this batch that the previous batch handed on join this batch's own
+  const carry = `g_carry_${src.name.replace(/\W/g, '_')}`;
+  const handedOn = (await read(con, `select count(*) from duckdb_tables() where temporary and table_name = '${carry}'`))[0][0] !== 0n;
   await run(con, `create or replace temp table g_out as
     with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
-      ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)}))
-    select *${line} from (select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate)
+        ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)})
+      ${handedOn ? `union all select * from ${carry}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}` : ''})
+    select * from (select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate)
     order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`);
+  if (handedOn) await run(con, `drop table ${carry}`);
+  if (ctx.more) {
+    const later = `dt > ${dateOf(String(ctx.to))}`;
+    await run(con, `create temp table ${carry} as select * exclude (replay) from g_out where ${later} and replay = 0`);
+    await run(con, `delete from g_out where ${later}`);
+  }
 
   const result = await truthOf(con, src, fmt);
   const days = [...result.keys()];
@@ -123,7 +133,9 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     const tail = new Map<number, string>();
     const head = fmt === 'csv' ? v.columns.map((c) => splitColumn(c).name).join(',') + '\n' : '';
     if (fmt === 'jsonl') {
-      await run(con, `copy (select line from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
+      // a broken line keeps the first half of the record; its replay (if any) is whole
+      await run(con, `copy (select case when d_malformed and replay = 0 then left(line, greatest(length(line) // 2, 1)) else line end
+        from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f')`);
     } else {
       await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
       // rows with the wrong column count, appended as each day's extract's last lines

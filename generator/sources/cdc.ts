@@ -4,7 +4,7 @@
  * SCD2 dimensions from this history. Conflicting updates are a second, different version of a
  * key with the same `updated_at`.
  */
-import { dateOf, F, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 const invalidCountry = (k: string) => `${oneOf(k, F.which, ['uk', 'XX', 'U.S.', 'Germany'])}`;
@@ -23,7 +23,7 @@ export const customers: SourceDef = {
         select v.*, c.customer_id, c.signup_day, c.signup_sec, c.first_idx, c.last_idx, c.industry, c.channel,
           hash(${s}, 1, v.n, v.version) as k
         from w_versions v join w_customers c using (n)
-        where v.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
+        where v.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
       flagged as (select *, ${arrival(ctx, 'k')} as arrival,
           ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
           version > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
@@ -39,7 +39,7 @@ export const customers: SourceDef = {
         join w_companies co on co.idx = versions.company_idx
         join w_people p on p.idx = versions.first_idx
         join w_people pl on pl.idx = versions.last_idx
-        where arrival between ${ctx.from} and ${ctx.to})
+        where ${arrives(ctx, 'arrival')})
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
         customer_id || '@v' || version as rkey,
         d_late_arrival, d_conflicting_update, d_null_required, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
@@ -69,7 +69,7 @@ export const subscriptions: SourceDef = {
     return `with v as (
         select sc.*, c.customer_id, hash(${s}, 2, sc.subscription_id, sc.seq) as k
         from w_sub_changes sc join w_customers c using (n)
-        where sc.day between ${ctx.from - ctx.rules.arrival.max_lag_days} and ${ctx.to}),
+        where sc.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
       flagged as (select *, ${arrival(ctx, 'k')} as arrival,
           ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
           seq > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
@@ -93,7 +93,7 @@ export const subscriptions: SourceDef = {
         ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when seq = 0 then 'insert' else 'update' end as _op,
         ${tsOf('arrival', '7200')} as _extracted_at
-      from rows where arrival between ${ctx.from} and ${ctx.to}`;
+      from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants() {
     return [{ columns: ['subscription_id', 'customer_id', 'plan_id', 'status', 'billing_period', 'started_at', 'trial_ends_at', 'canceled_at', 'updated_at', '_op', '_extracted_at'] }];

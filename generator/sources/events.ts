@@ -3,7 +3,7 @@
  * before an account signs up), signups linking the anonymous id to the account, activation steps,
  * feature use, and a checkout event per order. Free-text `note` properties sometimes carry PII.
  */
-import { dateOf, dayFactor, F, flag, flags, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import type { SourceDef } from './source.js';
 
@@ -23,7 +23,7 @@ export const events: SourceDef = {
   records(ctx) {
     const r = ctx.rules;
     const s = r.seed;
-    const lo = Math.max(ctx.from - r.arrival.max_lag_days, r.company.founded);
+    const lo = firstEventDay(ctx, r.arrival.max_lag_days);
     const base = r.volume.events_per_day * ctx.scale;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(round(${base} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
@@ -64,7 +64,7 @@ export const events: SourceDef = {
           ${flags(ctx, 'k', ['late_arrival', 'null_required'])},
           ${flag(ctx, 'orphan_fk', 'k')} and account_id is not null as d_orphan_fk,
           ${flags(ctx, 'k', ['invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'])}
-        from allev where day >= ${lo}),
+        from allev where day between ${lo} and ${ctx.to}),
       rows as (select *, day + ${lagDays(ctx, 'k', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::bigint * 86400 + sec) * 2147483648 + ord as seq,
         'evt_' || lower(hex(k % 281474976710656)) as rkey,
@@ -83,7 +83,7 @@ export const events: SourceDef = {
         case when not d_pii_in_json then null
           when ${ri('k', F.piiKind, 2)} = 0 then 'please contact me at ' || coalesce(lower(account_id), 'visitor' || ${ri('k', F.piiKind + 1, 999)}) || '@' || ${oneOf('k', F.piiKind + 2, ['gmail.com', 'outlook.com', 'acme.io'])} || ' about billing'
           else 'call me back on +44 20 7946 ' || lpad(${ri('k', F.piiKind + 3, 10000)}::varchar, 4, '0') end as note
-      from rows where arrival between ${ctx.from} and ${ctx.to}`;
+      from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants(ctx) {
     const drift = ctx.rules.drift.events_property_renamed;

@@ -4,7 +4,7 @@
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
  * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
  */
-import { chance, dateOf, F, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
@@ -21,7 +21,7 @@ export const payments: SourceDef = {
   records(ctx) {
     const d = ctx.rules.defects;
     const s = ctx.rules.seed;
-    const lo = ctx.from - ctx.rules.arrival.max_lag_days - REFUND_WITHIN_DAYS - 1;
+    const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
     return `with paid as (
         select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
           ${chance('k', F.fail, 0.03)} as had_decline
@@ -73,7 +73,7 @@ export const payments: SourceDef = {
           last4 := lpad(${ri('hash(customer_id)', F.card + 1, 10000)}::varchar, 4, '0'),
           exp_year := 2025 + ${ri('hash(customer_id)', F.card + 2, 5)}::integer)) as payment_method_details,
         charge_ref as charge
-      from rows where arrival between ${ctx.from} and ${ctx.to}`;
+      from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants(ctx) {
     const drift = ctx.rules.drift.payments_unit_change;

@@ -2,7 +2,7 @@
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
-import { dateOf, F, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, dateOf, F, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
@@ -34,7 +34,7 @@ export const orders: SourceDef = {
         total::decimal(14, 2) as order_total,
         ${tsOf('day', 'sec')} + to_seconds(${ri('k', F.status, 600)}) as updated_at,
         ${oneOf('k', F.channel, ['web', 'web', 'app', 'api'])} as sales_channel
-      from base where arrival between ${ctx.from} and ${ctx.to}`;
+      from base where ${arrives(ctx, 'arrival')}`;
   },
   variants(ctx) {
     const cols = ['order_id', 'customer_id', 'ordered_at', 'currency', 'status', 'item_count', 'order_total', 'updated_at'];
@@ -53,7 +53,7 @@ export const orderItems: SourceDef = {
       base as (select *,
         ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
         ${flags(ctx, 'ik', ['bad_quantity', 'null_required', 'orphan_fk'])}
-        from it where arrival between ${ctx.from} and ${ctx.to})
+        from it where ${arrives(ctx, 'arrival')})
       select ${dateOf('arrival')} as dt, (day::bigint * 10000000 + i) * 64 + j as seq, order_id || '-' || j as rkey,
         d_late_arrival, d_bad_quantity, d_null_required, d_orphan_fk,
         order_id || '-' || j as order_item_id,
@@ -96,7 +96,7 @@ export const shipments: SourceDef = {
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('sk', F.futureDays, 20), 'status_sec')} else ${tsOf('status_day', 'status_sec')} end as status_at,
         '1Z' || upper(hex(${ri('k', F.carrier + 100, 4_000_000_000)})) as tracking_number
-      from base where arrival between ${ctx.from} and ${ctx.to}`;
+      from base where ${arrives(ctx, 'arrival')}`;
   },
   variants() {
     return [{ columns: ['shipment_id', 'order_id', 'carrier', 'status', 'status_at', 'tracking_number'] }];

@@ -4,11 +4,11 @@
  * one row per day, paid channel and campaign; restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
-import { dateOf, dayFactor, F, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf, u } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 function lookbackFrom(ctx: SqlContext, extra: number): number {
-  return Math.max(ctx.from - ctx.rules.arrival.max_lag_days - extra, ctx.rules.company.founded);
+  return firstEventDay(ctx, ctx.rules.arrival.max_lag_days + extra);
 }
 
 export const tickets: SourceDef = {
@@ -48,7 +48,7 @@ export const tickets: SourceDef = {
         ${tsOf('day', 'open_sec')} + to_seconds(response_s) as first_response_at,
         case when step = 1 then ${tsOf('day', 'open_sec')} + to_seconds(solve_s) end as solved_at,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('tk', F.futureDays, 20), 'ev_sec')} else ${tsOf('ev_day', 'ev_sec')} end as updated_at
-      from flagged where arrival between ${ctx.from} and ${ctx.to}`;
+      from flagged where ${arrives(ctx, 'arrival')}`;
   },
   variants() {
     return [{ columns: ['ticket_id', 'customer_id', 'status', 'priority', 'channel', 'subject', 'opened_at', 'first_response_at', 'solved_at', 'updated_at'] }];
@@ -82,7 +82,7 @@ export const adSpend: SourceDef = {
         round(spend_raw * (180 + 40 * ${u('k', F.spend + 1)}) * (0.01 + 0.03 * ${u('k', F.spend + 2)}))::bigint as clicks,
         case when d_null_required then null else round(spend_raw, 2)::decimal(12, 2) end as spend,
         case when d_invalid_code then lower(currency) else currency end as currency
-      from rows where day + ${lagDays(ctx, 'k', 'd_late_arrival')} between ${ctx.from} and ${ctx.to}`;
+      from rows where ${arrives(ctx, `day + ${lagDays(ctx, 'k', 'd_late_arrival')}`)}`;
   },
   variants() {
     return [{ columns: ['spend_date', 'channel', 'campaign_id', 'campaign_name', 'impressions', 'clicks', 'spend', 'currency'] }];

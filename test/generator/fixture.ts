@@ -26,11 +26,11 @@ ${extra}`);
   return file;
 }
 
-/** Generates [from, to] with the test rules into a new temp folder. */
-export async function generateLake(from = FROM, to = TO, extraRules = ''): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
+/** Generates [from, to] with the test rules into a new temp folder, `batchDays` arrival days at a time. */
+export async function generateLake(from = FROM, to = TO, extraRules = '', batchDays?: number): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'stratum-gen-'));
   const rules = loadRules(testRulesFile(dir, extraRules));
-  const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw') });
+  const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw'), batchDays });
   return { dir: join(dir, 'raw'), rules, summary };
 }
 
