@@ -136,10 +136,16 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
       const bDir = join(staging, `batch-${b}`);
-      for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
+      // the order universe is built on the first lane while the second starts with the sources
+      // that do not read it
+      const universe = (async () => {
+        for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
+      })();
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
+        if (i === 0) await universe;
         for (const src of lane) {
+          if (src.readsOrders) await universe;
           checkAbort();
           const t0 = performance.now();
           const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], bDir, NESTED_COLUMNS);

@@ -17,6 +17,7 @@ function utm(field: 'utmSource' | 'utmMedium', col: string): string {
 
 export const events: SourceDef = {
   name: 'product/events',
+  readsOrders: true,
   uniqueSeq: true,
   description: 'Product analytics events with a JSON properties object (UTM touches, signups, activation, checkout).',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'],

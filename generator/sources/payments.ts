@@ -15,6 +15,7 @@ export function paymentMissing(ctx: SqlContext, orderKey: string): string {
 
 export const payments: SourceDef = {
   name: 'processor/payments',
+  readsOrders: true,
   description: 'Card processor records (charges, declines, refunds) for orders and subscription invoices.',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp', 'future_timestamp', 'payment_partial', 'payment_double'],
   truthKeys: { payment_partial: 'okey', payment_double: 'okey' },

@@ -15,6 +15,7 @@ function orderArrival(ctx: SqlContext): string {
 
 export const orders: SourceDef = {
   name: 'shop/orders',
+  readsOrders: true,
   uniqueSeq: true,
   description: 'Marketplace orders, one row per order, with the order total in the buyer currency.',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'payment_missing'],
@@ -45,6 +46,7 @@ export const orders: SourceDef = {
 
 export const orderItems: SourceDef = {
   name: 'shop/order_items',
+  readsOrders: true,
   uniqueSeq: true,
   description: 'Order line items: product, quantity and unit price in the order currency.',
   defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
@@ -72,6 +74,7 @@ export const orderItems: SourceDef = {
 
 export const shipments: SourceDef = {
   name: 'logistics/shipments',
+  readsOrders: true,
   uniqueSeq: true,
   description: 'Fulfilment status updates: one row when an order ships and one when it is delivered.',
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
