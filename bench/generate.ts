@@ -1,12 +1,15 @@
 /**
  * `npm run bench:generate`: generation throughput for the default dataset and for --scale 10,
- * each in its own process (so peak memory is per run), and in the same run a baseline that builds
- * customer rows by calling faker once per field per row and writes them as CSV. Prints figures
- * and ratios; asserts nothing.
+ * each in its own process (so peak memory is per run), and in the same run two references: a
+ * baseline that builds customer rows by calling faker once per field per row and writes them as
+ * CSV, and DuckDB writing the very rows just generated again from memory with no generation at all
+ * (one partitioned COPY per source: the fastest way DuckDB writes them). Prints figures and ratios;
+ * asserts nothing.
  *
  *   npm run bench:generate                 # default dataset and --scale 10
  *   npm run bench:generate -- --scales 1   # just the default dataset
  */
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Faker, base, en } from '@faker-js/faker';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,45 @@ import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { loadRules } from '../generator/rules.js';
 
-interface RunFigures { scale: number; rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssMb: number }
+interface RunFigures {
+  scale: number; rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssMb: number;
+  /** DuckDB writing the same rows again from memory, no generation. */
+  writeOnly: { rows: number; seconds: number };
+}
+
+/**
+ * Loads every generated file into memory (untimed), then times DuckDB writing it all again in its
+ * format, one `COPY ... PARTITION_BY (dt)` per source. Text files are carried as lines, as the
+ * generator writes them. What writing alone costs on this machine.
+ */
+async function writeOnly(dir: string, bySource: Record<string, { format: string }>): Promise<{ rows: number; seconds: number }> {
+  const db = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const con = await db.connect();
+  const out = mkdtempSync(join(tmpdir(), 'stratum-write-'));
+  try {
+    const tables: { name: string; format: string }[] = [];
+    let rows = 0;
+    for (const [source, { format }] of Object.entries(bySource)) {
+      const name = `t${tables.length}`;
+      const glob = `${dir}/${source}/dt=*/*.${format}`;
+      const read = format === 'parquet' ? `read_parquet('${glob}', hive_partitioning = true, union_by_name = true)`
+        : `read_csv('${glob}', columns = {'line': 'varchar'}, header = false, delim = '\x1f', quote = '', escape = '', hive_partitioning = true)`;
+      await con.run(`create table ${name} as select * from ${read}`);
+      rows += Number((await con.runAndReadAll(`select count(*) from ${name}`)).getRows()[0][0]);
+      tables.push({ name, format });
+    }
+    const t = performance.now();
+    for (const { name, format } of tables) {
+      const options = format === 'parquet' ? 'format parquet' : "format csv, header false, quote '', escape '', delim '\x1f'";
+      await con.run(`copy ${name} to '${join(out, name)}' (${options}, partition_by (dt))`);
+    }
+    return { rows, seconds: (performance.now() - t) / 1000 };
+  } finally {
+    con.closeSync();
+    db.closeSync();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
 
 /** Child mode: generate the default range at a scale into a temp folder and print figures as JSON. */
 async function child(scale: number): Promise<void> {
@@ -23,7 +64,8 @@ async function child(scale: number): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'stratum-bench-'));
   try {
     const s = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
-    const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb, writeOnly: await writeOnly(out, s.bySource) };
     process.stdout.write(JSON.stringify(fig) + '\n');
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -72,5 +114,8 @@ if (args[0] === '--child') {
       `${(fig.bytes / 1e6).toFixed(1)} MB written, peak RSS ${fmt(fig.peakRssMb)} MB; ` +
       `${(fig.rowsPerSecond / baseline.rowsPerSecond).toFixed(1)}x the faker baseline (target >= 15x), ` +
       `${(fig.rowsPerSecond / 1_500_000).toFixed(2)} of the 1.5M rows/s target`);
+    const w = fig.writeOnly;
+    console.log(`  DuckDB writing the same ${fmt(w.rows)} rows again from memory, no generation (one partitioned COPY per source): ` +
+      `${w.seconds.toFixed(2)}s = ${fmt(Math.round(w.rows / w.seconds))} rows/s; generating and writing takes ${(fig.seconds / w.seconds).toFixed(1)}x as long as writing alone`);
   }
 }

@@ -131,7 +131,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   try {
     await loadWorldTables(cons[0], rules, world);
-    const batch = opts.batchDays ?? Math.max(7, Math.floor(120 / Math.max(1, scale)));
+    // at scale 1 the default range is one batch (each batch boundary idles a core for a moment);
+    // larger scales take ~60/scale days at a time: records arriving later are handed on, so the
+    // batch size bounds memory (~1.8 GB at --scale 10) and costs no repeated work
+    const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(60 / scale)));
     for (let b = from; b <= to; b += batch) {
       checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
