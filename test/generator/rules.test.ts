@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { CURRENCIES, PLAN_TIERS, CHANNELS } from '../../generator/catalog.js';
 import { fxRatesCsv } from '../../generator/fxSeed.js';
 import { loadRules, withFormats } from '../../generator/rules.js';
+import type { TruthManifest } from '../../generator/generate.js';
 import { ConfigError } from '../../src/errors.js';
+import { duck, rows } from './fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratum-rules-'));
 function rulesFile(text: string): string {
@@ -68,15 +70,28 @@ describe('stratum generate exit codes', () => {
     expect(existsSync(join(dir, 'raw-bad'))).toBe(false);
   });
 
-  it('generates a day with --json and exits 0', () => {
+  it('generates a day with --json and --formats overrides, and exits 0', async () => {
     const out = join(dir, 'raw-ok');
-    const r = run('--day', '2024-01-05', '--out', out, '--json', '--formats', 'shop/orders=csv');
+    const r = run('--day', '2024-01-05', '--out', out, '--json', '--formats', 'shop/orders=jsonl,product/events=csv,processor/payments=parquet');
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.days).toBe(1);
-    expect(summary.bySource['shop/orders'].format).toBe('csv');
-    expect(existsSync(join(out, 'shop/orders/dt=2024-01-05/part-00000.csv'))).toBe(true);
-    expect(existsSync(join(out, '_truth/dt=2024-01-05/truth.json'))).toBe(true);
+    expect(summary.bySource['shop/orders'].format).toBe('jsonl');
+    const t = JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')) as TruthManifest;
+    // every record of each overridden source is in its file, in the new format
+    const lines = (f: string) => readFileSync(join(out, f), 'utf8').split('\n').filter((l) => l.length > 0);
+    const orders = t.sources['shop/orders'];
+    expect(orders.files).toEqual(['shop/orders/dt=2024-01-05/part-00000.jsonl']);
+    const parsed = lines(orders.files[0]).filter((l) => { try { return typeof JSON.parse(l).order_id === 'string'; } catch { return false; } });
+    expect(parsed.length).toBe(orders.rows - orders.defects.malformed!.count);
+    const events = t.sources['product/events'];
+    expect(events.files).toEqual(['product/events/dt=2024-01-05/part-00000.csv']);
+    expect(lines(events.files[0])[0]).toBe('event_id,event_type,occurred_at,anonymous_id,account_id,session_id,properties');
+    expect(lines(events.files[0]).length).toBe(1 + events.rows);
+    const payments = t.sources['processor/payments'];
+    const con = await duck();
+    const n = await rows(con, `select count(*) as n from read_parquet('${join(out, payments.files[0])}')`);
+    expect(Number(n[0].n)).toBe(payments.rows);
   });
 
   it('prints help', () => {
