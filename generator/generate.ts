@@ -146,7 +146,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       })();
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
-        if (i === 0) await universe;
+        if (i === 0) await universe; // the first lane shares the universe's connection
         for (const src of lane) {
           if (src.readsOrders) await universe;
           checkAbort();

@@ -34,8 +34,6 @@ export interface SourceDayTruth {
   defects: Partial<Record<DefectKind, DefectTruth>>;
 }
 
-const EXT: Record<RawFormat, string> = { csv: 'csv', parquet: 'parquet', jsonl: 'jsonl' };
-
 /** Splits a variant column `expr as name` (or a bare `name`) into its name and expression. */
 function splitColumn(col: string): { name: string; expr: string } {
   const m = /^([\s\S]+)\s+as\s+(\w+)$/.exec(col);
@@ -54,17 +52,15 @@ function jsonLine(v: ColumnVariant): string {
 }
 
 const PROFILE = process.env.STRATUM_PROFILE_SQL === '1';
-async function run(con: DuckDBConnection, sql: string): Promise<void> {
+/** Runs a statement; with STRATUM_PROFILE_SQL=1 prints its time and first words to stderr. */
+async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
   const t = performance.now();
-  await con.run(sql);
+  const result = await work();
   if (PROFILE) process.stderr.write(`${(performance.now() - t).toFixed(0).padStart(6)} ms  ${sql.slice(0, 60).replace(/\s+/g, ' ')}\n`);
+  return result;
 }
-async function read(con: DuckDBConnection, sql: string): Promise<unknown[][]> {
-  const t = performance.now();
-  const rows = (await con.runAndReadAll(sql)).getRows();
-  if (PROFILE) process.stderr.write(`${(performance.now() - t).toFixed(0).padStart(6)} ms  ${sql.slice(0, 60).replace(/\s+/g, ' ')}\n`);
-  return rows;
-}
+const run = (con: DuckDBConnection, sql: string) => timed(sql, () => con.run(sql));
+const read = (con: DuckDBConnection, sql: string) => timed(sql, async () => (await con.runAndReadAll(sql)).getRows());
 
 /** The variants in force in [ctx.from, ctx.to], clipped to it. */
 function variantsOf(src: SourceDef, ctx: SqlContext): { v: ColumnVariant; from: number; to: number }[] {
@@ -92,9 +88,10 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     ? `dt, seq, rkey, ${flagCols.join(', ')}, ${all.length === 1 ? jsonLine(all[0])
       : `case ${all.map((v) => `when ${[v.from === undefined ? 'true' : `dt >= ${dateOf(String(v.from))}`, v.to === undefined ? 'true' : `dt <= ${dateOf(String(v.to))}`].join(' and ')} then ${jsonLine(v)}`).join(' ')} end`} as line`
     : '*';
-  // records arriving after this batch that the previous batch handed on join this batch's own
+  // a previous batch of the run (it had `more`) left the records arriving from this batch on in a
+  // temp table on this connection (a source always runs on the same lane); they join this batch's
   const carry = `g_carry_${src.name.replace(/\W/g, '_')}`;
-  const handedOn = (await read(con, `select count(*) from duckdb_tables() where temporary and table_name = '${carry}'`))[0][0] !== 0n;
+  const handedOn = ctx.continues === true;
   await run(con, `create or replace temp table g_out as
     with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
         ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)})
@@ -111,10 +108,10 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   const result = await truthOf(con, src, fmt);
   const days = [...result.keys()];
   const dir = join(root, src.name);
-  const file = (day: number) => join(dir, `dt=${formatDay(day)}`, `part-00000.${EXT[fmt]}`);
+  const file = (day: number) => join(dir, `dt=${formatDay(day)}`, `part-00000.${fmt}`);
   for (const day of days) {
     mkdirSync(join(dir, `dt=${formatDay(day)}`), { recursive: true });
-    result.get(day)!.files.push(`${src.name}/dt=${formatDay(day)}/part-00000.${EXT[fmt]}`);
+    result.get(day)!.files.push(`${src.name}/dt=${formatDay(day)}/part-00000.${fmt}`);
   }
 
   for (const { v, from, to } of variants) {
