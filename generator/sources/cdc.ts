@@ -5,12 +5,21 @@
  * key with the same `updated_at`.
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import type { DefectKind } from '../rules.js';
 import type { SourceDef } from './source.js';
 
 const invalidCountry = (k: string) => `${oneOf(k, F.which, ['uk', 'XX', 'U.S.', 'Germany'])}`;
 
-function arrival(ctx: SqlContext, key: string): string {
-  return `(day + ${lagDays(ctx, key, flag(ctx, 'late_arrival', key))})`;
+/**
+ * The versions `v` (record key `k`) with their arrival day and defect flags: late, conflicting
+ * (only a version after the first, `versionCol` > 0, can conflict), and `kinds`.
+ */
+function flagged(ctx: SqlContext, versionCol: string, kinds: readonly DefectKind[]): string {
+  return `select *, (day + ${lagDays(ctx, 'k', flag(ctx, 'late_arrival', 'k'))}) as arrival,
+          ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
+          ${versionCol} > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
+          ${flags(ctx, 'k', kinds)}
+        from v`;
 }
 
 export const customers: SourceDef = {
@@ -24,11 +33,7 @@ export const customers: SourceDef = {
           hash(${s}, 1, v.n, v.version) as k
         from w_versions v join w_customers c using (n)
         where v.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
-      flagged as (select *, ${arrival(ctx, 'k')} as arrival,
-          ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
-          version > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
-          ${flags(ctx, 'k', ['null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'])}
-        from v),
+      flagged as (${flagged(ctx, 'version', ['null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'])}),
       versions as (
         select *, 0 as variant from flagged
         union all
@@ -70,11 +75,7 @@ export const subscriptions: SourceDef = {
         select sc.*, c.customer_id, hash(${s}, 2, sc.subscription_id, sc.seq) as k
         from w_sub_changes sc join w_customers c using (n)
         where sc.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
-      flagged as (select *, ${arrival(ctx, 'k')} as arrival,
-          ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
-          seq > 0 and ${flag(ctx, 'conflicting_update', 'k')} as d_conflicting_update,
-          ${flags(ctx, 'k', ['null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'])}
-        from v),
+      flagged as (${flagged(ctx, 'seq', ['null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'])}),
       rows as (
         select *, 0 as variant from flagged
         union all
