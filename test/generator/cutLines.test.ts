@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cutLines } from '../../generator/writer.js';
+
+/** A batch file of `n` lines of varying length, and the lines. */
+function batch(dir: string, n: number): { file: string; lines: string[] } {
+  const lines = Array.from({ length: n }, (_, i) => `{"i":${i},"pad":"${'x'.repeat((i * 7) % 23)}"}`);
+  const file = join(dir, 'batch.txt');
+  writeFileSync(file, lines.map((l) => l + '\n').join(''));
+  return { file, lines };
+}
+
+describe('cutLines', () => {
+  // read sizes smaller than a line, about a line, and larger than the whole file: a line split
+  // across two reads must land whole in its piece
+  it.each([3, 17, 64, 1 << 20])('cuts whole lines into pieces with head and tail (reads of %i bytes)', (bufferBytes) => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratum-cut-'));
+    const { file, lines } = batch(dir, 40);
+    const counts = [5, 0, 17, 1, 17];
+    const pieces = counts.map((lines, i) => ({ file: join(dir, `p${i}.txt`), lines, head: i === 2 ? 'h1,h2\n' : '', tail: i === 4 ? 'bad,#extra\n' : '' }));
+    cutLines(file, pieces, bufferBytes);
+    let at = 0;
+    counts.forEach((count, i) => {
+      const body = lines.slice(at, at + count).map((l) => l + '\n').join('');
+      expect(readFileSync(pieces[i].file, 'utf8')).toBe(pieces[i].head + body + pieces[i].tail);
+      at += count;
+    });
+  });
+
+  it('fails when the file has fewer or more lines than the pieces', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stratum-cut-'));
+    const { file } = batch(dir, 10);
+    const piece = (lines: number) => [{ file: join(dir, 'p.txt'), lines, head: '', tail: '' }];
+    expect(() => cutLines(file, piece(11), 16)).toThrow(/fewer lines than its records/);
+    expect(() => cutLines(file, piece(9), 16)).toThrow(/more lines than its records/);
+    expect(() => cutLines(file, piece(9), 1 << 20)).toThrow(/more lines than its records/);
+    expect(() => cutLines(file, piece(10), 16)).not.toThrow();
+  });
+});
