@@ -96,7 +96,7 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
         ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)})
       ${handedOn ? `union all select * from ${carry}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}` : ''})
-    select * from (select *, 0 as replay from r union all select *, 1 as replay from r where d_duplicate)
+    select * from (select *, unnest(case when d_duplicate then [0, 1] else [0] end) as replay from r)
     order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`);
   if (handedOn) await run(con, `drop table ${carry}`);
   if (ctx.more) {
