@@ -13,8 +13,8 @@ import type { Rules, SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
-import { buildWorld } from './world.js';
-import { loadWorldTables } from './worldTables.js';
+import { buildWorld, type World } from './world.js';
+import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
 import { writeSource, type SourceDayTruth } from './writer.js';
 
 /** What to generate. Days are day numbers, inclusive. */
@@ -117,8 +117,17 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const days = to - from + 1;
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
-  const world = buildWorld(rules, scale, to + 30);
-  const db = await DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
+  // the database opens (off the main thread) while the world is built
+  const opening = DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
+  let world: World;
+  try {
+    world = buildWorld(rules, scale, to + 30);
+  } catch (e) {
+    (await opening).closeSync();
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  const db = await opening;
   // Two lanes of sources on two connections: a single statement stream keeps only about one of
   // the two cores busy (small per-day COPYs, single-threaded writers). Each connection has its own
   // temp staging table; the world and order universe tables are shared.
@@ -129,8 +138,13 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     if (opts.signal?.aborted) throw new CancelledError('generation cancelled; days already written are complete, the rest were not touched');
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
+  // the account tables are appended on the second connection while the first builds the order
+  // universe; every lane waits for them before its first source
+  let accounts: Promise<void> = Promise.resolve();
   try {
-    await loadWorldTables(cons[0], rules, world);
+    await loadOrderWorldTables(cons[0], rules, world);
+    accounts = loadAccountWorldTables(cons[1], rules, world);
+    accounts.catch(() => {}); // awaited by the lanes, and in `finally`
     // at scale 1 the default range is one batch (each batch boundary idles a core for a moment);
     // larger scales take ~60/scale days at a time: records arriving later are handed on, so the
     // batch size bounds memory (~1.8 GB at --scale 10) and costs no repeated work
@@ -146,6 +160,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       })();
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
+        await accounts;
         if (i === 0) await universe; // the first lane shares the universe's connection
         for (const src of lane) {
           if (src.readsOrders) await universe;
@@ -199,6 +214,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    await accounts.catch(() => {}); // closing a connection under a running statement hangs
     for (const c of cons) c.closeSync();
     db.closeSync();
     rmSync(staging, { recursive: true, force: true });

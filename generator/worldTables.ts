@@ -37,17 +37,12 @@ export function seedPath(file: string): string {
   return fileURLToPath(new URL(`../seeds/${file}`, import.meta.url));
 }
 
-/** Creates the w_* tables the SQL sources read. */
-export async function loadWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
+/**
+ * Creates the w_* tables the order universe reads: customers, cumulative customer counts,
+ * products and fx rates. Every other source also reads w_customers or w_cum.
+ */
+export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
   const pools = buildPools(rules.seed);
-  await loadTable(con, 'w_companies', [['idx', 'INTEGER'], ['name', 'VARCHAR'], ['domain', 'VARCHAR']],
-    pools.companies.map((name, i) => [i, name, domainOf(name)]));
-  await loadTable(con, 'w_people', [['idx', 'INTEGER'], ['first_name', 'VARCHAR'], ['last_name', 'VARCHAR']],
-    pools.firstNames.map((f, i) => [i, f, pools.lastNames[i]]));
-  await loadTable(con, 'w_text', [['kind', 'VARCHAR'], ['idx', 'INTEGER'], ['text', 'VARCHAR']], [
-    ...pools.ticketSubjects.map((t, i) => ['subject', i, t] as const),
-    ...pools.phrases.map((t, i) => ['phrase', i, t] as const),
-  ]);
   await loadTable(con, 'w_products', [['idx', 'INTEGER'], ['product_id', 'VARCHAR'], ['name', 'VARCHAR'], ['category', 'VARCHAR'], ['price_usd', 'DOUBLE']],
     pools.products.map((name, i) => {
       const cat = CATEGORIES[i % CATEGORIES.length];
@@ -61,6 +56,25 @@ export async function loadWorldTables(con: DuckDBConnection, rules: Rules, world
   ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees]));
   await loadTable(con, 'w_cum', [['day', 'INTEGER'], ['customers', 'INTEGER']],
     Array.from(world.cumulative, (cum, i) => [rules.company.founded + i, cum]));
+  await con.run(`create or replace table w_fx as
+    select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
+    from read_csv('${seedPath('fx_rates.csv')}', header = true, columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
+}
+
+/**
+ * Creates the other w_* tables: the company, people and text pools, customer profile versions,
+ * subscription changes and invoices (read by the CDC, support and payments sources).
+ */
+export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
+  const pools = buildPools(rules.seed);
+  await loadTable(con, 'w_companies', [['idx', 'INTEGER'], ['name', 'VARCHAR'], ['domain', 'VARCHAR']],
+    pools.companies.map((name, i) => [i, name, domainOf(name)]));
+  await loadTable(con, 'w_people', [['idx', 'INTEGER'], ['first_name', 'VARCHAR'], ['last_name', 'VARCHAR']],
+    pools.firstNames.map((f, i) => [i, f, pools.lastNames[i]]));
+  await loadTable(con, 'w_text', [['kind', 'VARCHAR'], ['idx', 'INTEGER'], ['text', 'VARCHAR']], [
+    ...pools.ticketSubjects.map((t, i) => ['subject', i, t] as const),
+    ...pools.phrases.map((t, i) => ['phrase', i, t] as const),
+  ]);
   await loadTable(con, 'w_versions', [
     ['n', 'INTEGER'], ['version', 'INTEGER'], ['day', 'INTEGER'], ['sec', 'INTEGER'], ['change', 'VARCHAR'],
     ['company_idx', 'INTEGER'], ['email_user', 'INTEGER'], ['country', 'VARCHAR'], ['currency', 'VARCHAR'], ['employees', 'INTEGER'],
@@ -73,7 +87,4 @@ export async function loadWorldTables(con: DuckDBConnection, rules: Rules, world
     ['invoice_id', 'VARCHAR'], ['subscription_id', 'VARCHAR'], ['n', 'INTEGER'], ['day', 'INTEGER'], ['sec', 'INTEGER'],
     ['plan_id', 'VARCHAR'], ['amount', 'DOUBLE'], ['currency', 'VARCHAR'],
   ], world.invoices.map((i) => [i.invoiceId, i.subscriptionId, i.n, i.day, i.sec, i.planId, i.amount, i.currency]));
-  await con.run(`create or replace table w_fx as
-    select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
-    from read_csv('${seedPath('fx_rates.csv')}', header = true, columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
 }
