@@ -3,7 +3,7 @@
  * places each day's partitions and truth manifest atomically (written aside, then renamed in).
  * Progress is reported as events; the CLI prints them and the notebook renders them.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../src/errors.js';
@@ -13,7 +13,7 @@ import type { Rules, SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
-import { buildWorld, type World } from './world.js';
+import { buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
 import { writeSource, type SourceDayTruth } from './writer.js';
 
@@ -117,21 +117,13 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const days = to - from + 1;
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
-  // the database opens (off the main thread) while the world is built
+  // the database opens off the main thread while the world is built (~25 ms); from here on the
+  // `finally` below closes whatever was opened and removes the staging folder
   const opening = DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
-  let world: World;
-  try {
-    world = buildWorld(rules, scale, to + 30);
-  } catch (e) {
-    (await opening).closeSync();
-    rmSync(staging, { recursive: true, force: true });
-    throw e;
-  }
-  const db = await opening;
   // Two lanes of sources on two connections: a single statement stream keeps only about one of
   // the two cores busy (small per-day COPYs, single-threaded writers). Each connection has its own
   // temp staging table; the world and order universe tables are shared.
-  const cons = [await db.connect(), await db.connect()];
+  const cons: DuckDBConnection[] = [];
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
   const checkAbort = () => {
@@ -142,6 +134,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
   try {
+    const world = buildWorld(rules, scale, to + 30);
+    const db = await opening;
+    cons.push(await db.connect(), await db.connect());
     await loadOrderWorldTables(cons[0], rules, world);
     accounts = loadAccountWorldTables(cons[1], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
@@ -216,7 +211,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs
     for (const c of cons) c.closeSync();
-    db.closeSync();
+    (await opening).closeSync();
     rmSync(staging, { recursive: true, force: true });
   }
   summary.seconds = (performance.now() - started) / 1000;
