@@ -202,8 +202,9 @@ export function cutLines(batchFile: string, pieces: { file: string; lines: numbe
   }
 }
 
-/** Separates the keys of a day's defect kind in the truth query (chr(31) there); no key contains it. */
+/** Separates the keys of a day's defect kind in the truth query; no key contains it. */
 const KEY_SEP = '\x1f';
+const KEY_SEP_SQL = `chr(${KEY_SEP.charCodeAt(0)})`;
 
 /**
  * Rows and defect keys per day of g_out. Malformed records get their line: CSV ones sit after
@@ -216,8 +217,8 @@ async function truthOf(con: DuckDBConnection, src: SourceDef, fmt: RawFormat): P
   // keys come back as one string per day and kind: a list of strings costs a JS string decode
   // per key, about a third of a second of the main thread for the default dataset
   const aggs = kinds.map((k) => k === 'duplicate'
-    ? `string_agg(rkey, chr(31) order by rowid) filter (where replay = 1)`
-    : `string_agg(${src.truthKeys?.[k] ?? 'rkey'}, chr(31) order by rowid) filter (where ${original(k)})`);
+    ? `string_agg(rkey, ${KEY_SEP_SQL} order by rowid) filter (where replay = 1)`
+    : `string_agg(${src.truthKeys?.[k] ?? 'rkey'}, ${KEY_SEP_SQL} order by rowid) filter (where ${original(k)})`);
   const rows = await read(con, `select (dt - date '1970-01-01')::integer as day, count(*)::integer, min(rowid), ${aggs.join(', ')},
       ${fmt === 'parquet' ? '[]' : 'list(rowid order by rowid) filter (where d_malformed and replay = 0)'}
     from g_out group by dt order by dt`);
