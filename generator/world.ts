@@ -151,10 +151,11 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     let seq = 0;
     let tier = weightedIndex([50, 35, 15], uniform(s, Field.plan, c.n, k));
     const period: 'monthly' | 'annual' = uniform(s, Field.billing, c.n, k) < 0.25 ? 'annual' : 'monthly';
-    const base = { subscriptionId: subId, n: c.n, period, startedDay: start, trialEndDay: trialEnd };
     const plan = () => planId(PLAN_TIERS[tier].tier, period, billingCcy.currency);
-    const push = (day: number, sec: number, status: SubscriptionChange['status'], canceledDay: number | null) =>
-      changes.push({ ...base, day, sec, seq: seq++, status, planId: plan(), canceledDay });
+    // an object literal, not a spread of shared fields: V8 builds a spread about ten times slower
+    const push = (day: number, sec: number, status: SubscriptionChange['status'], canceledDay: number | null) => changes.push({
+      subscriptionId: subId, n: c.n, day, sec, seq: seq++, status, planId: plan(), period, startedDay: start, trialEndDay: trialEnd, canceledDay,
+    });
     // a reactivated account skips the trial
     const trialing = k === 0;
     let day = start;
