@@ -42,7 +42,12 @@ export function seedPath(file: string): string {
  * products and fx rates. Every other source also reads w_customers or w_cum.
  */
 export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
+  // DuckDB reads the fx seed while the main thread builds the text pools (~0.1 s of faker)
+  const fx = con.run(`create or replace table w_fx as
+    select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
+    from read_csv('${seedPath('fx_rates.csv')}', header = true, columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
   const pools = buildPools(rules.seed);
+  await fx;
   await loadTable(con, 'w_products', [['idx', 'INTEGER'], ['product_id', 'VARCHAR'], ['name', 'VARCHAR'], ['category', 'VARCHAR'], ['price_usd', 'DOUBLE']],
     pools.products.map((name, i) => {
       const cat = CATEGORIES[i % CATEGORIES.length];
@@ -56,9 +61,6 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
   ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees]));
   await loadTable(con, 'w_cum', [['day', 'INTEGER'], ['customers', 'INTEGER']],
     Array.from(world.cumulative, (cum, i) => [rules.company.founded + i, cum]));
-  await con.run(`create or replace table w_fx as
-    select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
-    from read_csv('${seedPath('fx_rates.csv')}', header = true, columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
 }
 
 /**
