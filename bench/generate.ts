@@ -8,11 +8,13 @@
  *
  *   npm run bench:generate                 # default dataset and --scale 10
  *   npm run bench:generate -- --scales 1   # just the default dataset
+ *   npm run bench:generate -- --baseline-rows 200000   # a smaller baseline (default: as many
+ *                                          # rows as the first scale's dataset, as the issue asks)
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Faker, base, en } from '@faker-js/faker';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
@@ -72,42 +74,70 @@ async function child(scale: number): Promise<void> {
   }
 }
 
-/** Baseline: n customer rows, faker called once per field per row, written as CSV. Rows per second. */
+/**
+ * Baseline: n customer rows, faker called once per field per row, written as CSV (in pieces of
+ * 64K lines, so any n fits in memory). Rows per second.
+ */
 function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecond: number } {
   const f = new Faker({ locale: [en, base] });
   f.seed(42);
-  const t = performance.now();
-  const lines: string[] = ['customer_id,company_name,contact_name,email,phone,country_code,industry,created_at'];
-  for (let i = 0; i < n; i++) {
-    lines.push([
-      f.string.uuid(), f.company.name().replace(/,/g, ' '), f.person.fullName(), f.internet.email(), f.phone.number(),
-      f.location.countryCode(), f.commerce.department(), f.date.past().toISOString(),
-    ].join(','));
+  const dir = mkdtempSync(join(tmpdir(), 'stratum-faker-'));
+  try {
+    const t = performance.now();
+    const fd = openSync(join(dir, 'customers.csv'), 'w');
+    let lines: string[] = ['customer_id,company_name,contact_name,email,phone,country_code,industry,created_at'];
+    for (let i = 0; i < n; i++) {
+      lines.push([
+        f.string.uuid(), f.company.name().replace(/,/g, ' '), f.person.fullName(), f.internet.email(), f.phone.number(),
+        f.location.countryCode(), f.commerce.department(), f.date.past().toISOString(),
+      ].join(','));
+      if (lines.length === 65536) {
+        writeSync(fd, lines.join('\n') + '\n');
+        lines = [];
+      }
+    }
+    if (lines.length > 0) writeSync(fd, lines.join('\n') + '\n');
+    closeSync(fd);
+    const seconds = (performance.now() - t) / 1000;
+    return { rows: n, seconds, rowsPerSecond: Math.round(n / seconds) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const out = join(mkdtempSync(join(tmpdir(), 'stratum-faker-')), 'customers.csv');
-  writeFileSync(out, lines.join('\n') + '\n');
-  const seconds = (performance.now() - t) / 1000;
-  rmSync(out, { force: true });
-  return { rows: n, seconds, rowsPerSecond: Math.round(n / seconds) };
+}
+
+/** A positive whole number from a command-line option, or a one-line error and exit code 2. */
+function count(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`bench/generate.ts: ${name} must be a positive whole number, got '${value}'\n`);
+    process.exit(2);
+  }
+  return n;
 }
 
 const args = process.argv.slice(2);
 if (args[0] === '--child') {
   await child(Number(args[1]));
 } else {
-  const scalesArg = args.indexOf('--scales');
-  const scales = scalesArg >= 0 ? args[scalesArg + 1].split(',').map(Number) : [1, 10];
+  const option = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+  const scales = (option('--scales') ?? '1,10').split(',').map((v) => count('--scales', v));
+  const rowsOption = option('--baseline-rows');
+  if (rowsOption !== undefined) count('--baseline-rows', rowsOption);
   const fmt = (n: number) => n.toLocaleString('en-US');
   // the machine is shared and noisy: best of three for the baseline and the default dataset
-  const baselines = [0, 1, 2].map(() => fakerBaseline(200_000));
+  const runs = scales.map((scale) => Array.from({ length: scale === 1 ? 3 : 1 }, () => {
+    const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
+  }));
+  // the baseline builds as many rows as the first scale's dataset (24.7M rows at --scale 10 would
+  // take faker some ten minutes a run)
+  const baselineRows = rowsOption === undefined ? runs[0][0].rows : count('--baseline-rows', rowsOption);
+  const baselines = [0, 1, 2].map(() => fakerBaseline(baselineRows));
   const baseline = baselines.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
   console.log(`faker baseline (once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
-  for (const scale of scales) {
-    const tries = scale === 1 ? 3 : 1;
-    const figs = Array.from({ length: tries }, () => {
-      const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      return JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
-    });
+  scales.forEach((scale, i) => {
+    const figs = runs[i];
+    const tries = figs.length;
     const fig = figs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
     if (tries > 1) console.log(`generate --scale ${scale} runs: ${figs.map((f) => `${f.seconds.toFixed(2)}s`).join(', ')} (best shown)`);
     console.log(`generate --scale ${scale}: ${fmt(fig.rows)} rows in ${fig.seconds.toFixed(2)}s = ${fmt(fig.rowsPerSecond)} rows/s, ` +
@@ -117,5 +147,5 @@ if (args[0] === '--child') {
     const w = fig.writeOnly;
     console.log(`  DuckDB writing the same ${fmt(w.rows)} rows again from memory, no generation (one partitioned COPY per source): ` +
       `${w.seconds.toFixed(2)}s = ${fmt(Math.round(w.rows / w.seconds))} rows/s; generating and writing takes ${(fig.seconds / w.seconds).toFixed(1)}x as long as writing alone`);
-  }
+  });
 }
