@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../src/errors.js';
+import { YamlFile } from '../src/project/yamlFile.js';
 import { tryParseDay } from './dates.js';
 
 /** The output formats a source can be written in. */
@@ -86,8 +87,9 @@ export const DEFAULT_RULES_PATH = fileURLToPath(new URL('./rules.yaml', import.m
  * Validates one YAML document against the schema, writing checked values into `into`.
  * Throws ConfigError naming file, line and dotted key.
  */
-function validate(node: YamlNode | null, schema: Schema, into: Record<string, unknown>, file: string, lc: LineCounter, path: string): void {
-  const lineOf = (n: YamlNode | null | undefined): number | undefined => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+function validate(node: YamlNode | null, schema: Schema, into: Record<string, unknown>, yaml: YamlFile, path: string): void {
+  const file = yaml.displayPath;
+  const lineOf = (n: YamlNode | null | undefined): number | undefined => (n?.range ? yaml.lineAt(n.range[0]) : undefined);
   if (!isMap(node)) throw new ConfigError(`${path || 'the rules'} must be a mapping of keys`, { file, line: lineOf(node), key: path || undefined });
   for (const pair of node.items) {
     const keyNode = pair.key as YamlNode;
@@ -103,20 +105,15 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
       into[key] = res ? res.value : value;
     } else {
       const sub = (into[key] as Record<string, unknown> | undefined) ?? {};
-      validate(valueNode, spec, sub, file, lc, full);
+      validate(valueNode, spec, sub, yaml, full);
       into[key] = sub;
     }
   }
 }
 
 function parseRulesText(text: string, file: string, into: Record<string, unknown>): void {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
-  }
-  validate(doc.contents as YamlNode | null, SCHEMA, into, file, lc, '');
+  const yaml = YamlFile.parse(text, file);
+  validate(yaml.root as YamlNode | null, SCHEMA, into, yaml, '');
 }
 
 /**

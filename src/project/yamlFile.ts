@@ -45,6 +45,16 @@ export class YamlFile {
     return new YamlFile(displayPath, doc, lines);
   }
 
+  /** The document's root node, with source ranges (for validators that walk the tree). */
+  get root(): Document['contents'] {
+    return this.doc.contents;
+  }
+
+  /** The 1-based line of a character offset in the file. */
+  lineAt(offset: number): number {
+    return this.lines.linePos(offset).line;
+  }
+
   /** Reads and parses a file. Throws ConfigError when it cannot be read or parsed. */
   static read(absPath: string, displayPath: string): YamlFile {
     let text: string;
@@ -76,7 +86,7 @@ export class YamlFile {
         node = item;
       } else break;
     }
-    const line = offset === undefined ? undefined : this.lines.linePos(offset).line;
+    const line = offset === undefined ? undefined : this.lineAt(offset);
     return { file: this.displayPath, ...(line !== undefined ? { line } : {}), ...(path.length ? { key: formatKeyPath(path) } : {}) };
   }
 

@@ -47,7 +47,8 @@ describe('rules validation', () => {
   });
 
   it('reports invalid YAML with its line', () => {
-    expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/invalid YAML/);
+    expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/r\w+\.yaml:3:1: invalid YAML: /);
+    expect(errorOf('seed: 1\nseed: 2\n')).toMatch(/r\w+\.yaml:2:1: invalid YAML: .*unique/);
   });
 
   it('validates --formats overrides', () => {
