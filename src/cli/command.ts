@@ -67,7 +67,10 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
 function cleanParseError(msg: string): string {
   // node's messages are long ("Unknown option '--x'. To specify a positional argument starting
   // with a '-', place it at the end of the command after '--', as in '-- \"--x\"")
-  const first = msg.split('. ')[0] ?? msg;
+  const ambiguous = /^Option '(-[\w-]+)' argument is ambiguous/.exec(msg);
+  // "Option '--seed' argument is ambiguous.\nDid you forget ...": a value starting with a dash
+  if (ambiguous) return `flag '${ambiguous[1]}' needs a value (one starting with a dash is written ${ambiguous[1]}=-VALUE)`;
+  const first = msg.split(/\.\s/)[0] ?? msg;
   return first.replace(/^Unknown option/, 'unknown flag').replace(/^Option/, 'flag');
 }
 

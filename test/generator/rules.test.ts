@@ -69,6 +69,17 @@ describe('stratum generate exit codes', () => {
       expect(r.stderr).toMatch(/^Error: /);
     }
     expect(existsSync(join(dir, 'raw-bad'))).toBe(false);
+    // a flag whose value is missing or starts with a dash
+    for (const args of [['--seed', '-1'], ['--day', '--quiet']]) {
+      const r = run(...args, '--out', join(dir, 'raw-bad'));
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([`Error: stratum generate: flag '${args[0]}' needs a value (one starting with a dash is written ${args[0]}=-VALUE) (see stratum generate --help)`]);
+    }
+    // an output folder that is a file
+    const file = rulesFile('not a folder\n');
+    const r = run('--day', '2024-03-01', '--out', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`Error: cannot write the lake into ${file}: it is a file, not a folder\n`);
   });
 
   it('generates a day with --json and --formats overrides, and exits 0', async () => {
