@@ -29,7 +29,8 @@ export function parseVarsFlag(cmd: string, raw: string | undefined): Record<stri
   try {
     v = parseYaml(raw);
   } catch (e) {
-    throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    // the yaml package's first line ends "at line 1, column 5:" before a code frame
+    throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`);
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`stratum ${cmd}: --vars must be a mapping such as '{key: value}'`);
   return v as Record<string, unknown>;

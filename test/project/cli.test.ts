@@ -61,7 +61,7 @@ describe('stratum compile', () => {
     expect(err).toMatch(/^Error: models\/marts\/broken\.sql:2:\d+: Required var 'no_such_var' not found/);
     err = '';
     expect(await main(['compile', '--project-dir', dir, '--vars', '{no_such_var: 1'])).toBe(2);
-    expect(err).toMatch(/^Error: stratum compile: --vars is not valid YAML/);
+    expect(err).toMatch(/^Error: stratum compile: --vars is not valid YAML: .* at line 1, column \d+\n$/);
     err = '';
     expect(await main(['compile', '--project-dir', dir, '--vars', '{no_such_var: 1}', '-s', 'broken'])).toBe(0);
     expect(await main(['ls', '--project-dir', dir, '--vars', '{no_such_var: 1}', '-s', 'bogus:x'])).toBe(2);
@@ -101,6 +101,6 @@ describe('stratum ls', () => {
     expect(ok.stdout).toBe('jaffle.marts.orders\n');
     const bad = spawnSync(process.execPath, ['bin/stratum.js', 'compile', '--project-dir', join(dir, 'nope')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^Error: dbt_project\.yml: cannot read file: ENOENT\n$/);
+    expect(bad.stderr).toBe(`Error: dbt_project.yml: not found in ${join(dir, 'nope')} (run from a dbt project folder, or pass --project-dir)\n`);
   });
 });
