@@ -40,6 +40,7 @@ export function parseAtom(raw: string): SelectorAtom {
     method = body.slice(0, colon);
     value = body.slice(colon + 1);
     if (!METHODS.has(method) && !method.startsWith('config.')) throw new UsageError(`unknown selector method '${method}' in '${raw}' (fqn, path, file, tag, source, resource_type, package, test_type, test_name, config.<key>)`);
+    if (value === '') throw new UsageError(`invalid selector '${raw}': ${method}: needs a value, e.g. '${method}:${method === 'tag' ? 'nightly' : 'name'}'`);
   } else if (value.includes('/') || /\.(sql|csv|yml|yaml)$/.test(value)) method = 'path';
   const depth = (s: string | undefined): number | 'all' | 0 => (s === undefined ? 0 : s === '' ? 'all' : Number(s));
   if (at && up !== undefined) throw new UsageError(`'@' and '+' cannot both prefix a selector: '${raw}'`);

@@ -92,6 +92,8 @@ describe('node selection like dbt', () => {
     expect(ids.indexOf('model.jaffle.orders')).toBeLessThan(ids.indexOf('model.jaffle.customers'));
     expect(() => selectNodes(project, { select: ['colour:red'] }, dag)).toThrow(UsageError);
     expect(() => selectNodes(project, { select: ['colour:red'] }, dag)).toThrow("unknown selector method 'colour' in 'colour:red'");
+    expect(() => selectNodes(project, { select: ['tag:'] }, dag)).toThrow("invalid selector 'tag:': tag: needs a value, e.g. 'tag:nightly'");
+    expect(() => selectNodes(project, { select: ['source:+'] }, dag)).toThrow("invalid selector 'source:+': source: needs a value");
     expect(() => selectNodes(project, { select: ['@1+x'] }, dag)).toThrow(UsageError);
   });
 
