@@ -152,7 +152,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     let tier = weightedIndex([50, 35, 15], uniform(s, Field.plan, c.n, k));
     const period: 'monthly' | 'annual' = uniform(s, Field.billing, c.n, k) < 0.25 ? 'annual' : 'monthly';
     const plan = () => planId(PLAN_TIERS[tier].tier, period, billingCcy.currency);
-    // an object literal, not a spread of shared fields: V8 builds a spread about ten times slower
+    // an object literal, not a spread of shared fields: spreading took about half of buildWorld
     const push = (day: number, sec: number, status: SubscriptionChange['status'], canceledDay: number | null) => changes.push({
       subscriptionId: subId, n: c.n, day, sec, seq: seq++, status, planId: plan(), period, startedDay: start, trialEndDay: trialEnd, canceledDay,
     });
