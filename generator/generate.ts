@@ -125,9 +125,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // the database opens off the main thread while the world is built (~25 ms); from here on the
   // `finally` below closes whatever was opened and removes the staging folder
   const opening = DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
-  // Two lanes of sources on two connections: a single statement stream keeps only about one of
-  // the two cores busy (small per-day COPYs, single-threaded writers). Each connection has its own
-  // temp staging table; the world and order universe tables are shared.
+  // Lanes of sources (see LANES), one connection each: a single statement stream keeps only about
+  // one of the two cores busy (small per-day COPYs, truth queries, cutting files in JS), and more
+  // lanes than cores fill each other's single-threaded phases. Each connection has its own temp
+  // staging table; the world and order universe tables are shared.
   const cons: DuckDBConnection[] = [];
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
@@ -141,20 +142,20 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   try {
     const world = buildWorld(rules, scale, to + 30);
     const db = await opening;
-    cons.push(await db.connect(), await db.connect());
+    for (let i = 0; i < LANES.length; i++) cons.push(await db.connect());
     await loadOrderWorldTables(cons[0], rules, world);
     accounts = loadAccountWorldTables(cons[1], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
     // at scale 1 the default range is one batch (each batch boundary idles a core for a moment);
     // larger scales take ~60/scale days at a time: records arriving later are handed on, so the
-    // batch size bounds memory (~1.8 GB at --scale 10) and costs no repeated work
+    // batch size bounds memory (~2 GB at --scale 10) and costs no repeated work
     const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(60 / scale)));
     for (let b = from; b <= to; b += batch) {
       checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
       const bDir = join(staging, `batch-${b}`);
-      // the order universe is built on the first lane while the second starts with the sources
-      // that do not read it
+      // the order universe is built on the first lane's connection while the second lane starts
+      // with the sources that do not read it
       const universe = (async () => {
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       })();
