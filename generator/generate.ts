@@ -11,7 +11,7 @@ import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
 import type { Rules, SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
-import { orderUniverseStatements } from './sources/orderUniverse.js';
+import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
@@ -160,6 +160,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       })();
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
+      // the last source to read the universe drops it, freeing its memory while others still work
+      let universeReaders = SOURCES.filter((src) => src.readsOrders).length;
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
         await accounts;
         if (i === 0) await universe; // the first lane shares the universe's connection
@@ -168,6 +170,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           checkAbort();
           const t0 = performance.now();
           const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
+          if (src.readsOrders && --universeReaders === 0) for (const sql of dropOrderUniverseStatements()) await cons[i].run(sql);
           perSource.set(src.name, perDay);
           let rows = 0;
           let bytes = 0;

@@ -152,6 +152,8 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     })));
     rmSync(batchFile);
   }
+  // freed now, while the other lanes work, rather than when the database closes at the end
+  await run(con, 'drop table g_out');
   for (const day of days) {
     const entry = result.get(day)!;
     entry.bytes = statSync(file(day)).size;

@@ -68,6 +68,11 @@ export function orderUniverseStatements(ctx: SqlContext): string[] {
   ];
 }
 
+/** Drops the tables orderUniverseStatements creates, once every source has read them. */
+export function dropOrderUniverseStatements(): string[] {
+  return ['drop table u_orders', 'drop table u_items'];
+}
+
 /**
  * SQL of the items of those orders, with what shop/order_items reads: day, i, k (order key),
  * order_id, currency, j, item key ik, product, quantity, unit_price in the order currency (USD
