@@ -161,7 +161,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       })();
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       // the last source to read the universe drops it, freeing its memory while others still work
-      let universeReaders = SOURCES.filter((src) => src.readsOrders).length;
+      let universeReaders = LANES.flat().filter((src) => src.readsOrders).length;
       const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
         await accounts;
         if (i === 0) await universe; // the first lane shares the universe's connection
