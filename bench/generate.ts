@@ -119,7 +119,16 @@ const args = process.argv.slice(2);
 if (args[0] === '--child') {
   await child(Number(args[1]));
 } else {
-  const option = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+  const option = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    if (at < 0) return undefined;
+    const value = args[at + 1];
+    if (value === undefined || value.startsWith('--')) {
+      process.stderr.write(`bench/generate.ts: ${name} needs a value\n`);
+      process.exit(2);
+    }
+    return value;
+  };
   const scales = (option('--scales') ?? '1,10').split(',').map((v) => count('--scales', v));
   const rowsOption = option('--baseline-rows');
   if (rowsOption !== undefined) count('--baseline-rows', rowsOption);
