@@ -135,16 +135,19 @@ export function loadRules(path?: string): Rules {
   return merged as unknown as Rules;
 }
 
-/** Applies `--formats` overrides like `shop/orders=csv,product/events=parquet`. Throws ConfigError. */
-export function withFormats(rules: Rules, spec: string): Rules {
+/**
+ * Applies `--formats` overrides like `shop/orders=csv,product/events=parquet`. Throws ConfigError
+ * starting with `what` (the flag as the command line spells it).
+ */
+export function withFormats(rules: Rules, spec: string, what = '--formats'): Rules {
   const formats = { ...rules.formats };
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [name, fmt] = part.split('=');
-    if (!fmt || !(SOURCE_NAMES as readonly string[]).includes(name)) {
-      throw new ConfigError(`--formats: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);
+    const [name, fmt, ...rest] = part.split('=');
+    if (!fmt || rest.length > 0 || !(SOURCE_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`${what}: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);
     }
     const bad = format(fmt);
-    if (typeof bad === 'string') throw new ConfigError(`--formats: ${name} ${bad}, got '${fmt}'`);
+    if (typeof bad === 'string') throw new ConfigError(`${what}: ${name} ${bad}, got '${fmt}'`);
     formats[name as SourceName] = fmt as RawFormat;
   }
   return { ...rules, formats };

@@ -30,13 +30,13 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
   const given = [day !== undefined, fromS !== undefined || toS !== undefined, days !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError(`stratum ${cmd}: use one of --day, --from/--to, --days`);
   if (day !== undefined) {
-    const d = parseDay(day, '--day');
+    const d = parseDay(day, `stratum ${cmd}: --day`);
     return { from: d, to: d };
   }
   if (fromS !== undefined || toS !== undefined) {
     if (fromS === undefined || toS === undefined) throw new UsageError(`stratum ${cmd}: --from and --to go together`);
-    const from = parseDay(fromS, '--from');
-    const to = parseDay(toS, '--to');
+    const from = parseDay(fromS, `stratum ${cmd}: --from`);
+    const to = parseDay(toS, `stratum ${cmd}: --to`);
     if (to < from) throw new UsageError(`stratum ${cmd}: --to ${toS} is before --from ${fromS}`);
     return { from, to };
   }
@@ -97,7 +97,7 @@ Examples:
     const seed = intFlag(args, 'generate', 'seed', 0, 2 ** 31 - 1);
     if (seed !== undefined) rules = { ...rules, seed };
     const formats = stringFlag(args, 'formats');
-    if (formats !== undefined) rules = withFormats(rules, formats);
+    if (formats !== undefined) rules = withFormats(rules, formats, 'stratum generate: --formats');
     const scale = intFlag(args, 'generate', 'scale', 1, 1000) ?? 1;
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');

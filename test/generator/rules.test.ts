@@ -75,6 +75,15 @@ describe('stratum generate exit codes', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toEqual([`Error: stratum generate: flag '${args[0]}' needs a value (one starting with a dash is written ${args[0]}=-VALUE) (see stratum generate --help)`]);
     }
+    // date and --formats errors name the command and the flag, like every other flag error
+    for (const [args, msg] of [[['--day', '2024-02-30'], "Error: stratum generate: --day: '2024-02-30' is not a date (expected YYYY-MM-DD)"],
+      [['--formats', 'shop/orders=xml'], "Error: stratum generate: --formats: shop/orders must be one of csv, parquet, jsonl, got 'xml'"],
+      [['--formats', 'shop/orders=csv=parquet'], "Error: stratum generate: --formats: 'shop/orders=csv=parquet' must be <source>=<format>"]] as const) {
+      const r = run(...args, '--out', join(dir, 'raw-bad'));
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.startsWith(msg), r.stderr).toBe(true);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
     // an output folder that is a file
     const file = rulesFile('not a folder\n');
     const r = run('--day', '2024-03-01', '--out', file);
