@@ -3,7 +3,6 @@
  * file and validated key by key. A rules file may set any subset of keys; the rest come from the
  * built-in `generator/rules.yaml`. Every problem is a ConfigError naming the file, line and key.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../src/errors.js';
@@ -111,8 +110,9 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
   }
 }
 
-function parseRulesText(text: string, file: string, into: Record<string, unknown>): void {
-  const yaml = YamlFile.parse(text, file);
+/** Reads and validates a rules file, writing its values into `into`. */
+function readRulesFile(file: string, into: Record<string, unknown>): void {
+  const yaml = YamlFile.read(file, file);
   validate(yaml.root as YamlNode | null, SCHEMA, into, yaml, '');
 }
 
@@ -122,16 +122,8 @@ function parseRulesText(text: string, file: string, into: Record<string, unknown
  */
 export function loadRules(path?: string): Rules {
   const merged: Record<string, unknown> = {};
-  parseRulesText(readFileSync(DEFAULT_RULES_PATH, 'utf8'), DEFAULT_RULES_PATH, merged);
-  if (path !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`cannot read rules file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
-    }
-    parseRulesText(text, path, merged);
-  }
+  readRulesFile(DEFAULT_RULES_PATH, merged);
+  if (path !== undefined) readRulesFile(path, merged);
   return merged as unknown as Rules;
 }
 

@@ -2,7 +2,6 @@
  * Reads dbt_project.yml: name, profile, the path settings (with dbt's defaults), vars and the
  * config trees under `models:`, `seeds:` and `data_tests:`/`tests:`.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { ProjectPaths } from './types.js';
@@ -31,9 +30,7 @@ function stringList(yf: YamlFile, data: Record<string, unknown>, key: string, df
 
 /** Reads `<projectDir>/dbt_project.yml`. Throws ConfigError (file, line, key) on a bad file. */
 export function readProjectFile(projectDir: string): ProjectSettings {
-  const file = join(projectDir, 'dbt_project.yml');
-  if (!existsSync(file)) throw new ConfigError(`not found in ${resolve(projectDir)} (run from a dbt project folder, or pass --project-dir)`, { file: 'dbt_project.yml' });
-  const yf = YamlFile.read(file, 'dbt_project.yml');
+  const yf = YamlFile.read(join(projectDir, 'dbt_project.yml'), 'dbt_project.yml', `in ${resolve(projectDir)} (run from a dbt project folder, or pass --project-dir)`);
   const d = yf.data;
   if (!isRecord(d)) throw new ConfigError('dbt_project.yml must be a mapping', { file: 'dbt_project.yml' });
   const name = d.name;

@@ -55,13 +55,18 @@ export class YamlFile {
     return this.lines.linePos(offset).line;
   }
 
-  /** Reads and parses a file. Throws ConfigError when it cannot be read or parsed. */
-  static read(absPath: string, displayPath: string): YamlFile {
+  /**
+   * Reads and parses a file. Throws ConfigError when it cannot be read or parsed; a missing file
+   * is "not found", followed by `notFoundHint` (where it was looked for, what to do) when given.
+   */
+  static read(absPath: string, displayPath: string, notFoundHint?: string): YamlFile {
     let text: string;
     try {
       text = readFileSync(absPath, 'utf8');
     } catch (e) {
-      throw new ConfigError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: displayPath });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new ConfigError(notFoundHint ? `not found ${notFoundHint}` : 'not found', { file: displayPath });
+      throw new ConfigError(`cannot read file: ${code ?? (e as Error).message}`, { file: displayPath });
     }
     return YamlFile.parse(text, displayPath);
   }

@@ -46,6 +46,11 @@ describe('rules validation', () => {
     expect(errorOf('formats:\n  shop/orders: xml\n')).toMatch(/must be one of csv, parquet, jsonl/);
   });
 
+  it('reports a missing rules file as not found', () => {
+    const missing = join(dir, 'missing.yaml');
+    expect(() => loadRules(missing)).toThrow(`${missing}: not found`);
+  });
+
   it('reports invalid YAML with its line', () => {
     expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/r\w+\.yaml:3:1: invalid YAML: /);
     expect(errorOf('seed: 1\nseed: 2\n')).toMatch(/r\w+\.yaml:2:1: invalid YAML: .*unique/);
