@@ -1,10 +1,10 @@
 /**
  * `npm run bench:generate`: generation throughput for the default dataset and for --scale 10,
  * each in its own process (so peak memory is per run), and in the same run two references: a
- * baseline that builds customer rows by calling faker once per field per row and writes them as
- * CSV, and DuckDB writing the very rows just generated again from memory with no generation at all
- * (one partitioned COPY per source: the fastest way DuckDB writes them). Prints figures and ratios;
- * asserts nothing.
+ * baseline that builds rows shaped like the lake's crm/customers rows by calling faker once per
+ * field per row and writes them as CSV, and DuckDB writing the very rows just generated again from
+ * memory with no generation at all (one partitioned COPY per source: the fastest way DuckDB writes
+ * them). Prints figures and ratios; asserts nothing.
  *
  *   npm run bench:generate                 # default dataset and --scale 10
  *   npm run bench:generate -- --scales 1   # just the default dataset
@@ -18,7 +18,9 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
+import { CHANNELS } from '../generator/catalog.js';
 import { loadRules } from '../generator/rules.js';
+import { customers } from '../generator/sources/cdc.js';
 
 interface RunFigures {
   scale: number; rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssMb: number;
@@ -75,21 +77,35 @@ async function child(scale: number): Promise<void> {
 }
 
 /**
- * Baseline: n customer rows, faker called once per field per row, written as CSV (in pieces of
- * 64K lines, so any n fits in memory). Rows per second.
+ * The baseline's columns: those of a `crm/customers` row in the lake, in its order (checked when
+ * the baseline runs, so the two cannot drift apart).
  */
-function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecond: number } {
+const BASELINE_COLUMNS = ['customer_id', 'company_name', 'contact_name', 'email', 'phone', 'country_code', 'currency', 'industry',
+  'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_extracted_at'];
+
+/**
+ * Baseline: n customer rows shaped like the lake's `crm/customers` rows, faker called once per
+ * field per row, written as CSV (in pieces of 64K lines, so any n fits in memory). Rows per second.
+ */
+function fakerBaseline(n: number, lakeColumns: readonly string[]): { rows: number; seconds: number; rowsPerSecond: number } {
+  if (lakeColumns.join(',') !== BASELINE_COLUMNS.join(',')) {
+    throw new Error(`bench/generate.ts: the baseline's columns (${BASELINE_COLUMNS.join(',')}) are not crm/customers' (${lakeColumns.join(',')})`);
+  }
+  const channels = CHANNELS.map((c) => c.id);
+  const ops = ['insert', 'update'];
   const f = new Faker({ locale: [en, base] });
   f.seed(42);
   const dir = mkdtempSync(join(tmpdir(), 'stratum-faker-'));
   try {
     const t = performance.now();
     const fd = openSync(join(dir, 'customers.csv'), 'w');
-    let lines: string[] = ['customer_id,company_name,contact_name,email,phone,country_code,industry,created_at'];
+    let lines: string[] = [BASELINE_COLUMNS.join(',')];
     for (let i = 0; i < n; i++) {
       lines.push([
         f.string.uuid(), f.company.name().replace(/,/g, ' '), f.person.fullName(), f.internet.email(), f.phone.number(),
-        f.location.countryCode(), f.commerce.department(), f.date.past().toISOString(),
+        f.location.countryCode(), f.finance.currencyCode(), f.commerce.department(), f.number.int({ min: 1, max: 5000 }),
+        f.helpers.arrayElement(channels), f.date.past().toISOString(), f.date.recent().toISOString(), f.helpers.arrayElement(ops),
+        f.date.recent().toISOString(),
       ].join(','));
       if (lines.length === 65536) {
         writeSync(fd, lines.join('\n') + '\n');
@@ -141,9 +157,11 @@ if (args[0] === '--child') {
   // the baseline builds as many rows as the first scale's dataset (24.7M rows at --scale 10 would
   // take faker some ten minutes a run)
   const baselineRows = rowsAsked ?? runs[0][0].rows;
-  const baselines = [0, 1, 2].map(() => fakerBaseline(baselineRows));
+  const rules = loadRules();
+  const lakeColumns = customers.variants({ rules, scale: 1, from: rules.dates.default_end, to: rules.dates.default_end })[0].columns;
+  const baselines = [0, 1, 2].map(() => fakerBaseline(baselineRows, lakeColumns));
   const baseline = baselines.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
-  console.log(`faker baseline (once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
+  console.log(`faker baseline (crm/customers rows, ${BASELINE_COLUMNS.length} fields, faker once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
   scales.forEach((scale, i) => {
     const figs = runs[i];
     const tries = figs.length;
