@@ -4,7 +4,7 @@
  * Progress is reported as events; the CLI prints them and the notebook renders them.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
@@ -92,7 +92,6 @@ function alive(pid: number): boolean {
 
 /** Removes staging folders left by generator runs that were killed (their pid is gone). */
 function removeStaleStaging(outDir: string): void {
-  if (!existsSync(outDir)) return;
   for (const f of readdirSync(outDir)) {
     const m = /^\.stratum-tmp-(\d+)-/.exec(f);
     if (m && !alive(Number(m[1]))) rmSync(join(outDir, f), { recursive: true, force: true });
@@ -111,14 +110,16 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   if (from < tryParseDay(FX_FROM)! || to > tryParseDay(FX_TO)!) throw new UsageError(`dates must lie within ${FX_FROM}..${FX_TO}, the range of seeds/fx_rates.csv`);
   const started = performance.now();
   const outDir = resolve(opts.outDir);
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`cannot write the lake into ${opts.outDir}: it is a file, not a folder`);
+  // the lake's folder is made first, so that every way it cannot be is reported here
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write the lake into ${opts.outDir}: ${code === 'EEXIST' ? 'it is a file, not a folder' : code ?? (e as Error).message}`);
+  }
   removeStaleStaging(outDir);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
-  try {
-    mkdirSync(staging, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot write the lake into ${opts.outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  mkdirSync(staging);
   const days = to - from + 1;
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
