@@ -73,6 +73,17 @@ function variantsOf(src: SourceDef, ctx: SqlContext): { v: ColumnVariant; from: 
 const dtIn = (from: number, to: number) => `dt between ${dateOf(String(from))} and ${dateOf(String(to))}`;
 
 /**
+ * A JSON line cut off one character into the last string value that starts before its middle
+ * (`"key":"v`), or at its middle if none does: a string left open at the end of the line.
+ */
+function truncatedLine(line: string): string {
+  const half = `greatest(length(${line}) // 2, 1)`;
+  // '":"' reads the same backwards, so its first place in the reversed half is its last in the half
+  const back = `strpos(reverse(left(${line}, ${half})), '":"')`;
+  return `case when ${back} = 0 then left(${line}, ${half}) else left(${line}, ${half} - ${back} + 2) end`;
+}
+
+/**
  * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
  * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
  */
@@ -130,10 +141,13 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     const tail = new Map<number, string>();
     const head = fmt === 'csv' ? v.columns.map((c) => splitColumn(c).name).join(',') + '\n' : '';
     if (fmt === 'jsonl') {
-      // a broken line keeps the first half of the record; its replay (if any) is whole. The lines
-      // are written as they are: with an empty quote, force_quote writes the same bytes but skips
-      // the CSV writer's per-byte check for characters that need quoting (~40% of this COPY)
-      await run(con, `copy (select case when d_malformed and replay = 0 then left(line, greatest(length(line) // 2, 1)) else line end as line
+      // a broken line is the record cut off inside a string value near its middle (its replay, if
+      // any, is whole). Cut elsewhere (after a `:`, say), a reader that does not split lines
+      // first, such as DuckDB's read_json, goes on to read the next line as the missing value and
+      // loses that good record too. The lines are written as they are: with an empty quote,
+      // force_quote writes the same bytes but skips the CSV writer's per-byte check for
+      // characters that need quoting (~40% of this COPY)
+      await run(con, `copy (select case when d_malformed and replay = 0 then ${truncatedLine('line')} else line end as line
         from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f', force_quote (line))`);
     } else {
       await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);

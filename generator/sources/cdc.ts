@@ -2,9 +2,9 @@
  * CDC extracts as CSV: crm/customers (profile versions) and billing/subscriptions (state
  * changes). Each row is one version of a key with `_op` and `_extracted_at`; the warehouse builds
  * SCD2 dimensions from this history. Conflicting updates are a second, different version of a
- * key with the same `updated_at`.
+ * key with the same `updated_at`; only that added row carries the defect in the truth manifest.
  */
-import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import type { DefectKind } from '../rules.js';
 import type { SourceDef } from './source.js';
 
@@ -35,7 +35,7 @@ export const customers: SourceDef = {
         where v.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
       flagged as (${flagged(ctx, 'version', ['null_required', 'invalid_code', 'mixed_timestamp', 'future_timestamp'])}),
       versions as (
-        select *, 0 as variant from flagged
+        select * replace (false as d_conflicting_update), 0 as variant from flagged
         union all
         select * replace (company_idx + 1 as company_idx, email_user + 7 as email_user), 1 from flagged where d_conflicting_update),
       rows as (select versions.*, co.name as company_name, co.domain, p.first_name, pl.last_name,
@@ -77,14 +77,14 @@ export const subscriptions: SourceDef = {
         where sc.day between ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)} and ${ctx.to}),
       flagged as (${flagged(ctx, 'seq', ['null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp'])}),
       rows as (
-        select *, 0 as variant from flagged
+        select * replace (false as d_conflicting_update), 0 as variant from flagged
         union all
         select * replace (case when status = 'active' then 'past_due' else 'active' end as status), 1 from flagged where d_conflicting_update)
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
         subscription_id || '@' || seq as rkey,
         d_late_arrival, d_conflicting_update, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp,
         subscription_id,
-        case when d_orphan_fk then 'cus_9' || lpad(${ri('k', F.orphan, 1_000_000)}::varchar, 6, '0') else customer_id end as customer_id,
+        case when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
         case when d_null_required then null else plan_id end as plan_id,
         case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then upper(status) when d_invalid_code then upper(status[1]) || status[2:] || ' ' else status end as status,
         billing_period,

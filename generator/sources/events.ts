@@ -3,7 +3,7 @@
  * before an account signs up), signups linking the anonymous id to the account, activation steps,
  * feature use, and a checkout event per order. Free-text `note` properties sometimes carry PII.
  */
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import type { SourceDef } from './source.js';
 
@@ -74,7 +74,7 @@ export const events: SourceDef = {
         case when d_null_required then null when d_invalid_code then upper(event_type[1]) || event_type[2:] else event_type end as event_type,
         ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'k', F.mixed, 'd_mixed_timestamp')} as occurred_at,
         anonymous_id,
-        case when d_orphan_fk then 'cus_9' || lpad(${ri('k', F.orphan + 1, 1_000_000)}::varchar, 6, '0') else account_id end as account_id,
+        case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else account_id end as account_id,
         'ses_' || lower(hex(hash(anonymous_id, day, sec // 1800) % 4294967296)) as session_id,
         page,
         case when channel is null then null else ${utm('utmSource', 'channel')} end as utm_source,

@@ -4,7 +4,7 @@
  * heaviest buyers, so the top 1% place a large share), with 1..max items. Orders, items,
  * payments, shipments and checkout events all derive from this one universe.
  */
-import { dayFactor, F, firstEventDay, ri, u, type SqlContext } from '../sqlRandom.js';
+import { dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad } from '../sqlRandom.js';
 
 /** Refunds come at most this many days after an order. */
 export const REFUND_WITHIN_DAYS = 20;
@@ -39,7 +39,7 @@ function orders(ctx: SqlContext): string {
       select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_cum.customers as pool from u_pairs o join w_cum on w_cum.day = o.day
     )
     select keyed.day, keyed.i, keyed.k,
-      'ord_' || strftime(date '1970-01-01' + keyed.day, '%y%m%d') || '_' || lpad(keyed.i::varchar, 6, '0') as order_id,
+      'ord_' || strftime(date '1970-01-01' + keyed.day, '%y%m%d') || '_' || ${zeroPad('keyed.i', 6)} as order_id,
       c.n, c.customer_id, c.currency,
       ${ri('keyed.k', F.sec, 86400)} as sec,
       1 + ${ri('keyed.k', F.items, r.volume.max_items_per_order)} as item_count,

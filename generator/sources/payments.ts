@@ -4,7 +4,7 @@
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
  * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
  */
-import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
@@ -67,7 +67,7 @@ export const payments: SourceDef = {
         case when d_invalid_code then ${oneOf('pk', F.which, ['US$', 'EURO', 'xxx'])} else lower(currency) end as currency,
         status, failure_code,
         struct_pack(
-          order_id := case when d_null_required then null when d_orphan_fk then 'ord_000000_' || lpad(${ri('pk', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end,
+          order_id := case when d_null_required then null when d_orphan_fk then ${orphanOrderId('pk', F.orphan)} else order_id end,
           customer_id := customer_id, invoice_id := invoice_id, subscription_id := subscription_id) as metadata,
         struct_pack(type := 'card', card := struct_pack(
           brand := ${oneOf('hash(customer_id)', F.card, ['visa', 'visa', 'mastercard', 'amex'])},

@@ -2,12 +2,10 @@
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
-import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { fulfilmentDays } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
-
-const orphanCustomer = (k: string) => `'cus_9' || lpad(${ri(k, F.orphan, 1_000_000)}::varchar, 6, '0')`;
 
 /** Arrival of an order: its day, plus a lag when it is late. Items arrive with their order. */
 function orderArrival(ctx: SqlContext): string {
@@ -27,7 +25,7 @@ export const orders: SourceDef = {
         from u_orders where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)})
       select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
         order_id,
-        case when d_null_required then null when d_orphan_fk then ${orphanCustomer('k')} else customer_id end as customer_id,
+        case when d_null_required then null when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end as ordered_at,
         case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then lower(currency) when d_invalid_code then currency || 'X' else currency end as currency,
         case when is_cancelled then 'cancelled' else 'placed' end as status_clean,
@@ -60,7 +58,7 @@ export const orderItems: SourceDef = {
       select ${dateOf('arrival')} as dt, (day::bigint * 10000000 + i) * 64 + j as seq, order_id || '-' || j as rkey,
         d_late_arrival, d_bad_quantity, d_null_required, d_orphan_fk,
         order_id || '-' || j as order_item_id,
-        case when d_orphan_fk then 'ord_000000_' || lpad(${ri('ik', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end as order_id,
+        case when d_orphan_fk then ${orphanOrderId('ik', F.orphan)} else order_id end as order_id,
         case when d_null_required then null else product_id end as product_id,
         product_name, category,
         case when d_bad_quantity and ${ri('ik', F.which, 3)} < 2 then -${ri('ik', F.which + 1, 2)}::integer else quantity end as quantity,
@@ -95,7 +93,7 @@ export const shipments: SourceDef = {
       select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
         'shp_' || substr(order_id, 5) as shipment_id,
-        case when d_orphan_fk then 'ord_000000_' || lpad(${ri('sk', F.orphan, 1_000_000)}::varchar, 6, '0') else order_id end as order_id,
+        case when d_orphan_fk then ${orphanOrderId('sk', F.orphan)} else order_id end as order_id,
         ['ups', 'dhl', 'fedex', 'royal_mail'][1 + carrier_i] as carrier,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('sk', F.futureDays, 20), 'status_sec')} else ${tsOf('status_day', 'status_sec')} end as status_at,

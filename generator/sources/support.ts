@@ -4,7 +4,7 @@
  * one row per day, paid channel and campaign; restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, ri, type SqlContext, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 function lookbackFrom(ctx: SqlContext, extra: number): number {
@@ -36,10 +36,10 @@ export const tickets: SourceDef = {
           ev_day + ${lagDays(ctx, 'tk', flag(ctx, 'late_arrival', 'tk'))} as arrival
         from ev where ev_day >= ${lo})
       select ${dateOf('arrival')} as dt, (ev_day::hugeint * 86400 + ev_sec) * 1048576 + i * 2 + step as seq,
-        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || lpad(i::varchar, 5, '0') || ':' || status_clean as rkey,
+        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)} || ':' || status_clean as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
-        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || lpad(i::varchar, 5, '0') as ticket_id,
-        case when d_orphan_fk then 'cus_9' || lpad(${ri('k', F.orphan + 1, 1_000_000)}::varchar, 6, '0') else customer_id end as customer_id,
+        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)} as ticket_id,
+        case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else customer_id end as customer_id,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         case when d_null_required then null else ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} end as priority,
         ${oneOf('k', F.channel, ['email', 'chat', 'chat', 'phone', 'web'])} as channel,
@@ -71,7 +71,7 @@ export const adSpend: SourceDef = {
       flagged as (select *, ${dayFactor(ctx, 'day', 10)} * (0.6 + 0.8 * ${u('k', F.spend)}) * ${300 * ctx.scale} / (1 + campaign) as spend_raw,
           ${flags(ctx, 'k', ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'])}
         from base),
-      rows as (select *, 0 as variant from flagged
+      rows as (select * replace (false as d_conflicting_update), 0 as variant from flagged
         union all select * replace (spend_raw * 1.1 as spend_raw), 1 from flagged where d_conflicting_update)
       select ${dateOf(`day + ${lagDays(ctx, 'k', 'd_late_arrival')}`)} as dt, day::bigint * 10000 + ci * 100 + campaign * 2 + variant as seq,
         channel || '_' || campaign || '@' || strftime(date '1970-01-01' + day, '%Y-%m-%d') as rkey,
