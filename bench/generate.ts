@@ -81,7 +81,7 @@ async function child(scale: number): Promise<void> {
  * start, so the two cannot drift apart).
  */
 const BASELINE_COLUMNS = ['customer_id', 'company_name', 'contact_name', 'email', 'phone', 'country_code', 'currency', 'industry',
-  'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_extracted_at'];
+  'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_version', '_extracted_at'];
 
 /**
  * Baseline: n customer rows shaped like the lake's `crm/customers` rows, faker called once per
@@ -102,7 +102,7 @@ function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecon
         f.string.uuid(), f.company.name().replace(/,/g, ' '), f.person.fullName(), f.internet.email(), f.phone.number(),
         f.location.countryCode(), f.finance.currencyCode(), f.commerce.department(), f.number.int({ min: 1, max: 5000 }),
         f.helpers.arrayElement(channels), f.date.past().toISOString(), f.date.recent().toISOString(), f.helpers.arrayElement(ops),
-        f.date.recent().toISOString(),
+        f.number.int({ max: 20 }), f.date.recent().toISOString(),
       ].join(','));
       if (lines.length === 65536) {
         writeSync(fd, lines.join('\n') + '\n');

@@ -1,7 +1,8 @@
 /**
  * CDC extracts as CSV: crm/customers (profile versions) and billing/subscriptions (state
- * changes). Each row is one version of a key with `_op` and `_extracted_at`; the warehouse builds
- * SCD2 dimensions from this history. Conflicting updates are a second, different version of a
+ * changes). Each row is one version of a key with `_op`, `_version` (0 for the insert, then 1,
+ * 2, ... per key; the truth manifest's key is `<id>@v<_version>`) and `_extracted_at`; the
+ * warehouse builds SCD2 dimensions from this history. Conflicting updates are a second, different version of a
  * key with the same `updated_at`; only that added row carries the defect in the truth manifest.
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
@@ -57,11 +58,12 @@ export const customers: SourceDef = {
         ${tsOf('signup_day', 'signup_sec')} as created_at,
         ${mixedTs('updated_ts', 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when version = 0 then 'insert' else 'update' end as _op,
+        version as _version,
         ${tsOf('arrival', '7200')} as _extracted_at
       from rows`;
   },
   variants() {
-    return [{ columns: ['customer_id', 'company_name', 'contact_name', 'email', 'phone', 'country_code', 'currency', 'industry', 'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_extracted_at'] }];
+    return [{ columns: ['customer_id', 'company_name', 'contact_name', 'email', 'phone', 'country_code', 'currency', 'industry', 'employee_count', 'signup_channel', 'created_at', 'updated_at', '_op', '_version', '_extracted_at'] }];
   },
 };
 
@@ -81,7 +83,7 @@ export const subscriptions: SourceDef = {
         union all
         select * replace (case when status = 'active' then 'past_due' else 'active' end as status), 1 from flagged where d_conflicting_update)
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
-        subscription_id || '@' || seq as rkey,
+        subscription_id || '@v' || seq as rkey,
         d_late_arrival, d_conflicting_update, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp,
         subscription_id,
         case when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
@@ -93,10 +95,11 @@ export const subscriptions: SourceDef = {
         case when canceled_day is null then null else ${tsOf('canceled_day', '7200')} end as canceled_at,
         ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when seq = 0 then 'insert' else 'update' end as _op,
+        seq as _version,
         ${tsOf('arrival', '7200')} as _extracted_at
       from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants() {
-    return [{ columns: ['subscription_id', 'customer_id', 'plan_id', 'status', 'billing_period', 'started_at', 'trial_ends_at', 'canceled_at', 'updated_at', '_op', '_extracted_at'] }];
+    return [{ columns: ['subscription_id', 'customer_id', 'plan_id', 'status', 'billing_period', 'started_at', 'trial_ends_at', 'canceled_at', 'updated_at', '_op', '_version', '_extracted_at'] }];
   },
 };

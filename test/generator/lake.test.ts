@@ -221,6 +221,46 @@ describe('defects', () => {
     }
   });
 
+  it('records keys that name rows of that day\'s files', async () => {
+    // each source's truth key, as an expression over its file's columns
+    const keyOf: Record<string, string> = {
+      'crm/customers': `customer_id || '@v' || _version`,
+      'billing/subscriptions': `subscription_id || '@v' || _version`,
+      'shop/orders': 'order_id',
+      'shop/order_items': 'order_item_id',
+      'logistics/shipments': `shipment_id || ':' || lower(status)`,
+      'support/tickets': `ticket_id || ':' || lower(status)`,
+      'processor/payments': 'id',
+      'product/events': 'event_id',
+      'marketing/ad_spend': `campaign_id || '@' || spend_date`,
+    };
+    const orderIds = new Set((await rows(con, `select distinct order_id from read_parquet('${raw}/shop/orders/*/*.parquet')`)).map((r) => String(r.order_id)));
+    let checked = 0;
+    for (const day of days()) {
+      for (const [name, s] of Object.entries(truth(raw, day).sources)) {
+        const file = join(raw, s.files[0]);
+        const reader = s.format === 'parquet' ? `read_parquet('${file}')`
+          : s.format === 'csv' ? `read_csv('${file}', header = true, ignore_errors = true, all_varchar = true)`
+            : `read_json('${file}', format = 'newline_delimited', ignore_errors = true)`;
+        const inFile = new Set((await rows(con, `select ${keyOf[name]} as k from ${reader}`)).map((r) => String(r.k)));
+        // a payment's partial or double charge is keyed by its order: one of the lake's orders, or
+        // (ordered before the lake's first day) named by that day's payments
+        const orders = name === 'processor/payments' ? new Set([...orderIds, ...(await rows(con, `select metadata.order_id as k from ${reader}`)).map((r) => String(r.k))]) : inFile;
+        const broken = new Set(s.defects.malformed?.keys ?? []);
+        for (const [kind, v] of Object.entries(s.defects)) {
+          if (kind === 'malformed') continue;
+          const known = kind === 'payment_partial' || kind === 'payment_double' ? orders : inFile;
+          for (const k of v?.keys ?? []) {
+            if (broken.has(k)) continue;
+            expect(known.has(k), `${name} ${day} ${kind} ${k}`).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10000);
+  });
+
   it('puts PII inside the JSON properties of the flagged events', () => {
     const t = truth(raw, '2024-01-29');
     const keys = new Set(t.sources['product/events'].defects.pii_in_json!.keys);
