@@ -5,9 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, type Node as YamlNode } from 'yaml';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError, type SourceLocation } from '../src/errors.js';
 import { YamlFile } from '../src/project/yamlFile.js';
-import { tryParseDay } from './dates.js';
+import { formatDay, tryParseDay } from './dates.js';
 
 /** The output formats a source can be written in. */
 export type RawFormat = 'csv' | 'parquet' | 'jsonl';
@@ -79,20 +79,40 @@ const SCHEMA: Schema = {
   formats: Object.fromEntries(SOURCE_NAMES.map((s) => [s, format])),
 };
 
+/** Dated keys that must not lie before `company.founded`, with how to read each from Rules. */
+const AFTER_FOUNDING: readonly (readonly [string, (r: Rules) => number])[] = [
+  ['dates.default_end', (r) => r.dates.default_end],
+  ['skew.hot_day', (r) => r.skew.hot_day],
+  ['drift.orders_column_added', (r) => r.drift.orders_column_added],
+  ['drift.events_property_renamed', (r) => r.drift.events_property_renamed],
+  ['drift.payments_unit_change', (r) => r.drift.payments_unit_change],
+];
+
+/** Where each dotted key got its value: the location, and which file (0 = built-in) set it. */
+type KeyOrigins = Map<string, { loc: SourceLocation; order: number }>;
+
 /** Path of the built-in rules file. */
 export const DEFAULT_RULES_PATH = fileURLToPath(new URL('./rules.yaml', import.meta.url));
 
 /**
- * Validates one YAML document against the schema, writing checked values into `into`.
- * Throws ConfigError naming file, line and dotted key.
+ * Validates one YAML document against the schema, writing checked values into `into` and where
+ * each came from into `origins`. Throws ConfigError naming file, line and dotted key.
  */
-function validate(node: YamlNode | null, schema: Schema, into: Record<string, unknown>, yaml: YamlFile, path: string): void {
+function validate(node: YamlNode | null, schema: Schema, into: Record<string, unknown>, yaml: YamlFile, order: number, origins: KeyOrigins, path: string): void {
   const file = yaml.displayPath;
   const lineOf = (n: YamlNode | null | undefined): number | undefined => (n?.range ? yaml.lineAt(n.range[0]) : undefined);
+  // a scalar as the file spells it (`.nan`, `1e400`, `"x"`), which its parsed value may not show
+  const shown = (n: YamlNode | null, value: unknown): string => {
+    if (isScalar(n) && n.range) return yaml.spelled(n.range) || 'nothing';
+    return JSON.stringify(value) ?? 'nothing';
+  };
   if (!isMap(node)) throw new ConfigError(`${path || 'the rules'} must be a mapping of keys`, { file, line: lineOf(node), key: path || undefined });
   for (const pair of node.items) {
     const keyNode = pair.key as YamlNode;
-    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    if (!isScalar(keyNode)) {
+      throw new ConfigError(`a key must be a plain name, not a list or mapping: ${keyNode.range ? yaml.spelled(keyNode.range) : String(keyNode)}`, { file, line: lineOf(keyNode) });
+    }
+    const key = String(keyNode.value);
     const full = path ? `${path}.${key}` : key;
     const spec = schema[key];
     if (!spec) throw new ConfigError(`unknown key '${full}'`, { file, line: lineOf(keyNode), key: full });
@@ -100,40 +120,67 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
     if (typeof spec === 'function') {
       const value = isScalar(valueNode) ? valueNode.value : valueNode?.toJSON?.();
       const res = spec(value);
-      if (typeof res === 'string') throw new ConfigError(`${full} ${res}, got ${JSON.stringify(value) ?? 'nothing'}`, { file, line: lineOf(valueNode ?? keyNode), key: full });
+      if (typeof res === 'string') throw new ConfigError(`${full} ${res}, got ${shown(valueNode, value)}`, { file, line: lineOf(valueNode ?? keyNode), key: full });
       into[key] = res ? res.value : value;
+      origins.set(full, { loc: { file, line: lineOf(keyNode), key: full }, order });
     } else {
       const sub = (into[key] as Record<string, unknown> | undefined) ?? {};
-      validate(valueNode, spec, sub, yaml, full);
+      validate(valueNode, spec, sub, yaml, order, origins, full);
       into[key] = sub;
     }
   }
 }
 
-/** Reads and validates a rules file, writing its values into `into`. */
-function readRulesFile(file: string, into: Record<string, unknown>): void {
+/** Reads and validates a rules file, writing its values into `into` and their origins into `origins`. */
+function readRulesFile(file: string, order: number, into: Record<string, unknown>, origins: KeyOrigins): void {
   const yaml = YamlFile.read(file, file);
-  validate(yaml.root as YamlNode | null, SCHEMA, into, yaml, '');
+  validate(yaml.root as YamlNode | null, SCHEMA, into, yaml, order, origins, '');
+}
+
+/**
+ * Throws ConfigError when a dated key lies before `company.founded`, located at whichever of the
+ * two keys was set last (the file laid over the built-in one wins), naming the other's line.
+ */
+function checkAgainstFounding(rules: Rules, origins: KeyOrigins): void {
+  const founded = origins.get('company.founded')!;
+  for (const [key, read] of AFTER_FOUNDING) {
+    const day = read(rules);
+    if (day >= rules.company.founded) continue;
+    const other = origins.get(key)!;
+    if (founded.order > other.order) {
+      throw new ConfigError(`company.founded ${formatDay(rules.company.founded)} is after ${key} ${formatDay(day)} (${other.loc.file}:${other.loc.line})`, founded.loc);
+    }
+    throw new ConfigError(`${key} ${formatDay(day)} is before company.founded ${formatDay(rules.company.founded)}`, other.loc);
+  }
 }
 
 /**
  * Loads rules: the built-in defaults, then `path` (if given) over them. Throws ConfigError for
- * an unreadable file, invalid YAML, an unknown key, a wrong type or an out-of-range value.
+ * an unreadable file, invalid YAML, a key that is not a plain name, an unknown key, a wrong type,
+ * an out-of-range value, or a date before `company.founded`.
  */
 export function loadRules(path?: string): Rules {
   const merged: Record<string, unknown> = {};
-  readRulesFile(DEFAULT_RULES_PATH, merged);
-  if (path !== undefined) readRulesFile(path, merged);
-  return merged as unknown as Rules;
+  const origins: KeyOrigins = new Map();
+  readRulesFile(DEFAULT_RULES_PATH, 0, merged, origins);
+  if (path !== undefined) readRulesFile(path, 1, merged, origins);
+  const rules = merged as unknown as Rules;
+  checkAgainstFounding(rules, origins);
+  return rules;
 }
 
 /**
  * Applies `--formats` overrides like `shop/orders=csv,product/events=parquet`. Throws ConfigError
- * starting with `what` (the flag as the command line spells it).
+ * starting with `what` (the flag as the command line spells it) for an empty entry, an unknown
+ * source or an unknown format.
  */
 export function withFormats(rules: Rules, spec: string, what = '--formats'): Rules {
   const formats = { ...rules.formats };
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  const parts = spec.split(',').map((s) => s.trim());
+  if (parts.includes('')) {
+    throw new ConfigError(`${what}: '${spec}' has an empty entry; give <source>=<format> pairs separated by commas, e.g. shop/orders=csv`);
+  }
+  for (const part of parts) {
     const [name, fmt, ...rest] = part.split('=');
     if (!fmt || rest.length > 0 || !(SOURCE_NAMES as readonly string[]).includes(name)) {
       throw new ConfigError(`${what}: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);

@@ -24,30 +24,39 @@ export class YamlFile {
   readonly data: unknown;
   private readonly doc: Document;
   private readonly lines: LineCounter;
+  private readonly text: string;
 
-  private constructor(displayPath: string, doc: Document, lines: LineCounter) {
+  private constructor(displayPath: string, doc: Document, lines: LineCounter, text: string) {
     this.displayPath = displayPath;
     this.doc = doc;
     this.lines = lines;
+    this.text = text;
     this.data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   }
 
   /** Parses YAML text. Throws ConfigError at the line of the first syntax error. */
   static parse(text: string, displayPath: string): YamlFile {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    // logLevel 'error': no warnings on stderr (a key that is a list would print one); the
+    // validators report such a key themselves, at its line
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
     const err = doc.errors[0];
     if (err) {
       const pos = lines.linePos(err.pos[0]);
       const msg = err.message.split('\n')[0] ?? err.message;
       throw new ConfigError(`invalid YAML: ${msg}`, { file: displayPath, line: pos.line, column: pos.col });
     }
-    return new YamlFile(displayPath, doc, lines);
+    return new YamlFile(displayPath, doc, lines, text);
   }
 
   /** The document's root node, with source ranges (for validators that walk the tree). */
   get root(): Document['contents'] {
     return this.doc.contents;
+  }
+
+  /** The text a node's range spans in the file, its first line only: `.nan`, `"x"`, `[a, b]`. */
+  spelled(range: readonly number[]): string {
+    return this.text.slice(range[0], range[1]).split('\n')[0].trim();
   }
 
   /** The 1-based line of a character offset in the file. */

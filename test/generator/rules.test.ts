@@ -46,6 +46,28 @@ describe('rules validation', () => {
     expect(errorOf('formats:\n  shop/orders: xml\n')).toMatch(/must be one of csv, parquet, jsonl/);
   });
 
+  it('quotes a rejected value as the file writes it', () => {
+    expect(errorOf('skew:\n  zipf_exponent: .nan\n')).toMatch(/:2 \(skew\.zipf_exponent\): skew\.zipf_exponent must be a number between 1 and 20, got \.nan$/);
+    expect(errorOf('skew:\n  zipf_exponent: 1e400\n')).toMatch(/must be a number between 1 and 20, got 1e400$/);
+    expect(errorOf('volume:\n  orders_per_day: "12"\n')).toMatch(/must be an integer between 0 and 10000000, got "12"$/);
+    expect(errorOf('volume:\n  orders_per_day:\n')).toMatch(/must be an integer between 0 and 10000000, got nothing$/);
+  });
+
+  it('rejects dates before company.founded at the key set last', () => {
+    expect(errorOf('seed: 1\ndates:\n  default_end: 2023-12-31\n')).toMatch(/r\w+\.yaml:3 \(dates\.default_end\): dates\.default_end 2023-12-31 is before company\.founded 2024-01-01$/);
+    expect(errorOf('skew:\n  hot_day: 2023-12-24\n')).toMatch(/:2 \(skew\.hot_day\): skew\.hot_day 2023-12-24 is before company\.founded 2024-01-01$/);
+    expect(errorOf('company:\n  founded: 2024-02-01\nskew:\n  hot_day: 2024-02-14\ndrift:\n  orders_column_added: 2024-01-15\n'))
+      .toMatch(/:6 \(drift\.orders_column_added\): drift\.orders_column_added 2024-01-15 is before company\.founded 2024-02-01$/);
+    // founded moved past a date of the built-in rules: the error is at founded, naming the other line
+    expect(errorOf('company:\n  founded: 2024-03-01\n')).toMatch(/:2 \(company\.founded\): company\.founded 2024-03-01 is after skew\.hot_day 2024-02-14 \(.*generator\/rules\.yaml:\d+\)$/);
+    expect(loadRules(rulesFile('company:\n  founded: 2024-02-01\nskew:\n  hot_day: 2024-02-01\ndrift:\n  orders_column_added: 2024-02-01\n')).company.founded).toBe(19754);
+  });
+
+  it('rejects a key that is a list or a mapping, at its line', () => {
+    expect(errorOf('seed: 1\n? [a, b]\n: 1\n')).toMatch(/r\w+\.yaml:2: a key must be a plain name, not a list or mapping: \[a, b\]$/);
+    expect(errorOf('skew:\n  ? {zipf_exponent: 2}\n  : 1\n')).toMatch(/:2: a key must be a plain name, not a list or mapping: \{zipf_exponent: 2\}$/);
+  });
+
   it('reports a missing rules file as not found', () => {
     const missing = join(dir, 'missing.yaml');
     expect(() => loadRules(missing)).toThrow(`${missing}: not found`);
@@ -60,6 +82,7 @@ describe('rules validation', () => {
     expect(withFormats(loadRules(), 'shop/orders=csv').formats['shop/orders']).toBe('csv');
     expect(() => withFormats(loadRules(), 'shop/nope=csv')).toThrow(/--formats/);
     expect(() => withFormats(loadRules(), 'shop/orders=xml')).toThrow(/must be one of/);
+    for (const spec of ['', ' ', ',', 'shop/orders=csv,']) expect(() => withFormats(loadRules(), spec), spec).toThrow(`--formats: '${spec}' has an empty entry`);
   });
 });
 
