@@ -4,11 +4,12 @@
  * Progress is reported as events; the CLI prints them and the notebook renders them.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
+import { prepareLakeFolder, swapInto } from './lakeFolder.js';
 import type { Rules, SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
@@ -71,55 +72,33 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
 }
 
-/** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
-function swapInto(staged: string, target: string): void {
-  mkdirSync(resolve(target, '..'), { recursive: true });
-  const old = join(resolve(target, '..'), `.${target.split('/').pop()}.old-${process.pid}`);
-  if (existsSync(target)) renameSync(target, old);
-  renameSync(staged, target);
-  rmSync(old, { recursive: true, force: true });
-}
 
-/** Whether a process with this pid is running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes staging folders left by generator runs that were killed (their pid is gone). */
-function removeStaleStaging(outDir: string): void {
-  for (const f of readdirSync(outDir)) {
-    const m = /^\.stratum-tmp-(\d+)-/.exec(f);
-    if (m && !alive(Number(m[1]))) rmSync(join(outDir, f), { recursive: true, force: true });
-  }
+/** Why a day cannot be generated (it reads after "is" or "starts on D,"), or undefined when it can. */
+export function unavailableDay(rules: Rules, day: number): string | undefined {
+  if (day < rules.company.founded) return `before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`;
+  if (day < tryParseDay(FX_FROM)!) return `before ${FX_FROM}, the first day of seeds/fx_rates.csv`;
+  if (day > tryParseDay(FX_TO)!) return `after ${FX_TO}, the last day of seeds/fx_rates.csv`;
+  return undefined;
 }
 
 /**
  * Generates arrival days [from, to] into `outDir`. Returns the summary. Throws UsageError when
- * the range is outside what the seeds cover or starts before the company was founded.
+ * the range is outside what the seeds cover or starts before the company was founded, or when
+ * the lake's folder cannot be made or written (one line naming the folder and the cause).
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
   const { rules, from, to, scale } = opts;
   const emit = opts.onEvent ?? (() => {});
   if (to < from) throw new UsageError(`the range ends (${formatDay(to)}) before it starts (${formatDay(from)})`);
-  if (from < rules.company.founded) throw new UsageError(`${formatDay(from)} is before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`);
-  if (from < tryParseDay(FX_FROM)! || to > tryParseDay(FX_TO)!) throw new UsageError(`dates must lie within ${FX_FROM}..${FX_TO}, the range of seeds/fx_rates.csv`);
+  for (const day of [from, to]) {
+    const why = unavailableDay(rules, day);
+    if (why) throw new UsageError(`${formatDay(day)} is ${why}`);
+  }
   const started = performance.now();
   const outDir = resolve(opts.outDir);
-  // the lake's folder is made first, so that every way it cannot be is reported here
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write the lake into ${opts.outDir}: ${code === 'EEXIST' ? 'it is a file, not a folder' : code ?? (e as Error).message}`);
-  }
-  removeStaleStaging(outDir);
-  const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(staging);
+  // the lake's folder and the staging folder in it are made first, so that every way they cannot
+  // be is reported here
+  const staging = prepareLakeFolder(outDir, opts.outDir);
   const days = to - from + 1;
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 

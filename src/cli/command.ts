@@ -40,8 +40,8 @@ const helpFlag: FlagSpec = { name: 'help', short: 'h', type: 'boolean', descript
 
 /**
  * Parses `argv` against the command's flags. Returns null when `--help` was asked for (after
- * printing help). Throws UsageError naming the offending flag for unknown flags, missing values
- * or unexpected positionals.
+ * printing help). Throws UsageError naming the offending flag for unknown flags, missing or empty
+ * values, or unexpected positionals.
  */
 export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedArgs | null {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -50,7 +50,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
     throw new UsageError(`stratum ${cmd.name}: ${cleanParseError((e as Error).message)} (see stratum ${cmd.name} --help)`);
   }
@@ -58,6 +58,9 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
     process.stdout.write(formatHelp(cmd));
     return null;
   }
+  // an empty value (`--out ""`) is a slip, never a choice: it would quietly mean "the default"
+  const empty = parsed.tokens.find((t) => t.kind === 'option' && t.value === '');
+  if (empty?.kind === 'option') throw new UsageError(`stratum ${cmd.name}: --${empty.name} must not be empty (see stratum ${cmd.name} --help)`);
   if (!cmd.positionals && parsed.positionals.length > 0) {
     throw new UsageError(`stratum ${cmd.name}: unexpected argument '${parsed.positionals[0]}' (see stratum ${cmd.name} --help)`);
   }

@@ -3,8 +3,8 @@
  * the summary (a table, or JSON with --json) to stdout.
  */
 import Table from 'cli-table3';
-import { parseDay } from '../../generator/dates.js';
-import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
+import { formatDay, parseDay } from '../../generator/dates.js';
+import { generate, unavailableDay, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
 import { boolFlag, intFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
@@ -21,7 +21,11 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
-/** The arrival-day range a command line asks for; the rules' default dataset when none. */
+/**
+ * The arrival-day range a command line asks for; the rules' default dataset when none. Throws
+ * UsageError naming the flag (`--day`, `--from`, `--to`, `--days`) that is malformed, conflicts
+ * with another, or reaches a day before the company was founded or outside the fx seed.
+ */
 export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { from: number; to: number } {
   const day = stringFlag(args, 'day');
   const fromS = stringFlag(args, 'from');
@@ -29,8 +33,13 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
   const days = intFlag(args, cmd, 'days', 1, 3660);
   const given = [day !== undefined, fromS !== undefined || toS !== undefined, days !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError(`stratum ${cmd}: use one of --day, --from/--to, --days`);
+  const check = (d: number, what: string) => {
+    const why = unavailableDay(rules, d);
+    if (why) throw new UsageError(`stratum ${cmd}: ${what}${why}`);
+  };
   if (day !== undefined) {
     const d = parseDay(day, `stratum ${cmd}: --day`);
+    check(d, `--day ${day} is `);
     return { from: d, to: d };
   }
   if (fromS !== undefined || toS !== undefined) {
@@ -38,11 +47,17 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
     const from = parseDay(fromS, `stratum ${cmd}: --from`);
     const to = parseDay(toS, `stratum ${cmd}: --to`);
     if (to < from) throw new UsageError(`stratum ${cmd}: --to ${toS} is before --from ${fromS}`);
+    check(from, `--from ${fromS} is `);
+    check(to, `--to ${toS} is `);
     return { from, to };
   }
   const end = rules.dates.default_end;
   const n = days ?? rules.dates.default_days;
-  return { from: end - n + 1, to: end };
+  const range = { from: end - n + 1, to: end };
+  const what = days !== undefined ? `--days ${days}` : `the default range (dates.default_days ${n} days to dates.default_end, in the rules)`;
+  check(range.from, `${what} starts on ${formatDay(range.from)}, `);
+  check(range.to, `${what} ends on ${formatDay(range.to)}, `);
+  return range;
 }
 
 /** Renders the summary as a table. */

@@ -1,0 +1,142 @@
+/**
+ * Bad input to `stratum generate`: empty flag values, dates outside what can be generated, and
+ * lake folders that cannot be made, each one clear line with exit code 2. Also the tidying of
+ * partitions a killed run left moved aside.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../generator/generate.js';
+import { loadRules } from '../../generator/rules.js';
+import { CancelledError } from '../../src/errors.js';
+import { cli } from '../cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stratum-cli-input-'));
+const BIN = resolve('bin/stratum.js');
+
+/** Runs `stratum generate` in-process, capturing stdout and stderr. */
+const generateCli = (...argv: string[]) => cli('generate', ...argv);
+
+/** Runs `stratum generate` as its own process (to see Node's warnings and any hang), in `cwd`. */
+function generateProcess(args: string[], cwd = process.cwd()) {
+  return spawnSync(process.execPath, [BIN, 'generate', ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+}
+
+/** A generation cancelled before its first day: it makes and tidies the lake's folder, then stops. */
+async function prepareOnly(outDir: string): Promise<void> {
+  const cancelled = new AbortController();
+  cancelled.abort();
+  const run = generate({ rules: loadRules(), from: 19727, to: 19727, scale: 1, outDir, signal: cancelled.signal }); // 2024-01-05
+  await expect(run).rejects.toBeInstanceOf(CancelledError);
+}
+
+describe('stratum generate rejects bad flag values', () => {
+  it('rejects an empty value for any flag, naming it', async () => {
+    for (const flag of ['--out', '--formats', '--rules', '--seed']) {
+      // the bad date after it shows the empty value is caught first, before anything is generated
+      const r = await generateCli(flag, '', '--day', '2023-06-01');
+      expect(r.code, flag).toBe(2);
+      expect(r.err).toBe(`Error: stratum generate: ${flag} must not be empty (see stratum generate --help)\n`);
+    }
+    const r = await generateCli('--out=', '--day', '2023-06-01');
+    expect(r.err).toBe('Error: stratum generate: --out must not be empty (see stratum generate --help)\n');
+  });
+
+  it('rejects --formats with an empty entry', async () => {
+    for (const spec of [',', ' ', 'shop/orders=csv,,product/events=csv']) {
+      const r = await generateCli('--formats', spec, '--day', '2024-01-05', '--out', join(dir, 'raw-never'));
+      expect(r.code, spec).toBe(2);
+      expect(r.err).toBe(`Error: stratum generate: --formats: '${spec}' has an empty entry; give <source>=<format> pairs separated by commas, e.g. shop/orders=csv\n`);
+    }
+    expect(existsSync(join(dir, 'raw-never'))).toBe(false);
+  });
+
+  it('names the date flag that reaches before the founding or outside the fx seed', async () => {
+    const founded = 'before the company was founded (2024-01-01, company.founded in the rules)';
+    for (const [args, msg] of [
+      [['--days', '200'], `--days 200 starts on 2023-09-14, ${founded}`],
+      [['--day', '2023-06-01'], `--day 2023-06-01 is ${founded}`],
+      [['--day', '2030-01-01'], '--day 2030-01-01 is after 2025-12-31, the last day of seeds/fx_rates.csv'],
+      [['--from', '2023-12-01', '--to', '2024-01-03'], `--from 2023-12-01 is ${founded}`],
+      [['--from', '2025-12-01', '--to', '2026-01-03'], '--to 2026-01-03 is after 2025-12-31, the last day of seeds/fx_rates.csv'],
+    ] as const) {
+      const r = await generateCli(...args, '--out', join(dir, 'raw-never'));
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toBe(`Error: stratum generate: ${msg}\n`);
+    }
+    // with no date flag, the rules' default range is named instead
+    const rules = join(dir, 'founded-later.yaml');
+    writeFileSync(rules, 'company:\n  founded: 2024-01-02\n');
+    const r = await generateCli('--rules', rules, '--out', join(dir, 'raw-never'));
+    expect(r.err).toBe('Error: stratum generate: the default range (dates.default_days 91 days to dates.default_end, in the rules) starts on 2024-01-01, before the company was founded (2024-01-02, company.founded in the rules)\n');
+    expect(existsSync(join(dir, 'raw-never'))).toBe(false);
+  });
+
+  it('reports a rules key that is a list in one line, without a Node warning', () => {
+    const rules = join(dir, 'collection-key.yaml');
+    writeFileSync(rules, 'seed: 1\n? [a, b]\n: 1\n');
+    const r = generateProcess(['--rules', rules, '--day', '2024-01-05', '--out', join(dir, 'raw-never')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`Error: ${rules}:2: a key must be a plain name, not a list or mapping: [a, b]\n`);
+  });
+});
+
+describe('stratum generate reports a lake folder it cannot make', () => {
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a folder\n');
+
+  it('names the file in the way of a folder under it', async () => {
+    const r = await generateCli('--day', '2024-01-05', '--out', join(file, 'sub', 'deeper'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${join(file, 'sub', 'deeper')}: ${file} is a file, not a folder\n`);
+    // spelled as given: relative to the working folder
+    const rel = generateProcess(['--day', '2024-01-05', '--out', 'a-file/sub'], dir);
+    expect(rel.status).toBe(2);
+    expect(rel.stderr).toBe('Error: cannot write the lake into a-file/sub: a-file is a file, not a folder\n');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('names the folder it may not create in', async () => {
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o555);
+    const r = await generateCli('--day', '2024-01-05', '--out', join(readOnly, 'lake'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${join(readOnly, 'lake')}: cannot create ${join(readOnly, 'lake')}: permission denied (EACCES)\n`);
+  });
+
+  it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails at once under /proc, where a recursive mkdir spins forever', () => {
+    const r = generateProcess(['--day', '2024-01-05', '--out', '/proc/stratum-nope/lake']);
+    expect(r.error).toBeUndefined(); // no timeout
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^Error: cannot write the lake into \/proc\/stratum-nope\/lake: cannot create \/proc\/stratum-nope: [a-z ]+ \(E[A-Z]+\)\n$/);
+  });
+
+  it('makes missing parent folders one level at a time', async () => {
+    const out = join(dir, 'new', 'a', 'b');
+    await prepareOnly(out);
+    expect(readdirSync(out)).toEqual([]); // made, and the staging folder removed again
+  });
+});
+
+describe('partitions moved aside by a killed run', () => {
+  it('are removed when the new one is in place, restored when not, and left alone when not stale', async () => {
+    const out = join(dir, 'raw-aside');
+    const make = (path: string, text: string) => {
+      mkdirSync(join(out, path), { recursive: true });
+      writeFileSync(join(out, path, 'f.txt'), text);
+    };
+    make('shop/orders/dt=2024-01-05', 'new');
+    make('shop/orders/.dt=2024-01-05.old-999999999', 'old'); // killed after the second rename
+    make('_truth/.dt=2024-01-06.old-999999999', 'old truth'); // killed between the two renames
+    make(`crm/customers/.dt=2024-01-07.old-${process.pid}`, 'a running swap');
+    make('crm/customers/.dt=2024-01-07.old-999999999x', 'not a name the generator uses');
+    await prepareOnly(out);
+    expect(readdirSync(join(out, 'shop/orders'))).toEqual(['dt=2024-01-05']);
+    expect(readFileSync(join(out, 'shop/orders/dt=2024-01-05/f.txt'), 'utf8')).toBe('new');
+    expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-06']);
+    expect(readFileSync(join(out, '_truth/dt=2024-01-06/f.txt'), 'utf8')).toBe('old truth');
+    expect(readdirSync(join(out, 'crm/customers')).sort()).toEqual([`.dt=2024-01-07.old-${process.pid}`, '.dt=2024-01-07.old-999999999x']);
+  });
+});
