@@ -35,7 +35,9 @@ export const startCommand: Command = {
       const parts = existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('dt=')).length : 0;
       process.stdout.write(`  ${s.padEnd(22)} ${String(parts).padStart(4)} partitions\n`);
     }
-    process.stdout.write(`Regenerate with 'stratum generate --help'; build the warehouse with 'stratum build'.\n`);
+    // the warehouse's own dbt project is not in this checkout yet: point at what works here
+    const build = existsSync('dbt_project.yml') ? "build the warehouse with 'stratum build'" : "'stratum build --project-dir DIR' builds a dbt project on DuckDB";
+    process.stdout.write(`Regenerate with 'stratum generate --help'; ${build}.\n`);
     return 0;
   },
 };

@@ -1,0 +1,79 @@
+/**
+ * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
+ * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tryParseDay } from '../../generator/dates.js';
+import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
+import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
+import { cli } from '../cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stratum-progress-'));
+
+describe('progress events', () => {
+  it('report the start, each source of each batch, the days done and the summary, adding up to it', async () => {
+    const events: GenerateEvent[] = [];
+    const summary = await generate({ rules: loadRules(), from: tryParseDay('2024-02-01')!, to: tryParseDay('2024-02-03')!, scale: 1, outDir: join(dir, 'events'), batchDays: 2, onEvent: (e) => events.push(e) });
+    expect(events[0]).toEqual({ type: 'start', from: '2024-02-01', to: '2024-02-03', days: 3, sources: SOURCE_NAMES.length, scale: 1 });
+    expect(events.at(-1)).toEqual({ type: 'done', summary });
+    // two batches: [02-01, 02-02] and [02-03], each source once per batch, days done after each
+    expect(events.filter((e) => e.type === 'days')).toEqual([{ type: 'days', done: 2, total: 3 }, { type: 'days', done: 3, total: 3 }]);
+    const sources = events.filter((e) => e.type === 'source');
+    expect(sources.length).toBe(2 * SOURCE_NAMES.length);
+    expect(new Set(sources.map((e) => `${e.source} ${e.from}`)).size).toBe(sources.length);
+    for (const name of SOURCE_NAMES) {
+      const mine = sources.filter((e) => e.source === name);
+      expect(mine.reduce((n, e) => n + e.rows, 0), name).toBe(summary.bySource[name].rows);
+      expect(mine.reduce((n, e) => n + e.bytes, 0), name).toBe(summary.bySource[name].bytes);
+    }
+    expect(summary.rows).toBe(Object.values(summary.bySource).reduce((n, s) => n + s.rows, 0));
+    expect(summary.rowsPerSecond).toBe(Math.round(summary.rows / summary.seconds));
+  });
+});
+
+describe('stratum generate output', () => {
+  it('prints progress on stderr and a summary table on stdout; --quiet nothing; --json the summary as JSON', async () => {
+    const out = join(dir, 'cli');
+    const plain = await cli('generate', '--day', '2024-02-05', '--out', out);
+    expect(plain.code).toBe(0);
+    expect(plain.err).toMatch(/^Generating 1 day\(s\) 2024-02-05 \.\. 2024-02-05 at scale 1 \(9 sources\)\n/);
+    for (const name of SOURCE_NAMES) expect(plain.err).toContain(`  ${name.padEnd(22)} 2024-02-05 .. 2024-02-05`);
+    expect(plain.err).toContain('1 of 1 days done');
+    for (const name of SOURCE_NAMES) expect(plain.out).toContain(name);
+
+    const quiet = await cli('generate', '--day', '2024-02-05', '--out', out, '--quiet');
+    expect(quiet.err).toBe('');
+    expect(quiet.out).toBe('');
+
+    const json = await cli('generate', '--day', '2024-02-05', '--out', out, '--json');
+    expect(json.err).toBe('');
+    const s = JSON.parse(json.out) as GenerateSummary;
+    expect(s.from).toBe('2024-02-05');
+    expect(Object.keys(s.bySource).sort()).toEqual([...SOURCE_NAMES].sort());
+    // the same day, generated again, gives the same rows and bytes
+    const again = JSON.parse((await cli('generate', '--day', '2024-02-05', '--out', out, '--json')).out) as GenerateSummary;
+    expect(again.bySource).toEqual(s.bySource);
+    expect(again.defects).toEqual(s.defects);
+  });
+});
+
+describe('stratum start', () => {
+  it('generates the default dataset on first run, then lists what the lake holds', async () => {
+    const out = join(dir, 'start');
+    const first = await cli('start', '--out', out);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(new RegExp(`^No raw data in ${out}/ yet: generating the default dataset\\.\\nGenerating 91 day\\(s\\) 2024-01-01 \\.\\. 2024-03-31`));
+    expect(readdirSync(join(out, '_truth')).length).toBe(91);
+
+    const second = await cli('start', '--out', out);
+    expect(second.code).toBe(0);
+    expect(second.err).toBe('');
+    expect(second.out).toContain(`Raw lake in ${out}/: 91 arrival day(s), 2024-01-01 .. 2024-03-31`);
+    for (const name of SOURCE_NAMES) expect(second.out).toContain(`  ${name.padEnd(22)}   91 partitions`);
+    // no dbt project in the working folder: the hint says how to build one that exists
+    expect(second.out).toContain("'stratum build --project-dir DIR' builds a dbt project on DuckDB");
+  });
+});
