@@ -21,6 +21,26 @@ function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
 }
 
+// each source's truth key, as an expression over its file's columns
+const keyOf: Record<string, string> = {
+  'crm/customers': `customer_id || '@v' || _version`,
+  'billing/subscriptions': `subscription_id || '@v' || _version`,
+  'shop/orders': 'order_id',
+  'shop/order_items': 'order_item_id',
+  'logistics/shipments': `shipment_id || ':' || lower(status)`,
+  'support/tickets': `ticket_id || ':' || lower(status)`,
+  'processor/payments': 'id',
+  'product/events': 'event_id',
+  'marketing/ad_spend': `campaign_id || '@' || spend_date`,
+};
+
+/** A DuckDB reader of one raw file in its format (broken CSV rows skipped, broken JSON lines null). */
+function readerOf(file: string, format: string): string {
+  return format === 'parquet' ? `read_parquet('${file}')`
+    : format === 'csv' ? `read_csv('${file}', header = true, ignore_errors = true, all_varchar = true)`
+      : `read_json('${file}', format = 'newline_delimited', ignore_errors = true)`;
+}
+
 let raw: string;
 let con: DuckDBConnection;
 
@@ -136,9 +156,38 @@ describe('defects', () => {
     for (const day of ['2024-01-28', '2024-01-29']) {
       for (const [name, s] of Object.entries(truth(clean.dir, day).sources)) {
         for (const [kind, v] of Object.entries(s.defects)) expect(v?.count, `${name} ${kind}`).toBe(0);
-        if (s.format === 'jsonl') for (const l of lines(join(clean.dir, s.files[0]))) JSON.parse(l);
+        const file = join(clean.dir, s.files[0]);
+        // and the files agree: every line parses, no key twice (no replay, no conflicting version)
+        if (s.format === 'jsonl') for (const l of lines(file)) JSON.parse(l);
+        const keys = await rows(con, `select count(*) as n, count(distinct ${keyOf[name]}) as k from ${readerOf(file, s.format)}`);
+        expect(Number(keys[0].n), `${name} ${day}`).toBe(s.rows);
+        expect(Number(keys[0].k), `${name} ${day}`).toBe(s.rows);
       }
+      const at = (src: string) => `${clean.dir}/${src}/dt=${day}/part-00000`;
+      // nothing late or in the future, no orphan, bad quantity, odd code or PII
+      const odd = await rows(con, `select
+          (select count(*) from read_parquet('${at('shop/orders')}.parquet') where ordered_at::date <> date '${day}' or customer_id is null or customer_id like 'cus_9_______' or status not in ('placed', 'cancelled')) as orders,
+          (select count(*) from read_parquet('${at('shop/order_items')}.parquet') where quantity <= 0 or unit_price < 0 or order_id like 'ord_000000_%') as items`);
+      expect(odd[0], day).toEqual({ orders: '0', items: '0' });
+      const types = new Set(['page_view', 'feature_used', 'signed_up', 'activation_step_completed', 'checkout_completed']);
+      const events = lines(`${at('product/events')}.jsonl`).map((l) => JSON.parse(l) as { event_type: string; occurred_at: string; properties: { note?: string } });
+      expect(events.filter((e) => !types.has(e.event_type) || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.occurred_at) || e.occurred_at.slice(0, 10) !== day || e.properties.note !== undefined), day).toEqual([]);
     }
+  });
+
+  it('turns one kind off and leaves the others on', async () => {
+    const lake = await generateLake('2024-01-28', '2024-01-29', 'defects:\n  late_arrival: 0\n');
+    let duplicates = 0;
+    for (const day of ['2024-01-28', '2024-01-29']) {
+      for (const [name, s] of Object.entries(truth(lake.dir, day).sources)) {
+        expect(s.defects.late_arrival?.count ?? 0, `${name} ${day}`).toBe(0);
+        duplicates += s.defects.duplicate?.count ?? 0;
+      }
+      const future = new Set(truth(lake.dir, day).sources['shop/orders'].defects.future_timestamp!.keys);
+      const early = await rows(con, `select order_id from read_parquet('${lake.dir}/shop/orders/dt=${day}/part-00000.parquet') where ordered_at::date < date '${day}'`);
+      expect(early.filter((r) => !future.has(String(r.order_id)))).toEqual([]);
+    }
+    expect(duplicates).toBeGreaterThan(100);
   });
 
   it('late records really happened before the day they arrived', async () => {
@@ -222,26 +271,11 @@ describe('defects', () => {
   });
 
   it('records keys that name rows of that day\'s files', async () => {
-    // each source's truth key, as an expression over its file's columns
-    const keyOf: Record<string, string> = {
-      'crm/customers': `customer_id || '@v' || _version`,
-      'billing/subscriptions': `subscription_id || '@v' || _version`,
-      'shop/orders': 'order_id',
-      'shop/order_items': 'order_item_id',
-      'logistics/shipments': `shipment_id || ':' || lower(status)`,
-      'support/tickets': `ticket_id || ':' || lower(status)`,
-      'processor/payments': 'id',
-      'product/events': 'event_id',
-      'marketing/ad_spend': `campaign_id || '@' || spend_date`,
-    };
     const orderIds = new Set((await rows(con, `select distinct order_id from read_parquet('${raw}/shop/orders/*/*.parquet')`)).map((r) => String(r.order_id)));
     let checked = 0;
     for (const day of days()) {
       for (const [name, s] of Object.entries(truth(raw, day).sources)) {
-        const file = join(raw, s.files[0]);
-        const reader = s.format === 'parquet' ? `read_parquet('${file}')`
-          : s.format === 'csv' ? `read_csv('${file}', header = true, ignore_errors = true, all_varchar = true)`
-            : `read_json('${file}', format = 'newline_delimited', ignore_errors = true)`;
+        const reader = readerOf(join(raw, s.files[0]), s.format);
         const inFile = new Set((await rows(con, `select ${keyOf[name]} as k from ${reader}`)).map((r) => String(r.k)));
         // a payment's partial or double charge is keyed by its order: one of the lake's orders, or
         // (ordered before the lake's first day) named by that day's payments
