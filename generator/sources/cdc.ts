@@ -5,7 +5,7 @@
  * warehouse builds SCD2 dimensions from this history. Conflicting updates are a second, different version of a
  * key with the same `updated_at`; only that added row carries the defect in the truth manifest.
  */
-import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, dateOf, F, firstEventDay, flag, flags, isoUtc, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import type { DefectKind } from '../rules.js';
 import type { SourceDef } from './source.js';
 
@@ -55,11 +55,11 @@ export const customers: SourceDef = {
         '+1-555-' || lpad(${ri('hash(n)', F.pii, 10000)}::varchar, 4, '0') as phone,
         case when d_invalid_code then ${invalidCountry('k')} else country end as country_code,
         currency, industry, employees as employee_count, channel as signup_channel,
-        ${tsOf('signup_day', 'signup_sec')} as created_at,
+        ${isoUtc(tsOf('signup_day', 'signup_sec'))} as created_at,
         ${mixedTs('updated_ts', 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when version = 0 then 'insert' else 'update' end as _op,
         version as _version,
-        ${tsOf('arrival', '7200')} as _extracted_at
+        ${isoUtc(tsOf('arrival', '7200'))} as _extracted_at
       from rows`;
   },
   variants() {
@@ -90,13 +90,13 @@ export const subscriptions: SourceDef = {
         case when d_null_required then null else plan_id end as plan_id,
         case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then upper(status) when d_invalid_code then upper(status[1]) || status[2:] || ' ' else status end as status,
         billing_period,
-        ${tsOf('started_day', '0')} as started_at,
-        ${tsOf('trial_end_day', '0')} as trial_ends_at,
-        case when canceled_day is null then null else ${tsOf('canceled_day', '7200')} end as canceled_at,
+        ${isoUtc(tsOf('started_day', '0'))} as started_at,
+        ${isoUtc(tsOf('trial_end_day', '0'))} as trial_ends_at,
+        case when canceled_day is null then null else ${isoUtc(tsOf('canceled_day', '7200'))} end as canceled_at,
         ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when seq = 0 then 'insert' else 'update' end as _op,
         seq as _version,
-        ${tsOf('arrival', '7200')} as _extracted_at
+        ${isoUtc(tsOf('arrival', '7200'))} as _extracted_at
       from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants() {

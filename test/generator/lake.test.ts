@@ -169,6 +169,13 @@ describe('defects', () => {
           (select count(*) from read_parquet('${at('shop/orders')}.parquet') where ordered_at::date <> date '${day}' or customer_id is null or customer_id like 'cus_9_______' or status not in ('placed', 'cancelled')) as orders,
           (select count(*) from read_parquet('${at('shop/order_items')}.parquet') where quantity <= 0 or unit_price < 0 or order_id like 'ord_000000_%') as items`);
       expect(odd[0], day).toEqual({ orders: '0', items: '0' });
+      // every CSV timestamp is ISO 8601 UTC when none is mixed
+      const iso = (col: string) => `not regexp_full_match(coalesce(${col}, '2024-01-01T00:00:00Z'), '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ')`;
+      const csv = (src: string) => `read_csv('${at(src)}.csv', header = true, all_varchar = true)`;
+      const naive = await rows(con, `select
+          (select count(*) from ${csv('crm/customers')} where ${['created_at', 'updated_at', '_extracted_at'].map(iso).join(' or ')}) as customers,
+          (select count(*) from ${csv('billing/subscriptions')} where ${['started_at', 'trial_ends_at', 'canceled_at', 'updated_at', '_extracted_at'].map(iso).join(' or ')}) as subscriptions`);
+      expect(naive[0], day).toEqual({ customers: '0', subscriptions: '0' });
       const types = new Set(['page_view', 'feature_used', 'signed_up', 'activation_step_completed', 'checkout_completed']);
       const events = lines(`${at('product/events')}.jsonl`).map((l) => JSON.parse(l) as { event_type: string; occurred_at: string; properties: { note?: string } });
       expect(events.filter((e) => !types.has(e.event_type) || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(e.occurred_at) || e.occurred_at.slice(0, 10) !== day || e.properties.note !== undefined), day).toEqual([]);
