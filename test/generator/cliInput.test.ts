@@ -4,16 +4,16 @@
  * partitions a killed run left moved aside.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../generator/generate.js';
 import { loadRules } from '../../generator/rules.js';
 import { CancelledError } from '../../src/errors.js';
 import { cli } from '../cli.js';
+import { tempDir } from '../tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'stratum-cli-input-'));
+const dir = tempDir('stratum-cli-input-');
 const BIN = resolve('bin/stratum.js');
 
 /** Runs `stratum generate` in-process, capturing stdout and stderr. */

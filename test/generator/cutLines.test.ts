@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cutLines } from '../../generator/writer.js';
+import { tempDir } from '../tempDir.js';
 
 /** A batch file of `n` lines of varying length, and the lines. */
 function batch(dir: string, n: number): { file: string; lines: string[] } {
@@ -16,7 +16,7 @@ describe('cutLines', () => {
   // read sizes smaller than a line, about a line, and larger than the whole file: a line split
   // across two reads must land whole in its piece
   it.each([3, 17, 64, 1 << 20])('cuts whole lines into pieces with head and tail (reads of %i bytes)', (bufferBytes) => {
-    const dir = mkdtempSync(join(tmpdir(), 'stratum-cut-'));
+    const dir = tempDir('stratum-cut-');
     const { file, lines } = batch(dir, 40);
     const counts = [5, 0, 17, 1, 17];
     const pieces = counts.map((lines, i) => ({ file: join(dir, `p${i}.txt`), lines, head: i === 2 ? 'h1,h2\n' : '', tail: i === 4 ? 'bad,#extra\n' : '' }));
@@ -30,7 +30,7 @@ describe('cutLines', () => {
   });
 
   it('fails when the file has fewer or more lines than the pieces', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stratum-cut-'));
+    const dir = tempDir('stratum-cut-');
     const { file } = batch(dir, 10);
     const piece = (lines: number) => [{ file: join(dir, 'p.txt'), lines, head: '', tail: '' }];
     expect(() => cutLines(file, piece(11), 16)).toThrow(/fewer lines than its records/);

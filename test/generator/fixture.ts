@@ -3,12 +3,12 @@
  * the hot day inside the range, generated once per test file into a temp folder.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateSummary, type TruthManifest } from '../../generator/generate.js';
 import { loadRules, type Rules } from '../../generator/rules.js';
+import { tempDir } from '../tempDir.js';
 
 export const FROM = '2024-01-20';
 export const TO = '2024-01-31';
@@ -28,7 +28,7 @@ ${extra}`);
 
 /** Generates [from, to] with the test rules into a new temp folder, `batchDays` arrival days at a time. */
 export async function generateLake(from = FROM, to = TO, extraRules = '', batchDays?: number): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
-  const dir = mkdtempSync(join(tmpdir(), 'stratum-gen-'));
+  const dir = tempDir('stratum-gen-');
   const rules = loadRules(testRulesFile(dir, extraRules));
   const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw'), batchDays });
   return { dir: join(dir, 'raw'), rules, summary };

@@ -2,16 +2,16 @@
  * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { cli } from '../cli.js';
+import { tempDir } from '../tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'stratum-progress-'));
+const dir = tempDir('stratum-progress-');
 
 describe('progress events', () => {
   it('report the start, each source of each batch, the days done and the summary, adding up to it', async () => {

@@ -1,7 +1,6 @@
 /** rules.yaml validation, the generate CLI's exit codes, and the seeds' agreement with the generator. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CURRENCIES, PLAN_TIERS, CHANNELS } from '../../generator/catalog.js';
@@ -10,8 +9,9 @@ import { loadRules, withFormats } from '../../generator/rules.js';
 import type { TruthManifest } from '../../generator/generate.js';
 import { ConfigError } from '../../src/errors.js';
 import { duck, rows } from './fixture.js';
+import { tempDir } from '../tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'stratum-rules-'));
+const dir = tempDir('stratum-rules-');
 function rulesFile(text: string): string {
   const f = join(dir, `r${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(f, text);

@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bigqueryStatement } from '../../src/cli/compile.js';
@@ -9,6 +8,7 @@ import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import type { CompiledNode } from '../../src/project/types.js';
 import { FIXTURE } from './helpers.js';
+import { tempDir } from '../tempDir.js';
 
 const PARSE_ALL = `
 import json, sys
@@ -29,7 +29,7 @@ function hasSqlglot(): boolean {
 
 /** Parses every statement with sqlglot's BigQuery dialect; returns the failures. */
 function sqlglotFailures(statements: { id: string; sql: string }[]): { id: string; error: string }[] {
-  const dir = mkdtempSync(join(tmpdir(), 'stratum-sqlglot-'));
+  const dir = tempDir('stratum-sqlglot-');
   writeFileSync(join(dir, 'statements.json'), JSON.stringify(statements));
   writeFileSync(join(dir, 'parse.py'), PARSE_ALL);
   return JSON.parse(execFileSync('python3', [join(dir, 'parse.py'), join(dir, 'statements.json')], { encoding: 'utf8' })) as { id: string; error: string }[];

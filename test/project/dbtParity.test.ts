@@ -4,13 +4,13 @@
  * reason printed) when dbt is not installed; CI installs dbt-core and dbt-duckdb.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import { FIXTURE } from './helpers.js';
+import { tempDir } from '../tempDir.js';
 
 interface DbtNode {
   name: string;
@@ -30,7 +30,7 @@ describe('the fixture under dbt-core + dbt-duckdb', () => {
       console.log('skipped: dbt is not installed (pip install dbt-core dbt-duckdb; CI installs them)');
       return;
     }
-    const targetPath = mkdtempSync(join(tmpdir(), 'stratum-dbt-'));
+    const targetPath = tempDir('stratum-dbt-');
     const env = { ...process.env, DBT_LOG_PATH: targetPath, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', JAFFLE_DUCKDB_PATH: join(targetPath, 'jaffle.duckdb') };
     // compile needs no data for views/tables that are not incremental; is_incremental() is false on an empty database.
     const r = spawnSync('dbt', ['compile', '--project-dir', FIXTURE, '--profiles-dir', FIXTURE, '--target-path', targetPath, '--no-partial-parse', '--quiet'], { encoding: 'utf8', env });

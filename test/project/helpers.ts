@@ -1,7 +1,7 @@
 /** Test helpers: temporary dbt projects and the fixture's location. */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { tempDir } from '../tempDir.js';
 
 /** The jaffle fixture project. */
 export const FIXTURE = resolve('test/fixtures/jaffle');
@@ -25,7 +25,7 @@ const DEFAULT_PROFILES = `demo:
 
 /** Writes a project into a new temp dir: `files` are paths relative to it; dbt_project.yml and profiles.yml default to a minimal `demo` project. */
 export function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stratum-project-'));
+  const dir = tempDir('stratum-project-');
   const all = { 'dbt_project.yml': DEFAULT_PROJECT, 'profiles.yml': DEFAULT_PROFILES, ...files };
   for (const [p, text] of Object.entries(all)) {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
@@ -36,7 +36,7 @@ export function tempProject(files: Record<string, string>): string {
 
 /** Copies the fixture (without target/ and raw/) to a temp dir and returns it. */
 export function fixtureCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stratum-jaffle-'));
+  const dir = tempDir('stratum-jaffle-');
   cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !/[/\\](target|raw|logs)([/\\]|$)/.test(src.slice(FIXTURE.length)) });
   return dir;
 }
