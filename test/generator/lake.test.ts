@@ -302,6 +302,72 @@ describe('defects', () => {
     expect(checked).toBeGreaterThan(10000);
   });
 
+  it('flags exactly the events whose lines show each defect', () => {
+    const types = new Set(['page_view', 'feature_used', 'signed_up', 'activation_step_completed', 'checkout_completed']);
+    /** An occurred_at in any of its encodings, as epoch milliseconds. */
+    const instant = (t: string): number => (/^\d+$/.test(t) ? Number(t) : Date.parse(/^[\d-]+ [\d:]+$/.test(t) ? `${t.replace(' ', 'T')}Z` : t));
+    let checked = 0;
+    for (const day of days()) {
+      const e = truth(raw, day).sources['product/events'];
+      const recorded = (kind: DefectKind) => new Set(e.defects[kind]?.keys ?? []);
+      const shown = new Map<DefectKind, Set<string>>([
+        ['null_required', new Set()], ['invalid_code', new Set()], ['orphan_fk', new Set()], ['mixed_timestamp', new Set()],
+        ['future_timestamp', new Set()], ['late_arrival', new Set()], ['duplicate', new Set()], ['pii_in_json', new Set()],
+      ]);
+      const seen = new Set<string>();
+      const start = Date.parse(`${day}T00:00:00Z`);
+      for (const line of lines(join(raw, e.files[0]))) {
+        let ev: { event_id: string; event_type: string | null; occurred_at: string; account_id?: string; properties: { note?: string } };
+        try { ev = JSON.parse(line); } catch { continue; }
+        const add = (kind: DefectKind, yes: boolean) => { if (yes) shown.get(kind)!.add(ev.event_id); };
+        add('duplicate', seen.has(ev.event_id));
+        seen.add(ev.event_id);
+        add('null_required', ev.event_type === null);
+        add('invalid_code', ev.event_type !== null && !types.has(ev.event_type));
+        add('orphan_fk', /^cus_9\d{7}$/.test(ev.account_id ?? ''));
+        add('pii_in_json', ev.properties.note !== undefined);
+        add('mixed_timestamp', !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ev.occurred_at));
+        const at = instant(ev.occurred_at);
+        expect(Number.isNaN(at), ev.occurred_at).toBe(false);
+        add('future_timestamp', at >= start + 86_400_000);
+        add('late_arrival', at < start);
+      }
+      const broken = recorded('malformed');
+      for (const [kind, keys] of shown) {
+        // a record that is also malformed cannot be read, a late record can also be in the future,
+        // and an event type that is null cannot also be miscased
+        const hidden = (k: string) => broken.has(k) || (kind === 'late_arrival' && recorded('future_timestamp').has(k)) || (kind === 'invalid_code' && recorded('null_required').has(k));
+        const want = [...recorded(kind)].filter((k) => !hidden(k)).sort();
+        const got = [...keys].filter((k) => !(kind === 'late_arrival' && recorded('future_timestamp').has(k))).sort();
+        expect(got, `${day} ${kind}`).toEqual(want);
+        checked += want.length;
+      }
+    }
+    expect(checked).toBeGreaterThan(5000);
+  });
+
+  it('flags exactly the orders whose rows show each defect', async () => {
+    let checked = 0;
+    for (const day of days()) {
+      const o = truth(raw, day).sources['shop/orders'];
+      const got = await rows(con, `select order_id, count(*) over (partition by order_id) > 1 as duplicate,
+          customer_id is null as null_required, regexp_full_match(coalesce(customer_id, ''), 'cus_9\\d{7}') as orphan_fk,
+          currency not in (select currency from read_csv('seeds/fx_rates.csv')) or status not in ('placed', 'cancelled') as invalid_code,
+          ordered_at >= date '${day}' + 1 as future_timestamp, ordered_at < date '${day}' as late_arrival
+        from read_parquet('${join(raw, o.files[0])}')`);
+      for (const kind of ['duplicate', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'late_arrival'] as const) {
+        const future = new Set(o.defects.future_timestamp?.keys ?? []);
+        // a record nulled or orphaned keeps no customer to be orphaned or nulled; a late record can also be in the future
+        const hidden = (k: string) => (kind === 'orphan_fk' && (o.defects.null_required?.keys ?? []).includes(k)) || (kind === 'late_arrival' && future.has(k));
+        const want = [...new Set(o.defects[kind]?.keys ?? [])].filter((k) => !hidden(k)).sort();
+        const shown = [...new Set(got.filter((r) => r[kind] === true).map((r) => String(r.order_id)))].filter((k) => !hidden(k)).sort();
+        expect(shown, `${day} ${kind}`).toEqual(want);
+        checked += want.length;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
   it('puts PII inside the JSON properties of the flagged events', () => {
     const t = truth(raw, '2024-01-29');
     const keys = new Set(t.sources['product/events'].defects.pii_in_json!.keys);
