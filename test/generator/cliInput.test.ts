@@ -20,8 +20,8 @@ const BIN = resolve('bin/stratum.js');
 const generateCli = (...argv: string[]) => cli('generate', ...argv);
 
 /** Runs `stratum generate` as its own process (to see Node's warnings and any hang), in `cwd`. */
-function generateProcess(args: string[], cwd = process.cwd()) {
-  return spawnSync(process.execPath, [BIN, 'generate', ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+function generateProcess(args: string[], cwd = process.cwd(), as?: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
+  return spawnSync(process.execPath, [BIN, 'generate', ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...as });
 }
 
 /** A generation cancelled before its first day: it makes and tidies the lake's folder, then stops. */
@@ -97,13 +97,20 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     expect(rel.stderr).toBe('Error: cannot write the lake into a-file/sub: a-file is a file, not a folder\n');
   });
 
-  it.skipIf(process.getuid?.() === 0)('names the folder it may not create in', async () => {
-    const readOnly = join(dir, 'read-only');
+  it('names the folder it may not create in', async () => {
+    // root may write anywhere: as root, the command runs as the unprivileged user nobody instead
+    const asRoot = process.getuid?.() === 0;
+    const open = tempDir('stratum-cli-perm-');
+    chmodSync(open, 0o755);
+    const readOnly = join(open, 'read-only');
     mkdirSync(readOnly);
     chmodSync(readOnly, 0o555);
-    const r = await generateCli('--day', '2024-01-05', '--out', join(readOnly, 'lake'));
+    const lake = join(readOnly, 'lake');
+    const r = asRoot
+      ? ((p) => ({ code: p.status, err: p.stderr }))(generateProcess(['--day', '2024-01-05', '--out', lake], process.cwd(), { uid: 65534, gid: 65534, env: { ...process.env, HOME: open } }))
+      : await generateCli('--day', '2024-01-05', '--out', lake);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`Error: cannot write the lake into ${join(readOnly, 'lake')}: cannot create ${join(readOnly, 'lake')}: permission denied (EACCES)\n`);
+    expect(r.err).toBe(`Error: cannot write the lake into ${lake}: cannot create ${lake}: permission denied (EACCES)\n`);
   });
 
   it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails at once under /proc, where a recursive mkdir spins forever', () => {
