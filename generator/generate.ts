@@ -72,7 +72,6 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
 }
 
-
 /** Why a day cannot be generated (it reads after "is" or "starts on D,"), or undefined when it can. */
 export function unavailableDay(rules: Rules, day: number): string | undefined {
   if (day < rules.company.founded) return `before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`;

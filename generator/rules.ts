@@ -79,14 +79,8 @@ const SCHEMA: Schema = {
   formats: Object.fromEntries(SOURCE_NAMES.map((s) => [s, format])),
 };
 
-/** Dated keys that must not lie before `company.founded`, with how to read each from Rules. */
-const AFTER_FOUNDING: readonly (readonly [string, (r: Rules) => number])[] = [
-  ['dates.default_end', (r) => r.dates.default_end],
-  ['skew.hot_day', (r) => r.skew.hot_day],
-  ['drift.orders_column_added', (r) => r.drift.orders_column_added],
-  ['drift.events_property_renamed', (r) => r.drift.events_property_renamed],
-  ['drift.payments_unit_change', (r) => r.drift.payments_unit_change],
-];
+/** Dated keys (day numbers once read) that must not lie before `company.founded`. */
+const AFTER_FOUNDING = ['dates.default_end', 'skew.hot_day', 'drift.orders_column_added', 'drift.events_property_renamed', 'drift.payments_unit_change'];
 
 /** Where each dotted key got its value: the location, and which file (0 = built-in) set it. */
 type KeyOrigins = Map<string, { loc: SourceLocation; order: number }>;
@@ -143,8 +137,9 @@ function readRulesFile(file: string, order: number, into: Record<string, unknown
  */
 function checkAgainstFounding(rules: Rules, origins: KeyOrigins): void {
   const founded = origins.get('company.founded')!;
-  for (const [key, read] of AFTER_FOUNDING) {
-    const day = read(rules);
+  for (const key of AFTER_FOUNDING) {
+    const [section, name] = key.split('.');
+    const day = (rules as unknown as Record<string, Record<string, number>>)[section][name];
     if (day >= rules.company.founded) continue;
     const other = origins.get(key)!;
     if (founded.order > other.order) {

@@ -2,8 +2,9 @@
  * CDC extracts as CSV: crm/customers (profile versions) and billing/subscriptions (state
  * changes). Each row is one version of a key with `_op`, `_version` (0 for the insert, then 1,
  * 2, ... per key; the truth manifest's key is `<id>@v<_version>`) and `_extracted_at`; the
- * warehouse builds SCD2 dimensions from this history. Conflicting updates are a second, different version of a
- * key with the same `updated_at`; only that added row carries the defect in the truth manifest.
+ * warehouse builds SCD2 dimensions from this history. Conflicting updates are a second, different
+ * version of a key with the same `updated_at`; only that added row carries the defect in the truth
+ * manifest.
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, isoUtc, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import type { DefectKind } from '../rules.js';

@@ -18,6 +18,7 @@ export const tickets: SourceDef = {
   records(ctx) {
     const r = ctx.rules;
     const lo = lookbackFrom(ctx, 11);
+    const ticketId = `'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)}`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
       opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t join w_cum using (day)
@@ -36,9 +37,9 @@ export const tickets: SourceDef = {
           ev_day + ${lagDays(ctx, 'tk', flag(ctx, 'late_arrival', 'tk'))} as arrival
         from ev where ev_day >= ${lo})
       select ${dateOf('arrival')} as dt, (ev_day::hugeint * 86400 + ev_sec) * 1048576 + i * 2 + step as seq,
-        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)} || ':' || status_clean as rkey,
+        ${ticketId} || ':' || status_clean as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
-        'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)} as ticket_id,
+        ${ticketId} as ticket_id,
         case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else customer_id end as customer_id,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         case when d_null_required then null else ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} end as priority,
