@@ -1,15 +1,16 @@
 /**
  * The generator's entry: generates the raw lake for a range of arrival days, batch by batch, and
- * places each day's partitions and truth manifest atomically (written aside, then renamed in).
+ * places each day's partitions and truth manifest as one unit (written aside, then renamed in,
+ * through a journal that the next run completes if this one dies: see lakeFolder.ts).
  * Progress is reported as events; the CLI prints them and the notebook renders them.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
-import { prepareLakeFolder, swapInto } from './lakeFolder.js';
+import { lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, writeJournal } from './lakeFolder.js';
 import type { Rules, SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
@@ -178,21 +179,21 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           for (const [k, v] of Object.entries(t.defects)) summary.defects[k] = (summary.defects[k] ?? 0) + (v?.count ?? 0);
         }
       }
-      // place the batch, day by day: each source's partition, then the day's truth
+      // stage every day's manifest, write the batch's journal, then place it day by day (see
+      // lakeFolder.ts): from the journal on, a run that dies is completed by the next one
+      const dts: string[] = [];
       for (let d = ctx.from; d <= ctx.to; d++) {
-        const part = `dt=${formatDay(d)}`;
-        for (const src of SOURCES) {
-          const staged = join(bDir, src.name, part);
-          const target = join(outDir, src.name, part);
-          if (existsSync(staged)) swapInto(staged, target);
-          else rmSync(target, { recursive: true, force: true });
-        }
-        const truthDir = join(bDir, '_truth', part);
+        const truthDir = join(bDir, '_truth', `dt=${formatDay(d)}`);
         mkdirSync(truthDir, { recursive: true });
         writeFileSync(join(truthDir, 'truth.json'), JSON.stringify(truths.get(d), null, 1) + '\n');
-        swapInto(truthDir, join(outDir, '_truth', part));
+        dts.push(formatDay(d));
       }
-      rmSync(bDir, { recursive: true, force: true });
+      try {
+        writeJournal(bDir, dts);
+        placeBatch(bDir, outDir);
+      } catch (e) {
+        throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
+      }
       emit({ type: 'days', done: ctx.to - from + 1, total: days });
     }
   } finally {
@@ -200,7 +201,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     await accounts.catch(() => {}); // closing a connection under a running statement hangs
     for (const c of cons) c.closeSync();
     (await opening).closeSync();
-    rmSync(staging, { recursive: true, force: true });
+    releaseStaging(staging);
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.rowsPerSecond = Math.round(summary.rows / summary.seconds);

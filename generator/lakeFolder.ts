@@ -1,9 +1,16 @@
 /**
  * The lake's folder on disk: making it (and reporting in one line every way it cannot be made),
- * the hidden staging folder a run writes into, tidying what killed runs left behind, and swapping
- * a day's new partition in for the old one.
+ * the hidden staging folder a run writes into, placing a staged batch day by day through a
+ * journal, and completing or tidying what killed runs left behind.
+ *
+ * A day is one unit: its partitions of every source and its truth manifest. A batch is staged in
+ * full (files and manifests), then a journal (`placing.json`) is written, and only then are the
+ * days swapped in, each day's manifest last. A run killed during placement leaves its staging
+ * folder with the journal; the next run into the lake finishes placing those days, so a day is
+ * never left with some sources new and some old. A run killed before the journal leaves nothing
+ * placed, and its staging folder is removed.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { SOURCES } from './sources/index.js';
@@ -12,7 +19,7 @@ import { SOURCES } from './sources/index.js';
 const ASIDE = /^\.(dt=\d{4}-\d{2}-\d{2})\.old-(\d+)$/;
 
 /** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
-export function swapInto(staged: string, target: string): void {
+function swapInto(staged: string, target: string): void {
   mkdirSync(resolve(target, '..'), { recursive: true });
   // a run killed between the two renames leaves `old` behind: removeStaleAside tidies it up
   const old = join(resolve(target, '..'), `.${target.split('/').pop()}.old-${process.pid}`);
@@ -31,17 +38,80 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes staging folders left by generator runs that were killed (their pid is gone). */
-function removeStaleStaging(outDir: string): void {
-  for (const f of readdirSync(outDir)) {
+/** The journal of a staged batch: its days in order, each with the sources that have a partition. */
+const JOURNAL = 'placing.json';
+interface Journal {
+  days: { dt: string; sources: string[] }[];
+}
+
+/** Staging folders of runs in this process that have not finished (see releaseStaging). */
+const running = new Set<string>();
+
+/**
+ * Writes the journal of batch folder `bDir`, whose sources' partitions and `_truth` manifests
+ * are all staged, for arrival days `dts` (YYYY-MM-DD, in order). From here on the batch is
+ * placed even if this process dies: the next run completes it.
+ */
+export function writeJournal(bDir: string, dts: readonly string[]): void {
+  const journal: Journal = { days: dts.map((dt) => ({ dt, sources: SOURCES.map((s) => s.name).filter((n) => existsSync(join(bDir, n, `dt=${dt}`))) })) };
+  // written aside and renamed, so that a journal is never read half-written
+  writeFileSync(join(bDir, `${JOURNAL}.part`), JSON.stringify(journal));
+  renameSync(join(bDir, `${JOURNAL}.part`), join(bDir, JOURNAL));
+}
+
+/**
+ * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
+ * for each day, every source's partition (a source with none that day has its old one removed),
+ * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
+ * after a kill finishes the job. Removes `bDir` at the end.
+ */
+export function placeBatch(bDir: string, outDir: string): void {
+  const journal = JSON.parse(readFileSync(join(bDir, JOURNAL), 'utf8')) as Journal;
+  for (const { dt, sources } of journal.days) {
+    const part = `dt=${dt}`;
+    const truth = join(bDir, '_truth', part);
+    if (!existsSync(truth)) continue; // the manifest goes in last: this day is placed
+    for (const src of SOURCES) {
+      const staged = join(bDir, src.name, part);
+      if (existsSync(staged)) swapInto(staged, join(outDir, src.name, part));
+      // a partition in the journal but no longer staged was placed before a kill
+      else if (!sources.includes(src.name)) rmSync(join(outDir, src.name, part), { recursive: true, force: true });
+    }
+    swapInto(truth, join(outDir, '_truth', part));
+  }
+  rmSync(bDir, { recursive: true, force: true });
+}
+
+/**
+ * Ends this process's use of staging folder `staging`: removes it, unless a batch in it has a
+ * journal (its placement failed part way), which the next run into the lake completes.
+ */
+export function releaseStaging(staging: string): void {
+  running.delete(staging);
+  const placing = existsSync(staging) && readdirSync(staging).some((b) => existsSync(join(staging, b, JOURNAL)));
+  if (!placing) rmSync(staging, { recursive: true, force: true });
+}
+
+/**
+ * Completes or removes staging folders left by runs that did not finish: runs of a process that
+ * is gone, or earlier runs in this one. A batch with a journal is placed, whatever else is staged
+ * is removed.
+ */
+function recoverStaleStaging(outDir: string): void {
+  for (const f of readdirSync(outDir).sort()) {
     const m = /^\.stratum-tmp-(\d+)-/.exec(f);
-    if (m && !alive(Number(m[1]))) rmSync(join(outDir, f), { recursive: true, force: true });
+    const dir = join(outDir, f);
+    if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
+    const batches = readdirSync(dir).filter((b) => existsSync(join(dir, b, JOURNAL)));
+    for (const b of batches.sort((x, y) => Number(x.replace(/\D/g, '')) - Number(y.replace(/\D/g, '')))) placeBatch(join(dir, b), outDir);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
  * Tidies partitions that a killed run left moved aside by swapInto (`.dt=…old-PID`, pid gone):
- * removed when the new partition made it into place, renamed back when the run died before that.
+ * removed when the new partition made it into place (recoverStaleStaging has placed the rest of
+ * its day), renamed back when it did not.
  */
 function removeStaleAside(outDir: string): void {
   for (const table of [...SOURCES.map((s) => s.name), '_truth']) {
@@ -100,29 +170,31 @@ function pathAsGiven(p: string, shown: string): string {
  * A file-system error met while preparing the lake's folder `shown`, as a one-line UsageError;
  * anything that is not a file-system error is returned as it is.
  */
-function lakeFolderError(e: unknown, shown: string): unknown {
+export function lakeFolderError(e: unknown, shown: string, after = ''): unknown {
   const err = e as NodeJS.ErrnoException;
   if (!(e instanceof Error) || !err.code || !err.syscall) return e;
   const verb = FS_VERBS[err.syscall] ?? err.syscall;
   // node's message is `EACCES: permission denied, mkdir '/x'`
   const why = /^\w+: ([^,]+),/.exec(err.message)?.[1] ?? err.code;
-  return new UsageError(`cannot write the lake into ${shown}: ${verb} ${err.path ? pathAsGiven(err.path, shown) : 'it'}: ${why} (${err.code})`);
+  return new UsageError(`cannot write the lake into ${shown}: ${verb} ${err.path ? pathAsGiven(err.path, shown) : 'it'}: ${why} (${err.code})${after}`);
 }
 
 /**
- * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), removes what killed
- * runs left in it, and makes a new hidden staging folder in it, whose path it returns. Throws a
- * one-line UsageError naming the folder and the cause when any of that fails.
+ * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
+ * what unfinished runs left in it, and makes a new hidden staging folder in it, whose path it
+ * returns; releaseStaging ends its use. Throws a one-line UsageError naming the folder and the
+ * cause when any of that fails.
  */
 export function prepareLakeFolder(outDir: string, shown: string): string {
   makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   try {
-    removeStaleStaging(outDir);
+    recoverStaleStaging(outDir);
     removeStaleAside(outDir);
     mkdirSync(staging);
   } catch (e) {
     throw lakeFolderError(e, shown);
   }
+  running.add(staging);
   return staging;
 }

@@ -3,7 +3,8 @@
  * the hot day inside the range, generated once per test file into a temp folder.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateSummary, type TruthManifest } from '../../generator/generate.js';
@@ -56,4 +57,10 @@ export function days(from = FROM, to = TO): string[] {
   const out: string[] = [];
   for (let d = tryParseDay(from)!; d <= tryParseDay(to)!; d++) out.push(new Date(d * 86_400_000).toISOString().slice(0, 10));
   return out;
+}
+
+/** Every file under `dir` (hidden ones too) by its path relative to `dir`, with its sha256. */
+export function digest(dir: string): Map<string, string> {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+  return new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 }

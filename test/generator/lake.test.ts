@@ -2,21 +2,14 @@
  * The generated lake: determinism, conservation against the truth manifest, defect rates, late
  * arrivals, drift, skew, PII, malformed records, and readability by DuckDB.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TruthManifest } from '../../generator/generate.js';
 import { SOURCE_NAMES, type DefectKind } from '../../generator/rules.js';
-import { days, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
+import { days, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).sort();
-}
-function digest(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((f) => [relative(dir, f), createHash('sha256').update(readFileSync(f)).digest('hex')]));
-}
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
 }

@@ -1,0 +1,139 @@
+/**
+ * A run killed while it places its days: the next run into the lake finishes placing them, so
+ * that every day is wholly the new run's (all sources and the manifest) or wholly the old one's.
+ * The kill is a real SIGKILL of a child process just before its Kth rename (killAtRename.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../generator/generate.js';
+import { loadRules } from '../../generator/rules.js';
+import { CancelledError, UsageError } from '../../src/errors.js';
+import { tempDir } from '../tempDir.js';
+import { digest, generateLake } from './fixture.js';
+
+const FROM = '2024-01-22';
+const TO = '2024-01-24';
+const CHILD = resolve('test/generator/killAtRename.ts');
+
+/** Runs the child: regenerates FROM..TO into `out` with `rulesFile`, killed before rename `k`. */
+function run(rulesFile: string, out: string, k: number) {
+  return spawnSync(process.execPath, ['--import', 'tsx', CHILD, rulesFile, out, FROM, TO, String(k)], { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Opens the lake as a new run would and stops before generating: what recovery does. */
+async function recover(out: string, rulesFile: string): Promise<void> {
+  const cancelled = new AbortController();
+  cancelled.abort();
+  await expect(generate({ rules: loadRules(rulesFile), from: 19744, to: 19744, scale: 1, outDir: out, signal: cancelled.signal })).rejects.toBeInstanceOf(CancelledError);
+}
+
+/** Entries whose name starts with a dot, anywhere under `dir`: staging folders, partitions moved aside. */
+function hidden(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.split('/').some((p) => p.startsWith('.')));
+}
+
+let rulesFile: string; // the rules the killed runs generate with
+let fresh: Map<string, string>; // the lake those rules give
+let oldLake: string; // the same days with another seed: what each killed run regenerates over
+let old: Map<string, string>;
+let partitions: number; // partitions of a run, manifests included
+
+beforeAll(async () => {
+  const ref = await generateLake(FROM, TO);
+  rulesFile = join(ref.dir, '..', 'rules.yaml');
+  fresh = digest(ref.dir);
+  oldLake = (await generateLake(FROM, TO, 'seed: 7\n')).dir;
+  old = digest(oldLake);
+  partitions = new Set([...fresh.keys()].map((f) => f.slice(0, f.lastIndexOf('/')))).size;
+  expect(partitions).toBe(3 * 10); // 9 sources and the manifest on each of 3 days
+  // every file differs between the seeds, so a mixed day cannot pass for either
+  expect([...old.keys()]).toEqual([...fresh.keys()]);
+  for (const [f, h] of fresh) expect(old.get(f), f).not.toBe(h);
+});
+
+/** A copy of the old lake that a run killed before rename `k` regenerated over. */
+function killedAt(k: number): string {
+  const out = join(tempDir('stratum-killed-'), 'raw');
+  cpSync(oldLake, out, { recursive: true });
+  const r = run(rulesFile, out, k);
+  expect(r.signal, r.stderr).toBe('SIGKILL');
+  return out;
+}
+
+describe('a run killed while placing its days', () => {
+  it('renames the journal once, then each partition aside and in', () => {
+    const out = join(tempDir('stratum-killed-'), 'raw');
+    cpSync(oldLake, out, { recursive: true });
+    const r = run(rulesFile, out, 0);
+    expect(r.status, r.stderr).toBe(0);
+    expect(Number(r.stdout)).toBe(1 + 2 * partitions);
+    expect(digest(out)).toEqual(fresh);
+  });
+
+  it('before its journal is written, leaves the old lake and its staging is removed', async () => {
+    const out = killedAt(1);
+    const left = digest(out);
+    expect([...left.keys()].some((f) => f.startsWith('.stratum-tmp-'))).toBe(true); // its staging
+    expect(new Map([...left].filter(([f]) => !f.startsWith('.')))).toEqual(old);
+    await recover(out, rulesFile);
+    expect(digest(out)).toEqual(old);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('with nothing placed yet, is placed in full by the next run', async () => {
+    const out = killedAt(2);
+    await recover(out, rulesFile);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('in the middle of a day, between moving a partition aside and renaming the new one in, is completed by the next run', async () => {
+    // the journal, day 1 (10 partitions), 4 sources of day 2, the 5th moved aside: killed before it is renamed in
+    const out = killedAt(1 + 2 * 10 + 2 * 4 + 2);
+    const mid = digest(out);
+    const day2 = [...fresh.keys()].filter((f) => f.includes('dt=2024-01-23/'));
+    const isNew = day2.filter((f) => mid.get(f) === fresh.get(f));
+    const isOld = day2.filter((f) => mid.get(f) === old.get(f));
+    expect(isNew.length).toBeGreaterThan(0); // the kill really left day 2 half new, half old
+    expect(isOld.length).toBeGreaterThan(0);
+    expect(hidden(out).some((f) => /\.dt=2024-01-23\.old-\d+$/.test(f))).toBe(true);
+    await recover(out, rulesFile);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('before its last rename, is completed by the next run', async () => {
+    const out = killedAt(2 * partitions + 1);
+    await recover(out, rulesFile);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('is completed by a full run into the lake too, which then writes its own days', async () => {
+    const out = killedAt(1 + 2 * 15);
+    await generate({ rules: loadRules(rulesFile), from: 19745, to: 19745, scale: 1, outDir: out }); // 2024-01-23 again
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+});
+
+describe('a run whose placement fails part way', () => {
+  it('says so in one line, keeps its journal, and the next run in the same process completes it', async () => {
+    const out = join(tempDir('stratum-failed-'), 'raw');
+    const run = generate({
+      rules: loadRules(rulesFile), from: 19744, to: 19746, scale: 1, outDir: out,
+      // once the lake's folder is made, a file takes the place of the `shop` system's folder
+      onEvent: (e) => e.type === 'start' && writeFileSync(join(out, 'shop'), 'in the way'),
+    });
+    await expect(run).rejects.toThrow(new UsageError(`cannot write the lake into ${out}: cannot create ${join(out, 'shop/orders')}: not a directory (ENOTDIR); the next run into it places the rest of the batch`));
+    // the first day's first sources went in before the failure
+    expect(existsSync(join(out, 'crm/customers/dt=2024-01-22'))).toBe(true);
+    expect(existsSync(join(out, '_truth'))).toBe(false);
+    rmSync(join(out, 'shop'));
+    await recover(out, rulesFile);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+});
