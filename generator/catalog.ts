@@ -19,6 +19,19 @@ export const COUNTRIES: readonly { code: string; currency: string; weight: numbe
 /** Every currency the generator uses. fx_rates.csv has a rate to USD for each, every day. */
 export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'BRL', 'INR', 'SGD', 'SEK'] as const;
 
+/** ISO 4217 minor unit digits of the currencies that have none; every other one has 2. */
+const ZERO_DECIMAL: readonly string[] = ['JPY'];
+
+/** The ISO 4217 minor unit digits of a currency: 0 for the yen, 2 for the others here. */
+export function minorDigits(currency: string): number {
+  return ZERO_DECIMAL.includes(currency) ? 0 : 2;
+}
+
+/** SQL of the minor unit digits of the currency code in column `col` (see minorDigits). */
+export function minorDigitsSql(col: string): string {
+  return `case when ${col} in (${ZERO_DECIMAL.map((c) => `'${c}'`).join(', ')}) then 0 else 2 end`;
+}
+
 /** Marketing channels: whether they are paid (have ad spend), and their share of signups. */
 export const CHANNELS: readonly { id: string; paid: boolean; weight: number; utmSource: string; utmMedium: string }[] = [
   { id: 'paid_search', paid: true, weight: 25, utmSource: 'google', utmMedium: 'cpc' },

@@ -27,7 +27,8 @@ export interface CustomerVersion {
 export interface SubscriptionChange {
   subscriptionId: string; n: number; day: number; sec: number; seq: number;
   status: 'trialing' | 'active' | 'canceled' | 'expired'; planId: string; period: 'monthly' | 'annual';
-  startedDay: number; trialEndDay: number; canceledDay: number | null;
+  /** When the subscription started; every later change of it happens at this second of its day. */
+  startedDay: number; startedSec: number; trialEndDay: number | null; canceledDay: number | null;
 }
 
 /** An invoice raised at the start of a paid period; the processor reports its payment. */
@@ -39,7 +40,10 @@ export interface Invoice {
 export interface World {
   readonly horizon: number;
   readonly customers: Customer[];
-  /** cumulative[d - founded] = customers signed up on or before day d. */
+  /**
+   * cumulative[d - founded] = customers signed up on or before day d. Customers are numbered in
+   * signup order, so the first cumulative[d - founded - 1] exist all through day d (see poolOn).
+   */
   readonly cumulative: Int32Array;
   readonly versions: CustomerVersion[];
   readonly subscriptionChanges: SubscriptionChange[];
@@ -77,8 +81,10 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
       const ci = weightedIndex(countryWeights, uniform(s, Field.country, n));
       const chi = weightedIndex(channelWeights, uniform(s, Field.channel, n));
       customers.push({
+        // the initial load is migrated in at midnight of the founding day, so those accounts exist
+        // all through it
         n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: d, isInitial: d === founded,
-        signupSec: pick(86_400, s, Field.signupSecond, n),
+        signupSec: d === founded ? 0 : pick(86_400, s, Field.signupSecond, n),
         country: COUNTRIES[ci].code, currency: COUNTRIES[ci].currency, channel: CHANNELS[chi].id,
         campaign: pick(rules.volume.campaigns_per_channel, s, Field.channel, n, 1),
         industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
@@ -135,8 +141,25 @@ function planPrice(tier: number, period: 'monthly' | 'annual', factor: number): 
 }
 
 /**
- * One account's subscription lifecycle: a trial, then (if it converts) paid periods with
- * upgrades, downgrades and churn decided at each renewal, and reactivations as new subscriptions.
+ * Accounts that exist all through day `day`, and so may buy, open tickets and use the product at
+ * any time of it: those signed up before it, and on the founding day the initial load (migrated
+ * in at midnight). Accounts signing up during the day act only in their own signup events.
+ */
+export function poolOn(world: World, founded: number, day: number): number {
+  return day <= founded ? world.cumulative[0] : world.cumulative[day - founded - 1];
+}
+
+/** A monthly rate compounded over a billing period of `months`. */
+function perPeriod(monthly: number, months: number): number {
+  return 1 - Math.pow(1 - monthly, months);
+}
+
+/**
+ * One account's subscription lifecycle: a trial, then (if it converts) paid periods with churn,
+ * upgrades and downgrades decided at each renewal (an annual plan's chances are the monthly rates
+ * compounded over 12 months), and reactivations as new subscriptions without a trial. Every change
+ * of a subscription happens at the second of the day it started (its billing anchor), and each
+ * period's invoice a few minutes after that period's change.
  */
 function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[]): void {
   const s = rules.seed;
@@ -153,44 +176,53 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     const period: 'monthly' | 'annual' = uniform(s, Field.billing, c.n, k) < 0.25 ? 'annual' : 'monthly';
     const plan = () => planId(PLAN_TIERS[tier].tier, period, billingCcy.currency);
     // an object literal, not a spread of shared fields: spreading took about half of buildWorld
-    const push = (day: number, sec: number, status: SubscriptionChange['status'], canceledDay: number | null) => changes.push({
-      subscriptionId: subId, n: c.n, day, sec, seq: seq++, status, planId: plan(), period, startedDay: start, trialEndDay: trialEnd, canceledDay,
-    });
     // a reactivated account skips the trial
     const trialing = k === 0;
+    const push = (day: number, status: SubscriptionChange['status'], canceledDay: number | null) => changes.push({
+      subscriptionId: subId, n: c.n, day, sec: startSec, seq: seq++, status, planId: plan(), period,
+      startedDay: start, startedSec: startSec, trialEndDay: trialing ? trialEnd : null, canceledDay,
+    });
     let day = start;
     if (trialing) {
-      push(start, startSec, 'trialing', null);
+      push(start, 'trialing', null);
       if (uniform(s, Field.converts, c.n) >= r.trial_conversion) {
-        if (trialEnd <= horizon) push(trialEnd, 3600, 'expired', trialEnd);
+        if (trialEnd <= horizon) push(trialEnd, 'expired', trialEnd);
         return;
       }
       day = trialEnd;
       if (day > horizon) return;
     }
-    push(day, trialing ? 3600 : startSec, 'active', null);
-    const periodDays = period === 'annual' ? 365 : 30;
-    const churnAtRenewal = period === 'annual' ? 1 - Math.pow(1 - r.monthly_churn, 12) : r.monthly_churn;
+    push(day, 'active', null);
+    const months = period === 'annual' ? 12 : 1;
+    const churn = perPeriod(r.monthly_churn, months);
+    // an upgrade and a downgrade exclude each other: their chances share one draw, scaled down
+    // when together above 1
+    const up = perPeriod(r.upgrade_rate, months);
+    const down = perPeriod(r.downgrade_rate, months);
+    const shrink = Math.max(1, up + down);
     let canceled = false;
     for (let p = 0; day <= horizon; p++) {
       const price = planPrice(tier, period, billingCcy.factor);
       invoices.push({
         invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day,
-        sec: 3600 + pick(7200, s, Field.lifecycleGap, c.n, k, p), planId: plan(), amount: price, currency: billingCcy.currency,
+        sec: Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p)), planId: plan(), amount: price, currency: billingCcy.currency,
       });
-      day += periodDays;
+      day += months === 12 ? 365 : 30;
       if (day > horizon) break;
-      const u = uniform(s, Field.lifecycleKind, c.n, k, p);
-      if (u < churnAtRenewal) {
-        push(day, 7200, 'canceled', day);
+      if (uniform(s, Field.lifecycleKind, c.n, k, p) < churn) {
+        push(day, 'canceled', day);
         canceled = true;
         break;
-      } else if (u < churnAtRenewal + r.upgrade_rate && tier < PLAN_TIERS.length - 1) {
-        tier++;
-        push(day, 5400, 'active', null);
-      } else if (u < churnAtRenewal + r.upgrade_rate + r.downgrade_rate && tier > 0) {
+      }
+      const v = uniform(s, Field.lifecycleKind, c.n, k, p, 1) * shrink;
+      if (v < up) {
+        if (tier < PLAN_TIERS.length - 1) {
+          tier++;
+          push(day, 'active', null);
+        }
+      } else if (v < up + down && tier > 0) {
         tier--;
-        push(day, 5400, 'active', null);
+        push(day, 'active', null);
       }
     }
     if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;

@@ -8,7 +8,7 @@ import { CATEGORIES } from './catalog.js';
 import { uniform } from './hash.js';
 import { buildPools, domainOf } from './pools.js';
 import type { Rules } from './rules.js';
-import type { World } from './world.js';
+import { poolOn, type World } from './world.js';
 
 type ColType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN';
 type Cell = string | number | boolean | null;
@@ -38,8 +38,9 @@ export function seedPath(file: string): string {
 }
 
 /**
- * Creates the w_* tables the order universe reads: customers, cumulative customer counts,
- * products and fx rates. Every other source also reads w_customers or w_cum.
+ * Creates the w_* tables the order universe reads: customers, the accounts that exist all
+ * through each day (w_pool: buyers, ticket openers and product users are drawn from them),
+ * products and fx rates. Every other source also reads w_customers or w_pool.
  */
 export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
   // DuckDB reads the fx seed while the main thread builds the text pools (~0.1 s of faker)
@@ -59,8 +60,9 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
     ['country', 'VARCHAR'], ['currency', 'VARCHAR'], ['channel', 'VARCHAR'], ['campaign', 'INTEGER'], ['industry', 'VARCHAR'],
     ['company_idx', 'INTEGER'], ['first_idx', 'INTEGER'], ['last_idx', 'INTEGER'], ['employees', 'INTEGER'],
   ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees]));
-  await loadTable(con, 'w_cum', [['day', 'INTEGER'], ['customers', 'INTEGER']],
-    Array.from(world.cumulative, (cum, i) => [rules.company.founded + i, cum]));
+  const founded = rules.company.founded;
+  await loadTable(con, 'w_pool', [['day', 'INTEGER'], ['customers', 'INTEGER']],
+    Array.from(world.cumulative, (_, i) => [founded + i, poolOn(world, founded, founded + i)]));
 }
 
 /**
@@ -83,8 +85,8 @@ export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules
   ], world.versions.map((v) => [v.n, v.version, v.day, v.sec, v.change, v.companyIdx, v.emailUser, v.country, v.currency, v.employees]));
   await loadTable(con, 'w_sub_changes', [
     ['subscription_id', 'VARCHAR'], ['n', 'INTEGER'], ['day', 'INTEGER'], ['sec', 'INTEGER'], ['seq', 'INTEGER'], ['status', 'VARCHAR'],
-    ['plan_id', 'VARCHAR'], ['billing_period', 'VARCHAR'], ['started_day', 'INTEGER'], ['trial_end_day', 'INTEGER'], ['canceled_day', 'INTEGER'],
-  ], world.subscriptionChanges.map((s) => [s.subscriptionId, s.n, s.day, s.sec, s.seq, s.status, s.planId, s.period, s.startedDay, s.trialEndDay, s.canceledDay]));
+    ['plan_id', 'VARCHAR'], ['billing_period', 'VARCHAR'], ['started_day', 'INTEGER'], ['started_sec', 'INTEGER'], ['trial_end_day', 'INTEGER'], ['canceled_day', 'INTEGER'],
+  ], world.subscriptionChanges.map((s) => [s.subscriptionId, s.n, s.day, s.sec, s.seq, s.status, s.planId, s.period, s.startedDay, s.startedSec, s.trialEndDay, s.canceledDay]));
   await loadTable(con, 'w_invoices', [
     ['invoice_id', 'VARCHAR'], ['subscription_id', 'VARCHAR'], ['n', 'INTEGER'], ['day', 'INTEGER'], ['sec', 'INTEGER'],
     ['plan_id', 'VARCHAR'], ['amount', 'DOUBLE'], ['currency', 'VARCHAR'],

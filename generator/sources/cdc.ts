@@ -1,7 +1,8 @@
 /**
  * CDC extracts as CSV: crm/customers (profile versions) and billing/subscriptions (state
  * changes). Each row is one version of a key with `_op`, `_version` (0 for the insert, then 1,
- * 2, ... per key; the truth manifest's key is `<id>@v<_version>`) and `_extracted_at`; the
+ * 2, ... per key; the truth manifest's key is `<id>@v<_version>`) and `_extracted_at` (the day's
+ * extract runs at the end of its arrival day, 23:59:59, after every change it carries); the
  * warehouse builds SCD2 dimensions from this history. Conflicting updates are a second, different
  * version of a key with the same `updated_at`; only that added row carries the defect in the truth
  * manifest.
@@ -60,7 +61,7 @@ export const customers: SourceDef = {
         ${mixedTs('updated_ts', 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when version = 0 then 'insert' else 'update' end as _op,
         version as _version,
-        ${isoUtc(tsOf('arrival', '7200'))} as _extracted_at
+        ${isoUtc(tsOf('arrival', '86399'))} as _extracted_at
       from rows`;
   },
   variants() {
@@ -91,13 +92,13 @@ export const subscriptions: SourceDef = {
         case when d_null_required then null else plan_id end as plan_id,
         case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then upper(status) when d_invalid_code then upper(status[1]) || status[2:] || ' ' else status end as status,
         billing_period,
-        ${isoUtc(tsOf('started_day', '0'))} as started_at,
-        ${isoUtc(tsOf('trial_end_day', '0'))} as trial_ends_at,
-        case when canceled_day is null then null else ${isoUtc(tsOf('canceled_day', '7200'))} end as canceled_at,
+        ${isoUtc(tsOf('started_day', 'started_sec'))} as started_at,
+        case when trial_end_day is null then null else ${isoUtc(tsOf('trial_end_day', 'started_sec'))} end as trial_ends_at,
+        case when canceled_day is null then null else ${isoUtc(tsOf('canceled_day', 'started_sec'))} end as canceled_at,
         ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when seq = 0 then 'insert' else 'update' end as _op,
         seq as _version,
-        ${isoUtc(tsOf('arrival', '7200'))} as _extracted_at
+        ${isoUtc(tsOf('arrival', '86399'))} as _extracted_at
       from rows where ${arrives(ctx, 'arrival')}`;
   },
   variants() {

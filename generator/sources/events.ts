@@ -1,7 +1,9 @@
 /**
  * product/events (JSON lines): web and app analytics. Anonymous page views (with UTM touches
- * before an account signs up), signups linking the anonymous id to the account, activation steps,
- * feature use, and a checkout event per order. Free-text `note` properties sometimes carry PII.
+ * before an account signs up), signups linking the anonymous id to the account, activation steps
+ * (a funnel: fewer accounts reach each step), feature use, and a checkout event per order. An
+ * account's events carry its device's anonymous id, the one of its touches and signup. Free-text
+ * `note` properties sometimes carry PII.
  */
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
@@ -26,37 +28,44 @@ export const events: SourceDef = {
     const s = r.seed;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
     const base = r.volume.events_per_day * ctx.scale;
+    // an account's device: its anonymous id before signup (touches), at signup and after it
+    const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
+    const anonymous = `${u('b.k', F.kind)} < 0.6`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(round(${base} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
       background as (
         select bg.day, hash(${s}, 6, bg.day, bg.i) as k, bg.i as ord from bg),
       bgrows as (
         select b.day, ${ri('b.k', F.sec, 86400)} as sec, b.k, b.ord,
-          case when ${u('b.k', F.kind)} < 0.6 then null else c.customer_id end as account_id,
-          'anon_' || lower(hex(${ri('b.k', F.anon, 4_000_000_000)})) as anonymous_id,
-          case when ${u('b.k', F.kind)} < 0.6 or ${u('b.k', F.kind + 1)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
+          case when ${anonymous} then null else c.customer_id end as account_id,
+          case when ${anonymous} then 'anon_' || lower(hex(${ri('b.k', F.anon, 4_000_000_000)})) else ${deviceOf('c.n')} end as anonymous_id,
+          case when ${anonymous} or ${u('b.k', F.kind + 1)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
           ${oneOf('b.k', F.page, PAGES)} as page, null::varchar as channel, null::integer as campaign,
-          ${oneOf('b.k', F.page + 1, FEATURES)} as feature, null::integer as step, null::varchar as order_id, null::double as amount
-        from background b join w_cum on w_cum.day = b.day
-        join w_customers c on c.n = least(floor(w_cum.customers * pow(${u('b.k', F.customer)}, ${r.skew.zipf_exponent}))::integer, w_cum.customers - 1)),
+          case when ${anonymous} or ${u('b.k', F.kind + 1)} < 0.5 then null else ${oneOf('b.k', F.page + 1, FEATURES)} end as feature,
+          null::integer as step, null::varchar as order_id, null::double as amount
+        from background b join w_pool on w_pool.day = b.day
+        join w_customers c on c.n = least(floor(w_pool.customers * pow(${u('b.k', F.customer)}, ${r.skew.zipf_exponent}))::integer, w_pool.customers - 1)),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
-      touches as (
-        select c.signup_day - ${ri('hash(c.n, t)', F.touchDay, 14)} as day, ${ri('hash(c.n, t)', F.sec, 86400)} as sec,
-          hash(${s}, 7, c.n, t) as k, 268435456 + c.n * 8 + t as ord, null as account_id,
-          'anon_c' || lower(hex(hash(${s}, c.n) % 4294967296)) as anonymous_id, 'page_view' as event_type,
-          ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])} as page, c.channel, c.campaign, null as feature, null as step, null as order_id, null as amount
+      touch_at as (
+        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
+      touches as (
+        select (abs_sec // 86400)::integer as day, (abs_sec % 86400)::integer as sec,
+          hash(${s}, 7, c.n, t) as k, 268435456 + c.n * 8 + t as ord, null as account_id,
+          ${deviceOf('c.n')} as anonymous_id, 'page_view' as event_type,
+          ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])} as page, c.channel, c.campaign, null as feature, null as step, null as order_id, null as amount
+        from touch_at c),
       signups as (
         select signup_day as day, signup_sec as sec, hash(${s}, 8, n) as k, 536870912 + n as ord, customer_id,
-          'anon_c' || lower(hex(hash(${s}, n) % 4294967296)), 'signed_up', '/signup', channel, campaign, null, null, null, null
+          ${deviceOf('n')}, 'signed_up', '/signup', channel, campaign, null, null, null, null
         from newbies),
       activation as (
         select c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec,
-          hash(${s}, 9, c.n, st), 805306368 + c.n * 4 + st, c.customer_id, 'anon_c' || lower(hex(hash(${s}, c.n) % 4294967296)),
+          hash(${s}, 9, c.n, st), 805306368 + c.n * 4 + st, c.customer_id, ${deviceOf('c.n')},
           'activation_step_completed', '/app/onboarding', null, null, null, st::integer, null, null
-        from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < 0.6),
+        from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end),
       checkout as (
-        select day, sec, hash(k, 9), 1073741824 + i, customer_id, 'anon_' || lower(hex(hash(customer_id) % 4294967296)),
+        select day, sec, hash(k, 9), 1073741824 + i, customer_id, ${deviceOf('n')},
           'checkout_completed', '/marketplace/checkout', null, null, null, null, order_id, total
         from u_orders where not is_cancelled and day >= ${lo}),
       allev as (select * from bgrows union all select * from touches union all select * from signups

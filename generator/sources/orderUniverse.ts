@@ -4,6 +4,7 @@
  * heaviest buyers, so the top 1% place a large share), with 1..max items. Orders, items,
  * payments, shipments and checkout events all derive from this one universe.
  */
+import { minorDigitsSql } from '../catalog.js';
 import { dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad } from '../sqlRandom.js';
 
 /** Refunds come at most this many days after an order. */
@@ -36,7 +37,7 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
 function orders(ctx: SqlContext): string {
   const r = ctx.rules;
   return `(with keyed as (
-      select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_cum.customers as pool from u_pairs o join w_cum on w_cum.day = o.day
+      select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_pool.customers as pool from u_pairs o join w_pool on w_pool.day = o.day
     )
     select keyed.day, keyed.i, keyed.k,
       'ord_' || strftime(date '1970-01-01' + keyed.day, '%y%m%d') || '_' || ${zeroPad('keyed.i', 6)} as order_id,
@@ -76,13 +77,13 @@ export function dropOrderUniverseStatements(): string[] {
 /**
  * SQL of the items of those orders, with what shop/order_items reads: day, i, k (order key),
  * order_id, currency, j, item key ik, product, quantity, unit_price in the order currency (USD
- * list price times the day's fx rate).
+ * list price times the day's fx rate, rounded to the currency's minor unit: whole yen).
  */
 function items(ctx: SqlContext, orders: string): string {
   return `(select o.day, o.i, o.k, o.order_id, o.currency, j, hash(o.k, j) as ik,
       p.product_id, p.name as product_name, p.category,
       1 + floor(pow(${u('hash(o.k, j)', F.qty)}, 3) * 5)::integer as quantity,
-      round(p.price_usd / fx.usd_per_unit, 2) as unit_price
+      round(p.price_usd / fx.usd_per_unit, ${minorDigitsSql('o.currency')}) as unit_price
     from (select *, unnest(range(item_count)) as j from ${orders}) o
     join w_products p on p.idx = ${ri('hash(o.k, j)', F.product, 1024)}
     join w_fx fx on fx.day = o.day and fx.currency = o.currency)`;

@@ -2,8 +2,10 @@
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders (with declines and retries) and for
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
- * (a missing payment is recorded in shop/orders' truth, since no payment record exists).
+ * (a missing payment is recorded in shop/orders' truth, since no payment record exists). From the
+ * unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has none).
  */
+import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
@@ -25,11 +27,12 @@ export const payments: SourceDef = {
     const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
     return `with paid as (
         select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
-          ${chance('k', F.fail, 0.03)} as had_decline
+          ${chance('k', F.fail, 0.03)} as had_decline,
+          case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
         from u_orders where not is_cancelled and not ${paymentMissing(ctx, 'k')}),
       charges as (
         select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
-          case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), 2) else total end as amount_major,
+          paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
           is_partial as p_partial, false as p_double, i::bigint as ord
         from paid
@@ -42,7 +45,7 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint
         from paid where is_double
         union all
-        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, total,
+        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, paid_amount,
           currency, order_id, customer_id, null, null, 'ch_' || lower(hex(hash(k, 0) % 281474976710656)), null, false, false, i::bigint
         from paid where ${chance('k', F.refund, 0.02)}
         union all
@@ -64,6 +67,7 @@ export const payments: SourceDef = {
         rkey as id, object,
         ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('pk', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'pk', F.mixed, 'd_mixed_timestamp')} as created,
         case when d_null_required then null else amount_major end as amount_major,
+        case when d_null_required then null else round(amount_major * pow(10, ${minorDigitsSql('currency')}))::bigint end as amount_minor,
         case when d_invalid_code then ${oneOf('pk', F.which, ['US$', 'EURO', 'xxx'])} else lower(currency) end as currency,
         status, failure_code,
         struct_pack(
@@ -81,7 +85,7 @@ export const payments: SourceDef = {
     const rest = ['currency', 'status', 'failure_code', 'metadata', 'payment_method_details', 'charge'];
     return [
       { to: drift - 1, columns: ['id', 'object', 'created', 'amount_major::decimal(14, 2) as amount', ...rest] },
-      { from: drift, columns: ['id', 'object', 'created', 'round(amount_major * 100)::bigint as amount', ...rest] },
+      { from: drift, columns: ['id', 'object', 'created', 'amount_minor as amount', ...rest] },
     ];
   },
 };

@@ -32,7 +32,7 @@ export const orders: SourceDef = {
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         item_count,
         total::decimal(14, 2) as order_total,
-        ${tsOf('day', 'sec')} + to_seconds(${ri('k', F.status, 600)}) as updated_at,
+        ${tsOf('day', `least(sec + ${ri('k', F.status, 600)}, 86399)`)} as updated_at,
         ${oneOf('k', F.channel, ['web', 'web', 'app', 'api'])} as sales_channel
       from base where ${arrives(ctx, 'arrival')}`;
   },

@@ -1,6 +1,7 @@
 /**
  * support/tickets (Parquet) and marketing/ad_spend (CSV). Tickets are opened by customers
- * (the same Zipf skew as orders) and written once when opened and once when solved. Ad spend is
+ * (the same Zipf skew as orders) and written once when opened and once when solved (the first
+ * response, which comes before the solve, shows in the solved row). Ad spend is
  * one row per day, paid channel and campaign; restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
@@ -21,11 +22,11 @@ export const tickets: SourceDef = {
     const ticketId = `'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)}`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
-      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t join w_cum using (day)
-        join w_customers c on c.n = least(floor(w_cum.customers * pow(${u(`hash(${r.seed}, 8, t.day, t.i)`, F.customer)}, ${r.skew.zipf_exponent}))::integer, w_cum.customers - 1)),
+      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t join w_pool using (day)
+        join w_customers c on c.n = least(floor(w_pool.customers * pow(${u(`hash(${r.seed}, 8, t.day, t.i)`, F.customer)}, ${r.skew.zipf_exponent}))::integer, w_pool.customers - 1)),
       timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,
           60 * (5 + floor(pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
-          3600 * (1 + floor(pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from opened),
+          response_s + 3600 * (1 + floor(pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from opened),
       ev as (
         select *, 0 as step, 'open' as status_clean, day as ev_day, open_sec as ev_sec, hash(k, 0) as tk from timing
         union all
@@ -46,7 +47,7 @@ export const tickets: SourceDef = {
         ${oneOf('k', F.channel, ['email', 'chat', 'chat', 'phone', 'web'])} as channel,
         (select text from w_text where kind = 'subject' and idx = ${ri('k', F.which, 256)}) as subject,
         ${tsOf('day', 'open_sec')} as opened_at,
-        ${tsOf('day', 'open_sec')} + to_seconds(response_s) as first_response_at,
+        case when step = 1 then ${tsOf('day', 'open_sec')} + to_seconds(response_s) end as first_response_at,
         case when step = 1 then ${tsOf('day', 'open_sec')} + to_seconds(solve_s) end as solved_at,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('tk', F.futureDays, 20), 'ev_sec')} else ${tsOf('ev_day', 'ev_sec')} end as updated_at
       from flagged where ${arrives(ctx, 'arrival')}`;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CURRENCIES, PLAN_TIERS, CHANNELS } from '../../generator/catalog.js';
+import { CHANNELS, CURRENCIES, minorDigits, PLAN_TIERS } from '../../generator/catalog.js';
 import { fxRatesCsv } from '../../generator/fxSeed.js';
 import { loadRules, withFormats } from '../../generator/rules.js';
 import type { TruthManifest } from '../../generator/generate.js';
@@ -158,6 +158,14 @@ describe('seeds', () => {
     const rows = csv('fx_rates.csv').slice(1);
     expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(CURRENCIES));
     expect(rows.length).toBe(CURRENCIES.length * 1096);
+  });
+
+  it('currencies.csv has every currency the generator uses, with its ISO 4217 minor unit', () => {
+    const rows = csv('currencies.csv');
+    expect(rows[0]).toEqual(['currency_code', 'currency_name', 'minor_unit']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual([...CURRENCIES]);
+    for (const r of rows.slice(1)) expect(Number(r[2]), r[0]).toBe(minorDigits(r[0]));
+    expect(minorDigits('JPY')).toBe(0);
   });
 
   it('iso_countries.csv has every ISO 3166-1 country', () => {

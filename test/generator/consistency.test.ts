@@ -1,0 +1,199 @@
+/**
+ * The company is consistent: with every defect rate at 0, no record is impossible (an order before
+ * its buyer signed up, a ticket solved before its first response, a refund above the charge, a
+ * CDC row extracted before the change it carries, ...). Dirt comes only from the defects, which
+ * the manifest records. Also the world's subscription lifecycles: changes in order, invoices at
+ * the plan in force, and renewal outcomes at the rules' rates.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { PLAN_TIERS } from '../../generator/catalog.js';
+import { tryParseDay } from '../../generator/dates.js';
+import { generate } from '../../generator/generate.js';
+import { DEFECT_KINDS, loadRules, type Rules } from '../../generator/rules.js';
+import { buildWorld } from '../../generator/world.js';
+import { tempDir } from '../tempDir.js';
+import { duck, rows } from './fixture.js';
+
+let raw: string;
+let con: DuckDBConnection;
+
+beforeAll(async () => {
+  // January from the founding day, no defects (and no drift inside it): every record is clean,
+  // but for many partial payments, which must still be refunded no more than was paid
+  const dir = tempDir('stratum-clean-');
+  const rulesFile = join(dir, 'rules.yaml');
+  writeFileSync(rulesFile, `defects:\n${DEFECT_KINDS.map((k) => `  ${k}: ${k === 'payment_partial' ? 0.3 : 0}\n`).join('')}`);
+  raw = join(dir, 'raw');
+  await generate({ rules: loadRules(rulesFile), from: tryParseDay('2024-01-01')!, to: tryParseDay('2024-01-31')!, scale: 1, outDir: raw });
+  con = await duck();
+  const ts = (col: string) => `strptime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
+  await con.run(`create table customers as select * replace (${ts('created_at')} as created_at, ${ts('updated_at')} as updated_at, ${ts('_extracted_at')} as _extracted_at)
+    from read_csv('${raw}/crm/customers/*/*.csv', header = true, all_varchar = true, hive_partitioning = true)`);
+  await con.run(`create table subscriptions as select * replace (${ts('started_at')} as started_at, ${ts('trial_ends_at')} as trial_ends_at,
+      ${ts('canceled_at')} as canceled_at, ${ts('updated_at')} as updated_at, ${ts('_extracted_at')} as _extracted_at)
+    from read_csv('${raw}/billing/subscriptions/*/*.csv', header = true, all_varchar = true, hive_partitioning = true)`);
+  await con.run('create table accounts as select customer_id, min(created_at) as created_at from customers group by all');
+  await con.run(`create table events as select * replace (occurred_at::timestamp as occurred_at)
+    from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', hive_partitioning = true)`);
+  await con.run(`create table payments as select * replace (created::timestamp as created)
+    from read_json('${raw}/processor/payments/*/*.jsonl', format = 'newline_delimited', hive_partitioning = true)`);
+});
+
+/** Runs a count query and returns the count. */
+async function count(sql: string): Promise<number> {
+  return Number((await rows(con, sql))[0].n);
+}
+
+describe('a lake without defects has no impossible record', () => {
+  it('CDC extracts are taken after every change they carry, on their arrival day', async () => {
+    expect(await count('select count(*) as n from customers')).toBeGreaterThan(2000);
+    expect(await count(`select count(*) as n from customers where _extracted_at < updated_at or updated_at < created_at or _extracted_at::date <> dt`)).toBe(0);
+    expect(await count(`select count(*) as n from subscriptions where _extracted_at < updated_at or _extracted_at::date <> dt`)).toBe(0);
+  });
+
+  it('subscriptions start when their account signs up, cancel when they say, and only first ones have a trial', async () => {
+    expect(await count(`select count(*) as n from subscriptions s join accounts a using (customer_id)
+      where s._version = '0' and s.subscription_id like '%\\_0' escape '\\' and s.started_at <> a.created_at`)).toBe(0);
+    expect(await count(`select count(*) as n from subscriptions s join accounts a using (customer_id) where s.started_at < a.created_at`)).toBe(0);
+    expect(await count(`select count(*) as n from subscriptions where status in ('canceled', 'expired') and canceled_at <> updated_at`)).toBe(0);
+    expect(await count(`select count(*) as n from subscriptions where (trial_ends_at is null) <> (subscription_id not like '%\\_0' escape '\\')`)).toBe(0);
+    expect(await count(`select count(*) as n from subscriptions where updated_at < started_at`)).toBe(0);
+  });
+
+  it('orders, tickets and product use come from accounts that exist by then', async () => {
+    const orders = `read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true)`;
+    expect(await count(`select count(*) as n from ${orders}`)).toBeGreaterThan(50000);
+    expect(await count(`select count(*) as n from ${orders} o left join accounts a using (customer_id) where a.created_at is null or o.ordered_at < a.created_at`)).toBe(0);
+    // on the founding day too: the initial accounts are migrated in at midnight
+    expect(await count(`select count(*) as n from ${orders} where dt = '2024-01-01'`)).toBeGreaterThan(1000);
+    expect(await count(`select count(*) as n from ${orders} where updated_at < ordered_at or updated_at::date <> dt`)).toBe(0);
+    const tickets = `read_parquet('${raw}/support/tickets/*/*.parquet', hive_partitioning = true)`;
+    expect(await count(`select count(*) as n from ${tickets} t left join accounts a using (customer_id) where a.created_at is null or t.opened_at < a.created_at`)).toBe(0);
+    expect(await count(`select count(*) as n from events e join accounts a on a.customer_id = e.account_id where e.occurred_at < a.created_at`)).toBe(0);
+    expect(await count(`select count(*) as n from events where account_id is not null and account_id not in (select customer_id from accounts)`)).toBe(0);
+  });
+
+  it('tickets are answered before they are solved, and an open ticket has no answer yet', async () => {
+    const tickets = `read_parquet('${raw}/support/tickets/*/*.parquet', hive_partitioning = true)`;
+    expect(await count(`select count(*) as n from ${tickets} where status = 'solved'`)).toBeGreaterThan(1000);
+    expect(await count(`select count(*) as n from ${tickets} where status = 'open' and (first_response_at is not null or solved_at is not null)`)).toBe(0);
+    expect(await count(`select count(*) as n from ${tickets} where status = 'solved' and not (opened_at < first_response_at and first_response_at < solved_at and solved_at = updated_at)`)).toBe(0);
+  });
+
+  it('marketing touches come before the signup on the same device, and the account keeps that device', async () => {
+    const signups = `(select account_id, anonymous_id, occurred_at from events where event_type = 'signed_up')`;
+    expect(await count(`select count(*) as n from ${signups}`)).toBeGreaterThan(500);
+    const touches = `events e join ${signups} s using (anonymous_id) where e.event_type = 'page_view' and e.properties.utm_source is not null`;
+    expect(await count(`select count(*) as n from ${touches}`)).toBeGreaterThan(500);
+    expect(await count(`select count(*) as n from ${touches} and e.occurred_at >= s.occurred_at`)).toBe(0);
+    // every event of an account that signed up carries the device it signed up on
+    expect(await count(`select count(*) as n from events e join ${signups} s using (account_id) where e.anonymous_id <> s.anonymous_id`)).toBe(0);
+    expect(await count(`select count(*) as n from events where event_type = 'page_view' and properties.feature is not null`)).toBe(0);
+    // activation is a funnel: fewer accounts reach each step
+    const steps = await rows(con, `select properties.step as step, count(*) as n from events where event_type = 'activation_step_completed' group by all order by step`);
+    expect(steps.map((s) => Number(s.step))).toEqual([1, 2, 3]);
+    expect(Number(steps[0].n)).toBeGreaterThan(Number(steps[1].n));
+    expect(Number(steps[1].n)).toBeGreaterThan(Number(steps[2].n));
+  });
+
+  it('a refund is never more than the charge it refunds', async () => {
+    const refunds = `payments r join payments c on c.id = r.charge where r.object = 'refund'`;
+    expect(await count(`select count(*) as n from ${refunds}`)).toBeGreaterThan(500);
+    expect(await count(`select count(*) as n from ${refunds} and (r.amount > c.amount or r.currency <> c.currency or r.created <= c.created)`)).toBe(0);
+    // among them refunds of partial charges, which refund what was paid, not the order's total
+    const orders = `read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true)`;
+    expect(await count(`select count(*) as n from ${refunds} and c.amount < (select order_total from ${orders} o where o.order_id = c.metadata.order_id)`)).toBeGreaterThan(100);
+  });
+
+  it('amounts in yen are whole: the yen has no minor unit', async () => {
+    const items = `read_parquet('${raw}/shop/order_items/*/*.parquet', hive_partitioning = true) i join read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true) o using (order_id)`;
+    expect(await count(`select count(*) as n from ${items} where o.currency = 'JPY'`)).toBeGreaterThan(500);
+    expect(await count(`select count(*) as n from ${items} where o.currency = 'JPY' and i.unit_price <> round(i.unit_price)`)).toBe(0);
+    expect(await count(`select count(*) as n from payments where currency = 'jpy' and amount <> round(amount)`)).toBe(0);
+    // and other currencies do have cents
+    expect(await count(`select count(*) as n from ${items} where o.currency = 'EUR' and i.unit_price <> round(i.unit_price)`)).toBeGreaterThan(500);
+  });
+});
+
+describe('subscription lifecycles', () => {
+  const rules: Rules = loadRules();
+  const founded = rules.company.founded;
+  // two years and a bit, so that annual plans renew
+  const world = buildWorld(rules, 2, founded + 800);
+
+  it('change at their start second, after their account signs up, and raise invoices at the plan in force', () => {
+    const byId = new Map(world.customers.map((c) => [c.n, c]));
+    const changes = new Map<string, typeof world.subscriptionChanges>();
+    const bad: string[] = [];
+    for (const ch of world.subscriptionChanges) {
+      const c = byId.get(ch.n)!;
+      const list = changes.get(ch.subscriptionId) ?? [];
+      const last = list[list.length - 1];
+      if (ch.sec !== ch.startedSec) bad.push(`${ch.subscriptionId}@${ch.seq}: not at its start second`);
+      if (ch.startedDay * 86400 + ch.startedSec < c.signupDay * 86400 + c.signupSec) bad.push(`${ch.subscriptionId}: starts before its account`);
+      if ((ch.trialEndDay === null) !== !ch.subscriptionId.endsWith('_0')) bad.push(`${ch.subscriptionId}: trial end`);
+      if ((ch.status === 'canceled' || ch.status === 'expired') && ch.canceledDay !== ch.day) bad.push(`${ch.subscriptionId}: canceled day`);
+      if (last && ch.day * 86400 + ch.sec <= last.day * 86400 + last.sec) bad.push(`${ch.subscriptionId}@${ch.seq}: not after the change before it`);
+      list.push(ch);
+      changes.set(ch.subscriptionId, list);
+    }
+    expect(world.invoices.length).toBeGreaterThan(20000);
+    for (const inv of world.invoices) {
+      const at = inv.day * 86400 + inv.sec;
+      const before = changes.get(inv.subscriptionId)!.filter((ch) => ch.day * 86400 + ch.sec < at);
+      const inForce = before[before.length - 1];
+      if (inForce?.status !== 'active' || inForce.planId !== inv.planId) bad.push(`${inv.invoiceId}: not at the plan in force`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('renew up, down or out at the rules\' rates: monthly per month, annual compounded over 12', () => {
+    const tierOf = (planId: string) => PLAN_TIERS.findIndex((t) => planId.startsWith(`${t.tier}_`));
+    // renewal outcomes from consecutive invoices of a subscription, and its cancellation
+    const outcomes = new Map<string, { renewals: number; up: number; down: number; out: number }>();
+    const tally = (period: string, tier: number) => {
+      const key = `${period}/${tier}`;
+      const t = outcomes.get(key) ?? { renewals: 0, up: 0, down: 0, out: 0 };
+      outcomes.set(key, t);
+      return t;
+    };
+    const bySub = new Map<string, typeof world.invoices>();
+    for (const inv of world.invoices) bySub.set(inv.subscriptionId, [...(bySub.get(inv.subscriptionId) ?? []), inv]);
+    const canceled = new Map(world.subscriptionChanges.filter((c) => c.status === 'canceled').map((c) => [c.subscriptionId, c]));
+    for (const [sub, invs] of bySub) {
+      const period = invs[0].planId.includes('_annual_') ? 'annual' : 'monthly';
+      for (let p = 1; p < invs.length; p++) {
+        const from = tierOf(invs[p - 1].planId);
+        const to = tierOf(invs[p].planId);
+        const t = tally(period, from);
+        t.renewals++;
+        if (to > from) t.up++;
+        if (to < from) t.down++;
+      }
+      const c = canceled.get(sub);
+      if (c) {
+        const t = tally(period, tierOf(invs[invs.length - 1].planId));
+        t.renewals++;
+        t.out++;
+      }
+    }
+    const r = rules.company;
+    const share = (key: string, what: 'up' | 'down' | 'out') => {
+      const t = outcomes.get(key)!;
+      return t[what] / t.renewals;
+    };
+    // the top tier cannot upgrade, and downgrades at the downgrade rate, not at upgrade + downgrade
+    expect(share('monthly/2', 'up')).toBe(0);
+    expect(share('monthly/2', 'down')).toBeCloseTo(r.downgrade_rate, 1.6);
+    expect(share('monthly/0', 'up')).toBeCloseTo(r.upgrade_rate, 1.6);
+    expect(share('monthly/0', 'out')).toBeCloseTo(r.monthly_churn, 1.6);
+    // annual: the monthly rates compounded over a year (the tier draw comes after surviving churn)
+    const year = (m: number) => 1 - Math.pow(1 - m, 12);
+    expect(share('annual/0', 'out')).toBeCloseTo(year(r.monthly_churn), 1);
+    expect(share('annual/0', 'up')).toBeCloseTo((1 - year(r.monthly_churn)) * year(r.upgrade_rate), 1);
+    expect(outcomes.get('annual/0')!.renewals).toBeGreaterThan(300);
+  });
+});
