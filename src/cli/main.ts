@@ -2,8 +2,9 @@
  * `stratum` entry point: picks the subcommand, parses its flags, runs it, and turns user errors
  * into one clear line on stderr with the error's exit code.
  */
+import { readFileSync } from 'node:fs';
 import { StratumError } from '../errors.js';
-import { parseCommandArgs, type Command } from './command.js';
+import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
 
 function topHelp(): string {
@@ -16,7 +17,8 @@ function topHelp(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    "Run 'stratum <command> --help' for a command's flags.",
+    "Run 'stratum <command> --help' (or 'stratum help <command>') for a command's flags;",
+    "'stratum --version' prints the version.",
     '',
   ].join('\n');
 }
@@ -31,16 +33,38 @@ function findCommand(argv: readonly string[]): { cmd: Command; rest: readonly st
   return undefined;
 }
 
+/** Stratum's version, from package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The error for words that name no command: a group's subcommands when they start one. */
+function unknownCommand(argv: readonly string[]): string {
+  const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+  if (group.length > 0) return `stratum ${argv[0]}: name a subcommand: ${group.map((c) => `'stratum ${c.name}'`).join(', ')} (see stratum --help)`;
+  return `stratum: unknown command '${argv.join(' ')}' (see stratum --help)`;
+}
+
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
     process.stdout.write(topHelp());
     return 0;
   }
-  const found = findCommand(argv);
-  if (!found) {
-    process.stderr.write(`stratum: unknown command '${argv[0]}' (see stratum --help)\n`);
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    process.stdout.write(`stratum ${version()}\n`);
+    return 0;
+  }
+  // `stratum help generate` is `stratum generate --help`
+  const asked = argv[0] === 'help' ? argv.slice(1) : undefined;
+  const found = findCommand(asked ?? argv);
+  if (!found || (asked && found.rest.length > 0)) {
+    process.stderr.write(`Error: ${unknownCommand(asked ?? argv)}\n`);
     return 2;
+  }
+  if (asked) {
+    process.stdout.write(formatHelp(found.cmd));
+    return 0;
   }
   try {
     const args = parseCommandArgs(found.cmd, found.rest);
