@@ -128,7 +128,10 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
 /** Reads and validates a rules file, writing its values into `into` and their origins into `origins`. */
 function readRulesFile(file: string, order: number, into: Record<string, unknown>, origins: KeyOrigins): void {
   const yaml = YamlFile.read(file, file);
-  validate(yaml.root as YamlNode | null, SCHEMA, into, yaml, order, origins, '');
+  // an empty overlay (nothing but comments, say) changes nothing, as an empty dbt yml does
+  const root = yaml.root as YamlNode | null;
+  if (order > 0 && (root == null || (isScalar(root) && root.value == null))) return;
+  validate(root, SCHEMA, into, yaml, order, origins, '');
 }
 
 /**

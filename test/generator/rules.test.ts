@@ -35,6 +35,12 @@ describe('rules validation', () => {
     expect(r.formats['shop/orders']).toBe('parquet');
   });
 
+  it('takes an empty rules file, or one of comments only, as no change', () => {
+    for (const text of ['', '# nothing here yet\n', '---\n']) expect(loadRules(rulesFile(text))).toEqual(loadRules());
+    // a document that is not a mapping is still an error
+    expect(errorOf('- a\n- b\n')).toMatch(/\.yaml:1: the rules must be a mapping of keys$/);
+  });
+
   it('names the line and key of an unknown key', () => {
     expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'/);
   });
