@@ -10,10 +10,15 @@ import { weekday } from './dates.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
 
-/** One account. `n` is its number in signup order; `id` is `cus_` + n. */
+/**
+ * One account. `n` is its number in signup order; `id` is `cus_` + n. An account of the initial
+ * load (`isInitial`) is migrated in at midnight of the founding day; its `signupDay` is when it
+ * signed up in the system it came from, up to two years before.
+ */
 export interface Customer {
   n: number; id: string; signupDay: number; signupSec: number; isInitial: boolean;
-  country: string; currency: string; channel: string; campaign: number; industry: string;
+  /** `campaign` is the paid channel's campaign the account came through (null for an unpaid channel). */
+  country: string; currency: string; channel: string; campaign: number | null; industry: string;
   companyIdx: number; firstIdx: number; lastIdx: number; employees: number;
 }
 
@@ -73,6 +78,8 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
   const founded = rules.company.founded;
   const days = Math.max(0, horizon - founded + 1);
   const cumulative = new Int32Array(days);
+  // a paid channel's campaign c brings signups in proportion to its spend, which is 1 / (1 + c)
+  const campaignWeights = Array.from({ length: rules.volume.campaigns_per_channel }, (_, c) => 1 / (1 + c));
   const customers: Customer[] = [];
   for (let d = founded; d <= horizon; d++) {
     const count = signupsOn(rules, scale, d);
@@ -81,12 +88,12 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
       const ci = weightedIndex(countryWeights, uniform(s, Field.country, n));
       const chi = weightedIndex(channelWeights, uniform(s, Field.channel, n));
       customers.push({
-        // the initial load is migrated in at midnight of the founding day, so those accounts exist
-        // all through it
-        n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: d, isInitial: d === founded,
-        signupSec: d === founded ? 0 : pick(86_400, s, Field.signupSecond, n),
+        // the initial load is migrated in at midnight of the founding day (so those accounts exist
+        // all through it), keeping when each signed up in the system it came from
+        n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: d === founded ? d - 1 - pick(730, s, Field.signupSecond, n, 1) : d,
+        isInitial: d === founded, signupSec: pick(86_400, s, Field.signupSecond, n),
         country: COUNTRIES[ci].code, currency: COUNTRIES[ci].currency, channel: CHANNELS[chi].id,
-        campaign: pick(rules.volume.campaigns_per_channel, s, Field.channel, n, 1),
+        campaign: CHANNELS[chi].paid ? weightedIndex(campaignWeights, uniform(s, Field.channel, n, 1)) : null,
         industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
         companyIdx: pick(4096, s, Field.company, n), firstIdx: pick(512, s, Field.person, n), lastIdx: pick(512, s, Field.person, n, 1),
         employees: 1 + Math.floor(Math.pow(uniform(s, Field.size, n), 3) * 5000),
@@ -105,16 +112,20 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
   return world;
 }
 
-/** The CRM versions of one account: creation, then changes at geometric gaps. */
+/**
+ * The CRM versions of one account: creation (for the initial load, the migration at midnight of
+ * the founding day), then changes at geometric gaps.
+ */
 function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVersion[] {
   const s = rules.seed;
+  const [day0, sec0] = c.isInitial ? [rules.company.founded, 0] : [c.signupDay, c.signupSec];
   const out: CustomerVersion[] = [{
-    n: c.n, version: 0, day: c.signupDay, sec: c.signupSec, change: 'create', companyIdx: c.companyIdx,
+    n: c.n, version: 0, day: day0, sec: sec0, change: 'create', companyIdx: c.companyIdx,
     emailUser: 0, country: c.country, currency: c.currency, employees: c.employees,
   }];
   const rate = rules.company.profile_change_rate;
   if (rate <= 0) return out;
-  let day = c.signupDay;
+  let day = day0;
   for (let v = 1; ; v++) {
     day += 1 + Math.floor(-Math.log(1 - uniform(s, Field.versionDay, c.n, v)) / rate);
     if (day > horizon) break;
@@ -159,7 +170,10 @@ function perPeriod(monthly: number, months: number): number {
  * upgrades and downgrades decided at each renewal (an annual plan's chances are the monthly rates
  * compounded over 12 months), and reactivations as new subscriptions without a trial. Every change
  * of a subscription happens at the second of the day it started (its billing anchor), and each
- * period's invoice a few minutes after that period's change.
+ * period's invoice a few minutes after that period's change. An account of the initial load that
+ * was paying (as many as trials convert) is migrated in with its subscription: active, started
+ * when it signed up, no trial, its first row at the migration and its first invoice at its next
+ * renewal; the others have none.
  */
 function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[]): void {
   const s = rules.seed;
@@ -168,6 +182,8 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
   let k = 0; // subscription number of this account
   let start = c.signupDay;
   let startSec = c.signupSec;
+  const migrated = c.isInitial;
+  if (migrated && uniform(s, Field.converts, c.n) >= r.trial_conversion) return;
   while (start <= horizon) {
     const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;
     const trialEnd = start + r.trial_days;
@@ -175,15 +191,22 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     let tier = weightedIndex([50, 35, 15], uniform(s, Field.plan, c.n, k));
     const period: 'monthly' | 'annual' = uniform(s, Field.billing, c.n, k) < 0.25 ? 'annual' : 'monthly';
     const plan = () => planId(PLAN_TIERS[tier].tier, period, billingCcy.currency);
+    // a reactivated or migrated subscription has no trial
+    const trialing = k === 0 && !migrated;
     // an object literal, not a spread of shared fields: spreading took about half of buildWorld
-    // a reactivated account skips the trial
-    const trialing = k === 0;
-    const push = (day: number, status: SubscriptionChange['status'], canceledDay: number | null) => changes.push({
-      subscriptionId: subId, n: c.n, day, sec: startSec, seq: seq++, status, planId: plan(), period,
+    const push = (day: number, status: SubscriptionChange['status'], canceledDay: number | null, sec = startSec) => changes.push({
+      subscriptionId: subId, n: c.n, day, sec, seq: seq++, status, planId: plan(), period,
       startedDay: start, startedSec: startSec, trialEndDay: trialing ? trialEnd : null, canceledDay,
     });
+    const periodDays = period === 'annual' ? 365 : 30;
     let day = start;
-    if (trialing) {
+    if (k === 0 && migrated) {
+      // the migration's row, then the first renewal on or after the founding day
+      const founded = r.founded;
+      push(founded, 'active', null, 0);
+      day = start + Math.ceil((founded - start) / periodDays) * periodDays;
+      if (day === founded && startSec === 0) day += periodDays; // not at the migration's own second
+    } else if (trialing) {
       push(start, 'trialing', null);
       if (uniform(s, Field.converts, c.n) >= r.trial_conversion) {
         if (trialEnd <= horizon) push(trialEnd, 'expired', trialEnd);
@@ -192,7 +215,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
       day = trialEnd;
       if (day > horizon) return;
     }
-    push(day, 'active', null);
+    if (!(k === 0 && migrated)) push(day, 'active', null);
     const months = period === 'annual' ? 12 : 1;
     const churn = perPeriod(r.monthly_churn, months);
     // an upgrade and a downgrade exclude each other: their chances share one draw, scaled down
@@ -207,7 +230,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
         invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day,
         sec: Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p)), planId: plan(), amount: price, currency: billingCcy.currency,
       });
-      day += months === 12 ? 365 : 30;
+      day += periodDays;
       if (day > horizon) break;
       if (uniform(s, Field.lifecycleKind, c.n, k, p) < churn) {
         push(day, 'canceled', day);

@@ -88,7 +88,7 @@ export const events: SourceDef = {
         page,
         case when channel is null then null else ${utm('utmSource', 'channel')} end as utm_source,
         case when channel is null then null else ${utm('utmMedium', 'channel')} end as utm_medium,
-        case when channel is null then null else channel || '_' || campaign end as utm_campaign,
+        case when campaign is null then null else channel || '_' || campaign end as utm_campaign,
         feature, step, order_id, amount::decimal(14, 2) as amount,
         case when not d_pii_in_json then null
           when ${ri('k', F.piiKind, 2)} = 0 then 'please contact me at ' || coalesce(lower(account_id), 'visitor' || ${ri('k', F.piiKind + 1, 999)}) || '@' || ${oneOf('k', F.piiKind + 2, ['gmail.com', 'outlook.com', 'acme.io'])} || ' about billing'

@@ -1,8 +1,9 @@
 /**
  * support/tickets (Parquet) and marketing/ad_spend (CSV). Tickets are opened by customers
  * (the same Zipf skew as orders) and written once when opened and once when solved (the first
- * response, which comes before the solve, shows in the solved row). Ad spend is
- * one row per day, paid channel and campaign; restatements show up as conflicting updates.
+ * response, which comes before the solve, shows in the solved row). Ad spend is one row per day,
+ * paid channel and campaign, campaign c spending 1 / (1 + c) of campaign 0 (and bringing signups
+ * in that proportion: see world.ts); restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad } from '../sqlRandom.js';

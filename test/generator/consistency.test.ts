@@ -59,8 +59,16 @@ describe('a lake without defects has no impossible record', () => {
       where s._version = '0' and s.subscription_id like '%\\_0' escape '\\' and s.started_at <> a.created_at`)).toBe(0);
     expect(await count(`select count(*) as n from subscriptions s join accounts a using (customer_id) where s.started_at < a.created_at`)).toBe(0);
     expect(await count(`select count(*) as n from subscriptions where status in ('canceled', 'expired') and canceled_at <> updated_at`)).toBe(0);
-    expect(await count(`select count(*) as n from subscriptions where (trial_ends_at is null) <> (subscription_id not like '%\\_0' escape '\\')`)).toBe(0);
+    // the accounts migrated in on the founding day bring their subscriptions, started before it, without a trial
+    const migrated = `started_at < timestamp '2024-01-01'`;
+    expect(await count(`select count(*) as n from subscriptions where (trial_ends_at is null) <> (subscription_id not like '%\\_0' escape '\\' or ${migrated})`)).toBe(0);
+    expect(await count(`select count(distinct subscription_id) as n from subscriptions where ${migrated} and status = 'active' and _version = '0' and updated_at = timestamp '2024-01-01'`)).toBeGreaterThan(500);
     expect(await count(`select count(*) as n from subscriptions where updated_at < started_at`)).toBe(0);
+    // the migrated accounts: inserted at midnight of the founding day, signed up before it, and
+    // those that were paying are billed from their first renewal, not after a trial
+    expect(await count(`select count(*) as n from customers where _version = '0' and dt = '2024-01-01' and (updated_at <> timestamp '2024-01-01' or created_at >= timestamp '2024-01-01')`)).toBe(0);
+    expect(await count(`select count(*) as n from customers where _version = '0' and dt = '2024-01-01'`)).toBe(2000);
+    expect(await count(`select count(*) as n from payments where metadata.invoice_id is not null and created < timestamp '2024-01-15'`)).toBeGreaterThan(200);
   });
 
   it('orders, tickets and product use come from accounts that exist by then', async () => {
@@ -92,6 +100,15 @@ describe('a lake without defects has no impossible record', () => {
     // every event of an account that signed up carries the device it signed up on
     expect(await count(`select count(*) as n from events e join ${signups} s using (account_id) where e.anonymous_id <> s.anonymous_id`)).toBe(0);
     expect(await count(`select count(*) as n from events where event_type = 'page_view' and properties.feature is not null`)).toBe(0);
+    // a paid channel's campaigns bring signups as they spend (1 : 1/2 : 1/3); unpaid channels have none
+    const byCampaign = await rows(con, `select right(properties.utm_campaign, 1) as c, count(*) as n from events
+      where event_type = 'signed_up' and properties.utm_medium in ('cpc', 'paid_social', 'display') group by all order by c`);
+    expect(byCampaign.map((r) => r.c)).toEqual(['0', '1', '2']);
+    const [c0, c1, c2] = byCampaign.map((r) => Number(r.n));
+    expect(c0).toBeGreaterThan(c1);
+    expect(c1).toBeGreaterThan(c2);
+    expect(await count(`select count(*) as n from events where properties.utm_medium in ('organic', 'referral', 'email', '(none)') and properties.utm_campaign is not null`)).toBe(0);
+    expect(await count(`select count(*) as n from events where properties.utm_medium = 'organic'`)).toBeGreaterThan(100);
     // activation is a funnel: fewer accounts reach each step
     const steps = await rows(con, `select properties.step as step, count(*) as n from events where event_type = 'activation_step_completed' group by all order by step`);
     expect(steps.map((s) => Number(s.step))).toEqual([1, 2, 3]);
@@ -132,9 +149,11 @@ describe('subscription lifecycles', () => {
       const c = byId.get(ch.n)!;
       const list = changes.get(ch.subscriptionId) ?? [];
       const last = list[list.length - 1];
-      if (ch.sec !== ch.startedSec) bad.push(`${ch.subscriptionId}@${ch.seq}: not at its start second`);
+      const migration = c.isInitial && ch.seq === 0 && ch.subscriptionId.endsWith('_0');
+      if (migration && (ch.day !== founded || ch.sec !== 0 || ch.status !== 'active' || ch.startedDay >= founded)) bad.push(`${ch.subscriptionId}: not migrated at midnight of the founding day`);
+      if (!migration && ch.sec !== ch.startedSec) bad.push(`${ch.subscriptionId}@${ch.seq}: not at its start second`);
       if (ch.startedDay * 86400 + ch.startedSec < c.signupDay * 86400 + c.signupSec) bad.push(`${ch.subscriptionId}: starts before its account`);
-      if ((ch.trialEndDay === null) !== !ch.subscriptionId.endsWith('_0')) bad.push(`${ch.subscriptionId}: trial end`);
+      if ((ch.trialEndDay === null) !== (!ch.subscriptionId.endsWith('_0') || c.isInitial)) bad.push(`${ch.subscriptionId}: trial end`);
       if ((ch.status === 'canceled' || ch.status === 'expired') && ch.canceledDay !== ch.day) bad.push(`${ch.subscriptionId}: canceled day`);
       if (last && ch.day * 86400 + ch.sec <= last.day * 86400 + last.sec) bad.push(`${ch.subscriptionId}@${ch.seq}: not after the change before it`);
       list.push(ch);
