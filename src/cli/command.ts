@@ -117,6 +117,7 @@ export function intFlag(args: ParsedArgs, cmdName: string, name: string, min: nu
   if (raw === undefined) return undefined;
   if (!/^-?\d+$/.test(raw)) throw new UsageError(`stratum ${cmdName}: --${name} must be an integer, got '${raw}'`);
   const n = Number(raw);
-  if (n < min || n > max) throw new UsageError(`stratum ${cmdName}: --${name} must be between ${min} and ${max}, got ${n}`);
+  // the value as written: a huge one would print rounded (1e20) as a number
+  if (n < min || n > max) throw new UsageError(`stratum ${cmdName}: --${name} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }

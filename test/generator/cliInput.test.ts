@@ -44,6 +44,16 @@ describe('stratum generate rejects bad flag values', () => {
     expect(r.err).toBe('Error: stratum generate: --out must not be empty (see stratum generate --help)\n');
   });
 
+  it('quotes an out-of-range number as written', async () => {
+    for (const [flag, value] of [['--scale', '99999999999999999999'], ['--scale', '0'], ['--days', '0'], ['--seed=-1', '']]) {
+      const r = await generateCli(...(value ? [flag, value] : [flag]), '--out', join(dir, 'raw-never'));
+      expect(r.code, flag).toBe(2);
+      const [name, v] = value ? [flag, value] : flag.split('=');
+      expect(r.err).toMatch(new RegExp(`^Error: stratum generate: ${name} must be between \\d+ and \\d+, got ${v}\n$`));
+    }
+    expect(existsSync(join(dir, 'raw-never'))).toBe(false);
+  });
+
   it('rejects --formats with an empty entry', async () => {
     for (const spec of [',', ' ', 'shop/orders=csv,,product/events=csv']) {
       const r = await generateCli('--formats', spec, '--day', '2024-01-05', '--out', join(dir, 'raw-never'));
