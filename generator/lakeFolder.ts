@@ -63,7 +63,8 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
  * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
- * after a kill finishes the job. Removes `bDir` at the end.
+ * after a kill finishes the job. Removes `bDir` at the end. Throws the file system's error when
+ * a move fails; the journal stays, and placing again completes the batch.
  */
 export function placeBatch(bDir: string, outDir: string): void {
   const journal = JSON.parse(readFileSync(join(bDir, JOURNAL), 'utf8')) as Journal;
