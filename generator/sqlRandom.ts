@@ -153,11 +153,26 @@ const DEFECT_FIELD: Partial<Record<DefectKind, number>> = {
   bad_quantity: F.qty + 100,
 };
 
-/** `true` when the record with this key carries a defect of this kind (at the rules' rate). */
+/**
+ * Kinds a record does not carry when it draws the other kind named here, because that one would
+ * hide it: a late record's only event timestamp cannot also be moved into the future, and a
+ * nulled field cannot also hold an orphan id or a miscased code. So every recorded defect shows
+ * in the files (but for a malformed record's, which cannot be read back).
+ */
+const HIDDEN_BY: Partial<Record<DefectKind, DefectKind>> = {
+  future_timestamp: 'late_arrival', orphan_fk: 'null_required', invalid_code: 'null_required',
+};
+
+/**
+ * `true` when the record with this key carries a defect of this kind: drawn at the rules' rate,
+ * unless the record draws the kind that would hide it (HIDDEN_BY).
+ */
 export function flag(ctx: SqlContext, kind: DefectKind, key: string): string {
   const field = DEFECT_FIELD[kind];
   if (field === undefined) throw new Error(`no record-level draw for defect kind ${kind}`);
-  return chance(key, field, ctx.rules.defects[kind]);
+  const own = chance(key, field, ctx.rules.defects[kind]);
+  const by = HIDDEN_BY[kind];
+  return by && ctx.rules.defects[by] > 0 ? `(${own} and not ${chance(key, DEFECT_FIELD[by]!, ctx.rules.defects[by])})` : own;
 }
 
 /** The `d_<kind>` flag columns of a record with this key, as a select-list fragment. */

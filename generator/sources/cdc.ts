@@ -83,7 +83,8 @@ export const subscriptions: SourceDef = {
       rows as (
         select * replace (false as d_conflicting_update), 0 as variant from flagged
         union all
-        select * replace (case when status = 'active' then 'past_due' else 'active' end as status), 1 from flagged where d_conflicting_update)
+        select * replace (case when status = 'active' then 'past_due' else 'active' end as status, null::integer as canceled_day), 1
+        from flagged where d_conflicting_update)
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 4096 + (n % 512) * 8 + variant as seq,
         subscription_id || '@v' || seq as rkey,
         d_late_arrival, d_conflicting_update, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp,

@@ -77,7 +77,7 @@ export const events: SourceDef = {
         from allev where day between ${lo} and ${ctx.to}),
       rows as (select *, day + ${lagDays(ctx, 'k', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::bigint * 86400 + sec) * 2147483648 + ord as seq,
-        'evt_' || lower(hex(k % 281474976710656)) as rkey,
+        'evt_' || lpad(lower(hex(k % 281474976710656)), 12, '0') as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_pii_in_json, d_mixed_timestamp, d_future_timestamp,
         rkey as event_id,
         case when d_null_required then null when d_invalid_code then upper(event_type[1]) || event_type[2:] else event_type end as event_type,

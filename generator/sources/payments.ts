@@ -2,8 +2,10 @@
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders (with declines and retries) and for
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
- * (a missing payment is recorded in shop/orders' truth, since no payment record exists). From the
- * unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has none).
+ * (a missing payment is recorded in shop/orders' truth, since no payment record exists); the
+ * charges of a partial or double payment keep their order id (no null or orphan defect), which
+ * is the evidence of the mismatch. From the unit change on, `amount` is in the currency's minor
+ * unit (cents; whole yen, which has none).
  */
 import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
@@ -13,6 +15,11 @@ import type { SourceDef } from './source.js';
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
 export function paymentMissing(ctx: SqlContext, orderKey: string): string {
   return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
+}
+
+/** A processor object's id: a prefix and 12 hex digits of a 48-bit key. */
+function chargeId(key: string, prefix = `'ch_'`): string {
+  return `${prefix} || lpad(lower(hex(${key} % 281474976710656)), 12, '0')`;
 }
 
 export const payments: SourceDef = {
@@ -34,34 +41,34 @@ export const payments: SourceDef = {
         select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
-          is_partial as p_partial, false as p_double, i::bigint as ord
+          is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
         from paid
         union all
         select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf('k', F.card, ['card_declined', 'insufficient_funds', 'expired_card'])}, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint
+          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
         from paid where had_decline
         union all
         select day, least(sec + 900 + ${ri('k', F.double + 100, 3000)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint
+          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
         from paid where is_double
         union all
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, paid_amount,
-          currency, order_id, customer_id, null, null, 'ch_' || lower(hex(hash(k, 0) % 281474976710656)), null, false, false, i::bigint
+          currency, order_id, customer_id, null, null, ${chargeId('hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${chance('k', F.refund, 0.02)}
         union all
         select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
-          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n
+          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
         from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
-          ${flag(ctx, 'null_required', 'pk')} and okey is not null as d_null_required,
-          ${flag(ctx, 'orphan_fk', 'pk')} and okey is not null as d_orphan_fk,
+          ${flag(ctx, 'null_required', 'pk')} and okey is not null and not keeps_order as d_null_required,
+          ${flag(ctx, 'orphan_fk', 'pk')} and okey is not null and not keeps_order as d_orphan_fk,
           ${flags(ctx, 'pk', ['invalid_code', 'mixed_timestamp', 'future_timestamp'])},
           p_partial as d_payment_partial, p_double as d_payment_double
         from charges where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 16777216 + ord * 4 + (pk % 4) as seq,
-        case when object = 'refund' then 're_' else 'ch_' end || lower(hex(pk % 281474976710656)) as rkey,
+        ${chargeId('pk', `case when object = 'refund' then 're_' else 'ch_' end`)} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
         okey, d_payment_partial, d_payment_double,
         rkey as id, object,
