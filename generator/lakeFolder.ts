@@ -63,11 +63,13 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
  * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
- * after a kill finishes the job. Removes `bDir` at the end. Throws the file system's error when
+ * after a kill finishes the job. Removes `bDir` at the end and returns how many days it placed.
+ * Throws the file system's error when
  * a move fails; the journal stays, and placing again completes the batch.
  */
-export function placeBatch(bDir: string, outDir: string): void {
+export function placeBatch(bDir: string, outDir: string): number {
   const journal = JSON.parse(readFileSync(join(bDir, JOURNAL), 'utf8')) as Journal;
+  let placed = 0;
   for (const { dt, sources } of journal.days) {
     const part = `dt=${dt}`;
     const truth = join(bDir, '_truth', part);
@@ -79,8 +81,10 @@ export function placeBatch(bDir: string, outDir: string): void {
       else if (!sources.includes(src.name)) rmSync(join(outDir, src.name, part), { recursive: true, force: true });
     }
     swapInto(truth, join(outDir, '_truth', part));
+    placed++;
   }
   rmSync(bDir, { recursive: true, force: true });
+  return placed;
 }
 
 /**
@@ -96,17 +100,19 @@ export function releaseStaging(staging: string): void {
 /**
  * Completes or removes staging folders left by runs that did not finish: runs of a process that
  * is gone, or earlier runs in this one. A batch with a journal is placed, whatever else is staged
- * is removed.
+ * is removed. Returns how many days it placed.
  */
-function recoverStaleStaging(outDir: string): void {
+function recoverStaleStaging(outDir: string): number {
+  let placed = 0;
   for (const f of readdirSync(outDir).sort()) {
     const m = /^\.stratum-tmp-(\d+)-/.exec(f);
     const dir = join(outDir, f);
     if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
     const batches = readdirSync(dir).filter((b) => existsSync(join(dir, b, JOURNAL)));
-    for (const b of batches.sort((x, y) => Number(x.replace(/\D/g, '')) - Number(y.replace(/\D/g, '')))) placeBatch(join(dir, b), outDir);
+    for (const b of batches.sort((x, y) => Number(x.replace(/\D/g, '')) - Number(y.replace(/\D/g, '')))) placed += placeBatch(join(dir, b), outDir);
     rmSync(dir, { recursive: true, force: true });
   }
+  return placed;
 }
 
 /**
@@ -188,14 +194,30 @@ export function lakeFolderError(e: unknown, shown: string, after = ''): unknown 
  */
 export function prepareLakeFolder(outDir: string, shown: string): string {
   makeLakeFolder(outDir, shown);
+  finishUnfinishedRuns(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   try {
-    recoverStaleStaging(outDir);
-    removeStaleAside(outDir);
     mkdirSync(staging);
   } catch (e) {
     throw lakeFolderError(e, shown);
   }
   running.add(staging);
   return staging;
+}
+
+/**
+ * Completes or tidies what unfinished generator runs left in the existing lake folder `outDir`
+ * (`shown` as the user wrote it): places the days a killed run had begun placing, removes its
+ * staging folder, puts back partitions it moved aside. A reader of the lake calls this first, so
+ * that it never sees a day half new, half old. Returns how many days it placed. Throws a one-line
+ * UsageError naming the folder and the cause when a file cannot be moved or removed.
+ */
+export function finishUnfinishedRuns(outDir: string, shown: string): number {
+  try {
+    const placed = recoverStaleStaging(outDir);
+    removeStaleAside(outDir);
+    return placed;
+  } catch (e) {
+    throw lakeFolderError(e, shown);
+  }
 }

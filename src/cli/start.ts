@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '../../generator/generate.js';
+import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { stringFlag, type Command } from './command.js';
 import { progressPrinter, summaryTable } from './generate.js';
@@ -21,6 +22,9 @@ export const startCommand: Command = {
   flags: [{ name: 'out', type: 'string', value: 'DIR', description: 'Raw data folder (default raw/).' }],
   async run(args) {
     const out = stringFlag(args, 'out') ?? 'raw';
+    // a generator run killed while placing its days left some of a day new: finish placing them
+    const finished = existsSync(out) ? finishUnfinishedRuns(out, out) : 0;
+    if (finished > 0) process.stderr.write(`Finished placing ${finished} day(s) that a killed 'stratum generate' had begun to place in ${out}/.\n`);
     const days = lakeDays(out);
     if (days.length === 0) {
       process.stderr.write(`No raw data in ${out}/ yet: generating the default dataset.\n`);

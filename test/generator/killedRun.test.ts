@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../generator/generate.js';
 import { loadRules } from '../../generator/rules.js';
 import { CancelledError, UsageError } from '../../src/errors.js';
+import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { digest, generateLake } from './fixture.js';
 
@@ -116,6 +117,20 @@ describe('a run killed while placing its days', () => {
     await generate({ rules: loadRules(rulesFile), from: 19745, to: 19745, scale: 1, outDir: out }); // 2024-01-23 again
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
+  });
+});
+
+describe('a reader of a lake that a killed run left', () => {
+  it('`stratum start` finishes placing the days first, and says so', async () => {
+    const out = killedAt(1 + 2 * 10 + 2 * 4 + 2); // in the middle of day 2
+    const r = await cli('start', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(`Finished placing 2 day(s) that a killed 'stratum generate' had begun to place in ${out}/.\n`);
+    expect(r.out).toMatch(/^Raw lake in .*: 3 arrival day\(s\), 2024-01-22 \.\. 2024-01-24\n/);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+    // and once done, there is nothing left to finish
+    expect((await cli('start', '--out', out)).err).toBe('');
   });
 });
 
