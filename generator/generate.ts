@@ -35,6 +35,8 @@ export interface GenerateOptions {
 
 /** Progress events of a generation run. */
 export type GenerateEvent =
+  /** Days that a killed run had begun to place, placed before this run starts. */
+  | { type: 'finished'; days: number }
   | { type: 'start'; from: string; to: string; days: number; sources: number; scale: number }
   | { type: 'source'; source: SourceName; from: string; to: string; rows: number; bytes: number; seconds: number }
   | { type: 'days'; done: number; total: number }
@@ -98,8 +100,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const outDir = resolve(opts.outDir);
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
-  const staging = prepareLakeFolder(outDir, opts.outDir);
+  const { staging, finished } = prepareLakeFolder(outDir, opts.outDir);
   const days = to - from + 1;
+  if (finished > 0) emit({ type: 'finished', days: finished });
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
   // the database opens off the main thread while the world is built (~25 ms); from here on the

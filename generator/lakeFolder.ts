@@ -188,13 +188,14 @@ export function lakeFolderError(e: unknown, shown: string, after = ''): unknown 
 
 /**
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
- * what unfinished runs left in it, and makes a new hidden staging folder in it, whose path it
- * returns; releaseStaging ends its use. Throws a one-line UsageError naming the folder and the
+ * what unfinished runs left in it, and makes a new hidden staging folder in it. Returns the
+ * staging folder's path (releaseStaging ends its use) and how many days of a killed run it
+ * finished placing. Throws a one-line UsageError naming the folder and the
  * cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string): string {
+export function prepareLakeFolder(outDir: string, shown: string): { staging: string; finished: number } {
   makeLakeFolder(outDir, shown);
-  finishUnfinishedRuns(outDir, shown);
+  const finished = finishUnfinishedRuns(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   try {
     mkdirSync(staging);
@@ -202,7 +203,7 @@ export function prepareLakeFolder(outDir: string, shown: string): string {
     throw lakeFolderError(e, shown);
   }
   running.add(staging);
-  return staging;
+  return { staging, finished };
 }
 
 /**

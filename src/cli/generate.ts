@@ -73,10 +73,16 @@ export function summaryTable(s: GenerateSummary): string {
   ].join('\n') + '\n';
 }
 
+/** The line saying that `days` days a killed generator run had begun to place were placed now. */
+export function finishedLine(days: number): string {
+  return `Finished placing ${days} day(s) that a killed 'stratum generate' had begun to place.\n`;
+}
+
 /** A progress printer for generation events: plain lines on stderr. */
 export function progressPrinter(quiet: boolean): (e: GenerateEvent) => void {
   return (e) => {
     if (quiet) return;
+    if (e.type === 'finished') process.stderr.write(finishedLine(e.days));
     if (e.type === 'start') process.stderr.write(`Generating ${e.days} day(s) ${e.from} .. ${e.to} at scale ${e.scale} (${e.sources} sources)\n`);
     if (e.type === 'source') process.stderr.write(`  ${e.source.padEnd(22)} ${e.from} .. ${e.to}  ${e.rows.toLocaleString('en-US').padStart(10)} rows  ${formatBytes(e.bytes).padStart(9)}  [${e.seconds.toFixed(2)}s]\n`);
     if (e.type === 'days') process.stderr.write(`  ${e.done} of ${e.total} days done\n`);

@@ -8,7 +8,7 @@ import { generate } from '../../generator/generate.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { stringFlag, type Command } from './command.js';
-import { progressPrinter, summaryTable } from './generate.js';
+import { finishedLine, progressPrinter, summaryTable } from './generate.js';
 
 /** Arrival days present in the lake (from the truth manifests), sorted. */
 export function lakeDays(outDir: string): string[] {
@@ -24,7 +24,7 @@ export const startCommand: Command = {
     const out = stringFlag(args, 'out') ?? 'raw';
     // a generator run killed while placing its days left some of a day new: finish placing them
     const finished = existsSync(out) ? finishUnfinishedRuns(out, out) : 0;
-    if (finished > 0) process.stderr.write(`Finished placing ${finished} day(s) that a killed 'stratum generate' had begun to place in ${out}/.\n`);
+    if (finished > 0) process.stderr.write(finishedLine(finished));
     const days = lakeDays(out);
     if (days.length === 0) {
       process.stderr.write(`No raw data in ${out}/ yet: generating the default dataset.\n`);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
+import { generate, type GenerateEvent } from '../../generator/generate.js';
 import { loadRules } from '../../generator/rules.js';
 import { CancelledError, UsageError } from '../../src/errors.js';
 import { cli } from '../cli.js';
@@ -112,9 +112,12 @@ describe('a run killed while placing its days', () => {
     expect(hidden(out)).toEqual([]);
   });
 
-  it('is completed by a full run into the lake too, which then writes its own days', async () => {
-    const out = killedAt(1 + 2 * 15);
-    await generate({ rules: loadRules(rulesFile), from: 19745, to: 19745, scale: 1, outDir: out }); // 2024-01-23 again
+  it('is completed by a full run into the lake too, which says so and then writes its own days', async () => {
+    const out = killedAt(1 + 2 * 15); // in the middle of day 2
+    const events: GenerateEvent[] = [];
+    await generate({ rules: loadRules(rulesFile), from: 19745, to: 19745, scale: 1, outDir: out, onEvent: (e) => events.push(e) }); // 2024-01-23 again
+    expect(events[0]).toEqual({ type: 'finished', days: 2 });
+    expect(events[1].type).toBe('start');
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
@@ -125,12 +128,23 @@ describe('a reader of a lake that a killed run left', () => {
     const out = killedAt(1 + 2 * 10 + 2 * 4 + 2); // in the middle of day 2
     const r = await cli('start', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toBe(`Finished placing 2 day(s) that a killed 'stratum generate' had begun to place in ${out}/.\n`);
+    expect(r.err).toBe("Finished placing 2 day(s) that a killed 'stratum generate' had begun to place.\n");
     expect(r.out).toMatch(/^Raw lake in .*: 3 arrival day\(s\), 2024-01-22 \.\. 2024-01-24\n/);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
     // and once done, there is nothing left to finish
     expect((await cli('start', '--out', out)).err).toBe('');
+  });
+});
+
+describe('stratum generate into a lake that a killed run left', () => {
+  it('says first that it finished placing the killed run\'s days', async () => {
+    const out = killedAt(2); // nothing placed yet: all three days
+    const r = await cli('generate', '--day', '2024-01-24', '--rules', rulesFile, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.split('\n')[0]).toBe("Finished placing 3 day(s) that a killed 'stratum generate' had begun to place.");
+    expect(r.err.split('\n')[1]).toMatch(/^Generating 1 day\(s\) 2024-01-24/);
+    expect(digest(out)).toEqual(fresh);
   });
 });
 
