@@ -46,8 +46,9 @@ export interface World {
   readonly horizon: number;
   readonly customers: Customer[];
   /**
-   * cumulative[d - founded] = customers signed up on or before day d. Customers are numbered in
-   * signup order, so the first cumulative[d - founded - 1] exist all through day d (see poolOn).
+   * cumulative[d - founded] = customers that joined on or before day d (the initial load joins on
+   * the founding day). Customers are numbered in joining order, so the first
+   * cumulative[d - founded - 1] exist all through day d (see poolOn).
    */
   readonly cumulative: Int32Array;
   readonly versions: CustomerVersion[];
