@@ -69,6 +69,20 @@ export function oneOf(key: string, field: number, values: readonly string[]): st
   return `[${values.map(lit).join(', ')}][1 + ${ri(key, field, values.length)}]`;
 }
 
+/** `prefix` and 12 lower-case hex digits of a 64-bit key's low 48 bits: the lake's object ids (`evt_…`, `ch_…`). */
+export function hexId(prefix: string, key: string): string {
+  return `${prefix} || lpad(lower(hex(${key} % 281474976710656)), 12, '0')`;
+}
+
+/**
+ * The buyer, ticket opener or product user of a record with key `key`, a customer number among
+ * the `pool` that exist all day (a SQL expression): rank = pool * u^k, the Zipf-like skew that
+ * makes the oldest accounts the heaviest users (skew.zipf_exponent in the rules).
+ */
+export function zipfRank(ctx: SqlContext, key: string, pool: string): string {
+  return `least(floor(${pool} * pow(${u(key, F.customer)}, ${ctx.rules.skew.zipf_exponent}))::integer, ${pool} - 1)`;
+}
+
 /** A non-negative integer expression as text zero-padded to `width` digits; unlike lpad, never cut to it. */
 export function zeroPad(expr: string, width: number): string {
   return `printf('%0${width}d', ${expr})`;

@@ -5,7 +5,7 @@
  * account's events carry its device's anonymous id, the one of its touches and signup. Free-text
  * `note` properties sometimes carry PII.
  */
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u, zipfRank } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import type { SourceDef } from './source.js';
 
@@ -44,7 +44,7 @@ export const events: SourceDef = {
           case when ${anonymous} or ${u('b.k', F.kind + 1)} < 0.5 then null else ${oneOf('b.k', F.page + 1, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
         from background b join w_pool on w_pool.day = b.day
-        join w_customers c on c.n = least(floor(w_pool.customers * pow(${u('b.k', F.customer)}, ${r.skew.zipf_exponent}))::integer, w_pool.customers - 1)),
+        join w_customers c on c.n = ${zipfRank(ctx, 'b.k', 'w_pool.customers')}),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
@@ -77,7 +77,7 @@ export const events: SourceDef = {
         from allev where day between ${lo} and ${ctx.to}),
       rows as (select *, day + ${lagDays(ctx, 'k', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::bigint * 86400 + sec) * 2147483648 + ord as seq,
-        'evt_' || lpad(lower(hex(k % 281474976710656)), 12, '0') as rkey,
+        ${hexId(`'evt_'`, 'k')} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_pii_in_json, d_mixed_timestamp, d_future_timestamp,
         rkey as event_id,
         case when d_null_required then null when d_invalid_code then upper(event_type[1]) || event_type[2:] else event_type end as event_type,

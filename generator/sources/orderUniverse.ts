@@ -5,7 +5,7 @@
  * payments, shipments and checkout events all derive from this one universe.
  */
 import { minorDigitsSql } from '../catalog.js';
-import { dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad } from '../sqlRandom.js';
+import { dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
 
 /** Refunds come at most this many days after an order. */
 export const REFUND_WITHIN_DAYS = 20;
@@ -45,7 +45,7 @@ function orders(ctx: SqlContext): string {
       ${ri('keyed.k', F.sec, 86400)} as sec,
       1 + ${ri('keyed.k', F.items, r.volume.max_items_per_order)} as item_count,
       ${u('keyed.k', F.status)} < 0.04 as is_cancelled
-    from keyed join w_customers c on c.n = least(floor(keyed.pool * pow(${u('keyed.k', F.customer)}, ${r.skew.zipf_exponent}))::integer, keyed.pool - 1))`;
+    from keyed join w_customers c on c.n = ${zipfRank(ctx, 'keyed.k', 'keyed.pool')})`;
 }
 
 /**

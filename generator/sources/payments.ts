@@ -8,18 +8,13 @@
  * unit (cents; whole yen, which has none).
  */
 import { minorDigitsSql } from '../catalog.js';
-import { arrives, chance, dateOf, F, firstEventDay, flag, flags, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
 export function paymentMissing(ctx: SqlContext, orderKey: string): string {
   return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
-}
-
-/** A processor object's id: a prefix and 12 hex digits of a 48-bit key. */
-function chargeId(key: string, prefix = `'ch_'`): string {
-  return `${prefix} || lpad(lower(hex(${key} % 281474976710656)), 12, '0')`;
 }
 
 export const payments: SourceDef = {
@@ -53,7 +48,7 @@ export const payments: SourceDef = {
         from paid where is_double
         union all
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, paid_amount,
-          currency, order_id, customer_id, null, null, ${chargeId('hash(k, 0)')}, null, false, false, i::bigint, false
+          currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${chance('k', F.refund, 0.02)}
         union all
         select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
@@ -68,7 +63,7 @@ export const payments: SourceDef = {
         from charges where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 16777216 + ord * 4 + (pk % 4) as seq,
-        ${chargeId('pk', `case when object = 'refund' then 're_' else 'ch_' end`)} as rkey,
+        ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, 'pk')} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
         okey, d_payment_partial, d_payment_double,
         rkey as id, object,
