@@ -18,6 +18,9 @@ import { SOURCES } from './sources/index.js';
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
 const ASIDE = /^\.(dt=\d{4}-\d{2}-\d{2})\.old-(\d+)$/;
 
+/** A run's hidden staging folder in the lake, named by its pid (see prepareLakeFolder). */
+const STAGING = /^\.stratum-tmp-(\d+)-/;
+
 /** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
 function swapInto(staged: string, target: string): void {
   mkdirSync(resolve(target, '..'), { recursive: true });
@@ -64,8 +67,8 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
  * after a kill finishes the job. Removes `bDir` at the end and returns how many days it placed.
- * Throws the file system's error when
- * a move fails; the journal stays, and placing again completes the batch.
+ * Throws the file system's error when a move fails; the journal stays, and placing again
+ * completes the batch.
  */
 export function placeBatch(bDir: string, outDir: string): number {
   const journal = JSON.parse(readFileSync(join(bDir, JOURNAL), 'utf8')) as Journal;
@@ -105,11 +108,11 @@ export function releaseStaging(staging: string): void {
 function recoverStaleStaging(outDir: string): number {
   let placed = 0;
   for (const f of readdirSync(outDir).sort()) {
-    const m = /^\.stratum-tmp-(\d+)-/.exec(f);
+    const m = STAGING.exec(f);
     const dir = join(outDir, f);
     if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
-    const batches = readdirSync(dir).filter((b) => existsSync(join(dir, b, JOURNAL)));
-    for (const b of batches.sort((x, y) => Number(x.replace(/\D/g, '')) - Number(y.replace(/\D/g, '')))) placed += placeBatch(join(dir, b), outDir);
+    // a run places one batch at a time and removes it when placed: at most one has a journal
+    for (const b of readdirSync(dir)) if (existsSync(join(dir, b, JOURNAL))) placed += placeBatch(join(dir, b), outDir);
     rmSync(dir, { recursive: true, force: true });
   }
   return placed;
