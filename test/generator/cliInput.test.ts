@@ -7,11 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../generator/generate.js';
-import { loadRules } from '../../generator/rules.js';
-import { CancelledError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
+import { prepareOnly } from './fixture.js';
 
 const dir = tempDir('stratum-cli-input-');
 const BIN = resolve('bin/stratum.js');
@@ -22,14 +20,6 @@ const generateCli = (...argv: string[]) => cli('generate', ...argv);
 /** Runs `stratum generate` as its own process (to see Node's warnings and any hang), in `cwd`. */
 function generateProcess(args: string[], cwd = process.cwd(), as?: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
   return spawnSync(process.execPath, [BIN, 'generate', ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...as });
-}
-
-/** A generation cancelled before its first day: it makes and tidies the lake's folder, then stops. */
-async function prepareOnly(outDir: string): Promise<void> {
-  const cancelled = new AbortController();
-  cancelled.abort();
-  const run = generate({ rules: loadRules(), from: 19727, to: 19727, scale: 1, outDir, signal: cancelled.signal }); // 2024-01-05
-  await expect(run).rejects.toBeInstanceOf(CancelledError);
 }
 
 describe('stratum generate rejects bad flag values', () => {

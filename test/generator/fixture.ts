@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateSummary, type TruthManifest } from '../../generator/generate.js';
 import { loadRules, type Rules } from '../../generator/rules.js';
+import { expect } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
 
 export const FROM = '2024-01-20';
@@ -63,4 +65,15 @@ export function days(from = FROM, to = TO): string[] {
 export function digest(dir: string): Map<string, string> {
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
   return new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+}
+
+/**
+ * A generation cancelled before its first day: it makes the lake's folder and finishes or tidies
+ * what unfinished runs left in it, as every run does first, then stops.
+ */
+export async function prepareOnly(outDir: string): Promise<void> {
+  const cancelled = new AbortController();
+  cancelled.abort();
+  const run = generate({ rules: loadRules(), from: 19727, to: 19727, scale: 1, outDir, signal: cancelled.signal }); // 2024-01-05
+  await expect(run).rejects.toBeInstanceOf(CancelledError);
 }

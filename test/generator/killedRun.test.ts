@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, type GenerateEvent } from '../../generator/generate.js';
 import { loadRules } from '../../generator/rules.js';
-import { CancelledError, UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
-import { digest, generateLake } from './fixture.js';
+import { digest, generateLake, prepareOnly } from './fixture.js';
 
 const FROM = '2024-01-22';
 const TO = '2024-01-24';
@@ -21,13 +21,6 @@ const CHILD = resolve('test/generator/killAtRename.ts');
 /** Runs the child: regenerates FROM..TO into `out` with `rulesFile`, killed before rename `k`. */
 function run(rulesFile: string, out: string, k: number) {
   return spawnSync(process.execPath, ['--import', 'tsx', CHILD, rulesFile, out, FROM, TO, String(k)], { encoding: 'utf8', timeout: 60_000 });
-}
-
-/** Opens the lake as a new run would and stops before generating: what recovery does. */
-async function recover(out: string, rulesFile: string): Promise<void> {
-  const cancelled = new AbortController();
-  cancelled.abort();
-  await expect(generate({ rules: loadRules(rulesFile), from: 19744, to: 19744, scale: 1, outDir: out, signal: cancelled.signal })).rejects.toBeInstanceOf(CancelledError);
 }
 
 /** Entries whose name starts with a dot, anywhere under `dir`: staging folders, partitions moved aside. */
@@ -78,14 +71,14 @@ describe('a run killed while placing its days', () => {
     const left = digest(out);
     expect([...left.keys()].some((f) => f.startsWith('.stratum-tmp-'))).toBe(true); // its staging
     expect(new Map([...left].filter(([f]) => !f.startsWith('.')))).toEqual(old);
-    await recover(out, rulesFile);
+    await prepareOnly(out);
     expect(digest(out)).toEqual(old);
     expect(hidden(out)).toEqual([]);
   });
 
   it('with nothing placed yet, is placed in full by the next run', async () => {
     const out = killedAt(2);
-    await recover(out, rulesFile);
+    await prepareOnly(out);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
@@ -100,14 +93,14 @@ describe('a run killed while placing its days', () => {
     expect(isNew.length).toBeGreaterThan(0); // the kill really left day 2 half new, half old
     expect(isOld.length).toBeGreaterThan(0);
     expect(hidden(out).some((f) => /\.dt=2024-01-23\.old-\d+$/.test(f))).toBe(true);
-    await recover(out, rulesFile);
+    await prepareOnly(out);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
 
   it('before its last rename, is completed by the next run', async () => {
     const out = killedAt(2 * partitions + 1);
-    await recover(out, rulesFile);
+    await prepareOnly(out);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
@@ -161,7 +154,7 @@ describe('a run whose placement fails part way', () => {
     expect(existsSync(join(out, 'crm/customers/dt=2024-01-22'))).toBe(true);
     expect(existsSync(join(out, '_truth'))).toBe(false);
     rmSync(join(out, 'shop'));
-    await recover(out, rulesFile);
+    await prepareOnly(out);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
