@@ -106,8 +106,12 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
   // the database opens off the main thread while the world is built (~25 ms); from here on the
-  // `finally` below closes whatever was opened and removes the staging folder
-  const opening = DuckDBInstance.create(':memory:', { threads: '2', preserve_insertion_order: 'true' });
+  // `finally` below closes whatever was opened and removes the staging folder. One thread: each
+  // statement runs on the thread of its lane's call alone. The lanes keep the cores busy, and a
+  // statement split over threads costs more CPU in all (merging sort runs, combining partial
+  // results): in 8 alternating pairs of the default dataset, 5.76 s and 11.5 s of CPU against
+  // 6.09 s and 12.5 s with two threads; --scale 10 took 44.1 and 53.8 s against 48.0 and 58.1 s.
+  const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
   // Lanes of sources (see LANES), one connection each: a single statement stream keeps only about
   // one of the two cores busy (small per-day COPYs, truth queries, cutting files in JS), and more
   // lanes than cores fill each other's single-threaded phases. Each connection has its own temp
