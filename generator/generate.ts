@@ -100,7 +100,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const outDir = resolve(opts.outDir);
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
-  const { staging, finished } = prepareLakeFolder(outDir, opts.outDir);
+  const { staging, finished } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
   const days = to - from + 1;
   if (finished > 0) emit({ type: 'finished', days: finished });
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
@@ -127,6 +127,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
   try {
+    checkAbort();
     const world = buildWorld(rules, scale, to + 30);
     const db = await opening;
     for (let i = 0; i < LANES.length; i++) cons.push(await db.connect());

@@ -169,7 +169,7 @@ function makeLakeFolder(dir: string, shown: string): void {
 }
 
 /** What a failed file-system call was trying to do, by node's `syscall` name. */
-const FS_VERBS: Readonly<Record<string, string>> = { mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move', rm: 'cannot remove', stat: 'cannot look at' };
+const FS_VERBS: Readonly<Record<string, string>> = { open: 'cannot read', mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move', rm: 'cannot remove', stat: 'cannot look at' };
 
 /** Path `p` spelled like the lake folder `shown` was: relative to the working folder if that was. */
 function pathAsGiven(p: string, shown: string): string {
@@ -189,16 +189,68 @@ export function lakeFolderError(e: unknown, shown: string, after = ''): unknown 
   return new UsageError(`cannot write the lake into ${shown}: ${verb} ${err.path ? pathAsGiven(err.path, shown) : 'it'}: ${why} (${err.code})${after}`);
 }
 
+/** What a run writes into a lake: the company (seed and scale), each source's format, its days. */
+export interface LakeRun {
+  readonly seed: number;
+  readonly scale: number;
+  readonly formats: Readonly<Record<string, string>>;
+  /** First and last arrival day, YYYY-MM-DD. */
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Refuses to write into `outDir` (`shown` as the user wrote it) when it is neither empty nor a
+ * lake (no `_truth` folder): a day's partitions replace whole folders, which would delete files
+ * that are not the generator's. And refuses a run that would leave the lake holding days of two
+ * companies or layouts: another seed, scale, or format of a source than the days it keeps (one of
+ * them is read; every run is checked, so they agree). A run that replaces every day may change them.
+ */
+function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
+  const entries = readdirSync(outDir).filter((f) => !STAGING.test(f));
+  if (entries.length === 0) return;
+  if (!entries.includes('_truth')) {
+    throw new UsageError(`cannot write the lake into ${shown}: it is not empty and holds no lake (no _truth folder); name a new or empty folder`);
+  }
+  const days = readdirSync(join(outDir, '_truth')).filter((f) => /^dt=\d{4}-\d{2}-\d{2}$/.test(f)).map((f) => f.slice(3)).sort();
+  const kept = days.filter((d) => d < run.from || d > run.to);
+  if (kept.length === 0) return;
+  const file = join(outDir, '_truth', `dt=${kept[kept.length - 1]}`, 'truth.json');
+  let m: { seed?: unknown; scale?: unknown; sources?: Record<string, { format?: unknown }> };
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8')) as typeof m;
+  } catch (e) {
+    // a file-system error is reported by prepareLakeFolder, as every other one
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)} is not JSON (${e.message})`);
+  }
+  const diffs: string[] = [];
+  if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
+  if (m.scale !== run.scale) diffs.push(`scale ${String(m.scale)} (this run: ${run.scale})`);
+  for (const [src, t] of Object.entries(m.sources ?? {})) {
+    if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${String(t.format)} (this run: ${run.formats[src]})`);
+  }
+  if (diffs.length > 0) {
+    throw new UsageError(`cannot write the lake into ${shown}: its days ${days[0]} .. ${days[days.length - 1]} have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `
+      + 'one lake holds one company in one layout: generate all of its days in one run, or name another folder');
+  }
+}
+
 /**
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
- * what unfinished runs left in it, and makes a new hidden staging folder in it. Returns the
- * staging folder's path (releaseStaging ends its use) and how many days of a killed run it
- * finished placing. Throws a one-line UsageError naming the folder and the
- * cause when any of that fails.
+ * what unfinished runs left in it, checks that `run` may write into it (checkLakeFolder), and
+ * makes a new hidden staging folder in it. Returns the staging folder's path (releaseStaging ends
+ * its use) and how many days of a killed run it finished placing. Throws a one-line UsageError
+ * naming the folder and the cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string): { staging: string; finished: number } {
+export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number } {
   makeLakeFolder(outDir, shown);
   const finished = finishUnfinishedRuns(outDir, shown);
+  try {
+    checkLakeFolder(outDir, shown, run);
+  } catch (e) {
+    throw lakeFolderError(e, shown);
+  }
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   try {
     mkdirSync(staging);

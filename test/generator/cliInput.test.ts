@@ -4,12 +4,12 @@
  * partitions a killed run left moved aside.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
-import { prepareOnly } from './fixture.js';
+import { digest, prepareOnly } from './fixture.js';
 
 const dir = tempDir('stratum-cli-input-');
 const BIN = resolve('bin/stratum.js');
@@ -124,6 +124,50 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     const out = join(dir, 'new', 'a', 'b');
     await prepareOnly(out);
     expect(readdirSync(out)).toEqual([]); // made, and the staging folder removed again
+  });
+});
+
+describe('stratum generate writes only into its own lake', () => {
+  it('refuses a folder that holds other files and no lake, and touches nothing in it', async () => {
+    const out = join(dir, 'not-a-lake');
+    mkdirSync(join(out, 'shop/orders/dt=2024-01-05'), { recursive: true });
+    writeFileSync(join(out, 'shop/orders/dt=2024-01-05/mine.csv'), 'a,b\n');
+    const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: it is not empty and holds no lake (no _truth folder); name a new or empty folder\n`);
+    expect(readdirSync(out)).toEqual(['shop']);
+    expect(readdirSync(join(out, 'shop/orders/dt=2024-01-05'))).toEqual(['mine.csv']);
+  });
+
+  it('refuses days of another seed, scale or format beside the days it keeps, until every day is replaced', async () => {
+    const out = join(dir, 'one-company');
+    expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    const before = digest(out);
+    const r = await generateCli('--day', '2024-01-06', '--seed', '7', '--scale', '2', '--formats', 'shop/orders=csv', '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-06 have seed 42 (this run: 7), scale 1 (this run: 2)`
+      + `, shop/orders as parquet (this run: csv), as ${out}/_truth/dt=2024-01-05/truth.json says; one lake holds one company in one layout: generate all of its days in one run, or name another folder\n`);
+    expect(digest(out)).toEqual(before);
+    // the same company may replace one day; another may replace them all
+    expect((await generateCli('--day', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    expect(digest(out)).toEqual(before);
+    expect((await generateCli('--from', '2024-01-04', '--to', '2024-01-06', '--seed', '7', '--out', out, '--quiet')).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
+  });
+
+  it('names a manifest it cannot read', async () => {
+    const out = join(dir, 'bad-manifest');
+    mkdirSync(join(out, '_truth/dt=2024-01-09'), { recursive: true });
+    writeFileSync(join(out, '_truth/dt=2024-01-09/truth.json'), '{"seed": 42,');
+    mkdirSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
+    const bad = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`Error: cannot write the lake into ${out}: cannot read ${out}/_truth/dt=2024-01-10/truth.json: no such file or directory (ENOENT)\n`);
+    rmSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
+    const notJson = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json is not JSON \\(.+\\)\n$`));
+    expect(readdirSync(out)).toEqual(['_truth']);
   });
 });
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryParseDay } from '../../generator/dates.js';
+import { FX_TO } from '../../generator/fxSeed.js';
 import { generate, type GenerateSummary, type TruthManifest } from '../../generator/generate.js';
 import { loadRules, type Rules } from '../../generator/rules.js';
 import { expect } from 'vitest';
@@ -69,11 +70,13 @@ export function digest(dir: string): Map<string, string> {
 
 /**
  * A generation cancelled before its first day: it makes the lake's folder and finishes or tidies
- * what unfinished runs left in it, as every run does first, then stops.
+ * what unfinished runs left in it, as every run does first, then stops. It spans every day the
+ * seeds cover, so that it may write into a lake of any seed.
  */
 export async function prepareOnly(outDir: string): Promise<void> {
   const cancelled = new AbortController();
   cancelled.abort();
-  const run = generate({ rules: loadRules(), from: 19727, to: 19727, scale: 1, outDir, signal: cancelled.signal }); // 2024-01-05
+  const rules = loadRules();
+  const run = generate({ rules, from: rules.company.founded, to: tryParseDay(FX_TO)!, scale: 1, outDir, signal: cancelled.signal });
   await expect(run).rejects.toBeInstanceOf(CancelledError);
 }
