@@ -7,7 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CancelledError, UsageError } from '../src/errors.js';
+import { CancelledError, LimitError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
 import { lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, writeJournal } from './lakeFolder.js';
@@ -83,10 +83,19 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
   return undefined;
 }
 
+/** DuckDB's out-of-memory error as a one-line LimitError saying what would fit; any other error as it is. */
+export function outOfMemory(e: unknown, scale: number): unknown {
+  if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
+  const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length);
+  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}; generate at a smaller scale`);
+}
+
 /**
  * Generates arrival days [from, to] into `outDir`. Returns the summary. Throws UsageError when
  * the range is outside what the seeds cover or starts before the company was founded, or when
- * the lake's folder cannot be made or written (one line naming the folder and the cause).
+ * the lake's folder cannot be made or written, is not a lake, or keeps days of another seed, scale
+ * or format (one line naming the folder and the cause); LimitError when the company at this scale
+ * does not fit in memory; CancelledError when the signal aborts it.
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
   const { rules, from, to, scale } = opts;
@@ -204,6 +213,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       }
       emit({ type: 'days', done: ctx.to - from + 1, total: days });
     }
+  } catch (e) {
+    throw outOfMemory(e, scale);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs

@@ -5,8 +5,10 @@
  * hash of (seed, customer, field). The high-volume sources are generated in SQL from these
  * tables (see sources/).
  */
+import { getHeapStatistics } from 'node:v8';
+import { LimitError } from '../src/errors.js';
 import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
-import { weekday } from './dates.js';
+import { formatDay, weekday } from './dates.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
 
@@ -66,6 +68,27 @@ export function signupsOn(rules: Rules, scale: number, day: number): number {
   return Math.round(c.signups_per_day * scale * weekend * (0.7 + 0.6 * uniform(rules.seed, Field.signups, day)));
 }
 
+/** Share of the JS heap's limit the world may fill; past it the build stops with a LimitError. */
+const HEAP_SHARE = 0.6;
+
+/**
+ * A check, called every few thousand accounts, that throws a LimitError while the world being
+ * built still fits in the JS heap: past its limit Node aborts with a fatal error and a native
+ * stack, and leaves a staging folder behind.
+ */
+function heapGuard(rules: Rules, scale: number, horizon: number, accounts: number): (making: string, n: number) => void {
+  const limit = getHeapStatistics().heap_size_limit;
+  const mb = (b: number) => `${Math.round(b / 2 ** 20).toLocaleString('en-US')} MB`;
+  return (making, n) => {
+    if ((n & 8191) !== 0) return;
+    const used = getHeapStatistics().used_heap_size;
+    if (used <= HEAP_SHARE * limit) return;
+    throw new LimitError(`the company at scale ${scale} does not fit in memory: its world (${accounts.toLocaleString('en-US')} accounts, `
+      + `${formatDay(rules.company.founded)} to ${formatDay(horizon)}) had filled ${mb(used)} of the ${mb(limit)} Node may use at account `
+      + `${n.toLocaleString('en-US')} (making ${making}); generate at a smaller scale or an earlier range`);
+  };
+}
+
 const countryWeights = COUNTRIES.map((c) => c.weight);
 const channelWeights = CHANNELS.map((c) => c.weight);
 /** The last world built: a range run and the single days after it reuse it. */
@@ -82,10 +105,14 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
   // a paid channel's campaign c brings signups in proportion to its spend, which is 1 / (1 + c)
   const campaignWeights = Array.from({ length: rules.volume.campaigns_per_channel }, (_, c) => 1 / (1 + c));
   const customers: Customer[] = [];
+  let accounts = 0;
+  for (let d = founded; d <= horizon; d++) accounts += signupsOn(rules, scale, d);
+  const guard = heapGuard(rules, scale, horizon, accounts);
   for (let d = founded; d <= horizon; d++) {
     const count = signupsOn(rules, scale, d);
     for (let j = 0; j < count; j++) {
       const n = customers.length;
+      guard('accounts', n);
       const ci = weightedIndex(countryWeights, uniform(s, Field.country, n));
       const chi = weightedIndex(channelWeights, uniform(s, Field.channel, n));
       customers.push({
@@ -102,13 +129,15 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
     }
     cumulative[d - founded] = customers.length;
   }
-  const world: World = {
-    horizon, customers, cumulative,
-    versions: customers.flatMap((c) => profileVersions(rules, c, horizon)),
-    subscriptionChanges: [],
-    invoices: [],
-  };
-  for (const c of customers) lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices);
+  const world: World = { horizon, customers, cumulative, versions: [], subscriptionChanges: [], invoices: [] };
+  for (const c of customers) {
+    guard('profile versions', c.n);
+    for (const v of profileVersions(rules, c, horizon)) world.versions.push(v);
+  }
+  for (const c of customers) {
+    guard('subscriptions', c.n);
+    lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices);
+  }
   last = { key, world };
   return world;
 }

@@ -83,3 +83,10 @@ export class CancelledError extends StratumError {
     super(message, 130);
   }
 }
+
+/** The work as asked does not fit this machine (memory). The message says what would. Exit 1. */
+export class LimitError extends StratumError {
+  constructor(message: string) {
+    super(message, 1);
+  }
+}

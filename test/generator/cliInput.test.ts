@@ -3,10 +3,13 @@
  * lake folders that cannot be made, each one clear line with exit code 2. Also the tidying of
  * partitions a killed run left moved aside.
  */
+import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { outOfMemory } from '../../generator/generate.js';
+import { LimitError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { digest, prepareOnly } from './fixture.js';
@@ -168,6 +171,30 @@ describe('stratum generate writes only into its own lake', () => {
     expect(notJson.code).toBe(2);
     expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json is not JSON \\(.+\\)\n$`));
     expect(readdirSync(out)).toEqual(['_truth']);
+  });
+});
+
+describe('stratum generate stops in one line when the company does not fit in memory', () => {
+  it('stops building a world that would fill the JS heap, before Node aborts, and leaves nothing behind', () => {
+    const out = join(dir, 'too-big');
+    const r = spawnSync(process.execPath, ['--max-old-space-size=128', BIN, 'generate', '--day', '2024-03-15', '--scale', '40', '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^Error: the company at scale 40 does not fit in memory: its world \([\d,]+ accounts, 2024-01-01 to 2024-04-14\) had filled [\d,]+ MB of the [\d,]+ MB Node may use at account [\d,]+ \(making [a-z ]+\); generate at a smaller scale or an earlier range\n$/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('turns DuckDB running out of memory into one line', async () => {
+    // no temp directory: nothing can be spilled to disk
+    const db = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '30MB', temp_directory: '' });
+    const con = await db.connect();
+    const failed = await con.run("create temp table x as select repeat('x', 100) || i as s from range(3000000) t(i) order by s").then(() => undefined, (e: unknown) => e);
+    con.closeSync();
+    db.closeSync();
+    const e = outOfMemory(failed, 7);
+    expect(e).toBeInstanceOf(LimitError);
+    expect((e as LimitError).message).toMatch(/^the company at scale 7 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ KiB \([\d.]+ MiB\/[\d.]+ MiB used\); generate at a smaller scale$/);
+    const other = new Error('Binder Error: no such column');
+    expect(outOfMemory(other, 7)).toBe(other);
   });
 });
 
