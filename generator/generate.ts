@@ -128,8 +128,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const cons: DuckDBConnection[] = [];
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
+  let placed = 0; // days of this run in place
   const checkAbort = () => {
-    if (opts.signal?.aborted) throw new CancelledError('generation cancelled; days already written are complete, the rest were not touched');
+    if (!opts.signal?.aborted) return;
+    throw new CancelledError(placed === 0 ? 'generation cancelled before it placed any day; the lake is as it was'
+      : `generation cancelled after placing ${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)}), each complete; the others are as they were`);
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   // the account tables are appended on the second connection while the first builds the order
@@ -211,7 +214,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       } catch (e) {
         throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
       }
-      emit({ type: 'days', done: ctx.to - from + 1, total: days });
+      placed = ctx.to - from + 1;
+      emit({ type: 'days', done: placed, total: days });
     }
   } catch (e) {
     throw outOfMemory(e, scale);

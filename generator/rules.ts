@@ -178,11 +178,14 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
   if (parts.includes('')) {
     throw new ConfigError(`${what}: '${spec}' has an empty entry; give <source>=<format> pairs separated by commas, e.g. shop/orders=csv`);
   }
+  const named = new Set<string>();
   for (const part of parts) {
     const [name, fmt, ...rest] = part.split('=');
     if (!fmt || rest.length > 0 || !(SOURCE_NAMES as readonly string[]).includes(name)) {
       throw new ConfigError(`${what}: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);
     }
+    if (named.has(name)) throw new ConfigError(`${what}: ${name} is given twice`);
+    named.add(name);
     const bad = format(fmt);
     if (typeof bad === 'string') throw new ConfigError(`${what}: ${name} ${bad}, got '${fmt}'`);
     formats[name as SourceName] = fmt as RawFormat;

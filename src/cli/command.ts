@@ -73,6 +73,9 @@ function cleanParseError(msg: string): string {
   const ambiguous = /^Option '(-[\w-]+)' argument is ambiguous/.exec(msg);
   // "Option '--seed' argument is ambiguous.\nDid you forget ...": a value starting with a dash
   if (ambiguous) return `flag '${ambiguous[1]}' needs a value (one starting with a dash is written ${ambiguous[1]}=-VALUE)`;
+  // "Option '-q, --day <value>' argument missing": the flag given last, with nothing after it
+  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg);
+  if (missing) return `flag '${missing[1]}' needs a value`;
   const first = msg.split(/\.\s/)[0] ?? msg;
   return first.replace(/^Unknown option/, 'unknown flag').replace(/^Option/, 'flag');
 }

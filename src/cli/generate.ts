@@ -7,7 +7,7 @@ import { formatDay, parseDay } from '../../generator/dates.js';
 import { generate, unavailableDay, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
-import { boolFlag, intFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
+import { boolFlag, intFlag, listFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -96,12 +96,12 @@ export const generateCommand: Command = {
     { name: 'day', type: 'string', value: 'YYYY-MM-DD', description: 'Generate one arrival day.' },
     { name: 'from', type: 'string', value: 'YYYY-MM-DD', description: 'First arrival day of a range (with --to).' },
     { name: 'to', type: 'string', value: 'YYYY-MM-DD', description: 'Last arrival day of a range (with --from).' },
-    { name: 'days', type: 'string', value: 'N', description: 'The N days (1 to 3660) ending on the default end date (rules dates.default_end).' },
+    { name: 'days', type: 'string', value: 'N', description: 'The N days ending on the default end date (rules dates.default_end), from 1 to the days since the company was founded (91 with the built-in rules).' },
     { name: 'scale', type: 'string', value: 'N', description: 'Multiply customers and volumes by N, an integer from 1 to 100 (default 1). Memory grows with it: about 1.6 GB at 10, 8 GB at 100.' },
-    { name: 'seed', type: 'string', value: 'N', description: 'Random seed (default: the rules file\'s seed).' },
+    { name: 'seed', type: 'string', value: 'N', description: 'Random seed, an integer from 0 to 2147483647 (default: the rules\' seed, 42).' },
     { name: 'out', type: 'string', value: 'DIR', description: 'Output folder (default raw/).' },
     { name: 'rules', type: 'string', value: 'FILE', description: 'Rules file laid over the built-in generator/rules.yaml.' },
-    { name: 'formats', type: 'string', value: 'SPEC', description: 'Override formats, e.g. shop/orders=csv,product/events=parquet.' },
+    { name: 'formats', type: 'string', value: 'SPEC', multiple: true, description: 'Write sources in other formats: <source>=<csv|parquet|jsonl> pairs, comma-separated, e.g. shop/orders=csv.' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'Print no progress and no summary, only errors (and the JSON with --json).' },
     { name: 'json', type: 'boolean', description: 'Print the summary as JSON on stdout.' },
   ],
@@ -117,23 +117,26 @@ Examples:
     let rules = loadRules(stringFlag(args, 'rules'));
     const seed = intFlag(args, 'generate', 'seed', 0, 2 ** 31 - 1);
     if (seed !== undefined) rules = { ...rules, seed };
-    const formats = stringFlag(args, 'formats');
-    if (formats !== undefined) rules = withFormats(rules, formats, 'stratum generate: --formats');
+    const formats = listFlag(args, 'formats');
+    if (formats.length > 0) rules = withFormats(rules, formats.join(','), 'stratum generate: --formats');
     const scale = intFlag(args, 'generate', 'scale', 1, 100) ?? 1;
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
     const controller = new AbortController();
-    const onSigint = () => {
+    // Ctrl-C and a SIGTERM (a process manager, `timeout`) stop it the same way
+    const onSignal = () => {
       process.stderr.write('\nCancelling: finishing no new day, removing the staging folder\n');
       controller.abort();
     };
-    process.once('SIGINT', onSigint);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     let summary;
     try {
       summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json), signal: controller.signal });
     } finally {
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else if (!quiet) process.stdout.write(summaryTable(summary));

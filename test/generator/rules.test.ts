@@ -109,10 +109,15 @@ describe('stratum generate exit codes', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toEqual([`Error: stratum generate: flag '${args[0]}' needs a value (one starting with a dash is written ${args[0]}=-VALUE) (see stratum generate --help)`]);
     }
+    // a flag given last with no value at all
+    const last = run('--out', join(dir, 'raw-bad'), '--day');
+    expect(last.status).toBe(2);
+    expect(last.stderr).toBe("Error: stratum generate: flag '--day' needs a value (see stratum generate --help)\n");
     // date and --formats errors name the command and the flag, like every other flag error
     for (const [args, msg] of [[['--day', '2024-02-30'], "Error: stratum generate: --day: '2024-02-30' is not a date (expected YYYY-MM-DD)"],
       [['--formats', 'shop/orders=xml'], "Error: stratum generate: --formats: shop/orders must be one of csv, parquet, jsonl, got 'xml'"],
-      [['--formats', 'shop/orders=csv=parquet'], "Error: stratum generate: --formats: 'shop/orders=csv=parquet' must be <source>=<format>"]] as const) {
+      [['--formats', 'shop/orders=csv=parquet'], "Error: stratum generate: --formats: 'shop/orders=csv=parquet' must be <source>=<format>"],
+      [['--formats', 'shop/orders=csv', '--formats', 'shop/orders=jsonl'], 'Error: stratum generate: --formats: shop/orders is given twice']] as const) {
       const r = run(...args, '--out', join(dir, 'raw-bad'));
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.startsWith(msg), r.stderr).toBe(true);
@@ -127,7 +132,8 @@ describe('stratum generate exit codes', () => {
 
   it('generates a day with --json and --formats overrides, and exits 0', async () => {
     const out = join(dir, 'raw-ok');
-    const r = run('--day', '2024-01-05', '--out', out, '--json', '--formats', 'shop/orders=jsonl,product/events=csv,processor/payments=parquet');
+    // a repeated --formats adds to the ones before it
+    const r = run('--day', '2024-01-05', '--out', out, '--json', '--formats', 'shop/orders=jsonl,product/events=csv', '--formats', 'processor/payments=parquet');
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.days).toBe(1);
@@ -190,10 +196,10 @@ describe('seeds', () => {
 });
 
 describe('stratum generate cancel', () => {
-  it('Ctrl-C exits 130, leaves no staging folder and no half-written day', async () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s exits 130, leaves no staging folder and no half-written day', async (signal) => {
     const { spawn } = await import('node:child_process');
     const { mkdirSync, readdirSync } = await import('node:fs');
-    const out = join(dir, 'raw-cancel');
+    const out = join(dir, `raw-cancel-${signal}`);
     mkdirSync(join(out, '.stratum-tmp-999999999-1'), { recursive: true }); // left by a killed run
     const child = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-01', '--to', '2024-03-31', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -201,12 +207,12 @@ describe('stratum generate cancel', () => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
         // interrupt once the first source of the batch is written, while the rest are running
-        if (/rows .*\[/.test(stderr) && !child.killed) child.kill('SIGINT');
+        if (/rows .*\[/.test(stderr) && !child.killed) child.kill(signal);
       });
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(stderr).toMatch(/generation cancelled/);
+    expect(stderr).toMatch(/\nError: generation cancelled before it placed any day; the lake is as it was\n$/);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(out, '_truth'))).toBe(false);
   });
