@@ -84,7 +84,7 @@ export const events: SourceDef = {
         ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'k', F.mixed, 'd_mixed_timestamp')} as occurred_at,
         anonymous_id,
         case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else account_id end as account_id,
-        'ses_' || lower(hex(hash(anonymous_id, day, sec // 1800) % 4294967296)) as session_id,
+        ${hexId(`'ses_'`, 'hash(anonymous_id, day, sec // 1800)')} as session_id,
         page,
         case when channel is null then null else ${utm('utmSource', 'channel')} end as utm_source,
         case when channel is null then null else ${utm('utmMedium', 'channel')} end as utm_medium,

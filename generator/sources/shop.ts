@@ -71,6 +71,15 @@ export const orderItems: SourceDef = {
   },
 };
 
+/**
+ * A shipment's tracking number from its order's (day, i): `1Z`, the day and the order number
+ * scrambled by an odd multiplier mod 2^32 (a bijection), in hex. Unique, unlike a hash, which
+ * gave 8 shared numbers in the default dataset.
+ */
+function trackingNumber(day: string, i: string): string {
+  return `'1Z' || upper(lpad(hex(${day}), 4, '0')) || upper(lpad(hex((${i} * 2654435761 + 1540483477) % 4294967296), 8, '0'))`;
+}
+
 export const shipments: SourceDef = {
   name: 'logistics/shipments',
   readsOrders: true,
@@ -97,7 +106,7 @@ export const shipments: SourceDef = {
         ['ups', 'dhl', 'fedex', 'royal_mail'][1 + carrier_i] as carrier,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('sk', F.futureDays, 20), 'status_sec')} else ${tsOf('status_day', 'status_sec')} end as status_at,
-        '1Z' || upper(hex(${ri('k', F.carrier + 100, 4_000_000_000)})) as tracking_number
+        ${trackingNumber('day', 'i')} as tracking_number
       from base where ${arrives(ctx, 'arrival')}`;
   },
   variants() {

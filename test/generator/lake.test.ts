@@ -470,6 +470,20 @@ describe('skew', () => {
   });
 });
 
+describe('ids', () => {
+  it('gives each shipment its own tracking number and each session one device', async () => {
+    const ship = await rows(con, `select count(distinct shipment_id) as shipments, count(distinct tracking_number) as numbers,
+        count(distinct (shipment_id, tracking_number)) as pairs from read_parquet('${raw}/logistics/shipments/*/*.parquet')`);
+    expect(Number(ship[0].numbers)).toBe(Number(ship[0].shipments));
+    expect(Number(ship[0].pairs)).toBe(Number(ship[0].shipments));
+    const sessions = await rows(con, `select count(distinct session_id) as n, count(*) filter (where devices > 1) as shared from (
+        select session_id, count(distinct anonymous_id) as devices from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', ignore_errors = true)
+        where session_id is not null group by 1)`);
+    expect(Number(sessions[0].n)).toBeGreaterThan(10_000);
+    expect(Number(sessions[0].shared)).toBe(0);
+  });
+});
+
 describe('readable by DuckDB with hive partitioning', () => {
   it('reads every source in its format', async () => {
     for (const day of days().slice(0, 1)) {
