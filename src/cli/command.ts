@@ -124,3 +124,23 @@ export function intFlag(args: ParsedArgs, cmdName: string, name: string, min: nu
   if (n < min || n > max) throw new UsageError(`stratum ${cmdName}: --${name} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }
+
+/**
+ * An AbortSignal that Ctrl-C or a SIGTERM (a process manager, `timeout`) aborts, after printing
+ * `notice` on stderr. The handlers go after the first signal, so a second one stops the process
+ * at once, as it would without them; `dispose` removes them when the work is done.
+ */
+export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const dispose = () => {
+    for (const s of signals) process.off(s, onSignal);
+  };
+  function onSignal(): void {
+    process.stderr.write(`\n${notice}\n`);
+    controller.abort();
+    dispose();
+  }
+  for (const s of signals) process.on(s, onSignal);
+  return { signal: controller.signal, dispose };
+}

@@ -7,7 +7,7 @@ import { formatDay, parseDay } from '../../generator/dates.js';
 import { generate, unavailableDay, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
-import { boolFlag, intFlag, listFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -123,20 +123,12 @@ Examples:
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
-    const controller = new AbortController();
-    // Ctrl-C and a SIGTERM (a process manager, `timeout`) stop it the same way
-    const onSignal = () => {
-      process.stderr.write('\nCancelling: finishing no new day, removing the staging folder\n');
-      controller.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const cancel = cancelOnSignals('Cancelling: finishing no new day, removing the staging folder');
     let summary;
     try {
-      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json), signal: controller.signal });
+      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json), signal: cancel.signal });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      cancel.dispose();
     }
     if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else if (!quiet) process.stdout.write(summaryTable(summary));

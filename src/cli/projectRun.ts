@@ -12,7 +12,7 @@ import { writeManifest } from '../project/manifest.js';
 import type { Project } from '../project/types.js';
 import type { RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, intFlag, listFlag, type FlagSpec, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, type FlagSpec, type ParsedArgs } from './command.js';
 import { loadSelection, SELECTION_FLAGS } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
 
@@ -41,13 +41,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
   const { project, selected } = loadSelection(command, args);
   const threads = threadsFlag ?? project.target.threads ?? 1;
   const adapter = await openWarehouse(project, threads);
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\nCancelling: interrupting running statements (Ctrl-C again to quit at once)\n');
-    controller.abort();
-    process.off('SIGINT', onSigint);
-  };
-  process.on('SIGINT', onSigint);
+  const cancel = cancelOnSignals('Cancelling: interrupting running statements (Ctrl-C again to quit at once)');
   let summary: RunSummary;
   try {
     summary = await runCommand({
@@ -58,14 +52,14 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
       selected,
       fullRefresh: boolFlag(args, 'full-refresh'),
       threads,
-      signal: controller.signal,
+      signal: cancel.signal,
       onEvent: eventPrinter(json),
       now: extra.now,
       args: { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name },
     });
     await writeManifest(project, { compiled: summary.compiled, invocationId: summary.invocationId });
   } finally {
-    process.off('SIGINT', onSigint);
+    cancel.dispose();
     await adapter.close();
   }
   if (summary.cancelled) return 130;

@@ -19,8 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('Ctrl-C during stratum run', () => {
-  it('interrupts the statement, keeps the previous table, leaves no temp relation, exits 130', async () => {
+describe('Ctrl-C (or SIGTERM) during stratum run', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s interrupts the statement, keeps the previous table, leaves no temp relation, exits 130', async (signal) => {
     await writeFile(join(dir, 'models', 'big.sql'), "{{ config(materialized='table') }}\nselect 42 as answer\n");
     const quiet = process.stdout.write;
     process.stdout.write = () => true;
@@ -35,7 +35,7 @@ describe('Ctrl-C during stratum run', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('Running run')) setTimeout(() => child.kill('SIGINT'), 700);
+      if (out.includes('Running run')) setTimeout(() => child.kill(signal), 700);
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
