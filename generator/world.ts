@@ -76,13 +76,15 @@ const HEAP_SHARE = 0.6;
  * built still fits in the JS heap: past its limit Node aborts with a fatal error and a native
  * stack, and leaves a staging folder behind.
  */
-function heapGuard(rules: Rules, scale: number, horizon: number, accounts: number): (making: string, n: number) => void {
+function heapGuard(rules: Rules, scale: number, horizon: number): (making: string, n: number) => void {
   const limit = getHeapStatistics().heap_size_limit;
   const mb = (b: number) => `${Math.round(b / 2 ** 20).toLocaleString('en-US')} MB`;
   return (making, n) => {
     if ((n & 8191) !== 0) return;
     const used = getHeapStatistics().used_heap_size;
     if (used <= HEAP_SHARE * limit) return;
+    let accounts = 0;
+    for (let d = rules.company.founded; d <= horizon; d++) accounts += signupsOn(rules, scale, d);
     throw new LimitError(`the company at scale ${scale} does not fit in memory: its world (${accounts.toLocaleString('en-US')} accounts, `
       + `${formatDay(rules.company.founded)} to ${formatDay(horizon)}) had filled ${mb(used)} of the ${mb(limit)} Node may use at account `
       + `${n.toLocaleString('en-US')} (making ${making}); generate at a smaller scale or an earlier range`);
@@ -105,9 +107,7 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
   // a paid channel's campaign c brings signups in proportion to its spend, which is 1 / (1 + c)
   const campaignWeights = Array.from({ length: rules.volume.campaigns_per_channel }, (_, c) => 1 / (1 + c));
   const customers: Customer[] = [];
-  let accounts = 0;
-  for (let d = founded; d <= horizon; d++) accounts += signupsOn(rules, scale, d);
-  const guard = heapGuard(rules, scale, horizon, accounts);
+  const guard = heapGuard(rules, scale, horizon);
   for (let d = founded; d <= horizon; d++) {
     const count = signupsOn(rules, scale, d);
     for (let j = 0; j < count; j++) {
