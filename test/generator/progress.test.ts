@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
+import { CancelledError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 
@@ -31,6 +32,18 @@ describe('progress events', () => {
     }
     expect(summary.rows).toBe(Object.values(summary.bySource).reduce((n, s) => n + s.rows, 0));
     expect(summary.rowsPerSecond).toBe(Math.round(summary.rows / summary.seconds));
+  });
+});
+
+describe('a cancelled run', () => {
+  it('says how many days it placed, and those are complete', async () => {
+    const out = join(dir, 'cancelled');
+    const abort = new AbortController();
+    const run = generate({ rules: loadRules(), from: tryParseDay('2024-02-01')!, to: tryParseDay('2024-02-03')!, scale: 1, outDir: out, batchDays: 2,
+      onEvent: (e) => { if (e.type === 'days') abort.abort(); }, signal: abort.signal });
+    await expect(run).rejects.toThrow(new CancelledError('generation cancelled after placing 2 of 3 days (2024-02-01 .. 2024-02-02), each complete; the others are as they were'));
+    expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-02-01', 'dt=2024-02-02']);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
 
