@@ -3,6 +3,7 @@
  * declares its flags once; the same declaration drives parsing, validation and `--help`.
  */
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../didYouMean.js';
 import { UsageError } from '../errors.js';
 
 /** One flag of a command. `string` flags take a value; `boolean` flags do not. */
@@ -52,7 +53,11 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
-    throw new UsageError(`stratum ${cmd.name}: ${cleanParseError((e as Error).message)} (see stratum ${cmd.name} --help)`);
+    const msg = (e as Error).message;
+    // `--dya` → `--day`: the flag closest to an unknown one (`--dya=x` is named without its value)
+    const unknown = /^Unknown option '--([^'=]+)/.exec(msg);
+    const hint = unknown ? didYouMean(unknown[1], [...cmd.flags, helpFlag].map((f) => f.name), (n) => `'--${n}'`) : '';
+    throw new UsageError(`stratum ${cmd.name}: ${cleanParseError(msg)}${hint} (see stratum ${cmd.name} --help)`);
   }
   if (parsed.values.help) {
     process.stdout.write(formatHelp(cmd));

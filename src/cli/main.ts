@@ -3,7 +3,8 @@
  * into one clear line on stderr with the error's exit code.
  */
 import { readFileSync } from 'node:fs';
-import { StratumError } from '../errors.js';
+import { didYouMean } from '../didYouMean.js';
+import { CancelledError, StratumError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
 
@@ -38,16 +39,26 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** The error for words that name no command: a group's subcommands when they start one. */
+/**
+ * The error for words that name no command: a group's subcommands when they start one, else the
+ * command the first word is closest to (`stratum gen` → generate), if any is close.
+ */
 function unknownCommand(argv: readonly string[]): string {
   const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
   if (group.length > 0) return `stratum ${argv[0]}: name a subcommand: ${group.map((c) => `'stratum ${c.name}'`).join(', ')} (see stratum --help)`;
-  return `stratum: unknown command '${argv.join(' ')}' (see stratum --help)`;
+  if (argv[0].startsWith('-')) return `stratum: unknown flag '${argv[0]}' (see stratum --help)`;
+  const firstWords = [...new Set(commands.map((c) => c.name.split(' ')[0]))];
+  // `sourc freshness` → 'stratum source freshness': the whole command when the other words fit
+  const whole = (w: string) => commands.find((c) => c.name.split(' ')[0] === w && c.name.split(' ').slice(1).every((x, i) => argv[i + 1] === x))?.name ?? w;
+  // `generate more` names a command and then a word too many: no guess
+  const hint = firstWords.includes(argv[0]) ? '' : didYouMean(argv[0], firstWords, (w) => `'stratum ${whole(w)}'`);
+  return `stratum: unknown command '${argv.join(' ')}'${hint} (see stratum --help)`;
 }
 
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
+  const helpWord = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h';
+  if (argv.length === 0 || (helpWord && argv.length === 1)) {
     process.stdout.write(topHelp());
     return 0;
   }
@@ -55,8 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`stratum ${version()}\n`);
     return 0;
   }
-  // `stratum help generate` is `stratum generate --help`
-  const asked = argv[0] === 'help' ? argv.slice(1) : undefined;
+  // `stratum help generate` and `stratum --help generate` are `stratum generate --help`
+  const asked = helpWord ? argv.slice(1) : undefined;
   const found = findCommand(asked ?? argv);
   if (!found || (asked && found.rest.length > 0)) {
     process.stderr.write(`Error: ${unknownCommand(asked ?? argv)}\n`);
@@ -72,7 +83,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await found.cmd.run(args);
   } catch (e) {
     if (e instanceof StratumError) {
-      process.stderr.write(`Error: ${e.message}\n`);
+      // a cancel is what the user asked for, not an error
+      process.stderr.write(e instanceof CancelledError ? `${e.message}\n` : `Error: ${e.message}\n`);
       return e.exitCode;
     }
     throw e;

@@ -5,6 +5,7 @@
  * config.<key>. Tests are selected indirectly ("eager"): a test whose parent is selected is
  * selected, and a test whose parent is excluded is excluded.
  */
+import { didYouMean } from '../didYouMean.js';
 import { UsageError } from '../errors.js';
 import { Dag } from './dag.js';
 import type { Project, ProjectNode, ResourceType } from './types.js';
@@ -120,7 +121,8 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag): Set<str
       const s = selectAtom(atom, project, dag);
       // a bare name that names nothing is a typo, not an empty selection: say so (dbt only warns)
       if (s.size === 0 && atom.method === 'fqn' && !/[*?]/.test(atom.value)) {
-        throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'`);
+        const names = [...new Set([...project.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name))];
+        throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'${didYouMean(atom.value, names)}`);
       }
       acc = acc ? new Set([...acc].filter((id) => s.has(id))) : s;
     }

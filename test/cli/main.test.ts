@@ -15,6 +15,9 @@ describe('stratum', () => {
       expect(asked.code).toBe(0);
       expect(asked.out).toMatch(new RegExp(`^Usage: stratum ${name.join(' ')} \\[flags\\]`));
       expect(asked).toEqual(await cli(...name, '--help'));
+      // as git and npm do, `--help <command>` and `-h <command>` are the same
+      expect(await cli('--help', ...name)).toEqual(asked);
+      expect(await cli('-h', ...name)).toEqual(asked);
     }
     const top = await cli('help');
     expect(top.out).toMatch(/^Usage: stratum <command> \[flags\]/);
@@ -25,6 +28,24 @@ describe('stratum', () => {
     expect(await cli('frobnicate')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'frobnicate' (see stratum --help)\n" });
     expect(await cli('help', 'frobnicate')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'frobnicate' (see stratum --help)\n" });
     expect(await cli('help', 'generate', 'more')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'generate more' (see stratum --help)\n" });
+  });
+
+  it('suggests the command or flag closest to a mistyped one', async () => {
+    const err = async (...argv: string[]) => {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      return r.err;
+    };
+    expect(await err('gen')).toBe("Error: stratum: unknown command 'gen'; did you mean 'stratum generate'? (see stratum --help)\n");
+    expect(await err('genrate', '--day', '2024-01-01')).toContain("did you mean 'stratum generate'?");
+    expect(await err('tset')).toContain("did you mean 'stratum test'?");
+    expect(await err('sourc', 'freshness')).toContain("did you mean 'stratum source freshness'?");
+    expect(await err('--bogus')).toBe("Error: stratum: unknown flag '--bogus' (see stratum --help)\n");
+    expect(await err('generate', '--dya', '2024-01-01')).toBe("Error: stratum generate: unknown flag '--dya'; did you mean '--day'? (see stratum generate --help)\n");
+    expect(await err('generate', '--sed=3')).toContain("unknown flag '--sed'; did you mean '--seed'?");
+    expect(await err('run', '--selct', 'x')).toContain("did you mean '--select'?");
+    // nothing close: no guess
+    expect(await err('generate', '--x')).toBe("Error: stratum generate: unknown flag '--x' (see stratum generate --help)\n");
   });
 
   it('lists the subcommands of a group named alone', async () => {

@@ -98,7 +98,8 @@ describe('node selection like dbt', () => {
   });
 
   it('rejects a bare name that matches nothing, but not an empty glob or tag', () => {
-    expect(() => selectNodes(project, { select: ['custmers'] }, dag)).toThrow("'custmers' matches no model, seed, snapshot, test or source in project 'jaffle'");
+    expect(() => selectNodes(project, { select: ['custmers'] }, dag)).toThrow("'custmers' matches no model, seed, snapshot, test or source in project 'jaffle'; did you mean 'customers'?");
+    expect(() => selectNodes(project, { select: ['zzzzzz'] }, dag)).toThrow(/in project 'jaffle'$/);
     expect(() => selectNodes(project, { select: ['customers'], exclude: ['nope'] }, dag)).toThrow(UsageError);
     expect(selectNodes(project, { select: ['zz*'] }, dag)).toEqual([]);
     expect(selectNodes(project, { select: ['tag:no_such_tag'] }, dag)).toEqual([]);
