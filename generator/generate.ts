@@ -38,6 +38,11 @@ export type GenerateEvent =
   /** Days that a killed run had begun to place, placed before this run starts. */
   | { type: 'finished'; days: number }
   | { type: 'start'; from: string; to: string; days: number; sources: number; scale: number }
+  /**
+   * The company's world is built (accounts, their profile versions, subscription changes and
+   * invoices from the founding day to `to`, the horizon later records need): seconds at scale 100.
+   */
+  | { type: 'world'; from: string; to: string; accounts: number; subscriptionChanges: number; invoices: number; seconds: number }
   | { type: 'source'; source: SourceName; from: string; to: string; rows: number; bytes: number; seconds: number }
   | { type: 'days'; done: number; total: number }
   | { type: 'done'; summary: GenerateSummary };
@@ -46,6 +51,10 @@ export type GenerateEvent =
 export interface GenerateSummary {
   from: string;
   to: string;
+  seed: number;
+  scale: number;
+  /** The lake's folder, absolute. */
+  out: string;
   days: number;
   rows: number;
   bytes: number;
@@ -134,13 +143,16 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     throw new CancelledError(placed === 0 ? 'generation cancelled before it placed any day; the lake is as it was'
       : `generation cancelled after placing ${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)}), each complete; the others are as they were`);
   };
-  const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
+  const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), seed: rules.seed, scale, out: outDir, days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   // the account tables are appended on the second connection while the first builds the order
   // universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
   try {
     checkAbort();
+    const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
+    emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
+      invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
     for (let i = 0; i < LANES.length; i++) cons.push(await db.connect());
     await loadOrderWorldTables(cons[0], rules, world);

@@ -84,6 +84,7 @@ export function progressPrinter(quiet: boolean): (e: GenerateEvent) => void {
     if (quiet) return;
     if (e.type === 'finished') process.stderr.write(finishedLine(e.days));
     if (e.type === 'start') process.stderr.write(`Generating ${e.days} day(s) ${e.from} .. ${e.to} at scale ${e.scale} (${e.sources} sources)\n`);
+    if (e.type === 'world') process.stderr.write(`  ${'company world'.padEnd(22)} ${e.from} .. ${e.to}  ${e.accounts.toLocaleString('en-US').padStart(10)} accounts, ${e.subscriptionChanges.toLocaleString('en-US')} subscription changes, ${e.invoices.toLocaleString('en-US')} invoices  [${e.seconds.toFixed(2)}s]\n`);
     if (e.type === 'source') process.stderr.write(`  ${e.source.padEnd(22)} ${e.from} .. ${e.to}  ${e.rows.toLocaleString('en-US').padStart(10)} rows  ${formatBytes(e.bytes).padStart(9)}  [${e.seconds.toFixed(2)}s]\n`);
     if (e.type === 'days') process.stderr.write(`  ${e.done} of ${e.total} days done\n`);
   };
@@ -103,7 +104,7 @@ export const generateCommand: Command = {
     { name: 'rules', type: 'string', value: 'FILE', description: 'Rules file laid over the built-in generator/rules.yaml.' },
     { name: 'formats', type: 'string', value: 'SPEC', multiple: true, description: 'Write sources in other formats: <source>=<csv|parquet|jsonl> pairs, comma-separated, e.g. shop/orders=csv.' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'Print no progress and no summary, only errors (and the JSON with --json).' },
-    { name: 'json', type: 'boolean', description: 'Print the summary as JSON on stdout.' },
+    { name: 'json', type: 'boolean', description: 'Print the summary as JSON on stdout (with seed, scale and the lake\'s folder); progress still goes to stderr unless --quiet.' },
   ],
   details: `With no date flags it generates the default dataset (91 days ending 2024-03-31).
 Raw files land in <out>/<system>/<table>/dt=YYYY-MM-DD/part-NNNNN.<csv|parquet|jsonl>, partitioned by
@@ -126,7 +127,7 @@ Examples:
     const cancel = cancelOnSignals('Cancelling: finishing no new day, removing the staging folder');
     let summary;
     try {
-      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet || json), signal: cancel.signal });
+      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet), signal: cancel.signal });
     } finally {
       cancel.dispose();
     }

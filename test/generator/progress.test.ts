@@ -3,11 +3,12 @@
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
+import { signupsOn } from '../../generator/world.js';
 import { CancelledError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
@@ -20,6 +21,11 @@ describe('progress events', () => {
     const summary = await generate({ rules: loadRules(), from: tryParseDay('2024-02-01')!, to: tryParseDay('2024-02-03')!, scale: 1, outDir: join(dir, 'events'), batchDays: 2, onEvent: (e) => events.push(e) });
     expect(events[0]).toEqual({ type: 'start', from: '2024-02-01', to: '2024-02-03', days: 3, sources: SOURCE_NAMES.length, scale: 1 });
     expect(events.at(-1)).toEqual({ type: 'done', summary });
+    // then the world, every account that signs up from the founding day to 30 days past the range
+    const rules = loadRules();
+    let accounts = 0;
+    for (let d = rules.company.founded; d <= tryParseDay('2024-03-04')!; d++) accounts += signupsOn(rules, 1, d);
+    expect(events[1]).toMatchObject({ type: 'world', from: '2024-01-01', to: '2024-03-04', accounts });
     // two batches: [02-01, 02-02] and [02-03], each source once per batch, days done after each
     expect(events.filter((e) => e.type === 'days')).toEqual([{ type: 'days', done: 2, total: 3 }, { type: 'days', done: 3, total: 3 }]);
     const sources = events.filter((e) => e.type === 'source');
@@ -52,7 +58,7 @@ describe('stratum generate output', () => {
     const out = join(dir, 'cli');
     const plain = await cli('generate', '--day', '2024-02-05', '--out', out);
     expect(plain.code).toBe(0);
-    expect(plain.err).toMatch(/^Generating 1 day\(s\) 2024-02-05 \.\. 2024-02-05 at scale 1 \(9 sources\)\n/);
+    expect(plain.err).toMatch(/^Generating 1 day\(s\) 2024-02-05 \.\. 2024-02-05 at scale 1 \(9 sources\)\n  company world +2024-01-01 \.\. 2024-03-06 +[\d,]+ accounts, [\d,]+ subscription changes, [\d,]+ invoices  \[\d+\.\d\ds\]\n/);
     for (const name of SOURCE_NAMES) expect(plain.err).toContain(`  ${name.padEnd(22)} 2024-02-05 .. 2024-02-05`);
     expect(plain.err).toContain('1 of 1 days done');
     for (const name of SOURCE_NAMES) expect(plain.out).toContain(name);
@@ -62,12 +68,18 @@ describe('stratum generate output', () => {
     expect(quiet.out).toBe('');
 
     const json = await cli('generate', '--day', '2024-02-05', '--out', out, '--json');
-    expect(json.err).toBe('');
+    // progress stays on stderr, so stdout is only the JSON
+    // the same lines; the lanes finish their sources in any order
+    const untimed = (text: string) => text.replace(/\[\d+\.\d\ds\]/g, '[t]').split('\n').sort();
+    expect(untimed(json.err)).toEqual(untimed(plain.err));
     const s = JSON.parse(json.out) as GenerateSummary;
     expect(s.from).toBe('2024-02-05');
+    expect([s.seed, s.scale, s.out]).toEqual([42, 1, resolve(out)]);
     expect(Object.keys(s.bySource).sort()).toEqual([...SOURCE_NAMES].sort());
-    // the same day, generated again, gives the same rows and bytes
-    const again = JSON.parse((await cli('generate', '--day', '2024-02-05', '--out', out, '--json')).out) as GenerateSummary;
+    // the same day, generated again, gives the same rows and bytes; --quiet silences the progress
+    const quietJson = await cli('generate', '--day', '2024-02-05', '--out', out, '--json', '--quiet');
+    expect(quietJson.err).toBe('');
+    const again = JSON.parse(quietJson.out) as GenerateSummary;
     expect(again.bySource).toEqual(s.bySource);
     expect(again.defects).toEqual(s.defects);
   });
