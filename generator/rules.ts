@@ -8,6 +8,7 @@ import { isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { ConfigError, type SourceLocation } from '../src/errors.js';
 import { YamlFile } from '../src/project/yamlFile.js';
 import { formatDay, tryParseDay } from './dates.js';
+import { FX_TO } from './fxSeed.js';
 
 /** The output formats a source can be written in. */
 export type RawFormat = 'csv' | 'parquet' | 'jsonl';
@@ -153,9 +154,30 @@ function checkAgainstFounding(rules: Rules, origins: KeyOrigins): void {
 }
 
 /**
+ * Throws ConfigError when the default range (`dates.default_days` days ending on
+ * `dates.default_end`) ends after the fx seed's last day, or starts before `company.founded`:
+ * located at the key the user's file set (the later one when both), naming the other.
+ */
+function checkDefaultRange(rules: Rules, origins: KeyOrigins): void {
+  const { default_end: end, default_days: days } = rules.dates;
+  const endAt = origins.get('dates.default_end')!;
+  if (end > tryParseDay(FX_TO)!) {
+    throw new ConfigError(`dates.default_end ${formatDay(end)} is after ${FX_TO}, the last day of seeds/fx_rates.csv (the generator has exchange rates up to it)`, endAt.loc);
+  }
+  const start = end - days + 1;
+  if (start >= rules.company.founded) return;
+  // blamed on the key the user's file set (days, then end, then founded when it set several)
+  const keys = ['dates.default_days', 'dates.default_end', 'company.founded'];
+  const blame = keys.reduce((a, b) => (origins.get(b)!.order > origins.get(a)!.order ? b : a));
+  const others = keys.filter((k) => k !== blame).map((k) => `${k} at ${origins.get(k)!.loc.file}:${origins.get(k)!.loc.line}`).join(', ');
+  throw new ConfigError(`the default range of dates.default_days ${days} days ending on dates.default_end ${formatDay(end)} starts on ${formatDay(start)}, before company.founded ${formatDay(rules.company.founded)} (${others})`, origins.get(blame)!.loc);
+}
+
+/**
  * Loads rules: the built-in defaults, then `path` (if given) over them. Throws ConfigError for
  * an unreadable file, invalid YAML, a key that is not a plain name, an unknown key, a wrong type,
- * an out-of-range value, or a date before `company.founded`.
+ * an out-of-range value, a date before `company.founded`, or a default range outside the days
+ * the company and the fx seed cover.
  */
 export function loadRules(path?: string): Rules {
   const merged: Record<string, unknown> = {};
@@ -164,6 +186,7 @@ export function loadRules(path?: string): Rules {
   if (path !== undefined) readRulesFile(path, 1, merged, origins);
   const rules = merged as unknown as Rules;
   checkAgainstFounding(rules, origins);
+  checkDefaultRange(rules, origins);
   return rules;
 }
 

@@ -69,11 +69,12 @@ describe('stratum generate rejects bad flag values', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toBe(`Error: stratum generate: ${msg}\n`);
     }
-    // with no date flag, the rules' default range is named instead
+    // a rules file whose default range starts before its founding is refused at its line
     const rules = join(dir, 'founded-later.yaml');
     writeFileSync(rules, 'company:\n  founded: 2024-01-02\n');
     const r = await generateCli('--rules', rules, '--out', join(dir, 'raw-never'));
-    expect(r.err).toBe('Error: stratum generate: the default range (dates.default_days 91 days to dates.default_end, in the rules) starts on 2024-01-01, before the company was founded (2024-01-02, company.founded in the rules)\n');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^Error: ${rules}:2 \\(company\\.founded\\): the default range of dates\\.default_days 91 days ending on dates\\.default_end 2024-03-31 starts on 2024-01-01, before company\\.founded 2024-01-02 \\(`));
     expect(existsSync(join(dir, 'raw-never'))).toBe(false);
   });
 

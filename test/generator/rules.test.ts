@@ -66,7 +66,16 @@ describe('rules validation', () => {
       .toMatch(/:6 \(drift\.orders_column_added\): drift\.orders_column_added 2024-01-15 is before company\.founded 2024-02-01$/);
     // founded moved past a date of the built-in rules: the error is at founded, naming the other line
     expect(errorOf('company:\n  founded: 2024-03-01\n')).toMatch(/:2 \(company\.founded\): company\.founded 2024-03-01 is after skew\.hot_day 2024-02-14 \(.*generator\/rules\.yaml:\d+\)$/);
-    expect(loadRules(rulesFile('company:\n  founded: 2024-02-01\nskew:\n  hot_day: 2024-02-01\ndrift:\n  orders_column_added: 2024-02-01\n')).company.founded).toBe(19754);
+    expect(loadRules(rulesFile('company:\n  founded: 2024-02-01\nskew:\n  hot_day: 2024-02-01\ndrift:\n  orders_column_added: 2024-02-01\ndates:\n  default_days: 60\n')).company.founded).toBe(19754);
+  });
+
+  it('rejects a default range outside the founding and the fx seed, at the key the file set', () => {
+    expect(errorOf('dates:\n  default_end: 2027-06-30\n')).toMatch(/:2 \(dates\.default_end\): dates\.default_end 2027-06-30 is after 2025-12-31, the last day of seeds\/fx_rates\.csv/);
+    expect(errorOf('seed: 3\ndates:\n  default_days: 3000\n')).toMatch(/:3 \(dates\.default_days\): the default range of dates\.default_days 3000 days ending on dates\.default_end 2024-03-31 starts on 2016-01-14, before company\.founded 2024-01-01 \(dates\.default_end at .*generator\/rules\.yaml:\d+, company\.founded at .*generator\/rules\.yaml:\d+\)$/);
+    expect(errorOf('dates:\n  default_end: 2024-02-01\n  default_days: 60\n')).toMatch(/:3 \(dates\.default_days\): .* starts on 2023-12-04, before company\.founded 2024-01-01 \(dates\.default_end at \S+:2, /);
+    // founding moved later: the error is at founded, the rules' own keys named
+    expect(errorOf('company:\n  founded: 2024-01-02\n')).toMatch(/:2 \(company\.founded\): the default range of dates\.default_days 91 days .* starts on 2024-01-01, before company\.founded 2024-01-02 \(dates\.default_days at /);
+    expect(loadRules(rulesFile('dates:\n  default_end: 2025-12-31\n')).dates.default_end).toBe(20453);
   });
 
   it('rejects a key that is a list or a mapping, at its line', () => {
@@ -212,7 +221,7 @@ describe('stratum generate cancel', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(stderr).toMatch(/\nError: generation cancelled before it placed any day; the lake is as it was\n$/);
+    expect(stderr).toMatch(/\ngeneration cancelled before it placed any day; the lake is as it was\n$/);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(out, '_truth'))).toBe(false);
   });
