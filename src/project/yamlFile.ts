@@ -42,9 +42,14 @@ export class YamlFile {
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
     const err = doc.errors[0];
     if (err) {
-      const pos = lines.linePos(err.pos[0]);
       const msg = err.message.split('\n')[0] ?? err.message;
-      throw new ConfigError(`invalid YAML: ${msg}`, { file: displayPath, line: pos.line, column: pos.col });
+      // the parser notices an unclosed `[`, `{` or quote where the text runs out of it (the next
+      // line, or the end of the file): point at the one left open instead
+      const closer = /end with a ([\]}])$/.exec(msg)?.[1] ?? /^Missing closing (["'])quote/.exec(msg)?.[1];
+      const opened = closer === undefined ? undefined : unclosedOpener(text, err.pos[0], closer);
+      const pos = lines.linePos(opened ?? err.pos[0]);
+      const what = opened === undefined ? '' : `this ${text[opened]} is not closed: `;
+      throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col });
     }
     return new YamlFile(displayPath, doc, lines, text);
   }
@@ -113,4 +118,41 @@ export class YamlFile {
 /** Whether a value is a plain YAML mapping. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The offset of the last `[`/`{` (for `closer` `]`/`}`) or quote (for `"`/`'`) still open at
+ * offset `end`, scanning YAML text the way its flow syntax nests; undefined when none is found.
+ * Brackets count only where a flow collection may start (after `:`, `-`, `,`, `[`, `{` or at the
+ * start of a line), so `a: x[1]` is a plain scalar, and a `'` inside a word is an apostrophe.
+ */
+function unclosedOpener(text: string, end: number, closer: string): number | undefined {
+  const opener = closer === ']' ? '[' : closer === '}' ? '{' : closer;
+  const open: { ch: string; at: number }[] = [];
+  let quote: { ch: string; at: number } | undefined;
+  let prev = '\n'; // the last character outside quotes that is not a space
+  for (let i = 0; i < Math.min(end, text.length); i++) {
+    const c = text[i];
+    if (quote) {
+      if (quote.ch === '"' && c === '\\') i++;
+      else if (c === quote.ch && quote.ch === "'" && text[i + 1] === "'") i++;
+      else if (c === quote.ch) {
+        quote = undefined;
+        prev = c;
+      }
+      continue;
+    }
+    if (c === '#' && (prev === '\n' || /\s/.test(text[i - 1] ?? '\n'))) {
+      while (i < end && text[i + 1] !== '\n') i++;
+      continue;
+    }
+    const starts = prev === '\n' || ':-,[{'.includes(prev);
+    if ((c === '"' || c === "'") && starts) quote = { ch: c, at: i };
+    else if ((c === '[' || c === '{') && starts) open.push({ ch: c, at: i });
+    else if ((c === ']' || c === '}') && open.length > 0) open.pop();
+    if (c === '\n') prev = '\n';
+    else if (c !== ' ' && c !== '\t') prev = c;
+  }
+  if (opener === '"' || opener === "'") return quote?.ch === opener ? quote.at : undefined;
+  return [...open].reverse().find((o) => o.ch === opener)?.at;
 }

@@ -89,7 +89,11 @@ describe('rules validation', () => {
   });
 
   it('reports invalid YAML with its line', () => {
-    expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/r\w+\.yaml:3:1: invalid YAML: /);
+    // an unclosed bracket or quote is named where it opens, not where the parser runs out of it
+    expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/r\w+\.yaml:2:10: invalid YAML: this \[ is not closed: /);
+    expect(errorOf('seed: 1\nskew:\n  zipf_exponent: [1, 2\nvolume:\n  orders_per_day: 5\n')).toMatch(/r\w+\.yaml:3:18: invalid YAML: this \[ is not closed: /);
+    expect(errorOf("seed: 1\n# don't [\nskew: {zipf_exponent: 2\nvolume: {}\n")).toMatch(/r\w+\.yaml:3:7: invalid YAML: this \{ is not closed: /);
+    expect(errorOf('seed: 1\nskew: "abc\nvolume: 1\n')).toMatch(/r\w+\.yaml:2:7: invalid YAML: this " is not closed: /);
     expect(errorOf('seed: 1\nseed: 2\n')).toMatch(/r\w+\.yaml:2:1: invalid YAML: .*unique/);
   });
 
