@@ -171,6 +171,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       const universe = (async () => {
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       })();
+      // awaited below even when every lane failed before reading it (an interrupt while the
+      // accounts load): else its own interrupt is an unhandled rejection
+      universe.catch(() => {});
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       // the last source to read the universe drops it, freeing its memory while others still work
       let universeReaders = LANES.flat().filter((src) => src.readsOrders).length;
@@ -193,7 +196,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
         }
       }));
-      // both lanes have stopped before the connections close (closing under a running query hangs)
+      // every statement has stopped before the connections close (closing under a running query hangs)
+      await universe.catch(() => {});
       checkAbort();
       const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (failed) throw failed.reason;
@@ -230,6 +234,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       emit({ type: 'days', done: placed, total: days });
     }
   } catch (e) {
+    // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
+    // run was cancelled, and says so
+    checkAbort();
     throw outOfMemory(e, scale);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -229,4 +229,26 @@ describe('stratum generate cancel', () => {
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(out, '_truth'))).toBe(false);
   });
+
+  it('exits 130 with the cancel line however early the signal comes (while the world tables load)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readdirSync } = await import('node:fs');
+    // a signal just after the world is built interrupts whichever statement runs; each run lands
+    // somewhere else in the loading (it once crashed with DuckDB's raw INTERRUPT error, exit 1)
+    for (let delay = 0; delay < 10; delay++) {
+      const out = join(dir, `raw-early-${delay}`);
+      const child = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-01', '--to', '2024-02-29', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('company world') && !child.killed) setTimeout(() => child.kill('SIGTERM'), delay);
+        });
+        child.on('exit', (c) => resolve(c));
+      });
+      expect(code, stderr).toBe(130);
+      expect(stderr).toMatch(/\ngeneration cancelled (before it placed any day|after placing)/);
+      expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    }
+  });
 });
