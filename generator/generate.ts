@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
-import { lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, writeJournal } from './lakeFolder.js';
-import type { Rules, SourceName } from './rules.js';
+import { lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
+import { rulesFingerprint, type Rules, type SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -69,6 +69,8 @@ export interface TruthManifest {
   dt: string;
   seed: number;
   scale: number;
+  /** rulesFingerprint() of the rules that made the day. */
+  rules: string;
   sources: Record<string, SourceDayTruth>;
   drift: { source: string; kind: string; since: string; detail: string }[];
 }
@@ -118,7 +120,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const outDir = resolve(opts.outDir);
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
-  const { staging, finished } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
+  const fingerprint = rulesFingerprint(rules);
+  const { staging, finished, made } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, rules: fingerprint, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
   const days = to - from + 1;
   if (finished > 0) emit({ type: 'finished', days: finished });
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
@@ -203,9 +206,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       if (failed) throw failed.reason;
       // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
       const truths = new Map<number, TruthManifest>();
-      for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, sources: {}, drift: driftOn(rules, d) });
+      for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, rules: fingerprint, sources: {}, drift: driftOn(rules, d) });
       for (const src of SOURCES) {
         const s = (summary.bySource[src.name] ??= { format: rules.formats[src.name], rows: 0, bytes: 0 });
+        // a source with no rows on a day (a rules file's zero volume) writes no file, and says so
+        for (const t of truths.values()) t.sources[src.name] = { format: rules.formats[src.name], files: [], rows: 0, bytes: 0, defects: {} };
         for (const [day, t] of perSource.get(src.name)!) {
           truths.get(day)!.sources[src.name] = t;
           s.rows += t.rows;
@@ -244,6 +249,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     for (const c of cons) c.closeSync();
     (await opening).closeSync();
     releaseStaging(staging);
+    // a run that failed or was cancelled before placing a day leaves no folder it made
+    if (placed === 0) removeMadeFolders(made);
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.rowsPerSecond = Math.round(summary.rows / summary.seconds);

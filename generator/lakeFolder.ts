@@ -10,7 +10,7 @@
  * never left with some sources new and some old. A run killed before the journal leaves nothing
  * placed, and its staging folder is removed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { SOURCES } from './sources/index.js';
@@ -141,7 +141,7 @@ function removeStaleAside(outDir: string): void {
  * mkdir spins forever on some paths (`/proc/x`). Throws UsageError naming `shown` (the folder as
  * the user wrote it) and, when it is not the folder itself, the file in the way.
  */
-function makeLakeFolder(dir: string, shown: string): void {
+function makeLakeFolder(dir: string, shown: string): string[] {
   const missing: string[] = [];
   for (let p = dir; ; p = dirname(p)) {
     let isDir: boolean;
@@ -159,11 +159,28 @@ function makeLakeFolder(dir: string, shown: string): void {
     if (isDir) break;
     throw new UsageError(`cannot write the lake into ${shown}: ${p === dir ? 'it is' : `${pathAsGiven(p, shown)} is`} a file, not a folder`);
   }
+  const made: string[] = [];
   for (const p of missing.reverse()) {
     try {
       mkdirSync(p);
+      made.push(p);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(p).isDirectory()) throw lakeFolderError(e, shown);
+    }
+  }
+  return made;
+}
+
+/**
+ * Removes the folders a run made for its lake (outermost first, as makeLakeFolder lists them)
+ * when it placed nothing in them: each only if empty, so nothing of anyone's is removed.
+ */
+export function removeMadeFolders(made: readonly string[]): void {
+  for (const p of [...made].reverse()) {
+    try {
+      rmdirSync(p);
+    } catch {
+      return; // not empty (another run's files), or gone: leave it and those above it
     }
   }
 }
@@ -189,10 +206,12 @@ export function lakeFolderError(e: unknown, shown: string, after = ''): unknown 
   return new UsageError(`cannot write the lake into ${shown}: ${verb} ${err.path ? pathAsGiven(err.path, shown) : 'it'}: ${why} (${err.code})${after}`);
 }
 
-/** What a run writes into a lake: the company (seed and scale), each source's format, its days. */
+/** What a run writes into a lake: the company (seed, scale, rules), each source's format, its days. */
 export interface LakeRun {
   readonly seed: number;
   readonly scale: number;
+  /** rulesFingerprint() of the run's rules. */
+  readonly rules: string;
   readonly formats: Readonly<Record<string, string>>;
   /** First and last arrival day, YYYY-MM-DD. */
   readonly from: string;
@@ -207,7 +226,8 @@ export interface LakeRun {
  * them is read; every run is checked, so they agree). A run that replaces every day may change them.
  */
 function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
-  const entries = readdirSync(outDir).filter((f) => !STAGING.test(f));
+  // hidden entries (staging folders, a .gitkeep, Finder's .DS_Store) are not what a run replaces
+  const entries = readdirSync(outDir).filter((f) => !f.startsWith('.'));
   if (entries.length === 0) return;
   if (!entries.includes('_truth')) {
     throw new UsageError(`cannot write the lake into ${shown}: it is not empty and holds no lake (no _truth folder); name a new or empty folder`);
@@ -216,7 +236,7 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   const kept = days.filter((d) => d < run.from || d > run.to);
   if (kept.length === 0) return;
   const file = join(outDir, '_truth', `dt=${kept[kept.length - 1]}`, 'truth.json');
-  let m: { seed?: unknown; scale?: unknown; sources?: Record<string, { format?: unknown }> };
+  let m: { seed?: unknown; scale?: unknown; rules?: unknown; sources?: Record<string, { format?: unknown }> };
   try {
     m = JSON.parse(readFileSync(file, 'utf8')) as typeof m;
   } catch (e) {
@@ -227,6 +247,8 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   const diffs: string[] = [];
   if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
   if (m.scale !== run.scale) diffs.push(`scale ${String(m.scale)} (this run: ${run.scale})`);
+  // a rules file changes the company as much as the seed does (volumes, rates, dates)
+  if (m.rules !== run.rules) diffs.push(m.rules === undefined ? `no rules fingerprint (an older Stratum made them; this run: ${run.rules})` : `other rules (fingerprint ${String(m.rules)}; this run: ${run.rules})`);
   for (const [src, t] of Object.entries(m.sources ?? {})) {
     if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${String(t.format)} (this run: ${run.formats[src]})`);
   }
@@ -240,25 +262,24 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
  * what unfinished runs left in it, checks that `run` may write into it (checkLakeFolder), and
  * makes a new hidden staging folder in it. Returns the staging folder's path (releaseStaging ends
- * its use) and how many days of a killed run it finished placing. Throws a one-line UsageError
+ * its use), how many days of a killed run it finished placing, and the folders it made (for
+ * removeMadeFolders when the run places nothing). Throws a one-line UsageError
  * naming the folder and the cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number } {
-  makeLakeFolder(outDir, shown);
-  const finished = finishUnfinishedRuns(outDir, shown);
-  try {
-    checkLakeFolder(outDir, shown, run);
-  } catch (e) {
-    throw lakeFolderError(e, shown);
-  }
+export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[] } {
+  const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
+  let finished: number;
   try {
+    finished = finishUnfinishedRuns(outDir, shown);
+    checkLakeFolder(outDir, shown, run);
     mkdirSync(staging);
   } catch (e) {
+    removeMadeFolders(made);
     throw lakeFolderError(e, shown);
   }
   running.add(staging);
-  return { staging, finished };
+  return { staging, finished, made };
 }
 
 /**

@@ -3,6 +3,7 @@
  * file and validated key by key. A rules file may set any subset of keys; the rest come from the
  * built-in `generator/rules.yaml`. Every problem is a ConfigError naming the file, line and key.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { ConfigError, type SourceLocation } from '../src/errors.js';
@@ -214,4 +215,14 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
     formats[name as SourceName] = fmt as RawFormat;
   }
   return { ...rules, formats };
+}
+
+/**
+ * A short fingerprint of the rules that shape the company, all but the seed and the formats
+ * (recorded in each day's manifest apart): 16 hex digits of the SHA-256 of their JSON. Two runs
+ * make the same company, day for day, when seed, scale and fingerprint agree.
+ */
+export function rulesFingerprint(rules: Rules): string {
+  const { seed: _seed, formats: _formats, ...shaping } = rules;
+  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
 }

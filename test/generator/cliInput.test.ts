@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { outOfMemory } from '../../generator/generate.js';
+import { outOfMemory, type TruthManifest } from '../../generator/generate.js';
+import { prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
+import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
 import { LimitError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
@@ -124,10 +126,21 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     expect(r.stderr).toMatch(/^Error: cannot write the lake into \/proc\/stratum-nope\/lake: cannot create \/proc\/stratum-nope: [a-z ]+ \(E[A-Z]+\)\n$/);
   });
 
-  it('makes missing parent folders one level at a time', async () => {
+  it('makes missing parent folders one level at a time, and removes them when it places nothing', async () => {
     const out = join(dir, 'new', 'a', 'b');
-    await prepareOnly(out);
-    expect(readdirSync(out)).toEqual([]); // made, and the staging folder removed again
+    const run = { seed: 42, scale: 1, rules: 'x', formats: {}, from: '2024-01-05', to: '2024-01-05' };
+    const { staging, made } = prepareLakeFolder(out, out, run);
+    expect(made).toEqual([join(dir, 'new'), join(dir, 'new', 'a'), out]);
+    releaseStaging(staging);
+    expect(readdirSync(out)).toEqual([]);
+    // another's file inside stops the removal there, and above it
+    writeFileSync(join(dir, 'new', 'a', 'theirs.txt'), '');
+    removeMadeFolders(made);
+    expect(readdirSync(join(dir, 'new', 'a'))).toEqual(['theirs.txt']);
+    // a cancelled run leaves none of the folders it made
+    const never = join(dir, 'never', 'lake');
+    await prepareOnly(never);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });
 
@@ -141,6 +154,46 @@ describe('stratum generate writes only into its own lake', () => {
     expect(r.err).toBe(`Error: cannot write the lake into ${out}: it is not empty and holds no lake (no _truth folder); name a new or empty folder\n`);
     expect(readdirSync(out)).toEqual(['shop']);
     expect(readdirSync(join(out, 'shop/orders/dt=2024-01-05'))).toEqual(['mine.csv']);
+  });
+
+  it('takes a folder holding only hidden files (.gitkeep, .DS_Store) as empty', async () => {
+    const out = join(dir, 'kept');
+    mkdirSync(out);
+    writeFileSync(join(out, '.gitkeep'), '');
+    writeFileSync(join(out, '.DS_Store'), 'x');
+    const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(out).filter((f) => f.startsWith('.')).sort()).toEqual(['.DS_Store', '.gitkeep']);
+    expect(existsSync(join(out, '_truth/dt=2024-01-05/truth.json'))).toBe(true);
+  });
+
+  it('lists a source with no rows on a day in the manifest, with no file', async () => {
+    const out = join(dir, 'no-tickets');
+    const rules = join(dir, 'no-tickets.yaml');
+    writeFileSync(rules, 'volume:\n  tickets_per_day: 0\n');
+    expect((await generateCli('--day', '2024-01-05', '--rules', rules, '--out', out, '--quiet')).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')) as TruthManifest;
+    expect(Object.keys(manifest.sources)).toEqual([...SOURCE_NAMES]);
+    expect(manifest.sources['support/tickets']).toEqual({ format: 'parquet', files: [], rows: 0, bytes: 0, defects: {} });
+    expect(existsSync(join(out, 'support/tickets'))).toBe(false);
+    expect(manifest.sources['shop/orders'].rows).toBeGreaterThan(0);
+  });
+
+  it('refuses days made with other rules, and records the rules in each manifest', async () => {
+    const out = join(dir, 'one-rules');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')) as { rules: string };
+    expect(manifest.rules).toBe(rulesFingerprint(loadRules()));
+    const rules = join(dir, 'busier.yaml');
+    writeFileSync(rules, 'volume:\n  orders_per_day: 100\n');
+    const before = digest(out);
+    const r = await generateCli('--day', '2024-01-06', '--rules', rules, '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-05 have other rules (fingerprint ${manifest.rules}; this run: ${rulesFingerprint(loadRules(rules))})`
+      + `, as ${out}/_truth/dt=2024-01-05/truth.json says; one lake holds one company in one layout: generate all of its days in one run, or name another folder\n`);
+    expect(digest(out)).toEqual(before);
+    // the seed and the formats are compared apart: they do not change the fingerprint
+    expect(rulesFingerprint({ ...loadRules(), seed: 7 })).toBe(manifest.rules);
   });
 
   it('refuses days of another seed, scale or format beside the days it keeps, until every day is replaced', async () => {
@@ -181,7 +234,7 @@ describe('stratum generate stops in one line when the company does not fit in me
     const r = spawnSync(process.execPath, ['--max-old-space-size=128', BIN, 'generate', '--day', '2024-03-15', '--scale', '40', '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^Error: the company at scale 40 does not fit in memory: its world \([\d,]+ accounts, 2024-01-01 to 2024-04-14\) had filled [\d,]+ MB of the [\d,]+ MB Node may use at account [\d,]+ \(making [a-z ]+\); generate at a smaller scale or an earlier range\n$/);
-    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(out)).toBe(false); // it made the folder, and placed nothing in it
   });
 
   it('turns DuckDB running out of memory into one line', async () => {
