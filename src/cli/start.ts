@@ -2,12 +2,14 @@
  * `stratum start` (what `npm start` runs): on first run generates the default dataset into raw/,
  * then prints what the lake holds. The notebook will open here once it exists.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from '../../generator/generate.js';
+import { formatDay, tryParseDay } from '../../generator/dates.js';
+import { generate, type TruthManifest } from '../../generator/generate.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
-import { stringFlag, type Command } from './command.js';
+import { DataError } from '../errors.js';
+import { cancelOnSignals, stringFlag, type Command } from './command.js';
 import { finishedLine, progressPrinter, summaryTable } from './generate.js';
 
 /** Arrival days present in the lake (from the truth manifests), sorted. */
@@ -16,29 +18,89 @@ export function lakeDays(outDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('dt=')).map((d) => d.slice(3)).sort() : [];
 }
 
+/** What a lake holds, from its manifests: days, the company that made them, rows per source. */
+export interface LakeContents {
+  readonly days: string[];
+  /** Days missing between the first and the last. */
+  readonly gaps: string[];
+  readonly seed: unknown;
+  readonly scale: unknown;
+  readonly sources: Map<string, { format: string; days: number; rows: number }>;
+}
+
+/** Reads the lake's manifests. Throws DataError naming a manifest that is missing or not JSON. */
+export function lakeContents(outDir: string, days: readonly string[]): LakeContents {
+  const sources = new Map<string, { format: string; days: number; rows: number }>();
+  let last: Partial<TruthManifest> = {};
+  for (const day of days) {
+    const file = join(outDir, '_truth', `dt=${day}`, 'truth.json');
+    try {
+      last = JSON.parse(readFileSync(file, 'utf8')) as TruthManifest;
+    } catch (e) {
+      throw new DataError(e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+    }
+    for (const [name, t] of Object.entries(last.sources ?? {})) {
+      const s = sources.get(name) ?? { format: t.format, days: 0, rows: 0 };
+      s.days += t.rows > 0 ? 1 : 0;
+      s.rows += t.rows;
+      sources.set(name, s);
+    }
+  }
+  const gaps: string[] = [];
+  const first = tryParseDay(days[0]);
+  const end = tryParseDay(days[days.length - 1]);
+  if (first !== undefined && end !== undefined) {
+    const have = new Set(days);
+    for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
+  }
+  return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** The lines `stratum start` prints for a lake that holds days. */
+export function lakeReport(out: string, c: LakeContents): string {
+  const rows = [...c.sources.values()].reduce((n, s) => n + s.rows, 0);
+  const lines = [`Raw lake in ${out}/: ${plural(c.days.length, 'arrival day')}, ${c.days[0]} .. ${c.days[c.days.length - 1]}`
+    + ` (seed ${String(c.seed)}, scale ${String(c.scale)}), ${plural(rows, 'row')}`];
+  if (c.gaps.length > 0) lines.push(`  ${plural(c.gaps.length, 'day')} in between ${c.gaps.length === 1 ? 'is' : 'are'} not in it (the first: ${c.gaps[0]})`);
+  for (const name of SOURCE_NAMES) {
+    const s = c.sources.get(name);
+    lines.push(`  ${name.padEnd(22)} ${(s?.format ?? '').padEnd(8)} ${plural(s?.days ?? 0, 'partition').padStart(14)} ${plural(s?.rows ?? 0, 'row').padStart(14)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'Open Stratum: generates the default dataset on first run, then shows what the raw lake holds.',
   flags: [{ name: 'out', type: 'string', value: 'DIR', description: 'Raw data folder (default raw/).' }],
   async run(args) {
     const out = stringFlag(args, 'out') ?? 'raw';
+    const isLakeDir = existsSync(out) && statSync(out).isDirectory();
     // a generator run killed while placing its days left some of a day new: finish placing them
-    const finished = existsSync(out) ? finishUnfinishedRuns(out, out) : 0;
+    const finished = isLakeDir ? finishUnfinishedRuns(out, out) : 0;
     if (finished > 0) process.stderr.write(finishedLine(finished));
-    const days = lakeDays(out);
+    const days = isLakeDir ? lakeDays(out) : [];
     if (days.length === 0) {
-      process.stderr.write(`No raw data in ${out}/ yet: generating the default dataset.\n`);
       const rules = loadRules();
-      const summary = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale: 1, outDir: out, onEvent: progressPrinter(false) });
+      const progress = progressPrinter(false);
+      const cancel = cancelOnSignals('Cancelling: finishing no new day, removing the staging folder');
+      let summary;
+      try {
+        // said once the folder is known to take a lake (generate refuses a file or another's folder first)
+        summary = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale: 1, outDir: out, signal: cancel.signal,
+          onEvent: (e) => {
+            if (e.type === 'start') process.stderr.write(`No raw data in ${out}/ yet: generating the default dataset.\n`);
+            progress(e);
+          } });
+      } finally {
+        cancel.dispose();
+      }
       process.stdout.write(summaryTable(summary));
       return 0;
     }
-    process.stdout.write(`Raw lake in ${out}/: ${days.length} arrival day(s), ${days[0]} .. ${days[days.length - 1]}\n`);
-    for (const s of SOURCE_NAMES) {
-      const dir = join(out, s);
-      const parts = existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('dt=')).length : 0;
-      process.stdout.write(`  ${s.padEnd(22)} ${String(parts).padStart(4)} partitions\n`);
-    }
+    process.stdout.write(lakeReport(out, lakeContents(out, days)));
     // the warehouse's own dbt project is not in this checkout yet: point at what works here
     const build = existsSync('dbt_project.yml') ? "build the warehouse with 'stratum build'" : "'stratum build --project-dir DIR' builds a dbt project on DuckDB";
     process.stdout.write(`Regenerate with 'stratum generate --help'; ${build}.\n`);

@@ -122,7 +122,7 @@ describe('a reader of a lake that a killed run left', () => {
     const r = await cli('start', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toBe("Finished placing 2 day(s) that a killed 'stratum generate' had begun to place.\n");
-    expect(r.out).toMatch(/^Raw lake in .*: 3 arrival day\(s\), 2024-01-22 \.\. 2024-01-24\n/);
+    expect(r.out).toMatch(/^Raw lake in .*: 3 arrival days, 2024-01-22 \.\. 2024-01-24 \(seed 42, scale 1\), [\d,]+ rows\n/);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
     // and once done, there is nothing left to finish

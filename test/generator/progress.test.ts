@@ -2,7 +2,7 @@
  * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -96,9 +96,61 @@ describe('stratum start', () => {
     const second = await cli('start', '--out', out);
     expect(second.code).toBe(0);
     expect(second.err).toBe('');
-    expect(second.out).toContain(`Raw lake in ${out}/: 91 arrival day(s), 2024-01-01 .. 2024-03-31`);
-    for (const name of SOURCE_NAMES) expect(second.out).toContain(`  ${name.padEnd(22)}   91 partitions`);
+    // the rows the first run generated, per source and in all, read back from the manifests
+    const generated = /: ([\d,]+) rows, /.exec(first.out)![1];
+    expect(second.out).toContain(`Raw lake in ${out}/: 91 arrival days, 2024-01-01 .. 2024-03-31 (seed 42, scale 1), ${generated} rows\n`);
+    for (const name of SOURCE_NAMES) {
+      const rows = new RegExp(`│ ${name} +│ (\\w+) +│ +([\\d,]+) │`).exec(first.out)!;
+      expect(second.out).toMatch(new RegExp(`\\n  ${name} +${rows[1]} +91 partitions +${rows[2]} rows\\n`));
+    }
     // no dbt project in the working folder: the hint says how to build one that exists
     expect(second.out).toContain("'stratum build --project-dir DIR' builds a dbt project on DuckDB");
+
+    // a reader that goes away (`stratum start | head -1`) ends the output quietly, not with EPIPE
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/stratum.js', 'start', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    expect(err).toBe('');
+  });
+
+  it('says which days a lake with gaps lacks, and one day or row in the singular', async () => {
+    const out = join(dir, 'gappy');
+    for (const day of ['2024-01-05', '2024-01-08']) expect((await cli('generate', '--day', day, '--out', out, '--quiet')).code).toBe(0);
+    const r = await cli('start', '--out', out);
+    expect(r.out).toMatch(new RegExp(`^Raw lake in ${out}/: 2 arrival days, 2024-01-05 \\.\\. 2024-01-08 \\(seed 42, scale 1\\), [\\d,]+ rows\\n  2 days in between are not in it \\(the first: 2024-01-06\\)\\n`));
+    expect(r.out).toMatch(/\n  marketing\/ad_spend +csv +2 partitions +[\d,]+ rows\n/);
+    const one = join(dir, 'one-day');
+    expect((await cli('generate', '--day', '2024-01-05', '--out', one, '--quiet')).code).toBe(0);
+    expect((await cli('start', '--out', one)).out).toMatch(/: 1 arrival day, 2024-01-05 \.\. 2024-01-05 .*\n  crm\/customers +csv +1 partition +/);
+  });
+
+  it('refuses a file or a folder of other files before it says it generates', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expect(await cli('start', '--out', file)).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${file}: it is a file, not a folder\n` });
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'x');
+    expect(await cli('start', '--out', other)).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${other}: it is not empty and holds no lake (no _truth folder); name a new or empty folder\n` });
+  });
+
+  it('stops on SIGTERM with exit 130, leaving no folder it made', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = join(dir, 'start-cancelled');
+    const child = spawn(process.execPath, ['bin/stratum.js', 'start', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/rows .*\[/.test(err) && !child.killed) child.kill('SIGTERM');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/\ngeneration cancelled before it placed any day; the lake is as it was\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 });
