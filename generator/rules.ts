@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { didYouMean } from '../src/didYouMean.js';
 import { ConfigError, type SourceLocation } from '../src/errors.js';
 import { YamlFile } from '../src/project/yamlFile.js';
 import { formatDay, tryParseDay } from './dates.js';
@@ -129,7 +130,8 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
 
 /** Reads and validates a rules file, writing its values into `into` and their origins into `origins`. */
 function readRulesFile(file: string, order: number, into: Record<string, unknown>, origins: KeyOrigins): void {
-  const yaml = YamlFile.read(file, file);
+  // the user's file is the one --rules named; say so, since the message starts with its path
+  const yaml = YamlFile.read(file, file, order > 0 ? '(the rules file given with --rules)' : undefined);
   // an empty overlay (nothing but comments, say) changes nothing, as an empty dbt yml does
   const root = yaml.root as YamlNode | null;
   if (order > 0 && (root == null || (isScalar(root) && root.value == null))) return;
@@ -205,9 +207,13 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
   const named = new Set<string>();
   for (const part of parts) {
     const [name, fmt, ...rest] = part.split('=');
-    if (!fmt || rest.length > 0 || !(SOURCE_NAMES as readonly string[]).includes(name)) {
+    if (fmt === undefined || rest.length > 0) {
       throw new ConfigError(`${what}: '${part}' must be <source>=<format> with a source among ${SOURCE_NAMES.join(', ')}`);
     }
+    if (!(SOURCE_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`${what}: '${name}' is no source${didYouMean(name, SOURCE_NAMES) || `; the sources are ${SOURCE_NAMES.join(', ')}`}`);
+    }
+    if (fmt === '') throw new ConfigError(`${what}: ${name} needs a format after '=': csv, parquet or jsonl`);
     if (named.has(name)) throw new ConfigError(`${what}: ${name} is given twice`);
     named.add(name);
     const bad = format(fmt);

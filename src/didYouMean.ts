@@ -19,14 +19,14 @@ export function editDistance(a: string, b: string): number {
 /**
  * The candidate closest to `word`, or undefined when none is close: a candidate that `word`
  * begins (`gen` for `generate`) when it is the only one, else the nearest within a third of the
- * word's length (at most 3 edits; none for words of one or two letters). Case is ignored.
+ * word's length (at least 1 and at most 3 edits; none for a single letter). Case is ignored.
  */
 export function closestName(word: string, candidates: readonly string[]): string | undefined {
   const w = word.toLowerCase();
   if (w === '') return undefined;
   const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
   if (prefixed.length === 1) return prefixed[0];
-  const limit = Math.min(3, Math.floor(w.length / 3));
+  const limit = w.length < 2 ? 0 : Math.min(3, Math.max(1, Math.floor(w.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {

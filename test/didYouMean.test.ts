@@ -11,7 +11,7 @@ describe('didYouMean', () => {
     expect(editDistance('', 'abc')).toBe(3);
   });
 
-  it('picks the one candidate a word begins, else the nearest within a third of its length', () => {
+  it('picks the one candidate a word begins, else the nearest within a third of its length (at least one edit)', () => {
     const names = ['generate', 'run', 'test', 'build', 'seed', 'source', 'compile', 'ls', 'start'];
     expect(closestName('gen', names)).toBe('generate');
     expect(closestName('s', names)).toBeUndefined(); // seed, source, start: no guess
@@ -19,6 +19,8 @@ describe('didYouMean', () => {
     expect(closestName('RUN', names)).toBe('run');
     expect(closestName('biuld', names)).toBe('build');
     expect(closestName('xyz', names)).toBeUndefined();
+    expect(closestName('rn', names)).toBe('run'); // two letters: one edit
+    expect(closestName('q', ['ls'])).toBeUndefined(); // one letter: no guess
     expect(closestName('', names)).toBeUndefined();
   });
 

@@ -49,6 +49,17 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   for (const f of [...cmd.flags, helpFlag]) {
     options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
   }
+  const specs = [...cmd.flags, helpFlag];
+  // `-q=1`: node would read it as the letters q, =, 1 and name '-=' an unknown flag
+  const end = argv.indexOf('--');
+  for (const arg of end < 0 ? argv : argv.slice(0, end)) {
+    const short = /^-([A-Za-z])=/.exec(arg);
+    const f = short && specs.find((x) => x.short === short[1]);
+    if (f) {
+      const fix = f.type === 'boolean' ? `'-${f.short}' (or '--${f.name}'), which takes no value` : `'-${f.short} ${f.value ?? 'VALUE'}' or '--${f.name}=${f.value ?? 'VALUE'}'`;
+      throw new UsageError(`stratum ${cmd.name}: '${arg}' is not a flag: write ${fix} (see stratum ${cmd.name} --help)`);
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
@@ -66,6 +77,15 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   // an empty value (`--out ""`) is a slip, never a choice: it would quietly mean "the default"
   const empty = parsed.tokens.find((t) => t.kind === 'option' && t.value === '');
   if (empty?.kind === 'option') throw new UsageError(`stratum ${cmd.name}: --${empty.name} must not be empty (see stratum ${cmd.name} --help)`);
+  // `--day A --day B`: node keeps the last; a flag that takes one value is given once
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (seen.has(t.name) && !specs.find((f) => f.name === t.name)?.multiple) {
+      throw new UsageError(`stratum ${cmd.name}: --${t.name} is given twice; give it once (see stratum ${cmd.name} --help)`);
+    }
+    seen.add(t.name);
+  }
   if (!cmd.positionals && parsed.positionals.length > 0) {
     throw new UsageError(`stratum ${cmd.name}: unexpected argument '${parsed.positionals[0]}' (see stratum ${cmd.name} --help)`);
   }

@@ -30,7 +30,8 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
   const day = stringFlag(args, 'day');
   const fromS = stringFlag(args, 'from');
   const toS = stringFlag(args, 'to');
-  const days = intFlag(args, cmd, 'days', 1, 3660);
+  // the days from the founding to the default end, as --help says
+  const days = intFlag(args, cmd, 'days', 1, Math.max(1, rules.dates.default_end - rules.company.founded + 1));
   const given = [day !== undefined, fromS !== undefined || toS !== undefined, days !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError(`stratum ${cmd}: use one of --day, --from/--to, --days`);
   const check = (d: number, what: string) => {

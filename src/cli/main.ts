@@ -24,6 +24,14 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/** The help of a group of commands (`stratum source`): its subcommands and what they do. */
+function groupHelp(group: string, members: readonly Command[]): string {
+  const subs = members.map((c) => [c.name.slice(group.length + 1), c.summary] as const);
+  const width = Math.max(...subs.map(([n]) => n.length)) + 2;
+  return [`Usage: stratum ${group} <command> [flags]`, '', 'Commands:', ...subs.map(([n, d]) => `  ${n.padEnd(width)}${d}`), '',
+    `Run 'stratum ${group} <command> --help' for a command's flags.`, ''].join('\n');
+}
+
 /** Finds the command named by the leading words of argv (longest match first). */
 function findCommand(argv: readonly string[]): { cmd: Command; rest: readonly string[] } | undefined {
   const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
@@ -45,6 +53,11 @@ function version(): string {
  */
 function unknownCommand(argv: readonly string[]): string {
   const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+  if (group.length > 0 && argv.length > 1 && !argv[1].startsWith('-')) {
+    // `source freshnes`: the group's subcommand closest to the second word
+    const subs = group.map((c) => c.name.slice(argv[0].length + 1));
+    return `stratum: unknown command '${argv.join(' ')}'${didYouMean(argv[1], subs, (w) => `'stratum ${argv[0]} ${w}'`)} (see stratum ${argv[0]} --help)`;
+  }
   if (group.length > 0) return `stratum ${argv[0]}: name a subcommand: ${group.map((c) => `'stratum ${c.name}'`).join(', ')} (see stratum --help)`;
   if (argv[0].startsWith('-')) return `stratum: unknown flag '${argv[0]}' (see stratum --help)`;
   const firstWords = [...new Set(commands.map((c) => c.name.split(' ')[0]))];
@@ -69,6 +82,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   // `stratum help generate` and `stratum --help generate` are `stratum generate --help`
   const asked = helpWord ? argv.slice(1) : undefined;
   const found = findCommand(asked ?? argv);
+  const words = asked ?? argv;
+  // `stratum source --help`, `stratum help source`: a group's help lists its subcommands
+  if (!found && (asked ? words.length === 1 : words.length === 2 && (words[1] === '--help' || words[1] === '-h'))) {
+    const group = commands.filter((c) => c.name.startsWith(`${words[0]} `));
+    if (group.length > 0) {
+      process.stdout.write(groupHelp(words[0], group));
+      return 0;
+    }
+  }
   if (!found || (asked && found.rest.length > 0)) {
     process.stderr.write(`Error: ${unknownCommand(asked ?? argv)}\n`);
     return 2;

@@ -80,6 +80,7 @@ export class YamlFile {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new ConfigError(notFoundHint ? `not found ${notFoundHint}` : 'not found', { file: displayPath });
+      if (code === 'EISDIR') throw new ConfigError(`is a folder, not a YAML file${notFoundHint ? ` ${notFoundHint}` : ''}`, { file: displayPath });
       throw new ConfigError(`cannot read file: ${code ?? (e as Error).message}`, { file: displayPath });
     }
     return YamlFile.parse(text, displayPath);

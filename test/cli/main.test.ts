@@ -48,6 +48,24 @@ describe('stratum', () => {
     expect(await err('generate', '--x')).toBe("Error: stratum generate: unknown flag '--x' (see stratum generate --help)\n");
   });
 
+  it('refuses a one-value flag given twice, and a short flag written with =', async () => {
+    expect(await cli('generate', '--day', '2024-01-10', '--day', '2024-01-11')).toEqual({ code: 2, out: '', err: 'Error: stratum generate: --day is given twice; give it once (see stratum generate --help)\n' });
+    expect((await cli('start', '--out', 'a', '--out=b')).err).toBe('Error: stratum start: --out is given twice; give it once (see stratum start --help)\n');
+    expect((await cli('run', '--target', 'a', '-t', 'b')).err).toContain('--target is given twice');
+    expect((await cli('generate', '-q=1')).err).toBe("Error: stratum generate: '-q=1' is not a flag: write '-q' (or '--quiet'), which takes no value (see stratum generate --help)\n");
+    expect((await cli('run', '-s=x')).err).toBe("Error: stratum run: '-s=x' is not a flag: write '-s SELECTOR' or '--select=SELECTOR' (see stratum run --help)\n");
+  });
+
+  it('gives a group its help, and suggests its subcommand', async () => {
+    for (const argv of [['source', '--help'], ['source', '-h'], ['help', 'source'], ['--help', 'source']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out).toMatch(/^Usage: stratum source <command> \[flags\]\n\nCommands:\n  freshness  Check the sources' freshness/);
+    }
+    expect(await cli('source', 'freshnes')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'source freshnes'; did you mean 'stratum source freshness'? (see stratum source --help)\n" });
+    expect((await cli('source', 'bogus')).err).toBe("Error: stratum: unknown command 'source bogus' (see stratum source --help)\n");
+  });
+
   it('lists the subcommands of a group named alone', async () => {
     expect(await cli('source')).toEqual({ code: 2, out: '', err: "Error: stratum source: name a subcommand: 'stratum source freshness' (see stratum --help)\n" });
   });

@@ -61,7 +61,8 @@ describe('stratum generate rejects bad flag values', () => {
   it('names the date flag that reaches before the founding or outside the fx seed', async () => {
     const founded = 'before the company was founded (2024-01-01, company.founded in the rules)';
     for (const [args, msg] of [
-      [['--days', '200'], `--days 200 starts on 2023-09-14, ${founded}`],
+      [['--days', '200'], '--days must be between 1 and 91, got 200'],
+      [['--days', '0'], '--days must be between 1 and 91, got 0'],
       [['--day', '2023-06-01'], `--day 2023-06-01 is ${founded}`],
       [['--day', '2030-01-01'], '--day 2030-01-01 is after 2025-12-31, the last day of seeds/fx_rates.csv'],
       [['--from', '2023-12-01', '--to', '2024-01-03'], `--from 2023-12-01 is ${founded}`],

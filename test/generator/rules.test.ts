@@ -85,7 +85,8 @@ describe('rules validation', () => {
 
   it('reports a missing rules file as not found', () => {
     const missing = join(dir, 'missing.yaml');
-    expect(() => loadRules(missing)).toThrow(`${missing}: not found`);
+    expect(() => loadRules(missing)).toThrow(`${missing}: not found (the rules file given with --rules)`);
+    expect(() => loadRules(dir)).toThrow(`${dir}: is a folder, not a YAML file (the rules file given with --rules)`);
   });
 
   it('reports invalid YAML with its line', () => {
@@ -99,7 +100,9 @@ describe('rules validation', () => {
 
   it('validates --formats overrides', () => {
     expect(withFormats(loadRules(), 'shop/orders=csv').formats['shop/orders']).toBe('csv');
-    expect(() => withFormats(loadRules(), 'shop/nope=csv')).toThrow(/--formats/);
+    expect(() => withFormats(loadRules(), 'shop/nope=csv')).toThrow(/^--formats: 'shop\/nope' is no source; the sources are crm\/customers, /);
+    expect(() => withFormats(loadRules(), 'shop/order=csv')).toThrow("--formats: 'shop/order' is no source; did you mean 'shop/orders'?");
+    expect(() => withFormats(loadRules(), 'shop/orders=')).toThrow("--formats: shop/orders needs a format after '=': csv, parquet or jsonl");
     expect(() => withFormats(loadRules(), 'shop/orders=xml')).toThrow(/must be one of/);
     for (const spec of ['', ' ', ',', 'shop/orders=csv,']) expect(() => withFormats(loadRules(), spec), spec).toThrow(`--formats: '${spec}' has an empty entry`);
   });
