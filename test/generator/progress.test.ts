@@ -125,6 +125,12 @@ describe('stratum start', () => {
     const one = join(dir, 'one-day');
     expect((await cli('generate', '--day', '2024-01-05', '--out', one, '--quiet')).code).toBe(0);
     expect((await cli('start', '--out', one)).out).toMatch(/: 1 arrival day, 2024-01-05 \.\. 2024-01-05 .*\n  crm\/customers +csv +1 partition +/);
+    // a manifest that is not JSON is named, exit 2
+    const manifest = join(one, '_truth', 'dt=2024-01-05', 'truth.json');
+    writeFileSync(manifest, '{"dt": ');
+    const bad = await cli('start', '--out', one);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(new RegExp(`^Error: ${manifest}: not JSON \\(.+\\)\\n$`));
   });
 
   it('refuses a file or a folder of other files before it says it generates', async () => {
