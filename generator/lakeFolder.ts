@@ -49,6 +49,11 @@ interface Journal {
 
 /** Staging folders of runs in this process that have not finished (see releaseStaging). */
 const running = new Set<string>();
+// a process that exits with runs unfinished (a second Ctrl-C calls process.exit) releases their
+// staging on the way out: placement is synchronous, so none is half-placed at an exit
+process.on('exit', () => {
+  for (const staging of [...running]) releaseStaging(staging);
+});
 
 /**
  * Writes the journal of batch folder `bDir`, whose sources' partitions and `_truth` manifests

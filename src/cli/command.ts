@@ -152,8 +152,9 @@ export function intFlag(args: ParsedArgs, cmdName: string, name: string, min: nu
 
 /**
  * An AbortSignal that Ctrl-C or a SIGTERM (a process manager, `timeout`) aborts, after printing
- * `notice` on stderr. The handlers go after the first signal, so a second one stops the process
- * at once, as it would without them; `dispose` removes them when the work is done.
+ * `notice` on stderr. A second signal stops the process at once (exit 130), running its `exit`
+ * handlers (the generator's removes its staging folder); `dispose` removes the handlers when the
+ * work is done.
  */
 export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -162,9 +163,12 @@ export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose:
     for (const s of signals) process.off(s, onSignal);
   };
   function onSignal(): void {
+    if (controller.signal.aborted) {
+      process.stderr.write('Stopping now.\n');
+      process.exit(130);
+    }
     process.stderr.write(`\n${notice}\n`);
     controller.abort();
-    dispose();
   }
   for (const s of signals) process.on(s, onSignal);
   return { signal: controller.signal, dispose };

@@ -79,6 +79,9 @@ export function finishedLine(days: number): string {
   return `Finished placing ${days} day(s) that a killed 'stratum generate' had begun to place.\n`;
 }
 
+/** What a generator run prints when Ctrl-C or SIGTERM cancels it (see cancelOnSignals). */
+export const GENERATE_CANCEL_NOTICE = 'Cancelling: finishing no new day, removing the staging folder (Ctrl-C again to stop at once)';
+
 /** A progress printer for generation events: plain lines on stderr. */
 export function progressPrinter(quiet: boolean): (e: GenerateEvent) => void {
   return (e) => {
@@ -125,7 +128,7 @@ Examples:
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
-    const cancel = cancelOnSignals('Cancelling: finishing no new day, removing the staging folder');
+    const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE);
     let summary;
     try {
       summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet), signal: cancel.signal });

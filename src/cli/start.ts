@@ -10,7 +10,7 @@ import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { DataError } from '../errors.js';
 import { cancelOnSignals, stringFlag, type Command } from './command.js';
-import { finishedLine, progressPrinter, summaryTable } from './generate.js';
+import { finishedLine, GENERATE_CANCEL_NOTICE, progressPrinter, summaryTable } from './generate.js';
 
 /** Arrival days present in the lake (from the truth manifests), sorted. */
 export function lakeDays(outDir: string): string[] {
@@ -85,7 +85,7 @@ export const startCommand: Command = {
     if (days.length === 0) {
       const rules = loadRules();
       const progress = progressPrinter(false);
-      const cancel = cancelOnSignals('Cancelling: finishing no new day, removing the staging folder');
+      const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE);
       let summary;
       try {
         // said once the folder is known to take a lake (generate refuses a file or another's folder first)

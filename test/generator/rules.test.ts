@@ -233,6 +233,29 @@ describe('stratum generate cancel', () => {
     expect(existsSync(join(out, '_truth'))).toBe(false);
   });
 
+  it('stops at once on a second signal, exit 130, and still leaves no staging folder', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    const out = join(dir, 'raw-twice');
+    mkdirSync(out);
+    const child = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-01', '--to', '2024-03-31', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = 0;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const next = sent === 0 ? /rows .*\[/.test(stderr) : sent === 1 && stderr.includes('Ctrl-C again to stop at once');
+        if (next) {
+          child.kill('SIGINT');
+          sent++;
+        }
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, stderr).toBe(130);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('exits 130 with the cancel line however early the signal comes (while the world tables load)', async () => {
     const { spawn } = await import('node:child_process');
     const { readdirSync } = await import('node:fs');
