@@ -7,7 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CancelledError, LimitError, UsageError } from '../src/errors.js';
+import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
 import { lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
@@ -99,6 +99,21 @@ export function outOfMemory(e: unknown, scale: number): unknown {
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
   const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length);
   return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}; generate at a smaller scale`);
+}
+
+/**
+ * A failure to write the lake's files (the disk full, an I/O error in DuckDB or Node) as one line
+ * naming the folder, ending with `after` (what became of the run); anything else as it is. A full
+ * disk is a LimitError (exit 1), like a full memory.
+ */
+export function writeFailure(e: unknown, shown: string, after: string): unknown {
+  if (!(e instanceof Error) || e instanceof StratumError) return e;
+  const line = e.message.split('\n')[0];
+  const full = /No space left on device/i.test(line) || (e as NodeJS.ErrnoException).code === 'ENOSPC';
+  if (full) return new LimitError(`cannot write the lake into ${shown}: no space left on device${after}; free some space, or name a folder on another disk`);
+  const io = /^IO Error: (.*)/.exec(line);
+  if (io) return new UsageError(`cannot write the lake into ${shown}: DuckDB: ${io[1]}${after}`);
+  return lakeFolderError(e, shown, after);
 }
 
 /**
@@ -242,7 +257,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so
     checkAbort();
-    throw outOfMemory(e, scale);
+    throw writeFailure(outOfMemory(e, scale), opts.outDir, placed === 0 ? '; no day was placed, the lake is as it was'
+      : `; ${placed} of ${days} days were placed (${formatDay(from)} .. ${formatDay(from + placed - 1)}), each complete, the others are as they were`);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs

@@ -7,8 +7,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { outOfMemory, type TruthManifest } from '../../generator/generate.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { outOfMemory, writeFailure, type TruthManifest } from '../../generator/generate.js';
 import { prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
 import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
 import { LimitError } from '../../src/errors.js';
@@ -250,6 +250,36 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect((e as LimitError).message).toMatch(/^the company at scale 7 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ KiB \([\d.]+ MiB\/[\d.]+ MiB used\); generate at a smaller scale$/);
     const other = new Error('Binder Error: no such column');
     expect(outOfMemory(other, 7)).toBe(other);
+  });
+});
+
+describe('stratum generate on a full disk', () => {
+  it('says so in one line, exit 1, whether DuckDB or Node met it, and other I/O errors name the folder', () => {
+    const duck = new Error('IO Error: Could not write file "/x/.stratum-tmp-1-2/batch-3/.product_events-3.txt": No space left on device');
+    const full = writeFailure(duck, 'raw', '; no day was placed, the lake is as it was');
+    expect(full).toBeInstanceOf(LimitError);
+    expect((full as LimitError).message).toBe('cannot write the lake into raw: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk');
+    const node = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write' });
+    expect(writeFailure(node, 'raw', '')).toBeInstanceOf(LimitError);
+    const other = writeFailure(new Error('IO Error: Cannot open file "/x/y": Permission denied'), 'raw', '; after');
+    expect((other as Error).message).toBe('cannot write the lake into raw: DuckDB: Cannot open file "/x/y": Permission denied; after');
+    const bug = new TypeError('x is undefined');
+    expect(writeFailure(bug, 'raw', '')).toBe(bug);
+  });
+
+  // a real full disk: a 40 MB tmpfs, where the user may mount one (root, outside a locked container)
+  const mnt = join(dir, 'small-disk');
+  mkdirSync(mnt, { recursive: true });
+  const mounted = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mnt]).status === 0;
+  afterAll(() => {
+    if (mounted) spawnSync('umount', [mnt]);
+  });
+  it.runIf(mounted)('stops a run that fills the disk in one line, placing nothing and leaving no folder', () => {
+    const out = join(mnt, 'raw');
+    const r = generateProcess(['--from', '2024-01-01', '--to', '2024-01-20', '--out', out, '--quiet']);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
+    expect(readdirSync(mnt)).toEqual([]);
   });
 });
 
