@@ -177,6 +177,16 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
 }
 
 /**
+ * Writes all of `data` to `fd`. A write may write less than it was given without an error (a disk
+ * that fills up part way); the next write then fails with ENOSPC, so a short write is never the
+ * last word.
+ */
+export function writeAll(fd: number, data: Buffer | string): void {
+  let buf = typeof data === 'string' ? Buffer.from(data) : data;
+  while (buf.length > 0) buf = buf.subarray(writeSync(fd, buf));
+}
+
+/**
  * Cuts a text file of whole lines into consecutive pieces of `lines` lines each, written with a
  * head and a tail. Throws when the lines do not add up (a value with a line break would). Reads
  * through one reused buffer: reading a whole batch file at once costs about four times as much
@@ -196,7 +206,7 @@ export function cutLines(batchFile: string, pieces: { file: string; lines: numbe
     for (const p of pieces) {
       const out = openSync(p.file, 'w');
       try {
-        if (p.head) writeSync(out, p.head);
+        if (p.head) writeAll(out, p.head);
         let left = p.lines;
         while (left > 0) {
           if (pos === data.length && !refill()) throw new Error(`internal: ${batchFile} has fewer lines than its records`);
@@ -204,10 +214,10 @@ export function cutLines(batchFile: string, pieces: { file: string; lines: numbe
           for (let nl; left > 0 && (nl = data.indexOf(10, end)) >= 0; left--) end = nl + 1;
           // a piece's line may run on into the next read: what is read so far is written now
           if (left > 0) end = data.length;
-          writeSync(out, data, pos, end - pos);
+          writeAll(out, data.subarray(pos, end));
           pos = end;
         }
-        if (p.tail) writeSync(out, p.tail);
+        if (p.tail) writeAll(out, p.tail);
       } finally {
         closeSync(out);
       }

@@ -267,19 +267,27 @@ describe('stratum generate on a full disk', () => {
     expect(writeFailure(bug, 'raw', '')).toBe(bug);
   });
 
-  // a real full disk: a 40 MB tmpfs, where the user may mount one (root, outside a locked container)
-  const mnt = join(dir, 'small-disk');
-  mkdirSync(mnt, { recursive: true });
-  const mounted = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mnt]).status === 0;
+  // real full disks: small tmpfs mounts, where the user may mount them (root, outside a locked
+  // container). 40 MB fills while DuckDB stages a source; 5 MB while a day's JSON lines are cut
+  // out of the batch file, where a short write once left a day cut off mid-record, with exit 0
+  const disks = new Map<string, boolean>();
+  for (const size of ['40m', '5m']) {
+    const mnt = join(dir, `disk-${size}`);
+    mkdirSync(mnt, { recursive: true });
+    disks.set(size, process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status === 0);
+  }
   afterAll(() => {
-    if (mounted) spawnSync('umount', [mnt]);
+    for (const [size, mounted] of disks) if (mounted) spawnSync('umount', [join(dir, `disk-${size}`)]);
   });
-  it.runIf(mounted)('stops a run that fills the disk in one line, placing nothing and leaving no folder', () => {
-    const out = join(mnt, 'raw');
-    const r = generateProcess(['--from', '2024-01-01', '--to', '2024-01-20', '--out', out, '--quiet']);
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
-    expect(readdirSync(mnt)).toEqual([]);
+  it.runIf(disks.get('40m') && disks.get('5m'))('stops a run that fills the disk in one line, placing nothing and leaving no folder', () => {
+    for (const [size, args] of [['40m', ['--from', '2024-01-01', '--to', '2024-01-20']], ['5m', ['--day', '2024-01-03']]] as const) {
+      const mnt = join(dir, `disk-${size}`);
+      const out = join(mnt, 'raw');
+      const r = generateProcess([...args, '--out', out, '--quiet']);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
+      expect(readdirSync(mnt)).toEqual([]);
+    }
   });
 });
 
