@@ -41,6 +41,56 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The lake's lock, held by the one run writing into it (two at once could leave a day with some
+ * sources of each): `<pid> <ms since epoch>`, made exclusively, removed when the run ends. A lock
+ * whose process is gone, or that has no staging folder of its pid after ten seconds (the pid was
+ * reused), is stale and is taken over.
+ */
+const LOCK = '.stratum-lock';
+
+/** The pid holding the lake's lock, or undefined when none does (no lock, or a stale one). */
+function lockHolder(outDir: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(outDir, LOCK), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const [pid, ms] = text.split(' ').map(Number);
+  if (!Number.isInteger(pid) || !alive(pid)) return undefined;
+  const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
+  return staging || Date.now() - ms < 10_000 ? pid : undefined;
+}
+
+/** Takes the lake's lock for this process. Throws UsageError naming the run that holds it. */
+function acquireLock(outDir: string, shown: string): void {
+  const lock = join(outDir, LOCK);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+    }
+    const holder = lockHolder(outDir);
+    if (holder !== undefined) {
+      throw new UsageError(`cannot write the lake into ${shown}: another 'stratum generate' (pid ${holder}${holder === process.pid ? ', this process' : ''}) is writing into it; wait for it to finish, or name another folder`);
+    }
+    rmSync(lock, { force: true }); // stale: taken over
+  }
+}
+
+/** Removes the lake's lock if this process holds it. */
+function releaseLock(outDir: string): void {
+  try {
+    if (readFileSync(join(outDir, LOCK), 'utf8').split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
+  } catch {
+    // no lock (a folder removed under the run): nothing to release
+  }
+}
+
 /** The journal of a staged batch: its days in order, each with the sources that have a partition. */
 const JOURNAL = 'placing.json';
 interface Journal {
@@ -103,6 +153,7 @@ export function releaseStaging(staging: string): void {
   running.delete(staging);
   const placing = existsSync(staging) && readdirSync(staging).some((b) => existsSync(join(staging, b, JOURNAL)));
   if (!placing) rmSync(staging, { recursive: true, force: true });
+  releaseLock(dirname(staging));
 }
 
 /**
@@ -276,10 +327,17 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   let finished: number;
   try {
+    acquireLock(outDir, shown);
+  } catch (e) {
+    removeMadeFolders(made);
+    throw lakeFolderError(e, shown);
+  }
+  try {
     finished = finishUnfinishedRuns(outDir, shown);
     checkLakeFolder(outDir, shown, run);
     mkdirSync(staging);
   } catch (e) {
+    releaseLock(outDir);
     removeMadeFolders(made);
     throw lakeFolderError(e, shown);
   }
@@ -298,6 +356,8 @@ export function finishUnfinishedRuns(outDir: string, shown: string): number {
   try {
     const placed = recoverStaleStaging(outDir);
     removeStaleAside(outDir);
+    // a killed run's lock goes with its staging (a live run's stays)
+    if (existsSync(join(outDir, LOCK)) && lockHolder(outDir) === undefined) rmSync(join(outDir, LOCK), { force: true });
     return placed;
   } catch (e) {
     throw lakeFolderError(e, shown);
