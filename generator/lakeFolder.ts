@@ -10,7 +10,7 @@
  * never left with some sources new and some old. A run killed before the journal leaves nothing
  * placed, and its staging folder is removed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { SOURCES } from './sources/index.js';
@@ -118,6 +118,48 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
 }
 
 /**
+ * Reads the journal of batch folder `bDir`. Throws UsageError when it is not one (someone else's
+ * file, or a damaged disk: the rename makes a half-written one impossible), saying what to do.
+ */
+function readJournal(bDir: string): Journal {
+  const file = join(bDir, JOURNAL);
+  const text = readFileSync(file, 'utf8');
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    j = undefined;
+  }
+  const days = (j as Partial<Journal> | null | undefined)?.days;
+  const valid = Array.isArray(days) && days.every((d) => typeof d?.dt === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d.dt) && Array.isArray(d.sources) && d.sources.every((x) => typeof x === 'string'));
+  if (!valid) {
+    throw new UsageError(`${file} is not a placement journal, so the days its run was placing cannot be finished (they may be half placed); `
+      + `remove ${dirname(bDir)} and generate those days again`);
+  }
+  return j as Journal;
+}
+
+/**
+ * Checks, before a batch's journal is written, that every folder its placement moves into or out
+ * of may be written: the lake's `_truth` and table folders (or, for one not made yet, the folder
+ * that will hold it), and each day folder it replaces. So a read-only folder stops the run before
+ * any day is half placed. Throws the file system's error (EACCES, EROFS) naming the folder.
+ */
+export function checkPlaceable(outDir: string, dts: readonly string[]): void {
+  for (const name of ['_truth', ...SOURCES.map((s) => s.name)]) {
+    let parent = join(outDir, name);
+    if (!existsSync(parent)) {
+      while (!existsSync(parent)) parent = dirname(parent);
+      accessSync(parent, constants.W_OK);
+      continue;
+    }
+    accessSync(parent, constants.W_OK);
+    // a day folder replaced (or removed) has its files removed after the swap
+    for (const dt of dts) if (existsSync(join(parent, `dt=${dt}`))) accessSync(join(parent, `dt=${dt}`), constants.W_OK);
+  }
+}
+
+/**
  * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
@@ -126,7 +168,7 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
  * completes the batch.
  */
 export function placeBatch(bDir: string, outDir: string): number {
-  const journal = JSON.parse(readFileSync(join(bDir, JOURNAL), 'utf8')) as Journal;
+  const journal = readJournal(bDir);
   let placed = 0;
   for (const { dt, sources } of journal.days) {
     const part = `dt=${dt}`;
@@ -221,7 +263,12 @@ function makeLakeFolder(dir: string, shown: string): string[] {
       mkdirSync(p);
       made.push(p);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(p).isDirectory()) throw lakeFolderError(e, shown);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw lakeFolderError(e, shown);
+      // EEXIST where stat found nothing: a symbolic link to a missing path (or a folder made meanwhile)
+      if (lstatSync(p).isSymbolicLink() && !existsSync(p)) {
+        throw new UsageError(`cannot write the lake into ${shown}: ${p === dir ? 'it' : pathAsGiven(p, shown)} is a symbolic link to ${readlinkSync(p)}, which does not exist`);
+      }
+      if (!statSync(p).isDirectory()) throw lakeFolderError(e, shown);
     }
   }
   return made;
@@ -242,7 +289,10 @@ export function removeMadeFolders(made: readonly string[]): void {
 }
 
 /** What a failed file-system call was trying to do, by node's `syscall` name. */
-const FS_VERBS: Readonly<Record<string, string>> = { open: 'cannot read', mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move', rm: 'cannot remove', stat: 'cannot look at' };
+const FS_VERBS: Readonly<Record<string, string>> = {
+  open: 'cannot read', read: 'cannot read', write: 'cannot write', mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move',
+  rm: 'cannot remove', unlink: 'cannot remove', rmdir: 'cannot remove', stat: 'cannot look at', access: 'cannot write into',
+};
 
 /** Path `p` spelled like the lake folder `shown` was: relative to the working folder if that was. */
 function pathAsGiven(p: string, shown: string): string {
@@ -300,13 +350,16 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
     if (!(e instanceof SyntaxError)) throw e;
     throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)} is not JSON (${e.message})`);
   }
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || (m.sources !== undefined && (typeof m.sources !== 'object' || m.sources === null))) {
+    throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)} is not a day's manifest (an object with seed, scale, rules and sources)`);
+  }
   const diffs: string[] = [];
   if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
   if (m.scale !== run.scale) diffs.push(`scale ${String(m.scale)} (this run: ${run.scale})`);
   // a rules file changes the company as much as the seed does (volumes, rates, dates)
   if (m.rules !== run.rules) diffs.push(m.rules === undefined ? `no rules fingerprint (an older Stratum made them; this run: ${run.rules})` : `other rules (fingerprint ${String(m.rules)}; this run: ${run.rules})`);
   for (const [src, t] of Object.entries(m.sources ?? {})) {
-    if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${String(t.format)} (this run: ${run.formats[src]})`);
+    if (run.formats[src] !== undefined && t?.format !== run.formats[src]) diffs.push(`${src} as ${String(t?.format)} (this run: ${run.formats[src]})`);
   }
   if (diffs.length > 0) {
     throw new UsageError(`cannot write the lake into ${shown}: its days ${days[0]} .. ${days[days.length - 1]} have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `

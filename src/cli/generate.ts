@@ -76,7 +76,7 @@ export function summaryTable(s: GenerateSummary): string {
 
 /** The line saying that `days` days a killed generator run had begun to place were placed now. */
 export function finishedLine(days: number): string {
-  return `Finished placing ${days} day(s) that a killed 'stratum generate' had begun to place.\n`;
+  return `Finished placing ${days} day(s) that an earlier, unfinished 'stratum generate' had begun to place.\n`;
 }
 
 /** What a generator run prints when Ctrl-C or SIGTERM cancels it (see cancelOnSignals). */

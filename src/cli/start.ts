@@ -39,6 +39,10 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
     } catch (e) {
       throw new DataError(e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
     }
+    const entries = typeof last === 'object' && last !== null && typeof last.sources === 'object' && last.sources !== null ? Object.values(last.sources) : undefined;
+    if (!entries?.every((t) => typeof t === 'object' && t !== null && typeof t.format === 'string' && Number.isInteger(t.rows))) {
+      throw new DataError("not a day's manifest (its sources, each with format and rows)", file);
+    }
     for (const [name, t] of Object.entries(last.sources ?? {})) {
       const s = sources.get(name) ?? { format: t.format, days: 0, rows: 0 };
       s.days += t.rows > 0 ? 1 : 0;

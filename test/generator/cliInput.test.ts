@@ -127,6 +127,29 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     expect(r.stderr).toMatch(/^Error: cannot write the lake into \/proc\/stratum-nope\/lake: cannot create \/proc\/stratum-nope: [a-z ]+ \(E[A-Z]+\)\n$/);
   });
 
+  it('stops before placing any day when a folder it would replace or move into is read-only', async () => {
+    // as root, the command runs as the unprivileged user nobody, who owns the lake
+    const asRoot = process.getuid?.() === 0;
+    const open = tempDir('stratum-cli-ro-');
+    chmodSync(open, 0o755);
+    const lake = join(open, 'lake');
+    expect((await generateCli('--from', '2024-01-01', '--to', '2024-01-03', '--out', lake, '--quiet')).code).toBe(0);
+    if (asRoot) spawnSync('chown', ['-R', '65534:65534', lake]);
+    const before = digest(lake);
+    const run = () => asRoot
+      ? ((p) => ({ code: p.status, err: p.stderr }))(generateProcess(['--from', '2024-01-01', '--to', '2024-01-03', '--seed', '7', '--out', lake, '--quiet'], process.cwd(), { uid: 65534, gid: 65534, env: { ...process.env, HOME: open } }))
+      : generateCli('--from', '2024-01-01', '--to', '2024-01-03', '--seed', '7', '--out', lake, '--quiet');
+    for (const folder of ['shop/orders', 'shop/orders/dt=2024-01-02', '_truth']) {
+      chmodSync(join(lake, folder), 0o555);
+      const r = await run();
+      expect(r.code, folder).toBe(2);
+      expect(r.err).toBe(`Error: cannot write the lake into ${lake}: cannot write into ${join(lake, folder)}: permission denied (EACCES); no day was placed, the lake is as it was\n`);
+      expect(digest(lake)).toEqual(before); // every day as it was, no staging, no lock
+      chmodSync(join(lake, folder), 0o755);
+    }
+    expect((await run()).code).toBe(0);
+  });
+
   it('makes missing parent folders one level at a time, and removes them when it places nothing', async () => {
     const out = join(dir, 'new', 'a', 'b');
     const run = { seed: 42, scale: 1, rules: 'x', formats: {}, from: '2024-01-05', to: '2024-01-05' };
@@ -238,6 +261,30 @@ describe('stratum generate writes only into its own lake', () => {
     expect(digest(out)).toEqual(before);
     expect((await generateCli('--from', '2024-01-04', '--to', '2024-01-06', '--seed', '7', '--out', out, '--quiet')).code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
+  });
+
+  it('names a manifest that is JSON but no manifest, a journal that is no journal, and a dangling link', async () => {
+    const out = join(dir, 'odd-files');
+    expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    const manifest = join(out, '_truth/dt=2024-01-06/truth.json');
+    const kept = readFileSync(manifest, 'utf8');
+    writeFileSync(manifest, 'null');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest} is not a day's manifest (an object with seed, scale, rules and sources)\n`);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: not a day's manifest (its sources, each with format and rows)\n` });
+    writeFileSync(manifest, kept);
+    // a dead run's staging folder whose journal is damaged: named, with what to do, every time
+    const journal = join(out, '.stratum-tmp-999999999-1', 'batch-1', 'placing.json');
+    mkdirSync(join(journal, '..'), { recursive: true });
+    for (const text of ['{"days":[{"dt":"2024-01-0', '', '{}', '{"days":[{"dt":"2024-01-05"}]}']) {
+      writeFileSync(journal, text);
+      const r = await cli('start', '--out', out);
+      expect(r.code, text).toBe(2);
+      expect(r.err).toBe(`Error: ${journal} is not a placement journal, so the days its run was placing cannot be finished (they may be half placed); remove ${join(out, '.stratum-tmp-999999999-1')} and generate those days again\n`);
+    }
+    rmSync(join(out, '.stratum-tmp-999999999-1'), { recursive: true });
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('nowhere', join(dir, 'dangling'));
+    expect((await generateCli('--day', '2024-01-05', '--out', join(dir, 'dangling', 'lake'))).err).toBe(`Error: cannot write the lake into ${join(dir, 'dangling', 'lake')}: ${join(dir, 'dangling')} is a symbolic link to nowhere, which does not exist\n`);
   });
 
   it('names a manifest it cannot read', async () => {

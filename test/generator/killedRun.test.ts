@@ -121,7 +121,7 @@ describe('a reader of a lake that a killed run left', () => {
     const out = killedAt(1 + 2 * 10 + 2 * 4 + 2); // in the middle of day 2
     const r = await cli('start', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toBe("Finished placing 2 day(s) that a killed 'stratum generate' had begun to place.\n");
+    expect(r.err).toBe("Finished placing 2 day(s) that an earlier, unfinished 'stratum generate' had begun to place.\n");
     expect(r.out).toMatch(/^Raw lake in .*: 3 arrival days, 2024-01-22 \.\. 2024-01-24 \(seed 42, scale 1\), [\d,]+ rows\n/);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
@@ -135,7 +135,7 @@ describe('stratum generate into a lake that a killed run left', () => {
     const out = killedAt(2); // nothing placed yet: all three days
     const r = await cli('generate', '--day', '2024-01-24', '--rules', rulesFile, '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.err.split('\n')[0]).toBe("Finished placing 3 day(s) that a killed 'stratum generate' had begun to place.");
+    expect(r.err.split('\n')[0]).toBe("Finished placing 3 day(s) that an earlier, unfinished 'stratum generate' had begun to place.");
     expect(r.err.split('\n')[1]).toMatch(/^Generating 1 day\(s\) 2024-01-24/);
     expect(digest(out)).toEqual(fresh);
   });
