@@ -31,6 +31,17 @@ function swapInto(staged: string, target: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
+/** Reads a text file; an error without a path (EISDIR from `read`) gets the file's. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.path === undefined) err.path = file;
+    throw err;
+  }
+}
+
 /** Whether a process with this pid is running. */
 function alive(pid: number): boolean {
   try {
@@ -53,7 +64,7 @@ const LOCK = '.stratum-lock';
 function lockHolder(outDir: string): number | undefined {
   let text: string;
   try {
-    text = readFileSync(join(outDir, LOCK), 'utf8');
+    text = readText(join(outDir, LOCK));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -123,7 +134,7 @@ export function writeJournal(bDir: string, dts: readonly string[]): void {
  */
 function readJournal(bDir: string): Journal {
   const file = join(bDir, JOURNAL);
-  const text = readFileSync(file, 'utf8');
+  const text = readText(file);
   let j: unknown;
   try {
     j = JSON.parse(text);
@@ -344,7 +355,7 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   const file = join(outDir, '_truth', `dt=${kept[kept.length - 1]}`, 'truth.json');
   let m: { seed?: unknown; scale?: unknown; rules?: unknown; sources?: Record<string, { format?: unknown }> };
   try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as typeof m;
+    m = JSON.parse(readText(file)) as typeof m;
   } catch (e) {
     // a file-system error is reported by prepareLakeFolder, as every other one
     if (!(e instanceof SyntaxError)) throw e;
