@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBAdapter } from '../src/engine/duckdb/duckdbAdapter.js';
 import { quoteIdent as q, quoteString as s } from '../src/engine/duckdb/quote.js';
@@ -23,9 +23,27 @@ import { runCommand, type RunSummary } from '../src/run/runner.js';
 import { seedInferenceSql, seedTextSource } from '../src/run/seedExecutor.js';
 import { tableLayout } from '../src/run/tableLayout.js';
 
-const { values } = parseArgs({ options: { days: { type: 'string', default: '60' }, 'per-day': { type: 'string', default: '4000' }, keep: { type: 'boolean', default: false } } });
-const DAYS = Number(values.days);
-const PER_DAY = Number(values['per-day']);
+const USAGE = `Usage: npm run bench:build -- [--days N] [--per-day N] [--keep]
+
+stratum build of the fixture dbt project (test/fixtures/jaffle) scaled up, against the same
+compiled statements run directly on DuckDB, and against dbt build. Prints figures; asserts nothing.
+
+Flags:
+  --days N       Days of raw order events (default 60).
+  --per-day N    Orders per day (default 4000).
+  --keep         Keep the work folder and print where it is.
+  --help         Show this help and exit.`;
+const values = benchArgs('bench/build.ts', USAGE, { days: { type: 'string', default: '60' }, 'per-day': { type: 'string', default: '4000' }, keep: { type: 'boolean', default: false } });
+const positive = (name: string): number => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`bench/build.ts: --${name} must be a positive whole number, got '${String(values[name])}'\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const DAYS = positive('days');
+const PER_DAY = positive('per-day');
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'jaffle');
 
 const work = await mkdtemp(join(tmpdir(), 'stratum-bench-build-'));

@@ -18,6 +18,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
+import { benchArgs } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
 import { loadRules } from '../generator/rules.js';
 import { customers } from '../generator/sources/cdc.js';
@@ -128,20 +129,23 @@ function count(name: string, value: string): number {
   return n;
 }
 
+const USAGE = `Usage: npm run bench:generate -- [--scales LIST] [--baseline-rows N]
+
+Generation throughput of the default dataset and of --scale 10, each in its own process, against
+a faker baseline (crm/customers rows, faker once per field per row, best of three) and DuckDB
+writing the same rows again from memory. Prints figures and ratios; asserts nothing.
+
+Flags:
+  --scales LIST        Comma-separated scales to run (default 1,10; scale 1 is best of three).
+  --baseline-rows N    Rows the faker baseline builds (default: as many as the first scale's dataset).
+  --help               Show this help and exit.`;
+
 const args = process.argv.slice(2);
 if (args[0] === '--child') {
   await child(Number(args[1]));
 } else {
-  const option = (name: string): string | undefined => {
-    const at = args.indexOf(name);
-    if (at < 0) return undefined;
-    const value = args[at + 1];
-    if (value === undefined || value.startsWith('--')) {
-      process.stderr.write(`bench/generate.ts: ${name} needs a value\n`);
-      process.exit(2);
-    }
-    return value;
-  };
+  const flags = benchArgs('bench/generate.ts', USAGE, { scales: { type: 'string' }, 'baseline-rows': { type: 'string' } });
+  const option = (name: string): string | undefined => flags[name.slice(2)] as string | undefined;
   // checked before minutes of runs: the baseline must build the row the lake's customers have
   const rules = loadRules();
   const lakeColumns = customers.variants({ rules, scale: 1, from: rules.dates.default_end, to: rules.dates.default_end })[0].columns;

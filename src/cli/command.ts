@@ -92,7 +92,8 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   return { flags: parsed.values as ParsedArgs['flags'], positionals: parsed.positionals };
 }
 
-function cleanParseError(msg: string): string {
+/** node's parseArgs error message as one short line naming the flag (`flag '--x' needs a value`). */
+export function cleanParseError(msg: string): string {
   // node's messages are long ("Unknown option '--x'. To specify a positional argument starting
   // with a '-', place it at the end of the command after '--', as in '-- \"--x\"")
   const ambiguous = /^Option '(-[\w-]+)' argument is ambiguous/.exec(msg);
