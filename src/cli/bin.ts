@@ -1,12 +1,12 @@
 /** Process entry of `stratum`: runs the CLI on process.argv and sets the exit code. */
 import { main } from './main.js';
 
-// `stratum start | head -1`: the reader has gone, so the rest of the output has nowhere to go;
-// stop quietly, as `git log | head` does, instead of crashing with an EPIPE stack
+// `stratum start | head -1`, `stratum generate 2>&1 | head`: the reader has gone, so the rest of
+// the output has nowhere to go. The work goes on (a generation completes its days) and the output
+// is dropped, instead of a crash with an EPIPE stack
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(process.exitCode ?? 0);
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
 }
 

@@ -114,6 +114,12 @@ describe('stratum start', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
     expect(err).toBe('');
+    // a generation whose progress has no reader (`2>&1 | head`) still places its days
+    const gen = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-02', '--to', '2024-01-03', '--out', join(dir, 'no-reader')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    gen.stdout.destroy();
+    gen.stderr.destroy();
+    expect(await new Promise((resolve) => gen.on('exit', resolve))).toBe(0);
+    expect(readdirSync(join(dir, 'no-reader', '_truth'))).toEqual(['dt=2024-01-02', 'dt=2024-01-03']);
   });
 
   it('says which days a lake with gaps lacks, and one day or row in the singular', async () => {
