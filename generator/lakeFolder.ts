@@ -8,18 +8,16 @@
  * days swapped in, each day's manifest last. A run killed during placement leaves its staging
  * folder with the journal; the next run into the lake finishes placing those days, so a day is
  * never left with some sources new and some old. A run killed before the journal leaves nothing
- * placed, and its staging folder is removed.
+ * placed, and its staging folder is removed. One run at a time holds the lake (lakeLock.ts).
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
+import { acquireLock, alive, clearStaleLock, readText, releaseLock, STAGING } from './lakeLock.js';
 import { SOURCES } from './sources/index.js';
 
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
 const ASIDE = /^\.(dt=\d{4}-\d{2}-\d{2})\.old-(\d+)$/;
-
-/** A run's hidden staging folder in the lake, named by its pid (see prepareLakeFolder). */
-const STAGING = /^\.stratum-tmp-(\d+)-/;
 
 /** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
 function swapInto(staged: string, target: string): void {
@@ -29,77 +27,6 @@ function swapInto(staged: string, target: string): void {
   if (existsSync(target)) renameSync(target, old);
   renameSync(staged, target);
   rmSync(old, { recursive: true, force: true });
-}
-
-/** Reads a text file; an error without a path (EISDIR from `read`) gets the file's. */
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code && err.path === undefined) err.path = file;
-    throw err;
-  }
-}
-
-/** Whether a process with this pid is running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * The lake's lock, held by the one run writing into it (two at once could leave a day with some
- * sources of each): `<pid> <ms since epoch>`, made exclusively, removed when the run ends. A lock
- * whose process is gone, or that has no staging folder of its pid after ten seconds (the pid was
- * reused), is stale and is taken over.
- */
-const LOCK = '.stratum-lock';
-
-/** The pid holding the lake's lock, or undefined when none does (no lock, or a stale one). */
-function lockHolder(outDir: string): number | undefined {
-  let text: string;
-  try {
-    text = readText(join(outDir, LOCK));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const [pid, ms] = text.split(' ').map(Number);
-  if (!Number.isInteger(pid) || !alive(pid)) return undefined;
-  const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
-  return staging || Date.now() - ms < 10_000 ? pid : undefined;
-}
-
-/** Takes the lake's lock for this process. Throws UsageError naming the run that holds it. */
-function acquireLock(outDir: string, shown: string): void {
-  const lock = join(outDir, LOCK);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-    }
-    const holder = lockHolder(outDir);
-    if (holder !== undefined) {
-      throw new UsageError(`cannot write the lake into ${shown}: another 'stratum generate' (pid ${holder}${holder === process.pid ? ', this process' : ''}) is writing into it; wait for it to finish, or name another folder`);
-    }
-    rmSync(lock, { force: true }); // stale: taken over
-  }
-}
-
-/** Removes the lake's lock if this process holds it. */
-function releaseLock(outDir: string): void {
-  try {
-    if (readFileSync(join(outDir, LOCK), 'utf8').split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
-  } catch {
-    // no lock (a folder removed under the run): nothing to release
-  }
 }
 
 /** The journal of a staged batch: its days in order, each with the sources that have a partition. */
@@ -421,7 +348,7 @@ export function finishUnfinishedRuns(outDir: string, shown: string): number {
     const placed = recoverStaleStaging(outDir);
     removeStaleAside(outDir);
     // a killed run's lock goes with its staging (a live run's stays)
-    if (existsSync(join(outDir, LOCK)) && lockHolder(outDir) === undefined) rmSync(join(outDir, LOCK), { force: true });
+    clearStaleLock(outDir);
     return placed;
   } catch (e) {
     throw lakeFolderError(e, shown);

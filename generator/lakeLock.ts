@@ -1,0 +1,87 @@
+/**
+ * One run at a time writes into a lake: its lock file, and how a run is known to be alive. Two
+ * runs at once could leave a day with some sources of each, so the second is refused while the
+ * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../src/errors.js';
+
+/** A run's hidden staging folder in the lake, named by its pid (see prepareLakeFolder). */
+export const STAGING = /^\.stratum-tmp-(\d+)-/;
+
+/** Reads a text file; an error without a path (EISDIR from `read`) gets the file's. */
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.path === undefined) err.path = file;
+    throw err;
+  }
+}
+
+/** Whether a process with this pid is running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The lake's lock, held by the one run writing into it (two at once could leave a day with some
+ * sources of each): `<pid> <ms since epoch>`, made exclusively, removed when the run ends. A lock
+ * whose process is gone, or that has no staging folder of its pid after ten seconds (the pid was
+ * reused), is stale and is taken over.
+ */
+const LOCK = '.stratum-lock';
+
+/** The pid holding the lake's lock, or undefined when none does (no lock, or a stale one). */
+function lockHolder(outDir: string): number | undefined {
+  let text: string;
+  try {
+    text = readText(join(outDir, LOCK));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const [pid, ms] = text.split(' ').map(Number);
+  if (!Number.isInteger(pid) || !alive(pid)) return undefined;
+  const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
+  return staging || Date.now() - ms < 10_000 ? pid : undefined;
+}
+
+/** Takes the lake's lock for this process. Throws UsageError naming the run that holds it. */
+export function acquireLock(outDir: string, shown: string): void {
+  const lock = join(outDir, LOCK);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+    }
+    const holder = lockHolder(outDir);
+    if (holder !== undefined) {
+      throw new UsageError(`cannot write the lake into ${shown}: another 'stratum generate' (pid ${holder}${holder === process.pid ? ', this process' : ''}) is writing into it; wait for it to finish, or name another folder`);
+    }
+    rmSync(lock, { force: true }); // stale: taken over
+  }
+}
+
+/** Removes the lake's lock if this process holds it. */
+export function releaseLock(outDir: string): void {
+  try {
+    if (readFileSync(join(outDir, LOCK), 'utf8').split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
+  } catch {
+    // no lock (a folder removed under the run): nothing to release
+  }
+}
+
+/** Removes the lake's lock when its run is gone (a killed run's lock goes with its staging). */
+export function clearStaleLock(outDir: string): void {
+  if (existsSync(join(outDir, LOCK)) && lockHolder(outDir) === undefined) rmSync(join(outDir, LOCK), { force: true });
+}
