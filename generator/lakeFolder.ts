@@ -316,24 +316,20 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
 export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[] } {
   const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
-  let finished: number;
   try {
     acquireLock(outDir, shown);
-  } catch (e) {
-    removeMadeFolders(made);
-    throw lakeFolderError(e, shown);
-  }
-  try {
-    finished = finishUnfinishedRuns(outDir, shown);
-    checkLakeFolder(outDir, shown, run);
+    // the staging folder at once: with the lock, it shows other processes that the run is alive
+    // however long finishing a dead run's placement takes (see lakeLock.ts)
     mkdirSync(staging);
+    running.add(staging);
+    const finished = finishUnfinishedRuns(outDir, shown);
+    checkLakeFolder(outDir, shown, run);
+    return { staging, finished, made };
   } catch (e) {
-    releaseLock(outDir);
+    releaseStaging(staging); // and the lock, when this run took it
     removeMadeFolders(made);
     throw lakeFolderError(e, shown);
   }
-  running.add(staging);
-  return { staging, finished, made };
 }
 
 /**

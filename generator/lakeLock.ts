@@ -3,7 +3,7 @@
  * runs at once could leave a day with some sources of each, so the second is refused while the
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
 
@@ -49,6 +49,7 @@ function lockHolder(outDir: string): number | undefined {
     throw e;
   }
   const [pid, ms] = text.split(' ').map(Number);
+  if (pid === process.pid) return pid; // this process's own run, whatever its staging
   if (!Number.isInteger(pid) || !alive(pid)) return undefined;
   const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
   return staging || Date.now() - ms < 10_000 ? pid : undefined;
@@ -83,5 +84,5 @@ export function releaseLock(outDir: string): void {
 
 /** Removes the lake's lock when its run is gone (a killed run's lock goes with its staging). */
 export function clearStaleLock(outDir: string): void {
-  if (existsSync(join(outDir, LOCK)) && lockHolder(outDir) === undefined) rmSync(join(outDir, LOCK), { force: true });
+  if (lockHolder(outDir) === undefined) rmSync(join(outDir, LOCK), { force: true });
 }

@@ -9,7 +9,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { outOfMemory, writeFailure, type TruthManifest } from '../../generator/generate.js';
-import { prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
+import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
+import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
 import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
 import { LimitError } from '../../src/errors.js';
 import { cli } from '../cli.js';
@@ -205,6 +206,19 @@ describe('stratum generate writes only into its own lake', () => {
     writeFileSync(join(out, '.stratum-lock'), `999999999 ${Date.now()}`);
     expect((await cli('start', '--out', out)).code).toBe(0);
     expect(digest(out)).toEqual(before);
+  });
+
+  it('keeps its own lock while it finishes a dead run\'s placement, however long that takes', () => {
+    const out = join(dir, 'own-lock');
+    mkdirSync(out);
+    acquireLock(out, out);
+    // a minute on, with no staging folder of this process yet: still this run's lock, not a stale one
+    writeFileSync(join(out, '.stratum-lock'), `${process.pid} ${Date.now() - 60_000}`);
+    finishUnfinishedRuns(out, out);
+    expect(existsSync(join(out, '.stratum-lock'))).toBe(true);
+    expect(() => acquireLock(out, out)).toThrow(`cannot write the lake into ${out}: another 'stratum generate' (pid ${process.pid}, this process) is writing into it`);
+    releaseLock(out);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('takes a folder holding only hidden files (.gitkeep, .DS_Store) as empty', async () => {
