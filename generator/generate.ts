@@ -156,10 +156,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
   let placed = 0; // days of this run in place
+  const placedDays = () => `${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)})`;
   const checkAbort = () => {
     if (!opts.signal?.aborted) return;
     throw new CancelledError(placed === 0 ? 'generation cancelled before it placed any day; the lake is as it was'
-      : `generation cancelled after placing ${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)}), each complete; the others are as they were`);
+      : `generation cancelled after placing ${placedDays()}, each complete; the others are as they were`);
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), seed: rules.seed, scale, out: outDir, days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
   // the account tables are appended on the second connection while the first builds the order
@@ -190,8 +191,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
       })();
       // awaited below even when every lane failed before reading it (an interrupt while the
-      // accounts load): else its own interrupt is an unhandled rejection
-      universe.catch(() => {});
+      // accounts load); settling it here also keeps its own interrupt from going unhandled
+      const universeDone = universe.then(() => {}, () => {});
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
       // the last source to read the universe drops it, freeing its memory while others still work
       let universeReaders = LANES.flat().filter((src) => src.readsOrders).length;
@@ -215,7 +216,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         }
       }));
       // every statement has stopped before the connections close (closing under a running query hangs)
-      await universe.catch(() => {});
+      await universeDone;
       checkAbort();
       const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
       if (failed) throw failed.reason;
@@ -259,7 +260,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // run was cancelled, and says so
     checkAbort();
     throw writeFailure(outOfMemory(e, scale), opts.outDir, placed === 0 ? '; no day was placed, the lake is as it was'
-      : `; ${placed} of ${days} days were placed (${formatDay(from)} .. ${formatDay(from + placed - 1)}), each complete, the others are as they were`);
+      : `; ${placedDays()} were placed, each complete, the others are as they were`);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs
