@@ -84,7 +84,7 @@ export class CancelledError extends StratumError {
   }
 }
 
-/** The work as asked does not fit this machine (memory). The message says what would. Exit 1. */
+/** The work as asked does not fit this machine (memory, disk space). The message says what would. Exit 1. */
 export class LimitError extends StratumError {
   constructor(message: string) {
     super(message, 1);

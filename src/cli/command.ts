@@ -45,11 +45,11 @@ const helpFlag: FlagSpec = { name: 'help', short: 'h', type: 'boolean', descript
  * values, or unexpected positionals.
  */
 export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedArgs | null {
+  const specs = [...cmd.flags, helpFlag];
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const f of [...cmd.flags, helpFlag]) {
+  for (const f of specs) {
     options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
   }
-  const specs = [...cmd.flags, helpFlag];
   // `-q=1`: node would read it as the letters q, =, 1 and name '-=' an unknown flag
   const end = argv.indexOf('--');
   for (const arg of end < 0 ? argv : argv.slice(0, end)) {
@@ -67,7 +67,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
     const msg = (e as Error).message;
     // `--dya` → `--day`: the flag closest to an unknown one (`--dya=x` is named without its value)
     const unknown = /^Unknown option '--([^'=]+)/.exec(msg);
-    const hint = unknown ? didYouMean(unknown[1], [...cmd.flags, helpFlag].map((f) => f.name), (n) => `'--${n}'`) : '';
+    const hint = unknown ? didYouMean(unknown[1], specs.map((f) => f.name), (n) => `'--${n}'`) : '';
     throw new UsageError(`stratum ${cmd.name}: ${cleanParseError(msg)}${hint} (see stratum ${cmd.name} --help)`);
   }
   if (parsed.values.help) {
