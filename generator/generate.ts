@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
+import { type TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, type Rules, type SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
@@ -62,17 +63,6 @@ export interface GenerateSummary {
   rowsPerSecond: number;
   bySource: Record<string, { format: string; rows: number; bytes: number }>;
   defects: Record<string, number>;
-}
-
-/** The truth manifest of one arrival day. */
-export interface TruthManifest {
-  dt: string;
-  seed: number;
-  scale: number;
-  /** rulesFingerprint() of the rules that made the day. */
-  rules: string;
-  sources: Record<string, SourceDayTruth>;
-  drift: { source: string; kind: string; since: string; detail: string }[];
 }
 
 /** Active drift entries on a day, for the manifest. */

@@ -12,8 +12,9 @@
  */
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { UsageError } from '../src/errors.js';
+import { DataError, UsageError } from '../src/errors.js';
 import { acquireLock, alive, clearStaleLock, readText, releaseLock, STAGING } from './lakeLock.js';
+import { lakeDays, manifestFile, readManifest, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
 
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
@@ -276,28 +277,25 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   if (!entries.includes('_truth')) {
     throw new UsageError(`cannot write the lake into ${shown}: it is not empty and holds no lake (no _truth folder); name a new or empty folder`);
   }
-  const days = readdirSync(join(outDir, '_truth')).filter((f) => /^dt=\d{4}-\d{2}-\d{2}$/.test(f)).map((f) => f.slice(3)).sort();
+  const days = lakeDays(outDir);
   const kept = days.filter((d) => d < run.from || d > run.to);
   if (kept.length === 0) return;
-  const file = join(outDir, '_truth', `dt=${kept[kept.length - 1]}`, 'truth.json');
-  let m: { seed?: unknown; scale?: unknown; rules?: unknown; sources?: Record<string, { format?: unknown }> };
+  const file = manifestFile(outDir, kept[kept.length - 1]);
+  let m: TruthManifest;
   try {
-    m = JSON.parse(readText(file)) as typeof m;
+    m = readManifest(file, pathAsGiven(file, shown));
   } catch (e) {
     // a file-system error is reported by prepareLakeFolder, as every other one
-    if (!(e instanceof SyntaxError)) throw e;
-    throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)} is not JSON (${e.message})`);
-  }
-  if (typeof m !== 'object' || m === null || Array.isArray(m) || (m.sources !== undefined && (typeof m.sources !== 'object' || m.sources === null))) {
-    throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)} is not a day's manifest (an object with seed, scale, rules and sources)`);
+    if (!(e instanceof DataError)) throw e;
+    throw new UsageError(`cannot write the lake into ${shown}: ${e.message}`);
   }
   const diffs: string[] = [];
   if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
   if (m.scale !== run.scale) diffs.push(`scale ${String(m.scale)} (this run: ${run.scale})`);
   // a rules file changes the company as much as the seed does (volumes, rates, dates)
   if (m.rules !== run.rules) diffs.push(m.rules === undefined ? `no rules fingerprint (an older Stratum made them; this run: ${run.rules})` : `other rules (fingerprint ${String(m.rules)}; this run: ${run.rules})`);
-  for (const [src, t] of Object.entries(m.sources ?? {})) {
-    if (run.formats[src] !== undefined && t?.format !== run.formats[src]) diffs.push(`${src} as ${String(t?.format)} (this run: ${run.formats[src]})`);
+  for (const [src, t] of Object.entries(m.sources)) {
+    if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${t.format} (this run: ${run.formats[src]})`);
   }
   if (diffs.length > 0) {
     throw new UsageError(`cannot write the lake into ${shown}: its days ${days[0]} .. ${days[days.length - 1]} have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `

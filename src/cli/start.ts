@@ -2,63 +2,13 @@
  * `stratum start` (what `npm start` runs): on first run generates the default dataset into raw/,
  * then prints what the lake holds. The notebook will open here once it exists.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { formatDay, tryParseDay } from '../../generator/dates.js';
-import { generate, type TruthManifest } from '../../generator/generate.js';
+import { existsSync, statSync } from 'node:fs';
+import { generate } from '../../generator/generate.js';
+import { lakeContents, lakeDays, type LakeContents } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
-import { DataError } from '../errors.js';
 import { cancelOnSignals, stringFlag, type Command } from './command.js';
 import { finishedLine, GENERATE_CANCEL_NOTICE, progressPrinter, summaryTable } from './generate.js';
-
-/** Arrival days present in the lake (from the truth manifests), sorted. */
-export function lakeDays(outDir: string): string[] {
-  const dir = join(outDir, '_truth');
-  return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('dt=')).map((d) => d.slice(3)).sort() : [];
-}
-
-/** What a lake holds, from its manifests: days, the company that made them, rows per source. */
-export interface LakeContents {
-  readonly days: string[];
-  /** Days missing between the first and the last. */
-  readonly gaps: string[];
-  readonly seed: unknown;
-  readonly scale: unknown;
-  readonly sources: Map<string, { format: string; days: number; rows: number }>;
-}
-
-/** Reads the lake's manifests. Throws DataError naming a manifest that is missing or not JSON. */
-export function lakeContents(outDir: string, days: readonly string[]): LakeContents {
-  const sources = new Map<string, { format: string; days: number; rows: number }>();
-  let last: Partial<TruthManifest> = {};
-  for (const day of days) {
-    const file = join(outDir, '_truth', `dt=${day}`, 'truth.json');
-    try {
-      last = JSON.parse(readFileSync(file, 'utf8')) as TruthManifest;
-    } catch (e) {
-      throw new DataError(e instanceof SyntaxError ? `not JSON (${e.message})` : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-    }
-    const entries = typeof last === 'object' && last !== null && typeof last.sources === 'object' && last.sources !== null ? Object.values(last.sources) : undefined;
-    if (!entries?.every((t) => typeof t === 'object' && t !== null && typeof t.format === 'string' && Number.isInteger(t.rows))) {
-      throw new DataError("not a day's manifest (its sources, each with format and rows)", file);
-    }
-    for (const [name, t] of Object.entries(last.sources ?? {})) {
-      const s = sources.get(name) ?? { format: t.format, days: 0, rows: 0 };
-      s.days += t.rows > 0 ? 1 : 0;
-      s.rows += t.rows;
-      sources.set(name, s);
-    }
-  }
-  const gaps: string[] = [];
-  const first = tryParseDay(days[0]);
-  const end = tryParseDay(days[days.length - 1]);
-  if (first !== undefined && end !== undefined) {
-    const have = new Set(days);
-    for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
-  }
-  return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources };
-}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { outOfMemory, writeFailure, type TruthManifest } from '../../generator/generate.js';
+import { outOfMemory, writeFailure } from '../../generator/generate.js';
+import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
 import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
 import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
@@ -283,8 +284,13 @@ describe('stratum generate writes only into its own lake', () => {
     const manifest = join(out, '_truth/dt=2024-01-06/truth.json');
     const kept = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, 'null');
-    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest} is not a day's manifest (an object with seed, scale, rules and sources)\n`);
-    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: not a day's manifest (its sources, each with format and rows)\n` });
+    const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format and rows)";
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${notManifest}\n` });
+    // nor is one whose source entry lacks its format
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(kept), sources: { 'crm/customers': { rows: 3 } } }));
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
+    expect((await cli('start', '--out', out)).err).toBe(`Error: ${manifest}: ${notManifest}\n`);
     writeFileSync(manifest, kept);
     // a dead run's staging folder whose journal is damaged: named, with what to do, every time
     const journal = join(out, '.stratum-tmp-999999999-1', 'batch-1', 'placing.json');
@@ -312,7 +318,7 @@ describe('stratum generate writes only into its own lake', () => {
     rmSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const notJson = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(notJson.code).toBe(2);
-    expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json is not JSON \\(.+\\)\n$`));
+    expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json: not JSON \\(.+\\)\n$`));
     expect(readdirSync(out)).toEqual(['_truth']);
   });
 });

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { TruthManifest } from '../../generator/generate.js';
+import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { SOURCE_NAMES, type DefectKind } from '../../generator/rules.js';
 import { days, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
 

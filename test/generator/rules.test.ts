@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CHANNELS, CURRENCIES, minorDigits, PLAN_TIERS } from '../../generator/catalog.js';
 import { fxRatesCsv } from '../../generator/fxSeed.js';
 import { loadRules, withFormats } from '../../generator/rules.js';
-import type { TruthManifest } from '../../generator/generate.js';
+import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { ConfigError } from '../../src/errors.js';
 import { duck, rows } from './fixture.js';
 import { tempDir } from '../tempDir.js';
