@@ -151,9 +151,13 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
         from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f', force_quote (line))`);
     } else {
       await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
-      // rows with the wrong column count, appended as each day's extract's last lines
+      // rows with one column too many, appended as each day's extract's last lines. Each value is
+      // quoted as the CSV writer quotes it: a JSON text or a name with a comma or a quote left bare
+      // would leave a quote open to the end of the file, and readers (DuckDB's read_csv even with
+      // ignore_errors) then lose the whole file rather than skip the row
       const parts = v.columns.map(splitColumn);
-      const bad = `concat_ws(',', ${parts.map((p) => `coalesce((${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar, '')`).join(', ')}) || ',#extra'`;
+      const quoted = (text: string) => `case when regexp_matches(${text}, '[",\n\r]') then '"' || replace(${text}, '"', '""') || '"' else ${text} end`;
+      const bad = `concat_ws(',', ${parts.map((p) => `coalesce(${quoted(`(${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar`)}, '')`).join(', ')}) || ',#extra'`;
       for (const [day, l] of await read(con, `select (dt - date '1970-01-01')::integer, ${bad} from g_out where ${dtIn(from, to)} and not (${wellFormed}) order by rowid`) as [number, string][]) {
         tail.set(day, (tail.get(day) ?? '') + l.replace(/\n/g, ' ') + '\n');
       }

@@ -2,12 +2,13 @@
  * The generated lake: determinism, conservation against the truth manifest, defect rates, late
  * arrivals, drift, skew, PII, malformed records, and readability by DuckDB.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
-import { SOURCE_NAMES, type DefectKind } from '../../generator/rules.js';
+import { SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
+import { SOURCES } from '../../generator/sources/index.js';
 import { days, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
 
 function lines(file: string): string[] {
@@ -35,10 +36,11 @@ function readerOf(file: string, format: string): string {
 }
 
 let raw: string;
+let rules: Rules;
 let con: DuckDBConnection;
 
 beforeAll(async () => {
-  raw = (await generateLake()).dir;
+  ({ dir: raw, rules } = await generateLake());
   con = await duck();
 });
 
@@ -93,6 +95,13 @@ describe('conservation: the manifest matches the files', () => {
           }
         }
         expect(n, `${name} ${day}`).toBe(s.rows);
+        // its bytes are its files' sizes, each defect's count its keys, and its format the rules'
+        expect(s.bytes, `${name} ${day}`).toBe(s.files.reduce((b, f) => b + statSync(join(raw, f)).size, 0));
+        expect(s.format, name).toBe(rules.formats[name as SourceName]);
+        for (const [kind, v] of Object.entries(s.defects)) {
+          expect(v?.count, `${name} ${day} ${kind}`).toBe(v?.keys.length);
+          if (kind === 'malformed') expect(v?.records?.map((r) => r.key), `${name} ${day}`).toEqual(v?.keys);
+        }
       }
     }
   });
@@ -141,6 +150,32 @@ describe('defects', () => {
     near((defects['processor/payments'].payment_partial ?? 0) / r['shop/orders'], 0.01 * 0.96 * 0.99);
     near((defects['processor/payments'].payment_double ?? 0) / r['shop/orders'], 0.005 * 0.96 * 0.99);
     expect(defects['crm/customers'].conflicting_update).toBeGreaterThan(0);
+  });
+
+  it('injects every record-level kind a source declares at its rate, on every source', async () => {
+    const { rows: r, defects } = totals();
+    // an event's account can be orphaned only when it has one (anonymous page views have none)
+    const withAccount = Number((await rows(con, `select count(account_id) as n from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', ignore_errors = true)`))[0].n);
+    const base = (src: string, kind: DefectKind) => (src === 'product/events' && kind === 'orphan_fk' ? withAccount : r[src]);
+    // a kind drawn only where the kind that would hide it is not (sqlRandom's HIDDEN_BY)
+    const hiddenBy: Partial<Record<DefectKind, DefectKind>> = { future_timestamp: 'late_arrival', orphan_fk: 'null_required', invalid_code: 'null_required' };
+    // counted against other records than the source's own (orders), or of pairs of versions
+    const apart = new Set<DefectKind>(['conflicting_update', 'payment_partial', 'payment_double', 'payment_missing']);
+    let checked = 0;
+    for (const src of SOURCES) {
+      for (const kind of src.defects) {
+        if (apart.has(kind)) continue;
+        const hider = hiddenBy[kind];
+        const expected = base(src.name, kind) * rules.defects[kind] * (hider && src.defects.includes(hider) ? 1 - rules.defects[hider] : 1);
+        // within about four standard deviations of the binomial count
+        const slack = 4 * Math.sqrt(expected) + 3;
+        const got = defects[src.name][kind] ?? 0;
+        expect(got, `${src.name} ${kind}: ${got} against ${expected.toFixed(1)} expected`).toBeGreaterThan(expected - slack);
+        expect(got, `${src.name} ${kind}: ${got} against ${expected.toFixed(1)} expected`).toBeLessThan(expected + slack);
+        checked++;
+      }
+    }
+    expect(checked).toBe(44);
   });
 
   it('injects nothing when every rate is 0', async () => {
@@ -412,23 +447,47 @@ describe('defects', () => {
     expect(seen).toBeGreaterThan(keys.size * 0.8);
   });
 
-  it('makes malformed records really unparseable, at the recorded file and line', () => {
-    let checked = 0;
-    for (const day of days()) {
-      for (const s of Object.values(truth(raw, day).sources)) {
-        const m = s.defects.malformed;
-        if (!m) continue;
-        expect(m.records?.length).toBe(m.count);
-        for (const rec of m.records ?? []) {
-          const all = lines(join(raw, rec.file));
-          const line = all[rec.line - 1];
-          if (s.format === 'jsonl') expect(() => JSON.parse(line), `${rec.file}:${rec.line}`).toThrow();
-          else expect(line.split(',').length).not.toBe(all[0].split(',').length);
-          checked++;
+  it('makes malformed records really unparseable, at the recorded file and line', async () => {
+    // the default formats have few CSV rows: a lake with the large sources as CSV too, and more
+    // broken records
+    const csvLake = await generateLake('2024-01-25', '2024-01-26', 'formats:\n  product/events: csv\n  processor/payments: csv\n  shop/orders: csv\ndefects:\n  malformed: 0.002\n');
+    const checked = { jsonl: 0, csv: 0 };
+    let scans = 0;
+    for (const [lake, lakeDays] of [[raw, days()], [csvLake.dir, ['2024-01-25', '2024-01-26']]] as const) {
+      for (const day of lakeDays) {
+        for (const [name, s] of Object.entries(truth(lake, day).sources)) {
+          const m = s.defects.malformed;
+          if (!m) continue;
+          expect(m.records?.length).toBe(m.count);
+          // the record's own id is in its broken line (a key is the id, or the id and a version or status)
+          const idOf = (key: string) => key.split(/[@:]/)[0];
+          if (s.format === 'jsonl') {
+            for (const rec of m.records ?? []) {
+              const line = lines(join(lake, rec.file))[rec.line - 1];
+              expect(() => JSON.parse(line), `${rec.file}:${rec.line}`).toThrow();
+              expect(line, `${rec.file}:${rec.line}`).toContain(idOf(rec.key));
+              checked.jsonl++;
+            }
+            continue;
+          }
+          // a CSV parser rejects exactly the recorded lines, each for one column too many, and
+          // reads every other row
+          const file = join(lake, s.files[0]);
+          const rejects = `rejects_${++scans}`;
+          await con.run(`create or replace temp table read_back as select * from read_csv('${file}', header = true, all_varchar = true, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`);
+          const rejected = await rows(con, `select line, error_type, csv_line from ${rejects} order by line`);
+          expect(rejected.map((r) => Number(r.line)), `${name} ${day}`).toEqual((m.records ?? []).map((r) => r.line));
+          for (const [j, r] of rejected.entries()) {
+            expect(r.error_type, `${name} ${day}`).toBe('TOO MANY COLUMNS');
+            expect(String(r.csv_line), `${name} ${day}`).toContain(idOf(m.records![j].key));
+          }
+          expect(Number((await rows(con, 'select count(*) as n from read_back'))[0].n), `${name} ${day}`).toBe(s.rows - m.count);
+          checked.csv += m.count;
         }
       }
     }
-    expect(checked).toBeGreaterThan(3);
+    expect(checked.jsonl).toBeGreaterThan(3);
+    expect(checked.csv).toBeGreaterThan(10);
   });
 });
 
@@ -445,6 +504,32 @@ describe('drift', () => {
     expect(Object.keys(first('2024-01-25').properties)).toContain('page_path');
     expect(Object.keys(first('2024-01-26').properties)).toContain('path');
     expect(Object.keys(first('2024-01-26').properties)).not.toContain('page_path');
+  });
+
+  it('renames the events property from its date in Parquet and CSV too', async () => {
+    for (const format of ['parquet', 'csv']) {
+      const lake = await generateLake('2024-01-25', '2024-01-26', `formats:\n  product/events: ${format}\n`);
+      for (const [day, key, gone] of [['2024-01-25', 'page_path', 'path'], ['2024-01-26', 'path', 'page_path']]) {
+        const file = join(lake.dir, truth(lake.dir, day).sources['product/events'].files[0]);
+        const props = format === 'parquet'
+          ? await rows(con, `select to_json(properties)::varchar as p from read_parquet('${file}') limit 50`)
+          : await rows(con, `select properties as p from read_csv('${file}', header = true, all_varchar = true, ignore_errors = true) limit 50`);
+        expect(props.length, `${format} ${day}`).toBe(50);
+        for (const p of props) {
+          const keys = Object.keys(JSON.parse(String(p.p)) as object);
+          expect(keys, `${format} ${day}`).toContain(key);
+          expect(keys, `${format} ${day}`).not.toContain(gone);
+        }
+      }
+    }
+  });
+
+  it('lists in each manifest exactly the drifts in force that day, from their dates', () => {
+    const since = { column_added: '2024-01-25', property_renamed: '2024-01-26', unit_change: '2024-01-27' };
+    for (const day of days()) {
+      const want = Object.entries(since).filter(([, d]) => d <= day).map(([kind, d]) => ({ kind, since: d }));
+      expect(truth(raw, day).drift.map((x) => ({ kind: x.kind, since: x.since })), day).toEqual(want);
+    }
   });
 
   it('switches payment amounts to integer cents only from its date', async () => {
