@@ -52,6 +52,25 @@ describe('rules validation', () => {
     expect(errorOf('formats:\n  shop/orders: xml\n')).toMatch(/must be one of csv, parquet, jsonl/);
   });
 
+  it('checks both ends and the type of every kind of value', () => {
+    const rateError = (v: string) => errorOf(`defects:\n  duplicate: ${v}\n`);
+    for (const v of ['-0.1', '1.01', 'true', '"0.5"', '[0.1]', '']) {
+      expect(rateError(v), v).toMatch(new RegExp(`:2 \\(defects\\.duplicate\\): defects\\.duplicate must be a rate between 0 and 1, got ${v === '' ? 'nothing' : v.replace(/[.[\]]/g, '\\$&')}$`));
+    }
+    for (const v of ['0', '1', '0.25']) expect(loadRules(rulesFile(`defects:\n  duplicate: ${v}\n`)).defects.duplicate).toBe(Number(v));
+    // integers: a fraction, and either bound
+    expect(errorOf('arrival:\n  max_lag_days: 2.5\n')).toMatch(/:2 \(arrival\.max_lag_days\): arrival\.max_lag_days must be an integer between 1 and 30, got 2\.5$/);
+    expect(errorOf('arrival:\n  max_lag_days: 0\n')).toMatch(/must be an integer between 1 and 30, got 0$/);
+    expect(errorOf('volume:\n  orders_per_day: 10000001\n')).toMatch(/:2 \(volume\.orders_per_day\): .* between 0 and 10000000, got 10000001$/);
+    expect(errorOf('volume:\n  orders_per_day: -1\n')).toMatch(/between 0 and 10000000, got -1$/);
+    expect(loadRules(rulesFile('arrival:\n  max_lag_days: 30\n')).arrival.max_lag_days).toBe(30);
+    // numbers: either bound, and a string
+    expect(errorOf('skew:\n  zipf_exponent: 0.5\n')).toMatch(/:2 \(skew\.zipf_exponent\): skew\.zipf_exponent must be a number between 1 and 20, got 0\.5$/);
+    expect(errorOf('skew:\n  zipf_exponent: 20.5\n')).toMatch(/must be a number between 1 and 20, got 20\.5$/);
+    expect(errorOf('skew:\n  weekend_factor: "low"\n')).toMatch(/:2 \(skew\.weekend_factor\): .* must be a number between 0 and 10, got "low"$/);
+    expect(loadRules(rulesFile('skew:\n  zipf_exponent: 1\n')).skew.zipf_exponent).toBe(1);
+  });
+
   it('quotes a rejected value as the file writes it', () => {
     expect(errorOf('skew:\n  zipf_exponent: .nan\n')).toMatch(/:2 \(skew\.zipf_exponent\): skew\.zipf_exponent must be a number between 1 and 20, got \.nan$/);
     expect(errorOf('skew:\n  zipf_exponent: 1e400\n')).toMatch(/must be a number between 1 and 20, got 1e400$/);
