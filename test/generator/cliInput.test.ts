@@ -243,6 +243,13 @@ describe('stratum generate writes only into its own lake', () => {
     expect(manifest.sources['support/tickets']).toEqual({ format: 'parquet', files: [], rows: 0, bytes: 0, defects: {} });
     expect(existsSync(join(out, 'support/tickets'))).toBe(false);
     expect(manifest.sources['shop/orders'].rows).toBeGreaterThan(0);
+    // regenerated with no tickets, a day that had some loses its tickets' partition
+    const had = join(dir, 'had-tickets');
+    expect((await generateCli('--day', '2024-01-05', '--out', had, '--quiet')).code).toBe(0);
+    expect(readdirSync(join(had, 'support/tickets'))).toEqual(['dt=2024-01-05']);
+    expect((await generateCli('--day', '2024-01-05', '--rules', rules, '--out', had, '--quiet')).code).toBe(0);
+    expect(readdirSync(join(had, 'support/tickets'))).toEqual([]);
+    expect(digest(join(had, 'shop'))).toEqual(digest(join(out, 'shop')));
   });
 
   it('refuses days made with other rules, and records the rules in each manifest', async () => {

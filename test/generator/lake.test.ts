@@ -555,6 +555,53 @@ describe('skew', () => {
   });
 });
 
+describe('volume by day and by customer', () => {
+  it('multiplies orders, events, tickets and ad spend on the hot day, and lowers them at weekends', async () => {
+    // records on time (arrived on the day they happened): every day of the lake is complete
+    const perDay: Record<string, string> = {
+      orders: `select ordered_at::date as d, count(*) as n from read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true) where ordered_at::date = dt group by 1`,
+      events: `select left(occurred_at, 10)::date as d, count(*) as n from read_json('${raw}/product/events/*/*.jsonl', hive_partitioning = true, format = 'newline_delimited', ignore_errors = true,
+        columns = {occurred_at: 'varchar', event_type: 'varchar'}) where occurred_at like '%Z' and left(occurred_at, 10)::date = dt and event_type in ('page_view', 'feature_used') group by 1`,
+      tickets: `select opened_at::date as d, count(*) as n from read_parquet('${raw}/support/tickets/*/*.parquet', hive_partitioning = true) where status = 'open' and opened_at::date = dt group by 1`,
+      // ad spend: each campaign's spend of a day (the lower of two conflicting versions), all of the lake
+      'ad spend': `select spend_date as d, sum(s) as n from (select spend_date, campaign_id, min(spend::double) as s
+        from read_csv('${raw}/marketing/ad_spend/*/*.csv', header = true, ignore_errors = true) group by all) group by 1`,
+    };
+    const { hot_day_multiplier: hot, weekend_factor: weekend } = rules.skew;
+    for (const [name, sql] of Object.entries(perDay)) {
+      const got = await rows(con, `with p as (${sql}) select d::varchar as d, isodow(d) >= 6 as weekend, n::double as n from p where d between date '${FROM}' and date '${TO}'`);
+      expect(got.length, name).toBe(days().length);
+      const mean = (xs: Record<string, unknown>[]) => xs.reduce((a, r) => a + Number(r.n), 0) / xs.length;
+      const weekdays = got.filter((r) => r.weekend === false && r.d !== '2024-01-24');
+      const weekends = got.filter((r) => r.weekend === true);
+      expect(weekends.length, name).toBe(4);
+      const hotRatio = Number(got.find((r) => r.d === '2024-01-24')!.n) / mean(weekdays);
+      const weekendRatio = mean(weekends) / mean(weekdays);
+      // each day also varies by ±15%
+      expect(hotRatio, `${name}: the hot day against a weekday`).toBeGreaterThan(hot * 0.7);
+      expect(hotRatio, `${name}: the hot day against a weekday`).toBeLessThan(hot * 1.35);
+      expect(weekendRatio, `${name}: a weekend day against a weekday`).toBeGreaterThan(weekend * 0.8);
+      expect(weekendRatio, `${name}: a weekend day against a weekday`).toBeLessThan(weekend * 1.2);
+    }
+  });
+
+  it('gives the top 1% of customers a large share of tickets and of product use, as of orders', async () => {
+    const shares = await rows(con, `with t as (
+        select 'tickets' as what, customer_id as c from read_parquet('${raw}/support/tickets/*/*.parquet') where status = 'open'
+        union all select 'events', account_id from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', ignore_errors = true, columns = {account_id: 'varchar', event_type: 'varchar'})
+          where event_type in ('page_view', 'feature_used')),
+      per as (select what, c, count(*) as n from t where c is not null and c not like 'cus_9_______' group by all),
+      ranked as (select what, n, row_number() over (partition by what order by n desc) as rk, count(*) over (partition by what) as total from per)
+      select what, sum(n) filter (where rk <= total * 0.01) / sum(n) as share, max(total) as customers from ranked group by what order by what`);
+    expect(shares.map((r) => r.what)).toEqual(['events', 'tickets']);
+    for (const r of shares) {
+      expect(Number(r.customers), String(r.what)).toBeGreaterThan(500);
+      // drawn uniformly, the top 1% would hold some 2-5%
+      expect(Number(r.share), String(r.what)).toBeGreaterThan(0.15);
+    }
+  });
+});
+
 describe('ids', () => {
   it('gives each shipment its own tracking number and each session one device', async () => {
     const ship = await rows(con, `select count(distinct shipment_id) as shipments, count(distinct tracking_number) as numbers,
