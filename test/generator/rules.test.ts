@@ -275,28 +275,52 @@ describe('stratum generate cancel', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('exits 130 with the cancel line however early the signal comes (while the world tables load)', async () => {
-    const { spawn } = await import('node:child_process');
+  it('reports a cancel landing during any statement as the cancel, and leaves nothing behind', async () => {
+    // every statement, appender and read of a run is counted; run k aborts just after the k-th
+    // starts, so the interrupt lands in it (a cancel while the world tables loaded once crashed
+    // with DuckDB's raw INTERRUPT error, and a promise left unawaited)
+    const { DuckDBConnection } = await import('@duckdb/node-api');
+    const { generate } = await import('../../generator/generate.js');
+    const { CancelledError } = await import('../../src/errors.js');
     const { readdirSync } = await import('node:fs');
-    // a signal just after the world is built interrupts whichever statement runs; each run lands
-    // somewhere else in the loading (it once crashed with DuckDB's raw INTERRUPT error, exit 1)
-    for (let delay = 0; delay < 10; delay++) {
-      const out = join(dir, `raw-early-${delay}`);
-      const child = spawn(process.execPath, ['bin/stratum.js', 'generate', '--from', '2024-01-01', '--to', '2024-02-29', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      const code = await new Promise<number | null>((resolve) => {
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          if (stderr.includes('company world') && !child.killed) setTimeout(() => child.kill('SIGTERM'), delay);
-        });
-        child.on('exit', (c) => resolve(c));
-      });
-      expect(code, stderr).toBe(130);
-      const placedNone = /\ngeneration cancelled before it placed any day/.test(stderr);
-      expect(placedNone || /\ngeneration cancelled after placing/.test(stderr), stderr).toBe(true);
-      // no staging left; and no folder at all when it placed nothing in the one it made
-      if (placedNone) expect(existsSync(out)).toBe(false);
-      else expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    const proto = DuckDBConnection.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const methods = ['run', 'runAndReadAll', 'createAppender'] as const;
+    const originals = methods.map((m) => proto[m]);
+    let calls = 0;
+    let abortAt = 0;
+    const controller = { current: new AbortController() };
+    methods.forEach((m, i) => {
+      proto[m] = function (this: unknown, ...args: unknown[]) {
+        const started = originals[i].apply(this, args);
+        if (++calls === abortAt) controller.current.abort();
+        return started;
+      };
+    });
+    const rules = loadRules();
+    const day = rules.dates.default_end;
+    try {
+      // how many calls a whole run of one day makes
+      calls = 0;
+      abortAt = 0;
+      await generate({ rules, from: day, to: day, scale: 1, outDir: join(dir, 'count-calls') });
+      const total = calls;
+      expect(total).toBeGreaterThan(40);
+      // each call of the start (world tables, order universe, the first sources), then every fifth
+      const points = [...Array.from({ length: 24 }, (_, i) => i + 1), ...Array.from({ length: Math.ceil((total - 24) / 5) }, (_, i) => 25 + 5 * i)];
+      for (const k of points) {
+        calls = 0;
+        abortAt = k;
+        controller.current = new AbortController();
+        const out = join(dir, `cancel-at-${k}`);
+        const run = generate({ rules, from: day, to: day, scale: 1, outDir: out, signal: controller.current.signal });
+        await expect(run, `aborted at call ${k} of ${total}`).rejects.toThrow(CancelledError);
+        await expect(run).rejects.toThrow(/^generation cancelled before it placed any day; the lake is as it was$/);
+        // it placed nothing, so the folder it made is gone, staging and all
+        expect(existsSync(out), `aborted at call ${k}`).toBe(false);
+      }
+      expect(readdirSync(dir).filter((f) => f.startsWith('cancel-at-'))).toEqual([]);
+    } finally {
+      methods.forEach((m, i) => { proto[m] = originals[i]; });
     }
   });
 });
