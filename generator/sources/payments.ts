@@ -62,7 +62,8 @@ export const payments: SourceDef = {
           p_partial as d_payment_partial, p_double as d_payment_double
         from charges where day >= ${lo}),
       rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)
-      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 16777216 + ord * 4 + (pk % 4) as seq,
+      /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is 5,000,000 + its account's number) */
+      select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 1073741824 + ord * 4 + (pk % 4) as seq,
         ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, 'pk')} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,
         okey, d_payment_partial, d_payment_double,
