@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
-import { type TruthManifest } from './lakeManifest.js';
+import type { TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, type Rules, type SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
