@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cutLines } from '../../generator/writer.js';
@@ -37,5 +38,23 @@ describe('cutLines', () => {
     expect(() => cutLines(file, piece(9), 16)).toThrow(/more lines than its records/);
     expect(() => cutLines(file, piece(9), 1 << 20)).toThrow(/more lines than its records/);
     expect(() => cutLines(file, piece(10), 16)).not.toThrow();
+  });
+
+  it('fails with ENOSPC on a full disk rather than leave a piece cut short', (ctx) => {
+    // one 3 MB piece into a 1 MB disk: a single write() writes what fits and returns no error, so
+    // each write must be followed until all of it is written (the next one fails)
+    const dir = tempDir('stratum-cut-');
+    const mnt = join(dir, 'disk');
+    mkdirSync(mnt);
+    if (process.platform !== 'linux' || process.getuid?.() !== 0 || spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status !== 0) {
+      ctx.skip();
+      return;
+    }
+    try {
+      const { file } = batch(dir, 100_000);
+      expect(() => cutLines(file, [{ file: join(mnt, 'p.txt'), lines: 100_000, head: '', tail: '' }])).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });
