@@ -22,6 +22,9 @@ describe('didYouMean', () => {
     expect(closestName('rn', names)).toBe('run'); // two letters: one edit
     expect(closestName('q', ['ls'])).toBeUndefined(); // one letter: no guess
     expect(closestName('', names)).toBeUndefined();
+    // a third of nine letters is three edits; four are too many in twelve
+    expect(closestName('abcxyzghi', ['abcdefghi'])).toBe('abcdefghi');
+    expect(closestName('abcdefghijkl', ['abcdwxyzijkl'])).toBeUndefined();
   });
 
   it('phrases the hint, or gives nothing', () => {

@@ -191,10 +191,13 @@ describe('stratum generate writes only into its own lake', () => {
     // a live process with a staging folder in the lake holds it
     const other = spawn('sleep', ['30']);
     try {
-      writeFileSync(join(out, '.stratum-lock'), `${other.pid} ${Date.now() - 60_000}`);
+      const lock = `${other.pid} ${Date.now() - 60_000}`;
+      writeFileSync(join(out, '.stratum-lock'), lock);
       mkdirSync(join(out, `.stratum-tmp-${other.pid}-1`));
       const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
       expect(r).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: another 'stratum generate' (pid ${other.pid}) is writing into it; wait for it to finish, or name another folder\n` });
+      // the refused run leaves the holder's lock as it was
+      expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toBe(lock);
       rmSync(join(out, `.stratum-tmp-${other.pid}-1`), { recursive: true });
       // the same live pid with no staging folder a minute on is a reused pid: the lock is stale
       expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
@@ -294,10 +297,12 @@ describe('stratum generate writes only into its own lake', () => {
     const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format and rows)";
     expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${notManifest}\n` });
-    // nor is one whose source entry lacks its format
-    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(kept), sources: { 'crm/customers': { rows: 3 } } }));
-    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
-    expect((await cli('start', '--out', out)).err).toBe(`Error: ${manifest}: ${notManifest}\n`);
+    // nor is one whose source entry lacks its format, or has no whole number of rows
+    for (const entry of [{ rows: 3 }, { format: 'csv', rows: '3' }, { format: 'csv' }, { format: 'csv', rows: 2.5 }]) {
+      writeFileSync(manifest, JSON.stringify({ ...JSON.parse(kept), sources: { 'crm/customers': entry } }));
+      expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err, JSON.stringify(entry)).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
+      expect((await cli('start', '--out', out)).err, JSON.stringify(entry)).toBe(`Error: ${manifest}: ${notManifest}\n`);
+    }
     writeFileSync(manifest, kept);
     // a dead run's staging folder whose journal is damaged: named, with what to do, every time
     const journal = join(out, '.stratum-tmp-999999999-1', 'batch-1', 'placing.json');

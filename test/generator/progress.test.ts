@@ -8,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
 import { generate, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
-import { signupsOn } from '../../generator/world.js';
+import { buildWorld, signupsOn } from '../../generator/world.js';
+import { readManifest } from '../../generator/lakeManifest.js';
 import { CancelledError } from '../../src/errors.js';
+import { summaryTable } from '../../src/cli/generate.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 
@@ -18,6 +20,7 @@ const dir = tempDir('stratum-progress-');
 describe('progress events', () => {
   it('report the start, each source of each batch, the days done and the summary, adding up to it', async () => {
     const events: GenerateEvent[] = [];
+    const started = performance.now();
     const summary = await generate({ rules: loadRules(), from: tryParseDay('2024-02-01')!, to: tryParseDay('2024-02-03')!, scale: 1, outDir: join(dir, 'events'), batchDays: 2, onEvent: (e) => events.push(e) });
     expect(events[0]).toEqual({ type: 'start', from: '2024-02-01', to: '2024-02-03', days: 3, sources: SOURCE_NAMES.length, scale: 1 });
     expect(events.at(-1)).toEqual({ type: 'done', summary });
@@ -38,6 +41,37 @@ describe('progress events', () => {
     }
     expect(summary.rows).toBe(Object.values(summary.bySource).reduce((n, s) => n + s.rows, 0));
     expect(summary.rowsPerSecond).toBe(Math.round(summary.rows / summary.seconds));
+    expect(summary.bytes).toBe(Object.values(summary.bySource).reduce((n, s) => n + s.bytes, 0));
+    // the defects are the manifests' counts, every kind
+    const defects: Record<string, number> = {};
+    for (const day of ['2024-02-01', '2024-02-02', '2024-02-03']) {
+      for (const t of Object.values(readManifest(join(dir, 'events', '_truth', `dt=${day}`, 'truth.json')).sources)) {
+        for (const [k, v] of Object.entries(t.defects)) defects[k] = (defects[k] ?? 0) + (v?.count ?? 0);
+      }
+    }
+    expect(summary.defects).toEqual(defects);
+    expect(Object.keys(defects).length).toBe(14);
+    const world = buildWorld(rules, 1, tryParseDay('2024-03-04')!);
+    expect(events[1]).toMatchObject({ subscriptionChanges: world.subscriptionChanges.length, invoices: world.invoices.length });
+    expect(summary.seconds).toBeGreaterThan(0);
+    expect(summary.seconds).toBeLessThan((performance.now() - started) / 1000);
+  });
+});
+
+describe('the summary table', () => {
+  it('shows each source, the total, the defects drawn and the rate, in decimal units', () => {
+    const s: GenerateSummary = { from: '2024-01-01', to: '2024-01-02', seed: 42, scale: 1, out: '/x', days: 2, rows: 1_234_567, bytes: 1_048_576 + 1000 + 999,
+      seconds: 2.04, rowsPerSecond: 605_180, defects: { late_arrival: 12_345, duplicate: 0, malformed: 3 },
+      bySource: { 'crm/customers': { format: 'csv', rows: 1_234_000, bytes: 1_048_576 }, 'shop/orders': { format: 'parquet', rows: 560, bytes: 1000 }, 'marketing/ad_spend': { format: 'csv', rows: 7, bytes: 999 } } };
+    const text = summaryTable(s).split('\n');
+    expect(text[0]).toBe('Generated 2 day(s), 2024-01-01 .. 2024-01-02: 1,234,567 rows, 1.1 MB in 2.0s (605,180 rows/s)');
+    // the table's cells, without its box-drawing borders
+    const cells = text.map((l) => l.split('\u2502').map((c) => c.trim()).filter((c) => c !== '')).filter((c) => c.length > 1);
+    expect(cells).toEqual([['source', 'format', 'rows', 'bytes'], ['crm/customers', 'csv', '1,234,000', '1.0 MB'], ['shop/orders', 'parquet', '560', '1.0 KB'],
+      ['marketing/ad_spend', 'csv', '7', '999 B'], ['total', '1,234,567', '1.1 MB']]);
+    // a kind drawn no time is left out, and none at all says so
+    expect(text.at(-2)).toBe('Defects injected: late_arrival 12,345, malformed 3');
+    expect(summaryTable({ ...s, defects: { late_arrival: 0 } }).split('\n').at(-2)).toBe('Defects injected: none');
   });
 });
 
@@ -131,6 +165,15 @@ describe('stratum start', () => {
     const one = join(dir, 'one-day');
     expect((await cli('generate', '--day', '2024-01-05', '--out', one, '--quiet')).code).toBe(0);
     expect((await cli('start', '--out', one)).out).toMatch(/: 1 arrival day, 2024-01-05 \.\. 2024-01-05 .*\n  crm\/customers +csv +1 partition +/);
+    // one day missing; a source with no rows has no partition
+    const quiet = join(dir, 'no-tickets');
+    const rules = join(dir, 'no-tickets.yaml');
+    writeFileSync(rules, 'volume:\n  tickets_per_day: 0\n');
+    for (const day of ['2024-01-05', '2024-01-07']) expect((await cli('generate', '--day', day, '--rules', rules, '--out', quiet, '--quiet')).code).toBe(0);
+    const q = (await cli('start', '--out', quiet)).out;
+    expect(q).toMatch(/\n  1 day in between is not in it \(the first: 2024-01-06\)\n/);
+    expect(q).toMatch(/\n  support\/tickets +parquet +0 partitions +0 rows\n/);
+    expect(q).toMatch(/\n  shop\/orders +parquet +2 partitions +[\d,]+ rows\n/);
     // a manifest that is not JSON is named, exit 2
     const manifest = join(one, '_truth', 'dt=2024-01-05', 'truth.json');
     writeFileSync(manifest, '{"dt": ');

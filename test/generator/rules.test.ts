@@ -152,7 +152,8 @@ describe('stratum generate exit codes', () => {
     for (const [args, msg] of [[['--day', '2024-02-30'], "Error: stratum generate: --day: '2024-02-30' is not a date (expected YYYY-MM-DD)"],
       [['--formats', 'shop/orders=xml'], "Error: stratum generate: --formats: shop/orders must be one of csv, parquet, jsonl, got 'xml'"],
       [['--formats', 'shop/orders=csv=parquet'], "Error: stratum generate: --formats: 'shop/orders=csv=parquet' must be <source>=<format>"],
-      [['--formats', 'shop/orders=csv', '--formats', 'shop/orders=jsonl'], 'Error: stratum generate: --formats: shop/orders is given twice']] as const) {
+      [['--formats', 'shop/orders=csv', '--formats', 'shop/orders=jsonl'], 'Error: stratum generate: --formats: shop/orders is given twice'],
+      [['--from', '2024-02-01', '--to', '2024-01-01'], 'Error: stratum generate: --to 2024-01-01 is before --from 2024-02-01\n']] as const) {
       const r = run(...args, '--out', join(dir, 'raw-bad'));
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.startsWith(msg), r.stderr).toBe(true);
@@ -194,6 +195,19 @@ describe('stratum generate exit codes', () => {
     const r = run('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/--scale N/);
+    expect(r.stdout).toMatch(/\n +--formats SPEC +Write sources in other formats: .*\(repeatable\)\n/);
+  });
+
+  it('takes the largest and smallest value of a bounded number', () => {
+    // --seed is 0 .. 2^31 - 1 and --days 1 .. the days since founding (5, with rules ending on 2024-01-05)
+    const early = rulesFile('dates:\n  default_end: 2024-01-05\n  default_days: 5\n');
+    for (const args of [['--day', '2024-01-05', '--seed', '2147483647'], ['--day', '2024-01-05', '--seed', '0'], ['--days', '5', '--rules', early], ['--days', '1', '--rules', early]]) {
+      const r = run(...args, '--out', join(dir, `raw-bounds-${args.slice(0, 2).join('')}`), '--quiet');
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    for (const args of [['--day', '2024-01-05', '--seed', '2147483648'], ['--days', '6', '--rules', early], ['--days', '0', '--rules', early]]) {
+      expect(run(...args, '--out', join(dir, 'raw-bounds-over')).status, args.join(' ')).toBe(2);
+    }
   });
 });
 
