@@ -11,7 +11,7 @@
  * depend on the rest of the batch.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDay } from './dates.js';
 import type { DefectKind, RawFormat } from './rules.js';
@@ -151,16 +151,23 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
         from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f', force_quote (line))`);
     } else {
       await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
-      // rows with one column too many, appended as each day's extract's last lines. Each value is
-      // quoted as the CSV writer quotes it: a JSON text or a name with a comma or a quote left bare
-      // would leave a quote open to the end of the file, and readers (DuckDB's read_csv even with
-      // ignore_errors) then lose the whole file rather than skip the row
-      const parts = v.columns.map(splitColumn);
-      const quoted = (text: string) => `case when regexp_matches(${text}, '[",\n\r]') then '"' || replace(${text}, '"', '""') || '"' else ${text} end`;
-      const bad = `concat_ws(',', ${parts.map((p) => `coalesce(${quoted(`(${nested.has(p.name) ? `to_json(${p.expr})` : p.expr})::varchar`)}, '')`).join(', ')}) || ',#extra'`;
-      for (const [day, l] of await read(con, `select (dt - date '1970-01-01')::integer, ${bad} from g_out where ${dtIn(from, to)} and not (${wellFormed}) order by rowid`) as [number, string][]) {
-        tail.set(day, (tail.get(day) ?? '') + l.replace(/\n/g, ' ') + '\n');
+      // rows with one column too many, each day's extract's last lines. Written by the CSV writer
+      // too, so that their values are quoted as the other rows' are: a JSON text or a name with a
+      // comma or a quote left bare would leave a quote open to the end of the file, and readers
+      // (DuckDB's read_csv, even with ignore_errors) then lose the whole file, not the row. g_out
+      // is in day order and a scan keeps it, so each day's rows follow on from the day before's
+      const badFile = `${batchFile}.bad`;
+      await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and not (${wellFormed})) to '${badFile}' (format csv, header false)`);
+      // the extra column is added here: the writer would quote '#extra' (a comment sign)
+      const bad = readFileSync(badFile, 'utf8').split('\n').slice(0, -1).map((l) => `${l},#extra\n`);
+      rmSync(badFile);
+      let at = 0;
+      for (const day of vDays) {
+        const n = result.get(day)!.defects.malformed?.count ?? 0;
+        tail.set(day, bad.slice(at, at + n).join(''));
+        at += n;
       }
+      if (at !== bad.length) throw new Error(`internal: ${badFile} has ${bad.length} rows, not the ${at} malformed records`);
     }
     cutLines(batchFile, vDays.map((day) => ({
       file: file(day),
