@@ -22,3 +22,13 @@ export function benchArgs(script: string, usage: string, options: NonNullable<Pa
     process.exit(2);
   }
 }
+
+/** `value` of flag `--name` as a positive whole number, or one line naming it and exit 2. */
+export function positiveInt(script: string, name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`${script}: --${name} must be a positive whole number, got '${String(value)}'\n`);
+    process.exit(2);
+  }
+  return n;
+}

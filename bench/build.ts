@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchArgs } from './args.js';
+import { benchArgs, positiveInt } from './args.js';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBAdapter } from '../src/engine/duckdb/duckdbAdapter.js';
 import { quoteIdent as q, quoteString as s } from '../src/engine/duckdb/quote.js';
@@ -34,16 +34,8 @@ Flags:
   --keep         Keep the work folder and print where it is.
   --help         Show this help and exit.`;
 const values = benchArgs('bench/build.ts', USAGE, { days: { type: 'string', default: '60' }, 'per-day': { type: 'string', default: '4000' }, keep: { type: 'boolean', default: false } });
-const positive = (name: string): number => {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write(`bench/build.ts: --${name} must be a positive whole number, got '${String(values[name])}'\n`);
-    process.exit(2);
-  }
-  return n;
-};
-const DAYS = positive('days');
-const PER_DAY = positive('per-day');
+const DAYS = positiveInt('bench/build.ts', 'days', values.days);
+const PER_DAY = positiveInt('bench/build.ts', 'per-day', values['per-day']);
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'jaffle');
 
 const work = await mkdtemp(join(tmpdir(), 'stratum-bench-build-'));

@@ -18,7 +18,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
-import { benchArgs } from './args.js';
+import { benchArgs, positiveInt } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
 import { loadRules } from '../generator/rules.js';
 import { customers } from '../generator/sources/cdc.js';
@@ -119,16 +119,6 @@ function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecon
   }
 }
 
-/** A positive whole number from a command-line option, or a one-line error and exit code 2. */
-function count(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write(`bench/generate.ts: ${name} must be a positive whole number, got '${value}'\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
 const USAGE = `Usage: npm run bench:generate -- [--scales LIST] [--baseline-rows N]
 
 Generation throughput of the default dataset and of --scale 10, each in its own process, against
@@ -145,7 +135,6 @@ if (args[0] === '--child') {
   await child(Number(args[1]));
 } else {
   const flags = benchArgs('bench/generate.ts', USAGE, { scales: { type: 'string' }, 'baseline-rows': { type: 'string' } });
-  const option = (name: string): string | undefined => flags[name.slice(2)] as string | undefined;
   // checked before minutes of runs: the baseline must build the row the lake's customers have
   const rules = loadRules();
   const lakeColumns = customers.variants({ rules, scale: 1, from: rules.dates.default_end, to: rules.dates.default_end })[0].columns;
@@ -153,9 +142,8 @@ if (args[0] === '--child') {
     process.stderr.write(`bench/generate.ts: the baseline's columns (${BASELINE_COLUMNS.join(',')}) are not crm/customers' (${lakeColumns.join(',')})\n`);
     process.exit(1);
   }
-  const scales = (option('--scales') ?? '1,10').split(',').map((v) => count('--scales', v));
-  const rowsOption = option('--baseline-rows');
-  const rowsAsked = rowsOption === undefined ? undefined : count('--baseline-rows', rowsOption);
+  const scales = String(flags.scales ?? '1,10').split(',').map((v) => positiveInt('bench/generate.ts', 'scales', v));
+  const rowsAsked = flags['baseline-rows'] === undefined ? undefined : positiveInt('bench/generate.ts', 'baseline-rows', flags['baseline-rows']);
   const fmt = (n: number) => n.toLocaleString('en-US');
   // the machine is shared and noisy: best of three for the baseline and the default dataset
   const runs = scales.map((scale) => Array.from({ length: scale === 1 ? 3 : 1 }, () => {
