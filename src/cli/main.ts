@@ -81,8 +81,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // `stratum help generate` and `stratum --help generate` are `stratum generate --help`
   const asked = helpWord ? argv.slice(1) : undefined;
-  const found = findCommand(asked ?? argv);
   const words = asked ?? argv;
+  const found = findCommand(words);
   // `stratum source --help`, `stratum help source`: a group's help lists its subcommands
   if (!found && (asked ? words.length === 1 : words.length === 2 && (words[1] === '--help' || words[1] === '-h'))) {
     const group = commands.filter((c) => c.name.startsWith(`${words[0]} `));
@@ -92,7 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   if (!found || (asked && found.rest.length > 0)) {
-    process.stderr.write(`Error: ${unknownCommand(asked ?? argv)}\n`);
+    process.stderr.write(`Error: ${unknownCommand(words)}\n`);
     return 2;
   }
   if (asked) {
