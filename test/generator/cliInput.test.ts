@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tryParseDay } from '../../generator/dates.js';
 import { outOfMemory, writeFailure } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
 import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
 import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
-import { LimitError } from '../../src/errors.js';
+import { LimitError, UsageError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { digest, prepareOnly } from './fixture.js';
@@ -27,6 +28,22 @@ const generateCli = (...argv: string[]) => cli('generate', ...argv);
 /** Runs `stratum generate` as its own process (to see Node's warnings and any hang), in `cwd`. */
 function generateProcess(args: string[], cwd = process.cwd(), as?: { uid: number; gid: number; env: NodeJS.ProcessEnv }) {
   return spawnSync(process.execPath, [BIN, 'generate', ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...as });
+}
+
+/** Whether this process is root, who may write anywhere and signal any process. */
+const asRoot = process.getuid?.() === 0;
+
+/**
+ * Runs `stratum generate` without root's privileges: as root, as its own process of the user
+ * nobody (uid 65534), with HOME in `home`; otherwise in-process.
+ */
+async function generateUnprivileged(args: string[], home: string): Promise<{ code: number | null; err: string }> {
+  if (!asRoot) {
+    const r = await generateCli(...args);
+    return { code: r.code, err: r.err };
+  }
+  const p = generateProcess(args, process.cwd(), { uid: 65534, gid: 65534, env: { ...process.env, HOME: home } });
+  return { code: p.status, err: p.stderr };
 }
 
 describe('stratum generate rejects bad flag values', () => {
@@ -107,17 +124,13 @@ describe('stratum generate reports a lake folder it cannot make', () => {
   });
 
   it('names the folder it may not create in', async () => {
-    // root may write anywhere: as root, the command runs as the unprivileged user nobody instead
-    const asRoot = process.getuid?.() === 0;
     const open = tempDir('stratum-cli-perm-');
     chmodSync(open, 0o755);
     const readOnly = join(open, 'read-only');
     mkdirSync(readOnly);
     chmodSync(readOnly, 0o555);
     const lake = join(readOnly, 'lake');
-    const r = asRoot
-      ? ((p) => ({ code: p.status, err: p.stderr }))(generateProcess(['--day', '2024-01-05', '--out', lake], process.cwd(), { uid: 65534, gid: 65534, env: { ...process.env, HOME: open } }))
-      : await generateCli('--day', '2024-01-05', '--out', lake);
+    const r = await generateUnprivileged(['--day', '2024-01-05', '--out', lake], open);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`Error: cannot write the lake into ${lake}: cannot create ${lake}: permission denied (EACCES)\n`);
   });
@@ -130,17 +143,14 @@ describe('stratum generate reports a lake folder it cannot make', () => {
   });
 
   it('stops before placing any day when a folder it would replace or move into is read-only', async () => {
-    // as root, the command runs as the unprivileged user nobody, who owns the lake
-    const asRoot = process.getuid?.() === 0;
+    // as root, the command runs as the user nobody, who owns the lake
     const open = tempDir('stratum-cli-ro-');
     chmodSync(open, 0o755);
     const lake = join(open, 'lake');
     expect((await generateCli('--from', '2024-01-01', '--to', '2024-01-03', '--out', lake, '--quiet')).code).toBe(0);
     if (asRoot) spawnSync('chown', ['-R', '65534:65534', lake]);
     const before = digest(lake);
-    const run = () => asRoot
-      ? ((p) => ({ code: p.status, err: p.stderr }))(generateProcess(['--from', '2024-01-01', '--to', '2024-01-03', '--seed', '7', '--out', lake, '--quiet'], process.cwd(), { uid: 65534, gid: 65534, env: { ...process.env, HOME: open } }))
-      : generateCli('--from', '2024-01-01', '--to', '2024-01-03', '--seed', '7', '--out', lake, '--quiet');
+    const run = () => generateUnprivileged(['--from', '2024-01-01', '--to', '2024-01-03', '--seed', '7', '--out', lake, '--quiet'], open);
     for (const folder of ['shop/orders', 'shop/orders/dt=2024-01-02', '_truth']) {
       chmodSync(join(lake, folder), 0o555);
       const r = await run();
@@ -210,6 +220,23 @@ describe('stratum generate writes only into its own lake', () => {
     writeFileSync(join(out, '.stratum-lock'), `999999999 ${Date.now()}`);
     expect((await cli('start', '--out', out)).code).toBe(0);
     expect(digest(out)).toEqual(before);
+  });
+
+  it('counts another user\'s live run as alive: its lock holds, though this run may not signal it', async () => {
+    // pid 1 belongs to root. As root, the command runs as the user nobody, for whom probing pid 1
+    // fails with EPERM: that run is alive, only not ours to signal
+    const open = tempDir('stratum-cli-other-user-');
+    chmodSync(open, 0o755);
+    const out = join(open, 'lake');
+    mkdirSync(out);
+    const lock = `1 ${Date.now() - 60_000}`;
+    writeFileSync(join(out, '.stratum-lock'), lock);
+    mkdirSync(join(out, '.stratum-tmp-1-1'));
+    if (asRoot) spawnSync('chown', ['-R', '65534:65534', out]);
+    const r = await generateUnprivileged(['--day', '2024-01-05', '--out', out, '--quiet'], open);
+    expect(r).toEqual({ code: 2, err: `Error: cannot write the lake into ${out}: another 'stratum generate' (pid 1) is writing into it; wait for it to finish, or name another folder\n` });
+    expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toBe(lock);
+    expect(readdirSync(out).sort()).toEqual(['.stratum-lock', '.stratum-tmp-1-1']);
   });
 
   it('keeps its own lock while it finishes a dead run\'s placement, however long that takes', () => {
@@ -373,6 +400,37 @@ describe('stratum generate on a full disk', () => {
     expect(writeFailure(bug, 'raw', '')).toBe(bug);
   });
 
+  it('names the days it placed, each complete, when it fails in a later batch', async () => {
+    // a DuckDB write error injected into the second batch's first statement, after the first
+    // batch's two days were placed
+    const { DuckDBConnection } = await import('@duckdb/node-api');
+    const { generate } = await import('../../generator/generate.js');
+    const proto = DuckDBConnection.prototype as unknown as { run: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.run;
+    let daysPlaced = 0;
+    proto.run = function (this: unknown, ...args: unknown[]) {
+      return daysPlaced > 0 ? Promise.reject(new Error('IO Error: Could not write file "x": Input/output error')) : original.apply(this, args);
+    };
+    const rules = loadRules();
+    const day = (d: string) => tryParseDay(d)!;
+    const out = join(dir, 'failed-later');
+    try {
+      const run = generate({ rules, from: day('2024-01-01'), to: day('2024-01-04'), scale: 1, outDir: out, batchDays: 2,
+        onEvent: (e) => { if (e.type === 'days') daysPlaced = e.done; } });
+      const e = await run.then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as Error).message).toBe(`cannot write the lake into ${out}: DuckDB: Could not write file "x": Input/output error; 2 of 4 days (2024-01-01 .. 2024-01-02) were placed, each complete, the others are as they were`);
+    } finally {
+      proto.run = original;
+    }
+    expect(daysPlaced).toBe(2);
+    // the two days are in place, as a run of those days alone writes them; no staging, no lock
+    expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-01', 'dt=2024-01-02']);
+    const alone = join(dir, 'two-days');
+    expect((await generateCli('--from', '2024-01-01', '--to', '2024-01-02', '--out', alone, '--quiet')).code).toBe(0);
+    expect(digest(out)).toEqual(digest(alone));
+  });
+
   // real full disks: small tmpfs mounts, where the user may mount them (root, outside a locked
   // container). 40 MB fills while DuckDB stages a source; 5 MB while a day's JSON lines are cut
   // out of the batch file, where a short write once left a day cut off mid-record, with exit 0
@@ -382,7 +440,7 @@ describe('stratum generate on a full disk', () => {
     for (const [size, args] of [['40m', ['--from', '2024-01-01', '--to', '2024-01-20']], ['3m', ['--day', '2024-01-03']]] as const) {
       const mnt = join(dir, `disk-${size}`);
       mkdirSync(mnt, { recursive: true });
-      if (process.platform !== 'linux' || process.getuid?.() !== 0 || spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status !== 0) {
+      if (process.platform !== 'linux' || !asRoot || spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status !== 0) {
         ctx.skip();
         return;
       }
