@@ -5,17 +5,17 @@
  * the manifest records. Also the world's subscription lifecycles: changes in order, invoices at
  * the plan in force, and renewal outcomes at the rules' rates.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { PLAN_TIERS } from '../../generator/catalog.js';
-import { tryParseDay } from '../../generator/dates.js';
+import { COUNTRIES, PLAN_TIERS } from '../../generator/catalog.js';
+import { tryParseDay, weekday } from '../../generator/dates.js';
 import { generate } from '../../generator/generate.js';
 import { DEFECT_KINDS, loadRules, type Rules } from '../../generator/rules.js';
 import { buildWorld } from '../../generator/world.js';
 import { tempDir } from '../tempDir.js';
-import { duck, rows } from './fixture.js';
+import { duck, rows, withinBinomial } from './fixture.js';
 
 let raw: string;
 let con: DuckDBConnection;
@@ -209,10 +209,113 @@ describe('subscription lifecycles', () => {
     expect(share('monthly/2', 'down')).toBeCloseTo(r.downgrade_rate, 1.6);
     expect(share('monthly/0', 'up')).toBeCloseTo(r.upgrade_rate, 1.6);
     expect(share('monthly/0', 'out')).toBeCloseTo(r.monthly_churn, 1.6);
+    // the middle tier goes either way
+    expect(share('monthly/1', 'up')).toBeCloseTo(r.upgrade_rate, 1.6);
+    expect(share('monthly/1', 'down')).toBeCloseTo(r.downgrade_rate, 1.6);
     // annual: the monthly rates compounded over a year (the tier draw comes after surviving churn)
     const year = (m: number) => 1 - Math.pow(1 - m, 12);
     expect(share('annual/0', 'out')).toBeCloseTo(year(r.monthly_churn), 1);
     expect(share('annual/0', 'up')).toBeCloseTo((1 - year(r.monthly_churn)) * year(r.upgrade_rate), 1);
     expect(outcomes.get('annual/0')!.renewals).toBeGreaterThan(300);
+  });
+
+  const subs = () => {
+    const bySub = new Map<string, typeof world.subscriptionChanges>();
+    for (const ch of world.subscriptionChanges) bySub.set(ch.subscriptionId, [...(bySub.get(ch.subscriptionId) ?? []), ch]);
+    return bySub;
+  };
+
+  it('migrate as many of the initial load as trials convert; a trial lasts trial_days and ends paid or expired', () => {
+    const initial = world.customers.filter((c) => c.isInitial);
+    expect(initial.length).toBe(rules.company.initial_customers * 2); // the initial load grows with the scale
+    const migrated = new Set(world.subscriptionChanges.filter((ch) => world.customers[ch.n].isInitial).map((ch) => ch.n));
+    expect(withinBinomial(migrated.size, initial.length, rules.company.trial_conversion), `${migrated.size} of ${initial.length}`).toBe(true);
+    const bad: string[] = [];
+    let ended = 0;
+    let expired = 0;
+    for (const [id, list] of subs()) {
+      const first = list[0];
+      if (first.status !== 'trialing') continue;
+      if (first.trialEndDay! - first.startedDay !== rules.company.trial_days) bad.push(`${id}: trial of ${first.trialEndDay! - first.startedDay} days`);
+      if (first.trialEndDay! > world.horizon) continue;
+      ended++;
+      const next = list[1];
+      if (next?.day !== first.trialEndDay || (next.status !== 'active' && next.status !== 'expired')) bad.push(`${id}: no outcome at its trial's end`);
+      if (next?.status === 'expired') expired++;
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+    expect(withinBinomial(expired, ended, 1 - rules.company.trial_conversion), `${expired} of ${ended} expired`).toBe(true);
+    // the world reaches its horizon day inclusive: trials convert and profiles change on it too
+    expect(world.subscriptionChanges.some((ch) => ch.day === world.horizon && ch.status === 'active' && ch.trialEndDay === world.horizon)).toBe(true);
+    expect(world.versions.some((v) => v.day === world.horizon && v.version > 0)).toBe(true);
+  });
+
+  it('reactivate churned accounts at the rules\' rate, 10 to 59 days after they cancel, without a trial', () => {
+    const bySub = subs();
+    const bad: string[] = [];
+    let churned = 0;
+    let back = 0;
+    for (const ch of world.subscriptionChanges) {
+      if (ch.status !== 'canceled' || ch.canceledDay! + 59 > world.horizon) continue;
+      churned++;
+      const [, account, k] = /^(sub_\d+)_(\d+)$/.exec(ch.subscriptionId)!;
+      const next = bySub.get(`${account}_${Number(k) + 1}`)?.[0];
+      if (!next) continue;
+      back++;
+      const gap = next.startedDay - ch.canceledDay!;
+      if (gap < 10 || gap > 59 || next.status !== 'active' || next.trialEndDay !== null) bad.push(`${next.subscriptionId}: ${next.status} ${gap} days after ${ch.subscriptionId} canceled`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+    expect(churned).toBeGreaterThan(1000);
+    expect(withinBinomial(back, churned, rules.company.reactivation_rate), `${back} of ${churned} came back`).toBe(true);
+  });
+
+  it('invoice each period at plans.csv\'s list price, in the plan\'s currency, every plan', () => {
+    const plans = new Map(readFileSync('seeds/plans.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')).map((p) => [p[0], { price: Number(p[4]), currency: p[5] }]));
+    const bad = world.invoices.filter((inv) => plans.get(inv.planId)?.price !== inv.amount || plans.get(inv.planId)?.currency !== inv.currency);
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect([...plans.keys()].filter((id) => !world.invoices.some((inv) => inv.planId === id))).toEqual([]);
+  });
+
+  it('sign accounts up fewer at weekends (Saturday and Sunday), and in each campaign in proportion to its spend', () => {
+    expect(weekday(tryParseDay('2024-01-06')!)).toBe(6); // a Saturday
+    expect(weekday(tryParseDay('2024-01-07')!)).toBe(0);
+    const perWeekday = Array.from({ length: 7 }, () => ({ days: new Set<number>(), signups: 0 }));
+    for (const c of world.customers) {
+      if (c.isInitial) continue;
+      perWeekday[weekday(c.signupDay)].days.add(c.signupDay);
+      perWeekday[weekday(c.signupDay)].signups++;
+    }
+    const mean = perWeekday.map((w) => w.signups / w.days.size);
+    const midweek = (mean[1] + mean[2] + mean[3] + mean[4]) / 4;
+    // each weekday's mean is of some 114 days of ±30% noise: within a few percent of its expectation
+    expect(mean[6] / midweek).toBeCloseTo(rules.skew.weekend_factor, 1);
+    expect(mean[0] / midweek).toBeCloseTo(rules.skew.weekend_factor, 1);
+    expect(mean[5] / midweek).toBeCloseTo(1, 1);
+    // a paid channel's campaign c is spent on as 1 / (1 + c), and brings signups likewise
+    const perCampaign = [0, 0, 0];
+    for (const c of world.customers) if (c.campaign !== null) perCampaign[c.campaign]++;
+    expect(perCampaign[1] / perCampaign[0]).toBeCloseTo(1 / 2, 1.5);
+    expect(perCampaign[2] / perCampaign[0]).toBeCloseTo(1 / 3, 1.5);
+  });
+
+  it('change a profile one field at a time: an email a new address, a country its currency', () => {
+    const currencyOf = new Map(COUNTRIES.map((c) => [c.code, c.currency]));
+    const kinds = new Set<string>();
+    const bad: string[] = [];
+    let prev: (typeof world.versions)[number] | undefined;
+    for (const v of world.versions) {
+      kinds.add(v.change);
+      if (currencyOf.get(v.country) !== v.currency) bad.push(`${v.n}@${v.version}: ${v.country} in ${v.currency}`);
+      if (v.version > 0 && prev) {
+        const changed = (['emailUser', 'country', 'companyIdx', 'employees'] as const).filter((f) => v[f] !== prev![f]);
+        const allowed: readonly string[] = { email: ['emailUser'], country: ['country'], rename: ['companyIdx'], size: ['employees'], create: [] }[v.change];
+        if (changed.some((f) => !allowed.includes(f))) bad.push(`${v.n}@${v.version}: ${v.change} changed ${changed.join(', ')}`);
+        if (v.change === 'email' && v.emailUser !== prev.emailUser + 1) bad.push(`${v.n}@${v.version}: email user ${prev.emailUser} -> ${v.emailUser}`);
+      }
+      prev = v;
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+    expect([...kinds].sort()).toEqual(['country', 'create', 'email', 'rename', 'size']);
   });
 });

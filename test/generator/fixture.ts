@@ -56,6 +56,14 @@ export async function rows(con: DuckDBConnection, sql: string): Promise<Record<s
   return r.getRowObjectsJson() as Record<string, unknown>[];
 }
 
+/**
+ * Whether `hits` of `n` independent draws at chance `p` is within four standard deviations of
+ * n·p: a check of a rate that fails on a wrong rate and, by chance, about once in 16,000 runs.
+ */
+export function withinBinomial(hits: number, n: number, p: number): boolean {
+  return Math.abs(hits - n * p) <= 4 * Math.sqrt(n * p * (1 - p));
+}
+
 /** The days of [FROM, TO] as strings. */
 export function days(from = FROM, to = TO): string[] {
   const out: string[] = [];

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, CURRENCIES, minorDigits, PLAN_TIERS } from '../../generator/catalog.js';
+import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES, minorDigits, PLAN_CURRENCIES, PLAN_TIERS, planId } from '../../generator/catalog.js';
 import { fxRatesCsv } from '../../generator/fxSeed.js';
 import { loadRules, withFormats } from '../../generator/rules.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
@@ -229,18 +229,68 @@ describe('seeds', () => {
     expect(minorDigits('JPY')).toBe(0);
   });
 
-  it('iso_countries.csv has every ISO 3166-1 country', () => {
+  it('fx_rates.csv moves by a small daily random walk around realistic levels', () => {
+    // USD per unit, the range each currency traded in over 2023-2025 (give or take)
+    const band: Record<string, [number, number]> = {
+      USD: [1, 1], EUR: [1.0, 1.2], GBP: [1.15, 1.4], CAD: [0.68, 0.8], AUD: [0.6, 0.72], JPY: [0.006, 0.0078],
+      BRL: [0.17, 0.23], INR: [0.0112, 0.0128], SGD: [0.7, 0.79], SEK: [0.085, 0.105],
+    };
+    const rates = new Map<string, number[]>();
+    for (const [, ccy, rate] of csv('fx_rates.csv').slice(1)) rates.set(ccy, [...(rates.get(ccy) ?? []), Number(rate)]);
+    for (const [ccy, series] of rates) {
+      const [lo, hi] = band[ccy];
+      expect(Math.min(...series), ccy).toBeGreaterThanOrEqual(lo);
+      expect(Math.max(...series), ccy).toBeLessThanOrEqual(hi);
+      if (ccy === 'USD') continue;
+      // each day's move is at most ±0.4% plus a small pull back to the level: it moves every day,
+      // never by more than about half a percent
+      const moves = series.slice(1).map((r, i) => Math.log(r / series[i]));
+      const sd = Math.sqrt(moves.reduce((a, m) => a + m * m, 0) / moves.length);
+      expect(sd, ccy).toBeGreaterThan(0.001);
+      expect(Math.max(...moves.map(Math.abs)), ccy).toBeLessThan(0.006);
+    }
+  });
+
+  it('iso_countries.csv has every ISO 3166-1 country, each code unique and of its shape', () => {
     const rows = csv('iso_countries.csv');
     expect(rows[0]).toEqual(['alpha_2', 'alpha_3', 'numeric_code', 'country_name', 'region', 'subregion']);
     expect(rows.length - 1).toBe(249);
     expect(rows.some((r) => r[0] === 'DE' && r[1] === 'DEU' && r[2] === '276')).toBe(true);
+    // the numeric code keeps its leading zeros (Afghanistan is 004)
+    expect(rows.some((r) => r[0] === 'AF' && r[1] === 'AFG' && r[2] === '004')).toBe(true);
+    for (const [i, shape] of [/^[A-Z]{2}$/, /^[A-Z]{3}$/, /^\d{3}$/].entries()) {
+      const codes = rows.slice(1).map((r) => r[i]);
+      expect(codes.filter((c) => !shape.test(c)), rows[0][i]).toEqual([]);
+      expect(new Set(codes).size, rows[0][i]).toBe(codes.length);
+    }
+    const alpha2 = new Set(rows.map((r) => r[0]));
+    expect(COUNTRIES.filter((c) => !alpha2.has(c.code))).toEqual([]);
   });
 
-  it('plans.csv and marketing_channels.csv match the generator catalogue', () => {
-    const plans = csv('plans.csv').slice(1);
-    expect(plans.length).toBe(PLAN_TIERS.length * 2 * 3);
+  it('plans.csv lists each tier, period and plan currency at its price: annual is 10 months', () => {
+    const plans = csv('plans.csv');
+    expect(plans[0]).toEqual(['plan_id', 'plan_name', 'tier', 'billing_period', 'list_price', 'currency']);
+    const expected = PLAN_TIERS.flatMap((t) => (['monthly', 'annual'] as const).flatMap((period) => PLAN_CURRENCIES.map(({ currency, factor }) => {
+      const monthly = Math.round(t.monthlyUsd * factor * 100) / 100;
+      return [planId(t.tier, period, currency), t.tier, period, currency, period === 'annual' ? Math.round(t.monthlyUsd * factor * 1000) / 100 : monthly];
+    })));
+    const listed = plans.slice(1).map(([id, , tier, period, price, currency]) => [id, tier, period, currency, Number(price)]);
+    expect(listed.sort()).toEqual(expected.sort());
     expect(plans.find((p) => p[0] === 'growth_monthly_usd')?.[4]).toBe('99.00');
-    expect(csv('marketing_channels.csv').slice(1).map((c) => c[0])).toEqual(CHANNELS.map((c) => c.id));
+    expect(plans.find((p) => p[0] === 'scale_annual_gbp')?.[4]).toBe('2362.10');
+  });
+
+  it('marketing_channels.csv and product_categories.csv are the generator catalogue, column for column', () => {
+    expect(csv('marketing_channels.csv')).toEqual([['channel_id', 'is_paid', 'utm_source', 'utm_medium'],
+      ...CHANNELS.map((c) => [c.id, String(c.paid), c.utmSource, c.utmMedium])]);
+    expect(csv('product_categories.csv')).toEqual([['category_id', 'min_price_usd', 'max_price_usd'],
+      ...CATEGORIES.map((c) => [c.id, c.minUsd.toFixed(2), c.maxUsd.toFixed(2)])]);
+  });
+
+  it('every currency is some country\'s, and every channel and country brings signups', () => {
+    expect(new Set(COUNTRIES.map((c) => c.currency))).toEqual(new Set(CURRENCIES));
+    expect(CHANNELS.filter((c) => !(c.weight > 0))).toEqual([]);
+    expect(COUNTRIES.filter((c) => !(c.weight > 0))).toEqual([]);
   });
 });
 
