@@ -400,6 +400,33 @@ describe('stratum generate on a full disk', () => {
     expect(writeFailure(bug, 'raw', '')).toBe(bug);
   });
 
+  // real full disks: small tmpfs mounts, where the user may mount them (root, outside a locked
+  // container). 40 MB fills while DuckDB stages a source; 5 MB while a day's JSON lines are cut
+  // out of the batch file, where a short write once left a day cut off mid-record, with exit 0
+  it('stops a run that fills the disk in one line, placing nothing and leaving no folder', (ctx) => {
+    // each disk is smaller than the lake it would hold (2024-01-03 alone is 3.7 MB), so the run
+    // fails wherever it meets the full disk (at 5 MB it depended on how the lanes overlapped)
+    for (const [size, args] of [['40m', ['--from', '2024-01-01', '--to', '2024-01-20']], ['3m', ['--day', '2024-01-03']]] as const) {
+      const mnt = join(dir, `disk-${size}`);
+      mkdirSync(mnt, { recursive: true });
+      if (process.platform !== 'linux' || !asRoot || spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status !== 0) {
+        ctx.skip();
+        return;
+      }
+      try {
+        const out = join(mnt, 'raw');
+        const r = generateProcess([...args, '--out', out, '--quiet']);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
+        expect(readdirSync(mnt)).toEqual([]);
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    }
+  });
+});
+
+describe('stratum generate failing after it placed some days', () => {
   it('names the days it placed, each complete, when it fails in a later batch', async () => {
     // a DuckDB write error injected into the second batch's first statement, after the first
     // batch's two days were placed
@@ -429,31 +456,6 @@ describe('stratum generate on a full disk', () => {
     const alone = join(dir, 'two-days');
     expect((await generateCli('--from', '2024-01-01', '--to', '2024-01-02', '--out', alone, '--quiet')).code).toBe(0);
     expect(digest(out)).toEqual(digest(alone));
-  });
-
-  // real full disks: small tmpfs mounts, where the user may mount them (root, outside a locked
-  // container). 40 MB fills while DuckDB stages a source; 5 MB while a day's JSON lines are cut
-  // out of the batch file, where a short write once left a day cut off mid-record, with exit 0
-  it('stops a run that fills the disk in one line, placing nothing and leaving no folder', (ctx) => {
-    // each disk is smaller than the lake it would hold (2024-01-03 alone is 3.7 MB), so the run
-    // fails wherever it meets the full disk (at 5 MB it depended on how the lanes overlapped)
-    for (const [size, args] of [['40m', ['--from', '2024-01-01', '--to', '2024-01-20']], ['3m', ['--day', '2024-01-03']]] as const) {
-      const mnt = join(dir, `disk-${size}`);
-      mkdirSync(mnt, { recursive: true });
-      if (process.platform !== 'linux' || !asRoot || spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status !== 0) {
-        ctx.skip();
-        return;
-      }
-      try {
-        const out = join(mnt, 'raw');
-        const r = generateProcess([...args, '--out', out, '--quiet']);
-        expect(r.status, r.stderr).toBe(1);
-        expect(r.stderr).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
-        expect(readdirSync(mnt)).toEqual([]);
-      } finally {
-        spawnSync('umount', [mnt]);
-      }
-    }
   });
 });
 
