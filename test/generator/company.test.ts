@@ -9,38 +9,20 @@
  * lake is deterministic for its seed, and four sigma keeps the checks true for any seed a rules
  * change may bring.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/catalog.js';
-import { formatDay, tryParseDay } from '../../generator/dates.js';
-import { generate } from '../../generator/generate.js';
-import { DEFECT_KINDS, loadRules, type DefectKind, type Rules } from '../../generator/rules.js';
+import { formatDay } from '../../generator/dates.js';
+import type { Rules } from '../../generator/rules.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { seedPath } from '../../generator/worldTables.js';
-import { tempDir } from '../tempDir.js';
-import { days, duck, rows, truth, withinBinomial } from './fixture.js';
+import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
 
 /** The clean lake: January from the founding day, the first day of the company's records. */
 const FROM = '2024-01-01';
 const TO = '2024-01-31';
 const END = `timestamp '${TO}' + interval 1 day`;
 const PAID = CHANNELS.filter((c) => c.paid);
-
-/**
- * Generates [from, to] with the built-in rules (their seed unless `seed`), every defect rate 0 but
- * those in `rates`, into a new temp folder; returns the lake's folder and its rules.
- */
-async function cleanLake(from: string, to: string, opts: { scale?: number; seed?: number; rates?: Partial<Record<DefectKind, number>> } = {}): Promise<{ raw: string; rules: Rules }> {
-  const dir = tempDir('stratum-company-');
-  const file = join(dir, 'rules.yaml');
-  writeFileSync(file, `${opts.seed === undefined ? '' : `seed: ${opts.seed}\n`}defects:\n${DEFECT_KINDS.map((k) => `  ${k}: ${opts.rates?.[k] ?? 0}\n`).join('')}`);
-  const rules = loadRules(file);
-  const raw = join(dir, 'raw');
-  await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: opts.scale ?? 1, outDir: raw });
-  return { raw, rules };
-}
 
 /** DuckDB readers of a lake's sources, all days, with the day partition `dt`. */
 const parquet = (raw: string, src: string) => `read_parquet('${raw}/${src}/*/*.parquet', hive_partitioning = true)`;
@@ -77,10 +59,7 @@ beforeAll(async () => {
     properties.utm_medium as utm_medium, properties.utm_campaign as utm_campaign from events where event_type = 'signed_up'`);
 });
 
-/** Runs a query of one row and returns its column `n` as a number. */
-async function count(sql: string): Promise<number> {
-  return Number((await rows(con, sql))[0].n);
-}
+const count = (sql: string) => countOf(con, sql);
 
 /** Runs a query of one column and returns its values as strings, in the query's order. */
 async function list(sql: string): Promise<string[]> {

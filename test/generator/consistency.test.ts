@@ -5,17 +5,14 @@
  * the manifest records. Also the world's subscription lifecycles: changes in order, invoices at
  * the plan in force, and renewal outcomes at the rules' rates.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COUNTRIES, PLAN_TIERS } from '../../generator/catalog.js';
 import { tryParseDay, weekday } from '../../generator/dates.js';
-import { generate } from '../../generator/generate.js';
-import { DEFECT_KINDS, loadRules, type Rules } from '../../generator/rules.js';
+import { loadRules, type Rules } from '../../generator/rules.js';
 import { buildWorld } from '../../generator/world.js';
-import { tempDir } from '../tempDir.js';
-import { duck, rows, withinBinomial } from './fixture.js';
+import { cleanLake, countOf, duck, rows, withinBinomial } from './fixture.js';
 
 let raw: string;
 let con: DuckDBConnection;
@@ -23,11 +20,7 @@ let con: DuckDBConnection;
 beforeAll(async () => {
   // January from the founding day, no defects (and no drift inside it): every record is clean,
   // but for many partial payments, which must still be refunded no more than was paid
-  const dir = tempDir('stratum-clean-');
-  const rulesFile = join(dir, 'rules.yaml');
-  writeFileSync(rulesFile, `defects:\n${DEFECT_KINDS.map((k) => `  ${k}: ${k === 'payment_partial' ? 0.3 : 0}\n`).join('')}`);
-  raw = join(dir, 'raw');
-  await generate({ rules: loadRules(rulesFile), from: tryParseDay('2024-01-01')!, to: tryParseDay('2024-01-31')!, scale: 1, outDir: raw });
+  ({ raw } = await cleanLake('2024-01-01', '2024-01-31', { rates: { payment_partial: 0.3 } }));
   con = await duck();
   const ts = (col: string) => `strptime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
   await con.run(`create table customers as select * replace (${ts('created_at')} as created_at, ${ts('updated_at')} as updated_at, ${ts('_extracted_at')} as _extracted_at)
@@ -42,10 +35,7 @@ beforeAll(async () => {
     from read_json('${raw}/processor/payments/*/*.jsonl', format = 'newline_delimited', hive_partitioning = true)`);
 });
 
-/** Runs a count query and returns the count. */
-async function count(sql: string): Promise<number> {
-  return Number((await rows(con, sql))[0].n);
-}
+const count = (sql: string) => countOf(con, sql);
 
 describe('a lake without defects has no impossible record', () => {
   it('CDC extracts are taken after every change they carry, on their arrival day', async () => {
@@ -219,11 +209,13 @@ describe('subscription lifecycles', () => {
     expect(outcomes.get('annual/0')!.renewals).toBeGreaterThan(300);
   });
 
-  const subs = () => {
-    const bySub = new Map<string, typeof world.subscriptionChanges>();
-    for (const ch of world.subscriptionChanges) bySub.set(ch.subscriptionId, [...(bySub.get(ch.subscriptionId) ?? []), ch]);
-    return bySub;
-  };
+  /** Each subscription's changes, in order. */
+  const changesOf = new Map<string, typeof world.subscriptionChanges>();
+  for (const ch of world.subscriptionChanges) {
+    const list = changesOf.get(ch.subscriptionId);
+    if (list) list.push(ch);
+    else changesOf.set(ch.subscriptionId, [ch]);
+  }
 
   it('migrate as many of the initial load as trials convert; a trial lasts trial_days and ends paid or expired', () => {
     const initial = world.customers.filter((c) => c.isInitial);
@@ -233,7 +225,7 @@ describe('subscription lifecycles', () => {
     const bad: string[] = [];
     let ended = 0;
     let expired = 0;
-    for (const [id, list] of subs()) {
+    for (const [id, list] of changesOf) {
       const first = list[0];
       if (first.status !== 'trialing') continue;
       if (first.trialEndDay! - first.startedDay !== rules.company.trial_days) bad.push(`${id}: trial of ${first.trialEndDay! - first.startedDay} days`);
@@ -251,7 +243,6 @@ describe('subscription lifecycles', () => {
   });
 
   it('reactivate churned accounts at the rules\' rate, 10 to 59 days after they cancel, without a trial', () => {
-    const bySub = subs();
     const bad: string[] = [];
     let churned = 0;
     let back = 0;
@@ -259,7 +250,7 @@ describe('subscription lifecycles', () => {
       if (ch.status !== 'canceled' || ch.canceledDay! + 59 > world.horizon) continue;
       churned++;
       const [, account, k] = /^(sub_\d+)_(\d+)$/.exec(ch.subscriptionId)!;
-      const next = bySub.get(`${account}_${Number(k) + 1}`)?.[0];
+      const next = changesOf.get(`${account}_${Number(k) + 1}`)?.[0];
       if (!next) continue;
       back++;
       const gap = next.startedDay - ch.canceledDay!;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CHANNELS } from '../../generator/catalog.js';
-import { DEFECT_KINDS, type DefectKind, type SourceName } from '../../generator/rules.js';
+import type { DefectKind, SourceName } from '../../generator/rules.js';
 import { SOURCES } from '../../generator/sources/index.js';
-import { days, duck, generateLake, rows, truth } from './fixture.js';
+import { days, defectRates, duck, generateLake, rows, truth } from './fixture.js';
 
 type Row = Record<string, unknown>;
 /** An arrival day: its date and the instants (epoch ms) it starts and ends at. */
@@ -493,7 +493,7 @@ describe('payments', () => {
 
 describe('every rate 0', () => {
   it('shows none of any source\'s defects', async () => {
-    const zero = await generateLake('2024-01-26', '2024-01-27', `defects:\n${DEFECT_KINDS.map((k) => `  ${k}: 0`).join('\n')}\n`);
+    const zero = await generateLake('2024-01-26', '2024-01-27', defectRates());
     const checked = new Map<string, number>();
     for (const day of ['2024-01-26', '2024-01-27']) {
       const d = dayOf(day);

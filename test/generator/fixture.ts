@@ -10,7 +10,7 @@ import { tryParseDay } from '../../generator/dates.js';
 import { FX_TO } from '../../generator/fxSeed.js';
 import { generate, type GenerateSummary } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
-import { loadRules, type Rules } from '../../generator/rules.js';
+import { DEFECT_KINDS, loadRules, type DefectKind, type Rules } from '../../generator/rules.js';
 import { expect } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
@@ -39,6 +39,26 @@ export async function generateLake(from = FROM, to = TO, extraRules = '', batchD
   return { dir: join(dir, 'raw'), rules, summary };
 }
 
+/** The rules' `defects:` block with every kind at rate 0 but those in `rates`. */
+export function defectRates(rates: Partial<Record<DefectKind, number>> = {}): string {
+  return `defects:\n${DEFECT_KINDS.map((k) => `  ${k}: ${rates[k] ?? 0}\n`).join('')}`;
+}
+
+/**
+ * Generates [from, to] with the built-in rules (their drift dates and hot day, their seed unless
+ * `seed`), every defect rate 0 but those in `rates`, into a new temp folder; returns the lake's
+ * folder and its rules.
+ */
+export async function cleanLake(from: string, to: string, opts: { scale?: number; seed?: number; rates?: Partial<Record<DefectKind, number>> } = {}): Promise<{ raw: string; rules: Rules }> {
+  const dir = tempDir('stratum-clean-');
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, `${opts.seed === undefined ? '' : `seed: ${opts.seed}\n`}${defectRates(opts.rates)}`);
+  const rules = loadRules(file);
+  const raw = join(dir, 'raw');
+  await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: opts.scale ?? 1, outDir: raw });
+  return { raw, rules };
+}
+
 /** Reads a day's truth manifest. */
 export function truth(raw: string, day: string): TruthManifest {
   return JSON.parse(readFileSync(join(raw, '_truth', `dt=${day}`, 'truth.json'), 'utf8')) as TruthManifest;
@@ -62,6 +82,11 @@ export async function rows(con: DuckDBConnection, sql: string): Promise<Record<s
  */
 export function withinBinomial(hits: number, n: number, p: number): boolean {
   return Math.abs(hits - n * p) <= 4 * Math.sqrt(n * p * (1 - p));
+}
+
+/** Runs a query whose one row has a column `n`, and returns it as a number. */
+export async function countOf(con: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await rows(con, sql))[0].n);
 }
 
 /** The days of [FROM, TO] as strings. */

@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
 import { SOURCES } from '../../generator/sources/index.js';
-import { days, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
+import { countOf, days, defectRates, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
 
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
@@ -89,7 +89,7 @@ describe('conservation: the manifest matches the files', () => {
         for (const f of s.files) {
           const path = join(raw, f);
           if (s.format === 'parquet') {
-            n += Number((await rows(con, `select count(*) as n from read_parquet('${path}')`))[0].n);
+            n += await countOf(con, `select count(*) as n from read_parquet('${path}')`);
           } else {
             n += lines(path).length - (s.format === 'csv' ? 1 : 0);
           }
@@ -155,7 +155,7 @@ describe('defects', () => {
   it('injects every record-level kind a source declares at its rate, on every source', async () => {
     const { rows: r, defects } = totals();
     // an event's account can be orphaned only when it has one (anonymous page views have none)
-    const withAccount = Number((await rows(con, `select count(account_id) as n from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', ignore_errors = true)`))[0].n);
+    const withAccount = await countOf(con, `select count(account_id) as n from read_json('${raw}/product/events/*/*.jsonl', format = 'newline_delimited', ignore_errors = true)`);
     const base = (src: string, kind: DefectKind) => (src === 'product/events' && kind === 'orphan_fk' ? withAccount : r[src]);
     // a kind drawn only where the kind that would hide it is not (sqlRandom's HIDDEN_BY)
     const hiddenBy: Partial<Record<DefectKind, DefectKind>> = { future_timestamp: 'late_arrival', orphan_fk: 'null_required', invalid_code: 'null_required' };
@@ -179,8 +179,7 @@ describe('defects', () => {
   });
 
   it('injects nothing when every rate is 0', async () => {
-    const kinds = ['late_arrival', 'duplicate', 'conflicting_update', 'bad_quantity', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'malformed', 'mixed_timestamp', 'future_timestamp', 'payment_partial', 'payment_double', 'payment_missing'];
-    const clean = await generateLake('2024-01-28', '2024-01-29', `defects:\n${kinds.map((k) => `  ${k}: 0`).join('\n')}\n`);
+    const clean = await generateLake('2024-01-28', '2024-01-29', defectRates());
     for (const day of ['2024-01-28', '2024-01-29']) {
       for (const [name, s] of Object.entries(truth(clean.dir, day).sources)) {
         for (const [kind, v] of Object.entries(s.defects)) expect(v?.count, `${name} ${kind}`).toBe(0);
@@ -481,7 +480,7 @@ describe('defects', () => {
             expect(r.error_type, `${name} ${day}`).toBe('TOO MANY COLUMNS');
             expect(String(r.csv_line), `${name} ${day}`).toContain(idOf(m.records![j].key));
           }
-          expect(Number((await rows(con, 'select count(*) as n from read_back'))[0].n), `${name} ${day}`).toBe(s.rows - m.count);
+          expect(await countOf(con, 'select count(*) as n from read_back'), `${name} ${day}`).toBe(s.rows - m.count);
           checked.csv += m.count;
         }
       }

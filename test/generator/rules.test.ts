@@ -236,7 +236,10 @@ describe('seeds', () => {
       BRL: [0.17, 0.23], INR: [0.0112, 0.0128], SGD: [0.7, 0.79], SEK: [0.085, 0.105],
     };
     const rates = new Map<string, number[]>();
-    for (const [, ccy, rate] of csv('fx_rates.csv').slice(1)) rates.set(ccy, [...(rates.get(ccy) ?? []), Number(rate)]);
+    for (const [, ccy, rate] of csv('fx_rates.csv').slice(1)) {
+      if (!rates.has(ccy)) rates.set(ccy, []);
+      rates.get(ccy)!.push(Number(rate));
+    }
     for (const [ccy, series] of rates) {
       const [lo, hi] = band[ccy];
       expect(Math.min(...series), ccy).toBeGreaterThanOrEqual(lo);
