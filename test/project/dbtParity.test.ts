@@ -11,6 +11,7 @@ import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import { FIXTURE } from './helpers.js';
 import { tempDir } from '../tempDir.js';
+import { dbtEnv, hasDbt } from '../twoEngines.js';
 
 interface DbtNode {
   name: string;
@@ -22,7 +23,6 @@ interface DbtNode {
   test_metadata?: { name: string; kwargs: Record<string, unknown> };
 }
 
-const hasDbt = spawnSync('dbt', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('the fixture under dbt-core + dbt-duckdb', () => {
   it('dbt compile agrees with Stratum on names, configs, dependencies and compiled SQL', async () => {
@@ -31,7 +31,7 @@ describe('the fixture under dbt-core + dbt-duckdb', () => {
       return;
     }
     const targetPath = tempDir('stratum-dbt-');
-    const env = { ...process.env, DBT_LOG_PATH: targetPath, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', JAFFLE_DUCKDB_PATH: join(targetPath, 'jaffle.duckdb') };
+    const env = dbtEnv({ DBT_LOG_PATH: targetPath, JAFFLE_DUCKDB_PATH: join(targetPath, 'jaffle.duckdb') });
     // compile needs no data for views/tables that are not incremental; is_incremental() is false on an empty database.
     const r = spawnSync('dbt', ['compile', '--project-dir', FIXTURE, '--profiles-dir', FIXTURE, '--target-path', targetPath, '--no-partial-parse', '--quiet'], { encoding: 'utf8', env });
     expect(r.stderr + r.stdout, 'dbt compile failed').not.toMatch(/Error|error:/);

@@ -5,50 +5,30 @@
  * raw data arrives and both run an incremental second pass, compared the same way. Skipped with
  * a printed reason where dbt is not installed.
  */
-import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
-import { compileNode } from '../../src/project/compile.js';
-import { loadProject } from '../../src/project/load.js';
 import type { Project } from '../../src/project/types.js';
-import { runCommand } from '../../src/run/runner.js';
 import type { RunResultsArtifact } from '../../src/run/runResults.js';
 import { makeRaw } from '../fixtures/jaffle/make_raw.js';
+import { dbtBuild, dbtEnv, hasDbt, stratumBuild, testStatuses, warnIfNoDbt } from '../twoEngines.js';
 import { fingerprints } from './relationChecksums.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'jaffle');
-const dbtVersion = spawnSync('dbt', ['--version'], { encoding: 'utf8' });
-const hasDbt = dbtVersion.status === 0 && /duckdb/i.test(dbtVersion.stdout);
-if (!hasDbt) console.warn(`dbt_parity: skipped — 'dbt --version' with the duckdb plugin is not available on this machine (${dbtVersion.error?.message ?? dbtVersion.stderr?.trim() ?? 'no duckdb plugin'}); install dbt-core and dbt-duckdb (see .ci/run) to run it`);
+warnIfNoDbt('dbt_parity');
 
 let work: string;
 let raw: string;
-const env = () => ({ ...process.env, JAFFLE_RAW_DIR: raw, DO_NOT_TRACK: '1', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' });
+const env = () => dbtEnv({ JAFFLE_RAW_DIR: raw });
 
 async function buildWithStratum(dir: string): Promise<Project> {
-  const project = loadProject({ projectDir: dir, env: { ...env(), JAFFLE_DUCKDB_PATH: join(dir, 'jaffle.duckdb') } });
-  const adapter = new DuckDBAdapter({ path: project.target.path!, threads: 2 });
-  await adapter.connect();
-  try {
-    await runCommand({ command: 'build', project, adapter, compile: compileNode, selected: project.nodes.keys(), threads: 2 });
-  } finally {
-    await adapter.close();
-  }
-  return project;
+  return stratumBuild(dir, { ...env(), JAFFLE_DUCKDB_PATH: join(dir, 'jaffle.duckdb') });
 }
 
 function buildWithDbt(dir: string): void {
-  const res = spawnSync('dbt', ['build', '--project-dir', dir, '--profiles-dir', dir], { cwd: dir, encoding: 'utf8', env: { ...env(), JAFFLE_DUCKDB_PATH: join(dir, 'jaffle.duckdb') }, timeout: 300_000 });
-  if (res.status !== 0 && res.status !== 1) throw new Error(`dbt build crashed (${res.status}): ${res.stdout.slice(-2000)}${res.stderr}`);
-}
-
-/** Test statuses by test name (dbt and Stratum hash generic test ids the same way, names are simpler to read). */
-async function testStatuses(dir: string): Promise<Record<string, string>> {
-  const artifact = JSON.parse(await readFile(join(dir, 'target', 'run_results.json'), 'utf8')) as RunResultsArtifact;
-  return Object.fromEntries(artifact.results.filter((r) => r.unique_id.startsWith('test.')).map((r) => [r.unique_id.split('.')[2], r.status]));
+  dbtBuild(dir, { JAFFLE_RAW_DIR: raw, JAFFLE_DUCKDB_PATH: join(dir, 'jaffle.duckdb') });
 }
 
 function builtRelations(project: Project): { schema: string; name: string }[] {
