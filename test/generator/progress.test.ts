@@ -137,8 +137,13 @@ describe('stratum start', () => {
       const rows = new RegExp(`│ ${name} +│ (\\w+) +│ +([\\d,]+) │`).exec(first.out)!;
       expect(second.out).toMatch(new RegExp(`\\n  ${name} +${rows[1]} +91 partitions +${rows[2]} rows\\n`));
     }
-    // no dbt project in the working folder: the hint says how to build one that exists
-    expect(second.out).toContain("'stratum build --project-dir DIR' builds a dbt project on DuckDB");
+    // run from the checkout, the warehouse's dbt project: the hint says to build it; from a folder
+    // with no dbt project, it says how to build one that exists
+    expect(second.out).toContain("build the warehouse with 'stratum build'");
+    const { spawnSync } = await import('node:child_process');
+    const elsewhere = spawnSync(process.execPath, [join(process.cwd(), 'bin', 'stratum.js'), 'start', '--out', out], { cwd: dir, encoding: 'utf8' });
+    expect(elsewhere.status).toBe(0);
+    expect(elsewhere.stdout).toContain("'stratum build --project-dir DIR' builds a dbt project on DuckDB");
 
     // a reader that goes away (`stratum start | head -1`) ends the output quietly, not with EPIPE
     const { spawn } = await import('node:child_process');
