@@ -293,7 +293,7 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
   if (m.scale !== run.scale) diffs.push(`scale ${String(m.scale)} (this run: ${run.scale})`);
   // a rules file changes the company as much as the seed does (volumes, rates, dates)
-  if (m.rules !== run.rules) diffs.push(m.rules === undefined ? `no rules fingerprint (an older Stratum made them; this run: ${run.rules})` : `other rules (fingerprint ${String(m.rules)}; this run: ${run.rules})`);
+  if (m.rules !== run.rules) diffs.push(m.rules === undefined ? `no rules fingerprint (an older Stratum made them; this run: ${run.rules})` : `other rules or another version of the generator (fingerprint ${String(m.rules)}; this run: ${run.rules})`);
   for (const [src, t] of Object.entries(m.sources)) {
     if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${t.format} (this run: ${run.formats[src]})`);
   }

@@ -224,11 +224,19 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
 }
 
 /**
- * A short fingerprint of the rules that shape the company, all but the seed and the formats
- * (recorded in each day's manifest apart): 16 hex digits of the SHA-256 of their JSON. Two runs
- * make the same company, day for day, when seed, scale and fingerprint agree.
+ * The version of the company model: raised whenever the generator makes other records from the
+ * same rules, so that a lake made before is another company (see rulesFingerprint). 2: product
+ * events in sessions, with marketplace browsing and no checkout for API orders.
  */
-export function rulesFingerprint(rules: Rules): string {
+export const COMPANY_MODEL = 2;
+
+/**
+ * A short fingerprint of the rules that shape the company, all but the seed and the formats
+ * (recorded in each day's manifest apart), and of the model that reads them: 16 hex digits of the
+ * SHA-256 of their JSON. Two runs make the same company, day for day, when seed, scale and
+ * fingerprint agree.
+ */
+export function rulesFingerprint(rules: Rules, model = COMPANY_MODEL): string {
   const { seed: _seed, formats: _formats, ...shaping } = rules;
-  return createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ model, ...shaping })).digest('hex').slice(0, 16);
 }

@@ -1,16 +1,34 @@
 /**
- * product/events (JSON lines): web and app analytics. Anonymous page views (with UTM touches
- * before an account signs up), signups linking the anonymous id to the account, activation steps
- * (a funnel: fewer accounts reach each step), feature use, and a checkout event per order. An
- * account's events carry its device's anonymous id, the one of its touches and signup. Free-text
- * `note` properties sometimes carry PII.
+ * product/events (JSON lines): web and app analytics, in sessions of several events. Visitors
+ * browse the public site anonymously; accounts use the app (page views and feature use) and visit
+ * the marketplace, where a web or app order is a session that views the cart, then checks out (an
+ * API order has no session). Signups link the anonymous id of the account's device, the one of its
+ * UTM touches before signup, to the account; activation steps are a funnel (fewer accounts reach
+ * each step). An account's events carry its device's anonymous id; the events of one session share
+ * its session id. Free-text `note` properties sometimes carry PII.
  */
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u, zipfRank } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
+import { salesChannel } from './shop.js';
 import type { SourceDef } from './source.js';
 
-const PAGES = ['/', '/pricing', '/docs', '/blog', '/marketplace', '/features', '/app/dashboard', '/app/reports', '/app/settings'];
+/** Pages of the public site, which anonymous visitors browse. */
+const SITE_PAGES = ['/', '/pricing', '/features', '/docs', '/blog', '/marketplace'];
+/** Pages of the app, where accounts view and use features. */
+const APP_PAGES = ['/app/dashboard', '/app/reports', '/app/settings'];
 const FEATURES = ['dashboards', 'reports', 'exports', 'alerts', 'api', 'sso', 'integrations'];
+
+/** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
+const SESSION_EVENTS = 7;
+/**
+ * Marketplace sessions that buy nothing, per order of the day: each views the marketplace or
+ * searches it, and some put items in the cart and leave. With the web and app orders' sessions
+ * (cart, then checkout), about half of the sessions that visit the marketplace buy, and three in
+ * four that fill a cart.
+ */
+const BROWSE_PER_ORDER = 0.5;
+/** The share of those that leave a full cart. */
+const CART_ABANDONED = 0.4;
 
 /** SQL case mapping a channel id to one of its UTM fields. */
 function utm(field: 'utmSource' | 'utmMedium', col: string): string {
@@ -21,7 +39,7 @@ export const events: SourceDef = {
   name: 'product/events',
   readsOrders: true,
   uniqueSeq: true,
-  description: 'Product analytics events with a JSON properties object (UTM touches, signups, activation, checkout).',
+  description: 'Product analytics events in sessions, with a JSON properties object (UTM touches, signups, activation, marketplace, checkout).',
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'pii_in_json', 'mixed_timestamp', 'future_timestamp'],
   records(ctx) {
     const r = ctx.rules;
@@ -30,45 +48,64 @@ export const events: SourceDef = {
     const base = r.volume.events_per_day * ctx.scale;
     // an account's device: its anonymous id before signup (touches), at signup and after it
     const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
-    const anonymous = `${u('b.k', F.kind)} < 0.6`;
+    // every event: day, sec, k (record key), ord (orders the events of one second: background
+    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing above),
+    // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
+    // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
-      bg as (select day, unnest(range(round(${base} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
-      background as (
-        select bg.day, hash(${s}, 6, bg.day, bg.i) as k, bg.i as ord from bg),
+      bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
+      sessions as (
+        select bg.day, bg.i, k, ${u('k', F.kind)} < 0.6 as anon, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
+        from (select *, hash(${s}, 6, day, i) as k from bg) bg join w_pool on w_pool.day = bg.day
+        join w_customers c on c.n = ${zipfRank(ctx, 'bg.k', 'w_pool.customers')}),
+      bgj as (select *, unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)})) as j from sessions),
+      bgev as (select *, hash(k, j) as ek from bgj),
       bgrows as (
-        select b.day, ${ri('b.k', F.sec, 86400)} as sec, b.k, b.ord,
-          case when ${anonymous} then null else c.customer_id end as account_id,
-          case when ${anonymous} then 'anon_' || lower(hex(${ri('b.k', F.anon, 4_000_000_000)})) else ${deviceOf('c.n')} end as anonymous_id,
-          case when ${anonymous} or ${u('b.k', F.kind + 1)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
-          ${oneOf('b.k', F.page, PAGES)} as page, null::varchar as channel, null::integer as campaign,
-          case when ${anonymous} or ${u('b.k', F.kind + 1)} < 0.5 then null else ${oneOf('b.k', F.page + 1, FEATURES)} end as feature,
+        select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
+          case when anon then null else customer_id end as account_id,
+          case when anon then 'anon_' || lower(hex(${ri('k', F.anon, 4_000_000_000)})) else ${deviceOf('n')} end as anonymous_id,
+          case when anon or ${u('ek', F.type)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
+          case when anon then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
+          null::varchar as channel, null::integer as campaign,
+          case when anon or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
-        from background b join w_pool on w_pool.day = b.day
-        join w_customers c on c.n = ${zipfRank(ctx, 'b.k', 'w_pool.customers')}),
+        from bgev),
+      br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
+      browse as (
+        select br.day, br.i, k, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
+        from (select *, hash(${s}, 10, day, i) as k from br) br join w_pool on w_pool.day = br.day
+        join w_customers c on c.n = ${zipfRank(ctx, 'br.k', 'w_pool.customers')}),
+      browserows as (
+        select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), 1610612736 + i * 2 + j, day::bigint * 86400 + start,
+          customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, ['/marketplace', '/marketplace/search'])} else '/marketplace/cart' end,
+          null, null, null, null, null, null
+        from (select *, unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer)) as j from browse) b),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
       touches as (
-        select (abs_sec // 86400)::integer as day, (abs_sec % 86400)::integer as sec,
-          hash(${s}, 7, c.n, t) as k, 268435456 + c.n * 8 + t as ord, null as account_id,
-          ${deviceOf('c.n')} as anonymous_id, 'page_view' as event_type,
-          ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])} as page, c.channel, c.campaign, null as feature, null as step, null as order_id, null as amount
+        select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), 268435456 + c.n * 8 + t, abs_sec, null,
+          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])}, c.channel, c.campaign, null, null, null, null
         from touch_at c),
       signups as (
-        select signup_day as day, signup_sec as sec, hash(${s}, 8, n) as k, 536870912 + n as ord, customer_id,
+        select signup_day, signup_sec, hash(${s}, 8, n), 536870912 + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf('n')}, 'signed_up', '/signup', channel, campaign, null, null, null, null
         from newbies),
       activation as (
-        select c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec,
-          hash(${s}, 9, c.n, st), 805306368 + c.n * 4 + st, c.customer_id, ${deviceOf('c.n')},
+        select day, sec, hash(${s}, 9, n, st), 805306368 + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
           'activation_step_completed', '/app/onboarding', null, null, null, st::integer, null, null
-        from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end),
+        from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
+          from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end)),
+      buys as (
+        select day, sec, k, i, customer_id, n, order_id, total, unnest([0, 1]) as j
+        from u_orders where not is_cancelled and day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
-        select day, sec, hash(k, 9), 1073741824 + i, customer_id, ${deviceOf('n')},
-          'checkout_completed', '/marketplace/checkout', null, null, null, null, order_id, total
-        from u_orders where not is_cancelled and day >= ${lo}),
-      allev as (select * from bgrows union all select * from touches union all select * from signups
+        select day, case when j = 0 then sec else sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} end, hash(k, 9 + j), 1073741824 + i * 2 + j, day::bigint * 86400 + sec,
+          customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end, case when j = 0 then '/marketplace/checkout' else '/marketplace/cart' end,
+          null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
+        from buys),
+      allev as (select * from bgrows union all select * from browserows union all select * from touches union all select * from signups
         union all select * from activation union all select * from checkout),
       flagged as (select *,
           ${flags(ctx, 'k', ['late_arrival', 'null_required'])},
@@ -84,7 +121,7 @@ export const events: SourceDef = {
         ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'k', F.mixed, 'd_mixed_timestamp')} as occurred_at,
         anonymous_id,
         case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else account_id end as account_id,
-        ${hexId(`'ses_'`, 'hash(anonymous_id, day, sec // 1800)')} as session_id,
+        ${hexId(`'ses_'`, 'hash(anonymous_id, ses // 1800)')} as session_id,
         page,
         case when channel is null then null else ${utm('utmSource', 'channel')} end as utm_source,
         case when channel is null then null else ${utm('utmMedium', 'channel')} end as utm_medium,

@@ -7,6 +7,11 @@ import { fulfilmentDays } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
+/** The channel an order was placed through (orders show it from the drift date): web, app or api. */
+export function salesChannel(k: string): string {
+  return oneOf(k, F.channel, ['web', 'web', 'app', 'api']);
+}
+
 /** Arrival of an order: its day, plus a lag when it is late. Items arrive with their order. */
 function orderArrival(ctx: SqlContext): string {
   return `(day + ${lagDays(ctx, 'k', flag(ctx, 'late_arrival', 'k'))})`;
@@ -33,7 +38,7 @@ export const orders: SourceDef = {
         item_count,
         total::decimal(14, 2) as order_total,
         ${tsOf('day', `least(sec + ${ri('k', F.status, 600)}, 86399)`)} as updated_at,
-        ${oneOf('k', F.channel, ['web', 'web', 'app', 'api'])} as sales_channel
+        ${salesChannel('k')} as sales_channel
       from base where ${arrives(ctx, 'arrival')}`;
   },
   variants(ctx) {

@@ -13,7 +13,7 @@ import { outOfMemory, writeFailure } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
 import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
-import { loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
+import { COMPANY_MODEL, loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
 import { LimitError, UsageError } from '../../src/errors.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
@@ -292,11 +292,13 @@ describe('stratum generate writes only into its own lake', () => {
     const before = digest(out);
     const r = await generateCli('--day', '2024-01-06', '--rules', rules, '--out', out, '--quiet');
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-05 have other rules (fingerprint ${manifest.rules}; this run: ${rulesFingerprint(loadRules(rules))})`
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-05 have other rules or another version of the generator (fingerprint ${manifest.rules}; this run: ${rulesFingerprint(loadRules(rules))})`
       + `, as ${out}/_truth/dt=2024-01-05/truth.json says; one lake holds one company in one layout: generate all of its days in one run, or name another folder\n`);
     expect(digest(out)).toEqual(before);
     // the seed and the formats are compared apart: they do not change the fingerprint
     expect(rulesFingerprint({ ...loadRules(), seed: 7 })).toBe(manifest.rules);
+    // a generator that makes another company from the same rules does
+    expect(rulesFingerprint(loadRules(), COMPANY_MODEL - 1)).not.toBe(manifest.rules);
   });
 
   it('refuses days of another seed, scale or format beside the days it keeps, until every day is replaced', async () => {

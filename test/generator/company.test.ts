@@ -223,15 +223,59 @@ describe('product events', () => {
       and e.event_type = 'page_view' and e.properties.utm_source is not null and e.occurred_at < s.occurred_at)`)).toBe(0);
   });
 
-  it('records a checkout for exactly the orders not cancelled, once each', async () => {
+  it('records a checkout for the web and app orders not cancelled, once each, after a cart view in its session', async () => {
     // the lake starts on the founding day (no order before it) and nothing arrives late in it
     const checkouts = `(select properties.order_id as order_id from events where event_type = 'checkout_completed')`;
     const placed = `(select order_id from orders where status = 'placed')`;
     const n = await count(`select count(*) as n from ${checkouts}`);
     expect(n).toBeGreaterThan(50_000);
     expect(await count(`select count(distinct order_id) as n from ${checkouts}`)).toBe(n);
-    expect(await count(`select count(*) as n from ${placed}`)).toBe(n);
     expect(await count(`select count(*) as n from ${checkouts} join ${placed} using (order_id)`)).toBe(n);
+    // an order placed through the API (a quarter of them) has no checkout event
+    const all = await count(`select count(*) as n from ${placed}`);
+    expectBinomial(all - n, all, 0.25, 'placed orders without a checkout');
+    // the buyer's device viewed the cart in the same session, at most five minutes before
+    expect(await count(`select count(*) as n from events c where c.event_type = 'checkout_completed' and not exists (select 1 from events v
+      where v.session_id = c.session_id and v.anonymous_id = c.anonymous_id and v.event_type = 'page_view' and v.properties.page_path = '/marketplace/cart'
+        and v.occurred_at between c.occurred_at - interval 300 second and c.occurred_at)`)).toBe(0);
+    // from the drift date orders show their channel: the checkouts are exactly the placed web and app orders
+    const feb = await cleanLake('2024-02-01', '2024-02-03');
+    const channels = await rows(con, `select o.sales_channel as channel, count(*) as orders, count(e.order_id) as checkouts
+      from ${parquet(feb.raw, 'shop/orders')} o left join (select properties.order_id as order_id from ${jsonl(feb.raw, 'product/events')}
+        where event_type = 'checkout_completed') e using (order_id) where o.status = 'placed' group by all order by all`);
+    expect(channels.map((c) => c.channel)).toEqual(['api', 'app', 'web']);
+    for (const c of channels) expect(Number(c.checkouts), String(c.channel)).toBe(c.channel === 'api' ? 0 : Number(c.orders));
+  });
+
+  it('come in sessions: one device each, several events, visitors on the public site and accounts in the app', async () => {
+    const [{ events, sessions }] = await rows(con, 'select count(*) as events, count(distinct session_id) as sessions from events');
+    expect(Number(events) / Number(sessions)).toBeGreaterThan(2);
+    expect(await count(`select count(*) as n from (select session_id from events group by 1
+      having count(distinct anonymous_id) > 1 or count(distinct account_id) > 1 or max(occurred_at) - min(occurred_at) > interval 1 hour)`)).toBe(0);
+    // most background sessions hold several page views or feature uses, none more than seven
+    const lengths = await rows(con, `select count(*) as events from events where event_type in ('page_view', 'feature_used')
+      and properties.utm_source is null and properties.page_path not like '/marketplace%' group by session_id`);
+    expect(lengths.filter((l) => Number(l.events) >= 2).length / lengths.length).toBeGreaterThan(0.6);
+    // anonymous visitors never see the app; product features are used in it
+    expect(await count(`select count(*) as n from events where account_id is null and properties.page_path like '/app/%'`)).toBe(0);
+    expect(await count(`select count(*) as n from events where event_type = 'feature_used' and properties.page_path not like '/app/%'`)).toBe(0);
+    expect(await count(`select count(*) as n from events where event_type = 'feature_used' and account_id is null`)).toBe(0);
+  });
+
+  it('narrow as a funnel: sessions that visit the marketplace, fill a cart, check out', async () => {
+    const [f] = await rows(con, `with s as (select session_id, bool_or(properties.page_path like '/marketplace%') as visit,
+        bool_or(properties.page_path = '/marketplace/cart') as cart, bool_or(event_type = 'checkout_completed') as bought from events group by 1)
+      select count(*) filter (where visit) as visits, count(*) filter (where cart) as carts, count(*) filter (where bought) as bought,
+        count(*) filter (where bought and not cart) as bought_without_cart from s`);
+    const [visits, carts, bought] = [f.visits, f.carts, f.bought].map(Number);
+    expect(Number(f.bought_without_cart)).toBe(0);
+    expect(carts).toBeLessThan(visits);
+    expect(bought).toBeLessThan(carts);
+    // about half the marketplace sessions buy, and three in four of those that fill a cart
+    expect(bought / visits).toBeGreaterThan(0.35);
+    expect(bought / visits).toBeLessThan(0.7);
+    expect(bought / carts).toBeGreaterThan(0.6);
+    expect(bought / carts).toBeLessThan(0.9);
   });
 
   it('tags signups and touches with their channel\'s UTM source and medium from marketing_channels.csv', async () => {
