@@ -59,17 +59,17 @@ export const events: SourceDef = {
         from (select *, hash(${s}, 6, day, i) as k from bg) bg join w_pool on w_pool.day = bg.day
         join w_customers c on c.n = ${zipfRank(ctx, 'bg.k', 'w_pool.customers')}),
       bgj as (select *, unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)})) as j from sessions),
-      bgev as (select *, hash(k, j) as ek from bgj),
+      bgev as (select *, hash(k, j) as ek from bgj), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (
         select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
-          case when anon then 'anon_' || lower(hex(${ri('k', F.anon, 4_000_000_000)})) else ${deviceOf('n')} end as anonymous_id,
+          case when anon then 'anon_' || lower(hex(${ri('b.k', F.anon, 4_000_000_000)})) else ${deviceOf('n')} end as anonymous_id,
           case when anon or ${u('ek', F.type)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
           case when anon then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
           null::varchar as channel, null::integer as campaign,
           case when anon or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
-        from bgev),
+        from bgev b),
       br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
       browse as (
         select br.day, br.i, k, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
