@@ -10,6 +10,7 @@
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u, zipfRank } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import { salesChannel } from './shop.js';
+import { adRows } from './support.js';
 import type { SourceDef } from './source.js';
 
 /** Pages of the public site, which anonymous visitors browse. */
@@ -30,6 +31,11 @@ const BROWSE_PER_ORDER = 0.5;
 /** The share of those that leave a full cart. */
 const CART_ABANDONED = 0.4;
 
+/** The share of ad clicks that land as a tagged page view (the rest leave before the tracker loads). */
+export const CLICKS_LANDED = 0.9;
+/** Pages ads and campaign links land on. */
+const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
+
 /** SQL case mapping a channel id to one of its UTM fields. */
 function utm(field: 'utmSource' | 'utmMedium', col: string): string {
   return `case ${col} ${CHANNELS.map((c) => `when '${c.id}' then '${c[field]}'`).join(' ')} end`;
@@ -49,7 +55,8 @@ export const events: SourceDef = {
     // an account's device: its anonymous id before signup (touches), at signup and after it
     const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
     // every event: day, sec, k (record key), ord (orders the events of one second: background
-    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing above),
+    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing, and
+    // ad landings from 1.75 * 2^30, numbered through the day),
     // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
     // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
@@ -80,13 +87,19 @@ export const events: SourceDef = {
           customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, ['/marketplace', '/marketplace/search'])} else '/marketplace/cart' end,
           null, null, null, null, null, null
         from (select *, unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer)) as j from browse) b),
+      ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
+        from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
+      landings as (
+        select day, sec, lk, 1879048192 + before + i, day::bigint * 86400 + sec, null, 'anon_' || lower(hex(${ri('lk', F.anon, 4_000_000_000)})),
+          'page_view', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
+        from (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from (select *, unnest(range(landed)) as i from ads)))),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
       touches as (
         select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), 268435456 + c.n * 8 + t, abs_sec, null,
-          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, ['/', '/pricing', '/features', '/blog'])}, c.channel, c.campaign, null, null, null, null
+          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, c.channel, c.campaign, null, null, null, null
         from touch_at c),
       signups as (
         select signup_day, signup_sec, hash(${s}, 8, n), 536870912 + n, signup_day::bigint * 86400 + signup_sec, customer_id,
@@ -105,7 +118,7 @@ export const events: SourceDef = {
           customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end, case when j = 0 then '/marketplace/checkout' else '/marketplace/cart' end,
           null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
         from buys),
-      allev as (select * from bgrows union all select * from browserows union all select * from touches union all select * from signups
+      allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups
         union all select * from activation union all select * from checkout),
       flagged as (select *,
           ${flags(ctx, 'k', ['late_arrival', 'null_required'])},

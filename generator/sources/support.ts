@@ -3,7 +3,8 @@
  * (the same Zipf skew as orders) and written once when opened and once when solved (the first
  * response, which comes before the solve, shows in the solved row). Ad spend is one row per day,
  * paid channel and campaign, campaign c spending 1 / (1 + c) of campaign 0 (and bringing signups
- * in that proportion: see world.ts); restatements show up as conflicting updates.
+ * in that proportion: see world.ts), its clicks and impressions at the channel's prices and rates;
+ * restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad, zipfRank } from '../sqlRandom.js';
@@ -60,29 +61,59 @@ export const tickets: SourceDef = {
 
 const PAID = CHANNELS.filter((c) => c.paid);
 
+/**
+ * What a paid channel's clicks cost (in the row's currency) and the share of its impressions that
+ * are clicked, as ranges a day's row draws from: B2B search clicks cost dollars, LinkedIn's most;
+ * display is the cheapest per click and the least clicked.
+ */
+export const AD_PRICES: Readonly<Record<string, { cpc: [number, number]; ctr: [number, number]; currency: string }>> = {
+  paid_search: { cpc: [2.5, 4.5], ctr: [0.03, 0.06], currency: 'USD' },
+  paid_social: { cpc: [0.8, 1.6], ctr: [0.008, 0.015], currency: 'USD' },
+  linkedin_ads: { cpc: [5, 9], ctr: [0.004, 0.008], currency: 'EUR' },
+  display: { cpc: [0.6, 1.2], ctr: [0.001, 0.003], currency: 'USD' },
+};
+
+/**
+ * SQL of the ad rows of the days [lo, hi], one per day, paid channel and campaign: day, ci (the
+ * channel's index among the paid ones), channel, currency, campaign, k (record key), spend_raw,
+ * clicks and impressions. Campaign c spends 1 / (1 + c) of campaign 0. The product events read
+ * the clicks too: each is a visit (see events.ts).
+ */
+export function adRows(ctx: SqlContext, lo: number, hi: number): string {
+  const r = ctx.rules;
+  const channels = PAID.map((c, i) => {
+    const p = AD_PRICES[c.id];
+    if (!p) throw new Error(`internal: no ad prices for the paid channel ${c.id}`);
+    return `select ${i} as ci, '${c.id}' as channel, '${p.currency}' as currency, ${p.cpc[0]} as cpc_lo, ${p.cpc[1]} as cpc_hi, ${p.ctr[0]} as ctr_lo, ${p.ctr[1]} as ctr_hi`;
+  }).join(' union all ');
+  return `(with base as (
+      select d::integer as day, ch.*, camp::integer as campaign, hash(${r.seed}, 10, d, ch.ci, camp) as k
+      from range(${lo}, ${hi + 1}) t(d), (${channels}) ch, range(${r.volume.campaigns_per_channel}) c(camp)),
+    spent as (select *, ${dayFactor(ctx, 'day', 10)} * (0.6 + 0.8 * ${u('k', F.spend)}) * ${300 * ctx.scale} / (1 + campaign) as spend_raw from base),
+    clicked as (select *, round(spend_raw / (cpc_lo + (cpc_hi - cpc_lo) * ${u('k', F.spend + 1)}))::bigint as clicks from spent)
+    select day, ci, channel, currency, campaign, k, spend_raw, clicks,
+      round(clicks / (ctr_lo + (ctr_hi - ctr_lo) * ${u('k', F.spend + 2)}))::bigint as impressions
+    from clicked)`;
+}
+
 export const adSpend: SourceDef = {
   name: 'marketing/ad_spend',
   description: 'Daily ad spend, impressions and clicks per paid channel and campaign.',
   defects: ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'],
   records(ctx) {
-    const r = ctx.rules;
-    const lo = lookbackFrom(ctx, 0);
-    const channels = PAID.map((c, i) => `select ${i} as ci, '${c.id}' as channel, '${c.id === 'linkedin_ads' ? 'EUR' : 'USD'}' as currency`).join(' union all ');
-    return `with base as (
-        select d::integer as day, ch.ci, ch.channel, ch.currency, camp::integer as campaign, hash(${r.seed}, 10, d, ch.ci, camp) as k
-        from range(${lo}, ${ctx.to + 1}) t(d), (${channels}) ch, range(${r.volume.campaigns_per_channel}) c(camp)),
-      flagged as (select *, ${dayFactor(ctx, 'day', 10)} * (0.6 + 0.8 * ${u('k', F.spend)}) * ${300 * ctx.scale} / (1 + campaign) as spend_raw,
-          ${flags(ctx, 'k', ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'])}
-        from base),
+    return `with flagged as (select *, ${flags(ctx, 'k', ['late_arrival', 'conflicting_update', 'null_required', 'invalid_code'])}
+        from ${adRows(ctx, lookbackFrom(ctx, 0), ctx.to)}),
       rows as (select * replace (false as d_conflicting_update), 0 as variant from flagged
-        union all select * replace (spend_raw * 1.1 as spend_raw), 1 from flagged where d_conflicting_update)
+        -- a restatement reports 10% more of everything (at least one more click and impression,
+        -- so that it differs when its spend is null)
+        union all select * replace (spend_raw * 1.1 as spend_raw, clicks + greatest(1, round(clicks * 0.1))::bigint as clicks,
+          impressions + greatest(1, round(impressions * 0.1))::bigint as impressions), 1 from flagged where d_conflicting_update)
       select ${dateOf(`day + ${lagDays(ctx, 'k', 'd_late_arrival')}`)} as dt, day::bigint * 10000 + ci * 100 + campaign * 2 + variant as seq,
         channel || '_' || campaign || '@' || strftime(date '1970-01-01' + day, '%Y-%m-%d') as rkey,
         d_late_arrival, d_conflicting_update, d_null_required, d_invalid_code,
         (date '1970-01-01' + day) as spend_date, channel, channel || '_' || campaign as campaign_id,
         upper(channel[1]) || replace(channel[2:], '_', ' ') || ' campaign ' || (campaign + 1) as campaign_name,
-        round(spend_raw * (180 + 40 * ${u('k', F.spend + 1)}))::bigint as impressions,
-        round(spend_raw * (180 + 40 * ${u('k', F.spend + 1)}) * (0.01 + 0.03 * ${u('k', F.spend + 2)}))::bigint as clicks,
+        impressions, clicks,
         case when d_null_required then null else round(spend_raw, 2)::decimal(12, 2) end as spend,
         case when d_invalid_code then lower(currency) else currency end as currency
       from rows where ${arrives(ctx, `day + ${lagDays(ctx, 'k', 'd_late_arrival')}`)}`;

@@ -14,7 +14,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
 import type { Rules } from '../../generator/rules.js';
+import { CLICKS_LANDED } from '../../generator/sources/events.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
+import { AD_PRICES } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
 import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
 
@@ -54,7 +56,7 @@ beforeAll(async () => {
   await con.run(`create table events as select * replace (${ts('occurred_at')}) from ${jsonl(raw, 'product/events')}`);
   await con.run(`create table customers as select * replace (${ts('created_at', 'updated_at')}, _version::integer as _version) from ${csv(raw, 'crm/customers')}`);
   await con.run(`create table subscriptions as select * replace (${ts('started_at', 'trial_ends_at', 'updated_at')}) from ${csv(raw, 'billing/subscriptions')}`);
-  await con.run(`create table ad_spend as select * replace (spend::decimal(12, 2) as spend, spend_date::date as spend_date) from ${csv(raw, 'marketing/ad_spend')}`);
+  await con.run(`create table ad_spend as select * replace (spend::decimal(12, 2) as spend, spend_date::date as spend_date, clicks::bigint as clicks, impressions::bigint as impressions) from ${csv(raw, 'marketing/ad_spend')}`);
   await con.run(`create table signups as select account_id, anonymous_id, occurred_at, properties.utm_source as utm_source,
     properties.utm_medium as utm_medium, properties.utm_campaign as utm_campaign from events where event_type = 'signed_up'`);
 });
@@ -351,6 +353,35 @@ describe('marketing', () => {
     expect(byDay.filter((r) => Number(r.n) !== perDay)).toEqual([]);
     expect(await count(`select count(*) as n from signups where utm_campaign is not null`)).toBeGreaterThan(300);
     expect(await count(`select count(*) as n from signups where utm_campaign not in (select campaign_id from ad_spend)`)).toBe(0);
+  });
+
+  it('pays per click and is clicked at each channel\'s rates: search clicks cost dollars, LinkedIn\'s most, display is clicked least', async () => {
+    const perChannel = await rows(con, `select channel, count(*) as n,
+      count(*) filter (where clicks < spend / cpc_hi - 1 or clicks > spend / cpc_lo + 1) as off_cpc,
+      count(*) filter (where impressions < clicks / ctr_hi - 1 or impressions > clicks / ctr_lo + 1) as off_ctr
+      from ad_spend join (values ${Object.entries(AD_PRICES).map(([c, p]) => `('${c}', ${p.cpc[0]}, ${p.cpc[1]}, ${p.ctr[0]}, ${p.ctr[1]})`).join(', ')})
+        p(channel, cpc_lo, cpc_hi, ctr_lo, ctr_hi) using (channel) group by all order by all`);
+    expect(perChannel.map((c) => [c.channel, Number(c.n), Number(c.off_cpc), Number(c.off_ctr)])).toEqual(PAID.map((c) => c.id).sort()
+      .map((c) => [c, days(FROM, TO).length * rules.volume.campaigns_per_channel, 0, 0]));
+    const [search, social, linkedin, display] = ['paid_search', 'paid_social', 'linkedin_ads', 'display'].map((c) => AD_PRICES[c]);
+    expect(search.cpc[0]).toBeGreaterThanOrEqual(2);
+    expect(linkedin.cpc[0]).toBeGreaterThan(Math.max(search.cpc[1], social.cpc[1], display.cpc[1]));
+    expect(display.ctr[1]).toBeLessThan(Math.min(search.ctr[0], social.ctr[0], linkedin.ctr[0]));
+  });
+
+  it('lands 90% of its ad clicks as page views tagged with the campaign, by new visitors', async () => {
+    // signups' touches are tagged too, and come up to 14 days before the signup: until then the
+    // lake holds every touch, and a device that never signs up is a click's
+    const days14 = `spend_date <= date '${TO}' - interval 14 day`;
+    const landed = `(select occurred_at::date as spend_date, properties.utm_campaign as campaign_id, count(*) as views,
+        count(account_id) as with_account from events where event_type = 'page_view' and properties.utm_campaign is not null
+        and anonymous_id not in (select anonymous_id from signups) group by all)`;
+    const compared = await rows(con, `select count(*) as n, count(*) filter (where coalesce(l.views, 0) <> round(a.clicks * ${CLICKS_LANDED})) as off,
+      sum(l.with_account) as with_account, sum(l.views) as views from ad_spend a left join ${landed} l using (spend_date, campaign_id) where ${days14}`);
+    expect(Number(compared[0].n)).toBe(17 * PAID.length * rules.volume.campaigns_per_channel);
+    expect(Number(compared[0].off)).toBe(0);
+    expect(Number(compared[0].with_account)).toBe(0);
+    expect(Number(compared[0].views)).toBeGreaterThan(10_000);
   });
 
   it('spends 1 / (1 + c) of campaign 0\'s spend on campaign c', async () => {
