@@ -11,7 +11,7 @@ import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import { FIXTURE } from './helpers.js';
 import { tempDir } from '../tempDir.js';
-import { dbtEnv, hasDbt } from '../twoEngines.js';
+import { dbtEnv, hasDbt, warnIfNoDbt } from '../twoEngines.js';
 
 interface DbtNode {
   name: string;
@@ -23,13 +23,10 @@ interface DbtNode {
   test_metadata?: { name: string; kwargs: Record<string, unknown> };
 }
 
+warnIfNoDbt('dbt compile parity');
 
 describe('the fixture under dbt-core + dbt-duckdb', () => {
-  it('dbt compile agrees with Stratum on names, configs, dependencies and compiled SQL', async () => {
-    if (!hasDbt) {
-      console.log('skipped: dbt is not installed (pip install dbt-core dbt-duckdb; CI installs them)');
-      return;
-    }
+  it.skipIf(!hasDbt)('dbt compile agrees with Stratum on names, configs, dependencies and compiled SQL', async () => {
     const targetPath = tempDir('stratum-dbt-');
     const env = dbtEnv({ DBT_LOG_PATH: targetPath, JAFFLE_DUCKDB_PATH: join(targetPath, 'jaffle.duckdb') });
     // compile needs no data for views/tables that are not incremental; is_incremental() is false on an empty database.
