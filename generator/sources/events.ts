@@ -89,10 +89,12 @@ export const events: SourceDef = {
         from (select *, unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer)) as j from browse) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
+      adj as (select *, unnest(range(landed)) as i from ads),
+      adev as (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
       landings as (
         select day, sec, lk, 1879048192 + before + i, day::bigint * 86400 + sec, null, 'anon_' || lower(hex(${ri('lk', F.anon, 4_000_000_000)})),
           'page_view', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
-        from (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from (select *, unnest(range(landed)) as i from ads)))),
+        from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
