@@ -13,7 +13,8 @@
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError, UsageError } from '../src/errors.js';
-import { acquireLock, alive, clearStaleLock, readText, releaseLock, STAGING } from './lakeLock.js';
+import { acquireLock, alive, clearStaleLock, releaseLock, STAGING } from './lakeLock.js';
+import { readText } from './readText.js';
 import { lakeDays, manifestFile, readManifest, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
 

@@ -3,23 +3,13 @@
  * runs at once could leave a day with some sources of each, so the second is refused while the
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
+import { readText } from './readText.js';
 
 /** A run's hidden staging folder in the lake, named by its pid (see prepareLakeFolder). */
 export const STAGING = /^\.stratum-tmp-(\d+)-/;
-
-/** Reads a text file; an error without a path (EISDIR from `read`) gets the file's. */
-export function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code && err.path === undefined) err.path = file;
-    throw err;
-  }
-}
 
 /** Whether a process with this pid is running. */
 export function alive(pid: number): boolean {
@@ -76,7 +66,7 @@ export function acquireLock(outDir: string, shown: string): void {
 /** Removes the lake's lock if this process holds it. */
 export function releaseLock(outDir: string): void {
   try {
-    if (readFileSync(join(outDir, LOCK), 'utf8').split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
+    if (readText(join(outDir, LOCK)).split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
   } catch {
     // no lock (a folder removed under the run): nothing to release
   }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
-import { readText } from './lakeLock.js';
+import { readText } from './readText.js';
 import type { SourceDayTruth } from './writer.js';
 
 /** The truth manifest of one arrival day. */
