@@ -29,6 +29,11 @@ export interface GenerateOptions {
   readonly outDir: string;
   /** Days per batch (memory bound); the output does not depend on it. */
   readonly batchDays?: number;
+  /**
+   * Fewest days in each part of a source that LANES cuts into parts (default PART_DAYS); a batch
+   * too short for two is not cut. The output does not depend on it.
+   */
+  readonly partDays?: number;
   readonly onEvent?: (e: GenerateEvent) => void;
   /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
   readonly signal?: AbortSignal;
@@ -63,6 +68,27 @@ export interface GenerateSummary {
   rowsPerSecond: number;
   bySource: Record<string, { format: string; rows: number; bytes: number }>;
   defects: Record<string, number>;
+}
+
+/** Fewest days in a part of a source cut into parts (see LANES): each part looks back `max_lag_days` again. */
+export const PART_DAYS = 28;
+
+/**
+ * The batch context of part `part` of `of` of the batch `ctx`, or undefined when that part has no
+ * days. A part is generated as a batch of its own, which is why cutting changes no byte: every
+ * part but the first looks back for the records that arrive late into it (generating those event
+ * days again), the first takes over what the previous batch handed on, the last hands on to the
+ * next. Parts have at least `minDays` days, and at least `max_lag_days`, so that a part's look-back
+ * stays inside the batch and its order universe; a batch too short for `of` of them is cut into
+ * fewer, or not at all.
+ */
+export function partContext(ctx: SqlContext, part: number, of: number, minDays: number): SqlContext | undefined {
+  const len = ctx.to - ctx.from + 1;
+  const n = Math.max(1, Math.min(of, Math.floor(len / Math.max(minDays, ctx.rules.arrival.max_lag_days))));
+  if (part >= n) return undefined;
+  const from = ctx.from + Math.floor((len * part) / n);
+  const to = ctx.from + Math.floor((len * (part + 1)) / n) - 1;
+  return { ...ctx, from, to, continues: part === 0 ? ctx.continues : false, more: part === n - 1 ? ctx.more : false };
 }
 
 /** Active drift entries on a day, for the manifest. */
@@ -175,7 +201,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
       const bDir = join(staging, `batch-${b}`);
-      // the order universe is built on the first lane's connection while the second lane starts
+      // the order universe is built on the first lane's connection while the third lane starts
       // with the sources that do not read it
       const universe = (async () => {
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
@@ -183,26 +209,31 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       // awaited below even when every lane failed before reading it (an interrupt while the
       // accounts load); settling it here also keeps its own interrupt from going unhandled
       const universeDone = universe.then(() => {}, () => {});
-      const perSource = new Map<SourceName, Map<number, SourceDayTruth>>();
+      const perSource = new Map<SourceName, Map<number, SourceDayTruth>>(SOURCES.map((src) => [src.name, new Map()]));
+      // each piece of work over the days it covers in this batch (a part may have none)
+      const work = LANES.map((lane) => lane.flatMap(({ src, part }) => {
+        const c = part === undefined ? ctx : partContext(ctx, part[0], part[1], opts.partDays ?? PART_DAYS);
+        return c ? [{ src, ctx: c }] : [];
+      }));
       // the last source to read the universe drops it, freeing its memory while others still work
-      let universeReaders = LANES.flat().filter((src) => src.readsOrders).length;
-      const lanes = await Promise.allSettled(LANES.map(async (lane, i) => {
+      let universeReaders = work.flat().filter((w) => w.src.readsOrders).length;
+      const lanes = await Promise.allSettled(work.map(async (lane, i) => {
         await accounts;
         if (i === 0) await universe; // the first lane shares the universe's connection
-        for (const src of lane) {
+        for (const { src, ctx: wctx } of lane) {
           if (src.readsOrders) await universe;
           checkAbort();
           const t0 = performance.now();
-          const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
+          const perDay = await writeSource(cons[i], src, wctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
           if (src.readsOrders && --universeReaders === 0) for (const sql of dropOrderUniverseStatements()) await cons[i].run(sql);
-          perSource.set(src.name, perDay);
           let rows = 0;
           let bytes = 0;
-          for (const t of perDay.values()) {
+          for (const [day, t] of perDay) {
+            perSource.get(src.name)!.set(day, t);
             rows += t.rows;
             bytes += t.bytes;
           }
-          emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
+          emit({ type: 'source', source: src.name, from: formatDay(wctx.from), to: formatDay(wctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
         }
       }));
       // every statement has stopped before the connections close (closing under a running query hangs)

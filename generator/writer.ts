@@ -100,8 +100,11 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       : `case ${all.map((v) => `when ${[v.from === undefined ? 'true' : `dt >= ${dateOf(String(v.from))}`, v.to === undefined ? 'true' : `dt <= ${dateOf(String(v.to))}`].join(' and ')} then ${jsonLine(v)}`).join(' ')} end`} as line`
     : '*';
   // a previous batch of the run (it had `more`) left the records arriving from this batch on in a
-  // temp table on this connection (a source always runs on the same lane); they join this batch's
-  const carry = `g_carry_${src.name.replace(/\W/g, '_')}`;
+  // table named by the first day they may arrive on; they join this batch's. Not a temp table: a
+  // source cut into parts (see LANES) hands on from its last part's connection to the next
+  // batch's first part, which may run on another
+  const carryOn = (day: number) => `g_carry_${src.name.replace(/\W/g, '_')}_${day}`;
+  const carry = carryOn(ctx.from);
   const handedOn = ctx.continues === true;
   await run(con, `create or replace temp table g_out as
     with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
@@ -112,7 +115,7 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   if (handedOn) await run(con, `drop table ${carry}`);
   if (ctx.more) {
     const later = `dt > ${dateOf(String(ctx.to))}`;
-    await run(con, `create temp table ${carry} as select * exclude (replay) from g_out where ${later} and replay = 0`);
+    await run(con, `create table ${carryOn(ctx.to + 1)} as select * exclude (replay) from g_out where ${later} and replay = 0`);
     await run(con, `delete from g_out where ${later}`);
   }
 

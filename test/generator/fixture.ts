@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryParseDay } from '../../generator/dates.js';
 import { FX_TO } from '../../generator/fxSeed.js';
-import { generate, type GenerateSummary } from '../../generator/generate.js';
+import { generate, type GenerateOptions, type GenerateSummary } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { DEFECT_KINDS, loadRules, type DefectKind, type Rules } from '../../generator/rules.js';
 import { expect } from 'vitest';
@@ -31,11 +31,16 @@ ${extra}`);
   return file;
 }
 
-/** Generates [from, to] with the test rules into a new temp folder, `batchDays` arrival days at a time. */
-export async function generateLake(from = FROM, to = TO, extraRules = '', batchDays?: number): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
+/**
+ * Generates [from, to] with the test rules into a new temp folder, `batchDays` arrival days at a
+ * time, cutting the sources LANES cuts into parts of at least `partDays` days; `onEvent` sees the
+ * run's progress.
+ */
+export async function generateLake(from = FROM, to = TO, extraRules = '', batchDays?: number,
+  more: Pick<GenerateOptions, 'partDays' | 'onEvent'> = {}): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
   const dir = tempDir('stratum-gen-');
   const rules = loadRules(testRulesFile(dir, extraRules));
-  const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw'), batchDays });
+  const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw'), batchDays, ...more });
   return { dir: join(dir, 'raw'), rules, summary };
 }
 

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { partContext, type GenerateEvent } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
 import { SOURCES } from '../../generator/sources/index.js';
@@ -62,6 +63,48 @@ describe('determinism', () => {
     const single = digest(alone.dir);
     expect(single.size).toBeGreaterThan(9);
     for (const [k, h] of single) expect(a.get(k), k).toBe(h);
+  });
+
+  it('gives the same bytes when product/events is cut into parts on two lanes, in one batch or in several', async () => {
+    // late records arrive at most 2 days late here, so that 12 days can be cut into parts
+    const lag = 'arrival:\n  max_lag_days: 2\n';
+    const whole = digest((await generateLake(FROM, TO, lag, undefined, { partDays: 100 })).dir);
+    expect(whole.size).toBeGreaterThan(100);
+    const parts: string[] = [];
+    const onEvent = (e: GenerateEvent) => {
+      if (e.type === 'source' && e.source === 'product/events') parts.push(`${e.from}..${e.to}`);
+    };
+    // two parts of six days; then batches of six days, each cut in two parts of three, which hand
+    // the late records on from the second part of a batch to the first of the next, on another lane
+    for (const [batchDays, partDays, expected] of [
+      [undefined, 3, ['2024-01-20..2024-01-25', '2024-01-26..2024-01-31']],
+      [6, 3, ['2024-01-20..2024-01-22', '2024-01-23..2024-01-25', '2024-01-26..2024-01-28', '2024-01-29..2024-01-31']],
+    ] as const) {
+      parts.length = 0;
+      const cut = digest((await generateLake(FROM, TO, lag, batchDays, { partDays, onEvent })).dir);
+      expect(parts.sort()).toEqual(expected);
+      expect([...cut.keys()]).toEqual([...whole.keys()]);
+      for (const [k, h] of whole) expect(cut.get(k), k).toBe(h);
+    }
+  });
+
+  it('cuts a batch into parts that tile it, each at least max_lag_days long, and hands on only from the last', () => {
+    const base = { rules, scale: 1 };
+    for (const batch of [{ from: 100, to: 190, continues: false, more: false }, { from: 100, to: 159, continues: true, more: true }]) {
+      const ctx = { ...base, ...batch };
+      const cut = [0, 1, 2].map((p) => partContext(ctx, p, 3, 20));
+      expect(cut.map((c) => c && [c.from, c.to, c.continues, c.more])).toEqual(batch.to === 190
+        ? [[100, 129, false, false], [130, 159, false, false], [160, 190, false, false]]
+        : [[100, 119, true, false], [120, 139, false, false], [140, 159, false, true]]);
+    }
+    // too short for two parts of 20 days: one part, the batch itself
+    const short = { ...base, from: 100, to: 138, continues: true, more: true };
+    expect(partContext(short, 0, 2, 20)).toEqual(short);
+    expect(partContext(short, 1, 2, 20)).toBeUndefined();
+    // a part looks back max_lag_days, which must stay inside the batch: parts of 7 days at least here
+    expect(rules.arrival.max_lag_days).toBe(7);
+    expect([0, 1].map((p) => partContext({ ...base, from: 100, to: 113 }, p, 2, 3)?.to)).toEqual([106, 113]);
+    expect(partContext({ ...base, from: 100, to: 112 }, 1, 2, 3)).toBeUndefined();
   });
 
   it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
