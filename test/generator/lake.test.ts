@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { partContext, type GenerateEvent } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
-import { SOURCES } from '../../generator/sources/index.js';
+import { LANES, SOURCES } from '../../generator/sources/index.js';
 import { countOf, days, defectRates, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
 
 function lines(file: string): string[] {
@@ -105,6 +105,20 @@ describe('determinism', () => {
     expect(rules.arrival.max_lag_days).toBe(7);
     expect([0, 1].map((p) => partContext({ ...base, from: 100, to: 113 }, p, 2, 3)?.to)).toEqual([106, 113]);
     expect(partContext({ ...base, from: 100, to: 112 }, 1, 2, 3)).toBeUndefined();
+  });
+
+  it('lays every source out once in each layout of lanes, a source cut into parts with all its parts', () => {
+    for (const layout of [LANES.cut, LANES.whole]) {
+      const parts = new Map<string, string[]>();
+      for (const { src, part } of layout.flat()) parts.set(src.name, [...parts.get(src.name) ?? [], part ? part.join('/') : 'all']);
+      expect([...parts.keys()].sort()).toEqual(SOURCES.map((s) => s.name).sort());
+      for (const [name, ps] of parts) {
+        const of = ps[0] === 'all' ? 0 : Number(ps[0].split('/')[1]);
+        expect(ps.sort(), name).toEqual(of === 0 ? ['all'] : Array.from({ length: of }, (_, i) => `${i}/${of}`));
+      }
+    }
+    expect(LANES.cut.flat().some((w) => w.part)).toBe(true);
+    expect(LANES.whole.flat().some((w) => w.part)).toBe(false);
   });
 
   it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
