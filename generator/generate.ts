@@ -164,9 +164,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // results): in 8 alternating pairs of the default dataset, 5.76 s and 11.5 s of CPU against
   // 6.09 s and 12.5 s with two threads; --scale 10 took 44.1 and 53.8 s against 48.0 and 58.1 s.
   const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
-  // Lanes of work (see LANES), one connection each, as many as the larger layout has: a single
-  // statement stream keeps one core busy at most. Each connection has its own temp staging
-  // table; the world and order universe tables are shared.
+  // Lanes of sources (see LANES), one connection each: a single statement stream keeps only about
+  // one of the two cores busy (small per-day COPYs, truth queries, cutting files in JS), and more
+  // lanes than cores fill each other's single-threaded phases. Each connection has its own temp
+  // staging table; the world and order universe tables are shared.
   const cons: DuckDBConnection[] = [];
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
@@ -188,7 +189,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
-    for (let i = 0; i < Math.max(LANES.cut.length, LANES.whole.length); i++) cons.push(await db.connect());
+    for (let i = 0; i < LANES.length; i++) cons.push(await db.connect());
     await loadOrderWorldTables(cons[0], rules, world);
     accounts = loadAccountWorldTables(cons[1], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
@@ -200,7 +201,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       checkAbort();
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
       const bDir = join(staging, `batch-${b}`);
-      // the order universe is built on the first lane's connection while another lane starts
+      // the order universe is built on the first lane's connection while the third lane starts
       // with the sources that do not read it
       const universe = (async () => {
         for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
@@ -209,11 +210,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       // accounts load); settling it here also keeps its own interrupt from going unhandled
       const universeDone = universe.then(() => {}, () => {});
       const perSource = new Map<SourceName, Map<number, SourceDayTruth>>(SOURCES.map((src) => [src.name, new Map()]));
-      // each piece of work over the days it covers in this batch
-      const partDays = opts.partDays ?? PART_DAYS;
-      const layout = partContext(ctx, 1, 2, partDays) ? LANES.cut : LANES.whole;
-      const work = layout.map((lane) => lane.flatMap(({ src, part }) => {
-        const c = part === undefined ? ctx : partContext(ctx, part[0], part[1], partDays);
+      // each piece of work over the days it covers in this batch (a part may have none)
+      const work = LANES.map((lane) => lane.flatMap(({ src, part }) => {
+        const c = part === undefined ? ctx : partContext(ctx, part[0], part[1], opts.partDays ?? PART_DAYS);
         return c ? [{ src, ctx: c }] : [];
       }));
       // the last source to read the universe drops it, freeing its memory while others still work
