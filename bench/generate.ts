@@ -122,8 +122,9 @@ function fakerBaseline(n: number): { rows: number; seconds: number; rowsPerSecon
 const USAGE = `Usage: npm run bench:generate -- [--scales LIST] [--baseline-rows N]
 
 Generation throughput of the default dataset and of --scale 10, each in its own process, against
-a faker baseline (crm/customers rows, faker once per field per row, best of three) and DuckDB
-writing the same rows again from memory. Prints figures and ratios; asserts nothing.
+a faker baseline (crm/customers rows, faker once per field per row, best of three, its runs
+alternating with the first scale's) and DuckDB writing the same rows again from memory. Prints
+figures and ratios; asserts nothing.
 
 Flags:
   --scales LIST        Comma-separated scales to run (default 1,10; scale 1 is best of three).
@@ -145,15 +146,25 @@ if (args[0] === '--child') {
   const scales = String(flags.scales ?? '1,10').split(',').map((v) => positiveInt('bench/generate.ts', 'scales', v));
   const rowsAsked = flags['baseline-rows'] === undefined ? undefined : positiveInt('bench/generate.ts', 'baseline-rows', flags['baseline-rows']);
   const fmt = (n: number) => n.toLocaleString('en-US');
-  // the machine is shared and noisy: best of three for the baseline and the default dataset
-  const runs = scales.map((scale) => Array.from({ length: scale === 1 ? 3 : 1 }, () => {
+  const runChild = (scale: number): RunFigures => {
     const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     return JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
-  }));
-  // the baseline builds as many rows as the first scale's dataset (24.7M rows at --scale 10 would
-  // take faker some ten minutes a run)
-  const baselineRows = rowsAsked ?? runs[0][0].rows;
-  const baselines = [0, 1, 2].map(() => fakerBaseline(baselineRows));
+  };
+  // the machine is shared and noisy: best of three for the baseline and the default dataset. The
+  // first scale's runs alternate with the baseline's, so that a machine that slows down for some
+  // minutes slows both sides of the ratio, not one
+  const tries = (scale: number) => (scale === 1 ? 3 : 1);
+  const runs: RunFigures[][] = scales.map(() => []);
+  const baselines: ReturnType<typeof fakerBaseline>[] = [];
+  for (let t = 0; t < 3; t++) {
+    if (t < tries(scales[0])) runs[0].push(runChild(scales[0]));
+    // as many rows as the first scale's dataset (29M rows at --scale 10 would take faker some
+    // sixteen minutes a run)
+    baselines.push(fakerBaseline(rowsAsked ?? runs[0][0].rows));
+  }
+  scales.slice(1).forEach((scale, i) => {
+    for (let t = 0; t < tries(scale); t++) runs[i + 1].push(runChild(scale));
+  });
   const baseline = baselines.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
   console.log(`faker baseline (crm/customers rows, ${BASELINE_COLUMNS.length} fields, faker once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
   scales.forEach((scale, i) => {
@@ -161,6 +172,8 @@ if (args[0] === '--child') {
     const tries = figs.length;
     const fig = figs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
     if (tries > 1) console.log(`generate --scale ${scale} runs: ${figs.map((f) => `${f.seconds.toFixed(2)}s`).join(', ')} (best shown)`);
+    // each run against the baseline run right after it (the first scale's runs alternate with them)
+    if (i === 0 && tries > 1) console.log(`  each run against the baseline run after it: ${figs.map((f, j) => `${(f.rowsPerSecond / baselines[j].rowsPerSecond).toFixed(1)}x`).join(', ')}`);
     console.log(`generate --scale ${scale}: ${fmt(fig.rows)} rows in ${fig.seconds.toFixed(2)}s = ${fmt(fig.rowsPerSecond)} rows/s, ` +
       `${(fig.bytes / 1e6).toFixed(1)} MB written, peak RSS ${fmt(fig.peakRssMb)} MB; ` +
       `${(fig.rowsPerSecond / baseline.rowsPerSecond).toFixed(1)}x the faker baseline (target >= 15x), ` +
