@@ -65,7 +65,7 @@ describe('determinism', () => {
     for (const [k, h] of single) expect(a.get(k), k).toBe(h);
   });
 
-  it('gives the same bytes when product/events is cut into parts on two lanes, in one batch or in several', async () => {
+  it('gives the same bytes when product/events is cut into parts on two lanes, in one batch or in several, cut or not', async () => {
     // late records arrive at most 2 days late here, so that 12 days can be cut into parts
     const lag = 'arrival:\n  max_lag_days: 2\n';
     const whole = digest((await generateLake(FROM, TO, lag, undefined, { partDays: 100 })).dir);
@@ -75,10 +75,12 @@ describe('determinism', () => {
       if (e.type === 'source' && e.source === 'product/events') parts.push(`${e.from}..${e.to}`);
     };
     // two parts of six days; then batches of six days, each cut in two parts of three, which hand
-    // the late records on from the second part of a batch to the first of the next, on another lane
+    // the late records on from the second part of a batch to the first of the next, on another
+    // lane; then a batch of nine days cut in two that hands on to a batch of three, too short to cut
     for (const [batchDays, partDays, expected] of [
       [undefined, 3, ['2024-01-20..2024-01-25', '2024-01-26..2024-01-31']],
       [6, 3, ['2024-01-20..2024-01-22', '2024-01-23..2024-01-25', '2024-01-26..2024-01-28', '2024-01-29..2024-01-31']],
+      [9, 3, ['2024-01-20..2024-01-23', '2024-01-24..2024-01-28', '2024-01-29..2024-01-31']],
     ] as const) {
       parts.length = 0;
       const cut = digest((await generateLake(FROM, TO, lag, batchDays, { partDays, onEvent })).dir);
