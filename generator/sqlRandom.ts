@@ -83,6 +83,15 @@ export function zipfRank(ctx: SqlContext, key: string, pool: string): string {
   return `least(floor(${pool} * pow(${u(key, F.customer)}, ${ctx.rules.skew.zipf_exponent}))::integer, ${pool} - 1)`;
 }
 
+/**
+ * Joins rows `alias` (with a `day` column) to the customer that the key `key` picks by zipfRank
+ * among those that exist all that day (w_pool): the customer's columns as `c`. Buyers' sessions,
+ * app users and ticket openers are picked so.
+ */
+export function joinZipfCustomer(ctx: SqlContext, alias: string, key: string): string {
+  return `join w_pool on w_pool.day = ${alias}.day join w_customers c on c.n = ${zipfRank(ctx, key, 'w_pool.customers')}`;
+}
+
 /** A non-negative integer expression as text zero-padded to `width` digits; unlike lpad, never cut to it. */
 export function zeroPad(expr: string, width: number): string {
   return `printf('%0${width}d', ${expr})`;

@@ -7,7 +7,7 @@
  * each step). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
  */
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u, zipfRank } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import { salesChannel } from './shop.js';
 import { adRows } from './support.js';
@@ -54,6 +54,9 @@ export const events: SourceDef = {
     const base = r.volume.events_per_day * ctx.scale;
     // an account's device: its anonymous id before signup (touches), at signup and after it
     const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
+    // sessions numbered i through a day, each keyed by (salt, day, i): its start and its account
+    const sessionsOf = (numbered: string, salt: number) => `select x.day, x.i, k, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
+        from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered}) x ${joinZipfCustomer(ctx, 'x', 'x.k')}`;
     // every event: day, sec, k (record key), ord (orders the events of one second: background
     // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing, and
     // ad landings from 1.75 * 2^30, numbered through the day),
@@ -61,10 +64,7 @@ export const events: SourceDef = {
     // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
-      sessions as (
-        select bg.day, bg.i, k, ${u('k', F.kind)} < 0.6 as anon, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
-        from (select *, hash(${s}, 6, day, i) as k from bg) bg join w_pool on w_pool.day = bg.day
-        join w_customers c on c.n = ${zipfRank(ctx, 'bg.k', 'w_pool.customers')}),
+      sessions as (select *, ${u('k', F.kind)} < 0.6 as anon from (${sessionsOf('bg', 6)})),
       bgj as (select *, unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)})) as j from sessions),
       bgev as (select *, hash(k, j) as ek from bgj), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (
@@ -78,10 +78,7 @@ export const events: SourceDef = {
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
       br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
-      browse as (
-        select br.day, br.i, k, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
-        from (select *, hash(${s}, 10, day, i) as k from br) br join w_pool on w_pool.day = br.day
-        join w_customers c on c.n = ${zipfRank(ctx, 'br.k', 'w_pool.customers')}),
+      browse as (${sessionsOf('br', 10)}),
       browserows as (
         select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), 1610612736 + i * 2 + j, day::bigint * 86400 + start,
           customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, ['/marketplace', '/marketplace/search'])} else '/marketplace/cart' end,

@@ -7,7 +7,7 @@
  * restatements show up as conflicting updates.
  */
 import { CHANNELS } from '../catalog.js';
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad, zipfRank } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, joinZipfCustomer, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad } from '../sqlRandom.js';
 import type { SourceDef } from './source.js';
 
 function lookbackFrom(ctx: SqlContext, extra: number): number {
@@ -24,8 +24,8 @@ export const tickets: SourceDef = {
     const ticketId = `'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)}`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
-      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t join w_pool using (day)
-        join w_customers c on c.n = ${zipfRank(ctx, `hash(${r.seed}, 8, t.day, t.i)`, 'w_pool.customers')}),
+      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t
+        ${joinZipfCustomer(ctx, 't', `hash(${r.seed}, 8, t.day, t.i)`)}),
       timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,
           60 * (5 + floor(pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
           response_s + 3600 * (1 + floor(pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from opened),
