@@ -84,10 +84,23 @@ function truncatedLine(line: string): string {
 }
 
 /**
+ * How a batch's writing of a source meets the previous and the next batch's: a batch that
+ * continues takes over the records the previous one handed on, a batch with more after it hands
+ * on its own records arriving later.
+ */
+export interface HandOver {
+  /** Waits until the previous batch has handed on (default: it has). */
+  readonly takeOver?: () => Promise<void>;
+  /** Called once this batch has handed on, before it writes its files. */
+  readonly handedOn?: () => void;
+}
+
+/**
  * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
  * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
  */
-export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: SqlContext, fmt: RawFormat, root: string, nested: ReadonlySet<string> = new Set()): Promise<Map<number, SourceDayTruth>> {
+export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: SqlContext, fmt: RawFormat, root: string, nested: ReadonlySet<string> = new Set(),
+  handOver: HandOver = {}): Promise<Map<number, SourceDayTruth>> {
   const rates = ctx.rules.defects;
   const rk = `hash(${ctx.rules.seed}, rkey)`;
   const variants = variantsOf(src, ctx);
@@ -99,25 +112,32 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     ? `dt, seq, rkey, ${flagCols.join(', ')}, ${all.length === 1 ? jsonLine(all[0])
       : `case ${all.map((v) => `when ${[v.from === undefined ? 'true' : `dt >= ${dateOf(String(v.from))}`, v.to === undefined ? 'true' : `dt <= ${dateOf(String(v.to))}`].join(' and ')} then ${jsonLine(v)}`).join(' ')} end`} as line`
     : '*';
+  const records = `select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
+    ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)})`;
+  const sorted = (r: string) => `create or replace temp table g_out as
+    select * from (select *, unnest(case when d_duplicate then [0, 1] else [0] end) as replay from (${r}))
+    order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`;
   // a previous batch of the run (it had `more`) left the records arriving from this batch on in a
-  // table named by the first day they may arrive on; they join this batch's. Not a temp table: a
-  // source cut into parts (see LANES) hands on from its last part's connection to the next
-  // batch's first part, which may run on another
+  // table named by the first day they may arrive on; they join this batch's, which are staged
+  // first, while the previous batch may still be handing on. Not a temp table: the previous
+  // batch may have run on another connection (see LANES)
   const carryOn = (day: number) => `g_carry_${src.name.replace(/\W/g, '_')}_${day}`;
-  const carry = carryOn(ctx.from);
-  const handedOn = ctx.continues === true;
-  await run(con, `create or replace temp table g_out as
-    with r as (select ${narrow}, ${chance(rk, F.dup, rates.duplicate)} as d_duplicate,
-        ${fmt !== 'parquet' ? chance(rk, F.malformed, rates.malformed) : 'false'} as d_malformed from (${src.records(ctx)})
-      ${handedOn ? `union all select * from ${carry}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}` : ''})
-    select * from (select *, unnest(case when d_duplicate then [0, 1] else [0] end) as replay from r)
-    order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`);
-  if (handedOn) await run(con, `drop table ${carry}`);
+  if (ctx.continues) {
+    const carry = carryOn(ctx.from);
+    await run(con, `create or replace temp table g_new as ${records}`);
+    await handOver.takeOver?.();
+    await run(con, sorted(`select * from g_new union all select * from ${carry}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}`));
+    await run(con, `drop table g_new`);
+    await run(con, `drop table ${carry}`);
+  } else {
+    await run(con, sorted(records));
+  }
   if (ctx.more) {
     const later = `dt > ${dateOf(String(ctx.to))}`;
     await run(con, `create table ${carryOn(ctx.to + 1)} as select * exclude (replay) from g_out where ${later} and replay = 0`);
     await run(con, `delete from g_out where ${later}`);
   }
+  handOver.handedOn?.();
 
   const result = await truthOf(con, src, fmt);
   const days = [...result.keys()];
