@@ -138,7 +138,7 @@ if (args[0] === '--child') {
   const flags = benchArgs('bench/generate.ts', USAGE, { scales: { type: 'string' }, 'baseline-rows': { type: 'string' } });
   // checked before minutes of runs: the baseline must build the row the lake's customers have
   const rules = loadRules();
-  const lakeColumns = customers.variants({ rules, scale: 1, from: rules.dates.default_end, to: rules.dates.default_end })[0].columns;
+  const lakeColumns = customers.variants({ rules, scale: 1, from: rules.dates.default_end, to: rules.dates.default_end, universe: rules.dates.default_end })[0].columns;
   if (lakeColumns.join(',') !== BASELINE_COLUMNS.join(',')) {
     process.stderr.write(`bench/generate.ts: the baseline's columns (${BASELINE_COLUMNS.join(',')}) are not crm/customers' (${lakeColumns.join(',')})\n`);
     process.exit(1);

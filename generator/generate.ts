@@ -14,6 +14,7 @@ import type { TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, type Rules, type SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
+import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
@@ -91,6 +92,40 @@ export function partContext(ctx: SqlContext, part: number, of: number, minDays: 
   return { ...ctx, from, to, continues: part === 0 ? ctx.continues : false, more: part === n - 1 ? ctx.more : false };
 }
 
+/** Batches in flight at once: a batch starts once the batch this many before it is placed. */
+export const WINDOW = 2;
+
+/** A promise with its resolve and reject (Promise.withResolvers is Node 22); its rejection is handled where it is awaited. */
+interface Settled {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+function settled(): Settled {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** A batch of a run: its pieces of work by lane, and what is known of them. */
+interface Batch {
+  readonly ctx: SqlContext;
+  /** Its staging folder. */
+  readonly dir: string;
+  /** Its pieces of work by lane: each has handed on to the next batch (or has nothing to), and is done. */
+  readonly lanes: readonly (readonly { src: SourceDef; ctx: SqlContext; handedOn: Settled; done: Settled }[])[];
+  /** Its order universe is built. */
+  readonly universe: Settled;
+  /** It is placed. */
+  readonly done: Settled;
+  /** Pieces still to read its order universe: the last drops it. */
+  universeReaders: number;
+  readonly perSource: Map<SourceName, Map<number, SourceDayTruth>>;
+}
+
 /** Active drift entries on a day, for the manifest. */
 function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   const d = rules.drift;
@@ -164,10 +199,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // results): in 8 alternating pairs of the default dataset, 5.76 s and 11.5 s of CPU against
   // 6.09 s and 12.5 s with two threads; --scale 10 took 44.1 and 53.8 s against 48.0 and 58.1 s.
   const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
-  // Lanes of sources (see LANES), one connection each: a single statement stream keeps only about
-  // one of the two cores busy (small per-day COPYs, truth queries, cutting files in JS), and more
-  // lanes than cores fill each other's single-threaded phases. Each connection has its own temp
-  // staging table; the world and order universe tables are shared.
+  // Lanes of sources (see LANES), one connection each, and one that builds the order universes: a
+  // single statement stream keeps only about one of the two cores busy (small per-day COPYs, truth
+  // queries, cutting files in JS), and more lanes than cores fill each other's single-threaded
+  // phases. Each connection has its own temp staging table; the world, the order universes and
+  // the records handed on between batches are shared.
   const cons: DuckDBConnection[] = [];
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
@@ -179,8 +215,45 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       : `generation cancelled after placing ${placedDays()}, each complete; the others are as they were`);
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), seed: rules.seed, scale, out: outDir, days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
-  // the account tables are appended on the second connection while the first builds the order
-  // universe; every lane waits for them before its first source
+  /** Adds a batch's written pieces to the summary and places its days with their manifests. */
+  const place = ({ ctx, dir, perSource }: Batch) => {
+    // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
+    const truths = new Map<number, TruthManifest>();
+    for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, rules: fingerprint, sources: {}, drift: driftOn(rules, d) });
+    for (const src of SOURCES) {
+      const s = (summary.bySource[src.name] ??= { format: rules.formats[src.name], rows: 0, bytes: 0 });
+      // a source with no rows on a day (a rules file's zero volume) writes no file, and says so
+      for (const t of truths.values()) t.sources[src.name] = { format: rules.formats[src.name], files: [], rows: 0, bytes: 0, defects: {} };
+      for (const [day, t] of perSource.get(src.name)!) {
+        truths.get(day)!.sources[src.name] = t;
+        s.rows += t.rows;
+        s.bytes += t.bytes;
+        summary.rows += t.rows;
+        summary.bytes += t.bytes;
+        for (const [k, v] of Object.entries(t.defects)) summary.defects[k] = (summary.defects[k] ?? 0) + (v?.count ?? 0);
+      }
+    }
+    // stage every day's manifest, write the batch's journal, then place it day by day (see
+    // lakeFolder.ts): from the journal on, a run that dies is completed by the next one
+    const dts: string[] = [];
+    for (let d = ctx.from; d <= ctx.to; d++) {
+      const truthDir = join(dir, '_truth', `dt=${formatDay(d)}`);
+      mkdirSync(truthDir, { recursive: true });
+      writeFileSync(join(truthDir, 'truth.json'), JSON.stringify(truths.get(d), null, 1) + '\n');
+      dts.push(formatDay(d));
+    }
+    checkPlaceable(outDir, dts);
+    try {
+      writeJournal(dir, dts);
+      placeBatch(dir, outDir);
+    } catch (e) {
+      throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
+    }
+    placed = ctx.to - from + 1;
+    emit({ type: 'days', done: placed, total: days });
+  };
+  // the account tables are appended on the first lane's connection while the universe's builds the
+  // order universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
   try {
     checkAbort();
@@ -189,93 +262,87 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
-    for (let i = 0; i < LANES.length; i++) cons.push(await db.connect());
-    await loadOrderWorldTables(cons[0], rules, world);
-    accounts = loadAccountWorldTables(cons[1], rules, world);
+    // a connection per lane, and one more that builds the order universes
+    for (let i = 0; i <= LANES.length; i++) cons.push(await db.connect());
+    const ucon = cons[LANES.length];
+    await loadOrderWorldTables(ucon, rules, world);
+    accounts = loadAccountWorldTables(cons[0], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
-    // at scale 1 the default range is one batch (each batch boundary idles a core for a moment);
-    // larger scales take ~60/scale days at a time: records arriving later are handed on, so the
-    // batch size bounds memory (~2 GB at --scale 10) and costs no repeated work
-    const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(60 / scale)));
+    // at scale 1 the default range is one batch; larger scales take ~40/scale days at a time:
+    // records arriving later are handed on, so the batch size bounds memory (~2.2 GB at --scale
+    // 10, with two batches in flight) and costs no repeated work. Batches of 60/scale days took as
+    // long and 2.9 GB
+    const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(40 / scale)));
+    const batches: Batch[] = [];
     for (let b = from; b <= to; b += batch) {
-      checkAbort();
-      const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to };
-      const bDir = join(staging, `batch-${b}`);
-      // the order universe is built on the first lane's connection while the third lane starts
-      // with the sources that do not read it
-      const universe = (async () => {
-        for (const sql of orderUniverseStatements(ctx)) await cons[0].run(sql);
-      })();
-      // awaited below even when every lane failed before reading it (an interrupt while the
-      // accounts load); settling it here also keeps its own interrupt from going unhandled
-      const universeDone = universe.then(() => {}, () => {});
-      const perSource = new Map<SourceName, Map<number, SourceDayTruth>>(SOURCES.map((src) => [src.name, new Map()]));
-      // each piece of work over the days it covers in this batch (a part may have none)
-      const work = LANES.map((lane) => lane.flatMap(({ src, part }) => {
-        const c = part === undefined ? ctx : partContext(ctx, part[0], part[1], opts.partDays ?? PART_DAYS);
-        return c ? [{ src, ctx: c }] : [];
+      const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to, universe: b };
+      // each piece of work over the days it covers in this batch (a part may have none); the parts
+      // of a source turn round its lanes from batch to batch (see LANES)
+      const bi = batches.length;
+      const lanes = LANES.map((lane) => lane.flatMap(({ src, part }) => {
+        const c = part === undefined ? ctx : partContext(ctx, (((part[0] - bi) % part[1]) + part[1]) % part[1], part[1], opts.partDays ?? PART_DAYS);
+        return c ? [{ src, ctx: c, handedOn: settled(), done: settled() }] : [];
       }));
-      // the last source to read the universe drops it, freeing its memory while others still work
-      let universeReaders = work.flat().filter((w) => w.src.readsOrders).length;
-      const lanes = await Promise.allSettled(work.map(async (lane, i) => {
-        await accounts;
-        if (i === 0) await universe; // the first lane shares the universe's connection
-        for (const { src, ctx: wctx } of lane) {
-          if (src.readsOrders) await universe;
+      batches.push({ ctx, dir: join(staging, `batch-${b}`), lanes, universe: settled(), done: settled(),
+        universeReaders: lanes.flat().filter((w) => w.src.readsOrders).length, perSource: new Map(SOURCES.map((src) => [src.name, new Map()])) });
+    }
+    // The first failure stops the run: every piece, universe and batch not yet done fails with it,
+    // so that whatever waits for them stops; the run waits for every lane to stop before it throws
+    // (closing a connection under a running statement hangs).
+    let failure: { error: unknown } | undefined;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      for (const b of batches) for (const s of [b.universe, b.done, ...b.lanes.flat().flatMap((p) => [p.handedOn, p.done])]) s.reject(failure.error);
+    };
+    // A batch may start once the batch WINDOW before it is placed: the lanes do not wait for each
+    // other at a batch's end, so the next batch's short lanes run while its longest finishes.
+    const mayStart = (bi: number) => (bi >= WINDOW ? batches[bi - WINDOW].done.promise : Promise.resolve());
+    const universes = (async () => {
+      for (const [bi, b] of batches.entries()) {
+        await mayStart(bi);
+        for (const sql of orderUniverseStatements(b.ctx)) await ucon.run(sql);
+        b.universe.resolve();
+      }
+    })().catch(fail);
+    const lanes = LANES.map(async (_, i) => {
+      await accounts;
+      for (const [bi, b] of batches.entries()) {
+        await mayStart(bi);
+        for (const piece of b.lanes[i]) {
+          const { src, ctx } = piece;
+          if (src.readsOrders) await b.universe.promise;
+          if (failure) throw failure.error;
           checkAbort();
           const t0 = performance.now();
-          const perDay = await writeSource(cons[i], src, wctx, rules.formats[src.name], bDir, NESTED_COLUMNS);
-          if (src.readsOrders && --universeReaders === 0) for (const sql of dropOrderUniverseStatements()) await cons[i].run(sql);
+          // a batch's first part of a source takes over what the previous batch's last hands on
+          const takeOver = async () => { for (const p of batches[bi - 1].lanes.flat()) if (p.src === src) await p.handedOn.promise; };
+          const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
+          // the last source to read the universe drops it, freeing its memory while others still work
+          if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);
           let rows = 0;
           let bytes = 0;
           for (const [day, t] of perDay) {
-            perSource.get(src.name)!.set(day, t);
+            b.perSource.get(src.name)!.set(day, t);
             rows += t.rows;
             bytes += t.bytes;
           }
-          emit({ type: 'source', source: src.name, from: formatDay(wctx.from), to: formatDay(wctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
-        }
-      }));
-      // every statement has stopped before the connections close (closing under a running query hangs)
-      await universeDone;
-      checkAbort();
-      const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
-      if (failed) throw failed.reason;
-      // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
-      const truths = new Map<number, TruthManifest>();
-      for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, rules: fingerprint, sources: {}, drift: driftOn(rules, d) });
-      for (const src of SOURCES) {
-        const s = (summary.bySource[src.name] ??= { format: rules.formats[src.name], rows: 0, bytes: 0 });
-        // a source with no rows on a day (a rules file's zero volume) writes no file, and says so
-        for (const t of truths.values()) t.sources[src.name] = { format: rules.formats[src.name], files: [], rows: 0, bytes: 0, defects: {} };
-        for (const [day, t] of perSource.get(src.name)!) {
-          truths.get(day)!.sources[src.name] = t;
-          s.rows += t.rows;
-          s.bytes += t.bytes;
-          summary.rows += t.rows;
-          summary.bytes += t.bytes;
-          for (const [k, v] of Object.entries(t.defects)) summary.defects[k] = (summary.defects[k] ?? 0) + (v?.count ?? 0);
+          emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
+          piece.done.resolve();
         }
       }
-      // stage every day's manifest, write the batch's journal, then place it day by day (see
-      // lakeFolder.ts): from the journal on, a run that dies is completed by the next one
-      const dts: string[] = [];
-      for (let d = ctx.from; d <= ctx.to; d++) {
-        const truthDir = join(bDir, '_truth', `dt=${formatDay(d)}`);
-        mkdirSync(truthDir, { recursive: true });
-        writeFileSync(join(truthDir, 'truth.json'), JSON.stringify(truths.get(d), null, 1) + '\n');
-        dts.push(formatDay(d));
+    }).map((lane) => lane.catch(fail));
+    // each batch is placed once all its pieces are written, in order
+    const placing = (async () => {
+      for (const b of batches) {
+        await Promise.all(b.lanes.flat().map((p) => p.done.promise));
+        checkAbort();
+        place(b);
+        b.done.resolve();
       }
-      checkPlaceable(outDir, dts);
-      try {
-        writeJournal(bDir, dts);
-        placeBatch(bDir, outDir);
-      } catch (e) {
-        throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
-      }
-      placed = ctx.to - from + 1;
-      emit({ type: 'days', done: placed, total: days });
-    }
+    })().catch(fail);
+    await Promise.all([universes, ...lanes, placing]);
+    checkAbort();
+    if (failure) throw failure.error;
   } catch (e) {
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so

@@ -23,6 +23,11 @@ export interface SqlContext {
    * instead of dropped.
    */
   readonly more?: boolean;
+  /**
+   * The first arrival day of the batch (its parts keep it): names the batch's order universe
+   * tables (see orderUniverse.ts), so that the next batch's can be built while these are read.
+   */
+  readonly universe: number;
 }
 
 /**

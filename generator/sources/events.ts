@@ -10,6 +10,7 @@
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import { salesChannel } from './shop.js';
+import { universeOrders } from './orderUniverse.js';
 import { adRows } from './support.js';
 import type { SourceDef } from './source.js';
 
@@ -111,7 +112,7 @@ export const events: SourceDef = {
           from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end)),
       buys as (
         select day, sec, k, i, customer_id, n, order_id, total, unnest([0, 1]) as j
-        from u_orders where not is_cancelled and day >= ${lo} and ${salesChannel('k')} <> 'api'),
+        from ${universeOrders(ctx)} where not is_cancelled and day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
         select day, case when j = 0 then sec else sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} end, hash(k, 9 + j), 1073741824 + i * 2 + j, day::bigint * 86400 + sec,
           customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end, case when j = 0 then '/marketplace/checkout' else '/marketplace/cart' end,

@@ -9,7 +9,7 @@
  */
 import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
-import { REFUND_WITHIN_DAYS } from './orderUniverse.js';
+import { REFUND_WITHIN_DAYS, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
@@ -31,7 +31,7 @@ export const payments: SourceDef = {
         select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
           ${chance('k', F.fail, 0.03)} as had_decline,
           case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
-        from u_orders where not is_cancelled and not ${paymentMissing(ctx, 'k')}),
+        from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, 'k')}),
       charges as (
         select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,

@@ -3,7 +3,7 @@
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
-import { fulfilmentDays } from './orderUniverse.js';
+import { fulfilmentDays, universeItems, universeOrders } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
@@ -27,7 +27,7 @@ export const orders: SourceDef = {
     return `with base as (select *, ${orderArrival(ctx)} as arrival,
         not is_cancelled and ${paymentMissing(ctx, 'k')} as d_payment_missing,
         ${flags(ctx, 'k', ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'])}
-        from u_orders where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)})
+        from ${universeOrders(ctx)} where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)})
       select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
         order_id,
         case when d_null_required then null when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
@@ -55,7 +55,7 @@ export const orderItems: SourceDef = {
   description: 'Order line items: product, quantity and unit price in the order currency.',
   defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
   records(ctx) {
-    return `with it as (select *, ${orderArrival(ctx)} as arrival from u_items where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)}),
+    return `with it as (select *, ${orderArrival(ctx)} as arrival from ${universeItems(ctx)} where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)}),
       base as (select *,
         ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
         ${flags(ctx, 'ik', ['bad_quantity', 'null_required', 'orphan_fk'])}
@@ -93,7 +93,7 @@ export const shipments: SourceDef = {
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const f = ctx.rules.fulfilment;
-    return `with ou as (select * from u_orders where not is_cancelled and day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days + fulfilmentDays(ctx))}),
+    return `with ou as (select * from ${universeOrders(ctx)} where not is_cancelled and day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days + fulfilmentDays(ctx))}),
       sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
         ${ri('k', F.carrier, 4)} as carrier_i from ou),
       ev as (

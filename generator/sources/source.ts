@@ -32,7 +32,7 @@ export interface SourceDef {
    * otherwise `rkey` breaks ties (slower: a string sort key).
    */
   readonly uniqueSeq?: boolean;
-  /** Reads the batch's order universe (`u_orders`, `u_items`), so waits until it is built. */
+  /** Reads the batch's order universe (see orderUniverse.ts), so waits until it is built. */
   readonly readsOrders?: boolean;
   /** Truth keys of a defect kind when not `rkey` (e.g. the order id of a double payment). */
   readonly truthKeys?: Partial<Record<DefectKind, string>>;

@@ -430,18 +430,24 @@ describe('stratum generate on a full disk', () => {
 
 describe('stratum generate failing after it placed some days', () => {
   it('names the days it placed, each complete, when it fails in a later batch', async () => {
-    // a DuckDB write error injected into the second batch's first statement, after the first
-    // batch's two days were placed
+    // a DuckDB write error injected into the second batch's writing of its files (which names its
+    // staging folder), once the first batch's two days are placed: the second batch is generated
+    // while the first is still written, and may get that far before
     const { DuckDBConnection } = await import('@duckdb/node-api');
     const { generate } = await import('../../generator/generate.js');
     const proto = DuckDBConnection.prototype as unknown as { run: (...a: unknown[]) => Promise<unknown> };
     const original = proto.run;
-    let daysPlaced = 0;
-    proto.run = function (this: unknown, ...args: unknown[]) {
-      return daysPlaced > 0 ? Promise.reject(new Error('IO Error: Could not write file "x": Input/output error')) : original.apply(this, args);
-    };
     const rules = loadRules();
     const day = (d: string) => tryParseDay(d)!;
+    const second = `batch-${day('2024-01-03')}`;
+    let daysPlaced = 0;
+    let injected = 0;
+    proto.run = async function (this: unknown, ...args: unknown[]) {
+      if (!String(args[0]).includes(second)) return original.apply(this, args);
+      while (daysPlaced === 0) await new Promise((r) => setTimeout(r, 5));
+      injected++;
+      throw new Error('IO Error: Could not write file "x": Input/output error');
+    };
     const out = join(dir, 'failed-later');
     try {
       const run = generate({ rules, from: day('2024-01-01'), to: day('2024-01-04'), scale: 1, outDir: out, batchDays: 2,
@@ -453,6 +459,7 @@ describe('stratum generate failing after it placed some days', () => {
       proto.run = original;
     }
     expect(daysPlaced).toBe(2);
+    expect(injected).toBeGreaterThan(0);
     // the two days are in place, as a run of those days alone writes them; no staging, no lock
     expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-01', 'dt=2024-01-02']);
     const alone = join(dir, 'two-days');

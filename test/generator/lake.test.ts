@@ -91,7 +91,7 @@ describe('determinism', () => {
   });
 
   it('cuts a batch into parts that tile it, each at least max_lag_days long, and hands on only from the last', () => {
-    const base = { rules, scale: 1 };
+    const base = { rules, scale: 1, universe: 100 };
     for (const batch of [{ from: 100, to: 190, continues: false, more: false }, { from: 100, to: 159, continues: true, more: true }]) {
       const ctx = { ...base, ...batch };
       const cut = [0, 1, 2].map((p) => partContext(ctx, p, 3, 20));

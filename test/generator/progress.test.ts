@@ -58,6 +58,30 @@ describe('progress events', () => {
   });
 });
 
+describe('batches in flight', () => {
+  it('are at most two: a batch is placed after its sources, and its sources end after the batch two before it is placed', async () => {
+    // five batches of one day: the lanes do not wait for each other at a batch's end, but the
+    // third batch waits until the first is placed
+    const events: GenerateEvent[] = [];
+    const first = tryParseDay('2024-02-01')!;
+    await generate({ rules: loadRules(), from: first, to: first + 4, scale: 1, outDir: join(dir, 'window'), batchDays: 1, onEvent: (e) => events.push(e) });
+    let placed = 0;
+    const seen = [0, 0, 0, 0, 0];
+    for (const e of events) {
+      if (e.type === 'days') {
+        expect(seen[placed], `batch ${placed}`).toBe(SOURCE_NAMES.length);
+        placed = e.done;
+      }
+      if (e.type !== 'source') continue;
+      const b = tryParseDay(e.from)! - first;
+      expect(placed, `${e.source} of batch ${b}`).toBeGreaterThanOrEqual(Math.max(0, b - 1));
+      expect(placed, `${e.source} of batch ${b}`).toBeLessThanOrEqual(b);
+      seen[b]++;
+    }
+    expect(placed).toBe(5);
+  });
+});
+
 describe('the summary table', () => {
   it('shows each source, the total, the defects drawn and the rate, in decimal units', () => {
     const s: GenerateSummary = { from: '2024-01-01', to: '2024-01-02', seed: 42, scale: 1, out: '/x', days: 2, rows: 1_234_567, bytes: 1_048_576 + 1000 + 999,
