@@ -51,6 +51,9 @@ function jsonLine(v: ColumnVariant): string {
   return v.json ?? `to_json(struct_pack(${v.columns.map(splitColumn).map((p) => `${p.name} := ${p.expr}`).join(', ')}))::varchar`;
 }
 
+/** Rows in a Parquet row group (the last of a file has fewer). */
+export const ROW_GROUP_ROWS = 65536;
+
 const PROFILE = process.env.STRATUM_PROFILE_SQL === '1';
 /** Runs a statement; with STRATUM_PROFILE_SQL=1 prints its time and first words to stderr. */
 async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
@@ -153,9 +156,17 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     if (vDays.length === 0) continue;
     const cols = v.columns.map((c) => outputExpr(c, fmt, nested)).join(', ');
     if (fmt === 'parquet') {
-      // g_out is stored sorted and a plain COPY of a scan keeps its order
+      // g_out is stored sorted and a plain COPY of a scan keeps its order. The writer ends a row
+      // group at the first chunk of the scan that brings it to ROW_GROUP_ROWS, and a scan of g_out
+      // cuts chunks where g_out's vectors end, which depends on where the day starts in it (on the
+      // rest of the batch): a day of more rows is copied from a table of its own, whose chunks
+      // start with the day
       for (const day of vDays) {
-        await run(con, `copy (select ${cols} from g_out where dt = ${dateOf(String(day))}) to '${file(day)}' (format parquet, row_group_size 65536)`);
+        const dayRows = `g_out where dt = ${dateOf(String(day))}`;
+        const big = result.get(day)!.rows > ROW_GROUP_ROWS;
+        if (big) await run(con, `create or replace temp table g_day as select * from ${dayRows}`);
+        await run(con, `copy (select ${cols} from ${big ? 'g_day' : dayRows}) to '${file(day)}' (format parquet, row_group_size ${ROW_GROUP_ROWS})`);
+        if (big) await run(con, 'drop table g_day');
       }
       continue;
     }

@@ -1,0 +1,45 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatDay } from '../../generator/dates.js';
+import { loadRules } from '../../generator/rules.js';
+import type { SourceDef } from '../../generator/sources/source.js';
+import { dateOf, type SqlContext } from '../../generator/sqlRandom.js';
+import { ROW_GROUP_ROWS, writeSource } from '../../generator/writer.js';
+import { tempDir } from '../tempDir.js';
+
+describe('writeSource', () => {
+  it('writes a Parquet day of several row groups with the same bytes wherever the day starts in its batch', async () => {
+    // the first day's rows are not a whole number of DuckDB's vectors (2048 rows), so the second
+    // day starts part way into one; the second day has more rows than a row group
+    const first = 19800;
+    const perDay = (d: string) => `case when ${d} = ${first} then 3001 else ${ROW_GROUP_ROWS + 4000} end`;
+    const src: SourceDef = {
+      name: 'shop/orders', description: 'rows numbered by day', defects: [], uniqueSeq: true,
+      records: (ctx) => `select ${dateOf('d')} as dt, i as seq, d || '_' || i as rkey, hash(d, i) as v
+        from (select d, unnest(range(${perDay('d')})) as i from range(${ctx.from}, ${ctx.to + 1}) t(d))`,
+      variants: () => [{ columns: ['seq', 'v'] }],
+    };
+    const rules = loadRules();
+    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const con = await db.connect();
+    const dir = tempDir('stratum-writer-');
+    const write = async (name: string, from: number, to: number) => {
+      const ctx: SqlContext = { rules, scale: 1, from, to, universe: from };
+      const truth = await writeSource(con, src, ctx, 'parquet', join(dir, name));
+      return { rows: truth.get(first + 1)!.rows, file: join(dir, name, `shop/orders/dt=${formatDay(first + 1)}/part-00000.parquet`) };
+    };
+    try {
+      const inBatch = await write('batch', first, first + 1);
+      const alone = await write('alone', first + 1, first + 1);
+      expect(inBatch.rows).toBeGreaterThan(ROW_GROUP_ROWS);
+      const groups = await con.runAndReadAll(`select row_group_id, any_value(row_group_num_rows) from parquet_metadata('${inBatch.file}') group by 1 order by 1`);
+      expect(groups.getRows()).toEqual([[0n, BigInt(ROW_GROUP_ROWS)], [1n, BigInt(inBatch.rows - ROW_GROUP_ROWS)]]);
+      expect(readFileSync(inBatch.file).equals(readFileSync(alone.file))).toBe(true);
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+  });
+});
