@@ -252,8 +252,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     placed = ctx.to - from + 1;
     emit({ type: 'days', done: placed, total: days });
   };
-  // the account tables are appended on the first lane's connection while the universe's builds the
-  // order universe; every lane waits for them before its first source
+  // the account tables are appended on the first lane's connection while the universe connection
+  // builds the first order universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
   try {
     checkAbort();
@@ -268,11 +268,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     await loadOrderWorldTables(ucon, rules, world);
     accounts = loadAccountWorldTables(cons[0], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
-    // at scale 1 the default range is one batch; larger scales take ~40/scale days at a time:
-    // records arriving later are handed on, so the batch size bounds memory (~2.2 GB at --scale
-    // 10, with two batches in flight) and costs no repeated work. Batches of 60/scale days took as
-    // long and 2.9 GB
-    const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(40 / scale)));
+    // at scale 1 the default range is one batch; larger scales take ~60/scale days at a time:
+    // records arriving later are handed on, so the batch size bounds memory (~2.8 GB at --scale
+    // 10, with two batches in flight) and costs no repeated work. Batches of 40/scale days took
+    // 2.2 GB, and a fifth longer (each batch stages its events apart: see writeSource)
+    const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(60 / scale)));
     const batches: Batch[] = [];
     for (let b = from; b <= to; b += batch) {
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to, universe: b };
@@ -314,8 +314,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           if (failure) throw failure.error;
           checkAbort();
           const t0 = performance.now();
-          // a batch's first part of a source takes over what the previous batch's last hands on
-          const takeOver = async () => { for (const p of batches[bi - 1].lanes.flat()) if (p.src === src) await p.handedOn.promise; };
+          // a batch's first part of a source takes over what the previous batch's last hands on;
+          // on this lane, that is done
+          const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => (j === i ? [] : lane.filter((p) => p.src === src))) : [];
+          const takeOver = handing.length === 0 ? undefined : async () => { for (const p of handing) await p.handedOn.promise; };
           const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
           // the last source to read the universe drops it, freeing its memory while others still work
           if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);

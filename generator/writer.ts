@@ -92,7 +92,7 @@ function truncatedLine(line: string): string {
  * on its own records arriving later.
  */
 export interface HandOver {
-  /** Waits until the previous batch has handed on (default: it has). */
+  /** Waits until the previous batch has handed on; without it, the previous batch has. */
   readonly takeOver?: () => Promise<void>;
   /** Called once this batch has handed on, before it writes its files. */
   readonly handedOn?: () => void;
@@ -121,20 +121,21 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     select * from (select *, unnest(case when d_duplicate then [0, 1] else [0] end) as replay from (${r}))
     order by dt, ${src.uniqueSeq ? 'seq, replay' : 'seq, rkey, replay'}`;
   // a previous batch of the run (it had `more`) left the records arriving from this batch on in a
-  // table named by the first day they may arrive on; they join this batch's, which are staged
-  // first, while the previous batch may still be handing on. Not a temp table: the previous
-  // batch may have run on another connection (see LANES)
+  // table named by the first day they may arrive on; they join this batch's. Not a temp table: the
+  // previous batch may have run on another connection (see LANES). When it may still be running,
+  // this batch's own records are staged first, and joined by the handed-on ones for the sort
+  // (staging them apart costs about a tenth more CPU, so only then)
   const carryOn = (day: number) => `g_carry_${src.name.replace(/\W/g, '_')}_${day}`;
-  if (ctx.continues) {
-    const carry = carryOn(ctx.from);
+  const carried = ctx.continues ? `select * from ${carryOn(ctx.from)}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}` : undefined;
+  if (carried && handOver.takeOver) {
     await run(con, `create or replace temp table g_new as ${records}`);
-    await handOver.takeOver?.();
-    await run(con, sorted(`select * from g_new union all select * from ${carry}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}`));
-    await run(con, `drop table g_new`);
-    await run(con, `drop table ${carry}`);
+    await handOver.takeOver();
+    await run(con, sorted(`select * from g_new union all ${carried}`));
+    await run(con, 'drop table g_new');
   } else {
-    await run(con, sorted(records));
+    await run(con, sorted(carried ? `${records} union all ${carried}` : records));
   }
+  if (ctx.continues) await run(con, `drop table ${carryOn(ctx.from)}`);
   if (ctx.more) {
     const later = `dt > ${dateOf(String(ctx.to))}`;
     await run(con, `create table ${carryOn(ctx.to + 1)} as select * exclude (replay) from g_out where ${later} and replay = 0`);
