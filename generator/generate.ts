@@ -269,9 +269,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     accounts = loadAccountWorldTables(cons[0], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
     // at scale 1 the default range is one batch; larger scales take ~60/scale days at a time:
-    // records arriving later are handed on, so the batch size bounds memory (~2.8 GB at --scale
-    // 10, with two batches in flight) and costs no repeated work. Batches of 40/scale days took
-    // 2.2 GB, and a fifth longer (each batch stages its events apart: see writeSource)
+    // records arriving later are handed on, so the batch size bounds memory (~2.7 GB at --scale
+    // 10, with two batches in flight) and costs no repeated work
     const batch = opts.batchDays ?? (scale <= 1 ? 120 : Math.max(3, Math.floor(60 / scale)));
     const batches: Batch[] = [];
     for (let b = from; b <= to; b += batch) {
@@ -279,8 +278,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       // each piece of work over the days it covers in this batch (a part may have none); the parts
       // of a source turn round its lanes from batch to batch (see LANES)
       const bi = batches.length;
+      const turned = ([p, n]: readonly [number, number]) => (((p - bi) % n) + n) % n;
       const lanes = LANES.map((lane) => lane.flatMap(({ src, part }) => {
-        const c = part === undefined ? ctx : partContext(ctx, (((part[0] - bi) % part[1]) + part[1]) % part[1], part[1], opts.partDays ?? PART_DAYS);
+        const c = part === undefined ? ctx : partContext(ctx, turned(part), part[1], opts.partDays ?? PART_DAYS);
         return c ? [{ src, ctx: c, handedOn: settled(), done: settled() }] : [];
       }));
       batches.push({ ctx, dir: join(staging, `batch-${b}`), lanes, universe: settled(), done: settled(),
@@ -314,10 +314,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           if (failure) throw failure.error;
           checkAbort();
           const t0 = performance.now();
-          // a batch's first part of a source takes over what the previous batch's last hands on;
-          // on this lane, that is done
-          const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => (j === i ? [] : lane.filter((p) => p.src === src))) : [];
-          const takeOver = handing.length === 0 ? undefined : async () => { for (const p of handing) await p.handedOn.promise; };
+          // a batch's first part of a source takes over what the previous batch's last part hands
+          // on; on this lane, that part is done
+          const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => lane.map((p) => ({ p, j }))).find(({ p }) => p.src === src && p.ctx.more) : undefined;
+          const takeOver = handing && handing.j !== i ? () => handing.p.handedOn.promise : undefined;
           const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
           // the last source to read the universe drops it, freeing its memory while others still work
           if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);
