@@ -28,7 +28,7 @@ export interface LaneWork {
  * (medians), for 4% more CPU (the second part generates the days it looks back over again).
  *
  * The parts of a source turn round its lanes from batch to batch: part p of batch b runs on the
- * lane that LANES gives part (p + b) mod n. A batch at larger scales (60/scale days) is too short
+ * lane that LANES gives part (p + b) mod n. A batch at larger scales (40/scale days) is too short
  * to cut, and its one part alternates between the two lanes, so that a batch's events are
  * generated while the previous batch's are still sorted and written (they take over its handed-on
  * records only for the sort): in five alternating pairs of --scale 10 --days 30, 20.72 s against
