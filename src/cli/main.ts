@@ -52,11 +52,14 @@ function version(): string {
  * command the first word is closest to (`stratum gen` → generate), if any is close.
  */
 function unknownCommand(argv: readonly string[]): string {
+  // the command as typed: its words, not the flags after them (`generat --out x` → 'generat')
+  const firstFlag = argv.findIndex((a) => a.startsWith('-'));
+  const typed = argv.slice(0, firstFlag < 0 ? argv.length : Math.max(firstFlag, 1)).join(' ');
   const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
   if (group.length > 0 && argv.length > 1 && !argv[1].startsWith('-')) {
     // `source freshnes`: the group's subcommand closest to the second word
     const subs = group.map((c) => c.name.slice(argv[0].length + 1));
-    return `stratum: unknown command '${argv.join(' ')}'${didYouMean(argv[1], subs, (w) => `'stratum ${argv[0]} ${w}'`)} (see stratum ${argv[0]} --help)`;
+    return `stratum: unknown command '${typed}'${didYouMean(argv[1], subs, (w) => `'stratum ${argv[0]} ${w}'`)} (see stratum ${argv[0]} --help)`;
   }
   if (group.length > 0) return `stratum ${argv[0]}: name a subcommand: ${group.map((c) => `'stratum ${c.name}'`).join(', ')} (see stratum --help)`;
   if (argv[0].startsWith('-')) return `stratum: unknown flag '${argv[0]}' (see stratum --help)`;
@@ -65,7 +68,7 @@ function unknownCommand(argv: readonly string[]): string {
   const whole = (w: string) => commands.find((c) => c.name.split(' ')[0] === w && c.name.split(' ').slice(1).every((x, i) => argv[i + 1] === x))?.name ?? w;
   // `generate more` names a command and then a word too many: no guess
   const hint = firstWords.includes(argv[0]) ? '' : didYouMean(argv[0], firstWords, (w) => `'stratum ${whole(w)}'`);
-  return `stratum: unknown command '${argv.join(' ')}'${hint} (see stratum --help)`;
+  return `stratum: unknown command '${typed}'${hint} (see stratum --help)`;
 }
 
 /** Runs the CLI with the given arguments and returns the exit code. */

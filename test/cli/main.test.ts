@@ -37,6 +37,9 @@ describe('stratum', () => {
       return r.err;
     };
     expect(await err('gen')).toBe("Error: stratum: unknown command 'gen'; did you mean 'stratum generate'? (see stratum --help)\n");
+    // the command as typed is its words, without the flags after them
+    expect(await err('generat', '--out', 'x', '--day', '2024-03-01')).toBe("Error: stratum: unknown command 'generat'; did you mean 'stratum generate'? (see stratum --help)\n");
+    expect(await err('source', 'freshnes', '--select', 'x')).toBe("Error: stratum: unknown command 'source freshnes'; did you mean 'stratum source freshness'? (see stratum source --help)\n");
     expect(await err('genrate', '--day', '2024-01-01')).toContain("did you mean 'stratum generate'?");
     expect(await err('tset')).toContain("did you mean 'stratum test'?");
     expect(await err('sourc', 'freshness')).toContain("did you mean 'stratum source freshness'?");
