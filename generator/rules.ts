@@ -112,7 +112,10 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
     const key = String(keyNode.value);
     const full = path ? `${path}.${key}` : key;
     const spec = schema[key];
-    if (!spec) throw new ConfigError(`unknown key '${full}'`, { file, line: lineOf(keyNode), key: full });
+    if (!spec) {
+      const hint = didYouMean(key, Object.keys(schema), (c) => `'${path ? `${path}.` : ''}${c}'`);
+      throw new ConfigError(`unknown key '${full}'${hint}`, { file, line: lineOf(keyNode), key: full });
+    }
     const valueNode = pair.value as YamlNode | null;
     if (typeof spec === 'function') {
       const value = isScalar(valueNode) ? valueNode.value : valueNode?.toJSON?.();

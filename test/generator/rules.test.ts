@@ -42,7 +42,10 @@ describe('rules validation', () => {
   });
 
   it('names the line and key of an unknown key', () => {
-    expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'/);
+    expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'; did you mean 'defects\.late_arrival'\?$/);
+    // at the top level too, and no guess when nothing is close
+    expect(errorOf('sede: 1\n')).toMatch(/:1 \(sede\): unknown key 'sede'; did you mean 'seed'\?$/);
+    expect(errorOf('defects:\n  weather: 0.1\n')).toMatch(/:2 \(defects\.weather\): unknown key 'defects\.weather'$/);
   });
 
   it('names the line and key of a wrong type or an out-of-range rate', () => {
