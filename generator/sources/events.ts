@@ -55,9 +55,23 @@ export const events: SourceDef = {
     const base = r.volume.events_per_day * ctx.scale;
     // an account's device: its anonymous id before signup (touches), at signup and after it
     const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
-    // sessions numbered i through a day, each keyed by (salt, day, i): its start and its account
-    const sessionsOf = (numbered: string, salt: number) => `select x.day, x.i, k, ${ri('k', F.sec, 86400 - 900)} as start, c.customer_id, c.n
-        from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered}) x ${joinZipfCustomer(ctx, 'x', 'x.k')}`;
+    // sessions numbered i through a day, each keyed by (salt, day, i), and their start
+    const sessionsOf = (numbered: string, salt: number) => `select day, i, k, ${ri('k', F.sec, 86400 - 900)} as start
+        from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
+    // The events of the sessions of table `sessions` (j numbered by the unnest `j`), each with its
+    // session's account (k, the session's key, picks it). The sessions of a day before the batch,
+    // which the batch looks back over, have only their late events arriving in it generated: those
+    // are picked before the account is joined, which is most of what a looked-back day costs; the
+    // other sessions are joined before their events, of which there are some four times as many.
+    const account = (alias: string) => joinZipfCustomer(ctx, alias, `${alias}.k`);
+    const lookBack = lo < ctx.from;
+    const sessionEvents = (sessions: string, j: string) => {
+      const current = `select *, ${j} as j from (select x.*, c.customer_id, c.n from ${sessions} x ${account('x')}${lookBack ? ` where x.day >= ${ctx.from}` : ''})`;
+      if (!lookBack) return current;
+      const arriving = `day + ${lagDays(ctx, 'hash(k, j)', flag(ctx, 'late_arrival', 'hash(k, j)'))} >= ${ctx.from}`;
+      return `${current} union all by name
+        select x.*, c.customer_id, c.n from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account('x')}`;
+    };
     // every event: day, sec, k (record key), ord (orders the events of one second: background
     // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing, and
     // ad landings from 1.75 * 2^30, numbered through the day),
@@ -66,8 +80,7 @@ export const events: SourceDef = {
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
       sessions as (select *, ${u('k', F.kind)} < 0.6 as anon from (${sessionsOf('bg', 6)})),
-      bgj as (select *, unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)})) as j from sessions),
-      bgev as (select *, hash(k, j) as ek from bgj), -- ek: the event's key; k, the session's, names a visitor
+      bgev as (select *, hash(k, j) as ek from (${sessionEvents('sessions', `unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (
         select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
@@ -84,7 +97,7 @@ export const events: SourceDef = {
         select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), 1610612736 + i * 2 + j, day::bigint * 86400 + start,
           customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, ['/marketplace', '/marketplace/search'])} else '/marketplace/cart' end,
           null, null, null, null, null, null
-        from (select *, unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer)) as j from browse) b),
+        from (${sessionEvents('browse', `unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer))`)}) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
       adj as (select *, unnest(range(landed)) as i from ads),

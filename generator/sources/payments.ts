@@ -9,7 +9,7 @@
  */
 import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
-import { REFUND_WITHIN_DAYS, universeOrders } from './orderUniverse.js';
+import { REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
@@ -49,7 +49,7 @@ export const payments: SourceDef = {
         union all
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, paid_amount,
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
-        from paid where ${chance('k', F.refund, 0.02)}
+        from paid where ${refunded('k')}
         union all
         select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
           iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
