@@ -58,11 +58,12 @@ export const events: SourceDef = {
     // sessions numbered i through a day, each keyed by (salt, day, i), and their start
     const sessionsOf = (numbered: string, salt: number) => `select day, i, k, ${ri('k', F.sec, 86400 - 900)} as start
         from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
-    // The events of the sessions of table `sessions` (j numbered by the unnest `j`; an event's key
-    // is hash(k, j)), each with its session's account (k, the session's key, picks it). The sessions of a day before the batch,
-    // which the batch looks back over, have only their late events arriving in it generated: those
-    // are picked before the account is joined, which is most of what a looked-back day costs; the
-    // other sessions are joined before their events, of which there are some four times as many.
+    // The events of the sessions of table `sessions` (j numbered by the unnest `j`; an event's key is
+    // hash(k, j)), each with its session's account (k, the session's key, picks it). The sessions of a
+    // day before the batch, which the batch looks back over, have only their late events arriving in
+    // it generated: those are picked before the account is joined, which is most of what a looked-back
+    // day costs; the other sessions are joined before their events, of which there are some four times
+    // as many.
     const account = (alias: string) => joinZipfCustomer(ctx, alias, `${alias}.k`);
     const lookBack = lo < ctx.from;
     const sessionEvents = (sessions: string, j: string) => {
