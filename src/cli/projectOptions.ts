@@ -52,7 +52,9 @@ export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: rea
     ...(stringFlag(args, 'vars') !== undefined ? { vars: parseVarsFlag(cmd, stringFlag(args, 'vars')) } : {}),
   });
   const dag = new Dag(project);
-  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), ...(resourceTypes ? { resourceTypes } : {}) }, dag);
+  // dbt's warning, on stderr so that --json and ls output stay clean
+  const onUnmatched = (criterion: string) => process.stderr.write(`Warning: the selection criterion '${criterion}' does not match any enabled nodes\n`);
+  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), onUnmatched, ...(resourceTypes ? { resourceTypes } : {}) }, dag);
   return { project, dag, selected };
 }
 

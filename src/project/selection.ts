@@ -16,6 +16,8 @@ export interface SelectionSpec {
   readonly exclude?: readonly string[];
   /** Keep only these resource types (after selection). */
   readonly resourceTypes?: readonly ResourceType[];
+  /** Told each `select` criterion that matches nothing and is no error (a glob, a tag, a source...), as dbt warns of it. */
+  readonly onUnmatched?: (criterion: string) => void;
 }
 
 /** One parsed atom. */
@@ -112,7 +114,7 @@ function selectAtom(atom: SelectorAtom, project: Project, dag: Dag): Set<string>
 }
 
 /** Evaluates selector strings (a union of intersections), then adds tests of selected nodes. */
-function evaluate(exprs: readonly string[], project: Project, dag: Dag): Set<string> {
+function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatched?: (criterion: string) => void): Set<string> {
   const out = new Set<string>();
   for (const term of exprs.flatMap((e) => e.split(/\s+/)).filter((t) => t !== '')) {
     let acc: Set<string> | undefined;
@@ -124,6 +126,7 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag): Set<str
         const names = [...new Set([...project.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name))];
         throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'${didYouMean(atom.value, names)}`);
       }
+      if (s.size === 0) onUnmatched?.(part);
       acc = acc ? new Set([...acc].filter((id) => s.has(id))) : s;
     }
     for (const id of acc ?? []) out.add(id);
@@ -141,7 +144,7 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag): Set<str
  */
 export function selectNodes(project: Project, spec: SelectionSpec = {}, dag: Dag = new Dag(project)): string[] {
   const hasSelect = (spec.select ?? []).some((s) => s.trim() !== '');
-  const selected = hasSelect ? evaluate(spec.select ?? [], project, dag) : new Set(project.nodes.keys());
+  const selected = hasSelect ? evaluate(spec.select ?? [], project, dag, spec.onUnmatched) : new Set(project.nodes.keys());
   const excluded = evaluate(spec.exclude ?? [], project, dag);
   const types = spec.resourceTypes && spec.resourceTypes.length > 0 ? new Set(spec.resourceTypes) : undefined;
   const keep = new Set([...selected].filter((id) => !excluded.has(id) && (!types || types.has(project.nodes.get(id)?.resourceType as ResourceType))));

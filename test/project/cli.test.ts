@@ -92,6 +92,12 @@ describe('stratum ls', () => {
     expect(JSON.parse(out)).toMatchObject({ unique_id: 'source.jaffle.shop.orders', resource_type: 'source', source_name: 'shop' });
     expect(await main(['ls', '--project-dir', dir, '--resource-type', 'snapshot'])).toBe(2);
     expect(await main(['ls', '--project-dir', dir, '--output', 'yaml'])).toBe(2);
+    // a criterion that matches nothing but is no typo (a source, a tag) is warned of on stderr, as dbt does
+    out = '';
+    err = '';
+    expect(await main(['ls', '--project-dir', dir, '-s', 'source:nope tag:marts', '--output', 'name', '--resource-type', 'model'])).toBe(0);
+    expect(err).toBe("Warning: the selection criterion 'source:nope' does not match any enabled nodes\n");
+    expect(out.split('\n').filter(Boolean)).toHaveLength(5);
   });
 
   it('runs as a process through bin/stratum.js with exit codes', () => {

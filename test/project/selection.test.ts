@@ -104,4 +104,12 @@ describe('node selection like dbt', () => {
     expect(selectNodes(project, { select: ['zz*'] }, dag)).toEqual([]);
     expect(selectNodes(project, { select: ['tag:no_such_tag'] }, dag)).toEqual([]);
   });
+
+  it('tells of each select criterion that matches nothing, as dbt warns, and of no other', () => {
+    const unmatched: string[] = [];
+    const onUnmatched = (c: string) => unmatched.push(c);
+    const ids = selectNodes(project, { select: ['customers', 'zz*', 'tag:no_such_tag,customers', 'source:nope'], exclude: ['tag:nope_too'], onUnmatched }, dag);
+    expect(ids).toContain('model.jaffle.customers');
+    expect(unmatched).toEqual(['zz*', 'tag:no_such_tag', 'source:nope']);
+  });
 });
