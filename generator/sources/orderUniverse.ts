@@ -21,8 +21,16 @@ export function refunded(k: string): string {
 }
 
 /** Fulfilment takes at most this many days after an order (ship + deliver). */
-export function fulfilmentDays(ctx: SqlContext): number {
+function fulfilmentDays(ctx: SqlContext): number {
   return ctx.rules.fulfilment.ship_within_days + ctx.rules.fulfilment.deliver_within_days;
+}
+
+/**
+ * The first event day whose orders can still send a shipment or a late record into the batch
+ * (fulfilment, then a late arrival); before it, only a refund can arrive.
+ */
+export function firstFulfilledDay(ctx: SqlContext): number {
+  return firstEventDay(ctx, ctx.rules.arrival.max_lag_days + fulfilmentDays(ctx));
 }
 
 /**
@@ -46,8 +54,8 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
  */
 function orders(ctx: SqlContext): string {
   const r = ctx.rules;
-  // an order of a day before `full` can only send a refund into the batch (see orderUniverseStatements)
-  const full = firstEventDay(ctx, r.arrival.max_lag_days + fulfilmentDays(ctx));
+  // an order of a day before this can only send a refund into the batch (see orderUniverseStatements)
+  const full = firstFulfilledDay(ctx);
   return `(with keyed as (
       select * from (select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_pool.customers as pool from u_pairs o join w_pool on w_pool.day = o.day)
       where day >= ${full} or (not ${cancelled('k')} and ${refunded('k')})

@@ -3,7 +3,7 @@
  * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
-import { fulfilmentDays, universeItems, universeOrders } from './orderUniverse.js';
+import { firstFulfilledDay, universeItems, universeOrders } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
@@ -93,7 +93,7 @@ export const shipments: SourceDef = {
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const f = ctx.rules.fulfilment;
-    return `with ou as (select * from ${universeOrders(ctx)} where not is_cancelled and day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days + fulfilmentDays(ctx))}),
+    return `with ou as (select * from ${universeOrders(ctx)} where not is_cancelled and day >= ${firstFulfilledDay(ctx)}),
       sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
         ${ri('k', F.carrier, 4)} as carrier_i from ou),
       ev as (
