@@ -230,7 +230,8 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
  * The version of the company model: raised whenever the generator makes other records from the
  * same rules, so that a lake made before is another company (see rulesFingerprint). 2: product
  * events in sessions, with marketplace browsing and no checkout for API orders. 3: ad clicks at
- * each channel's prices, 90% of them landing as tagged page views.
+ * each channel's prices, 90% of them landing as tagged page views. A test
+ * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 3;
 

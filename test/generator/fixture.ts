@@ -108,6 +108,25 @@ export function digest(dir: string): Map<string, string> {
 }
 
 /**
+ * One sha256 of the records of the lake under `dir`, file by file in path order: the bytes of its
+ * text files, the rows of its Parquet files as DuckDB reads them (not their bytes, which name the
+ * DuckDB version that wrote them), and its truth manifests without the rules fingerprint (which
+ * names COMPANY_MODEL). It changes exactly when the generator makes other records.
+ */
+export async function recordsDigest(dir: string, con: DuckDBConnection): Promise<string> {
+  const hash = createHash('sha256');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+  for (const f of files) {
+    const file = join(dir, f);
+    let content: string | Buffer = readFileSync(file);
+    if (f.endsWith('.parquet')) content = (await rows(con, `select * from read_parquet('${file}')`)).map((r) => JSON.stringify(r)).join('\n');
+    else if (f.endsWith('truth.json')) content = JSON.stringify({ ...(JSON.parse(content.toString('utf8')) as TruthManifest), rules: undefined });
+    hash.update(`${f}\n`).update(content).update('\n');
+  }
+  return hash.digest('hex');
+}
+
+/**
  * A generation cancelled before its first day: it makes the lake's folder and finishes or tidies
  * what unfinished runs left in it, as every run does first, then stops. It spans every day the
  * seeds cover, so that it may write into a lake of any seed.

@@ -8,9 +8,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { partContext, type GenerateEvent } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
-import { SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
+import { COMPANY_MODEL, SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
 import { LANES, SOURCES } from '../../generator/sources/index.js';
-import { countOf, days, defectRates, digest, duck, FROM, generateLake, rows, TO, truth } from './fixture.js';
+import { countOf, days, defectRates, digest, duck, FROM, generateLake, recordsDigest, rows, TO, truth } from './fixture.js';
+
+/**
+ * The records digest (see recordsDigest) of this file's test lake under each company model: an
+ * entry is added when COMPANY_MODEL is raised, and never changed.
+ */
+const MODEL_DIGESTS: Readonly<Record<number, string>> = {
+  3: 'dfa7f3d02f5a15b046116c9ddac3510e0076ae7b15d4ce7e2ceecbe6d4002a7a',
+};
 
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
@@ -118,6 +126,16 @@ describe('determinism', () => {
       expect(ps.sort(), name).toEqual(of === 0 ? ['all'] : Array.from({ length: of }, (_, i) => `${i}/${of}`));
     }
     expect(parts.get('product/events')).toEqual(['0/2', '1/2']);
+  });
+
+  it('makes other records only under another company model', async () => {
+    // a lake's days carry the model (in their rules fingerprint), and a run refuses to write days
+    // beside days of another: records that change under the same model would mix two companies
+    // in one lake, day by day
+    const made = await recordsDigest(raw, con);
+    expect(made, 'the generator makes other records from the same rules: raise COMPANY_MODEL in generator/rules.ts and record this digest in MODEL_DIGESTS')
+      .toBe(MODEL_DIGESTS[COMPANY_MODEL]);
+    expect(new Set(Object.values(MODEL_DIGESTS)).size).toBe(Object.keys(MODEL_DIGESTS).length);
   });
 
   it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
