@@ -8,11 +8,10 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
-import { formatDay, tryParseDay } from './dates.js';
-import { FX_FROM, FX_TO } from './fxSeed.js';
+import { formatDay } from './dates.js';
 import type { TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
-import { rulesFingerprint, type Rules, type SourceName } from './rules.js';
+import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
@@ -135,14 +134,6 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
     { source: 'processor/payments', kind: 'unit_change', since: d.payments_unit_change, detail: 'amount in cents (integer) instead of dollars' },
   ];
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
-}
-
-/** Why a day cannot be generated (it reads after "is" or "starts on D,"), or undefined when it can. */
-export function unavailableDay(rules: Rules, day: number): string | undefined {
-  if (day < rules.company.founded) return `before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`;
-  if (day < tryParseDay(FX_FROM)!) return `before ${FX_FROM}, the first day of seeds/fx_rates.csv`;
-  if (day > tryParseDay(FX_TO)!) return `after ${FX_TO}, the last day of seeds/fx_rates.csv`;
-  return undefined;
 }
 
 /** DuckDB's out-of-memory error as a one-line LimitError saying what would fit; any other error as it is. */

@@ -10,7 +10,7 @@ import { didYouMean } from '../src/didYouMean.js';
 import { ConfigError, type SourceLocation } from '../src/errors.js';
 import { YamlFile } from '../src/project/yamlFile.js';
 import { formatDay, tryParseDay } from './dates.js';
-import { FX_TO } from './fxSeed.js';
+import { FX_FROM, FX_TO } from './fxSeed.js';
 
 /** The output formats a source can be written in. */
 export type RawFormat = 'csv' | 'parquet' | 'jsonl';
@@ -224,6 +224,14 @@ export function withFormats(rules: Rules, spec: string, what = '--formats'): Rul
     formats[name as SourceName] = fmt as RawFormat;
   }
   return { ...rules, formats };
+}
+
+/** Why a day cannot be generated (it reads after "is" or "starts on D,"), or undefined when it can. */
+export function unavailableDay(rules: Rules, day: number): string | undefined {
+  if (day < rules.company.founded) return `before the company was founded (${formatDay(rules.company.founded)}, company.founded in the rules)`;
+  if (day < tryParseDay(FX_FROM)!) return `before ${FX_FROM}, the first day of seeds/fx_rates.csv`;
+  if (day > tryParseDay(FX_TO)!) return `after ${FX_TO}, the last day of seeds/fx_rates.csv`;
+  return undefined;
 }
 
 /**

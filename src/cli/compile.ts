@@ -6,11 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
-import { compileNode } from '../project/compile.js';
-import { writeManifest } from '../project/manifest.js';
 import type { CompiledNode, Project, ProjectNode } from '../project/types.js';
 import { listFlag, type Command } from './command.js';
-import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
+import { SELECTION_FLAGS } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
@@ -39,6 +37,7 @@ export const compileCommand: Command = {
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
   flags: SELECTION_FLAGS,
   async run(args) {
+    const [{ jsonFlag, loadSelection }, { compileNode }, { writeManifest }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js')]);
     const { project, selected } = loadSelection('compile', args, ['model', 'test']);
     const compiled: CompiledNode[] = [];
     const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];

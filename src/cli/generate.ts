@@ -4,8 +4,8 @@
  */
 import Table from 'cli-table3';
 import { formatDay, parseDay } from '../../generator/dates.js';
-import { generate, unavailableDay, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
-import { loadRules, withFormats, type Rules } from '../../generator/rules.js';
+import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js';
+import { loadRules, unavailableDay, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
 
@@ -128,6 +128,8 @@ Examples:
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
+    // the generator (and DuckDB in it) is loaded when a run needs it, not for every command's help
+    const { generate } = await import('../../generator/generate.js');
     const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE);
     let summary;
     try {

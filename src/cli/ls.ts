@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Project, ProjectNode, ResourceType } from '../project/types.js';
 import { listFlag, stringFlag, type Command } from './command.js';
-import { jsonFlag, loadSelection, SELECTION_FLAGS } from './projectOptions.js';
+import { SELECTION_FLAGS } from './projectFlags.js';
 
 const TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
 const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
@@ -41,6 +41,7 @@ export const lsCommand: Command = {
   async run(args) {
     const types = listFlag(args, 'resource-type').flatMap((t) => t.split(/[\s,]+/)).filter((t) => t !== '');
     for (const t of types) if (t !== 'all' && !TYPES.includes(t as ResourceType)) throw new UsageError(`stratum ls: --resource-type must be one of ${TYPES.join(', ')}, all; got '${t}'`);
+    const { jsonFlag, loadSelection } = await import('./projectOptions.js');
     const output = jsonFlag(args) ? 'json' : (stringFlag(args, 'output') ?? 'selector');
     if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`stratum ls: --output must be one of ${OUTPUTS.join(', ')}; got '${output}'`);
     const resourceTypes = types.length === 0 || types.includes('all') ? undefined : (types as ResourceType[]);

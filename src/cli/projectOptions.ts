@@ -1,7 +1,6 @@
 /**
- * The dbt-style flags `stratum compile` and `stratum ls` share, and loading the project from
- * them: `--select/-s`, `--exclude`, `--target/-t`, `--vars`, `--project-dir`, `--profiles-dir`,
- * `--json`.
+ * Loading the project and selecting its nodes from the dbt-style flags of projectFlags.ts:
+ * `--select/-s`, `--exclude`, `--target/-t`, `--vars`, `--project-dir`, `--profiles-dir`, `--json`.
  */
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -9,18 +8,7 @@ import { Dag } from '../project/dag.js';
 import { loadProject } from '../project/load.js';
 import { selectNodes } from '../project/selection.js';
 import type { Project, ResourceType } from '../project/types.js';
-import { boolFlag, listFlag, stringFlag, type FlagSpec, type ParsedArgs } from './command.js';
-
-/** Flags of every command that loads a project and selects nodes. */
-export const SELECTION_FLAGS: readonly FlagSpec[] = [
-  { name: 'select', short: 's', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
-  { name: 'exclude', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
-  { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
-  { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
-  { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
-  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: project dir, then ~/.dbt).' },
-  { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
-];
+import { boolFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
 
 /** Parses `--vars` (a YAML or JSON mapping, like dbt). Throws UsageError naming the flag. */
 export function parseVarsFlag(cmd: string, raw: string | undefined): Record<string, unknown> | undefined {

@@ -1,6 +1,6 @@
 /**
- * What `stratum run | test | build | seed | source freshness` share: their dbt-style flags, loading
- * the project and its profile target, opening the warehouse, selecting nodes, wiring Ctrl-C to
+ * What `stratum run | test | build | seed | source freshness` share, loaded when one of them runs
+ * (their flags are in projectFlags.ts): loading the project and its profile target, opening the warehouse, selecting nodes, wiring Ctrl-C to
  * an AbortSignal, printing events, writing the manifest, and mapping the outcome to an exit code
  * (0 success or warnings only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
  */
@@ -12,18 +12,9 @@ import { writeManifest } from '../project/manifest.js';
 import type { Project } from '../project/types.js';
 import type { RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, cancelOnSignals, intFlag, listFlag, type FlagSpec, type ParsedArgs } from './command.js';
-import { loadSelection, SELECTION_FLAGS } from './projectOptions.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
+import { loadSelection } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
-
-/** Flags every project command takes, as dbt spells them: the selection flags plus --threads. */
-export const PROJECT_FLAGS: readonly FlagSpec[] = [
-  ...SELECTION_FLAGS.map((f) => (f.name === 'json' ? { ...f, description: 'Print events as JSON lines instead of text.' } : f)),
-  { name: 'threads', type: 'string', value: 'N', description: "Nodes run at once (default: the target's threads)." },
-];
-
-/** The --full-refresh flag, for commands that build models or seeds. */
-export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
 
 /** Opens the warehouse of the project's target. Throws ConfigError for an unsupported target. */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {

@@ -3,7 +3,6 @@
  * then prints what the lake holds. The notebook will open here once it exists.
  */
 import { existsSync, statSync } from 'node:fs';
-import { generate } from '../../generator/generate.js';
 import { lakeContents, lakeDays, type LakeContents } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
@@ -38,6 +37,8 @@ export const startCommand: Command = {
     const days = isLakeDir ? lakeDays(out) : [];
     if (days.length === 0) {
       const rules = loadRules();
+      // the generator (and DuckDB in it) is loaded only when there is a lake to make
+      const { generate } = await import('../../generator/generate.js');
       const progress = progressPrinter(false);
       const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE);
       let summary;

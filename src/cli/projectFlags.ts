@@ -1,0 +1,26 @@
+/**
+ * The dbt-style flags of the commands that load a project. Declared apart from the code that
+ * loads and runs it, so that the CLI can list every command's flags (help, did-you-mean) without
+ * loading the project stack and the warehouse engine: each command loads those when it runs.
+ */
+import type { FlagSpec } from './command.js';
+
+/** Flags of every command that loads a project and selects nodes. */
+export const SELECTION_FLAGS: readonly FlagSpec[] = [
+  { name: 'select', short: 's', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
+  { name: 'exclude', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
+  { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
+  { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
+  { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
+  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: project dir, then ~/.dbt).' },
+  { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
+];
+
+/** Flags every project command takes, as dbt spells them: the selection flags plus --threads. */
+export const PROJECT_FLAGS: readonly FlagSpec[] = [
+  ...SELECTION_FLAGS.map((f) => (f.name === 'json' ? { ...f, description: 'Print events as JSON lines instead of text.' } : f)),
+  { name: 'threads', type: 'string', value: 'N', description: "Nodes run at once (default: the target's threads)." },
+];
+
+/** The --full-refresh flag, for commands that build models or seeds. */
+export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
