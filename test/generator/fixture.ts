@@ -5,7 +5,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tryParseDay } from '../../generator/dates.js';
 import { FX_TO } from '../../generator/fxSeed.js';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../generator/generate.js';
@@ -14,6 +15,9 @@ import { DEFECT_KINDS, loadRules, type DefectKind, type Rules } from '../../gene
 import { expect } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
+
+/** The frozen rules the company model's records digest is taken with. */
+export const MODEL_RULES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'model-rules.yaml');
 
 export const FROM = '2024-01-20';
 export const TO = '2024-01-31';
