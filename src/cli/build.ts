@@ -1,6 +1,6 @@
 /** `stratum build`: seeds, models and tests in DAG order; a failing test skips its model's children. */
 import type { Command } from './command.js';
-import { FULL_REFRESH_FLAG, PROJECT_FLAGS } from './projectFlags.js';
+import { FULL_REFRESH_FLAG, PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** The `build` command. */
 export const buildCmd: Command = {
@@ -8,5 +8,5 @@ export const buildCmd: Command = {
   summary: 'Load seeds, build models and run tests in dependency order (like dbt build).',
   flags: [...PROJECT_FLAGS, FULL_REFRESH_FLAG],
   details: 'Exit codes: 0 success or warnings only, 1 a node failed, 2 bad usage or configuration, 130 cancelled.',
-  run: async (args) => (await import('./projectRun.js')).runProjectCommand('build', args),
+  run: (args) => runProject('build', args),
 };

@@ -1,9 +1,11 @@
 /**
- * The dbt-style flags of the commands that load a project. Declared apart from the code that
- * loads and runs it, so that the CLI can list every command's flags (help, did-you-mean) without
- * loading the project stack and the warehouse engine: each command loads those when it runs.
+ * The dbt-style flags of the commands that load a project, and their way into the code that runs
+ * them. Declared apart from that code, so that the CLI can list every command's flags (help,
+ * did-you-mean) without loading the project stack and the warehouse engine: each command loads
+ * those when it runs.
  */
-import type { FlagSpec } from './command.js';
+import type { RunCommand } from '../run/events.js';
+import type { FlagSpec, ParsedArgs } from './command.js';
 
 /** Flags of every command that loads a project and selects nodes. */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
@@ -24,3 +26,8 @@ export const PROJECT_FLAGS: readonly FlagSpec[] = [
 
 /** The --full-refresh flag, for commands that build models or seeds. */
 export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
+
+/** Runs a project command (see runProjectCommand), loading the project stack and the engine now. */
+export async function runProject(command: RunCommand, args: ParsedArgs, extra: { now?: Date } = {}): Promise<number> {
+  return (await import('./projectRun.js')).runProjectCommand(command, args, extra);
+}

@@ -1,8 +1,9 @@
 /**
  * What `stratum run | test | build | seed | source freshness` share, loaded when one of them runs
- * (their flags are in projectFlags.ts): loading the project and its profile target, opening the warehouse, selecting nodes, wiring Ctrl-C to
- * an AbortSignal, printing events, writing the manifest, and mapping the outcome to an exit code
- * (0 success or warnings only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
+ * (their flags, and runProject, are in projectFlags.ts): loading the project and its profile
+ * target, opening the warehouse, selecting nodes, wiring Ctrl-C to an AbortSignal, printing
+ * events, writing the manifest, and mapping the outcome to an exit code (0 success or warnings
+ * only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
  */
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';

@@ -1,6 +1,6 @@
 /** `stratum run`: builds the selected models (views, tables, incrementals) in DAG order. */
 import type { Command } from './command.js';
-import { FULL_REFRESH_FLAG, PROJECT_FLAGS } from './projectFlags.js';
+import { FULL_REFRESH_FLAG, PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** The `run` command. */
 export const runCmd: Command = {
@@ -8,5 +8,5 @@ export const runCmd: Command = {
   summary: 'Build the selected models in dependency order (like dbt run).',
   flags: [...PROJECT_FLAGS, FULL_REFRESH_FLAG],
   details: 'Exit codes: 0 success, 1 a model failed, 2 bad usage or configuration, 130 cancelled.',
-  run: async (args) => (await import('./projectRun.js')).runProjectCommand('run', args),
+  run: (args) => runProject('run', args),
 };

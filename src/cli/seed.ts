@@ -1,6 +1,6 @@
 /** `stratum seed`: loads the selected seed CSVs into tables. */
 import type { Command } from './command.js';
-import { FULL_REFRESH_FLAG, PROJECT_FLAGS } from './projectFlags.js';
+import { FULL_REFRESH_FLAG, PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** The `seed` command. */
 export const seedCmd: Command = {
@@ -8,5 +8,5 @@ export const seedCmd: Command = {
   summary: 'Load the seed CSVs into tables (like dbt seed).',
   flags: [...PROJECT_FLAGS, FULL_REFRESH_FLAG],
   details: 'Exit codes: 0 success, 1 a seed failed to load, 2 bad usage or configuration, 130 cancelled.',
-  run: async (args) => (await import('./projectRun.js')).runProjectCommand('seed', args),
+  run: (args) => runProject('seed', args),
 };

@@ -1,6 +1,6 @@
 /** `stratum test`: runs the selected data tests (generic and singular). */
 import type { Command } from './command.js';
-import { PROJECT_FLAGS } from './projectFlags.js';
+import { PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** The `test` command. */
 export const testCmd: Command = {
@@ -8,5 +8,5 @@ export const testCmd: Command = {
   summary: 'Run the selected data tests (like dbt test).',
   flags: PROJECT_FLAGS,
   details: 'Exit codes: 0 all passed or only warned, 1 a test failed or errored, 2 bad usage or configuration, 130 cancelled.',
-  run: async (args) => (await import('./projectRun.js')).runProjectCommand('test', args),
+  run: (args) => runProject('test', args),
 };
