@@ -24,16 +24,15 @@ const memo = new Map<number, Pools>();
 export function buildPools(seed: number): Pools {
   const cached = memo.get(seed);
   if (cached) return cached;
-  const f = faker;
-  f.seed(seed);
+  faker.seed(seed);
   const many = <T>(n: number, make: () => T): T[] => Array.from({ length: n }, make);
   const pools: Pools = {
-    companies: many(POOL_SIZE, () => f.company.name()),
-    firstNames: many(512, () => f.person.firstName()),
-    lastNames: many(512, () => f.person.lastName()),
-    products: many(1024, () => `${f.commerce.productAdjective()} ${f.commerce.product()}`),
-    ticketSubjects: many(256, () => `${f.hacker.verb()} ${f.hacker.noun()} ${f.helpers.arrayElement(['fails', 'is slow', 'question', 'not working', 'error', 'request'])}`),
-    phrases: many(256, () => f.hacker.phrase().replace(/["\\\n]/g, '')),
+    companies: many(POOL_SIZE, () => faker.company.name()),
+    firstNames: many(512, () => faker.person.firstName()),
+    lastNames: many(512, () => faker.person.lastName()),
+    products: many(1024, () => `${faker.commerce.productAdjective()} ${faker.commerce.product()}`),
+    ticketSubjects: many(256, () => `${faker.hacker.verb()} ${faker.hacker.noun()} ${faker.helpers.arrayElement(['fails', 'is slow', 'question', 'not working', 'error', 'request'])}`),
+    phrases: many(256, () => faker.hacker.phrase().replace(/["\\\n]/g, '')),
   };
   memo.set(seed, pools);
   return pools;

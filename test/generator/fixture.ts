@@ -105,9 +105,14 @@ export function days(from = FROM, to = TO): string[] {
   return out;
 }
 
+/** Every file under `dir` (hidden ones too), by its path relative to `dir`, in path order. */
+function lakeFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+}
+
 /** Every file under `dir` (hidden ones too) by its path relative to `dir`, with its sha256. */
 export function digest(dir: string): Map<string, string> {
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+  const files = lakeFiles(dir);
   return new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 }
 
@@ -119,8 +124,7 @@ export function digest(dir: string): Map<string, string> {
  */
 export async function recordsDigest(dir: string, con: DuckDBConnection): Promise<string> {
   const hash = createHash('sha256');
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
-  for (const f of files) {
+  for (const f of lakeFiles(dir)) {
     const file = join(dir, f);
     let content: string | Buffer = readFileSync(file);
     if (f.endsWith('.parquet')) content = (await rows(con, `select * from read_parquet('${file}')`)).map((r) => JSON.stringify(r)).join('\n');

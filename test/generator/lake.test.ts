@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { partContext, type GenerateEvent } from '../../generator/generate.js';
+import { generate, partContext, type GenerateEvent } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { COMPANY_MODEL, loadRules, SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
 import { LANES, SOURCES } from '../../generator/sources/index.js';
@@ -136,7 +136,6 @@ describe('determinism', () => {
     // beside days of another: records that change under the same model would mix two companies
     // in one lake, day by day. The rules are frozen (fixtures/model-rules.yaml): editing the
     // built-in ones changes the fingerprint, not the model
-    const { generate } = await import('../../generator/generate.js');
     const out = join(tempDir('stratum-model-'), 'raw');
     await generate({ rules: loadRules(MODEL_RULES), from: tryParseDay('2024-01-24')!, to: tryParseDay('2024-01-27')!, scale: 1, outDir: out });
     const made = await recordsDigest(out, con);
