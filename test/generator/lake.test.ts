@@ -2,7 +2,7 @@
  * The generated lake: determinism, conservation against the truth manifest, defect rates, late
  * arrivals, drift, skew, PII, malformed records, and readability by DuckDB.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -145,8 +145,6 @@ describe('determinism', () => {
   });
 
   it('regenerating a day replaces its partitions and leaves no staging folders', async () => {
-    const { generate } = await import('../../generator/generate.js');
-    const { writeFileSync } = await import('node:fs');
     const lake = await generateLake('2024-01-22', '2024-01-23');
     const before = digest(lake.dir);
     // damage the day: a truncated file and a stray one
