@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bigqueryStatement } from '../../src/cli/compile.js';
 import { bigqueryDDL, bigqueryPartitionExpression } from '../../src/project/bigqueryDDL.js';
 import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
-import type { CompiledNode } from '../../src/project/types.js';
+import type { CompiledNode, Project } from '../../src/project/types.js';
 import { FIXTURE } from './helpers.js';
 import { tempDir } from '../tempDir.js';
 
@@ -35,13 +35,16 @@ function sqlglotFailures(statements: { id: string; sql: string }[]): { id: strin
   return JSON.parse(execFileSync('python3', [join(dir, 'parse.py'), join(dir, 'statements.json')], { encoding: 'utf8' })) as { id: string; error: string }[];
 }
 
+/** Every model and test of `project`, compiled. */
+async function compileEvery(project: Project): Promise<CompiledNode[]> {
+  const out: CompiledNode[] = [];
+  for (const n of project.nodes.values()) if (n.resourceType === 'model' || n.resourceType === 'test') out.push(await compileNode(project, n, {}));
+  return out;
+}
+
 describe('BigQuery compile', () => {
   const project = loadProject({ projectDir: FIXTURE, target: 'bq', env: {} });
-  const compileAll = async (): Promise<CompiledNode[]> => {
-    const out: CompiledNode[] = [];
-    for (const n of project.nodes.values()) if (n.resourceType === 'model' || n.resourceType === 'test') out.push(await compileNode(project, n, {}));
-    return out;
-  };
+  const compileAll = () => compileEvery(project);
 
   it('renders backtick-quoted project.dataset.table names and dispatches bigquery__ macros', async () => {
     const byId = new Map((await compileAll()).map((c) => [c.node.uniqueId, c]));
@@ -87,5 +90,24 @@ describe('BigQuery compile', () => {
     expect(sqlglotFailures(statements)).toEqual([]);
     // The check is real: DuckDB-only syntax fails it.
     expect(sqlglotFailures([{ id: 'bad', sql: 'select (amount / 100)::numeric(16, 2) from t where x = any([' }])).toHaveLength(1);
+  });
+});
+
+describe("the warehouse project's bq target (profiles.yml at the root)", () => {
+  it('compiles every node into the project and dataset the environment names, as BigQuery SQL (sqlglot)', async () => {
+    const project = loadProject({ projectDir: resolve('.'), target: 'bq', env: { STRATUM_BQ_PROJECT: 'acme-analytics', STRATUM_BQ_DATASET: 'warehouse' } });
+    expect(project.target).toMatchObject({ name: 'bq', type: 'bigquery', project: 'acme-analytics', dataset: 'warehouse' });
+    const compiled = await compileEvery(project);
+    expect(compiled.length).toBeGreaterThan(0);
+    for (const c of compiled) {
+      expect(c.compiledCode).toContain('`acme-analytics`.`warehouse`.');
+      expect(c.compiledCode).not.toMatch(/"main"|warehouse\/stratum/);
+    }
+    expect(loadProject({ projectDir: resolve('.'), target: 'bq', env: {} }).target).toMatchObject({ project: 'stratum-demo', dataset: 'stratum' });
+    if (!hasSqlglot()) {
+      console.log('skipped the parse: python3 cannot import sqlglot (pip install sqlglot; CI installs it)');
+      return;
+    }
+    expect(sqlglotFailures(compiled.map((c) => ({ id: c.node.uniqueId, sql: c.compiledCode })))).toEqual([]);
   });
 });
