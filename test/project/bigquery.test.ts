@@ -44,10 +44,9 @@ async function compileEvery(project: Project): Promise<CompiledNode[]> {
 
 describe('BigQuery compile', () => {
   const project = loadProject({ projectDir: FIXTURE, target: 'bq', env: {} });
-  const compileAll = () => compileEvery(project);
 
   it('renders backtick-quoted project.dataset.table names and dispatches bigquery__ macros', async () => {
-    const byId = new Map((await compileAll()).map((c) => [c.node.uniqueId, c]));
+    const byId = new Map((await compileEvery(project)).map((c) => [c.node.uniqueId, c]));
     const stg = byId.get('model.jaffle.stg_payments');
     expect(stg?.compiledCode).toContain('round(cast(amount / 100 as numeric), 2) as amount');
     expect(stg?.compiledCode).toContain('from `stratum-demo`.`jaffle`.`raw_payments`');
@@ -57,7 +56,7 @@ describe('BigQuery compile', () => {
   });
 
   it('writes create or replace DDL with partition by / cluster by from the model configs', async () => {
-    const byId = new Map((await compileAll()).map((c) => [c.node.uniqueId, c]));
+    const byId = new Map((await compileEvery(project)).map((c) => [c.node.uniqueId, c]));
     const orders = bigqueryStatement(byId.get('model.jaffle.orders') as CompiledNode) ?? '';
     expect(orders.split('\n').slice(0, 4)).toEqual(['create or replace table `stratum-demo`.`jaffle_marts`.`orders`', 'partition by `order_date`', 'cluster by `customer_id`', 'as (']);
     expect(bigqueryStatement(byId.get('model.jaffle.daily_orders') as CompiledNode)).toMatch(/^create or replace table `stratum-demo`\.`jaffle_marts`\.`daily_orders`\npartition by `order_date`\ncluster by `status`\nas \(/);
@@ -81,7 +80,7 @@ describe('BigQuery compile', () => {
       return;
     }
     const statements: { id: string; sql: string }[] = [];
-    for (const c of await compileAll()) {
+    for (const c of await compileEvery(project)) {
       statements.push({ id: c.node.uniqueId, sql: c.compiledCode });
       const ddl = bigqueryStatement(c);
       if (ddl) statements.push({ id: `${c.node.uniqueId} (ddl)`, sql: ddl });
