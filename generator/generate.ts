@@ -34,6 +34,11 @@ export interface GenerateOptions {
    * too short for two is not cut. The output does not depend on it.
    */
   readonly partDays?: number;
+  /**
+   * DuckDB's memory limit in bytes (default DuckDB's: 80% of the machine's memory). Past it, sorts
+   * and tables spill to a folder inside the run's staging folder; the lake's bytes are the same.
+   */
+  readonly memoryLimit?: number;
   readonly onEvent?: (e: GenerateEvent) => void;
   /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
   readonly signal?: AbortSignal;
@@ -137,10 +142,11 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
 }
 
 /** DuckDB's out-of-memory error as a one-line LimitError saying what would fit; any other error as it is. */
-export function outOfMemory(e: unknown, scale: number): unknown {
+export function outOfMemory(e: unknown, scale: number, memoryLimit?: number): unknown {
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
   const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length);
-  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}; generate at a smaller scale`);
+  const fix = memoryLimit === undefined ? 'generate at a smaller scale' : 'raise --memory-limit or generate at a smaller scale';
+  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}; ${fix}`);
 }
 
 /**
@@ -189,7 +195,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // statement split over threads costs more CPU in all (merging sort runs, combining partial
   // results): in 8 alternating pairs of the default dataset, 5.76 s and 11.5 s of CPU against
   // 6.09 s and 12.5 s with two threads; --scale 10 took 44.1 and 53.8 s against 48.0 and 58.1 s.
-  const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
+  // What does not fit in its memory limit DuckDB spills to disk: into the staging folder, which goes
+  // with the run, rather than DuckDB's default of `.tmp` in the working folder.
+  const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true', temp_directory: join(staging, 'spill'),
+    ...(opts.memoryLimit === undefined ? {} : { memory_limit: `${opts.memoryLimit}B` }) });
   // Lanes of sources (see LANES), one connection each, and one that builds the order universes: a
   // single statement stream keeps only about one of the two cores busy (small per-day COPYs, truth
   // queries, cutting files in JS), and more lanes than cores fill each other's single-threaded
@@ -343,13 +352,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so
     checkAbort();
-    throw writeFailure(outOfMemory(e, scale), opts.outDir, placed === 0 ? '; no day was placed, the lake is as it was'
+    throw writeFailure(outOfMemory(e, scale, opts.memoryLimit), opts.outDir, placed === 0 ? '; no day was placed, the lake is as it was'
       : `; ${placedDays()} were placed, each complete, the others are as they were`);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs
     for (const c of cons) c.closeSync();
-    (await opening).closeSync();
+    // a database that could not open (a memory limit too small for its first allocation) failed the run above
+    (await opening.catch(() => undefined))?.closeSync();
     releaseStaging(staging);
     // a run that failed or was cancelled before placing a day leaves no folder it made
     if (placed === 0) removeMadeFolders(made);

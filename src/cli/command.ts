@@ -151,6 +151,25 @@ export function intFlag(args: ParsedArgs, cmdName: string, name: string, min: nu
   return n;
 }
 
+/** Units of a size flag, as DuckDB reads them: KB..TB by powers of 1000, KiB..TiB by powers of 1024. */
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/**
+ * Reads a size flag (`2GB`, `512MiB`, `1.5 GB`; units as DuckDB's `memory_limit` takes them) as
+ * whole bytes, or undefined. Throws UsageError naming the flag when the value is not a size or is
+ * not positive.
+ */
+export function sizeFlag(args: ParsedArgs, cmdName: string, name: string): number | undefined {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(raw.trim());
+  const unit = m && SIZE_UNITS[m[2].toLowerCase()];
+  if (!m || !unit) throw new UsageError(`stratum ${cmdName}: --${name} must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got '${raw}'`);
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (bytes < 1) throw new UsageError(`stratum ${cmdName}: --${name} must be more than 0 bytes, got '${raw}'`);
+  return bytes;
+}
+
 /**
  * An AbortSignal that Ctrl-C or a SIGTERM (a process manager, `timeout`) aborts, after printing
  * `notice` on stderr. A second signal stops the process at once (exit 130), running its `exit`

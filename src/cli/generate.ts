@@ -7,7 +7,7 @@ import { formatDay, parseDay } from '../../generator/dates.js';
 import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js';
 import { loadRules, unavailableDay, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
-import { boolFlag, cancelOnSignals, intFlag, listFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, sizeFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -102,11 +102,12 @@ export const generateCommand: Command = {
     { name: 'from', type: 'string', value: 'YYYY-MM-DD', description: 'First arrival day of a range (with --to).' },
     { name: 'to', type: 'string', value: 'YYYY-MM-DD', description: 'Last arrival day of a range (with --from).' },
     { name: 'days', type: 'string', value: 'N', description: 'The N days ending on the default end date (rules dates.default_end), from 1 to the days since the company was founded (91 with the built-in rules).' },
-    { name: 'scale', type: 'string', value: 'N', description: 'Multiply customers and volumes by N, an integer from 1 to 100 (default 1). Memory grows with it: about 1.7 GB at 10, 8.5 GB at 100.' },
+    { name: 'scale', type: 'string', value: 'N', description: 'Multiply customers and volumes by N, an integer from 1 to 100 (default 1). Memory grows with it: about 1.7 GB at 10, 8.5 GB at 100 (see --memory-limit).' },
     { name: 'seed', type: 'string', value: 'N', description: 'Random seed, an integer from 0 to 2147483647 (default: the rules\' seed, 42).' },
     { name: 'out', type: 'string', value: 'DIR', description: 'The lake\'s folder (default raw/): new, empty, or a lake of the same seed, scale, rules and formats (unless the run replaces all its days).' },
     { name: 'rules', type: 'string', value: 'FILE', description: 'Rules file laid over the built-in generator/rules.yaml.' },
     { name: 'formats', type: 'string', value: 'SPEC', multiple: true, description: 'Write sources in other formats: <source>=<csv|parquet|jsonl> pairs, comma-separated, e.g. shop/orders=csv.' },
+    { name: 'memory-limit', type: 'string', value: 'SIZE', description: 'Cap DuckDB\'s memory at SIZE, e.g. 2GB or 512MiB (default: DuckDB\'s, 80% of the machine\'s memory). Past it, sorts and tables spill to disk inside the lake\'s folder: slower, the same bytes. The rest of the process (the company\'s accounts, in Node) is not capped: about 0.5 GB at scale 10, 1.8 GB at 100.' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'Print no progress and no summary, only errors (and the JSON with --json).' },
     { name: 'json', type: 'boolean', description: 'Print the summary as JSON on stdout (with seed, scale and the lake\'s folder); progress still goes to stderr unless --quiet.' },
   ],
@@ -125,6 +126,7 @@ Examples:
     const formats = listFlag(args, 'formats');
     if (formats.length > 0) rules = withFormats(rules, formats.join(','), 'stratum generate: --formats');
     const scale = intFlag(args, 'generate', 'scale', 1, 100) ?? 1;
+    const memoryLimit = sizeFlag(args, 'generate', 'memory-limit');
     const { from, to } = resolveRange(args, rules, 'generate');
     const json = boolFlag(args, 'json');
     const quiet = boolFlag(args, 'quiet');
@@ -133,7 +135,7 @@ Examples:
     const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE);
     let summary;
     try {
-      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', onEvent: progressPrinter(quiet), signal: cancel.signal });
+      summary = await generate({ rules, from, to, scale, outDir: stringFlag(args, 'out') ?? 'raw', memoryLimit, onEvent: progressPrinter(quiet), signal: cancel.signal });
     } finally {
       cancel.dispose();
     }

@@ -15,6 +15,7 @@ import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFold
 import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
 import { COMPANY_MODEL, loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
 import { LimitError, UsageError } from '../../src/errors.js';
+import { sizeFlag } from '../../src/cli/command.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { digest, prepareOnly } from './fixture.js';
@@ -64,6 +65,18 @@ describe('stratum generate rejects bad flag values', () => {
       expect(r.code, flag).toBe(2);
       const [name, v] = value ? [flag, value] : flag.split('=');
       expect(r.err).toMatch(new RegExp(`^Error: stratum generate: ${name} must be between \\d+ and \\d+, got ${v}\n$`));
+    }
+    expect(existsSync(join(dir, 'raw-never'))).toBe(false);
+  });
+
+  it('reads --memory-limit as DuckDB does, and rejects what is not a positive size', async () => {
+    const bytes = (v: string) => sizeFlag({ flags: { 'memory-limit': v }, positionals: [] }, 'generate', 'memory-limit');
+    expect(['512MiB', '1.5GB', '500mb', '2 GiB', '100KB', '123B'].map(bytes)).toEqual([536_870_912, 1_500_000_000, 500_000_000, 2_147_483_648, 100_000, 123]);
+    for (const [v, why] of [['2XB', 'must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)'], ['-3GB', 'must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)'],
+      ['4', 'must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)'], ['0MB', 'must be more than 0 bytes'], ['0.1B', 'must be more than 0 bytes']]) {
+      const r = await generateCli(`--memory-limit=${v}`, '--day', '2024-01-05', '--out', join(dir, 'raw-never'));
+      expect(r.code, v).toBe(2);
+      expect(r.err).toBe(`Error: stratum generate: --memory-limit ${why}, got '${v}'\n`);
     }
     expect(existsSync(join(dir, 'raw-never'))).toBe(false);
   });
@@ -371,6 +384,14 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^Error: the company at scale 40 does not fit in memory: its world \([\d,]+ accounts, 2024-01-01 to 2024-04-14\) had filled [\d,]+ MB of the [\d,]+ MB Node may use at account [\d,]+ \(making [a-z ]+\); generate at a smaller scale or an earlier range\n$/);
     expect(existsSync(out)).toBe(false); // it made the folder, and placed nothing in it
+  });
+
+  it('stops in one line when --memory-limit is too small for the run, asking for more, and leaves nothing behind', async () => {
+    const out = join(dir, 'too-little');
+    const r = await generateCli('--days', '3', '--memory-limit', '20MB', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^Error: the company at scale 1 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ [KM]iB \([\d.]+ (bytes|KiB|MiB)\/[\d.]+ MiB used\); raise --memory-limit or generate at a smaller scale\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('turns DuckDB running out of memory into one line', async () => {

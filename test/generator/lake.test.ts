@@ -101,6 +101,34 @@ describe('determinism', () => {
     }
   });
 
+  it('gives the same bytes when DuckDB spills past --memory-limit, and spills inside the run\'s staging folder', async () => {
+    // every statement of the run is followed by a look at DuckDB's temporary files: where they are, and how big
+    const { DuckDBConnection } = await import('@duckdb/node-api');
+    const proto = DuckDBConnection.prototype as unknown as { run: (...a: unknown[]) => Promise<{ getRowObjectsJS(): Promise<Record<string, unknown>[]> }> };
+    const original = proto.run;
+    const spilled: { path: string; size: bigint }[] = [];
+    proto.run = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args);
+      const files = await (await original.call(this, 'select path, size from duckdb_temporary_files()')).getRowObjectsJS();
+      spilled.push(...(files as { path: string; size: bigint }[]).filter((f) => f.size > 0n));
+      return result;
+    };
+    let limited;
+    try {
+      // the lake's peak is some 300 MB of DuckDB's memory; below about 85 MB it does not fit
+      limited = await generateLake(FROM, TO, '', undefined, { memoryLimit: 120e6 });
+    } finally {
+      proto.run = original;
+    }
+    expect(spilled.length).toBeGreaterThan(0);
+    for (const f of spilled) expect(f.path.startsWith(join(limited.dir, '.stratum-tmp-')), f.path).toBe(true);
+    expect(readdirSync(limited.dir).filter((f) => f.startsWith('.'))).toEqual([]);
+    const a = digest(raw);
+    const b = digest(limited.dir);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, h] of a) expect(b.get(k), k).toBe(h);
+  });
+
   it('cuts a batch into parts that tile it, each at least max_lag_days long, and hands on only from the last', () => {
     const base = { rules, scale: 1, universe: 100 };
     for (const batch of [{ from: 100, to: 190, continues: false, more: false }, { from: 100, to: 159, continues: true, more: true }]) {
