@@ -3,7 +3,7 @@
  * day's manifest, and what the lake holds in all. The one reader of the manifests: the generator
  * checks a run against the days a lake keeps with it, `stratum start` reports the lake with it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
@@ -48,10 +48,22 @@ export function readManifest(file: string, shown = file): TruthManifest {
     throw e;
   }
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(m) || !isObject(m.sources) || !Object.values(m.sources).every((t) => isObject(t) && typeof t.format === 'string' && Number.isInteger(t.rows))) {
-    throw new DataError("not a day's manifest (an object with seed, scale, rules and sources, each source with its format and rows)", shown);
+  const isSource = (t: unknown) => isObject(t) && typeof t.format === 'string' && Number.isInteger(t.rows) && Number.isInteger(t.bytes)
+    && Array.isArray(t.files) && t.files.every((f) => typeof f === 'string');
+  if (!isObject(m) || !isObject(m.sources) || !Object.values(m.sources).every(isSource)) {
+    throw new DataError("not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)", shown);
   }
   return m as unknown as TruthManifest;
+}
+
+/** A file of a source's partition that is not as its day's manifest says. */
+export interface LakeDamage {
+  /** The arrival day, YYYY-MM-DD. */
+  readonly day: string;
+  /** The file (or partition folder), relative to the lake. */
+  readonly file: string;
+  /** What is wrong: missing, its size, not in the manifest. */
+  readonly why: string;
 }
 
 /** What a lake holds, from its manifests: days, the company that made them, rows per source. */
@@ -63,14 +75,42 @@ export interface LakeContents {
   readonly scale: unknown;
   /** Per source: its format, the days it has rows on, and its rows. */
   readonly sources: Map<string, { format: string; days: number; rows: number }>;
+  /**
+   * Files that are not as the manifests say: a listed file missing or of another size than its
+   * bytes, a file in a partition folder that its manifest does not list, a partition folder of a
+   * day with no manifest. Readers of `dt=*` would read the wrong rows from any of them. Sizes only:
+   * a file changed in place at its own size is not seen.
+   */
+  readonly damaged: LakeDamage[];
+}
+
+/** The size of `file`, or undefined when there is no such file. */
+function sizeOf(file: string): number | undefined {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names in folder `dir` (none when it is not a folder), hidden ones left out. */
+function visibleEntries(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
 }
 
 /**
- * Reads every manifest of the lake `outDir` holding `days` (lakeDays). Throws DataError naming a
- * manifest that cannot be read, is not JSON, or is not a manifest.
+ * Reads every manifest of the lake `outDir` holding `days` (lakeDays), and checks the files of
+ * each partition against them (see LakeContents.damaged). Throws DataError naming a manifest
+ * that cannot be read, is not JSON, or is not a manifest.
  */
 export function lakeContents(outDir: string, days: readonly string[]): LakeContents {
   const sources = new Map<string, { format: string; days: number; rows: number }>();
+  const damaged: LakeDamage[] = [];
   let last: Partial<TruthManifest> = {};
   for (const day of days) {
     const file = manifestFile(outDir, day);
@@ -85,6 +125,25 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       s.days += t.rows > 0 ? 1 : 0;
       s.rows += t.rows;
       sources.set(name, s);
+      const sizes = t.files.map((f) => sizeOf(join(outDir, f)));
+      t.files.forEach((f, i) => sizes[i] === undefined && damaged.push({ day, file: f, why: 'missing' }));
+      const total = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+      if (sizes.every((b) => b !== undefined) && total !== t.bytes) {
+        damaged.push({ day, file: t.files.length === 1 ? t.files[0] : `${name}/dt=${day}/`,
+          why: `${total.toLocaleString('en-US')} bytes, the manifest says ${t.bytes.toLocaleString('en-US')}` });
+      }
+      const listed = new Set(t.files);
+      for (const f of visibleEntries(join(outDir, name, `dt=${day}`))) {
+        const rel = `${name}/dt=${day}/${f}`;
+        if (!listed.has(rel)) damaged.push({ day, file: rel, why: 'not in the manifest' });
+      }
+    }
+  }
+  // partitions of days the lake has no manifest for, of the sources the last manifest lists
+  const have = new Set(days);
+  for (const name of sources.keys()) {
+    for (const f of visibleEntries(join(outDir, name))) {
+      if (DAY_FOLDER.test(f) && !have.has(f.slice(3))) damaged.push({ day: f.slice(3), file: `${name}/${f}/`, why: 'a partition of a day with no manifest' });
     }
   }
   const gaps: string[] = [];
@@ -94,5 +153,6 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
     const have = new Set(days);
     for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
   }
-  return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources };
+  damaged.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources, damaged };
 }

@@ -3,9 +3,11 @@
  * then prints what the lake holds. The notebook will open here once it exists.
  */
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { lakeContents, lakeDays, type LakeContents } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
+import { DataError } from '../errors.js';
 import { cancelOnSignals, stringFlag, type Command } from './command.js';
 import { finishedLine, GENERATE_CANCEL_NOTICE, progressPrinter, summaryTable } from './generate.js';
 
@@ -21,7 +23,35 @@ export function lakeReport(out: string, c: LakeContents): string {
     const s = c.sources.get(name);
     lines.push(`  ${name.padEnd(22)} ${(s?.format ?? '').padEnd(8)} ${plural(s?.days ?? 0, 'partition').padStart(14)} ${plural(s?.rows ?? 0, 'row').padStart(14)}`);
   }
+  if (c.damaged.length > 0) {
+    lines.push(`  ${plural(c.damaged.length, 'file')} of the lake ${c.damaged.length === 1 ? 'is' : 'are'} not as ${c.damaged.length === 1 ? 'its' : 'their'} day's manifest says:`);
+    for (const d of c.damaged.slice(0, SHOWN_DAMAGE)) lines.push(`    ${join(out, d.file)}: ${d.why}`);
+    if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${plural(c.damaged.length - SHOWN_DAMAGE, 'more')}`);
+  }
   return lines.join('\n') + '\n';
+}
+
+/** Damaged files listed by name; the rest are counted. */
+const SHOWN_DAMAGE = 10;
+
+/**
+ * The error for a lake whose files are not as its manifests say, saying what mends it: removing
+ * the partitions of days with no manifest, and generating the other damaged days again (with the
+ * lake's seed and scale when they are not the defaults), which replaces their partitions whole.
+ */
+export function damageError(out: string, c: LakeContents): DataError {
+  const have = new Set(c.days);
+  const orphans = c.damaged.filter((d) => !have.has(d.day)).length;
+  const days = [...new Set(c.damaged.filter((d) => have.has(d.day)).map((d) => d.day))].sort();
+  const fixes: string[] = [];
+  if (orphans > 0) fixes.push(orphans === 1 ? 'remove the partition of a day with no manifest' : `remove the ${orphans.toLocaleString('en-US')} partitions of days with no manifest`);
+  if (days.length > 0) {
+    const range = days.length === 1 ? `--day ${days[0]}` : `--from ${days[0]} --to ${days[days.length - 1]}`;
+    const seed = c.seed === loadRules().seed ? '' : ` --seed ${String(c.seed)}`;
+    const scale = c.scale === 1 ? '' : ` --scale ${String(c.scale)}`;
+    fixes.push(`generate ${plural(days.length, 'day')} again: stratum generate ${range}${seed}${scale} --out ${out}`);
+  }
+  return new DataError(`the lake in ${out}/ is damaged: ${plural(c.damaged.length, 'file')} ${c.damaged.length === 1 ? 'is' : 'are'} not as the manifests say (listed above); ${fixes.join(', and ')}`);
 }
 
 export const startCommand: Command = {
@@ -55,7 +85,9 @@ export const startCommand: Command = {
       process.stdout.write(summaryTable(summary));
       return 0;
     }
-    process.stdout.write(lakeReport(out, lakeContents(out, days)));
+    const contents = lakeContents(out, days);
+    process.stdout.write(lakeReport(out, contents));
+    if (contents.damaged.length > 0) throw damageError(out, contents);
     // the warehouse's own dbt project is not in this checkout yet: point at what works here
     const build = existsSync('dbt_project.yml') ? "build the warehouse with 'stratum build'" : "'stratum build --project-dir DIR' builds a dbt project on DuckDB";
     process.stdout.write(`Regenerate with 'stratum generate --help'; ${build}.\n`);

@@ -336,11 +336,13 @@ describe('stratum generate writes only into its own lake', () => {
     const manifest = join(out, '_truth/dt=2024-01-06/truth.json');
     const kept = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, 'null');
-    const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format and rows)";
+    const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)";
     expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${notManifest}\n` });
-    // nor is one whose source entry lacks its format, or has no whole number of rows
-    for (const entry of [{ rows: 3 }, { format: 'csv', rows: '3' }, { format: 'csv' }, { format: 'csv', rows: 2.5 }]) {
+    // nor is one whose source entry lacks its format, has no whole number of rows or bytes, or no list of files
+    const whole = { format: 'csv', rows: 3, files: ['crm/customers/dt=2024-01-06/part-00000.csv'], bytes: 10 };
+    for (const entry of [{ rows: 3 }, { format: 'csv', rows: '3' }, { format: 'csv' }, { format: 'csv', rows: 2.5 }, { ...whole, files: undefined }, { ...whole, files: [1] },
+      { ...whole, files: 'crm/customers/dt=2024-01-06/part-00000.csv' }, { ...whole, bytes: undefined }, { ...whole, bytes: 1.5 }]) {
       writeFileSync(manifest, JSON.stringify({ ...JSON.parse(kept), sources: { 'crm/customers': entry } }));
       expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err, JSON.stringify(entry)).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
       expect((await cli('start', '--out', out)).err, JSON.stringify(entry)).toBe(`Error: ${manifest}: ${notManifest}\n`);

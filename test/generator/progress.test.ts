@@ -2,7 +2,7 @@
  * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -210,6 +210,47 @@ describe('stratum start', () => {
     const bad = await cli('start', '--out', one);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(new RegExp(`^Error: ${manifest}: not JSON \\(.+\\)\\n$`));
+  });
+
+  it('lists the files that are not as their manifests say, and says how to mend the lake, which then checks clean', async () => {
+    const out = join(dir, 'damaged');
+    expect((await cli('generate', '--from', '2024-01-05', '--to', '2024-01-07', '--out', out, '--quiet')).code).toBe(0);
+    const clean = await cli('start', '--out', out);
+    expect(clean.code).toBe(0);
+    expect(clean.out).not.toContain('manifest');
+    // a truncated file, a missing one, a stray one beside a day's file, a day's folder with no manifest
+    const orders = 'shop/orders/dt=2024-01-06/part-00000.parquet';
+    const size = statSync(join(out, orders)).size;
+    writeFileSync(join(out, orders), 'PAR1');
+    rmSync(join(out, 'product/events/dt=2024-01-07/part-00000.jsonl'));
+    writeFileSync(join(out, 'crm/customers/dt=2024-01-05/part-00001.csv'), 'customer_id\n');
+    mkdirSync(join(out, 'shop/orders/dt=2024-01-09'));
+    writeFileSync(join(out, 'shop/orders/dt=2024-01-09/part-00000.parquet'), 'PAR1');
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`  4 files of the lake are not as their day's manifest says:
+    ${out}/crm/customers/dt=2024-01-05/part-00001.csv: not in the manifest
+    ${out}/${orders}: 4 bytes, the manifest says ${size.toLocaleString('en-US')}
+    ${out}/product/events/dt=2024-01-07/part-00000.jsonl: missing
+    ${out}/shop/orders/dt=2024-01-09/: a partition of a day with no manifest
+`);
+    const fix = `generate 3 days again: stratum generate --from 2024-01-05 --to 2024-01-07 --out ${out}`;
+    expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 4 files are not as the manifests say (listed above); remove the partition of a day with no manifest, and ${fix}\n`);
+    // done as it says, the lake checks clean
+    rmSync(join(out, 'shop/orders/dt=2024-01-09'), { recursive: true });
+    expect((await cli(...fix.split(': ')[1].split(' ').slice(1), '--quiet')).code).toBe(0);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+
+    // another seed and scale are named in the command; a size written in the manifest is checked too
+    const other = join(dir, 'damaged-other');
+    expect((await cli('generate', '--day', '2024-01-05', '--seed', '7', '--scale', '2', '--out', other, '--quiet')).code).toBe(0);
+    const manifest = join(other, '_truth/dt=2024-01-05/truth.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { sources: Record<string, { bytes: number }> };
+    m.sources['support/tickets'].bytes += 1;
+    writeFileSync(manifest, JSON.stringify(m));
+    const o = await cli('start', '--out', other);
+    expect(o.out).toMatch(/\n  1 file of the lake is not as its day's manifest says:\n    .*\/support\/tickets\/dt=2024-01-05\/part-00000\.parquet: [\d,]+ bytes, the manifest says [\d,]+\n$/);
+    expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
   });
 
   it('refuses a file or a folder of other files before it says it generates', async () => {
