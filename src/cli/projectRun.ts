@@ -17,13 +17,38 @@ import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from '.
 import { loadSelection } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
 
-/** Opens the warehouse of the project's target. Throws ConfigError for an unsupported target. */
+/**
+ * Opens the warehouse of the project's target, with its DuckDB settings. Throws ConfigError for an
+ * unsupported target, or naming the setting DuckDB refuses.
+ */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {
   const t = project.target;
-  if (t.type !== 'duckdb') throw new ConfigError(`target '${t.name}' is of type '${t.type}'; this command runs on duckdb targets`, { file: 'profiles.yml', key: `${project.profileName}.outputs.${t.name}.type` });
-  const adapter = new DuckDBAdapter({ path: t.path ?? ':memory:', threads });
-  await adapter.connect();
+  const key = `${project.profileName}.outputs.${t.name}`;
+  if (t.type !== 'duckdb') throw new ConfigError(`target '${t.name}' is of type '${t.type}'; this command runs on duckdb targets`, { file: 'profiles.yml', key: `${key}.type` });
+  const adapter = new DuckDBAdapter({ path: t.path ?? ':memory:', threads, settings: t.settings });
+  try {
+    await adapter.connect();
+  } catch (e) {
+    throw (await refusedSetting(t.settings ?? {}, key)) ?? e;
+  }
   return adapter;
+}
+
+/**
+ * The ConfigError naming the first of `settings` that DuckDB refuses on its own (DuckDB's "Failed
+ * to set config" does not say which), or undefined when it takes each of them.
+ */
+async function refusedSetting(settings: Readonly<Record<string, string>>, key: string): Promise<ConfigError | undefined> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  for (const [name, value] of Object.entries(settings)) {
+    try {
+      (await DuckDBInstance.create(':memory:', { [name]: value })).closeSync();
+    } catch (e) {
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/^Invalid Input Error: /, '');
+      return new ConfigError(`DuckDB refuses ${name} = '${value}': ${why}`, { file: 'profiles.yml', key: `${key}.settings.${name}` });
+    }
+  }
+  return undefined;
 }
 
 /** Runs one project command from parsed args and returns the exit code. */

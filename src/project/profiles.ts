@@ -26,7 +26,7 @@ export function findProfilesFile(opts: { profilesDir?: string; projectDir: strin
   throw new ConfigError(`profiles.yml not found (looked in ${dirs.join(', ')}); pass --profiles-dir`);
 }
 
-const DUCKDB_KEYS = new Set(['type', 'path', 'schema', 'database', 'threads']);
+const DUCKDB_KEYS = new Set(['type', 'path', 'schema', 'database', 'threads', 'settings']);
 const BIGQUERY_KEYS = new Set(['type', 'project', 'dataset', 'schema', 'database', 'location', 'method', 'keyfile', 'threads']);
 
 function str(v: unknown): string | undefined {
@@ -62,7 +62,17 @@ export function loadProfileTarget(file: string, profileName: string, targetName:
     const path = rawPath === ':memory:' || rawPath.startsWith('md:') || isAbsolute(rawPath) ? rawPath : resolve(cwd, rawPath);
     const database = str(out.database) ?? (rawPath === ':memory:' ? 'memory' : basename(rawPath, extname(rawPath)));
     const extra = Object.fromEntries(Object.entries(out).filter(([k]) => !DUCKDB_KEYS.has(k)));
-    return { name, type: 'duckdb', path, schema: str(out.schema) ?? 'main', database, threads, extra };
+    // dbt-duckdb's `settings:`, DuckDB settings given when the database opens
+    let settings: Record<string, string> | undefined;
+    if (out.settings !== undefined && out.settings !== null) {
+      if (!isRecord(out.settings)) throw yf.error('settings must be a mapping of DuckDB settings (name: value)', [...base, 'settings']);
+      settings = {};
+      for (const [k, v] of Object.entries(out.settings)) {
+        if (!['string', 'number', 'boolean'].includes(typeof v)) throw yf.error(`settings.${k} must be a string, number or boolean`, [...base, 'settings', k]);
+        settings[k] = String(v);
+      }
+    }
+    return { name, type: 'duckdb', path, schema: str(out.schema) ?? 'main', database, threads, ...(settings ? { settings } : {}), extra };
   }
   if (type === 'bigquery') {
     const project = str(out.project ?? out.database);

@@ -217,6 +217,8 @@ export interface ProfileTarget {
   readonly threads: number;
   /** DuckDB: the database file, absolute (resolved from the working directory) or `:memory:`. */
   readonly path?: string;
+  /** DuckDB: settings given when the database opens (dbt-duckdb's `settings:`), e.g. `memory_limit: 4GB`. */
+  readonly settings?: Readonly<Record<string, string>>;
   /** BigQuery: GCP project, dataset, location, auth method and keyfile. */
   readonly project?: string;
   readonly dataset?: string;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
+import { tempProject } from '../project/helpers.js';
 
 let dir: string;
 
@@ -91,5 +92,43 @@ describe('stratum run | seed | test | build', () => {
     expect(noProject.err.trim().split('\n')).toHaveLength(1);
     const badNow = await cli('source freshness', ...at(), '--now', 'yesterday-ish');
     expect(badNow.code).toBe(2);
+  });
+});
+
+describe('a DuckDB target\'s settings (dbt-duckdb\'s settings:)', () => {
+  // the path is absolute: a relative one resolves from the working folder, as in dbt-duckdb
+  const profiles = (settings: string) => `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var('DEMO_DB') }}"\n      settings:${settings}\n`;
+  afterAll(() => {
+    delete process.env.DEMO_DB;
+  });
+  const model = { 'models/settings_seen.sql': "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as memory_limit, current_setting('default_order') as default_order\n" };
+
+  it('are given to DuckDB when the warehouse opens', async () => {
+    const dir = tempProject({ ...model, 'profiles.yml': profiles('\n        memory_limit: 1GiB\n        default_order: desc') });
+    process.env.DEMO_DB = join(dir, 'warehouse.duckdb');
+    const r = await cli('run', '--project-dir', dir, '--profiles-dir', dir);
+    expect(r.code, r.err).toBe(0);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const con = await db.connect();
+    const rows = (await con.runAndReadAll('select * from settings_seen')).getRowObjectsJS();
+    con.closeSync();
+    db.closeSync();
+    expect(rows).toEqual([{ memory_limit: '1.0 GiB', default_order: 'DESC' }]);
+  });
+
+  it('name the setting DuckDB refuses, or the key that is no mapping of values, in one line with exit 2', async () => {
+    for (const [settings, err] of [
+      ['\n        memory_limit: 1GiB\n        memory_limt: 1GB', "Error: profiles.yml (demo.outputs.dev.settings.memory_limt): DuckDB refuses memory_limt = '1GB': The following options were not recognized: memory_limt\n"],
+      ['\n        memory_limit: lots', "Error: profiles.yml (demo.outputs.dev.settings.memory_limit): DuckDB refuses memory_limit = 'lots': Failed to set config\n"],
+      [' 5', 'Error: profiles.yml:7 (demo.outputs.dev.settings): settings must be a mapping of DuckDB settings (name: value)\n'],
+      ['\n        memory_limit: [1GB]', 'Error: profiles.yml:8 (demo.outputs.dev.settings.memory_limit): settings.memory_limit must be a string, number or boolean\n'],
+    ]) {
+      const dir = tempProject({ ...model, 'profiles.yml': profiles(settings) });
+      process.env.DEMO_DB = join(dir, 'warehouse.duckdb');
+      const r = await cli('run', '--project-dir', dir, '--profiles-dir', dir);
+      expect(r.code, settings).toBe(2);
+      expect(r.err.replace(dir + '/', '')).toBe(err);
+    }
   });
 });
