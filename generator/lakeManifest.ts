@@ -139,7 +139,7 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       }
     }
   }
-  // partitions of days the lake has no manifest for, of the sources the last manifest lists
+  // partition folders of days with no manifest, of the sources the manifests name
   const have = new Set(days);
   for (const name of sources.keys()) {
     for (const f of visibleEntries(join(outDir, name))) {
@@ -150,9 +150,8 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
   const first = tryParseDay(days[0]);
   const end = tryParseDay(days[days.length - 1]);
   if (first !== undefined && end !== undefined) {
-    const have = new Set(days);
     for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
   }
-  damaged.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  damaged.sort((a, b) => a.day.localeCompare(b.day) || a.file.localeCompare(b.file));
   return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources, damaged };
 }

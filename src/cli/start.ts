@@ -26,7 +26,7 @@ export function lakeReport(out: string, c: LakeContents): string {
   if (c.damaged.length > 0) {
     lines.push(`  ${plural(c.damaged.length, 'file')} of the lake ${c.damaged.length === 1 ? 'is' : 'are'} not as ${c.damaged.length === 1 ? 'its' : 'their'} day's manifest says:`);
     for (const d of c.damaged.slice(0, SHOWN_DAMAGE)) lines.push(`    ${join(out, d.file)}: ${d.why}`);
-    if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${plural(c.damaged.length - SHOWN_DAMAGE, 'more')}`);
+    if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${(c.damaged.length - SHOWN_DAMAGE).toLocaleString('en-US')} more`);
   }
   return lines.join('\n') + '\n';
 }

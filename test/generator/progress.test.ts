@@ -236,6 +236,11 @@ describe('stratum start', () => {
 `);
     const fix = `generate 3 days again: stratum generate --from 2024-01-05 --to 2024-01-07 --out ${out}`;
     expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 4 files are not as the manifests say (listed above); remove the partition of a day with no manifest, and ${fix}\n`);
+    // past ten, the rest are counted
+    for (let i = 2; i <= 9; i++) writeFileSync(join(out, `crm/customers/dt=2024-01-05/part-0000${i}.csv`), 'customer_id\n');
+    const many = await cli('start', '--out', out);
+    expect(many.out).toMatch(/\n  12 files of the lake are not as their day's manifest says:\n(    .+\n){10}    and 2 more\n$/);
+    expect(many.err).toContain(': 12 files are not as the manifests say (listed above); ');
     // done as it says, the lake checks clean
     rmSync(join(out, 'shop/orders/dt=2024-01-09'), { recursive: true });
     expect((await cli(...fix.split(': ')[1].split(' ').slice(1), '--quiet')).code).toBe(0);
