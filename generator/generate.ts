@@ -141,12 +141,15 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
 }
 
-/** DuckDB's out-of-memory error as a one-line LimitError saying what would fit; any other error as it is. */
-export function outOfMemory(e: unknown, scale: number, memoryLimit?: number): unknown {
+/**
+ * DuckDB's out-of-memory error as a one-line LimitError saying what became of the run (`after`,
+ * e.g. '; no day was placed, the lake is as it was') and what would fit; any other error as it is.
+ */
+export function outOfMemory(e: unknown, scale: number, after: string, memoryLimit?: number): unknown {
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
   const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length);
   const fix = memoryLimit === undefined ? 'generate at a smaller scale' : 'raise --memory-limit or generate at a smaller scale';
-  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}; ${fix}`);
+  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}${after}; ${fix}`);
 }
 
 /**
@@ -352,8 +355,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so
     checkAbort();
-    throw writeFailure(outOfMemory(e, scale, opts.memoryLimit), opts.outDir, placed === 0 ? '; no day was placed, the lake is as it was'
-      : `; ${placedDays()} were placed, each complete, the others are as they were`);
+    const after = placed === 0 ? '; no day was placed, the lake is as it was' : `; ${placedDays()} were placed, each complete, the others are as they were`;
+    throw writeFailure(outOfMemory(e, scale, after, opts.memoryLimit), opts.outDir, after);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs

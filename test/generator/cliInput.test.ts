@@ -392,7 +392,7 @@ describe('stratum generate stops in one line when the company does not fit in me
     const out = join(dir, 'too-little');
     const r = await generateCli('--days', '3', '--memory-limit', '20MB', '--out', out, '--quiet');
     expect(r.code, r.err).toBe(1);
-    expect(r.err).toMatch(/^Error: the company at scale 1 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ [KM]iB \([\d.]+ (bytes|KiB|MiB)\/[\d.]+ MiB used\); raise --memory-limit or generate at a smaller scale\n$/);
+    expect(r.err).toMatch(/^Error: the company at scale 1 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ [KM]iB \([\d.]+ (bytes|KiB|MiB)\/[\d.]+ MiB used\); no day was placed, the lake is as it was; raise --memory-limit or generate at a smaller scale\n$/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -403,11 +403,11 @@ describe('stratum generate stops in one line when the company does not fit in me
     const failed = await con.run("create temp table x as select repeat('x', 100) || i as s from range(3000000) t(i) order by s").then(() => undefined, (e: unknown) => e);
     con.closeSync();
     db.closeSync();
-    const e = outOfMemory(failed, 7);
+    const e = outOfMemory(failed, 7, '; no day was placed, the lake is as it was');
     expect(e).toBeInstanceOf(LimitError);
-    expect((e as LimitError).message).toMatch(/^the company at scale 7 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ KiB \([\d.]+ MiB\/[\d.]+ MiB used\); generate at a smaller scale$/);
+    expect((e as LimitError).message).toMatch(/^the company at scale 7 does not fit in memory: DuckDB [a-z ]+ block of size [\d.]+ KiB \([\d.]+ MiB\/[\d.]+ MiB used\); no day was placed, the lake is as it was; generate at a smaller scale$/);
     const other = new Error('Binder Error: no such column');
-    expect(outOfMemory(other, 7)).toBe(other);
+    expect(outOfMemory(other, 7, '')).toBe(other);
   });
 });
 
@@ -453,9 +453,10 @@ describe('stratum generate on a full disk', () => {
 
 describe('stratum generate failing after it placed some days', () => {
   it('names the days it placed, each complete, when it fails in a later batch', async () => {
-    // a DuckDB write error injected into the second batch's writing of its files (which names its
+    // a DuckDB error injected into the second batch's writing of its files (which names its
     // staging folder), once the first batch's two days are placed: the second batch is generated
-    // while the first is still written, and may get that far before
+    // while the first is still written, and may get that far before. A write error, then DuckDB
+    // running out of memory
     const { DuckDBConnection } = await import('@duckdb/node-api');
     const { generate } = await import('../../generator/generate.js');
     const proto = DuckDBConnection.prototype as unknown as { run: (...a: unknown[]) => Promise<unknown> };
@@ -463,31 +464,38 @@ describe('stratum generate failing after it placed some days', () => {
     const rules = loadRules();
     const day = (d: string) => tryParseDay(d)!;
     const second = `batch-${day('2024-01-03')}`;
-    let daysPlaced = 0;
-    let injected = 0;
-    proto.run = async function (this: unknown, ...args: unknown[]) {
-      if (!String(args[0]).includes(second)) return original.apply(this, args);
-      while (daysPlaced === 0) await new Promise((r) => setTimeout(r, 5));
-      injected++;
-      throw new Error('IO Error: Could not write file "x": Input/output error');
-    };
-    const out = join(dir, 'failed-later');
-    try {
-      const run = generate({ rules, from: day('2024-01-01'), to: day('2024-01-04'), scale: 1, outDir: out, batchDays: 2,
-        onEvent: (e) => { if (e.type === 'days') daysPlaced = e.done; } });
-      const e = await run.then(() => undefined, (err: unknown) => err);
-      expect(e).toBeInstanceOf(UsageError);
-      expect((e as Error).message).toBe(`cannot write the lake into ${out}: DuckDB: Could not write file "x": Input/output error; 2 of 4 days (2024-01-01 .. 2024-01-02) were placed, each complete, the others are as they were`);
-    } finally {
-      proto.run = original;
-    }
-    expect(daysPlaced).toBe(2);
-    expect(injected).toBeGreaterThan(0);
-    // the two days are in place, as a run of those days alone writes them; no staging, no lock
-    expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-01', 'dt=2024-01-02']);
+    const placedTwo = '2 of 4 days (2024-01-01 .. 2024-01-02) were placed, each complete, the others are as they were';
     const alone = join(dir, 'two-days');
     expect((await generateCli('--from', '2024-01-01', '--to', '2024-01-02', '--out', alone, '--quiet')).code).toBe(0);
-    expect(digest(out)).toEqual(digest(alone));
+    for (const [thrown, type, message] of [
+      ['IO Error: Could not write file "x": Input/output error', UsageError, (out: string) => `cannot write the lake into ${out}: DuckDB: Could not write file "x": Input/output error; ${placedTwo}`],
+      ['Out of Memory Error: failed to allocate data of size 1.0 MiB (9.9 MiB/10.0 MiB used)', LimitError,
+        () => `the company at scale 1 does not fit in memory: DuckDB failed to allocate data of size 1.0 MiB (9.9 MiB/10.0 MiB used); ${placedTwo}; generate at a smaller scale`],
+    ] as const) {
+      let daysPlaced = 0;
+      let injected = 0;
+      proto.run = async function (this: unknown, ...args: unknown[]) {
+        if (!String(args[0]).includes(second)) return original.apply(this, args);
+        while (daysPlaced === 0) await new Promise((r) => setTimeout(r, 5));
+        injected++;
+        throw new Error(thrown);
+      };
+      const out = join(dir, `failed-later-${type.name}`);
+      try {
+        const run = generate({ rules, from: day('2024-01-01'), to: day('2024-01-04'), scale: 1, outDir: out, batchDays: 2,
+          onEvent: (e) => { if (e.type === 'days') daysPlaced = e.done; } });
+        const e = await run.then(() => undefined, (err: unknown) => err);
+        expect(e).toBeInstanceOf(type);
+        expect((e as Error).message).toBe(message(out));
+      } finally {
+        proto.run = original;
+      }
+      expect(daysPlaced).toBe(2);
+      expect(injected).toBeGreaterThan(0);
+      // the two days are in place, as a run of those days alone writes them; no staging, no lock
+      expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-01', 'dt=2024-01-02']);
+      expect(digest(out)).toEqual(digest(alone));
+    }
   });
 });
 
