@@ -17,14 +17,22 @@ import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from '.
 import { loadSelection } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
 
+/** dbt-duckdb profile keys (1.10) that change what a build reads or writes, and that Stratum does not implement. */
+const UNSUPPORTED_DUCKDB_KEYS = ['extensions', 'secrets', 'attach', 'filesystems', 'plugins', 'external_root', 'config_options', 'use_credential_provider', 'remote', 'module_paths', 'is_ducklake'];
+
 /**
- * Opens the warehouse of the project's target, with its DuckDB settings. Throws ConfigError for an
+ * Opens the warehouse of the project's target, with its DuckDB settings (a dbt-duckdb key it does
+ * not support is a warning on stderr). Throws ConfigError for an
  * unsupported target, or naming the setting DuckDB refuses.
  */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {
   const t = project.target;
   const key = `${project.profileName}.outputs.${t.name}`;
   if (t.type !== 'duckdb') throw new ConfigError(`target '${t.name}' is of type '${t.type}'; this command runs on duckdb targets`, { file: 'profiles.yml', key: `${key}.type` });
+  // dbt-duckdb keys that change what a build does, which Stratum does not do: said, not dropped silently
+  for (const k of Object.keys(t.extra).filter((k) => UNSUPPORTED_DUCKDB_KEYS.includes(k))) {
+    process.stderr.write(`Warning: profiles.yml (${key}.${k}): Stratum does not support dbt-duckdb's '${k}'; it is ignored\n`);
+  }
   const adapter = new DuckDBAdapter({ path: t.path ?? ':memory:', threads, settings: t.settings });
   try {
     await adapter.connect();

@@ -117,6 +117,15 @@ describe('a DuckDB target\'s settings (dbt-duckdb\'s settings:)', () => {
     expect(rows).toEqual([{ memory_limit: '1.0 GiB', default_order: 'DESC' }]);
   });
 
+  it('and the dbt-duckdb keys Stratum does not support are warned of, not dropped silently', async () => {
+    const dir = tempProject({ ...model, 'profiles.yml': profiles('\n        memory_limit: 1GiB\n      extensions: [httpfs]\n      external_root: out\n      keep_open: true') });
+    process.env.DEMO_DB = join(dir, 'warehouse.duckdb');
+    const r = await cli('run', '--project-dir', dir, '--profiles-dir', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe("Warning: profiles.yml (demo.outputs.dev.extensions): Stratum does not support dbt-duckdb's 'extensions'; it is ignored\n"
+      + "Warning: profiles.yml (demo.outputs.dev.external_root): Stratum does not support dbt-duckdb's 'external_root'; it is ignored\n");
+  });
+
   it('name the setting DuckDB refuses, or the key that is no mapping of values, in one line with exit 2', async () => {
     for (const [settings, err] of [
       ['\n        memory_limit: 1GiB\n        memory_limt: 1GB', "Error: profiles.yml (demo.outputs.dev.settings.memory_limt): DuckDB refuses memory_limt = '1GB': The following options were not recognized: memory_limt\n"],
