@@ -22,8 +22,8 @@ const UNSUPPORTED_DUCKDB_KEYS = ['extensions', 'secrets', 'attach', 'filesystems
 
 /**
  * Opens the warehouse of the project's target, with its DuckDB settings (a dbt-duckdb key it does
- * not support is a warning on stderr). Throws ConfigError for an
- * unsupported target, or naming the setting DuckDB refuses.
+ * not support is a warning on stderr). Throws ConfigError for an unsupported target, or naming
+ * the setting DuckDB refuses.
  */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {
   const t = project.target;

@@ -101,7 +101,8 @@ describe('a DuckDB target\'s settings (dbt-duckdb\'s settings:)', () => {
   afterAll(() => {
     delete process.env.DEMO_DB;
   });
-  const model = { 'models/settings_seen.sql': "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as memory_limit, current_setting('default_order') as default_order\n" };
+  // what DuckDB has, and what the project sees as target.settings, as in dbt-duckdb
+  const model = { 'models/settings_seen.sql': "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as memory_limit, current_setting('default_order') as default_order, '{{ target.settings.memory_limit }}' as in_target\n" };
 
   it('are given to DuckDB when the warehouse opens', async () => {
     const dir = tempProject({ ...model, 'profiles.yml': profiles('\n        memory_limit: 1GiB\n        default_order: desc') });
@@ -114,7 +115,7 @@ describe('a DuckDB target\'s settings (dbt-duckdb\'s settings:)', () => {
     const rows = (await con.runAndReadAll('select * from settings_seen')).getRowObjectsJS();
     con.closeSync();
     db.closeSync();
-    expect(rows).toEqual([{ memory_limit: '1.0 GiB', default_order: 'DESC' }]);
+    expect(rows).toEqual([{ memory_limit: '1.0 GiB', default_order: 'DESC', in_target: '1GiB' }]);
   });
 
   it('and the dbt-duckdb keys Stratum does not support are warned of, not dropped silently', async () => {

@@ -69,7 +69,7 @@ function str(v: unknown): string {
 
 /** The `target` object: profile fields as dbt exposes them (`target.type`, `.name`, `.schema`, ...). */
 function targetObject(t: ProfileTarget): Record<string, unknown> {
-  return { ...t.extra, name: t.name, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, project: t.project, dataset: t.dataset, location: t.location, method: t.method, profile_name: undefined };
+  return { ...t.extra, name: t.name, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, settings: t.settings, project: t.project, dataset: t.dataset, location: t.location, method: t.method, profile_name: undefined };
 }
 
 /** Builds the context names for one render attempt. */
