@@ -5,6 +5,7 @@
  * events, writing the manifest, and mapping the outcome to an exit code (0 success or warnings
  * only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
  */
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
 import { ConfigError } from '../errors.js';
@@ -47,7 +48,6 @@ export async function openWarehouse(project: Project, threads: number): Promise<
  * to set config" does not say which), or undefined when it takes each of them.
  */
 async function refusedSetting(settings: Readonly<Record<string, string>>, key: string): Promise<ConfigError | undefined> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
   for (const [name, value] of Object.entries(settings)) {
     try {
       (await DuckDBInstance.create(':memory:', { [name]: value })).closeSync();

@@ -69,7 +69,7 @@ describe('stratum generate rejects bad flag values', () => {
     expect(existsSync(join(dir, 'raw-never'))).toBe(false);
   });
 
-  it('reads --memory-limit as DuckDB does, and rejects what is not a positive size', async () => {
+  it('reads --memory-limit in DuckDB\'s units (KB..TB by 1000, KiB..TiB by 1024), and rejects what is not a positive size', async () => {
     const bytes = (v: string) => sizeFlag({ flags: { 'memory-limit': v }, positionals: [] }, 'generate', 'memory-limit');
     expect(['512MiB', '1.5GB', '500mb', '2 GiB', '100KB', '123B'].map(bytes)).toEqual([536_870_912, 1_500_000_000, 500_000_000, 2_147_483_648, 100_000, 123]);
     for (const [v, why] of [['2XB', 'must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)'], ['-3GB', 'must be a size such as 2GB or 512MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)'],
