@@ -2,10 +2,11 @@
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders (with declines and retries) and for
  * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
- * (a missing payment is recorded in shop/orders' truth, since no payment record exists); the
- * charges of a partial or double payment keep their order id (no null or orphan defect), which
- * is the evidence of the mismatch. From the unit change on, `amount` is in the currency's minor
- * unit (cents; whole yen, which has none).
+ * (a missing payment is recorded in shop/orders' truth, since no payment record exists; a partial
+ * payment is never also a double one, which would hide it); the charges of a partial or double
+ * payment keep their order id (no null or orphan defect), which is the evidence of the mismatch.
+ * From the unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has
+ * none).
  */
 import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
@@ -28,7 +29,10 @@ export const payments: SourceDef = {
     const s = ctx.rules.seed;
     const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
     return `with paid as (
-        select *, ${chance('k', F.partial, d.payment_partial)} as is_partial, ${chance('k', F.double, d.payment_double)} as is_double,
+        select *, ${chance('k', F.partial, d.payment_partial)} as is_partial,
+          -- a partial payment is not also paid twice: the full second charge would hide it, and the
+          -- two charges would not be the equal ones that tell a double payment
+          ${chance('k', F.double, d.payment_double)} and not is_partial as is_double,
           ${chance('k', F.fail, 0.03)} as had_decline,
           case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
         from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, 'k')}),

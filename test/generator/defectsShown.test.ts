@@ -479,7 +479,55 @@ async function chargesAgainstTotals(lake: string, lakeDays: string[]): Promise<{
   return { wrong, checked };
 }
 
+/**
+ * The succeeded charges of each order recorded as partially or doubly paid, by kind: per order, its
+ * distinct charges' amounts as a share of the order's total. Left out as in chargesAgainstTotals:
+ * charges with an invalid currency, and orders not in the lake.
+ */
+async function mismatchCharges(lake: string, lakeDays: string[]): Promise<Record<'payment_partial' | 'payment_double', Map<string, Map<string, number>>>> {
+  const totals = new Map<string, number>();
+  const kinds = { payment_partial: new Map<string, Map<string, number>>(), payment_double: new Map<string, Map<string, number>>() };
+  for (const day of lakeDays) {
+    for (const r of await records(lake, 'shop/orders', day)) totals.set(String(r.v.order_id), hundredths(r.v.order_total));
+    for (const kind of ['payment_partial', 'payment_double'] as const) {
+      for (const k of truth(lake, day).sources['processor/payments'].defects[kind]?.keys ?? []) kinds[kind].set(k, new Map());
+    }
+  }
+  for (const day of lakeDays) {
+    for (const { v } of await records(lake, 'processor/payments', day)) {
+      const order = str((v.metadata ?? {}) as Row, 'order_id');
+      const currency = (str(v, 'currency') ?? '').toUpperCase();
+      const total = order === null ? undefined : totals.get(order);
+      if (v.object !== 'charge' || v.status !== 'succeeded' || order === null || !MINOR.has(currency) || total === undefined) continue;
+      // the amount in hundredths: a 2-decimal currency's minor unit, 100 yen
+      const amount = day < UNIT_CHANGE ? hundredths(v.amount) : Number(v.amount) * 10 ** (2 - MINOR.get(currency)!);
+      for (const charges of [kinds.payment_partial.get(order), kinds.payment_double.get(order)]) charges?.set(String(v.id), amount / total);
+    }
+  }
+  return kinds;
+}
+
 describe('payments', () => {
+  it('tells a partial payment by one charge below the total and a double one by two full charges, never both', async () => {
+    const { payment_partial: partial, payment_double: double } = await mismatchCharges(raw, days(FROM, TO));
+    expect([...partial.keys()].filter((k) => double.has(k))).toEqual([]);
+    // an order's charges may arrive after the lake's last day: only those seen are checked
+    const partialSeen = [...partial].filter(([, c]) => c.size > 0);
+    const doubleSeen = [...double].filter(([, c]) => c.size > 0);
+    expect(partialSeen.length).toBeGreaterThan(MIN_CHECKED);
+    expect(doubleSeen.length).toBeGreaterThan(MIN_CHECKED);
+    for (const [order, charges] of partialSeen) {
+      expect(charges.size, order).toBe(1);
+      for (const share of charges.values()) expect(share, order).toBeGreaterThanOrEqual(0.3 - 1e-9);
+      for (const share of charges.values()) expect(share, order).toBeLessThanOrEqual(0.9 + 1e-9);
+    }
+    for (const [order, charges] of doubleSeen) {
+      expect(charges.size, order).toBeLessThanOrEqual(2);
+      for (const share of charges.values()) expect(share, order).toBeCloseTo(1, 9);
+    }
+    expect(doubleSeen.filter(([, c]) => c.size === 2).length).toBeGreaterThan(MIN_CHECKED);
+  });
+
   it('pays each order its total, in the currency\'s minor unit from the unit change on', async () => {
     const { wrong, checked } = await chargesAgainstTotals(raw, days(FROM, TO));
     expect(wrong.slice(0, 10)).toEqual([]);
