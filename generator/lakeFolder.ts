@@ -37,12 +37,19 @@ interface Journal {
   days: { dt: string; sources: string[] }[];
 }
 
-/** Staging folders of runs in this process that have not finished (see releaseStaging). */
-const running = new Set<string>();
+/**
+ * Staging folders of runs in this process that have not finished (see releaseStaging), each with
+ * the folders its run made for the lake (see removeMadeFolders).
+ */
+const running = new Map<string, readonly string[]>();
 // a process that exits with runs unfinished (a second Ctrl-C calls process.exit) releases their
-// staging on the way out: placement is synchronous, so none is half-placed at an exit
+// staging on the way out, and removes the folders they made if nothing was placed in them:
+// placement is synchronous, so none is half-placed at an exit
 process.on('exit', () => {
-  for (const staging of [...running]) releaseStaging(staging);
+  for (const [staging, made] of [...running]) {
+    releaseStaging(staging);
+    removeMadeFolders(made);
+  }
 });
 
 /**
@@ -320,7 +327,7 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
     // the staging folder at once: with the lock, it shows other processes that the run is alive
     // however long finishing a dead run's placement takes (see lakeLock.ts)
     mkdirSync(staging);
-    running.add(staging);
+    running.set(staging, made);
     const finished = finishUnfinishedRuns(outDir, shown);
     checkLakeFolder(outDir, shown, run);
     return { staging, finished, made };

@@ -73,6 +73,8 @@ export interface LakeContents {
   readonly gaps: string[];
   readonly seed: unknown;
   readonly scale: unknown;
+  /** The rules' fingerprint (rulesFingerprint) of the last day's manifest. */
+  readonly rules: unknown;
   /** Per source: its format, the days it has rows on, and its rows. */
   readonly sources: Map<string, { format: string; days: number; rows: number }>;
   /**
@@ -153,5 +155,5 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
     for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
   }
   damaged.sort((a, b) => a.day.localeCompare(b.day) || a.file.localeCompare(b.file));
-  return { days: [...days], gaps, seed: last.seed, scale: last.scale, sources, damaged };
+  return { days: [...days], gaps, seed: last.seed, scale: last.scale, rules: last.rules, sources, damaged };
 }

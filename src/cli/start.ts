@@ -6,7 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lakeContents, lakeDays, type LakeContents } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
-import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
+import { tryParseDay } from '../../generator/dates.js';
+import { loadRules, rulesFingerprint, SOURCE_NAMES, type SourceName } from '../../generator/rules.js';
 import { DataError } from '../errors.js';
 import { cancelOnSignals, stringFlag, type Command } from './command.js';
 import { finishedLine, GENERATE_CANCEL_NOTICE, progressPrinter, summaryTable } from './generate.js';
@@ -36,8 +37,10 @@ const SHOWN_DAMAGE = 10;
 
 /**
  * The error for a lake whose files are not as its manifests say, saying what mends it: removing
- * the partitions of days with no manifest, and generating the other damaged days again (with the
- * lake's seed and scale when they are not the defaults), which replaces their partitions whole.
+ * the partitions of days with no manifest, and generating the other damaged days again, which
+ * replaces their partitions whole: with the lake's seed, scale and formats where they are not the
+ * built-in ones, and with the rules file it was made with when its rules are not the built-in ones
+ * (a manifest keeps only their fingerprint, so the file is left for the user to name).
  */
 export function damageError(out: string, c: LakeContents): DataError {
   const have = new Set(c.days);
@@ -46,10 +49,20 @@ export function damageError(out: string, c: LakeContents): DataError {
   const fixes: string[] = [];
   if (orphans > 0) fixes.push(orphans === 1 ? 'remove the partition of a day with no manifest' : `remove the ${orphans.toLocaleString('en-US')} partitions of days with no manifest`);
   if (days.length > 0) {
-    const range = days.length === 1 ? `--day ${days[0]}` : `--from ${days[0]} --to ${days[days.length - 1]}`;
-    const seed = c.seed === loadRules().seed ? '' : ` --seed ${String(c.seed)}`;
+    const first = days[0];
+    const last = days[days.length - 1];
+    const range = days.length === 1 ? `--day ${first}` : `--from ${first} --to ${last}`;
+    const rules = loadRules();
+    const seed = c.seed === rules.seed ? '' : ` --seed ${String(c.seed)}`;
     const scale = c.scale === 1 ? '' : ` --scale ${String(c.scale)}`;
-    fixes.push(`generate ${plural(days.length, 'day')} again: stratum generate ${range}${seed}${scale} --out ${out}`);
+    const ownRules = c.rules !== rulesFingerprint(rules);
+    const formats = [...c.sources].filter(([name, s]) => rules.formats[name as SourceName] !== s.format).map(([name, s]) => `${name}=${s.format}`);
+    const flags = `${range}${seed}${scale}${ownRules ? ' --rules FILE' : ''}${formats.length > 0 ? ` --formats ${formats.join(',')}` : ''}`;
+    // the days between two damaged ones are made again too, as they were
+    const span = tryParseDay(last)! - tryParseDay(first)! + 1;
+    const which = span === days.length ? plural(days.length, 'day') : `the ${span.toLocaleString('en-US')} days ${first} .. ${last} (${days.length.toLocaleString('en-US')} of them damaged)`;
+    const how = ownRules ? ` with the rules file FILE it was made with (its rules fingerprint ${String(c.rules)} is not the built-in rules')` : '';
+    fixes.push(`generate ${which} again${how}: stratum generate ${flags} --out ${out}`);
   }
   return new DataError(`the lake in ${out}/ is damaged: ${plural(c.damaged.length, 'file')} ${c.damaged.length === 1 ? 'is' : 'are'} not as the manifests say (listed above); ${fixes.join(', and ')}`);
 }
@@ -59,7 +72,8 @@ export const startCommand: Command = {
   summary: 'Open Stratum: generates the default dataset on first run, then shows what the raw lake holds.',
   flags: [{ name: 'out', type: 'string', value: 'DIR', description: 'Raw data folder (default raw/).' }],
   async run(args) {
-    const out = stringFlag(args, 'out') ?? 'raw';
+    // shown as given, but for trailing slashes ('raw/' is shown 'raw/', not 'raw//')
+    const out = (stringFlag(args, 'out') ?? 'raw').replace(/(?<=.)\/+$/, '');
     const isLakeDir = existsSync(out) && statSync(out).isDirectory();
     // a generator run killed while placing its days left some of a day new: finish placing them
     const finished = isLakeDir ? finishUnfinishedRuns(out, out) : 0;

@@ -258,6 +258,31 @@ describe('stratum start', () => {
     expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
   });
 
+  it('names the lake\'s formats and its rules file in the command that mends it, and the days between damaged ones', async () => {
+    const out = join(dir, 'damaged-formats');
+    const rules = join(dir, 'more-tickets.yaml');
+    writeFileSync(rules, 'volume:\n  tickets_per_day: 50\n');
+    const made = ['--rules', rules, '--formats', 'shop/orders=csv,product/events=parquet', '--out', out, '--quiet'];
+    for (const day of ['2024-01-05', '2024-01-06', '2024-01-07']) expect((await cli('generate', '--day', day, ...made)).code).toBe(0);
+    // a trailing slash is not doubled
+    const clean = await cli('start', '--out', `${out}/`);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toMatch(new RegExp(`^Raw lake in ${out}/: 3 arrival days`));
+    const damage = ['shop/orders/dt=2024-01-05/part-00000.csv', 'product/events/dt=2024-01-07/part-00000.parquet'];
+    for (const f of damage) writeFileSync(join(out, f), 'x');
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    const fingerprint = (JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')) as { rules: string }).rules;
+    const fix = `stratum generate --from 2024-01-05 --to 2024-01-07 --rules FILE --formats shop/orders=csv,product/events=parquet --out ${out}`;
+    expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 2 files are not as the manifests say (listed above); generate the 3 days 2024-01-05 .. 2024-01-07 (2 of them damaged) again`
+      + ` with the rules file FILE it was made with (its rules fingerprint ${fingerprint} is not the built-in rules'): ${fix}\n`);
+    // done as it says, the lake checks clean: the day between is made again as it was
+    const between = readFileSync(join(out, 'shop/orders/dt=2024-01-06/part-00000.csv'));
+    expect((await cli(...fix.replace('FILE', rules).split(' ').slice(1), '--quiet')).code).toBe(0);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+    expect(readFileSync(join(out, 'shop/orders/dt=2024-01-06/part-00000.csv'))).toEqual(between);
+  });
+
   it('refuses a file or a folder of other files before it says it generates', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
@@ -283,5 +308,24 @@ describe('stratum start', () => {
     expect(code, err).toBe(130);
     expect(err).toMatch(/\ngeneration cancelled before it placed any day; the lake is as it was\n$/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('leaves no folder it made when the process exits mid-run, as a second Ctrl-C makes it', async () => {
+    // a second signal calls process.exit at once (cancelOnSignals): the exit hook removes the
+    // staging folder and the folders the run made. A process that exits right after making them
+    // stands for it, without racing two signals against the first's cancellation
+    const { spawnSync } = await import('node:child_process');
+    const parent = join(dir, 'exited-mid-run');
+    const out = join(parent, 'raw');
+    const script = `import { prepareLakeFolder } from './generator/lakeFolder.ts';
+      import { loadRules, rulesFingerprint } from './generator/rules.ts';
+      const rules = loadRules();
+      const { staging } = prepareLakeFolder(${JSON.stringify(out)}, 'raw', { seed: rules.seed, scale: 1, rules: rulesFingerprint(rules), formats: rules.formats, from: '2024-01-05', to: '2024-01-05' });
+      console.log(staging);
+      process.exit(130);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(130);
+    expect(r.stdout.startsWith(join(out, '.stratum-tmp-'))).toBe(true);
+    expect(existsSync(parent)).toBe(false);
   });
 });
