@@ -16,6 +16,11 @@ export interface FlagSpec {
   readonly description: string;
   /** May be given more than once; the values are collected in order. */
   readonly multiple?: boolean;
+  /**
+   * Takes every argument after it up to the next flag, as dbt's `--select a b` does (a multiple
+   * flag only; its command takes no positionals).
+   */
+  readonly greedy?: boolean;
 }
 
 /** Parsed command line: flag values by name, and the positional arguments. */
@@ -62,7 +67,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, tokens: true });
+    parsed = parseArgs({ args: spreadGreedy(argv, specs), options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
     const msg = (e as Error).message;
     // `--dya` → `--day`: the flag closest to an unknown one (`--dya=x` is named without its value)
@@ -92,6 +97,25 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   return { flags: parsed.values as ParsedArgs['flags'], positionals: parsed.positionals };
 }
 
+/**
+ * `argv` with the arguments that follow a greedy flag's value, up to the next flag, each given
+ * that flag again: `-s a b --x` becomes `-s a --select b --x`.
+ */
+function spreadGreedy(argv: readonly string[], specs: readonly FlagSpec[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    out.push(a);
+    const name = /^--([^=]+)/.exec(a)?.[1];
+    const f = specs.find((x) => x.greedy && (x.name === name || (x.short !== undefined && a === `-${x.short}`)));
+    if (!f) continue;
+    if (!a.includes('=') && i + 1 < argv.length) out.push(argv[++i]);
+    while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) out.push(`--${f.name}`, argv[++i]);
+  }
+  return out;
+}
+
 /** node's parseArgs error message as one short line naming the flag (`flag '--x' needs a value`). */
 export function cleanParseError(msg: string): string {
   // node's messages are long ("Unknown option '--x'. To specify a positional argument starting
@@ -111,7 +135,7 @@ export function formatHelp(cmd: Command): string {
   const lines = [`Usage: stratum ${cmd.name} [flags]${cmd.positionals ? ` ${cmd.positionals}` : ''}`, '', cmd.summary, '', 'Flags:'];
   const rows = [...cmd.flags, helpFlag].map((f) => {
     const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
-    return [left, f.description + (f.multiple ? ' (repeatable)' : '')] as const;
+    return [left, f.description + (f.greedy ? ` (takes several: --${f.name} a b; repeatable)` : f.multiple ? ' (repeatable)' : '')] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   for (const [l, d] of rows) lines.push(`  ${l.padEnd(width)}${d}`);

@@ -14,7 +14,8 @@ const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
 export function formatLsLine(project: Project, n: ProjectNode, output: (typeof OUTPUTS)[number]): string {
   switch (output) {
     case 'name':
-      return n.name;
+      // dbt names a source by its source and table
+      return n.resourceType === 'source' ? `${n.sourceName}.${n.name}` : n.name;
     case 'path':
       return n.originalFilePath;
     case 'json':
@@ -35,7 +36,7 @@ export const lsCommand: Command = {
   details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path',
   flags: [
     ...SELECTION_FLAGS,
-    { name: 'resource-type', type: 'string', multiple: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },
+    { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: `Output format: ${OUTPUTS.join(', ')} (default selector).` },
   ],
   async run(args) {
@@ -46,7 +47,8 @@ export const lsCommand: Command = {
     if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`stratum ls: --output must be one of ${OUTPUTS.join(', ')}; got '${output}'`);
     const resourceTypes = types.length === 0 || types.includes('all') ? undefined : (types as ResourceType[]);
     const { project, selected } = loadSelection('ls', args, resourceTypes);
-    const lines = selected.map((id) => formatLsLine(project, project.nodes.get(id) as ProjectNode, output as (typeof OUTPUTS)[number]));
+    // by unique id, as dbt ls lists them (models, seeds, sources, then tests)
+    const lines = [...selected].sort().map((id) => formatLsLine(project, project.nodes.get(id) as ProjectNode, output as (typeof OUTPUTS)[number]));
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },

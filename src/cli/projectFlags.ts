@@ -9,8 +9,8 @@ import type { FlagSpec, ParsedArgs } from './command.js';
 
 /** Flags of every command that loads a project and selects nodes. */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
-  { name: 'select', short: 's', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
-  { name: 'exclude', type: 'string', multiple: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
+  { name: 'select', short: 's', type: 'string', multiple: true, greedy: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
+  { name: 'exclude', type: 'string', multiple: true, greedy: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
   { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
   { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
   { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },

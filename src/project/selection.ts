@@ -78,9 +78,12 @@ export function matchesAtom(node: ProjectNode, atom: Pick<SelectorAtom, 'method'
     case 'tag':
       return node.config.tags.some((t) => glob(v).test(t));
     case 'source': {
+      // as dbt reads it: source, source.table, or package.source.table
       if (node.resourceType !== 'source') return false;
-      const [s, t] = v.split('.', 2) as [string, string | undefined];
-      return glob(s).test(node.sourceName) && (t === undefined || glob(t).test(node.name));
+      const parts = v.split('.');
+      if (parts.length > 3) throw new UsageError(`invalid selector 'source:${v}': write source:SOURCE, source:SOURCE.TABLE or source:PACKAGE.SOURCE.TABLE`);
+      const [p, s, t] = parts.length === 3 ? parts : [undefined, parts[0], parts[1]];
+      return (p === undefined || glob(p).test(node.packageName)) && glob(s!).test(node.sourceName) && (t === undefined || glob(t).test(node.name));
     }
     case 'resource_type':
       return node.resourceType === v;
@@ -113,9 +116,18 @@ function selectAtom(atom: SelectorAtom, project: Project, dag: Dag): Set<string>
   return out;
 }
 
-/** Evaluates selector strings (a union of intersections), then adds tests of selected nodes. */
+/**
+ * Evaluates selector strings (a union of intersections). As dbt's eager indirect selection does,
+ * each atom's nodes bring the tests of any of them before atoms are intersected, so that
+ * `orders,test_type:generic` is the generic tests of orders.
+ */
 function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatched?: (criterion: string) => void): Set<string> {
   const out = new Set<string>();
+  const testsOf = new Map<string, string[]>();
+  for (const node of project.nodes.values()) {
+    if (node.resourceType !== 'test') continue;
+    for (const p of node.dependsOn.nodes) testsOf.set(p, [...(testsOf.get(p) ?? []), node.uniqueId]);
+  }
   for (const term of exprs.flatMap((e) => e.split(/\s+/)).filter((t) => t !== '')) {
     let acc: Set<string> | undefined;
     for (const part of term.split(',').filter((p) => p !== '')) {
@@ -127,12 +139,10 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatc
         throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'${didYouMean(atom.value, names)}`);
       }
       if (s.size === 0) onUnmatched?.(part);
+      for (const id of [...s]) for (const t of testsOf.get(id) ?? []) s.add(t);
       acc = acc ? new Set([...acc].filter((id) => s.has(id))) : s;
     }
     for (const id of acc ?? []) out.add(id);
-  }
-  for (const node of project.nodes.values()) {
-    if (node.resourceType === 'test' && !out.has(node.uniqueId) && node.dependsOn.nodes.some((p) => out.has(p))) out.add(node.uniqueId);
   }
   return out;
 }

@@ -73,9 +73,10 @@ describe('stratum ls', () => {
   it('lists selectors, names, paths and JSON, filtered by resource type', async () => {
     const dir = fixtureCopy();
     expect(await main(['ls', '--project-dir', dir, '-s', '+stg_orders'])).toBe(0);
+    // in unique-id order, as dbt ls lists them
     expect(out.split('\n').filter(Boolean)).toEqual([
-      'source:jaffle.shop.orders',
       'jaffle.staging.stg_orders',
+      'source:jaffle.shop.orders',
       'jaffle.staging.not_null_stg_orders_order_id',
       'jaffle.staging.relationships_stg_orders_customer_id__customer_id__ref_stg_customers_',
       'jaffle.staging.source_accepted_values_shop_orders_status__placed__shipped__completed__returned',
@@ -98,6 +99,15 @@ describe('stratum ls', () => {
     expect(await main(['ls', '--project-dir', dir, '-s', 'source:nope tag:marts', '--output', 'name', '--resource-type', 'model'])).toBe(0);
     expect(err).toBe("Warning: the selection criterion 'source:nope' does not match any enabled nodes\n");
     expect(out.split('\n').filter(Boolean)).toHaveLength(5);
+    // several selectors and types after one flag, as dbt takes them (`--select a b`)
+    out = '';
+    err = '';
+    expect(await main(['ls', '--project-dir', dir, '-s', 'stg_orders', 'source:jaffle.shop.orders', '--exclude', 'test_type:generic', 'stg_customers', '--resource-type', 'model', 'source', '-o', 'name'])).toBe(0);
+    expect(out).toBe('stg_orders\nshop.orders\n');
+    out = '';
+    expect(await main(['ls', '--project-dir', dir, '--select=orders', 'customers', '--resource-type=model'])).toBe(0);
+    expect(out).toBe('jaffle.marts.customers\njaffle.marts.orders\n');
+    expect(await main(['ls', '--project-dir', dir, '-s', 'orders', 'customers', '--', 'x'])).toBe(2);
   });
 
   it('runs as a process through bin/stratum.js with exit codes', () => {

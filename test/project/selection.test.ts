@@ -62,6 +62,12 @@ describe('node selection like dbt', () => {
     expect(names({ select: ['tag:finance'] })).toEqual(['orders']);
     expect(names({ select: ['source:shop'] })).toEqual(['source:shop.orders']);
     expect(names({ select: ['source:shop.orders+1'] })).toEqual(['source:shop.orders', 'stg_orders']);
+    // package.source.table, as dbt ls prints a source
+    expect(names({ select: ['source:jaffle.shop.orders'] })).toEqual(['source:shop.orders']);
+    expect(names({ select: ['source:other.shop.orders'] })).toEqual([]);
+    expect(names({ select: ['source:shop,source:*.shop.*'] })).toEqual(['source:shop.orders']);
+    expect(names({ select: ['path:models/staging'], exclude: ['source:jaffle.shop.orders'] })).toEqual(['stg_customers', 'stg_orders', 'stg_payments']);
+    expect(() => names({ select: ['source:a.b.c.d'] })).toThrow("invalid selector 'source:a.b.c.d': write source:SOURCE, source:SOURCE.TABLE or source:PACKAGE.SOURCE.TABLE");
     expect(names({ select: ['resource_type:seed'] })).toEqual(['raw_customers', 'raw_payments']);
     expect(names({ select: ['config.materialized:incremental'] })).toEqual(['daily_orders', 'order_events', 'order_status']);
     expect(names({ select: ['config.cluster_by:customer_id'] })).toEqual(['orders']);
@@ -85,6 +91,16 @@ describe('node selection like dbt', () => {
     expect(tests({ select: ['customers'] })).toContain('relationships_orders_customer_id__customer_id__ref_customers_');
     expect(tests({ select: ['marts'], exclude: ['customers'] })).not.toContain('relationships_orders_customer_id__customer_id__ref_customers_');
     expect(selectNodes(project, { select: ['stg_customers'], resourceTypes: ['model'] }, dag)).toEqual(['model.jaffle.stg_customers']);
+  });
+
+  it('brings each atom\'s tests before intersecting, so a model and a test method select the model\'s tests of that kind', () => {
+    const tests = (spec: SelectionSpec) => selectNodes(project, spec, dag).map((id) => project.nodes.get(id)!).map((n) => `${n.resourceType}:${n.name}`).sort();
+    // dbt ls -s 'stg_customers,test_type:generic' lists the same three tests
+    expect(tests({ select: ['stg_customers,test_type:generic'] })).toEqual(['test:not_null_stg_customers_customer_id',
+      'test:relationships_stg_orders_customer_id__customer_id__ref_stg_customers_', 'test:unique_stg_customers_customer_id']);
+    expect(tests({ select: ['test_name:unique,stg_customers'] })).toEqual(['test:unique_stg_customers_customer_id']);
+    expect(tests({ select: ['orders,test_type:singular'] })).toEqual(['test:assert_order_totals_match_payments']);
+    expect(tests({ select: ['stg_customers,test_type:singular'] })).toEqual([]);
   });
 
   it('returns ids in topological order and rejects bad selectors', () => {
