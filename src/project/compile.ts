@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Dialect } from '../engine/adapter.js';
-import { mergeConfig } from './configMerge.js';
+import { HOOK_CONFIG_KEYS, mergeConfig } from './configMerge.js';
+import { ConfigError } from '../errors.js';
 import { CompileError } from './errors.js';
 import { injectCtes } from './injectCtes.js';
 import { buildDbtContext } from './jinja/dbtContext.js';
@@ -51,7 +52,11 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
   const relationName = isEphemeral(node) ? ephemeralCteName(node) : node.resourceType === 'source' ? renderSource(node, dialect) : renderRelation(relation, dialect);
   const { renderer, templates, env } = projectInternals(project);
   const tmpl = templates.get(node.uniqueId);
-  if (!tmpl) return { node, compiledCode: '', relation, relationName, extraCtes: [], config: node.config, isIncremental: false };
+  // a seed has no SQL, but may have hooks
+  const source = tmpl ?? { source: '', file: node.originalFilePath, extra: undefined };
+  if (!tmpl && hookTemplates(node.config, 'pre-hook', source.file).length + hookTemplates(node.config, 'post-hook', source.file).length === 0) {
+    return { node, compiledCode: '', relation, relationName, extraCtes: [], config: node.config, isIncremental: false, preHooks: [], postHooks: [] };
+  }
 
   // Ephemeral parents first (recursively), so ref() can stay synchronous.
   const extra: InjectedCte[] = [];
@@ -82,37 +87,82 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     config = { ...node.config };
     const names = buildDbtContext(
       {
-        mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: tmpl.file,
+        mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: source.file,
         node: { uniqueId: node.uniqueId, name: node.name, resourceType: node.resourceType, originalFilePath: node.originalFilePath },
         config, thisRelation: relation,
         ref: (args) => {
           const target = byName.get(args[args.length - 1] ?? '');
-          if (!target) throw new CompileError(`ref('${args.join("', '")}') not found`, { file: tmpl.file });
+          if (!target) throw new CompileError(`ref('${args.join("', '")}') not found`, { file: source.file });
           if (isEphemeral(target)) return new JinjaRelation(target.relation, dialect, ephemeralCteName(target));
           return new JinjaRelation(target.relation, dialect, undefined, target.config.materialized === 'view' ? 'view' : 'table');
         },
         source: (s, t) => {
           const src = project.nodes.get(`source.${project.name}.${s}.${t}`);
-          if (!src || src.resourceType !== 'source') throw new CompileError(`source('${s}', '${t}') not found`, { file: tmpl.file });
+          if (!src || src.resourceType !== 'source') throw new CompileError(`source('${s}', '${t}') not found`, { file: source.file });
           return new JinjaRelation(src.relation, dialect, renderSource(src, dialect));
         },
         applyConfig: (kw) => {
-          config = Object.assign(config, mergeConfig(config, kw));
+          // hooks of config() calls were collected when the project was parsed (node.config has
+          // them, as dbt's parse-time config does): appended again here, each would run twice
+          const rest = Object.fromEntries(Object.entries(kw).filter(([k]) => !HOOK_CONFIG_KEYS.has(k.replace(/^\+/, ''))));
+          config = Object.assign(config, mergeConfig(config, rest));
         },
         isIncremental, fullRefresh, canQuery: ctx.runQuery !== undefined, invocationId,
-        ...(tmpl.extra ? { extra: tmpl.extra } : {}),
+        ...(source.extra ? { extra: source.extra } : {}),
       },
       state,
       dialect,
     );
     try {
-      const sql = renderer.renderOnce(tmpl.source, tmpl.file, names, state);
-      const result: CompiledNode = { node, compiledCode: injectCtes(sql, extra), relation, relationName, extraCtes: extra, config: config as NodeConfig, isIncremental };
+      const sql = tmpl ? renderer.renderOnce(tmpl.source, tmpl.file, names, state) : '';
+      // hooks after the SQL, whose config() calls may add some; rendered in the node's context
+      const hooks = (key: 'pre-hook' | 'post-hook') => hookTemplates(config, key, source.file).map((h) => renderer.renderOnce(h, source.file, names, state).trim()).filter((h) => h !== '');
+      const preHooks = hooks('pre-hook');
+      const postHooks = hooks('post-hook');
+      const result: CompiledNode = { node, compiledCode: tmpl ? injectCtes(sql, extra) : '', relation, relationName, extraCtes: extra, config: config as NodeConfig, isIncremental, preHooks, postHooks };
       uninjected.set(result, sql);
       return result;
     } catch (e) {
       if (!(e instanceof PendingQuery) || !ctx.runQuery) throw e;
-      if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while compiling`, { file: tmpl.file });
+      if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while compiling`, { file: source.file });
+      state.queryCache.set(e.sql, await ctx.runQuery(e.sql));
+    }
+  }
+}
+
+/**
+ * The `pre-hook` or `post-hook` templates of a config: each a statement or a mapping with `sql`
+ * (its `transaction` is moot: each statement commits on its own). Throws ConfigError for anything else.
+ */
+function hookTemplates(config: Readonly<Record<string, unknown>>, key: 'pre-hook' | 'post-hook', file: string): string[] {
+  const v = config[key];
+  return (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]).map((h: unknown, i) => {
+    if (typeof h === 'string') return h;
+    if (typeof h === 'object' && h !== null && typeof (h as { sql?: unknown }).sql === 'string') return (h as { sql: string }).sql;
+    throw new ConfigError(`${key} ${i + 1} must be a SQL statement or a mapping with sql:, got ${JSON.stringify(h)}`, { file, key });
+  });
+}
+
+/**
+ * Renders dbt_project.yml's `on-run-start` or `on-run-end` statements in the project's context
+ * (target, vars, macros, run_query; `extra` adds on-run-end's `results` and `schemas`). Empty
+ * statements are dropped. Throws CompileError naming dbt_project.yml.
+ */
+export async function compileRunHooks(project: Project, key: 'on-run-start' | 'on-run-end', ctx: CompileContext = {}, extra: Readonly<Record<string, unknown>> = {}): Promise<string[]> {
+  const templates = key === 'on-run-start' ? project.onRunStart : project.onRunEnd;
+  if (templates.length === 0) return [];
+  const { renderer, env } = projectInternals(project);
+  const state = new RenderState();
+  for (let attempt = 0; ; attempt++) {
+    const names = buildDbtContext({
+      mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
+      isIncremental: false, fullRefresh: ctx.fullRefresh === true, canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
+    }, state, project.target.type);
+    try {
+      return templates.map((t) => renderer.renderOnce(t, 'dbt_project.yml', names, state).trim()).filter((t) => t !== '');
+    } catch (e) {
+      if (!(e instanceof PendingQuery) || !ctx.runQuery) throw e;
+      if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while rendering ${key}`, { file: 'dbt_project.yml' });
       state.queryCache.set(e.sql, await ctx.runQuery(e.sql));
     }
   }

@@ -1,6 +1,6 @@
 /**
  * dbt's config precedence and merge rules: later sources override earlier ones key by key,
- * except `tags` (accumulated, deduplicated) and `meta` (merged). Also reads the config tree of
+ * except `tags` (accumulated, deduplicated), `meta` (merged) and hooks (accumulated). Also reads the config tree of
  * dbt_project.yml (`models:` / `seeds:` / `data_tests:` keyed by project name, then folders).
  */
 
@@ -18,14 +18,31 @@ export function asTags(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-/** Merges config layers in precedence order (first lowest). Returns a new object. */
+/** The hook keys, as dbt spells them in yml (`post-hook`) and in `config(post_hook=...)`, by the one kept. */
+const HOOK_KEYS: Readonly<Record<string, 'pre-hook' | 'post-hook'>> = { 'pre-hook': 'pre-hook', pre_hook: 'pre-hook', 'post-hook': 'post-hook', post_hook: 'post-hook' };
+
+/** Every spelling of the hook keys. */
+export const HOOK_CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(HOOK_KEYS));
+
+/** A hook config value (a statement, a `{sql: ...}` mapping, or a list of them) as a list. */
+function asHookList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/**
+ * Merges config layers in precedence order (first lowest). Returns a new object. Hooks
+ * accumulate, outer layers' first, under `pre-hook` / `post-hook`, as dbt's do.
+ */
 export function mergeConfig(...layers: readonly (Readonly<Record<string, unknown>> | undefined)[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const layer of layers) {
     if (!layer) continue;
     for (const [rawKey, v] of Object.entries(layer)) {
       const k = rawKey.startsWith('+') ? rawKey.slice(1) : rawKey;
-      if (k === 'tags') out.tags = [...new Set([...asTags(out.tags), ...asTags(v)])];
+      const hook = HOOK_KEYS[k];
+      if (hook) out[hook] = [...asHookList(out[hook]), ...asHookList(v)];
+      else if (k === 'tags') out.tags = [...new Set([...asTags(out.tags), ...asTags(v)])];
       else if (k === 'meta' && typeof v === 'object' && v !== null && !Array.isArray(v)) out.meta = { ...((out.meta as object) ?? {}), ...v };
       else out[k] = v;
     }

@@ -1,6 +1,6 @@
 /**
- * Reads dbt_project.yml: name, profile, the path settings (with dbt's defaults), vars and the
- * config trees under `models:`, `seeds:` and `data_tests:`/`tests:`.
+ * Reads dbt_project.yml: name, profile, the path settings (with dbt's defaults), vars, the
+ * config trees under `models:`, `seeds:` and `data_tests:`/`tests:`, and the run hooks.
  */
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -19,6 +19,18 @@ export interface ProjectSettings {
   readonly seeds: unknown;
   readonly tests: unknown;
   readonly sources: unknown;
+  /** `on-run-start` / `on-run-end`: SQL templates run before / after run, build, seed and test. */
+  readonly onRunStart: string[];
+  readonly onRunEnd: string[];
+}
+
+/** A hook setting (`on-run-start:`): one SQL template or a list of them. */
+function hookList(yf: YamlFile, data: Record<string, unknown>, key: string): string[] {
+  const v = data[key];
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (list.some((x) => typeof x !== 'string')) throw yf.error(`${key} must be a SQL statement or a list of them`, [key]);
+  return list as string[];
 }
 
 function stringList(yf: YamlFile, data: Record<string, unknown>, key: string, dflt: string[]): string[] {
@@ -56,5 +68,6 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   for (const key of ['models', 'seeds', 'data_tests', 'tests', 'sources']) {
     if (d[key] !== undefined && d[key] !== null && !isRecord(d[key])) throw yf.error(`${key} must be a mapping`, [key]);
   }
-  return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources };
+  return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources,
+    onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end') };
 }

@@ -255,6 +255,9 @@ export interface Project {
   readonly nodes: ReadonlyMap<string, ProjectNode>;
   /** Every macro by name (project macros override built-ins of the same name). */
   readonly macros: ReadonlyMap<string, MacroDef>;
+  /** dbt_project.yml `on-run-start` / `on-run-end`: SQL templates, rendered when they run. */
+  readonly onRunStart: readonly string[];
+  readonly onRunEnd: readonly string[];
 }
 
 /** Options of `loadProject`. */
@@ -314,6 +317,9 @@ export interface CompiledNode {
   readonly config: NodeConfig;
   /** Whether `is_incremental()` was true while rendering. */
   readonly isIncremental: boolean;
+  /** The `pre-hook` / `post-hook` statements, rendered: run before and after the node is built. */
+  readonly preHooks: readonly string[];
+  readonly postHooks: readonly string[];
 }
 
 /** The compile entry point's signature (implemented in ./compile.ts). */

@@ -2,12 +2,13 @@
  * Builds one model: compiles it, then applies its materialization — `view` (create or replace),
  * `table` (built aside and swapped in atomically, partitioned Parquet when `partition_by` is
  * set), `incremental` (first run / --full-refresh / a view in the way: as a table; otherwise
- * ./incremental.ts), `ephemeral` (nothing to build: the compiler inlines it as a CTE).
+ * ./incremental.ts), `ephemeral` (nothing to build: the compiler inlines it as a CTE). Its
+ * `pre-hook` statements run before, its `post-hook` statements after (not for an ephemeral model).
  */
 import { ConfigError } from '../errors.js';
 import type { ModelNode } from '../project/types.js';
 import { runIncremental } from './incremental.js';
-import { compileTimed, relationRef, timed, type NodeOutcome, type RunContext } from './runContext.js';
+import { compileTimed, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
 import { tableLayout } from './tableLayout.js';
 
 /** dbt's `should_full_refresh()`: the model's `full_refresh` config wins over the flag. */
@@ -30,6 +31,14 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
   }
   const layout = tableLayout({ ...node, config: compiled.config });
   const { value, timing } = await timed('execute', async () => {
+    await runHooks(ctx, node, compiled.preHooks);
+    const built = await materialize();
+    await runHooks(ctx, node, compiled.postHooks);
+    return built;
+  });
+  return { ...base, status: 'success', timing: [compileTiming, timing], rowsAffected: value.rows, code: value.code, materialization: value.as };
+
+  async function materialize(): Promise<{ rows: number | undefined; code: string; as: string }> {
     if (materialized === 'view') {
       await ctx.adapter.replaceRelation(relation, 'view', compiled.compiledCode, opts);
       return { rows: undefined, code: 'CREATE VIEW', as: 'view' };
@@ -46,6 +55,5 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
     if (materialized !== 'table') throw new ConfigError(`unknown materialization '${String(materialized)}'`, { file: node.originalFilePath, key: `${node.name}.config.materialized` });
     const rows = await ctx.adapter.replaceRelation(relation, 'table', compiled.compiledCode, { ...opts, layout });
     return { rows, code: 'CREATE TABLE', as: 'table' };
-  });
-  return { ...base, status: 'success', timing: [compileTiming, timing], rowsAffected: value.rows, code: value.code, materialization: value.as };
+  }
 }

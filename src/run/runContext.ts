@@ -63,3 +63,11 @@ export async function compileTimed(ctx: RunContext, node: ProjectNode, fullRefre
   const { value, timing } = await timed('compile', () => ctx.compile(ctx.project, node, compileContext(ctx, fullRefresh)));
   return { compiled: value, timing };
 }
+
+/**
+ * Runs a node's rendered hook statements in order; a failing one fails the node with the hook's
+ * SQL (a post-hook fails it after the relation is built: dbt-duckdb would roll the build back).
+ */
+export async function runHooks(ctx: RunContext, node: ProjectNode, hooks: readonly string[]): Promise<void> {
+  for (const sql of hooks) await ctx.adapter.execute(sql, { context: { node: node.uniqueId, file: node.originalFilePath, sql }, signal: ctx.signal });
+}

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { CancelledError, QueryError } from '../errors.js';
+import { compileRunHooks } from '../project/compile.js';
 import type { CompiledNode, CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
 import { runGraph } from './dagScheduler.js';
 import { countStatus, NO_COUNTS, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
@@ -17,7 +18,7 @@ import { checkFreshness, newestPartitionClock } from './sourceFreshness.js';
 import { executeModel } from './modelExecutor.js';
 import { commandTasks } from './runGraph.js';
 import { runResultsArtifact, writeArtifact, type RunResultEntry } from './runResults.js';
-import type { NodeOutcome, RunContext } from './runContext.js';
+import { compileContext, type NodeOutcome, type RunContext } from './runContext.js';
 import { executeSeed } from './seedExecutor.js';
 import { executeTest } from './testExecutor.js';
 import { freshnessArtifact } from './sourcesArtifact.js';
@@ -56,6 +57,9 @@ export interface RunSummary {
   /** Every node compiled during the run, for the manifest. */
   readonly compiled: readonly CompiledNode[];
 }
+
+/** The commands that run dbt_project.yml's `on-run-start` and `on-run-end` hooks, as dbt's do. */
+const HOOKED: ReadonlySet<RunCommand> = new Set<RunCommand>(['run', 'build', 'seed', 'test']);
 
 function nodeMaterialization(node: ProjectNode): string {
   if (node.resourceType === 'source') return 'freshness';
@@ -168,15 +172,60 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     }
   };
 
-  const notStarted = await runGraph(tasks, {
-    concurrency: threads,
-    execute,
-    signal: req.signal,
-    onSkip: (id, cause) => {
-      const node = project.nodes.get(id)!;
-      record(node, 'skipped', ++started_, { message: `skipped: depends on ${cause}, which did not succeed` }, 0, 0);
-    },
-  });
+  /**
+   * Renders and runs dbt_project.yml's `key` statements in order, logging each as dbt does. Returns
+   * why they failed (counted as an error, so the command exits 1), or undefined.
+   */
+  const runProjectHooks = async (key: 'on-run-start' | 'on-run-end', extra: Record<string, unknown>): Promise<string | undefined> => {
+    if ((key === 'on-run-start' ? project.onRunStart : project.onRunEnd).length === 0) return undefined;
+    let i = 0;
+    try {
+      const statements = await compileRunHooks(project, key, compileContext(ctx), extra);
+      emit({ type: 'log', level: 'info', message: `Running ${statements.length} ${key} hook${statements.length === 1 ? '' : 's'}` });
+      for (; i < statements.length; i++) {
+        const t0 = performance.now();
+        await adapter.execute(statements[i]!, { context: { node: `operation.${project.name}.${project.name}-${key}-${i}`, file: 'dbt_project.yml', sql: statements[i]! }, signal: req.signal });
+        emit({ type: 'log', level: 'info', message: `${i + 1} of ${statements.length} OK hook: ${project.name}.${key}.${i} [${((performance.now() - t0) / 1000).toFixed(2)}s]` });
+      }
+      return undefined;
+    } catch (e) {
+      const why = `${key} hook ${project.name}.${key}.${i} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+      emit({ type: 'log', level: 'error', message: why });
+      counts = countStatus(counts, 'error');
+      return why;
+    }
+  };
+
+  // dbt_project.yml's on-run-start statements, before any node; when one fails, no node runs
+  const hooks = HOOKED.has(req.command);
+  const startFailed = hooks ? await runProjectHooks('on-run-start', {}) : undefined;
+  let notStarted: string[];
+  if (startFailed) {
+    for (const t of tasks) record(project.nodes.get(t.id)!, 'skipped', ++started_, { message: `skipped: ${startFailed}` }, 0, 0);
+    notStarted = [];
+  } else {
+    notStarted = await runGraph(tasks, {
+      concurrency: threads,
+      execute,
+      signal: req.signal,
+      onSkip: (id, cause) => {
+        const node = project.nodes.get(id)!;
+        record(node, 'skipped', ++started_, { message: `skipped: depends on ${cause}, which did not succeed` }, 0, 0);
+      },
+    });
+  }
+  // and its on-run-end statements after them (unless cancelled), with dbt's `results` and `schemas`
+  if (hooks && req.signal?.aborted !== true) {
+    const relations = tasks.map((t) => project.nodes.get(t.id)!).filter((n) => n.resourceType === 'model' || n.resourceType === 'seed').map((n) => n.relation);
+    const schemas = [...new Set(relations.map((r) => r.schema))];
+    const databaseSchemas = [...new Map(relations.map((r) => [`${r.database}.${r.schema}`, [r.database, r.schema]])).values()];
+    const byId = new Map(results.map((r) => [r.unique_id, r]));
+    const hookResults = tasks.map((t) => byId.get(t.id)).filter((r) => r !== undefined).map((r) => {
+      const node = project.nodes.get(r.unique_id)!;
+      return { ...r, node: { unique_id: node.uniqueId, name: node.name, resource_type: node.resourceType, package_name: node.packageName, original_file_path: node.originalFilePath, config: node.config } };
+    });
+    await runProjectHooks('on-run-end', { results: hookResults, schemas, database_schemas: databaseSchemas });
+  }
   req.signal?.removeEventListener('abort', onAbort);
   const cancelled = req.signal?.aborted === true;
   if (cancelled && notStarted.length > 0) emit({ type: 'log', level: 'warn', message: `Cancelled: ${notStarted.length} node(s) not started` });

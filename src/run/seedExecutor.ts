@@ -3,13 +3,14 @@
  * otherwise are inferred the way dbt does (agate's type tester, then dbt's SQL type names):
  * integers → INTEGER, numbers with decimals → DOUBLE, `YYYY-MM-DD` → DATE, ISO date-times →
  * TIMESTAMP, true/false → BOOLEAN, anything else → VARCHAR. So a seed has the same types under
- * Stratum as under dbt-duckdb. Loaded aside and swapped in like a table.
+ * Stratum as under dbt-duckdb. Loaded aside and swapped in like a table, between its `pre-hook`
+ * and `post-hook` statements.
  */
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { quoteString } from '../engine/duckdb/quote.js';
 import { DataError } from '../errors.js';
 import type { SeedNode } from '../project/types.js';
-import { relationRef, timed, type NodeOutcome, type RunContext } from './runContext.js';
+import { compileTimed, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
 
 /** `read_csv` of a seed with every column as text, for inference. */
 export function seedTextSource(csvPath: string): string {
@@ -67,11 +68,15 @@ export async function seedColumnTypes(adapter: WarehouseAdapter, csvPath: string
 export async function executeSeed(ctx: RunContext, node: SeedNode): Promise<NodeOutcome> {
   const relation = relationRef(node.relation);
   const relationName = ctx.adapter.relationName(relation);
+  // a seed compiles to no SQL, only to its hooks
+  const { compiled } = await compileTimed(ctx, node);
   const { value, timing } = await timed('execute', async () => {
+    await runHooks(ctx, node, compiled.preHooks);
     const types = await seedColumnTypes(ctx.adapter, node.absolutePath, node.config.column_types ?? {});
     const columns = types.map(([n, t]) => `${quoteString(n)}: ${quoteString(t)}`).join(', ');
     const sql = `select * from read_csv(${quoteString(node.absolutePath)}, header = true, auto_detect = false, columns = {${columns}})`;
     const rows = await ctx.adapter.replaceRelation(relation, 'table', sql, { context: { node: node.uniqueId, file: node.originalFilePath, sql }, signal: ctx.signal });
+    await runHooks(ctx, node, compiled.postHooks);
     return rows;
   });
   return { status: 'success', timing: [timing], rowsAffected: value, code: 'INSERT', relationName, materialization: 'seed' };

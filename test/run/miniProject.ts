@@ -119,6 +119,8 @@ export function miniProject(
     target: { name: 'dev', type: 'duckdb', schema: 'main', database: 'w', threads: spec.threads ?? 2, extra: {} },
     nodes,
     macros: new Map(),
+    onRunStart: [],
+    onRunEnd: [],
   };
 }
 
@@ -135,5 +137,5 @@ export const miniCompile: CompileNodeFn = async (project, node, ctx) => {
     if (!target) throw new Error(`ref to unknown ${name}`);
     return render(rel(target));
   });
-  return { node, compiledCode: sql, relation: own, relationName: render(own), extraCtes: [], config: node.config, isIncremental: incremental };
+  return { node, compiledCode: sql, relation: own, relationName: render(own), extraCtes: [], config: node.config, isIncremental: incremental, preHooks: [], postHooks: [] };
 };
