@@ -39,6 +39,7 @@ export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: rea
     ...(stringFlag(args, 'target') ? { target: stringFlag(args, 'target') } : {}),
     ...(stringFlag(args, 'vars') !== undefined ? { vars: parseVarsFlag(cmd, stringFlag(args, 'vars')) } : {}),
   });
+  for (const w of project.warnings) process.stderr.write(`Warning: ${w}\n`);
   const dag = new Dag(project);
   // dbt's warning, on stderr so that --json and ls output stay clean
   const onUnmatched = (criterion: string) => process.stderr.write(`Warning: the selection criterion '${criterion}' does not match any enabled nodes\n`);

@@ -82,3 +82,23 @@ export function treeConfigLayers(tree: unknown, fqn: readonly string[]): Record<
   }
   return layers;
 }
+
+/**
+ * The folder paths of a dbt_project.yml config tree (`models:`, `seeds:`) that apply to none of
+ * the nodes with these fqns (dbt's "unused configuration paths"), each as its keys from the tree's
+ * top: a misspelt folder or name, whose configs silently apply to nothing.
+ */
+export function unusedConfigPaths(tree: unknown, fqns: readonly (readonly string[])[]): string[][] {
+  const unused: string[][] = [];
+  const walk = (level: unknown, path: string[]): void => {
+    if (!isObj(level)) return;
+    for (const [k, v] of Object.entries(level)) {
+      if (k.startsWith('+') || !isObj(v) || KNOWN_CONFIG_KEYS.has(k)) continue;
+      const p = [...path, k];
+      if (fqns.some((f) => p.every((x, i) => f[i] === x))) walk(v, p);
+      else unused.push(p);
+    }
+  };
+  walk(tree, []);
+  return unused;
+}

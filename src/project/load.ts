@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { didYouMean } from '../didYouMean.js';
 import { ConfigError } from '../errors.js';
-import { mergeConfig, treeConfigLayers } from './configMerge.js';
+import { mergeConfig, treeConfigLayers, unusedConfigPaths } from './configMerge.js';
 import { findFiles, fqnOf, lineOf, type FoundFile } from './discover.js';
 import { genericTestNames, genericTestRawCode, genericTestTemplate, isExpressionArg, targetExpression, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
 import { parseMacroFile, type MacroFile } from './jinja/macroFile.js';
@@ -94,9 +95,12 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const drafts: Draft[] = [];
   const sourceNodes: SourceNode[] = [];
 
+  // every model's and seed's fqn, enabled or not: what config paths and yml entries may name
+  const fqns = new Map<'model' | 'seed', string[][]>([['model', []], ['seed', []]]);
   for (const f of findFiles(root, settings.paths.model, ['.sql'])) {
     const nm = stem(f.relPath);
     const fqn = fqnOf(name, f.pathInFolder, nm);
+    fqns.get('model')!.push(fqn);
     const patch = modelPatches.get(nm);
     const baseConfig = mergeConfig(...treeConfigLayers(settings.models, fqn), patch?.config);
     const rawCode = read(f);
@@ -116,6 +120,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   for (const f of findFiles(root, settings.paths.seed, ['.csv'])) {
     const nm = stem(f.relPath);
     const fqn = fqnOf(name, f.pathInFolder, nm);
+    fqns.get('seed')!.push(fqn);
     const patch = seedPatches.get(nm);
     const config = finalizeConfig(mergeConfig(...treeConfigLayers(settings.seeds, fqn), patch?.config), 'seed', { file: patch?.file.displayPath ?? 'dbt_project.yml' });
     if (!config.enabled) continue;
@@ -174,7 +179,21 @@ export function loadProject(opts: LoadOptions = {}): Project {
     drafts.push(genericTestDraft(decl, tt, attachedId, settings, base, templates, testSchema, ymlFolderPath));
   }
 
-  const project = resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer);
+  const warnings = [...settings.warnings];
+  for (const [kind, patches] of [['model', modelPatches], ['seed', seedPatches]] as const) {
+    const names = fqns.get(kind)!.map((f) => f[f.length - 1]!);
+    for (const p of patches.values()) {
+      if (!names.includes(p.name)) warnings.push(p.file.error(`no ${kind} named '${p.name}': its properties and tests apply to nothing${didYouMean(p.name, names)}`, [...p.keyPath, 'name']).message);
+    }
+  }
+  for (const [kind, tree] of [['model', settings.models], ['seed', settings.seeds]] as const) {
+    const key = `${kind}s`;
+    for (const p of unusedConfigPaths(tree, fqns.get(kind)!)) warnings.push(settings.file.error(`${[key, ...p].join('.')} applies to no ${kind} (an unused configuration path)`, [key, ...p]).message);
+  }
+  const snapshots = findFiles(root, settings.snapshotPaths, ['.sql']);
+  if (snapshots.length > 0) warnings.push(`${snapshots[0]!.relPath}: Stratum does not build snapshots; ${snapshots.length === 1 ? 'this file is' : `this and ${snapshots.length - 1} other snapshot files are`} ignored`);
+
+  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings };
   internals.set(project, { renderer, templates, env });
   return project;
 }
@@ -216,7 +235,7 @@ function genericTestDraft(
 function resolveDependencies(
   settings: ProjectSettings, root: string, vars: Record<string, unknown>, target: Project['target'],
   drafts: Draft[], sourceNodes: SourceNode[], renderer: JinjaRenderer,
-): Project {
+): Omit<Project, 'warnings'> {
   const byName = new Map<string, string>();
   for (const d of drafts) {
     if (d.node.resourceType !== 'model' && d.node.resourceType !== 'seed') continue;

@@ -3,6 +3,7 @@
  * config trees under `models:`, `seeds:` and `data_tests:`/`tests:`, and the run hooks.
  */
 import { join, resolve } from 'node:path';
+import { didYouMean } from '../didYouMean.js';
 import { ConfigError } from '../errors.js';
 import type { ProjectPaths } from './types.js';
 import { isRecord, YamlFile } from './yamlFile.js';
@@ -22,7 +23,26 @@ export interface ProjectSettings {
   /** `on-run-start` / `on-run-end`: SQL templates run before / after run, build, seed and test. */
   readonly onRunStart: string[];
   readonly onRunEnd: string[];
+  /** `snapshot-paths`: Stratum builds no snapshots, but says so when there are some. */
+  readonly snapshotPaths: string[];
+  /** Settings read but not acted on, one line each (file, line, key). */
+  readonly warnings: string[];
 }
+
+/** The keys of dbt_project.yml (dbt-core 1.10's schema of it). */
+const PROJECT_KEYS = [
+  'name', 'version', 'config-version', 'profile', 'model-paths', 'source-paths', 'seed-paths', 'data-paths', 'macro-paths', 'test-paths',
+  'analysis-paths', 'docs-paths', 'asset-paths', 'snapshot-paths', 'target-path', 'log-path', 'clean-targets', 'packages-install-path',
+  'project-root', 'quoting', 'on-run-start', 'on-run-end', 'require-dbt-version', 'dispatch', 'models', 'seeds', 'snapshots', 'analyses',
+  'sources', 'tests', 'data_tests', 'unit_tests', 'metrics', 'semantic-models', 'saved-queries', 'exposures', 'vars', 'packages',
+  'query-comment', 'restrict-access', 'dbt-cloud', 'flags',
+];
+
+/**
+ * Keys of dbt_project.yml that change what dbt builds and that Stratum does not implement: a
+ * warning each when set (see ProjectSettings.warnings).
+ */
+const UNSUPPORTED_KEYS = ['snapshots', 'unit_tests', 'quoting', 'dispatch'];
 
 /** A hook setting (`on-run-start:`): one SQL template or a list of them. */
 function hookList(yf: YamlFile, data: Record<string, unknown>, key: string): string[] {
@@ -45,11 +65,17 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   const yf = YamlFile.read(join(projectDir, 'dbt_project.yml'), 'dbt_project.yml', `in ${resolve(projectDir)} (run from a dbt project folder, or pass --project-dir)`);
   const d = yf.data;
   if (!isRecord(d)) throw new ConfigError('dbt_project.yml must be a mapping', { file: 'dbt_project.yml' });
+  // dbt's schema allows these keys and no others ("Additional properties are not allowed")
+  for (const key of Object.keys(d)) {
+    if (!PROJECT_KEYS.includes(key)) throw yf.error(`unknown key '${key}'${didYouMean(key, PROJECT_KEYS)}`, [key]);
+  }
+  if (d['config-version'] !== undefined && d['config-version'] !== 2) throw yf.error(`config-version must be 2, got ${JSON.stringify(d['config-version'])}`, ['config-version']);
   const name = d.name;
   if (typeof name !== 'string' || !/^[A-Za-z_]\w*$/.test(name)) {
     throw yf.error(`name must be a valid identifier (letters, digits, underscores), got '${String(name ?? '')}'`, ['name']);
   }
-  const profile = d.profile ?? name;
+  const profile = d.profile;
+  if (profile === undefined || profile === null) throw yf.error(`no profile is named: add 'profile: ${name}' (the profile in profiles.yml to connect with)`, ['name']);
   if (typeof profile !== 'string') throw yf.error('profile must be a string', ['profile']);
   const targetPath = d['target-path'] ?? 'target';
   if (typeof targetPath !== 'string') throw yf.error('target-path must be a string', ['target-path']);
@@ -69,5 +95,6 @@ export function readProjectFile(projectDir: string): ProjectSettings {
     if (d[key] !== undefined && d[key] !== null && !isRecord(d[key])) throw yf.error(`${key} must be a mapping`, [key]);
   }
   return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources,
-    onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end') };
+    onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end'), snapshotPaths: stringList(yf, d, 'snapshot-paths', ['snapshots']),
+    warnings: UNSUPPORTED_KEYS.filter((k) => d[k] !== undefined && d[k] !== null).map((k) => `${yf.error(`Stratum does not support '${k}'; it is ignored`, [k]).message}`) };
 }

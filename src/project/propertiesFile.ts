@@ -102,6 +102,12 @@ function parseTests(list: unknown, yf: YamlFile, path: KeyPath, columnName?: str
   });
 }
 
+/** The key an entry's tests are under, `data_tests` or `tests`; both at once is an error, as in dbt. */
+function testsKey(entry: Record<string, unknown>, yf: YamlFile, path: KeyPath): 'data_tests' | 'tests' {
+  if (entry.data_tests !== undefined && entry.tests !== undefined) throw yf.error("has both 'tests' and 'data_tests'; keep one ('data_tests' is dbt's name now)", [...path, 'tests']);
+  return entry.data_tests !== undefined ? 'data_tests' : 'tests';
+}
+
 function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDecl[]): Record<string, ColumnDoc> {
   const out: Record<string, ColumnDoc> = {};
   if (list === undefined || list === null) return out;
@@ -109,7 +115,7 @@ function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDec
   list.forEach((c, i) => {
     if (!isRecord(c) || typeof c.name !== 'string') throw yf.error('a column needs a name:', [...path, i]);
     out[c.name] = { name: c.name, description: String(c.description ?? ''), meta: isRecord(c.meta) ? c.meta : {}, tags: Array.isArray(c.tags) ? c.tags.map(String) : [], ...(c.data_type !== undefined ? { data_type: String(c.data_type) } : {}) };
-    const key = c.data_tests !== undefined ? 'data_tests' : 'tests';
+    const key = testsKey(c, yf, [...path, i]);
     tests.push(...parseTests(c[key], yf, [...path, i, key], c.name));
   });
   return out;
@@ -124,7 +130,7 @@ function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds'): Nod
     if (m.config !== undefined && !isRecord(m.config)) throw yf.error('config must be a mapping', [...p, 'config']);
     const tests: TestDecl[] = [];
     const columns = parseColumns(m.columns, yf, [...p, 'columns'], tests);
-    const tkey = m.data_tests !== undefined ? 'data_tests' : 'tests';
+    const tkey = testsKey(m, yf, p);
     tests.push(...parseTests(m[tkey], yf, [...p, tkey]));
     return { name: m.name, description: String(m.description ?? ''), config: (m.config as Record<string, unknown>) ?? {}, columns, tests, file: yf, keyPath: p };
   });
@@ -162,7 +168,7 @@ function parseSources(list: unknown, yf: YamlFile, scope: YamlTemplateScope): So
       const t = renderYamlValue({ ...rawT, columns: undefined, tests: undefined, data_tests: undefined }, scope, yf, tp) as Record<string, unknown>;
       const tests: TestDecl[] = [];
       const columns = parseColumns(rawT.columns, yf, [...tp, 'columns'], tests);
-      const tkey = rawT.data_tests !== undefined ? 'data_tests' : 'tests';
+      const tkey = testsKey(rawT, yf, tp);
       tests.push(...parseTests(rawT[tkey], yf, [...tp, tkey]));
       const cfg = { ...(isRecord(s.config) ? s.config : {}), ...(isRecord(t.config) ? t.config : {}) };
       const meta = { ...(isRecord(s.meta) ? s.meta : {}), ...(isRecord(cfg.meta) ? cfg.meta : {}), ...(isRecord(t.meta) ? t.meta : {}) };

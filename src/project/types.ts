@@ -258,6 +258,12 @@ export interface Project {
   /** dbt_project.yml `on-run-start` / `on-run-end`: SQL templates, rendered when they run. */
   readonly onRunStart: readonly string[];
   readonly onRunEnd: readonly string[];
+  /**
+   * What the project sets that does nothing here, one line each naming file, line and key (dbt
+   * warns of some: a yml entry for a model that does not exist, an unused config path; Stratum of
+   * what it does not support too: snapshots, unit tests, quoting, dispatch).
+   */
+  readonly warnings: readonly string[];
 }
 
 /** Options of `loadProject`. */

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { fixtureCopy } from './helpers.js';
+import { fixtureCopy, tempProject } from './helpers.js';
 
 let out = '';
 let err = '';
@@ -108,6 +108,13 @@ describe('stratum ls', () => {
     expect(await main(['ls', '--project-dir', dir, '--select=orders', 'customers', '--resource-type=model'])).toBe(0);
     expect(out).toBe('jaffle.marts.customers\njaffle.marts.orders\n');
     expect(await main(['ls', '--project-dir', dir, '-s', 'orders', 'customers', '--', 'x'])).toBe(2);
+  });
+
+  it('prints the project\'s warnings on stderr, keeping stdout for the listing', async () => {
+    const dir = tempProject({ 'models/a.sql': 'select 1 as id', 'models/a.yml': 'version: 2\nmodels:\n  - name: b\n' });
+    expect(await main(['ls', '--project-dir', dir, '--profiles-dir', dir, '--output', 'name'])).toBe(0);
+    expect(out).toBe('a\n');
+    expect(err).toBe("Warning: models/a.yml:3 (models[0].name): no model named 'b': its properties and tests apply to nothing\n");
   });
 
   it('runs as a process through bin/stratum.js with exit codes', () => {

@@ -102,6 +102,38 @@ describe('load errors name the file, line and key', () => {
     expect(paths.message).toBe('dbt_project.yml:3 (model-paths): model-paths must be a list of folder names');
   });
 
+  it('refuses what dbt refuses in dbt_project.yml: an unknown key, another config-version, no profile', () => {
+    expect(loadError({ 'dbt_project.yml': 'name: demo\nprofile: demo\nmodel_paths: [modelz]\n' }).message)
+      .toBe("dbt_project.yml:3 (model_paths): unknown key 'model_paths'; did you mean 'model-paths'?");
+    expect(loadError({ 'dbt_project.yml': 'name: demo\nprofile: demo\nconfig-version: 3\n' }).message).toBe('dbt_project.yml:3 (config-version): config-version must be 2, got 3');
+    expect(loadError({ 'dbt_project.yml': 'name: demo\n' }).message).toBe("dbt_project.yml:1 (name): no profile is named: add 'profile: demo' (the profile in profiles.yml to connect with)");
+  });
+
+  it('refuses a column or model with both tests and data_tests, as dbt does', () => {
+    const e = loadError({ 'models/a.sql': 'select 1 as id', 'models/a.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tests: [unique]\n        data_tests: [not_null]\n' });
+    expect(e.message).toBe("models/a.yml:6 (models[0].columns[0].tests): has both 'tests' and 'data_tests'; keep one ('data_tests' is dbt's name now)");
+  });
+
+  it('warns of settings that apply to nothing: a yml entry of no model, an unused config path, snapshots, unsupported keys', () => {
+    const p = loadProject({ env: {}, projectDir: tempProject({
+      'dbt_project.yml': 'name: demo\nprofile: demo\nquoting:\n  identifier: true\nmodels:\n  demo:\n    staging:\n      +materialized: table\n    stagng:\n      +tags: [x]\nseeds:\n  demo:\n    +tags: [raw]\n',
+      'models/staging/stg_orders.sql': 'select 1 as id',
+      'models/staging/_staging.yml': 'version: 2\nmodels:\n  - name: stg_orders\n  - name: stg_ordrs\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+      'snapshots/orders_snapshot.sql': '{% snapshot orders_snapshot %}select 1{% endsnapshot %}',
+    }) });
+    expect(p.warnings).toEqual([
+      "dbt_project.yml:3 (quoting): Stratum does not support 'quoting'; it is ignored",
+      "models/staging/_staging.yml:4 (models[1].name): no model named 'stg_ordrs': its properties and tests apply to nothing; did you mean 'stg_orders'?",
+      // dbt parse lists the same two: models.demo.stagng, seeds.demo
+      'dbt_project.yml:9 (models.demo.stagng): models.demo.stagng applies to no model (an unused configuration path)',
+      'dbt_project.yml:12 (seeds.demo): seeds.demo applies to no seed (an unused configuration path)',
+      'snapshots/orders_snapshot.sql: Stratum does not build snapshots; this file is ignored',
+    ]);
+    // the misspelt entry's test is not a node
+    expect([...p.nodes.values()].filter((n) => n.resourceType === 'test')).toEqual([]);
+    expect(fixture().warnings).toEqual([]);
+  });
+
   it('a bad materialization names the model file', () => {
     const e = loadError({ 'models/a.sql': "{{ config(materialized='tabel') }}\nselect 1" });
     expect(e.message).toBe("models/a.sql (materialized): materialized must be one of view, table, incremental, ephemeral, got 'tabel'");

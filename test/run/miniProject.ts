@@ -121,6 +121,7 @@ export function miniProject(
     macros: new Map(),
     onRunStart: [],
     onRunEnd: [],
+    warnings: [],
   };
 }
 
