@@ -210,6 +210,17 @@ function genericTestDraft(
     throw new ConfigError(`unknown test '${decl.namespace ? `${decl.namespace}.` : ''}${decl.testName}': no {% test ${decl.testName} %} block or macro test_${decl.testName} found`, loc);
   }
   for (const k of Object.keys(decl.args)) if (!/^[A-Za-z_]\w*$/.test(k)) throw new ConfigError(`test argument '${k}' is not a valid name`, loc);
+  // an argument the test does not take is a typo (dbt: "takes no keyword argument"), unless the
+  // test reads Jinja's catch-all `kwargs`
+  const macro = base.renderer.macros.get(`test_${decl.testName}`)!;
+  if (!/\bkwargs\b/.test(macro.rawCode)) {
+    for (const k of Object.keys(decl.args)) {
+      if (!macro.arguments.includes(k)) {
+        const takes = macro.arguments.filter((a) => a !== 'model' && a !== 'column_name');
+        throw new ConfigError(`test '${decl.testName}' takes no argument '${k}'${didYouMean(k, takes)} (it takes ${takes.length > 0 ? takes.join(', ') : 'none'})`, loc);
+      }
+    }
+  }
   const { name: testName, shortName } = genericTestNames(decl, tt);
   const uniqueId = `test.${name}.${testName}.${testIdHash(testName, file, formatKeyPath(decl.keyPath))}`;
   const fqn = fqnOf(name, ymlFolderPath.get(decl.file)?.pathInFolder ?? '', testName);

@@ -203,6 +203,11 @@ export interface MacroDef {
   /** 1-based line of the `{% macro %}` tag in its file. */
   readonly line: number;
   readonly arguments: readonly string[];
+  /**
+   * Whether its body reads Jinja's `kwargs` (keyword arguments it does not name) without naming
+   * an argument so: then it takes any keyword argument, and the others arrive in `kwargs`.
+   */
+  readonly catchAllKwargs?: boolean;
 }
 
 /** The target of profiles.yml that the project runs against. */

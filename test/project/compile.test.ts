@@ -35,6 +35,11 @@ describe('Jinja like dbt', () => {
     expect(out).toBe('c0,c1,c2,z HI! b 1 dflt true true x a.b');
   });
 
+  it('a macro that reads kwargs gets the keyword arguments it does not name, as Jinja gives them', async () => {
+    const macros = { 'macros/k.sql': "{% macro opts(a, b=2) %}{{ a }}/{{ b }}/{{ kwargs | dictsort | map('join', '=') | join(',') }}/{{ kwargs.get('c', 'none') }}{% endmacro %}" };
+    expect(await sql("{{ opts(1) }} {{ opts(1, c=3) }} {{ opts(a=1, b=5, d=4, c=3) }}", macros)).toBe('1/2//none 1/2/c=3/3 1/5/c=3,d=4/3');
+  });
+
   it('config() with keyword arguments and dicts reaches the node and the compiled config', async () => {
     const { project, compiled } = await compile({ 'models/m.sql': "{{ config(materialized='incremental', unique_key=['id', 'd'], partition_by={'field': 'd', 'data_type': 'date'}, tags=['x'], custom_key=42) }}select 1 as id" });
     const node = project.nodes.get('model.demo.m');

@@ -160,6 +160,17 @@ describe('load errors name the file, line and key', () => {
     expect(bad.message).toMatch(/^models\/s\.yml:5 \(models\[0\]\.data_tests\[0\]\): a test mapping must have exactly one key/);
   });
 
+  it('an argument a generic test does not take names the yml key (dbt: "takes no keyword argument")', () => {
+    const typo = (args: string) => loadError({ 'models/a.sql': 'select 1 as id', 'models/s.yml': `version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - accepted_values:\n${args}` });
+    expect(typo('              valus: [1]\n').message).toBe("models/s.yml:7 (models[0].columns[0].data_tests[0]): test 'accepted_values' takes no argument 'valus'; did you mean 'values'? (it takes values, quote)");
+    expect(typo('              arguments:\n                values: [1]\n                qoute: false\n').message).toMatch(/takes no argument 'qoute'; did you mean 'quote'\?/);
+    // a custom test that reads Jinja's catch-all kwargs takes any
+    const p = loadProject({ env: {}, projectDir: tempProject({ 'models/a.sql': 'select 1 as id',
+      'macros/t.sql': '{% test anything(model, column_name) %}select * from {{ model }} where {{ kwargs.get("cond", "false") }}{% endtest %}',
+      'models/s.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - anything:\n              cond: id < 0\n' }) });
+    expect([...p.nodes.values()].filter((n) => n.resourceType === 'test')).toHaveLength(1);
+  });
+
   it('a Jinja syntax error is a CompileError at the file and line', () => {
     const e = loadError({ 'models/a.sql': 'select 1\n\n{% if true %}\nselect 2' });
     expect(e).toBeInstanceOf(CompileError);

@@ -85,6 +85,10 @@ export function parseMacroFile(text: string, path: string, packageName: string):
     END.lastIndex = close;
     const end = END.exec(blanked);
     const endIdx = end ? end.index + end[0].length : blanked.length;
+    const args = argumentNames(sig);
+    // Jinja's `kwargs`: nunjucks has none, so such a macro gets an argument of that name, which
+    // the renderer fills with the keyword arguments the macro does not name
+    const catchAll = !args.includes('kwargs') && /\bkwargs\b/.test(blanked.slice(close, endIdx));
     macros.push({
       uniqueId: `macro.${packageName}.${macroName}`,
       name: macroName,
@@ -92,10 +96,11 @@ export function parseMacroFile(text: string, path: string, packageName: string):
       originalFilePath: path,
       rawCode: text.slice(m.index, endIdx),
       line: lineAt(text, m.index),
-      arguments: argumentNames(sig),
+      arguments: args,
+      ...(catchAll ? { catchAllKwargs: true } : {}),
     });
-    out += blanked.slice(last, m.index) + `{%${dash} macro ${RAW_MACRO_PREFIX}${macroName}(`;
-    last = m.index + whole.length;
+    out += blanked.slice(last, m.index) + `{%${dash} macro ${RAW_MACRO_PREFIX}${macroName}(` + sig + (catchAll ? `${sig.trim() === '' ? '' : ', '}kwargs=none` : '');
+    last = close;
     START.lastIndex = close;
   }
   out += blanked.slice(last);

@@ -10,7 +10,7 @@ import { ConfigError, StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
 import type { MacroDef } from '../types.js';
 import { builtinMacroFile } from './builtinMacros.js';
-import { createJinjaEnvironment } from './environment.js';
+import { createJinjaEnvironment, splitArgs } from './environment.js';
 import { RAW_MACRO_PREFIX, type MacroFile } from './macroFile.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
 
@@ -37,6 +37,21 @@ export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'rend
     .replace(/\s+/g, ' ')
     .trim();
   return new CompileError(detail || 'template error', { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
+}
+
+/**
+ * The arguments of a call to a macro that reads `kwargs`: the keyword arguments it does not name
+ * moved into its `kwargs` argument (a mapping, empty when there are none), as Jinja does.
+ */
+function withCatchAll(args: readonly unknown[], named: readonly string[]): unknown[] {
+  const { args: positional, kwargs } = splitArgs(args);
+  const rest: Record<string, unknown> = {};
+  const own: Record<string, unknown> = { __keywords: true };
+  for (const [k, v] of Object.entries(kwargs)) {
+    if (named.includes(k) || k === 'caller') own[k] = v;
+    else rest[k] = v;
+  }
+  return [...positional, { ...own, kwargs: rest }];
 }
 
 /** A project's Jinja machinery: environment, macros and the render entry point. */
@@ -102,7 +117,7 @@ export class JinjaRenderer {
       if (state.depth === 0 && def) state.calledMacros.add(def.uniqueId);
       state.depth++;
       try {
-        return impl(...args);
+        return impl(...(def?.catchAllKwargs ? withCatchAll(args, def.arguments) : args));
       } catch (e) {
         if (e instanceof MacroReturn) return e.value;
         throw e;
