@@ -16,6 +16,15 @@ export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled
   return join(project.rootDir, project.paths.target, dir, project.name, file);
 }
 
+/** Writes a compiled node's SQL where dbt does (compiledPath) and returns the file's path. */
+export async function writeCompiled(project: Project, c: CompiledNode): Promise<string> {
+  const out = compiledPath(project, c.node);
+  await mkdir(dirname(out), { recursive: true });
+  // untrimmed at the start, so that DuckDB's `LINE n` of the statement is line n of the file
+  await writeFile(out, `${c.compiledCode.trimEnd()}\n`);
+  return out;
+}
+
 /** The BigQuery statement that builds a compiled model (undefined for ephemeral models and tests). */
 export function bigqueryStatement(c: CompiledNode): string | undefined {
   if (c.node.resourceType !== 'model') return undefined;
@@ -45,9 +54,7 @@ export const compileCommand: Command = {
       const node = project.nodes.get(id) as ProjectNode;
       const c = await compileNode(project, node, {});
       compiled.push(c);
-      const out = compiledPath(project, node);
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${c.compiledCode.trim()}\n`);
+      const out = await writeCompiled(project, c);
       const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
       if (project.target.type === 'bigquery') {
         const ddl = bigqueryStatement(c);

@@ -5,6 +5,7 @@
  * events, writing the manifest, and mapping the outcome to an exit code (0 success or warnings
  * only, 1 a node failed or errored, 2 usage/configuration, 130 cancelled).
  */
+import { relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
@@ -15,6 +16,7 @@ import type { Project } from '../project/types.js';
 import type { RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
+import { compiledPath, writeCompiled } from './compile.js';
 import { loadSelection } from './projectOptions.js';
 import { eventPrinter } from './runOutput.js';
 
@@ -78,11 +80,16 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
       fullRefresh: boolFlag(args, 'full-refresh'),
       threads,
       signal: cancel.signal,
-      onEvent: eventPrinter(json),
+      onEvent: eventPrinter(json, undefined, (id) => {
+        const node = project.nodes.get(id);
+        return node && (node.resourceType === 'model' || node.resourceType === 'test') ? relative(process.cwd(), compiledPath(project, node)) : undefined;
+      }),
       now: extra.now,
       args: { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name },
     });
     await writeManifest(project, { compiled: summary.compiled, invocationId: summary.invocationId });
+    // as dbt run does, each node's compiled SQL in target/compiled (the manifest's compiled_path)
+    for (const c of summary.compiled) if (c.node.resourceType === 'model' || c.node.resourceType === 'test') await writeCompiled(project, c);
   } finally {
     cancel.dispose();
     await adapter.close();

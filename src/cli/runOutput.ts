@@ -40,8 +40,11 @@ export function formatFinished(e: NodeFinishedEvent): string {
   }
 }
 
-/** Renders one event as text lines (possibly none). */
-export function formatEvent(e: RunEvent): string[] {
+/**
+ * Renders one event as text lines (possibly none). `compiledAt` gives where a node's compiled SQL
+ * is written, said under a node that failed to run.
+ */
+export function formatEvent(e: RunEvent, compiledAt?: (uniqueId: string) => string | undefined): string[] {
   const stamp = new Date().toISOString().slice(11, 19);
   switch (e.type) {
     case 'run_started':
@@ -51,6 +54,9 @@ export function formatEvent(e: RunEvent): string[] {
     case 'node_finished': {
       const lines = [`${stamp}  ${formatFinished(e)}`];
       if ((e.status === 'error' || e.status === 'runtime error' || e.status === 'fail' || e.status === 'warn') && e.message) lines.push(`${stamp}    ${e.message}`);
+      // where its SQL is, as dbt says, when it failed to run (not when its rows failed a test)
+      const at = e.status === 'error' ? compiledAt?.(e.uniqueId) : undefined;
+      if (at) lines.push(`${stamp}    compiled code at ${at}`);
       return lines;
     }
     case 'log':
@@ -65,10 +71,10 @@ export function formatEvent(e: RunEvent): string[] {
   }
 }
 
-/** Returns a listener printing events to `out` as text, or as JSON lines when `json` is set. */
-export function eventPrinter(json: boolean, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): (e: RunEvent) => void {
+/** Returns a listener printing events to `out` as text, or as JSON lines when `json` is set (see formatEvent for `compiledAt`). */
+export function eventPrinter(json: boolean, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), compiledAt?: (uniqueId: string) => string | undefined): (e: RunEvent) => void {
   return (e) => {
     if (json) out(JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
-    else for (const l of formatEvent(e)) out(l);
+    else for (const l of formatEvent(e, compiledAt)) out(l);
   };
 }

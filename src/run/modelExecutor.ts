@@ -25,7 +25,7 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
   const relation = relationRef(compiled.relation);
   const context = { node: node.uniqueId, file: node.originalFilePath, sql: compiled.compiledCode };
   const opts = { context, signal: ctx.signal };
-  const base = { compiledCode: compiled.compiledCode, relationName: compiled.relationName, compiled };
+  const base = { compiledCode: compiled.compiledCode, relationName: compiled.relationName };
   if (materialized === 'ephemeral') {
     return { ...base, status: 'success', timing: [compileTiming], code: 'EPHEMERAL', materialization: 'ephemeral' };
   }

@@ -29,8 +29,6 @@ export interface NodeOutcome {
   readonly relationName?: string;
   /** The materialization actually applied (e.g. `table` for an incremental's first run). */
   readonly materialization?: string;
-  /** The compiled node, for the manifest. */
-  readonly compiled?: CompiledNode;
 }
 
 /** The adapter's name for a project relation. */

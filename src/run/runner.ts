@@ -78,7 +78,15 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   const { project, adapter } = req;
   const emit: RunEventListener = req.onEvent ?? (() => undefined);
   const threads = Math.max(1, req.threads ?? project.target.threads ?? 1);
-  const ctx: RunContext = { project, adapter, compile: req.compile, fullRefresh: req.fullRefresh === true, invocationId, signal: req.signal };
+  // every node compiled, kept as it compiles: a node that then fails to build is in the manifest
+  // and target/compiled too, where its SQL can be read
+  const compiled = new Map<string, CompiledNode>();
+  const compile: CompileNodeFn = async (p, node, c) => {
+    const done = await req.compile(p, node, c);
+    compiled.set(node.uniqueId, done);
+    return done;
+  };
+  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, invocationId, signal: req.signal };
   const tasks = commandTasks(project, req.command, req.selected);
   const total = tasks.length;
   emit({ type: 'run_started', command: req.command, invocationId, total, threads, at: new Date(started).toISOString() });
@@ -93,7 +101,6 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   const onAbort = () => void adapter.cancel();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   const results: RunResultEntry[] = [];
-  const compiled: CompiledNode[] = [];
   const freshness: { id: string; outcome: Awaited<ReturnType<typeof checkFreshness>> | undefined; error?: string }[] = [];
   let counts = NO_COUNTS;
   let started_ = 0;
@@ -156,7 +163,6 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
         freshness.push({ id, outcome: f });
         outcome = f;
       }
-      if (outcome.compiled) compiled.push(outcome.compiled);
       const seconds = (performance.now() - t0) / 1000;
       record(node, outcome.status, index, outcome, seconds, thread);
       return outcome.status === 'error' || outcome.status === 'fail' ? 'failed' : 'ok';
@@ -240,5 +246,5 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
         : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }));
   }
   emit({ type: 'run_finished', command: req.command, counts, elapsed, cancelled });
-  return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled };
+  return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled: [...compiled.values()] };
 }

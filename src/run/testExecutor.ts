@@ -71,6 +71,5 @@ export async function executeTest(ctx: RunContext, node: TestNode): Promise<Node
     compiledCode: compiled.compiledCode,
     relationName: config.store_failures === true ? compiled.relationName : undefined,
     materialization: 'test',
-    compiled,
   };
 }

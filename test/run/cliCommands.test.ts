@@ -78,6 +78,22 @@ describe('stratum run | seed | test | build', () => {
     expect(results.results.map((r: { status: string }) => r.status).sort()).toContain('skipped');
   });
 
+  it('a model that fails to build names the line of its SQL and where the compiled SQL is, which is written', async () => {
+    await writeFile(join(dir, 'models', 'broken.sql'), "{{ config(materialized='table') }}\nselect\n  1 as a,,\n  2 as b\n");
+    try {
+      const res = await cli('run', ...at(), '-s', 'broken');
+      expect(res.code).toBe(1);
+      expect(res.out).toMatch(/\n.*  model\.mini\.broken in models\/broken\.sql: Parser Error: syntax error at or near "," \(LINE 3: 1 as a,,\)\n.*  compiled code at (.*)\n/);
+      const at_ = /compiled code at (.*)\n/.exec(res.out)![1]!;
+      // the line DuckDB names is that line of the file
+      expect((await readFile(join(process.cwd(), at_), 'utf8')).split('\n')[2]).toBe('  1 as a,,');
+      const manifest = JSON.parse(await readFile(join(dir, 'target', 'manifest.json'), 'utf8'));
+      expect(join(dir, manifest.nodes['model.mini.broken'].compiled_path)).toBe(join(process.cwd(), at_));
+    } finally {
+      await rm(join(dir, 'models', 'broken.sql'));
+    }
+  });
+
   it('exit 2 for usage and configuration errors, with one line naming the problem', async () => {
     const badFlag = await cli('run', '--no-such-flag');
     expect(badFlag.code).toBe(2);

@@ -17,5 +17,15 @@ export function toStratumError(e: unknown, sql: string, context: QueryContext | 
   if (e instanceof StratumError) return e;
   const message = e instanceof Error ? e.message : String(e);
   if (signal?.aborted || isInterruptMessage(message)) return new CancelledError();
-  return new QueryError(message.split('\n')[0] ?? message, { ...context, sql: context?.sql ?? sql });
+  return new QueryError(oneLine(message), { ...context, sql: context?.sql ?? sql });
+}
+
+/**
+ * DuckDB's message on one line: its first line, with the line of SQL it points at (`LINE 43:
+ * customers.last_name,,`) and its candidate bindings when it gives them, which say where and what.
+ */
+export function oneLine(message: string): string {
+  const lines = message.split('\n');
+  const extra = lines.slice(1).map((l) => l.trim()).filter((l) => /^LINE \d+:/.test(l) || /^Candidate bindings:/.test(l) || /^Did you mean/.test(l));
+  return [lines[0] ?? message, ...extra.map((l) => `(${l.replace(/\s+/g, ' ')})`)].join(' ');
 }
