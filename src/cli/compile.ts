@@ -3,11 +3,12 @@
  * `target/compiled/<project>/<file>` and `target/manifest.json`. On a BigQuery target it also
  * writes the `create or replace` DDL of each model to `target/run/<project>/<file>`.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
-import type { CompiledNode, Project, ProjectNode } from '../project/types.js';
-import { listFlag, type Command } from './command.js';
+import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
+import { listFlag, type Command, type ParsedArgs } from './command.js';
 import { SELECTION_FLAGS } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
@@ -46,37 +47,52 @@ export const compileCommand: Command = {
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
   flags: SELECTION_FLAGS,
   async run(args) {
-    const [{ jsonFlag, loadSelection }, { compileNode }, { writeManifest }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js')]);
+    const { loadSelection } = await import('./projectOptions.js');
     const { project, selected } = loadSelection('compile', args, ['model', 'test']);
-    const compiled: CompiledNode[] = [];
-    const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];
-    for (const id of selected) {
-      const node = project.nodes.get(id) as ProjectNode;
-      const c = await compileNode(project, node, {});
-      compiled.push(c);
-      const out = await writeCompiled(project, c);
-      const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
-      if (project.target.type === 'bigquery') {
-        const ddl = bigqueryStatement(c);
-        if (ddl) {
-          const runOut = compiledPath(project, node, 'run');
-          await mkdir(dirname(runOut), { recursive: true });
-          await writeFile(runOut, `${ddl}\n`);
-          entry.ddl_path = relative(process.cwd(), runOut);
-        }
-      }
-      written.push(entry);
+    // like dbt compile, against the warehouse when there is one (is_incremental(), run_query);
+    // a DuckDB file that does not exist yet is not made for it, and BigQuery is compiled offline
+    const t = project.target;
+    const live = t.type === 'duckdb' && (t.path === undefined || t.path === ':memory:' || existsSync(t.path));
+    const adapter = live ? await (await import('./projectRun.js')).openWarehouse(project, 1) : undefined;
+    try {
+      return await compileSelected(project, selected, args, adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {});
+    } finally {
+      await adapter?.close();
     }
-    const manifest = await writeManifest(project, { compiled });
-    if (jsonFlag(args)) {
-      process.stdout.write(`${JSON.stringify({ target: project.target.name, dialect: project.target.type, manifest: relative(process.cwd(), manifest), nodes: written }, null, 2)}\n`);
-      return 0;
-    }
-    // Like dbt, a selection that names a single model prints its SQL.
-    const models = compiled.filter((c) => c.node.resourceType === 'model');
-    const only = listFlag(args, 'select').length > 0 && models.length === 1 ? models[0] : undefined;
-    if (only) process.stdout.write(`Compiled node '${only.node.name}' is:\n${only.compiledCode.trim()}\n`);
-    process.stdout.write(`Compiled ${models.length} models and ${compiled.length - models.length} tests for target '${project.target.name}' (${project.target.type}) into ${relative(process.cwd(), join(project.rootDir, project.paths.target, 'compiled')) || '.'}\n`);
-    return 0;
   },
 };
+
+/** Compiles and writes the selected nodes, the manifest, and the summary (or JSON). */
+async function compileSelected(project: Project, selected: readonly string[], args: ParsedArgs, ctx: CompileContext): Promise<number> {
+  const [{ jsonFlag }, { compileNode }, { writeManifest }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js')]);
+  const compiled: CompiledNode[] = [];
+  const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];
+  for (const id of selected) {
+    const node = project.nodes.get(id) as ProjectNode;
+    const c = await compileNode(project, node, ctx);
+    compiled.push(c);
+    const out = await writeCompiled(project, c);
+    const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
+    if (project.target.type === 'bigquery') {
+      const ddl = bigqueryStatement(c);
+      if (ddl) {
+        const runOut = compiledPath(project, node, 'run');
+        await mkdir(dirname(runOut), { recursive: true });
+        await writeFile(runOut, `${ddl}\n`);
+        entry.ddl_path = relative(process.cwd(), runOut);
+      }
+    }
+    written.push(entry);
+  }
+  const manifest = await writeManifest(project, { compiled });
+  if (jsonFlag(args)) {
+    process.stdout.write(`${JSON.stringify({ target: project.target.name, dialect: project.target.type, manifest: relative(process.cwd(), manifest), nodes: written }, null, 2)}\n`);
+    return 0;
+  }
+  // Like dbt, a selection that names a single model prints its SQL.
+  const models = compiled.filter((c) => c.node.resourceType === 'model');
+  const only = listFlag(args, 'select').length > 0 && models.length === 1 ? models[0] : undefined;
+  if (only) process.stdout.write(`Compiled node '${only.node.name}' is:\n${only.compiledCode.trim()}\n`);
+  process.stdout.write(`Compiled ${models.length} models and ${compiled.length - models.length} tests for target '${project.target.name}' (${project.target.type}) into ${relative(process.cwd(), join(project.rootDir, project.paths.target, 'compiled')) || '.'}\n`);
+  return 0;
+}

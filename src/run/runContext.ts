@@ -43,17 +43,23 @@ export async function timed<T>(name: TimingEntry['name'], fn: () => Promise<T>):
   return { value, timing: { name, started_at: started, completed_at: new Date().toISOString() } };
 }
 
-/** The compile context the runner gives the compiler: live relation checks and run_query. */
-export function compileContext(ctx: RunContext, fullRefresh = ctx.fullRefresh): CompileContext {
+/**
+ * What a compiler needs of a live warehouse: whether a node's table exists (for
+ * `is_incremental()`) and `run_query`. Also used by `stratum compile`, as dbt compile connects.
+ */
+export function warehouseCompileContext(adapter: WarehouseAdapter, signal?: AbortSignal): Pick<CompileContext, 'relationExists' | 'runQuery'> {
   return {
     relationExists: async (rel) => {
-      const info = await ctx.adapter.relationInfo(relationRef(rel));
+      const info = await adapter.relationInfo(relationRef(rel));
       return info !== undefined && info.kind !== 'view';
     },
-    runQuery: (sql) => ctx.adapter.query(sql, { signal: ctx.signal }),
-    fullRefresh,
-    invocationId: ctx.invocationId,
+    runQuery: (sql) => adapter.query(sql, { signal }),
   };
+}
+
+/** The compile context the runner gives the compiler: live relation checks and run_query. */
+export function compileContext(ctx: RunContext, fullRefresh = ctx.fullRefresh): CompileContext {
+  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh, invocationId: ctx.invocationId };
 }
 
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */

@@ -94,6 +94,20 @@ describe('stratum run | seed | test | build', () => {
     }
   });
 
+  it('compile reads the warehouse as dbt compile does: is_incremental() is true once the table exists', async () => {
+    await writeFile(join(dir, 'models', 'inc.sql'), "{{ config(materialized='incremental') }}\nselect id from {{ ref('people_clean') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n");
+    try {
+      const before = await cli('compile', ...at(), '-s', 'inc');
+      expect(before.code).toBe(0);
+      expect(before.out).not.toContain('max(id)');
+      expect((await cli('run', ...at(), '-s', 'inc')).code).toBe(0);
+      const after = await cli('compile', ...at(), '-s', 'inc');
+      expect(after.out).toMatch(/where id > \(select max\(id\) from "mini"\."main"\."inc"\)/);
+    } finally {
+      await rm(join(dir, 'models', 'inc.sql'));
+    }
+  });
+
   it('exit 2 for usage and configuration errors, with one line naming the problem', async () => {
     const badFlag = await cli('run', '--no-such-flag');
     expect(badFlag.code).toBe(2);
