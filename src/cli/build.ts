@@ -1,11 +1,12 @@
 /** `stratum build`: seeds, models and tests in DAG order; a failing test skips its model's children. */
 import type { Command } from './command.js';
-import { FULL_REFRESH_FLAG, PROJECT_FLAGS, runProject } from './projectFlags.js';
+import { DBT_UNSUPPORTED_FLAGS, FULL_REFRESH_FLAG, PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** The `build` command. */
 export const buildCmd: Command = {
   name: 'build',
   summary: 'Load seeds, build models and run tests in dependency order (like dbt build).',
+  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
   flags: [...PROJECT_FLAGS, FULL_REFRESH_FLAG],
   details: 'Exit codes: 0 success or warnings only, 1 a node failed, 2 bad usage or configuration, 130 cancelled.',
   run: (args) => runProject('build', args),

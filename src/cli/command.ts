@@ -39,6 +39,11 @@ export interface Command {
   readonly flags: readonly FlagSpec[];
   /** Positional arguments accepted, shown in usage; none accepted when absent. */
   readonly positionals?: string;
+  /**
+   * Flags of the tool it stands in for (dbt) that it does not take, each with what to use instead
+   * (or ''): named as such, not as an unknown flag.
+   */
+  readonly unsupportedFlags?: Readonly<Record<string, string>>;
   run(args: ParsedArgs): Promise<number>;
 }
 
@@ -71,8 +76,11 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   } catch (e) {
     const msg = (e as Error).message;
     // `--dya` → `--day`: the flag closest to an unknown one (`--dya=x` is named without its value)
-    const unknown = /^Unknown option '--([^'=]+)/.exec(msg);
-    const hint = unknown ? didYouMean(unknown[1], specs.map((f) => f.name), (n) => `'--${n}'`) : '';
+    const unknown = /^Unknown option '(-[^'=]+)/.exec(msg);
+    const instead = unknown ? cmd.unsupportedFlags?.[unknown[1]] : undefined;
+    if (unknown && instead !== undefined) throw new UsageError(`stratum ${cmd.name}: dbt's ${unknown[1]} is not supported by Stratum${instead ? `; ${instead}` : ''} (see stratum ${cmd.name} --help)`);
+    const long = unknown?.[1].startsWith('--') ? unknown[1].slice(2) : undefined;
+    const hint = long ? didYouMean(long, specs.map((f) => f.name), (n) => `'--${n}'`) : '';
     throw new UsageError(`stratum ${cmd.name}: ${cleanParseError(msg)}${hint} (see stratum ${cmd.name} --help)`);
   }
   if (parsed.values.help) {

@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
 import { listFlag, type Command, type ParsedArgs } from './command.js';
-import { SELECTION_FLAGS } from './projectFlags.js';
+import { DBT_UNSUPPORTED_FLAGS, SELECTION_FLAGS } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
@@ -45,6 +45,7 @@ export const compileCommand: Command = {
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
+  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
   flags: SELECTION_FLAGS,
   async run(args) {
     const { loadSelection } = await import('./projectOptions.js');

@@ -14,9 +14,20 @@ export const SELECTION_FLAGS: readonly FlagSpec[] = [
   { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
   { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
   { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
-  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: project dir, then ~/.dbt).' },
+  { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: $DBT_PROFILES_DIR, then the project dir, the working directory, ~/.dbt).' },
   { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
 ];
+
+/**
+ * dbt's flags of these commands that Stratum does not take, with what to use instead (or ''):
+ * said so, rather than "unknown flag".
+ */
+export const DBT_UNSUPPORTED_FLAGS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(['--selector', '--state', '--defer', '--no-defer', '--favor-state', '--indirect-selection', '--fail-fast', '-x', '--empty',
+    '--store-failures', '--exclude-resource-type', '--sample', '--event-time-start', '--event-time-end'].map((f) => [f, ''])),
+  '-m': 'use --select (-s), its name since dbt 1.0',
+  '--models': 'use --select (-s), its name since dbt 1.0',
+};
 
 /** Flags every project command takes, as dbt spells them: the selection flags plus --threads. */
 export const PROJECT_FLAGS: readonly FlagSpec[] = [

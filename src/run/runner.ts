@@ -94,8 +94,9 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   let now = req.now;
   if (req.command === 'source freshness' && !now) {
     const sources = tasks.map((t) => project.nodes.get(t.id)).filter((n): n is SourceNode => n?.resourceType === 'source');
-    now = (await newestPartitionClock(adapter, sources)) ?? new Date();
-    emit({ type: 'log', level: 'info', message: `Freshness clock: ${now.toISOString()}${req.now ? '' : ' (newest dt= partition of the sources)'}` });
+    const newest = await newestPartitionClock(adapter, sources);
+    now = newest ?? new Date();
+    emit({ type: 'log', level: 'info', message: `Freshness clock: ${now.toISOString()} (${newest ? 'the end of the sources\' newest dt= partition' : 'now: the sources have no dt= partitions'})` });
   }
 
   const onAbort = () => void adapter.cancel();

@@ -112,6 +112,9 @@ describe('stratum run | seed | test | build', () => {
     const badFlag = await cli('run', '--no-such-flag');
     expect(badFlag.code).toBe(2);
     expect(badFlag.err).toMatch(/^Error: stratum run: unknown flag '--no-such-flag'/);
+    // a dbt flag Stratum does not take is named so, not "unknown" with a misleading guess
+    expect((await cli('run', ...at(), '--selector', 'nightly')).err).toBe("Error: stratum run: dbt's --selector is not supported by Stratum (see stratum run --help)\n");
+    expect((await cli('build', ...at(), '-m', 'people_clean')).err).toBe("Error: stratum build: dbt's -m is not supported by Stratum; use --select (-s), its name since dbt 1.0 (see stratum build --help)\n");
     const badVars = await cli('run', ...at(), '--vars', '[1, 2]');
     expect(badVars.code).toBe(2);
     expect(badVars.err).toMatch(/--vars must be a mapping/);

@@ -33,7 +33,9 @@ const sources = () => ({
 describe('source freshness', () => {
   it('defaults the clock to the newest dt= partition and applies warn_after/error_after', async () => {
     const project = miniProject(dir, { sources: sources() });
-    const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys() });
+    const logs: string[] = [];
+    const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+    expect(logs).toContain("Freshness clock: 2024-03-11T00:00:00.000Z (the end of the sources' newest dt= partition)");
     const status = Object.fromEntries(summary.results.map((r) => [r.unique_id.split('.').at(-1), r.status]));
     // clock = 2024-03-11 00:00: orders 12h old (pass); events newest 03-07 06:00 → 3.75 days (error); warn-only → warn
     expect(status).toEqual({ orders: 'pass', events: 'error', events_warn_only: 'warn' });
@@ -51,7 +53,10 @@ describe('source freshness', () => {
 
   it('a source that cannot be read is a runtime error', async () => {
     const project = miniProject(dir, { sources: { gone: { location: `${dir}/raw/nope/*.parquet`, loadedAtField: 'x', freshness: { error_after: { count: 1, period: 'day' } } } } });
-    const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), now: new Date(), targetDir: false });
+    const logs: string[] = [];
+    const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), targetDir: false, onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+    // no partition to take the clock from: it says the clock is now
+    expect(logs.find((l) => l.startsWith('Freshness clock:'))).toMatch(/ \(now: the sources have no dt= partitions\)$/);
     expect(summary.results[0].status).toBe('runtime error');
     expect(summary.counts.error).toBe(1);
   });
