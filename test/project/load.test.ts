@@ -178,6 +178,12 @@ describe('load errors name the file, line and key', () => {
     expect(e.message).toMatch(/^models\/a\.sql:\d+(:\d+)?: .*(endif|end of file)/i);
   });
 
+  it('an unknown filter in a macro is named at the macro\'s file and line, not at its caller\'s', () => {
+    const e = loadError({ 'models/m.sql': "select {{ shout('x') }} as a", 'macros/shout.sql': '{% macro other() %}1{% endmacro %}\n\n{% macro shout(s) %}\n  {{ s | upper | nofilter }}\n{% endmacro %}\n' });
+    expect(e).toBeInstanceOf(CompileError);
+    expect(e.message).toBe("macros/shout.sql:4:18: no filter named 'nofilter'");
+  });
+
   it('duplicate macros across files are reported with both files', () => {
     const e = loadError({ 'macros/a.sql': '{% macro m() %}1{% endmacro %}', 'macros/b.sql': '\n{% macro m() %}2{% endmacro %}' });
     expect(e.message).toBe("macros/b.sql:2 (m): macro 'm' is defined twice (also in macros/a.sql)");

@@ -39,6 +39,44 @@ export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'rend
   return new CompileError(detail || 'template error', { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
 }
 
+/** A node of nunjucks' template AST, as far as unknownFilter reads it. */
+interface AstNode {
+  readonly typename?: string;
+  readonly fields?: readonly string[];
+  readonly lineno?: number;
+  readonly colno?: number;
+  readonly name?: { readonly value?: unknown };
+  readonly [field: string]: unknown;
+}
+
+/** The first filter (in source order) that `source` applies and `env` does not have, 1-based, or undefined. */
+function unknownFilter(source: string, env: nunjucks.Environment): { name: string; line: number; column: number } | undefined {
+  const { parser } = nunjucks as unknown as { parser: { parse(src: string, extensions: unknown, opts: unknown): AstNode } };
+  const { extensionsList, opts } = env as unknown as { extensionsList: unknown; opts: unknown };
+  let first: { name: string; line: number; column: number } | undefined;
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === 'object' && v !== null) walk(v as AstNode);
+  };
+  const walk = (node: AstNode): void => {
+    if (node.typename === 'Filter' && typeof node.name?.value === 'string') {
+      const name = node.name.value;
+      let known = true;
+      try {
+        env.getFilter(name);
+      } catch {
+        known = false;
+      }
+      const at = { name, line: (node.lineno ?? 0) + 1, column: (node.colno ?? 0) + 1 };
+      if (!known && (!first || at.line < first.line || (at.line === first.line && at.column < first.column))) first = at;
+    }
+    for (const f of node.fields ?? []) visit(node[f]);
+    visit(node.children);
+  };
+  walk(parser.parse(source, extensionsList, opts));
+  return first;
+}
+
 /**
  * The arguments of a call to a macro that reads `kwargs`: the keyword arguments it does not name
  * moved into its `kwargs` argument (a mapping, empty when there are none), as Jinja does.
@@ -79,6 +117,10 @@ export class JinjaRenderer {
         macros.set(m.name, m);
       }
       this.macroTemplates.push(this.compile(file.source, file.path) as ExportingTemplate);
+      // nunjucks looks filters up only when a macro runs, and then blames the template that
+      // called it: an unknown one is named here, at the macro's line, as Jinja does when it compiles
+      const unknown = unknownFilter(file.source, this.env);
+      if (unknown) throw new CompileError(`no filter named '${unknown.name}'`, { file: file.path, line: unknown.line, column: unknown.column });
     }
     this.macros = macros;
   }
