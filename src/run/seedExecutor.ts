@@ -6,6 +6,7 @@
  * Stratum as under dbt-duckdb. Loaded aside and swapped in like a table, between its `pre-hook`
  * and `post-hook` statements.
  */
+import { readFile } from 'node:fs/promises';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { quoteString } from '../engine/duckdb/quote.js';
 import { DataError } from '../errors.js';
@@ -64,6 +65,45 @@ export async function seedColumnTypes(adapter: WarehouseAdapter, csvPath: string
   });
 }
 
+/**
+ * The first row of a CSV text whose number of values is not the header's, as dbt (agate) refuses
+ * it: `{ line, values, columns }` with its 1-based line in the file, or undefined. Fields are
+ * read as RFC 4180 has them: quoted fields may hold commas, doubled quotes and line breaks.
+ */
+export function raggedRow(text: string): { line: number; values: number; columns: number } | undefined {
+  let columns: number | undefined;
+  let values = 1;
+  let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  let empty = true;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') i++;
+      else if (ch === '"') quoted = false;
+      else if (ch === '\n') line++;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === ',') values++;
+    else if (ch === '\n' || ch === undefined) {
+      // a blank line (or the end after the last newline) is no row
+      if (!(empty && values === 1)) {
+        if (columns === undefined) columns = values;
+        else if (values !== columns) return { line: rowLine, values, columns };
+      }
+      values = 1;
+      empty = true;
+      line++;
+      rowLine = line;
+      continue;
+    } else if (ch === '\r') continue;
+    empty = false;
+  }
+  return undefined;
+}
+
 /** Loads a seed and reports its rows. Throws DataError/QueryError/CancelledError on failure. */
 export async function executeSeed(ctx: RunContext, node: SeedNode): Promise<NodeOutcome> {
   const relation = relationRef(node.relation);
@@ -71,6 +111,10 @@ export async function executeSeed(ctx: RunContext, node: SeedNode): Promise<Node
   // a seed compiles to no SQL, only to its hooks
   const { compiled } = await compileTimed(ctx, node);
   const { value, timing } = await timed('execute', async () => {
+    // a row of another width than the header: named at its line, as dbt names it, before DuckDB's
+    // sniffer reads the file as something else
+    const ragged = raggedRow(await readFile(node.absolutePath, 'utf8'));
+    if (ragged) throw new DataError(`the row on line ${ragged.line} has ${ragged.values} values, but the header has ${ragged.columns} columns`, node.originalFilePath);
     await runHooks(ctx, node, compiled.preHooks);
     const types = await seedColumnTypes(ctx.adapter, node.absolutePath, node.config.column_types ?? {});
     const columns = types.map(([n, t]) => `${quoteString(n)}: ${quoteString(t)}`).join(', ');

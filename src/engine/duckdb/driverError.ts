@@ -22,10 +22,11 @@ export function toStratumError(e: unknown, sql: string, context: QueryContext | 
 
 /**
  * DuckDB's message on one line: its first line, with the line of SQL it points at (`LINE 43:
- * customers.last_name,,`) and its candidate bindings when it gives them, which say where and what.
+ * customers.last_name,,`), its candidate bindings, and a CSV error's line and widths when it gives
+ * them, which say where and what.
  */
 export function oneLine(message: string): string {
   const lines = message.split('\n');
-  const extra = lines.slice(1).map((l) => l.trim()).filter((l) => /^LINE \d+:/.test(l) || /^Candidate bindings:/.test(l) || /^Did you mean/.test(l));
+  const extra = lines.slice(1).map((l) => l.trim()).filter((l) => /^(LINE \d+:|Candidate bindings:|Did you mean|Original Line:|Expected Number of Columns:)/.test(l));
   return [lines[0] ?? message, ...extra.map((l) => `(${l.replace(/\s+/g, ' ')})`)].join(' ');
 }
