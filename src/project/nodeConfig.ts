@@ -14,14 +14,19 @@ const GRANULARITY = ['hour', 'day', 'month', 'year'];
 function partitionBy(v: unknown, loc: SourceLocation): PartitionByConfig | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v) || typeof (v as { field?: unknown }).field !== 'string') {
-    throw new ConfigError("partition_by must be a mapping with field: (and data_type:, granularity:)", { ...loc, key: 'partition_by' });
+    throw new ConfigError("partition_by must be a mapping with field: (and data_type:, granularity:)", configKey(loc, 'partition_by'));
   }
   const p = v as Record<string, unknown>;
   const dataType = String(p.data_type ?? 'date').toLowerCase();
-  if (!PART_TYPES.includes(dataType)) throw new ConfigError(`partition_by.data_type must be one of ${PART_TYPES.join(', ')}, got '${dataType}'`, { ...loc, key: 'partition_by.data_type' });
+  if (!PART_TYPES.includes(dataType)) throw new ConfigError(`partition_by.data_type must be one of ${PART_TYPES.join(', ')}, got '${dataType}'`, configKey(loc, 'partition_by.data_type'));
   const granularity = String(p.granularity ?? 'day').toLowerCase();
-  if (!GRANULARITY.includes(granularity)) throw new ConfigError(`partition_by.granularity must be one of ${GRANULARITY.join(', ')}, got '${granularity}'`, { ...loc, key: 'partition_by.granularity' });
+  if (!GRANULARITY.includes(granularity)) throw new ConfigError(`partition_by.granularity must be one of ${GRANULARITY.join(', ')}, got '${granularity}'`, configKey(loc, 'partition_by.granularity'));
   return { ...p, field: p.field as string, data_type: dataType as PartitionByConfig['data_type'], granularity: granularity as PartitionByConfig['granularity'] };
+}
+
+/** `loc` with the key of config `key` under the entry it names (`models[0].data_tests[1].severity`), or `key` alone. */
+function configKey(loc: SourceLocation, key: string): SourceLocation {
+  return { ...loc, key: loc.key ? `${loc.key}.${key}` : key };
 }
 
 /** Turns a merged config of a node of `kind` into a NodeConfig. Throws ConfigError at `loc`. */
@@ -31,11 +36,11 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
   c.tags = asTags(c.tags);
   if (kind === 'model') {
     const m = String(c.materialized ?? 'view');
-    if (!MATERIALIZED.includes(m)) throw new ConfigError(`materialized must be one of ${MATERIALIZED.join(', ')}, got '${m}'`, { ...loc, key: 'materialized' });
+    if (!MATERIALIZED.includes(m)) throw new ConfigError(`materialized must be one of ${MATERIALIZED.join(', ')}, got '${m}'`, configKey(loc, 'materialized'));
     c.materialized = m;
     if (c.incremental_strategy !== undefined) {
       const s = String(c.incremental_strategy);
-      if (!STRATEGIES.includes(s)) throw new ConfigError(`incremental_strategy must be one of ${STRATEGIES.join(', ')}, got '${s}'`, { ...loc, key: 'incremental_strategy' });
+      if (!STRATEGIES.includes(s)) throw new ConfigError(`incremental_strategy must be one of ${STRATEGIES.join(', ')}, got '${s}'`, configKey(loc, 'incremental_strategy'));
     }
     const p = partitionBy(c.partition_by, loc);
     if (p) c.partition_by = p;
@@ -45,7 +50,7 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
   }
   if (kind === 'test') {
     const sev = String(c.severity ?? 'error').toLowerCase();
-    if (sev !== 'error' && sev !== 'warn') throw new ConfigError(`severity must be error or warn, got '${sev}'`, { ...loc, key: 'severity' });
+    if (sev !== 'error' && sev !== 'warn') throw new ConfigError(`severity must be error or warn, got '${sev}'`, configKey(loc, 'severity'));
     c.severity = sev;
     c.warn_if ??= '!= 0';
     c.error_if ??= '!= 0';

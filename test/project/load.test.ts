@@ -164,6 +164,9 @@ describe('load errors name the file, line and key', () => {
     const typo = (args: string) => loadError({ 'models/a.sql': 'select 1 as id', 'models/s.yml': `version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          - accepted_values:\n${args}` });
     expect(typo('              valus: [1]\n').message).toBe("models/s.yml:7 (models[0].columns[0].data_tests[0]): test 'accepted_values' takes no argument 'valus'; did you mean 'values'? (it takes values, quote)");
     expect(typo('              arguments:\n                values: [1]\n                qoute: false\n').message).toMatch(/takes no argument 'qoute'; did you mean 'quote'\?/);
+    // a bad config value names the test entry's key path, not the bare key
+    expect(typo('              values: [1]\n              config:\n                severity: fatal\n').message)
+      .toBe("models/s.yml:7 (models[0].columns[0].data_tests[0].severity): severity must be error or warn, got 'fatal'");
     // a custom test that reads Jinja's catch-all kwargs takes any
     const p = loadProject({ env: {}, projectDir: tempProject({ 'models/a.sql': 'select 1 as id',
       'macros/t.sql': '{% test anything(model, column_name) %}select * from {{ model }} where {{ kwargs.get("cond", "false") }}{% endtest %}',
