@@ -255,28 +255,33 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     const shrink = Math.max(1, up + down);
     let canceled = false;
     for (let p = 0; day <= horizon; p++) {
+      // a renewal: it may churn, upgrade or downgrade. Every day after the first invoice is one,
+      // and so is a migrated subscription's first day in the world, which renews a subscription
+      // paid for since before the founding (draw -1: the others keep the draws they had)
+      if (p > 0 || (k === 0 && migrated)) {
+        const draw = p - 1;
+        if (uniform(s, Field.lifecycleKind, c.n, k, draw) < churn) {
+          push(day, 'canceled', day);
+          canceled = true;
+          break;
+        }
+        const v = uniform(s, Field.lifecycleKind, c.n, k, draw, 1) * shrink;
+        if (v < up) {
+          if (tier < PLAN_TIERS.length - 1) {
+            tier++;
+            push(day, 'active', null);
+          }
+        } else if (v < up + down && tier > 0) {
+          tier--;
+          push(day, 'active', null);
+        }
+      }
       const price = planPrice(tier, period, billingCcy.factor);
       invoices.push({
         invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day,
         sec: Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p)), planId: plan(), amount: price, currency: billingCcy.currency,
       });
       day += periodDays;
-      if (day > horizon) break;
-      if (uniform(s, Field.lifecycleKind, c.n, k, p) < churn) {
-        push(day, 'canceled', day);
-        canceled = true;
-        break;
-      }
-      const v = uniform(s, Field.lifecycleKind, c.n, k, p, 1) * shrink;
-      if (v < up) {
-        if (tier < PLAN_TIERS.length - 1) {
-          tier++;
-          push(day, 'active', null);
-        }
-      } else if (v < up + down && tier > 0) {
-        tier--;
-        push(day, 'active', null);
-      }
     }
     if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;
     start = day + 10 + pick(50, s, Field.lifecycleGap, c.n, k);

@@ -1,8 +1,9 @@
 /**
  * product/events (JSON lines): web and app analytics, in sessions of several events. Visitors
  * browse the public site anonymously; accounts use the app (page views and feature use) and visit
- * the marketplace, where a web or app order is a session that views the cart, then checks out (an
- * API order has no session). Signups link the anonymous id of the account's device, the one of its
+ * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
+ * that enters the marketplace (its front page or search), views the cart, then checks out (an API
+ * order has no session), so each step of the funnel has fewer sessions than the one before. Signups link the anonymous id of the account's device, the one of its
  * UTM touches before signup, to the account; activation steps are a funnel (fewer accounts reach
  * each step). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
@@ -74,7 +75,7 @@ export const events: SourceDef = {
         select x.*, c.customer_id, c.n from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account('x')}`;
     };
     // every event: day, sec, k (record key), ord (orders the events of one second: background
-    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30), browsing, and
+    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30) (i * 4 + step), browsing, and
     // ad landings from 1.75 * 2^30, numbered through the day),
     // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
     // and properties
@@ -125,11 +126,13 @@ export const events: SourceDef = {
         from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
           from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end)),
       buys as (
-        select day, sec, k, i, customer_id, n, order_id, total, unnest([0, 1]) as j
-        from ${universeOrders(ctx)} where not is_cancelled and day >= ${lo} and ${salesChannel('k')} <> 'api'),
+        select *, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
+        from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
-        select day, case when j = 0 then sec else sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} end, hash(k, 9 + j), 1073741824 + i * 2 + j, day::bigint * 86400 + sec,
-          customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end, case when j = 0 then '/marketplace/checkout' else '/marketplace/cart' end,
+        select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
+          hash(k, 9 + j), 1073741824 + i * 4 + j, day::bigint * 86400 + sec,
+          customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end,
+          case j when 0 then '/marketplace/checkout' when 1 then '/marketplace/cart' else ${oneOf('hash(k, 12)', F.page, ['/marketplace', '/marketplace/search'])} end,
           null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
         from buys),
       allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups

@@ -1,7 +1,8 @@
 /**
  * support/tickets (Parquet) and marketing/ad_spend (CSV). Tickets are opened by customers
  * (the same Zipf skew as orders) and written once when opened and once when solved (the first
- * response, which comes before the solve, shows in the solved row). Ad spend is one row per day,
+ * response, which comes before the solve, shows in the solved row); the more urgent a ticket, the
+ * sooner it is answered and solved. Ad spend is one row per day,
  * paid channel and campaign, campaign c spending 1 / (1 + c) of campaign 0 (and bringing signups
  * in that proportion: see world.ts), its clicks and impressions at the channel's prices and rates;
  * restatements show up as conflicting updates.
@@ -26,9 +27,12 @@ export const tickets: SourceDef = {
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
       opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t
         ${joinZipfCustomer(ctx, 't', `hash(${r.seed}, 8, t.day, t.i)`)}),
+      prioritized as (select *, ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} as priority_clean,
+          -- the more urgent, the sooner answered and solved: urgent in a tenth of a low ticket's time
+          case priority_clean when 'urgent' then 0.1 when 'high' then 0.3 when 'normal' then 0.6 else 1.0 end as pace from opened),
       timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,
-          60 * (5 + floor(pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
-          response_s + 3600 * (1 + floor(pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from opened),
+          60 * (5 + floor(pace * pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
+          response_s + 3600 * (1 + floor(pace * pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from prioritized),
       ev as (
         select *, 0 as step, 'open' as status_clean, day as ev_day, open_sec as ev_sec, hash(k, 0) as tk from timing
         union all
@@ -45,7 +49,7 @@ export const tickets: SourceDef = {
         ${ticketId} as ticket_id,
         case when d_orphan_fk then ${orphanCustomerId('k', F.orphan + 1)} else customer_id end as customer_id,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
-        case when d_null_required then null else ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} end as priority,
+        case when d_null_required then null else priority_clean end as priority,
         ${oneOf('k', F.channel, ['email', 'chat', 'chat', 'phone', 'web'])} as channel,
         (select text from w_text where kind = 'subject' and idx = ${ri('k', F.which, 256)}) as subject,
         ${tsOf('day', 'open_sec')} as opened_at,

@@ -563,7 +563,7 @@ describe('every rate 0', () => {
     const { wrong, checked: charges } = await chargesAgainstTotals(zero.dir, ['2024-01-26', '2024-01-27']);
     expect(wrong.slice(0, 10)).toEqual([]);
     expect(charges.get('before')).toBeGreaterThan(500);
-    expect(charges.get('USD')).toBeGreaterThan(500);
+    expect(charges.get('USD')).toBeGreaterThan(300);
     const succeeded = new Map<string, number>();
     for (const day of ['2024-01-26', '2024-01-27']) {
       for (const { v } of await records(zero.dir, 'processor/payments', day)) {

@@ -23,7 +23,7 @@ import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RUL
  */
 const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   3: '470a6495ed06c5e7d55616be8029f01e83e57f8cd9ffabf3fd50dce1a2850dc1',
-  4: '3b9ea2b78d4df4f2422c47b9a677e6bcc060c2f34044dc69b5e7786d788b383c',
+  4: '686b8b221861e569454c86f56933669ef2e9c28bc87be407b03503ad9cc57b2a',
 };
 
 /**
@@ -725,7 +725,7 @@ describe('volume by day and by customer', () => {
     for (const r of shares) {
       expect(Number(r.customers), String(r.what)).toBeGreaterThan(500);
       // drawn uniformly, the top 1% would hold some 2-5%
-      expect(Number(r.share), String(r.what)).toBeGreaterThan(0.15);
+      expect(Number(r.share), String(r.what)).toBeGreaterThan(0.1);
     }
   });
 });
