@@ -126,7 +126,7 @@ export const events: SourceDef = {
         from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
           from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end)),
       buys as (
-        select *, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
+        select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
         select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
