@@ -38,6 +38,17 @@ export const CLICKS_LANDED = 0.9;
 /** Pages ads and campaign links land on. */
 const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
 
+/** The share of an account's touches after its first that come through its signup's channel. */
+export const OWN_CHANNEL_TOUCH = 0.5;
+
+/** SQL: a channel id drawn by the channels' weights with the uniform draw `v` (a SQL expression). */
+function weightedChannel(v: string): string {
+  const total = CHANNELS.reduce((a, c) => a + c.weight, 0);
+  let acc = 0;
+  const whens = CHANNELS.slice(0, -1).map((c) => `when ${v} < ${(acc += c.weight) / total} then '${c.id}'`);
+  return `case ${whens.join(' ')} else '${CHANNELS[CHANNELS.length - 1].id}' end`;
+}
+
 /** SQL case mapping a channel id to one of its UTM fields. */
 function utm(field: 'utmSource' | 'utmMedium', col: string): string {
   return `case ${col} ${CHANNELS.map((c) => `when '${c.id}' then '${c[field]}'`).join(' ')} end`;
@@ -112,10 +123,20 @@ export const events: SourceDef = {
       touch_at as (
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
+      -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
+      -- each other touch half the time too, else through a channel drawn by the channels' weights (one
+      -- of its campaigns, if paid):
+      -- so first-touch, last-touch and linear attribution tell different stories
+      touch_from as (
+        select *, t > 0 and ${u('hash(c.n, t, 1)', F.channel)} < ${1 - OWN_CHANNEL_TOUCH} as elsewhere,
+          case when elsewhere then ${weightedChannel(u('hash(c.n, t, 2)', F.channel))} else c.channel end as touch_channel,
+          case when not elsewhere then c.campaign when touch_channel in (${CHANNELS.filter((x) => x.paid).map((x) => `'${x.id}'`).join(', ')})
+            then ${ri('hash(c.n, t, 3)', F.channel, r.volume.campaigns_per_channel)}::integer end as touch_campaign
+        from touch_at c),
       touches as (
         select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), 268435456 + c.n * 8 + t, abs_sec, null,
-          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, c.channel, c.campaign, null, null, null, null
-        from touch_at c),
+          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
+        from touch_from c),
       signups as (
         select signup_day, signup_sec, hash(${s}, 8, n), 536870912 + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf('n')}, 'signed_up', '/signup', channel, campaign, null, null, null, null

@@ -228,6 +228,24 @@ describe('product events', () => {
       and e.event_type = 'page_view' and e.properties.utm_source is not null and e.occurred_at < s.occurred_at)`)).toBe(0);
   });
 
+  it('touch a signup\'s device through its own channel and campaign, and half its other touches through other channels', async () => {
+    // signups late enough that their touches (up to 14 days before) are all in the lake
+    const touches = `(select s.account_id, s.utm_source = e.properties.utm_source and s.utm_medium = e.properties.utm_medium
+        and s.utm_campaign is not distinct from e.properties.utm_campaign as own
+      from signups s join events e on e.anonymous_id = s.anonymous_id and e.event_type = 'page_view' and e.properties.utm_source is not null
+        and e.occurred_at < s.occurred_at where s.occurred_at >= timestamp '${FROM}' + interval 14 day)`;
+    const [r] = await rows(con, `select count(distinct account_id) as signups, count(distinct account_id) filter (where own) as with_own,
+        count(*) as touches, count(*) filter (where not own) as elsewhere from ${touches}`);
+    expect(Number(r.signups)).toBeGreaterThan(300);
+    // touch 0 comes through the signup's channel and campaign
+    expect(Number(r.with_own)).toBe(Number(r.signups));
+    // of the others (1-3 touches in all, so some 1 in 2), half come through another channel (one
+    // by the channels' weights, itself some 1 in 5): about a fifth of all touches
+    const share = Number(r.elsewhere) / Number(r.touches);
+    expect(share).toBeGreaterThan(0.12);
+    expect(share).toBeLessThan(0.3);
+  });
+
   it('records a checkout for the web and app orders, cancelled ones too, once each, after a cart view in its session', async () => {
     // the lake starts on the founding day (no order before it) and nothing arrives late in it;
     // a cancelled order was placed, and checked out, first
