@@ -242,7 +242,8 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * never also paid twice; a migrated subscription's first renewal may churn or change plan; the
  * first account takes 2-3% of draws, not 12-15%; a web or app order's session (a cancelled one's
  * too) enters the marketplace before the cart; urgent tickets are answered and solved sooner; half
- * the touches after an account's first come through other channels. A test
+ * the touches after an account's first come through other channels; 3% of invoice charges are
+ * declined, then retried. A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 4;

@@ -1,7 +1,7 @@
 /**
  * processor/payments (JSON lines): the payment processor's records, nested like a card
- * processor's API objects. Charges for marketplace orders (with declines and retries) and for
- * subscription invoices, and refunds. Payment mismatches: partial, double and missing payments
+ * processor's API objects. Charges for marketplace orders and for subscription invoices (both
+ * with declines and retries), and refunds of order charges. Payment mismatches: partial, double and missing payments
  * (a missing payment is recorded in shop/orders' truth, since no payment record exists; a partial
  * payment is never also a double one, which would hide it); the charges of a partial or double
  * payment keep their order id (no null or orphan defect), which is the evidence of the mismatch.
@@ -17,6 +17,9 @@ import type { SourceDef } from './source.js';
 export function paymentMissing(ctx: SqlContext, orderKey: string): string {
   return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
 }
+
+/** The share of subscription invoices whose first charge is declined (then retried, successfully). */
+export const INVOICE_DECLINE = 0.03;
 
 export const payments: SourceDef = {
   name: 'processor/payments',
@@ -57,7 +60,12 @@ export const payments: SourceDef = {
         union all
         select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
           iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
-        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}),
+        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}
+        union all
+        -- a card declined at renewal, retried 20 seconds later (an invoice's second is at least 60)
+        select iv.day, iv.sec - 20, hash(${s}, 5, iv.invoice_id, 1), 'charge', 'failed', ${oneOf(`hash(${s}, 5, iv.invoice_id)`, F.card, ['card_declined', 'insufficient_funds', 'expired_card'])}, iv.amount,
+          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
+        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} and ${chance(`hash(${s}, 5, iv.invoice_id)`, F.fail, INVOICE_DECLINE)}),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
           ${flag(ctx, 'null_required', 'pk')} and okey is not null and not keeps_order as d_null_required,

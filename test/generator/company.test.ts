@@ -16,6 +16,7 @@ import { formatDay } from '../../generator/dates.js';
 import type { Rules } from '../../generator/rules.js';
 import { CLICKS_LANDED } from '../../generator/sources/events.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
+import { INVOICE_DECLINE } from '../../generator/sources/payments.js';
 import { AD_PRICES } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
 import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
@@ -188,6 +189,16 @@ describe('payments', () => {
     // one day more than that after its charge. The lake's month shows lags of up to 30 days
     expect(await count(`select count(*) as n from ${refunds} and (r.created <= c.created or r.created >= c.created + to_days(${REFUND_WITHIN_DAYS + 1}))`)).toBe(0);
     expect(await count(`select max(r.created::date - c.created::date) as n from ${refunds}`)).toBe(REFUND_WITHIN_DAYS);
+  });
+
+  it('declines about 3% of invoice charges first, with a failure code, then charges the invoice successfully', async () => {
+    const invoiceCharges = `select count(*) as n from payments where object = 'charge' and metadata.invoice_id is not null`;
+    const paid = await count(`${invoiceCharges} and status = 'succeeded'`);
+    const failed = await count(`${invoiceCharges} and status = 'failed'`);
+    expect(paid).toBeGreaterThan(500);
+    expectBinomial(failed, paid, INVOICE_DECLINE, 'declined invoice charges');
+    expect(await count(`${invoiceCharges} and status = 'failed' and not exists (select 1 from payments s where s.object = 'charge'
+      and s.status = 'succeeded' and s.metadata.invoice_id = payments.metadata.invoice_id and s.created > payments.created)`)).toBe(0);
   });
 
   it('charges an invoice in its plan\'s currency at the plan\'s list price', async () => {

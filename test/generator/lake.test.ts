@@ -23,7 +23,7 @@ import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RUL
  */
 const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   3: '470a6495ed06c5e7d55616be8029f01e83e57f8cd9ffabf3fd50dce1a2850dc1',
-  4: 'd638e3cf73708d244a44d18bd599b2d050f90d494a1592c57b1e2e92c9746ea1',
+  4: 'd9059c6c286699be5e04b5d53a927212e727ee4e3a95412f1e4e111b945b20ae',
 };
 
 /**
