@@ -3,8 +3,9 @@
  * browse the public site anonymously; accounts use the app (page views and feature use) and visit
  * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
  * that enters the marketplace (its front page or search), views the cart, then checks out (an API
- * order has no session), so each step of the funnel has fewer sessions than the one before. Signups link the anonymous id of the account's device, the one of its
- * UTM touches before signup, to the account; activation steps are a funnel (fewer accounts reach
+ * order has no session), so each step of the funnel has fewer sessions than the one before.
+ * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
+ * to the account; activation steps are a funnel (fewer accounts reach
  * each step). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
  */

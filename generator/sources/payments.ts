@@ -1,8 +1,8 @@
 /**
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders and for subscription invoices (both
- * with declines and retries), and refunds of order charges. Payment mismatches: partial, double and missing payments
- * (a missing payment is recorded in shop/orders' truth, since no payment record exists; a partial
+ * with declines and retries), and refunds of order charges. Payment mismatches: partial, double
+ * and missing payments (a missing payment is recorded in shop/orders' truth, since no payment record exists; a partial
  * payment is never also a double one, which would hide it); the charges of a partial or double
  * payment keep their order id (no null or orphan defect), which is the evidence of the mismatch.
  * From the unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has
@@ -58,14 +58,13 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${refunded('k')}
         union all
-        select iv.day, iv.sec, hash(${s}, 5, iv.invoice_id), 'charge', 'succeeded', null, iv.amount,
-          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
-        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}
-        union all
-        -- a card declined at renewal, retried 20 seconds later (an invoice's second is at least 60)
-        select iv.day, iv.sec - 20, hash(${s}, 5, iv.invoice_id, 1), 'charge', 'failed', ${oneOf(`hash(${s}, 5, iv.invoice_id)`, F.card, ['card_declined', 'insufficient_funds', 'expired_card'])}, iv.amount,
-          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, null, null, false, false, 5000000 + c.n, false
-        from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} and ${chance(`hash(${s}, 5, iv.invoice_id)`, F.fail, INVOICE_DECLINE)}),
+        -- an invoice's charge, after a declined one 20 seconds before for some (an invoice's second
+        -- is at least 60)
+        select day, sec - 20 * declined, case when declined = 1 then hash(${s}, 5, invoice_id, 1) else hash(${s}, 5, invoice_id) end, 'charge', case when declined = 1 then 'failed' else 'succeeded' end,
+          case when declined = 1 then ${oneOf(`hash(${s}, 5, invoice_id)`, F.card, ['card_declined', 'insufficient_funds', 'expired_card'])} end, amount,
+          currency, null, customer_id, invoice_id, subscription_id, null, null, false, false, 5000000 + n, false
+        from (select iv.*, c.customer_id, unnest(case when ${chance(`hash(${s}, 5, iv.invoice_id)`, F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end) as declined
+          from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to})),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
           ${flag(ctx, 'null_required', 'pk')} and okey is not null and not keeps_order as d_null_required,

@@ -17,12 +17,15 @@ export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled
   return join(project.rootDir, project.paths.target, dir, project.name, file);
 }
 
-/** Writes a compiled node's SQL where dbt does (compiledPath) and returns the file's path. */
-export async function writeCompiled(project: Project, c: CompiledNode): Promise<string> {
-  const out = compiledPath(project, c.node);
+/**
+ * Writes a compiled node's SQL where dbt does (compiledPath), or `sql` under `target/run`, and
+ * returns the file's path.
+ */
+export async function writeCompiled(project: Project, c: CompiledNode, run?: { sql: string }): Promise<string> {
+  const out = compiledPath(project, c.node, run ? 'run' : 'compiled');
   await mkdir(dirname(out), { recursive: true });
   // untrimmed at the start, so that DuckDB's `LINE n` of the statement is line n of the file
-  await writeFile(out, `${c.compiledCode.trimEnd()}\n`);
+  await writeFile(out, `${(run?.sql ?? c.compiledCode).trimEnd()}\n`);
   return out;
 }
 
@@ -76,12 +79,7 @@ async function compileSelected(project: Project, selected: readonly string[], ar
     const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
     if (project.target.type === 'bigquery') {
       const ddl = bigqueryStatement(c);
-      if (ddl) {
-        const runOut = compiledPath(project, node, 'run');
-        await mkdir(dirname(runOut), { recursive: true });
-        await writeFile(runOut, `${ddl}\n`);
-        entry.ddl_path = relative(process.cwd(), runOut);
-      }
+      if (ddl) entry.ddl_path = relative(process.cwd(), await writeCompiled(project, c, { sql: ddl }));
     }
     written.push(entry);
   }

@@ -213,7 +213,7 @@ function genericTestDraft(
   // an argument the test does not take is a typo (dbt: "takes no keyword argument"), unless the
   // test reads Jinja's catch-all `kwargs`
   const macro = base.renderer.macros.get(`test_${decl.testName}`)!;
-  if (!/\bkwargs\b/.test(macro.rawCode)) {
+  if (!macro.catchAllKwargs) {
     for (const k of Object.keys(decl.args)) {
       if (!macro.arguments.includes(k)) {
         const takes = macro.arguments.filter((a) => a !== 'model' && a !== 'column_name');

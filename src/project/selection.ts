@@ -123,11 +123,6 @@ function selectAtom(atom: SelectorAtom, project: Project, dag: Dag): Set<string>
  */
 function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatched?: (criterion: string) => void): Set<string> {
   const out = new Set<string>();
-  const testsOf = new Map<string, string[]>();
-  for (const node of project.nodes.values()) {
-    if (node.resourceType !== 'test') continue;
-    for (const p of node.dependsOn.nodes) testsOf.set(p, [...(testsOf.get(p) ?? []), node.uniqueId]);
-  }
   for (const term of exprs.flatMap((e) => e.split(/\s+/)).filter((t) => t !== '')) {
     let acc: Set<string> | undefined;
     for (const part of term.split(',').filter((p) => p !== '')) {
@@ -139,7 +134,7 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatc
         throw new UsageError(`'${part}' matches no model, seed, snapshot, test or source in project '${project.name}'${didYouMean(atom.value, names)}`);
       }
       if (s.size === 0) onUnmatched?.(part);
-      for (const id of [...s]) for (const t of testsOf.get(id) ?? []) s.add(t);
+      for (const id of [...s]) for (const c of dag.children(id)) if (project.nodes.get(c)?.resourceType === 'test') s.add(c);
       acc = acc ? new Set([...acc].filter((id) => s.has(id))) : s;
     }
     for (const id of acc ?? []) out.add(id);

@@ -107,7 +107,8 @@ export class JinjaRenderer {
   constructor(projectFiles: readonly MacroFile[], private readonly dialect: Dialect, private readonly projectName: string) {
     const macros = new Map<string, MacroDef>();
     const owner = new Map<string, string>();
-    for (const file of [builtinMacroFile(), ...projectFiles]) {
+    const builtin = builtinMacroFile();
+    for (const file of [builtin, ...projectFiles]) {
       for (const m of file.macros) {
         const prev = owner.get(m.name);
         if (prev && prev !== '<builtin>') {
@@ -119,7 +120,7 @@ export class JinjaRenderer {
       this.macroTemplates.push(this.compile(file.source, file.path) as ExportingTemplate);
       // nunjucks looks filters up only when a macro runs, and then blames the template that
       // called it: an unknown one is named here, at the macro's line, as Jinja does when it compiles
-      const unknown = unknownFilter(file.source, this.env);
+      const unknown = file === builtin ? undefined : unknownFilter(file.source, this.env);
       if (unknown) throw new CompileError(`no filter named '${unknown.name}'`, { file: file.path, line: unknown.line, column: unknown.column });
     }
     this.macros = macros;
