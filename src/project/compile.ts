@@ -10,6 +10,7 @@ import { HOOK_CONFIG_KEYS, mergeConfig } from './configMerge.js';
 import { ConfigError } from '../errors.js';
 import { CompileError } from './errors.js';
 import { injectCtes } from './injectCtes.js';
+import { shouldFullRefresh } from './nodeConfig.js';
 import { buildDbtContext } from './jinja/dbtContext.js';
 import { JinjaRelation } from './jinja/relationObject.js';
 import { PendingQuery, RenderState } from './jinja/renderState.js';
@@ -75,7 +76,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     addCte({ id: dep, name: ephemeralCteName(parent), sql: stripCtesOf(compiled) });
   }
 
-  const fullRefresh = ctx.fullRefresh === true || node.config.full_refresh === true;
+  const fullRefresh = shouldFullRefresh(node.config, ctx.fullRefresh);
   const isIncremental = node.resourceType === 'model' && node.config.materialized === 'incremental' && !fullRefresh && ctx.relationExists !== undefined && (await ctx.relationExists(relation));
   const byName = new Map<string, ProjectNode>();
   for (const n of project.nodes.values()) if (n.resourceType === 'model' || n.resourceType === 'seed') byName.set(n.name, n);
@@ -87,7 +88,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     config = { ...node.config };
     const names = buildDbtContext(
       {
-        mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: source.file,
+        mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file: source.file,
         node: { uniqueId: node.uniqueId, name: node.name, resourceType: node.resourceType, originalFilePath: node.originalFilePath },
         config, thisRelation: relation,
         ref: (args) => {
@@ -107,7 +108,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           const rest = Object.fromEntries(Object.entries(kw).filter(([k]) => !HOOK_CONFIG_KEYS.has(k.replace(/^\+/, ''))));
           config = Object.assign(config, mergeConfig(config, rest));
         },
-        isIncremental, fullRefresh, canQuery: ctx.runQuery !== undefined, invocationId,
+        isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, canQuery: ctx.runQuery !== undefined, invocationId,
         ...(source.extra ? { extra: source.extra } : {}),
       },
       state,
@@ -155,7 +156,7 @@ export async function compileRunHooks(project: Project, key: 'on-run-start' | 'o
   const state = new RenderState();
   for (let attempt = 0; ; attempt++) {
     const names = buildDbtContext({
-      mode: 'compile', projectName: project.name, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
+      mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
       isIncremental: false, fullRefresh: ctx.fullRefresh === true, canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
     }, state, project.target.type);
     try {

@@ -72,7 +72,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   }
   const renderer = new JinjaRenderer(macroFiles, target.type, name);
   const templates = new Map<string, { source: string; file: string; extra?: Record<string, unknown> }>();
-  const base = { renderer, projectName: name, target, vars, env };
+  const base = { renderer, projectName: name, profileName: settings.profile, target, vars, env };
 
   const modelPatches = new Map<string, NodePatch>();
   const seedPatches = new Map<string, NodePatch>();

@@ -58,3 +58,8 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
   }
   return c as NodeConfig;
 }
+
+/** dbt's `should_full_refresh()`: a node's `full_refresh` config wins over the `--full-refresh` flag. */
+export function shouldFullRefresh(config: NodeConfig, flag: boolean | undefined): boolean {
+  return typeof config.full_refresh === 'boolean' ? config.full_refresh : flag === true;
+}

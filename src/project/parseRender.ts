@@ -25,6 +25,8 @@ export interface ParseResult {
 export interface ParseInput {
   readonly renderer: JinjaRenderer;
   readonly projectName: string;
+  /** The profile dbt_project.yml names (`target.profile_name`). */
+  readonly profileName?: string;
   readonly target: ProfileTarget;
   readonly vars: Readonly<Record<string, unknown>>;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -52,6 +54,7 @@ export function parseRender(input: ParseInput): ParseResult {
     {
       mode: 'parse',
       projectName: input.projectName,
+      ...(input.profileName !== undefined ? { profileName: input.profileName } : {}),
       target: input.target,
       vars: input.vars,
       env: input.env,

@@ -56,6 +56,11 @@ export interface NodeConfig {
   readonly partition_by?: PartitionByConfig;
   readonly cluster_by?: string | readonly string[];
   readonly on_schema_change?: 'ignore' | 'fail' | 'append_new_columns' | 'sync_all_columns';
+  /** Incremental delete+insert and merge: extra conditions on the rows replaced (dbt-duckdb also reads `predicates`). */
+  readonly incremental_predicates?: string | readonly string[];
+  /** Incremental merge: the columns a matched row updates (default every column), or those it keeps. */
+  readonly merge_update_columns?: readonly string[];
+  readonly merge_exclude_columns?: readonly string[];
   /** Seeds: column name -> SQL type. */
   readonly column_types?: Readonly<Record<string, string>>;
   readonly full_refresh?: boolean;
@@ -297,7 +302,10 @@ export interface CompileContext {
    * `run_query()` returns none (as dbt does when `execute` is false).
    */
   readonly runQuery?: (sql: string) => Promise<QueryResult>;
-  /** `--full-refresh`: `is_incremental()` is false and `flags.FULL_REFRESH` is true. */
+  /**
+   * `--full-refresh`: `flags.FULL_REFRESH` is true, and `is_incremental()` false unless the node's
+   * `full_refresh` config is false (dbt's `should_full_refresh()`: the config wins over the flag).
+   */
   readonly fullRefresh?: boolean;
   /** dbt's `invocation_id`, shown to templates. */
   readonly invocationId?: string;

@@ -6,21 +6,16 @@
  * `pre-hook` statements run before, its `post-hook` statements after (not for an ephemeral model).
  */
 import { ConfigError } from '../errors.js';
+import { shouldFullRefresh } from '../project/nodeConfig.js';
 import type { ModelNode } from '../project/types.js';
 import { runIncremental } from './incremental.js';
 import { compileTimed, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
 import { tableLayout } from './tableLayout.js';
 
-/** dbt's `should_full_refresh()`: the model's `full_refresh` config wins over the flag. */
-export function shouldFullRefresh(ctx: RunContext, node: ModelNode): boolean {
-  const c = node.config.full_refresh;
-  return typeof c === 'boolean' ? c : ctx.fullRefresh;
-}
-
 /** Builds a model and reports what happened. Throws on failure (QueryError, CancelledError, CompileError). */
 export async function executeModel(ctx: RunContext, node: ModelNode): Promise<NodeOutcome> {
-  const fullRefresh = shouldFullRefresh(ctx, node);
-  const { compiled, timing: compileTiming } = await compileTimed(ctx, node, fullRefresh);
+  const fullRefresh = shouldFullRefresh(node.config, ctx.fullRefresh);
+  const { compiled, timing: compileTiming } = await compileTimed(ctx, node);
   const materialized = compiled.config.materialized;
   const relation = relationRef(compiled.relation);
   const context = { node: node.uniqueId, file: node.originalFilePath, sql: compiled.compiledCode };

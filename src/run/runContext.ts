@@ -57,14 +57,14 @@ export function warehouseCompileContext(adapter: WarehouseAdapter, signal?: Abor
   };
 }
 
-/** The compile context the runner gives the compiler: live relation checks and run_query. */
-export function compileContext(ctx: RunContext, fullRefresh = ctx.fullRefresh): CompileContext {
-  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh, invocationId: ctx.invocationId };
+/** The compile context the runner gives the compiler: live relation checks, run_query and the --full-refresh flag. */
+export function compileContext(ctx: RunContext): CompileContext {
+  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId };
 }
 
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */
-export async function compileTimed(ctx: RunContext, node: ProjectNode, fullRefresh = ctx.fullRefresh): Promise<{ compiled: CompiledNode; timing: TimingEntry }> {
-  const { value, timing } = await timed('compile', () => ctx.compile(ctx.project, node, compileContext(ctx, fullRefresh)));
+export async function compileTimed(ctx: RunContext, node: ProjectNode): Promise<{ compiled: CompiledNode; timing: TimingEntry }> {
+  const { value, timing } = await timed('compile', () => ctx.compile(ctx.project, node, compileContext(ctx)));
   return { compiled: value, timing };
 }
 

@@ -66,6 +66,25 @@ describe('Jinja like dbt', () => {
     await expect(compile({ 'models/m.sql': "select\n\n{{ env_var('NOPE') }}" })).rejects.toThrow(/^models\/m\.sql:3:\d+: Env var required but not provided: 'NOPE'$/);
   });
 
+  it('var() renders a var holding Jinja in the node context, as dbt does (project vars and --vars)', async () => {
+    const project = { 'dbt_project.yml': "name: demo\nprofile: demo\nvars:\n  suffix: \"{{ env_var('SUFFIX_X', 'none') }}-{{ target.name }}\"\n" };
+    const opts = { vars: { cli: "{{ var('suffix') }}!" }, env: { SUFFIX_X: 'x' } };
+    expect(await sql("{{ var('suffix') }} {{ var('cli') }}", project, {}, opts)).toBe('x-dev x-dev!');
+    await expect(compile({ ...project, 'models/m.sql': "select\n'{{ var('bad') }}'" }, 'm', {}, { vars: { bad: "{{ env_var('NOPE') }}" } })).rejects.toThrow(/^models\/m\.sql:2:\d+: Env var required but not provided: 'NOPE'$/);
+  });
+
+  it('target.profile_name and target.target_name, as dbt sets them', async () => {
+    expect(await sql('{{ target.profile_name }}/{{ target.target_name }}/{{ target.name }}')).toBe('demo/dev/dev');
+  });
+
+  it("a model's full_refresh config wins over --full-refresh for is_incremental() and should_full_refresh(); flags.FULL_REFRESH is the flag", async () => {
+    const model = (fr: string) => `{{ config(materialized='incremental'${fr}) }}{{ is_incremental() }}/{{ should_full_refresh() }}/{{ flags.FULL_REFRESH }}`;
+    const ctx = { relationExists: async () => true, fullRefresh: true };
+    expect(await sql(model(''), {}, ctx)).toBe('false/true/true');
+    expect(await sql(model(', full_refresh=false'), {}, ctx)).toBe('true/false/true');
+    expect(await sql(model(', full_refresh=true'), {}, { relationExists: async () => true })).toBe('false/true/false');
+  });
+
   it('is_incremental() is true only for an existing incremental relation without --full-refresh', async () => {
     const model = "{{ config(materialized='incremental') }}select 1{% if is_incremental() %} where x > (select max(x) from {{ this }}){% endif %}";
     const seen: string[] = [];

@@ -99,6 +99,85 @@ describe('materializations', () => {
     expect(await rows("select count(*) filter (where extra = 'new') from main.m")).toEqual([[1]]);
   });
 
+  it('merge without a unique_key inserts every row, as dbt-duckdb (MERGE on false) does', async () => {
+    await run({ m: incr('merge') });
+    const { summary } = await run({ m: incr('merge') });
+    expect(summary.results[0].status).toBe('success');
+    expect(await rows('select count(*), count(distinct id) from main.m')).toEqual([[36, 30]]);
+  });
+
+  it("merge updates matched rows in place: a column the model dropped keeps its value, every duplicate of a key is updated", async () => {
+    const merge = { materialized: 'incremental', incremental_strategy: 'merge', unique_key: 'id' } as const;
+    await run({ m: { sql: "select id, event_date, v from main.raw_events where id < 3 union all select 1, date '2024-01-09', 'dup'", config: merge } });
+    const { summary } = await run({ m: { sql: "select id, 'new' as v from main.raw_events where id in (1, 5)", config: merge } });
+    expect(summary.results[0].status).toBe('success');
+    expect(await rows('select id, event_date::varchar, v from main.m order by id, event_date')).toEqual([
+      [0, '2024-01-01', 'a'],
+      [1, '2024-01-02', 'new'],
+      [1, '2024-01-09', 'new'],
+      [2, '2024-01-03', 'a'],
+      [5, null, 'new'],
+    ]);
+  });
+
+  it('incremental_predicates narrow what delete+insert and merge replace; merge_update_columns / merge_exclude_columns what a match updates', async () => {
+    const models = (v: string): Record<string, MiniModel> => {
+      const sql = `select id, '${v}' as v, '${v}' as w from main.raw_events where id < 4`;
+      return {
+        di: { sql, config: { materialized: 'incremental', unique_key: ['id'], incremental_predicates: ['DBT_INCREMENTAL_TARGET.id > 1'] } },
+        mp: { sql, config: { materialized: 'incremental', incremental_strategy: 'merge', unique_key: 'id', incremental_predicates: 'DBT_INTERNAL_DEST.id > 1' } },
+        mu: { sql, config: { materialized: 'incremental', incremental_strategy: 'merge', unique_key: 'id', merge_update_columns: ['v'] } },
+        mx: { sql, config: { materialized: 'incremental', incremental_strategy: 'merge', unique_key: 'id', merge_exclude_columns: ['W'] } },
+      };
+    };
+    await run(models('old'));
+    const { summary } = await run(models('new'));
+    expect(summary.counts).toMatchObject({ pass: 4, error: 0 });
+    const narrowed = [[0, 'new'], [0, 'old'], [1, 'new'], [1, 'old'], [2, 'new'], [3, 'new']];
+    expect(await rows('select id, v from main.di order by all')).toEqual(narrowed);
+    expect(await rows('select id, v from main.mp order by all')).toEqual(narrowed);
+    for (const m of ['mu', 'mx']) expect(await rows(`select distinct v, w from main.${m}`)).toEqual([['new', 'old']]);
+  });
+
+  it('delete+insert with a string unique_key uses it as an expression (dbt-duckdb: where (key) in (select (key) ...))', async () => {
+    const model: MiniModel = {
+      sql: "select id, event_date, v from main.raw_events {% if is_incremental() %} where id >= 28 {% endif %}",
+      config: { materialized: 'incremental', incremental_strategy: 'delete+insert', unique_key: 'id, event_date' },
+    };
+    await run({ m: model });
+    await db.execute("update main.raw_events set v = 'changed' where id >= 28");
+    const { summary } = await run({ m: model });
+    expect(summary.results[0].status).toBe('success');
+    expect(await rows("select count(*), count(distinct id), count(*) filter (where v = 'changed') from main.m")).toEqual([[30, 30, 2]]);
+  });
+
+  it("on_schema_change: a changed column type fails 'fail' and is applied by sync_all_columns", async () => {
+    await run({ m: incr('append') });
+    const retyped = (osc: string): MiniModel => ({
+      sql: `select id::varchar as id, event_date, v from main.raw_events {% if is_incremental() %} where id >= 29 {% endif %}`,
+      config: { materialized: 'incremental', incremental_strategy: 'append', on_schema_change: osc as never },
+    });
+    const failed = await run({ m: retyped('fail') });
+    expect(failed.summary.results[0].status).toBe('error');
+    expect(failed.summary.results[0].message).toMatch(/out of sync.*type changed: id BIGINT -> VARCHAR/);
+    expect(await rows('select count(*) from main.m')).toEqual([[30]]);
+    const synced = await run({ m: retyped('sync_all_columns') });
+    expect(synced.summary.results[0].status).toBe('success');
+    expect((await db.columns({ schema: 'main', name: 'm' })).map((c) => `${c.name} ${c.type}`)).toEqual(['id VARCHAR', 'event_date DATE', 'v VARCHAR']);
+    expect(await rows('select count(*) from main.m')).toEqual([[31]]);
+  });
+
+  it("on_schema_change 'ignore' fails an append or delete+insert when the model dropped a column, as dbt's insert does", async () => {
+    for (const extra of [{ incremental_strategy: 'append' }, { unique_key: 'id' }]) {
+      await run({ m: incr(undefined, extra) }, { fullRefresh: true });
+      const narrower: MiniModel = { sql: 'select id, event_date from main.raw_events', config: { materialized: 'incremental', ...extra } as never };
+      const { summary } = await run({ m: narrower });
+      expect(summary.results[0].status).toBe('error');
+      expect(summary.results[0].message).toMatch(/column v of "w"\."main"\."m" is not in the model's columns any more, and on_schema_change is 'ignore'/);
+      expect(await rows('select count(*), count(v) from main.m')).toEqual([[30, 30]]);
+    }
+  });
+
   it('insert_overwrite replaces only touched partitions of a partitioned table', async () => {
     const model: MiniModel = {
       sql: `select id, event_date, v from main.raw_events {% if is_incremental() %} where event_date >= date '2024-01-03' {% endif %}`,

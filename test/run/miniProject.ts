@@ -3,6 +3,7 @@
  * src/project's: `{{ ref('x') }}` → the relation, `{{ this }}` → own relation, and
  * `{% if is_incremental() %}...{% endif %}` kept only when the relation exists and no full refresh.
  */
+import { shouldFullRefresh } from '../../src/project/nodeConfig.js';
 import type { CompileNodeFn, FreshnessPolicy, ModelNode, NodeConfig, Project, ProjectNode, SeedNode, SourceNode, TestNode } from '../../src/project/types.js';
 
 /** A model of the mini project. */
@@ -130,7 +131,8 @@ export const miniCompile: CompileNodeFn = async (project, node, ctx) => {
   const rel = (n: ProjectNode) => ('relation' in n ? n.relation : undefined)!;
   const render = (r: { database: string; schema: string; identifier: string }) => `"${r.database}"."${r.schema}"."${r.identifier}"`;
   const own = rel(node);
-  const incremental = node.config.materialized === 'incremental' && !ctx.fullRefresh && (await ctx.relationExists?.(own)) === true;
+  const fullRefresh = shouldFullRefresh(node.config, ctx.fullRefresh);
+  const incremental = node.config.materialized === 'incremental' && !fullRefresh && (await ctx.relationExists?.(own)) === true;
   let sql = node.rawCode.replace(/\{\{\s*this\s*\}\}/g, render(own));
   sql = sql.replace(/\{%\s*if is_incremental\(\)\s*%\}([\s\S]*?)\{%\s*endif\s*%\}/g, (_m, body: string) => (incremental ? body : ''));
   sql = sql.replace(/\{\{\s*ref\('([^']+)'\)\s*\}\}/g, (_m, name: string) => {

@@ -11,7 +11,7 @@ import { StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
 import type { ProfileTarget, Relation } from '../types.js';
 import { toAgateTable } from './agateTable.js';
-import { splitArgs } from './environment.js';
+import { createJinjaEnvironment, splitArgs } from './environment.js';
 import { datetimeModule } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
@@ -21,6 +21,8 @@ export interface NodeScope {
   /** `parse`: refs recorded, `execute` false; `compile`: for real. */
   readonly mode: 'parse' | 'compile';
   readonly projectName: string;
+  /** The profile dbt_project.yml names (`target.profile_name`). */
+  readonly profileName?: string;
   readonly target: ProfileTarget;
   readonly vars: Readonly<Record<string, unknown>>;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -37,7 +39,10 @@ export interface NodeScope {
   /** Merges a `config(...)` call into `config` (the caller applies dbt's merge rules). */
   readonly applyConfig?: (kwargs: Record<string, unknown>) => void;
   readonly isIncremental: boolean;
+  /** The node's `should_full_refresh()`: its `full_refresh` config, else the flag. */
   readonly fullRefresh: boolean;
+  /** The `--full-refresh` flag itself (`flags.FULL_REFRESH`); `fullRefresh` when absent. */
+  readonly fullRefreshFlag?: boolean;
   /** Whether `run_query` may reach a database. */
   readonly canQuery: boolean;
   readonly invocationId: string;
@@ -67,10 +72,12 @@ function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
-/** The `target` object: profile fields as dbt exposes them (`target.type`, `.name`, `.schema`, ...). */
-function targetObject(t: ProfileTarget): Record<string, unknown> {
-  return { ...t.extra, name: t.name, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, settings: t.settings, project: t.project, dataset: t.dataset, location: t.location, method: t.method, profile_name: undefined };
+/** The `target` object: profile fields as dbt exposes them (`target.type`, `.name`, `.target_name`, `.profile_name`, `.schema`, ...). */
+function targetObject(t: ProfileTarget, profileName: string | undefined): Record<string, unknown> {
+  return { ...t.extra, name: t.name, target_name: t.name, profile_name: profileName, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, settings: t.settings, project: t.project, dataset: t.dataset, location: t.location, method: t.method };
 }
+
+let varEnv: ReturnType<typeof createJinjaEnvironment> | undefined;
 
 /** Builds the context names for one render attempt. */
 export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: Dialect): Record<string, unknown> {
@@ -100,9 +107,24 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     },
   });
 
+  /**
+   * A var's value as dbt's var() returns it: a string holding Jinja is rendered with the node's
+   * context (its names, without the project's macros), e.g. `"{{ env_var('X', 'a') }}"`.
+   */
+  const renderVar = (name: string, value: unknown): unknown => {
+    if (typeof value !== 'string' || (!value.includes('{{') && !value.includes('{%'))) return value;
+    varEnv ??= createJinjaEnvironment();
+    try {
+      return varEnv.renderString(value, names);
+    } catch (e) {
+      if (state.thrown !== undefined) throw state.thrown;
+      return fail(`var '${name}': cannot render ${JSON.stringify(value)}: ${((e as Error).message.split('\n').pop() ?? '').trim()}`);
+    }
+  };
+
   const thisRel = scope.thisRelation ? new JinjaRelation(scope.thisRelation, dialect) : null;
   const node = scope.node;
-  return {
+  const names: Record<string, unknown> = {
     ...scope.extra,
     ref: g((...raw: unknown[]) => {
       const { args } = splitArgs(raw);
@@ -119,7 +141,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     var: g((...raw: unknown[]) => {
       const { args } = splitArgs(raw);
       const name = str(args[0]);
-      if (name in scope.vars) return scope.vars[name];
+      if (name in scope.vars) return renderVar(name, scope.vars[name]);
       if (args.length > 1) return args[1];
       return fail(`Required var '${name}' not found in config: set it in dbt_project.yml vars: or with --vars`);
     }),
@@ -131,14 +153,14 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       if (args.length > 1) return args[1];
       return fail(`Env var required but not provided: '${name}'`);
     }),
-    target: targetObject(scope.target),
+    target: targetObject(scope.target, scope.profileName),
     this: thisRel,
     model: node ? { name: node.name, unique_id: node.uniqueId, resource_type: node.resourceType, original_file_path: node.originalFilePath, package_name: scope.projectName, config: scope.config, alias: scope.thisRelation?.identifier, schema: scope.thisRelation?.schema, database: scope.thisRelation?.database } : {},
     project_name: scope.projectName,
     is_incremental: () => scope.isIncremental,
     should_full_refresh: () => scope.fullRefresh,
     execute: scope.mode === 'compile',
-    flags: { FULL_REFRESH: scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
+    flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
     invocation_id: scope.invocationId,
     run_started_at: datetimeModule.datetime.now(),
     run_query: (sql: unknown) => {
@@ -198,4 +220,5 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       quote: (s: unknown) => (dialect === 'bigquery' ? `\`${str(s)}\`` : `"${str(s).replace(/"/g, '""')}"`),
     },
   };
+  return names;
 }
