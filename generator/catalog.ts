@@ -4,16 +4,19 @@
  * warehouse; a test checks the two agree.
  */
 
-/** Countries customers come from: ISO alpha-2, the currency they pay in, and a share of signups. */
-export const COUNTRIES: readonly { code: string; currency: string; weight: number }[] = [
-  { code: 'US', currency: 'USD', weight: 38 }, { code: 'GB', currency: 'GBP', weight: 10 },
-  { code: 'DE', currency: 'EUR', weight: 8 }, { code: 'FR', currency: 'EUR', weight: 6 },
-  { code: 'CA', currency: 'CAD', weight: 5 }, { code: 'AU', currency: 'AUD', weight: 4 },
-  { code: 'NL', currency: 'EUR', weight: 4 }, { code: 'ES', currency: 'EUR', weight: 3 },
-  { code: 'IT', currency: 'EUR', weight: 3 }, { code: 'JP', currency: 'JPY', weight: 4 },
-  { code: 'BR', currency: 'BRL', weight: 4 }, { code: 'IN', currency: 'INR', weight: 5 },
-  { code: 'SG', currency: 'SGD', weight: 2 }, { code: 'SE', currency: 'SEK', weight: 2 },
-  { code: 'IE', currency: 'EUR', weight: 2 },
+/**
+ * Countries customers come from: ISO alpha-2, the currency they pay in, a share of signups, and the
+ * shape of a business phone number there in international form (`#` a digit, `N` a digit 2-9).
+ */
+export const COUNTRIES: readonly { code: string; currency: string; weight: number; phone: string }[] = [
+  { code: 'US', currency: 'USD', weight: 38, phone: '+1 N## N## ####' }, { code: 'GB', currency: 'GBP', weight: 10, phone: '+44 20 #### ####' },
+  { code: 'DE', currency: 'EUR', weight: 8, phone: '+49 30 N#######' }, { code: 'FR', currency: 'EUR', weight: 6, phone: '+33 1 ## ## ## ##' },
+  { code: 'CA', currency: 'CAD', weight: 5, phone: '+1 N## N## ####' }, { code: 'AU', currency: 'AUD', weight: 4, phone: '+61 2 N### ####' },
+  { code: 'NL', currency: 'EUR', weight: 4, phone: '+31 20 N## ####' }, { code: 'ES', currency: 'EUR', weight: 3, phone: '+34 91 ### ## ##' },
+  { code: 'IT', currency: 'EUR', weight: 3, phone: '+39 02 N### ####' }, { code: 'JP', currency: 'JPY', weight: 4, phone: '+81 3 N### ####' },
+  { code: 'BR', currency: 'BRL', weight: 4, phone: '+55 11 N###-####' }, { code: 'IN', currency: 'INR', weight: 5, phone: '+91 22 N### ####' },
+  { code: 'SG', currency: 'SGD', weight: 2, phone: '+65 6### ####' }, { code: 'SE', currency: 'SEK', weight: 2, phone: '+46 8 N## ### ##' },
+  { code: 'IE', currency: 'EUR', weight: 2, phone: '+353 1 N## ####' },
 ];
 
 /** Every currency the generator uses. fx_rates.csv has a rate to USD for each, every day. */
@@ -59,11 +62,15 @@ export function planId(tier: string, period: 'monthly' | 'annual', currency: str
   return `${tier}_${period}_${currency.toLowerCase()}`;
 }
 
-/** Marketplace product categories with a typical unit price range in USD. */
-export const CATEGORIES: readonly { id: string; minUsd: number; maxUsd: number }[] = [
-  { id: 'templates', minUsd: 5, maxUsd: 60 }, { id: 'integrations', minUsd: 20, maxUsd: 300 },
-  { id: 'hardware', minUsd: 40, maxUsd: 900 }, { id: 'services', minUsd: 100, maxUsd: 2500 },
-  { id: 'training', minUsd: 30, maxUsd: 400 }, { id: 'data', minUsd: 10, maxUsd: 500 },
+/**
+ * Marketplace product categories with a typical unit price range in USD, and whether their items
+ * are physical goods, which ship (an order ships when one of its items does; the others are
+ * delivered digitally and have no shipment).
+ */
+export const CATEGORIES: readonly { id: string; minUsd: number; maxUsd: number; shipped: boolean }[] = [
+  { id: 'templates', minUsd: 5, maxUsd: 60, shipped: false }, { id: 'integrations', minUsd: 20, maxUsd: 300, shipped: false },
+  { id: 'hardware', minUsd: 40, maxUsd: 900, shipped: true }, { id: 'services', minUsd: 100, maxUsd: 2500, shipped: false },
+  { id: 'training', minUsd: 30, maxUsd: 400, shipped: false }, { id: 'data', minUsd: 10, maxUsd: 500, shipped: false },
 ];
 
 /** Industries of customer accounts. */

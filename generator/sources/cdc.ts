@@ -8,10 +8,27 @@
  * manifest.
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, isoUtc, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { COUNTRIES } from '../catalog.js';
 import type { DefectKind } from '../rules.js';
 import type { SourceDef } from './source.js';
 
 const invalidCountry = (k: string) => `${oneOf(k, F.which, ['uk', 'XX', 'U.S.', 'Germany'])}`;
+
+/**
+ * SQL of a business phone number in the country in column `country` (its shape in COUNTRIES), its
+ * digits drawn from `key`: each run of `#` is one draw, each `N` a digit 2-9.
+ */
+function phoneSql(country: string, key: string): string {
+  const shape = (phone: string) => {
+    const runs = phone.match(/#+|N|[^#N]+/g)!;
+    return runs.map((run, i) => {
+      if (run === 'N') return `(2 + ${ri(key, F.pii + 100 + i, 8)})::varchar`;
+      if (run.startsWith('#')) return `lpad(${ri(key, F.pii + 100 + i, 10 ** run.length)}::varchar, ${run.length}, '0')`;
+      return `'${run}'`;
+    }).join(' || ');
+  };
+  return `case ${country} ${COUNTRIES.map((c) => `when '${c.code}' then ${shape(c.phone)}`).join(' ')} end`;
+}
 
 /**
  * The versions `v` (record key `k`) with their arrival day and defect flags: late, conflicting
@@ -54,7 +71,7 @@ export const customers: SourceDef = {
         customer_id, company_name,
         first_name || ' ' || last_name as contact_name,
         case when d_null_required then null else lower(first_name) || '.' || lower(last_name) || case when email_user > 0 then email_user::varchar else '' end || '@' || domain end as email,
-        '+1-555-' || lpad(${ri('hash(n)', F.pii, 10000)}::varchar, 4, '0') as phone,
+        ${phoneSql('country', 'hash(n, country)')} as phone,
         case when d_invalid_code then ${invalidCountry('k')} else country end as country_code,
         currency, industry, employees as employee_count, channel as signup_channel,
         ${isoUtc(tsOf('signup_day', 'signup_sec'))} as created_at,

@@ -16,6 +16,20 @@ import { universeOrders } from './orderUniverse.js';
 import { adRows } from './support.js';
 import type { SourceDef } from './source.js';
 
+/**
+ * Anonymous ids are drawn from this many (2^48): of the default dataset's 162,559 ids (visitors and
+ * accounts' devices), two share one in about one dataset in 20,000; at --scale 10, one in 200.
+ */
+const ANON_IDS = 2 ** 48;
+
+/**
+ * SQL of an anonymous id, `anon_` and the number `x` (below ANON_IDS) in 12 hex digits: visitors'
+ * and accounts' devices alike, so that an id's shape does not tell an account's device.
+ */
+function anonymousId(x: string): string {
+  return `'anon_' || lpad(lower(hex(${x})), 12, '0')`;
+}
+
 /** Pages of the public site, which anonymous visitors browse. */
 const SITE_PAGES = ['/', '/pricing', '/features', '/docs', '/blog', '/marketplace'];
 /** Pages of the app, where accounts view and use features. */
@@ -66,8 +80,10 @@ export const events: SourceDef = {
     const s = r.seed;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
     const base = r.volume.events_per_day * ctx.scale;
-    // an account's device: its anonymous id before signup (touches), at signup and after it
-    const deviceOf = (n: string) => `'anon_c' || lower(hex(hash(${s}, ${n}) % 4294967296))`;
+    // an account's device: its anonymous id before signup (touches), at signup and after it; a
+    // visitor's is drawn alike, from its session's or its landing's key
+    const deviceOf = (n: string) => anonymousId(`hash(${s}, ${n}) % ${ANON_IDS}`);
+    const visitorOf = (k: string) => anonymousId(ri(k, F.anon, ANON_IDS));
     // sessions numbered i through a day, each keyed by (salt, day, i), and their start
     const sessionsOf = (numbered: string, salt: number) => `select day, i, k, ${ri('k', F.sec, 86400 - 900)} as start
         from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
@@ -98,7 +114,7 @@ export const events: SourceDef = {
       bgrows as (
         select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
-          case when anon then 'anon_' || lower(hex(${ri('b.k', F.anon, 4_000_000_000)})) else ${deviceOf('n')} end as anonymous_id,
+          case when anon then ${visitorOf('b.k')} else ${deviceOf('n')} end as anonymous_id,
           case when anon or ${u('ek', F.type)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
           case when anon then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
           null::varchar as channel, null::integer as campaign,
@@ -117,7 +133,7 @@ export const events: SourceDef = {
       adj as (select *, unnest(range(landed)) as i from ads),
       adev as (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
       landings as (
-        select day, sec, lk, 1879048192 + before + i, day::bigint * 86400 + sec, null, 'anon_' || lower(hex(${ri('lk', F.anon, 4_000_000_000)})),
+        select day, sec, lk, 1879048192 + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
           'page_view', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),

@@ -4,7 +4,7 @@
  * heaviest buyers, so the top 1% place a large share), with 1..max items. Orders, items,
  * payments, shipments and checkout events all derive from this one universe.
  */
-import { minorDigitsSql } from '../catalog.js';
+import { CATEGORIES, minorDigitsSql } from '../catalog.js';
 import { chance, dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
 
 /** Refunds come at most this many days after an order. */
@@ -69,7 +69,15 @@ function orders(ctx: SqlContext): string {
     from keyed join w_customers c on c.n = ${zipfRank(ctx, 'keyed.k', 'keyed.pool')})`;
 }
 
-/** The batch's table of orders, with `total`, the sum of its items (see orderUniverseStatements). */
+/** SQL list of the categories whose items ship (physical goods). */
+function shippedCategories(): string {
+  return CATEGORIES.filter((c) => c.shipped).map((c) => `'${c.id}'`).join(', ');
+}
+
+/**
+ * The batch's table of orders, with `total`, the sum of its items, and `ships`, whether one of
+ * its items is physical (see orderUniverseStatements).
+ */
 export function universeOrders(ctx: SqlContext): string {
   return `u_orders_${ctx.universe}`;
 }
@@ -81,7 +89,7 @@ export function universeItems(ctx: SqlContext): string {
 
 /**
  * Creates the batch's shared (non-temporary, so every connection sees them) tables of orders (with
- * `total`, the sum of its items) and of items, named by the batch, covering every event day whose
+ * `total`, the sum of its items, and `ships`) and of items, named by the batch, covering every event day whose
  * records can arrive in [ctx.from, ctx.to]: late arrival and fulfilment or a refund reach back at
  * most max_lag + max(fulfilment, refund window) + 1 days; of the days further back than late
  * arrival and fulfilment reach (max_lag + fulfilment), only the orders refunded are kept, the only
@@ -97,8 +105,9 @@ export function orderUniverseStatements(ctx: SqlContext): string[] {
     orderPairs(ctx, lookback),
     `create or replace table u_orders_base as select * from ${orders(ctx)}`,
     `create or replace table ${universeItems(ctx)} as select * from ${items(ctx, 'u_orders_base')}`,
-    `create or replace table ${universeOrders(ctx)} as select o.*, t.total from u_orders_base o
-      join (select day, i, sum(quantity * unit_price) as total from ${universeItems(ctx)} group by day, i) t using (day, i)`,
+    `create or replace table ${universeOrders(ctx)} as select o.*, t.total, t.ships from u_orders_base o
+      join (select day, i, sum(quantity * unit_price) as total, bool_or(category in (${shippedCategories()})) as ships
+        from ${universeItems(ctx)} group by day, i) t using (day, i)`,
     'drop table u_orders_base',
     'drop table u_pairs',
   ];

@@ -1,10 +1,11 @@
 /**
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders and for subscription invoices (both
- * with declines and retries), and refunds of order charges. Payment mismatches: partial, double
- * and missing payments (a missing payment is recorded in shop/orders' truth, since no payment record exists; a partial
- * payment is never also a double one, which would hide it); the charges of a partial or double
- * payment keep their order id (no null or orphan defect), which is the evidence of the mismatch.
+ * with declines and retries), and refunds: of order charges (all or part of what was paid) and of
+ * invoice charges (in full). Payment mismatches: partial, double and missing payments (a missing
+ * payment is recorded in shop/orders' truth, since no payment record exists; a partial payment is
+ * never also a double one, which would hide it); the charges of a partial or double payment keep
+ * their order id (no null or orphan defect), which is the evidence of the mismatch.
  * From the unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has
  * none).
  */
@@ -17,6 +18,15 @@ import type { SourceDef } from './source.js';
 export function paymentMissing(ctx: SqlContext, orderKey: string): string {
   return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
 }
+
+/**
+ * The share of order refunds that are partial: 10% to 90% of what was paid (an item returned, a
+ * goodwill credit); the others return all of it.
+ */
+export const PARTIAL_REFUND = 0.4;
+
+/** The share of subscription invoices whose charge is refunded in full (within REFUND_WITHIN_DAYS days). */
+export const INVOICE_REFUND = 0.02;
 
 /** The share of subscription invoices whose first charge is declined (then retried, successfully). */
 export const INVOICE_DECLINE = 0.03;
@@ -54,7 +64,8 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
         from paid where is_double
         union all
-        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null, paid_amount,
+        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
+          case when ${chance('k', F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri('k', F.refund + 400, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else paid_amount end,
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${refunded('k')}
         union all
@@ -64,7 +75,15 @@ export const payments: SourceDef = {
           case when declined = 1 then ${oneOf(`hash(${s}, 5, invoice_id)`, F.card, ['card_declined', 'insufficient_funds', 'expired_card'])} end, amount,
           currency, null, customer_id, invoice_id, subscription_id, null, null, false, false, 5000000 + n, false
         from (select iv.*, c.customer_id, unnest(case when ${chance(`hash(${s}, 5, iv.invoice_id)`, F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end) as declined
-          from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to})),
+          from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to})
+        union all
+        -- a refunded invoice's charge, in full, 1 to REFUND_WITHIN_DAYS days later (a cancellation
+        -- within the refund window)
+        select iv.day + 1 + ${ri(`hash(${s}, 5, iv.invoice_id)`, F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri(`hash(${s}, 5, iv.invoice_id)`, F.refund + 200, 86400)},
+          hash(${s}, 5, iv.invoice_id, 2), 'refund', 'succeeded', null, iv.amount,
+          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, ${hexId(`'ch_'`, `hash(${s}, 5, iv.invoice_id)`)}, null, false, false, 5000000 + n, false
+        from w_invoices iv join w_customers c using (n)
+        where iv.day between ${lo} and ${ctx.to} and ${chance(`hash(${s}, 5, iv.invoice_id)`, F.refund, INVOICE_REFUND)}),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
           ${flag(ctx, 'null_required', 'pk')} and okey is not null and not keeps_order as d_null_required,

@@ -1,6 +1,8 @@
 /**
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
- * orders with line items in the buyer's currency, and their fulfilment (shipped, delivered).
+ * orders with line items in the buyer's currency, and the fulfilment (shipped, in transit, out for
+ * delivery, delivered) of those with physical goods (a hardware item); the others are delivered
+ * digitally, with no shipment.
  */
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { firstFulfilledDay, universeItems, universeOrders } from './orderUniverse.js';
@@ -85,26 +87,37 @@ function trackingNumber(day: string, i: string): string {
   return `'1Z' || upper(lpad(hex(${day}), 4, '0')) || upper(lpad(hex((${i} * 2654435761 + 1540483477) % 4294967296), 8, '0'))`;
 }
 
+/** A shipment's tracking updates (its `status`), in the order they come: step 0 to 3. */
+export const SHIPMENT_STATUSES = ['shipped', 'in_transit', 'out_for_delivery', 'delivered'] as const;
+
 export const shipments: SourceDef = {
   name: 'logistics/shipments',
   readsOrders: true,
   uniqueSeq: true,
-  description: 'Fulfilment status updates: one row when an order ships and one when it is delivered.',
+  description: 'Carrier tracking updates of orders with physical goods: shipped, in transit, out for delivery, delivered.',
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const f = ctx.rules.fulfilment;
-    return `with ou as (select * from ${universeOrders(ctx)} where not is_cancelled and day >= ${firstFulfilledDay(ctx)}),
+    return `with ou as (select * from ${universeOrders(ctx)} where ships and not is_cancelled and day >= ${firstFulfilledDay(ctx)}),
       sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
         ${ri('k', F.carrier, 4)} as carrier_i from ou),
+      dl as (select *, ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)} as delivery_day from sh),
+      -- the carrier's tracking updates: shipped (up to 4 hours after the order, on its ship day),
+      -- in transit (a hub scan in the small hours of the next day), out for delivery (06:00-09:00)
+      -- and delivered (09:00-20:00) on the delivery day, each after the one before
       ev as (
-        select *, 0 as step, 'shipped' as status_clean, ship_day as status_day, least(sec + 3600 * 4, 86399) as status_sec, hash(k, 0) as sk from sh
+        select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, ship_day as status_day, least(sec + 3600 * 4, 86399) as status_sec, hash(k, 0) as sk from dl
         union all
-        select *, 1, 'delivered', ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)}, ${ri('k', F.deliver + 100, 86400)}, hash(k, 1) from sh),
+        select *, 1, '${SHIPMENT_STATUSES[1]}', ship_day + 1, 3600 + ${ri('k', F.deliver + 100, 5 * 3600)}, hash(k, 1) from dl
+        union all
+        select *, 2, '${SHIPMENT_STATUSES[2]}', delivery_day, 6 * 3600 + ${ri('k', F.deliver + 200, 3 * 3600)}, hash(k, 2) from dl
+        union all
+        select *, 3, '${SHIPMENT_STATUSES[3]}', delivery_day, 9 * 3600 + ${ri('k', F.deliver + 300, 11 * 3600)}, hash(k, 3) from dl),
       base as (select *,
         ${flags(ctx, 'sk', ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'])},
         status_day + ${lagDays(ctx, 'sk', flag(ctx, 'late_arrival', 'sk'))} as arrival
         from ev)
-      select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 2 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
+      select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 4 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
         'shp_' || substr(order_id, 5) as shipment_id,
         case when d_orphan_fk then ${orphanOrderId('sk', F.orphan)} else order_id end as order_id,

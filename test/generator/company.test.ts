@@ -16,7 +16,9 @@ import { formatDay } from '../../generator/dates.js';
 import type { Rules } from '../../generator/rules.js';
 import { CLICKS_LANDED } from '../../generator/sources/events.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
-import { INVOICE_DECLINE } from '../../generator/sources/payments.js';
+import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
+import { SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
+import { PRODUCT_WORDS } from '../../generator/pools.js';
 import { AD_PRICES } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
 import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
@@ -73,6 +75,18 @@ describe('the marketplace', () => {
   it('sells products of every category', async () => {
     // products are dealt to the categories in turn: one left out of the turn is never sold
     expect(await list('select distinct category from items order by 1')).toEqual(CATEGORIES.map((c) => c.id).sort());
+  });
+
+  it('names each product as a product of its category, no two alike', async () => {
+    const esc = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/#/g, '[1-9]');
+    const shapes = new Map(CATEGORIES.map(({ id }) => [id, new RegExp(`^${PRODUCT_WORDS[id].map((words, i) =>
+      `(?:${words.map((w) => (w === '' ? '' : `${i === 0 ? '' : ' '}${esc(w)}`)).join('|')})`).join('')}$`)]));
+    const products = await rows(con, 'select distinct product_id, product_name, category from items');
+    expect(products.length).toBeGreaterThan(1000);
+    expect(products.filter((p) => !shapes.get(String(p.category))!.test(String(p.product_name)))).toEqual([]);
+    expect(new Set(products.map((p) => p.product_name)).size).toBe(products.length);
+    // a hardware item is hardware, a template a template
+    expect(products.filter((p) => p.category === 'hardware' && /Template/.test(String(p.product_name)))).toEqual([]);
   });
 
   it('sells in every currency of the catalog, the buyer\'s', async () => {
@@ -144,7 +158,7 @@ describe('fulfilment', () => {
 
   it('delivers 1 to deliver_within_days days after shipping, every lag occurring, and always after the shipped row', async () => {
     const both = `${fulfilled} where shipped_at is not null and delivered_at is not null`;
-    expect(await count(`select count(*) as n from ${both}`)).toBeGreaterThan(30_000);
+    expect(await count(`select count(*) as n from ${both}`)).toBeGreaterThan(10_000);
     const lags = await list(`select distinct delivered_at::date - shipped_at::date as lag from ${both} order by 1`);
     expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.deliver_within_days }, (_, i) => i + 1));
     expect(await count(`select count(*) as n from ${both} and delivered_at <= shipped_at`)).toBe(0);
@@ -152,11 +166,43 @@ describe('fulfilment', () => {
     expect(await count(`select count(*) as n from ${fulfilled} where delivered_at is not null and shipped_at is null`)).toBe(0);
   });
 
+  it('tracks a shipment through shipped, in transit, out for delivery and delivered, each once and in that order', async () => {
+    const steps = SHIPMENT_STATUSES;
+    expect(await list('select distinct status from shipments order by 1')).toEqual([...steps].sort());
+    expect(await count('select count(*) as n from (select shipment_id, status from shipments group by all having count(*) > 1)')).toBe(0);
+    // each update after the one before (a shipment's later updates may not be in the lake yet)
+    const ordered = `(select shipment_id, status_at, list_position(['${steps.join("', '")}'], status) as step from shipments)`;
+    expect(await count(`select count(*) as n from (select status_at, lag(status_at) over w as prev, step, lag(step) over w as prev_step
+      from ${ordered} window w as (partition by shipment_id order by step)) where prev_step is not null and (step <> prev_step + 1 or status_at <= prev)`)).toBe(0);
+    // in transit the day after shipping; out for delivery in the morning of the delivery day, delivered later that day
+    const both = (a: string, b: string) => `shipments x join shipments y using (shipment_id) where x.status = '${a}' and y.status = '${b}'`;
+    expect(await count(`select count(*) as n from ${both('shipped', 'in_transit')} and y.status_at::date <> x.status_at::date + 1`)).toBe(0);
+    expect(await count(`select count(*) as n from ${both('out_for_delivery', 'delivered')} and (y.status_at::date <> x.status_at::date
+      or hour(x.status_at) not between 6 and 8 or hour(y.status_at) not between 9 and 19)`)).toBe(0);
+    expect(await count(`select count(*) as n from ${both('out_for_delivery', 'delivered')}`)).toBeGreaterThan(10_000);
+  });
+
   it('ships with four carriers, each about a quarter of shipments', async () => {
     const carriers = await rows(con, `select carrier, count(*) as n from ${fulfilled} group by 1 order by 1`);
     expect(carriers.length).toBe(4);
     const total = carriers.reduce((a, c) => a + Number(c.n), 0);
     for (const c of carriers) expectBinomial(Number(c.n), total, 0.25, String(c.carrier));
+  });
+
+  it('ships the orders with a physical item (hardware), about a third of them, and no other', async () => {
+    const shipped = CATEGORIES.filter((c) => c.shipped).map((c) => `'${c.id}'`).join(', ');
+    expect(shipped).toBe(`'hardware'`);
+    const physical = `(select distinct order_id from items where category in (${shipped}))`;
+    // every shipment is of an order with a physical item
+    expect(await count(`select count(*) as n from shipments where order_id not in ${physical}`)).toBe(0);
+    // and every such order placed in the first three weeks (all shipped by the month's end) ships
+    const placed = `orders where status = 'placed' and ordered_at < timestamp '2024-01-22'`;
+    const physicalPlaced = await count(`select count(*) as n from ${placed} and order_id in ${physical}`);
+    expect(await count(`select count(*) as n from ${placed} and order_id in ${physical} and order_id not in (select order_id from shipments)`)).toBe(0);
+    // a sixth of the products are hardware, and an order has 1 to 4 items: a third of orders ship
+    const share = physicalPlaced / await count(`select count(*) as n from ${placed}`);
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.4);
   });
 
   it('never ships a cancelled order', async () => {
@@ -191,6 +237,18 @@ describe('payments', () => {
     expect(await count(`select max(r.created::date - c.created::date) as n from ${refunds}`)).toBe(REFUND_WITHIN_DAYS);
   });
 
+  it('refunds all of a charge, or for PARTIAL_REFUND of refunds 10% to 90% of it', async () => {
+    const refunds = `payments r join payments c on c.id = r.charge where r.object = 'refund'`;
+    const all = await count(`select count(*) as n from ${refunds}`);
+    // in the charge's currency, never more than it
+    expect(await count(`select count(*) as n from ${refunds} and (r.currency <> c.currency or r.amount > c.amount or r.amount <= 0)`)).toBe(0);
+    const partial = await count(`select count(*) as n from ${refunds} and r.amount < c.amount`);
+    expectBinomial(partial, all, PARTIAL_REFUND, 'partial refunds');
+    // 10% of the charge at least, rounded to the currency's minor unit (whole yen)
+    expect(await count(`select count(*) as n from ${refunds} and r.amount < 0.1 * c.amount - 0.5`)).toBe(0);
+    expect(await count(`select count(*) as n from ${refunds} and r.amount < 0.5 * c.amount`)).toBeGreaterThan(0);
+  });
+
   it('declines about 3% of invoice charges first, with a failure code, then charges the invoice successfully', async () => {
     const invoiceCharges = `select count(*) as n from payments where object = 'charge' and metadata.invoice_id is not null`;
     const paid = await count(`${invoiceCharges} and status = 'succeeded'`);
@@ -201,13 +259,28 @@ describe('payments', () => {
       and s.status = 'succeeded' and s.metadata.invoice_id = payments.metadata.invoice_id and s.created > payments.created)`)).toBe(0);
   });
 
+  it('refunds about INVOICE_REFUND of invoice charges in full, within REFUND_WITHIN_DAYS days', async () => {
+    const charges = await count(`select count(*) as n from payments where object = 'charge' and status = 'succeeded' and metadata.invoice_id is not null`);
+    const refunds = `payments r join payments c on c.id = r.charge where r.object = 'refund' and r.metadata.invoice_id is not null`;
+    // refunds of charges made in January's first ten days, all of which are in the lake
+    const early = await count(`select count(*) as n from payments where object = 'charge' and status = 'succeeded' and metadata.invoice_id is not null and created < timestamp '2024-01-11'`);
+    expectBinomial(await count(`select count(*) as n from ${refunds} and c.created < timestamp '2024-01-11'`), early, INVOICE_REFUND, 'refunded invoices');
+    expect(charges).toBeGreaterThan(early);
+    // of the succeeded charge of the same invoice, in full, after it and within the window
+    expect(await count(`select count(*) as n from ${refunds} and (c.status <> 'succeeded' or c.metadata.invoice_id <> r.metadata.invoice_id
+      or r.metadata.subscription_id <> c.metadata.subscription_id or r.amount <> c.amount or r.currency <> c.currency
+      or r.created <= c.created or r.created >= c.created + to_days(${REFUND_WITHIN_DAYS + 1}))`)).toBe(0);
+    // no refund is of a charge that is not in the lake
+    expect(await count(`select count(*) as n from payments r where r.object = 'refund' and r.charge not in (select id from payments)`)).toBe(0);
+  });
+
   it('charges an invoice in its plan\'s currency at the plan\'s list price', async () => {
     // the plan in force: the subscription's last change at or before the invoice's charge
     await con.run(`create temp table invoice_charges as select p.id, p.currency, p.amount, s.plan_id, pl.list_price, pl.currency as plan_currency
-      from (select * from payments where metadata.invoice_id is not null) p
+      from (select * from payments where metadata.invoice_id is not null and object = 'charge') p
       asof join subscriptions s on s.subscription_id = p.metadata.subscription_id and p.created >= s.updated_at
       join read_csv('${seedPath('plans.csv')}', header = true) pl on pl.plan_id = s.plan_id`);
-    expect(await count('select count(*) as n from invoice_charges')).toBe(await count('select count(*) as n from payments where metadata.invoice_id is not null'));
+    expect(await count('select count(*) as n from invoice_charges')).toBe(await count(`select count(*) as n from payments where metadata.invoice_id is not null and object = 'charge'`));
     expect(await count('select count(*) as n from invoice_charges')).toBeGreaterThan(200);
     // plans are listed in USD, EUR and GBP; accounts paying in other currencies are billed in USD
     expect(await list('select distinct currency from invoice_charges order by 1')).toEqual(['eur', 'gbp', 'usd']);
@@ -346,6 +419,18 @@ describe('accounts', () => {
       where k.currency is distinct from c.currency`)).toBe(0);
     // and some change country to one of another currency
     expect(await count('select count(*) as n from (select customer_id from customers group by 1 having count(distinct currency) > 1)')).toBeGreaterThan(20);
+  });
+
+  it('have a business phone number of their country\'s shape, a new one after a change of country', async () => {
+    const shapes = COUNTRIES.map((c) => `('${c.code}', '^${c.phone.replace('+', '\\+').replaceAll('#', '[0-9]').replaceAll('N', '[2-9]')}$')`).join(', ');
+    expect(await count('select count(*) as n from customers')).toBeGreaterThan(2000);
+    expect(await count(`select count(*) as n from customers c left join (values ${shapes}) k(code, shape) on k.code = c.country_code
+      where not coalesce(regexp_full_match(c.phone, k.shape), false)`)).toBe(0);
+    // numbers differ from account to account: nearly all distinct
+    expect(await count('select count(distinct phone) as n from customers where _version = 0')).toBeGreaterThan(0.99 * await count('select count(*) as n from customers where _version = 0'));
+    // the same number while the country stays, another after it changes
+    expect(await count(`select count(*) as n from (select phone, country_code, lag(phone) over w as prev_phone, lag(country_code) over w as prev_country
+      from customers window w as (partition by customer_id order by _version)) where prev_phone is not null and (prev_country = country_code) <> (prev_phone = phone)`)).toBe(0);
   });
 
   it('have a first email without a number, and an email change adds one to it', async () => {

@@ -12,6 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CHANNELS } from '../../generator/catalog.js';
 import type { DefectKind, SourceName } from '../../generator/rules.js';
 import { SOURCES } from '../../generator/sources/index.js';
+import { SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
 import { days, defectRates, duck, generateLake, rows, truth } from './fixture.js';
 
 type Row = Record<string, unknown>;
@@ -149,16 +150,16 @@ const CHECKS: readonly SourceCheck[] = [
       late_arrival: late('status_at'),
       future_timestamp: future('status_at'),
       orphan_fk: (r) => ORPHAN_ORDER.test(str(r, 'order_id') ?? ''),
-      invalid_code: (r) => !['shipped', 'delivered'].includes(str(r, 'status') ?? ''),
+      invalid_code: (r) => !(SHIPMENT_STATUSES as readonly string[]).includes(str(r, 'status') ?? ''),
     },
-    // seq: ((status_day * 64 + status_day - order day) * 10^7 + i) * 2 + step, where status_at
+    // seq: ((status_day * 64 + status_day - order day) * 10^7 + i) * 4 + step, where status_at
     // is on status_day (unless moved into the future) and shipment_id is `shp_<YYMMDD>_<i>`
     order: (r, d) => {
       const t = at(r, 'status_at');
       if (t >= d.end) return undefined;
       const id = String(r.shipment_id);
       const statusDay = Math.floor(t / DAY_MS);
-      return [statusDay, statusDay - idDay(id), Number(id.slice(-6)), str(r, 'status')?.toLowerCase() === 'shipped' ? 0 : 1];
+      return [statusDay, statusDay - idDay(id), Number(id.slice(-6)), (SHIPMENT_STATUSES as readonly string[]).indexOf(str(r, 'status')?.toLowerCase() ?? '')];
     },
   },
   {

@@ -24,6 +24,7 @@ import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RUL
 const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   3: '470a6495ed06c5e7d55616be8029f01e83e57f8cd9ffabf3fd50dce1a2850dc1',
   4: 'd9059c6c286699be5e04b5d53a927212e727ee4e3a95412f1e4e111b945b20ae',
+  5: '717ab1648bae76409e9c501bea48b6d4867ad63e93389418b9ec00d8fa485957',
 };
 
 /**

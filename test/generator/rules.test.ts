@@ -289,8 +289,8 @@ describe('seeds', () => {
   it('marketing_channels.csv and product_categories.csv are the generator catalogue, column for column', () => {
     expect(csv('marketing_channels.csv')).toEqual([['channel_id', 'is_paid', 'utm_source', 'utm_medium'],
       ...CHANNELS.map((c) => [c.id, String(c.paid), c.utmSource, c.utmMedium])]);
-    expect(csv('product_categories.csv')).toEqual([['category_id', 'min_price_usd', 'max_price_usd'],
-      ...CATEGORIES.map((c) => [c.id, c.minUsd.toFixed(2), c.maxUsd.toFixed(2)])]);
+    expect(csv('product_categories.csv')).toEqual([['category_id', 'min_price_usd', 'max_price_usd', 'is_shipped'],
+      ...CATEGORIES.map((c) => [c.id, c.minUsd.toFixed(2), c.maxUsd.toFixed(2), String(c.shipped)])]);
   });
 
   it('every currency is some country\'s, and every channel and country brings signups', () => {
