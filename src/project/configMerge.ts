@@ -8,7 +8,7 @@
 const KNOWN_CONFIG_KEYS = new Set([
   'enabled', 'materialized', 'schema', 'alias', 'database', 'tags', 'meta', 'unique_key', 'incremental_strategy',
   'partition_by', 'cluster_by', 'on_schema_change', 'column_types', 'full_refresh', 'severity', 'warn_if', 'error_if',
-  'where', 'limit', 'store_failures', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook', 'persist_docs', 'docs',
+  'where', 'limit', 'store_failures', 'store_failures_as', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook', 'persist_docs', 'docs',
   'quote_columns', 'delimiter', 'grants', 'contract', 'access', 'group', 'labels', 'sql_header', 'fail_calc',
 ]);
 

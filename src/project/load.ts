@@ -18,8 +18,8 @@ import { parseRender, type ParseResult } from './parseRender.js';
 import { findProfilesFile, loadProfileTarget } from './profiles.js';
 import { readProjectFile, type ProjectSettings } from './projectFile.js';
 import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
-import { generateSchemaName, nodeRelation } from './relationName.js';
-import type { LoadOptions, ModelNode, Project, ProjectNode, SeedNode, SourceNode, TestNode } from './types.js';
+import { nodeRelation, quoteIdentifier } from './relationName.js';
+import type { LoadOptions, ModelNode, NodeConfig, Project, ProjectNode, Relation, SeedNode, SourceNode, TestNode } from './types.js';
 import { formatKeyPath, YamlFile } from './yamlFile.js';
 
 /** What compile needs beyond the Project: the renderer and each node's template and extra names. */
@@ -150,7 +150,6 @@ export function loadProject(opts: LoadOptions = {}): Project {
     });
   }
 
-  const testSchema = generateSchemaName('dbt_test__audit', target);
   for (const f of singularFiles) {
     const nm = stem(f.relPath);
     const fqn = fqnOf(name, f.pathInFolder, nm);
@@ -163,7 +162,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     templates.set(uniqueId, { source: rawCode, file: f.relPath });
     const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
       uniqueId, resourceType: 'test', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
-      description: '', columns: {}, relation: { database: target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : nm },
+      description: '', columns: {}, relation: testRelation(nm, config, target),
     };
     drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
   }
@@ -176,7 +175,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
   for (const d of sourceDecls) for (const decl of d.tests) attachments.push({ decl, target: { kind: 'source', sourceName: d.sourceName, tableName: d.tableName }, attachedId: `source.${name}.${d.sourceName}.${d.tableName}` });
   for (const { decl, target: tt, attachedId } of attachments) {
     if (!enabled.has(attachedId)) continue;
-    drafts.push(genericTestDraft(decl, tt, attachedId, settings, base, templates, testSchema, ymlFolderPath));
+    const draft = genericTestDraft(decl, tt, attachedId, settings, base, templates, ymlFolderPath);
+    if (draft) drafts.push(draft);
   }
 
   const warnings = [...settings.warnings];
@@ -198,11 +198,22 @@ export function loadProject(opts: LoadOptions = {}): Project {
   return project;
 }
 
+/**
+ * Where a test stores its failures: dbt's default schema for tests, `dbt_test__audit`, unless its
+ * config sets `schema` (or `database`, `alias`), through the same naming as models.
+ */
+function testRelation(name: string, config: NodeConfig, target: Project['target']): Relation {
+  return nodeRelation(name, { ...config, schema: typeof config.schema === 'string' ? config.schema : 'dbt_test__audit' }, target);
+}
+
+/** The draft of a generic test node, or undefined when its config disables it. */
 function genericTestDraft(
-  decl: TestDecl, tt: TestTarget, attachedId: string, settings: ProjectSettings,
+  declared: TestDecl, tt: TestTarget, attachedId: string, settings: ProjectSettings,
   base: Omit<Parameters<typeof parseRender>[0], 'node' | 'baseConfig' | 'source' | 'file'>,
-  templates: Map<string, { source: string; file: string; extra?: Record<string, unknown> }>, testSchema: string, ymlFolderPath: Map<YamlFile, FoundFile>,
-): Draft {
+  templates: Map<string, { source: string; file: string; extra?: Record<string, unknown> }>, ymlFolderPath: Map<YamlFile, FoundFile>,
+): Draft | undefined {
+  // a quoted column is passed to the test, and named in it, quoted (dbt's adapter.quote)
+  const decl = declared.columnQuoted && declared.columnName !== undefined ? { ...declared, columnName: quoteIdentifier(declared.columnName, base.target.type) } : declared;
   const name = settings.name;
   const file = decl.file.displayPath;
   const loc = decl.file.loc(decl.keyPath);
@@ -224,12 +235,13 @@ function genericTestDraft(
   const { name: testName, shortName } = genericTestNames(decl, tt);
   const uniqueId = `test.${name}.${testName}.${testIdHash(testName, file, formatKeyPath(decl.keyPath))}`;
   const fqn = fqnOf(name, ymlFolderPath.get(decl.file)?.pathInFolder ?? '', testName);
-  const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn), decl.config);
+  const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn), { tags: decl.inheritedTags }, decl.config);
   const args = { ...(decl.columnName !== undefined ? { column_name: decl.columnName } : {}), ...decl.args };
   const source = genericTestTemplate(decl, tt);
   const extra = { [TEST_ARGS_NAME]: args };
   const parsed = parseRender({ ...base, node: { uniqueId, name: testName, resourceType: 'test', originalFilePath: file }, baseConfig, source, file, extra });
   const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'test', loc);
+  if (!config.enabled) return undefined;
   templates.set(uniqueId, { source, file, extra });
   const kwargs: Record<string, unknown> = { ...args, model: `{{ get_where_subquery(${targetExpression(tt)}) }}` };
   for (const [k, v] of Object.entries(decl.args)) if (isExpressionArg(v)) kwargs[k] = `{{ ${v.trim()} }}`;
@@ -238,7 +250,7 @@ function genericTestDraft(
     rawCode: genericTestRawCode(decl), config, description: '', columns: {},
     testMetadata: { name: decl.testName, kwargs, namespace: decl.namespace }, attachedNode: attachedId,
     ...(decl.columnName !== undefined ? { columnName: decl.columnName } : {}),
-    relation: { database: base.target.database, schema: testSchema, identifier: typeof config.alias === 'string' ? config.alias : shortName },
+    relation: testRelation(shortName, config, base.target),
   };
   return { node, parsed, refLoc: () => loc };
 }

@@ -55,8 +55,26 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
     c.warn_if ??= '!= 0';
     c.error_if ??= '!= 0';
     if (c.limit !== undefined && c.limit !== null) c.limit = Number(c.limit);
+    // dbt's TestConfig.finalize_and_validate: store_failures_as, when set, decides store_failures
+    const as = storeFailuresAs(c);
+    if (as !== undefined) {
+      c.store_failures_as = as;
+      c.store_failures = as !== 'ephemeral';
+    }
   }
   return c as NodeConfig;
+}
+
+/**
+ * What a test's failing rows are stored as, by dbt's rules: `store_failures_as` wins when set
+ * (`table`, `view`, or `ephemeral` for not at all; another value is returned as written, for the
+ * test to refuse); otherwise `store_failures: true` means `table`. Undefined when nothing is set.
+ */
+export function storeFailuresAs(config: Readonly<Record<string, unknown>>): string | undefined {
+  const as = config.store_failures_as;
+  if (as !== undefined && as !== null) return String(as);
+  if (config.store_failures === undefined || config.store_failures === null) return undefined;
+  return config.store_failures === true || String(config.store_failures).toLowerCase() === 'true' ? 'table' : 'ephemeral';
 }
 
 /** dbt's `should_full_refresh()`: a node's `full_refresh` config wins over the `--full-refresh` flag. */

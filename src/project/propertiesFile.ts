@@ -3,6 +3,7 @@
  * (description, config, columns, tests / data_tests) and `sources:` with their tables, meta,
  * loaded_at_field and freshness. Returns plain declarations; load.ts turns them into nodes.
  */
+import { asTags } from './configMerge.js';
 import type { ColumnDoc, FreshnessPolicy } from './types.js';
 import { isRecord, type KeyPath, type YamlFile } from './yamlFile.js';
 import { renderYamlValue, type YamlTemplateScope } from './yamlTemplating.js';
@@ -16,6 +17,10 @@ export interface TestDecl {
   readonly args: Readonly<Record<string, unknown>>;
   readonly config: Readonly<Record<string, unknown>>;
   readonly columnName?: string;
+  /** The column is quoted (its `quote: true`, or the entry's `quote_columns`): the test gets its quoted name. */
+  readonly columnQuoted?: boolean;
+  /** Tags dbt gives the test from where it is declared: its column's, and a source's and its table's. */
+  readonly inheritedTags: readonly string[];
   /** An explicit `name:` for the test. */
   readonly explicitName?: string;
   readonly file: YamlFile;
@@ -60,16 +65,26 @@ export interface PropertiesFile {
 }
 
 /** Keys of a test entry that are config, not arguments (dbt moves them into config). */
-const TEST_CONFIG_KEYS = new Set(['severity', 'tags', 'enabled', 'where', 'limit', 'warn_if', 'error_if', 'store_failures', 'fail_calc', 'meta', 'alias', 'schema', 'database']);
+const TEST_CONFIG_KEYS = new Set(['severity', 'tags', 'enabled', 'where', 'limit', 'warn_if', 'error_if', 'store_failures', 'store_failures_as', 'fail_calc', 'meta', 'alias', 'schema', 'database']);
 
-function parseTests(list: unknown, yf: YamlFile, path: KeyPath, columnName?: string): TestDecl[] {
+/** What tests declared under an entry or a column take from where they are declared. */
+interface TestScope {
+  readonly columnName?: string;
+  readonly columnQuoted?: boolean;
+  readonly inheritedTags: readonly string[];
+}
+
+function parseTests(list: unknown, yf: YamlFile, path: KeyPath, scope: TestScope): TestDecl[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw yf.error('tests must be a list', path);
+  const { columnQuoted, inheritedTags } = scope;
+  const under = { inheritedTags, ...(columnQuoted ? { columnQuoted } : {}) };
   return list.map((entry, i): TestDecl => {
     const p = [...path, i];
+    let columnName = scope.columnName;
     if (typeof entry === 'string') {
       const [ns, name] = entry.includes('.') ? (entry.split('.', 2) as [string, string]) : [null, entry];
-      return { testName: name, namespace: ns, args: {}, config: {}, file: yf, keyPath: p, ...(columnName !== undefined ? { columnName } : {}) };
+      return { testName: name, namespace: ns, args: {}, config: {}, file: yf, keyPath: p, ...under, ...(columnName !== undefined ? { columnName } : {}) };
     }
     if (!isRecord(entry)) throw yf.error('a test must be a name or a mapping {test_name: {arguments}}', p);
     let full: string;
@@ -98,7 +113,7 @@ function parseTests(list: unknown, yf: YamlFile, path: KeyPath, columnName?: str
     }
     if (typeof args.column_name === 'string' && columnName === undefined) columnName = args.column_name;
     delete args.column_name;
-    return { testName: name, namespace: ns, args, config, file: yf, keyPath: p, ...(columnName !== undefined ? { columnName } : {}), ...(explicitName ? { explicitName } : {}) };
+    return { testName: name, namespace: ns, args, config, file: yf, keyPath: p, ...under, ...(columnName !== undefined ? { columnName } : {}), ...(explicitName ? { explicitName } : {}) };
   });
 }
 
@@ -108,7 +123,12 @@ function testsKey(entry: Record<string, unknown>, yf: YamlFile, path: KeyPath): 
   return entry.data_tests !== undefined ? 'data_tests' : 'tests';
 }
 
-function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDecl[]): Record<string, ColumnDoc> {
+/**
+ * Reads `columns:`, adding their tests to `tests`. A column's tests get its tags (and its config's)
+ * besides `inheritedTags`, and its name quoted when it has `quote: true` or, without `quote:`,
+ * when `quoteColumns` (the entry's `quote_columns`) is true, as dbt's parser does.
+ */
+function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDecl[], entry: { quoteColumns: boolean; inheritedTags: readonly string[] }): Record<string, ColumnDoc> {
   const out: Record<string, ColumnDoc> = {};
   if (list === undefined || list === null) return out;
   if (!Array.isArray(list)) throw yf.error('columns must be a list', path);
@@ -116,7 +136,9 @@ function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDec
     if (!isRecord(c) || typeof c.name !== 'string') throw yf.error('a column needs a name:', [...path, i]);
     out[c.name] = { name: c.name, description: String(c.description ?? ''), meta: isRecord(c.meta) ? c.meta : {}, tags: Array.isArray(c.tags) ? c.tags.map(String) : [], ...(c.data_type !== undefined ? { data_type: String(c.data_type) } : {}) };
     const key = testsKey(c, yf, [...path, i]);
-    tests.push(...parseTests(c[key], yf, [...path, i, key], c.name));
+    const inheritedTags = [...entry.inheritedTags, ...asTags(c.tags), ...asTags(isRecord(c.config) ? c.config.tags : undefined)];
+    const columnQuoted = c.quote === true || ((c.quote === undefined || c.quote === null) && entry.quoteColumns);
+    tests.push(...parseTests(c[key], yf, [...path, i, key], { columnName: c.name, columnQuoted, inheritedTags }));
   });
   return out;
 }
@@ -129,9 +151,9 @@ function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds'): Nod
     if (!isRecord(m) || typeof m.name !== 'string') throw yf.error(`each entry of ${key} needs a name:`, p);
     if (m.config !== undefined && !isRecord(m.config)) throw yf.error('config must be a mapping', [...p, 'config']);
     const tests: TestDecl[] = [];
-    const columns = parseColumns(m.columns, yf, [...p, 'columns'], tests);
+    const columns = parseColumns(m.columns, yf, [...p, 'columns'], tests, { quoteColumns: m.quote_columns === true, inheritedTags: [] });
     const tkey = testsKey(m, yf, p);
-    tests.push(...parseTests(m[tkey], yf, [...p, tkey]));
+    tests.push(...parseTests(m[tkey], yf, [...p, tkey], { inheritedTags: [] }));
     return { name: m.name, description: String(m.description ?? ''), config: (m.config as Record<string, unknown>) ?? {}, columns, tests, file: yf, keyPath: p };
   });
 }
@@ -166,11 +188,19 @@ function parseSources(list: unknown, yf: YamlFile, scope: YamlTemplateScope): So
       const tp = [...p, 'tables', j];
       if (!isRecord(rawT) || typeof rawT.name !== 'string') throw yf.error('each source table needs a name:', tp);
       const t = renderYamlValue({ ...rawT, columns: undefined, tests: undefined, data_tests: undefined }, scope, yf, tp) as Record<string, unknown>;
+      // a source's and its table's tags (top-level and config) are the source node's; the top-level
+      // ones are also its tests', with their column's, as in dbt
+      const inheritedTags = [...asTags(s.tags), ...asTags(t.tags)];
+      const quoting = (q: unknown): unknown => (isRecord(q) ? q.column : undefined);
+      const quoteColumns = (quoting(t.quoting) ?? quoting(s.quoting)) === true;
       const tests: TestDecl[] = [];
-      const columns = parseColumns(rawT.columns, yf, [...tp, 'columns'], tests);
+      const columns = parseColumns(rawT.columns, yf, [...tp, 'columns'], tests, { quoteColumns, inheritedTags });
       const tkey = testsKey(rawT, yf, tp);
-      tests.push(...parseTests(rawT[tkey], yf, [...tp, tkey]));
-      const cfg = { ...(isRecord(s.config) ? s.config : {}), ...(isRecord(t.config) ? t.config : {}) };
+      tests.push(...parseTests(rawT[tkey], yf, [...tp, tkey], { inheritedTags }));
+      const srcConfig = isRecord(s.config) ? s.config : {};
+      const tableConfig = isRecord(t.config) ? t.config : {};
+      const tags = [...new Set([...asTags(s.tags), ...asTags(srcConfig.tags), ...asTags(t.tags), ...asTags(tableConfig.tags)])];
+      const cfg: Record<string, unknown> = { ...srcConfig, ...tableConfig, ...(tags.length > 0 ? { tags } : {}) };
       const meta = { ...(isRecord(s.meta) ? s.meta : {}), ...(isRecord(cfg.meta) ? cfg.meta : {}), ...(isRecord(t.meta) ? t.meta : {}) };
       const freshness = 'freshness' in rawT ? parseFreshness(t.freshness, yf, [...tp, 'freshness']) : srcFresh;
       const loaded = t.loaded_at_field ?? s.loaded_at_field;

@@ -74,6 +74,8 @@ export interface NodeConfig {
   /** Tests: at most this many failing rows are counted. */
   readonly limit?: number;
   readonly store_failures?: boolean;
+  /** Tests: `table` or `view` stores the failing rows (and turns store_failures on), `ephemeral` does not. */
+  readonly store_failures_as?: string;
   /** Any other key (pre_hook, persist_docs, ...), passed through untouched. */
   readonly [key: string]: unknown;
 }

@@ -2,10 +2,12 @@
  * Runs a data test with dbt's semantics: the compiled test query selects failing rows;
  * `failures` = `fail_calc` (default `count(*)`) over them (at most `limit` rows); the test warns
  * when `failures <warn_if>` holds (default `!=0`) and fails when `failures <error_if>` holds and
- * its severity is `error`. With `store_failures`, the failing rows are kept in a table in the
- * audit schema (dbt's `<schema>_dbt_test__audit`) so they can be inspected.
+ * its severity is `error`. With `store_failures` (or `store_failures_as: table|view`), the failing
+ * rows are kept in a table or view in the audit schema (dbt's `<schema>_dbt_test__audit`) so they
+ * can be inspected.
  */
 import { ConfigError } from '../errors.js';
+import { storeFailuresAs } from '../project/nodeConfig.js';
 import type { TestNode } from '../project/types.js';
 import { compileTimed, relationRef, timed, type NodeOutcome, type RunContext } from './runContext.js';
 
@@ -47,11 +49,16 @@ export async function executeTest(ctx: RunContext, node: TestNode): Promise<Node
   const main = compiled.compiledCode.trim().replace(/;+\s*$/, '');
   const context = { node: node.uniqueId, file: node.originalFilePath, sql: compiled.compiledCode };
   const relation = relationRef(compiled.relation);
+  const storeAs = storeFailuresAs(config);
+  const store = storeAs === 'table' || storeAs === 'view' ? storeAs : undefined;
+  if (storeAs !== undefined && storeAs !== 'ephemeral' && !store) {
+    throw new ConfigError(`'${storeAs}' is not a valid value for store_failures_as; accepted values are 'ephemeral', 'table' and 'view'`, { file: node.patchPath ?? node.originalFilePath, key: `${node.name}.config.store_failures_as` });
+  }
 
   const { value, timing } = await timed('execute', async () => {
     let source = `(\n${main}${limit}\n) as dbt_internal_test`;
-    if (config.store_failures === true) {
-      await ctx.adapter.replaceRelation(relation, 'table', `select * from ${source}`, { context, signal: ctx.signal });
+    if (store) {
+      await ctx.adapter.replaceRelation(relation, store, `select * from ${source}`, { context, signal: ctx.signal });
       source = `${ctx.adapter.relationName(relation)} as dbt_internal_test`;
     }
     const sql = `select ${failCalc} as failures, (${failCalc}) ${warnIf} as should_warn, (${failCalc}) ${errorIf} as should_error from ${source}`;
@@ -69,7 +76,7 @@ export async function executeTest(ctx: RunContext, node: TestNode): Promise<Node
     message,
     code: 'SELECT',
     compiledCode: compiled.compiledCode,
-    relationName: config.store_failures === true ? compiled.relationName : undefined,
+    relationName: store ? compiled.relationName : undefined,
     materialization: 'test',
   };
 }

@@ -153,7 +153,14 @@ describe('seeds', () => {
   it('infers dbt types and honours column_types', async () => {
     await mkdir(join(dir, 'seeds'));
     const csv = join(dir, 'seeds', 'mixed.csv');
-    await writeFile(csv, 'i,d,day,ts,b,s,code\n1,1.5,2024-01-01,2024-01-01 10:00:00,true,x,007\n2,,2024-02-29,2024-01-01T11:00:00,False,y,010\n');
+    // agate's two date-time types: '%Y-%m-%d %H:%M:%S' exactly, or ISO 8601 with a T; a column
+    // mixing them, or with fractions of a second after a space, is text under dbt
+    await writeFile(
+      csv,
+      'i,d,day,ts,iso,mixed,frac,b,s,code\n' +
+        '1,1.5,2024-01-01,2024-01-01 10:00:00,2024-01-01T10:00:00,2024-01-01 10:00:00,2024-01-01 10:00:00.5,true,x,007\n' +
+        '2,,2024-02-29,2024-01-01 11:00:00,2024-01-01T11:00:00.25Z,2024-01-01T11:00:00,2024-01-01 11:00:00,False,y,010\n',
+    );
     const project = miniProject(dir, { seeds: { mixed: csv } });
     const seed = project.nodes.get('seed.mini.mixed')!;
     (project.nodes as Map<string, typeof seed>).set(seed.uniqueId, { ...seed, config: { ...seed.config, column_types: { code: 'varchar' } } });
@@ -164,6 +171,9 @@ describe('seeds', () => {
       'd:DOUBLE',
       'day:DATE',
       'ts:TIMESTAMP',
+      'iso:TIMESTAMP',
+      'mixed:VARCHAR',
+      'frac:VARCHAR',
       'b:BOOLEAN',
       's:VARCHAR',
       'code:VARCHAR',

@@ -34,3 +34,67 @@ describe('stratum seed', () => {
     instance.closeSync();
   });
 });
+
+describe('seed configs and odd files, as dbt-duckdb loads them', () => {
+  /** A project of `files` on a DuckDB file of its own; runs `stratum seed` and returns the result and the tables' columns. */
+  async function seed(files: Record<string, string>) {
+    const dir = tempProject(files);
+    const db = join(dir, 'w.duckdb');
+    writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
+    const res = await cli('seed', '--project-dir', dir, '--profiles-dir', dir);
+    const instance = await DuckDBInstance.create(db);
+    const con = await instance.connect();
+    const sql = "select table_name || '(' || string_agg(column_name || ':' || data_type, ', ' order by ordinal_position) || ')' from information_schema.columns group by table_name order by 1";
+    const tables = (await con.runAndReadAll(sql)).getRows().map((r) => String(r[0]));
+    const rows = tables.some((t) => t.startsWith('semi(')) ? (await con.runAndReadAll('select * from "semi" order by a')).getRowsJS() : [];
+    con.closeSync();
+    instance.closeSync();
+    return { res, tables, rows };
+  }
+
+  it('splits fields at the seed\'s delimiter config', async () => {
+    const { res, tables, rows } = await seed({
+      'dbt_project.yml': 'name: demo\nprofile: demo\nconfig-version: 2\nseeds:\n  demo:\n    semi:\n      +delimiter: ";"\n',
+      'seeds/semi.csv': 'a;b;c\n1;x, y;2.5\n2;z;3\n',
+    });
+    expect(res.code).toBe(0);
+    expect(tables).toEqual(['semi(a:INTEGER, b:VARCHAR, c:DOUBLE)']);
+    expect(rows).toEqual([[1, 'x, y', 2.5], [2, 'z', 3]]);
+  });
+
+  it('fails an empty seed file, as dbt does, and loads one with only a header', async () => {
+    const { res, tables } = await seed({ 'seeds/empty.csv': '', 'seeds/header_only.csv': 'id,name\n' });
+    expect(res.code).toBe(1);
+    expect(res.out).toMatch(/ERROR creating seed main\.empty .*\n.*  seeds\/empty\.csv: the seed file is empty/);
+    // dbt: agate's type tester takes the first type, integer, for a column with no values
+    expect(tables).toEqual(['header_only(id:INTEGER, name:INTEGER)']);
+  });
+});
+
+describe('reloading a seed whose table exists', () => {
+  it('keeps the table\'s columns unless --full-refresh, as dbt does: a changed header fails and leaves the rows', async () => {
+    const dir = tempProject({ 'seeds/s.csv': 'id,name\n1,a\n' });
+    const db = join(dir, 'w.duckdb');
+    writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
+    const seed = (...flags: string[]) => cli('seed', '--project-dir', dir, '--profiles-dir', dir, ...flags);
+    const rows = async () => {
+      const instance = await DuckDBInstance.create(db);
+      const con = await instance.connect();
+      const out = (await con.runAndReadAll('select * from s order by id')).getRowsJS();
+      con.closeSync();
+      instance.closeSync();
+      return out;
+    };
+    expect((await seed()).code).toBe(0);
+    // new rows, same header: emptied and reloaded
+    writeFileSync(join(dir, 'seeds/s.csv'), 'id,name\n1,a\n3,c\n');
+    expect((await seed()).out).toMatch(/OK loaded seed main\.s \.+ \[INSERT 2 in/);
+    expect(await rows()).toEqual([[1, 'a'], [3, 'c']]);
+    // a new column: dbt copies the file into the table's two columns, which fails
+    writeFileSync(join(dir, 'seeds/s.csv'), 'id,name,extra\n1,a,x\n2,b,y\n');
+    expect((await seed()).code).toBe(1);
+    expect(await rows()).toEqual([[1, 'a'], [3, 'c']]);
+    expect((await seed('--full-refresh')).code).toBe(0);
+    expect(await rows()).toEqual([[1, 'a', 'x'], [2, 'b', 'y']]);
+  });
+});
