@@ -15,6 +15,21 @@ describe('raggedRow', () => {
     expect(raggedRow('id,name,x\n1,ann,2,9\n')).toEqual({ line: 2, values: 4, columns: 3 });
     expect(raggedRow('id,name,x\n1,"a,\nb",2\n2,bob\n')).toEqual({ line: 4, values: 2, columns: 3 });
   });
+
+  it('reads a file with no quote (its fast path) as it reads one with quotes, at any delimiter', () => {
+    // a quoted header field sends a text down the character-by-character path; the same rows
+    // without it go down the line-by-line one
+    const texts = ['1,ann,2\n2,bob,3\n', '1,ann,2\r\n\r\n2,bob,3', '1,ann\n2,bob,3\n', '\n1,ann,2\n\n2,bob\n3,c,d\n', '1,,2\n,,\n2,bob,3,\n', '1,ann,2', '1,ann\r\n'];
+    for (const rows of texts) {
+      for (const d of [',', ';']) {
+        const t = rows.replaceAll(',', d);
+        expect(raggedRow(`id${d}name${d}x\n${t}`, d), JSON.stringify(t)).toEqual(raggedRow(`"id"${d}name${d}x\n${t}`, d));
+      }
+    }
+    expect(raggedRow('id,name,x\n1,ann\n')).toEqual({ line: 2, values: 2, columns: 3 });
+    expect(raggedRow('id;name;x\n1;ann;2\n2;b,ob;3\n', ';')).toBeUndefined();
+    expect(raggedRow('id;name;x\n\n1;ann;2;\n', ';')).toEqual({ line: 3, values: 4, columns: 3 });
+  });
 });
 
 describe('stratum seed', () => {
