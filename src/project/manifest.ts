@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { renderSource } from './compile.js';
 import { Dag } from './dag.js';
+import { ARTIFACT_DBT_VERSION } from './jinja/dbtContext.js';
 import { renderRelation } from './relationName.js';
 import type { CompiledNode, Project, ProjectNode } from './types.js';
 
@@ -97,7 +98,7 @@ export function buildManifest(project: Project, opts: ManifestOptions = {}): Rec
   return {
     metadata: {
       dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json',
-      dbt_version: '1.10.0',
+      dbt_version: ARTIFACT_DBT_VERSION,
       generated_at: new Date().toISOString(),
       invocation_id: opts.invocationId ?? randomUUID(),
       env: {},

@@ -215,6 +215,11 @@ export interface MacroDef {
    * an argument so: then it takes any keyword argument, and the others arrive in `kwargs`.
    */
   readonly catchAllKwargs?: boolean;
+  /**
+   * Whether its body reads Jinja's `varargs` without naming an argument so: then the positional
+   * arguments past the ones it names arrive in `varargs`.
+   */
+  readonly catchAllVarargs?: boolean;
 }
 
 /** The target of profiles.yml that the project runs against. */

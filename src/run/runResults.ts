@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARTIFACT_DBT_VERSION } from '../project/jinja/dbtContext.js';
 import type { NodeStatus, TimingEntry } from './events.js';
 
 /** One entry of `results`, as dbt writes it. */
@@ -37,9 +38,6 @@ export interface RunResultsArtifact {
   readonly elapsed_time: number;
   readonly args: Readonly<Record<string, unknown>>;
 }
-
-/** The dbt version Stratum's artifacts claim compatibility with. */
-export const ARTIFACT_DBT_VERSION = '1.10.0';
 
 /** Builds the artifact from finished results. */
 export function runResultsArtifact(invocationId: string, results: readonly RunResultEntry[], elapsed: number, args: Readonly<Record<string, unknown>>): RunResultsArtifact {

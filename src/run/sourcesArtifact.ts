@@ -3,7 +3,7 @@
  * snapshotted_at, age in seconds, status and criteria.
  */
 import type { Project } from '../project/types.js';
-import { ARTIFACT_DBT_VERSION } from './runResults.js';
+import { ARTIFACT_DBT_VERSION } from '../project/jinja/dbtContext.js';
 import type { FreshnessOutcome } from './sourceFreshness.js';
 
 /** Builds the sources.json artifact from freshness outcomes (undefined outcome = runtime error). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QueryResult } from '../../src/engine/adapter.js';
+import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 import { compileNode } from '../../src/project/compile.js';
 import { CompileError } from '../../src/project/errors.js';
 import { injectCtes } from '../../src/project/injectCtes.js';
@@ -32,7 +33,7 @@ describe('Jinja like dbt', () => {
 {% macro shout(s) %}{{ s.upper() ~ '!' }}{% endmacro %}`,
     };
     const out = await sql("{{ cols('c', n=3) | join(',') }} {{ shout('hi') }} {{ 'a-b'.split('-')[1] }} {{ {'k': 1}.get('k') }} {{ {'k': 1}.get('x', 'dflt') }} {{ None is none }} {{ True }} {{ ' x '.strip() }} {{ 'a_b'.replace('_', '.') }}", macros);
-    expect(out).toBe('c0,c1,c2,z HI! b 1 dflt true true x a.b');
+    expect(out).toBe('c0,c1,c2,z HI! b 1 dflt True True x a.b');
   });
 
   it('a macro that reads kwargs gets the keyword arguments it does not name, as Jinja gives them', async () => {
@@ -80,9 +81,9 @@ describe('Jinja like dbt', () => {
   it("a model's full_refresh config wins over --full-refresh for is_incremental() and should_full_refresh(); flags.FULL_REFRESH is the flag", async () => {
     const model = (fr: string) => `{{ config(materialized='incremental'${fr}) }}{{ is_incremental() }}/{{ should_full_refresh() }}/{{ flags.FULL_REFRESH }}`;
     const ctx = { relationExists: async () => true, fullRefresh: true };
-    expect(await sql(model(''), {}, ctx)).toBe('false/true/true');
-    expect(await sql(model(', full_refresh=false'), {}, ctx)).toBe('true/false/true');
-    expect(await sql(model(', full_refresh=true'), {}, { relationExists: async () => true })).toBe('false/true/false');
+    expect(await sql(model(''), {}, ctx)).toBe('False/True/True');
+    expect(await sql(model(', full_refresh=false'), {}, ctx)).toBe('True/False/True');
+    expect(await sql(model(', full_refresh=true'), {}, { relationExists: async () => true })).toBe('False/True/False');
   });
 
   it('is_incremental() is true only for an existing incremental relation without --full-refresh', async () => {
@@ -131,7 +132,7 @@ select {% for v in values %}count_if(status = '{{ v }}') as {{ v }}_count, {% en
     expect(out).toBe("select count_if(status = 'placed') as placed_count, count_if(status = 'shipped') as shipped_count, 4 as four, 'three' as label, 1 as len");
     expect(queries).toEqual(['select distinct status from statuses order by 1', 'select 3 as n']);
     // Without a runner (or at parse time) run_query returns none, as dbt with execute false.
-    expect(await sql("{% set r = run_query('select 1') %}{{ r is none }}")).toBe('true');
+    expect(await sql("{% set r = run_query('select 1') %}{{ r is none }}")).toBe('True');
   });
 
   it('statement blocks and load_result', async () => {
@@ -208,5 +209,53 @@ models:
     expect(stg.compiledCode).toContain("cast(date_trunc('day', ordered_at) as date) as order_date");
     const pay = await compileNode(project, project.nodes.get('model.jaffle.stg_payments') as never, {});
     expect(pay.compiledCode).toContain('cast(amount / 100 as decimal(16, 2)) as amount');
+  });
+});
+
+describe('Jinja values, conditions and builtins as dbt 1.10 renders them', () => {
+  it('prints values with Python str(): True/False, None, lists and dicts; ~ and join too', async () => {
+    const out = await sql(`{% set l = [] %}{{ True }} {{ 1 > 2 }} {{ None }}|{{ undefined_name }}|{{ [1, 'a', None, True] }} {{ {'k': "it's", 'n': [1]} }} {{ 'a' ~ none ~ false }} {{ [true, none] | join(',') }} {{ l.append(1) }} {{ {'a': 1}.get('b') }} {{ is_incremental() }}`);
+    expect(out).toBe(`True False None||[1, 'a', None, True] {'k': "it's", 'n': [1]} aNoneFalse True,None None None False`);
+  });
+
+  it('an empty list or dict is false in conditions, and `or` / `and` give an operand', async () => {
+    const out = await sql("{% if [] %}a{% else %}b{% endif %}{% if {} %}c{% else %}d{% endif %} {{ not [] }} {{ [] or 'x' }} {{ 2 and 3 }} {{ 'y' if {} else 'z' }} {{ [] | default('e', true) }}");
+    expect(out).toBe('bd True x 3 z e');
+  });
+
+  it('tuples, slices and negative indexes', async () => {
+    const out = await sql("{{ 'a' in ('a', 'b') }} {% for k, v in [('x', 1), ('y', 2)] %}{{ k }}{{ v }}{% endfor %} {{ [1, 2, 3][1:] }} {{ [1, 2, 3][-1] }} {{ 'a.b.c'.split('.')[-1] }} {{ 'abcdef'[1:3] }} {{ 'abc'[::-1] }} {{ (1 + 2) * 3 }}");
+    expect(out).toBe('True x1y2 [2, 3] 3 c bc cba 9');
+  });
+
+  it('namespace() with {% set ns.attr %} in loops, dict(), selectattr with a test, max/min', async () => {
+    const out = await sql(`{% set ns = namespace(total=0, names=[]) %}{% for i in range(4) %}{% set ns.total = ns.total + i %}{% do ns.names.append('c' ~ i) %}{% endfor %}{{ ns.total }} {{ ns.names | join(',') }} {{ dict(a=1) }}
+{%- set cols = [{'name': 'id', 'type': 'int'}, {'name': 'x', 'type': 'text'}, {'name': 'y', 'type': 'int', 'skip': true}] %}
+{{ cols | selectattr('type', 'equalto', 'int') | map(attribute='name') | join(',') }} {{ cols | rejectattr('skip') | map(attribute='name') | join(',') }} {{ [3, 9, 1] | max }} {{ [3, 9, 1] | min }}`);
+    expect(out).toBe("6 c0,c1,c2,c3 {'a': 1}\nid,y id,x 9 1");
+  });
+
+  it('a macro reading varargs gets the positional arguments past its named ones', async () => {
+    const macros = { 'macros/cols.sql': "{% macro coalesce_all(alias) %}coalesce({{ varargs | join(', ') }}) as {{ alias }}{% endmacro %}{% macro both(a) %}{{ a }}:{{ varargs | length }}:{{ kwargs | length }}{% endmacro %}" };
+    expect(await sql("{{ coalesce_all('v', 'a', 'b', 'c') }} {{ both(1) }} {{ both(1, 2, k=3) }}", macros)).toBe('coalesce(a, b, c) as v 1:0:0 1:1:1');
+  });
+
+  it('dbt_version, set(), and modules.re sub / findall / match groups', async () => {
+    const out = await sql(`{{ dbt_version }} {{ set([1, 1, 2]) | length }} {{ modules.re.sub('a+', 'x', 'caaab') }} {{ modules.re.findall('[0-9]', 'a1b2') | join }} {{ modules.re.match('(c)(a)', 'cab').group(2) }} {{ modules.re.search('z', 'cab') is none }}`);
+    expect(out).toBe('1.10.0 2 cxb 12 a True');
+  });
+
+  it('adapter.get_relation and adapter.get_columns_in_relation read the warehouse', async () => {
+    const db = new DuckDBAdapter({ path: ':memory:' });
+    await db.connect();
+    try {
+      await db.execute("create table main.base as select 1 as id, 'a' as name");
+      const model = `{% set rel = adapter.get_relation(database=this.database, schema='main', identifier='BASE') %}{% set missing = adapter.get_relation(this.database, 'main', 'nope') %}
+{%- set cols = adapter.get_columns_in_relation(rel) if rel else [] -%}
+{{ rel }} {{ rel.type }} {{ missing }} {{ cols | map(attribute='name') | join(',') }} {{ cols | map(attribute='dtype') | join(',') }}`;
+      expect(await sql(model, {}, { runQuery: (q) => db.query(q) })).toBe('"memory"."main"."base" table None id,name INTEGER,VARCHAR');
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The names a dbt template sees besides macros: `ref`, `source`, `config`, `var`, `env_var`,
  * `target`, `this`, `model`, `is_incremental`, `execute`, `flags`, `run_query`, `statement` /
- * `load_result`, `exceptions`, `log`, `modules.datetime`, `return`, `api`, and `adapter` (minus
- * `dispatch`, which the renderer adds because it needs the macros).
+ * `load_result`, `exceptions`, `log`, `modules.datetime` / `modules.re`, `return`, `api`,
+ * `dbt_version`, and `adapter` (`get_relation`, `get_columns_in_relation`, ...; minus `dispatch`,
+ * which the renderer adds because it needs the macros).
  */
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
@@ -15,6 +16,9 @@ import { createJinjaEnvironment, splitArgs } from './environment.js';
 import { datetimeModule } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
+
+/** The dbt version Stratum claims compatibility with: templates' `dbt_version`, and the artifacts'. */
+export const ARTIFACT_DBT_VERSION = '1.10.0';
 
 /** What the loader or compiler tells the context about the node being rendered. */
 export interface NodeScope {
@@ -68,6 +72,12 @@ function guarded<A extends unknown[], R>(state: RenderState, fn: (...a: A) => R)
   };
 }
 
+/** The information_schema condition matching a relation by name (DuckDB's names are case-insensitive). */
+function sameName(database: string, schema: string, identifier: string): string {
+  const lit = (v: string): string => `lower('${v.replace(/'/g, "''")}')`;
+  return `lower(table_catalog) = ${lit(database)} and lower(table_schema) = ${lit(schema)} and lower(table_name) = ${lit(identifier)}`;
+}
+
 function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
@@ -76,6 +86,21 @@ function str(v: unknown): string {
 function targetObject(t: ProfileTarget, profileName: string | undefined): Record<string, unknown> {
   return { ...t.extra, name: t.name, target_name: t.name, profile_name: profileName, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, settings: t.settings, project: t.project, dataset: t.dataset, location: t.location, method: t.method };
 }
+
+/** A Python `re` match as templates see it: its groups, and `group(n)` / `groups()`. */
+function pyMatch(m: RegExpExecArray | null): unknown {
+  return m && Object.assign(m, { group: (n = 0) => m[n] ?? null, groups: () => m.slice(1) });
+}
+
+/** `modules.re`: Python's `match`, `search`, `sub`, `findall`, `split`, `escape` on JS regular expressions. */
+const reModule = {
+  match: (p: unknown, s: unknown) => pyMatch(new RegExp(`^(?:${str(p)})`).exec(str(s))),
+  search: (p: unknown, s: unknown) => pyMatch(new RegExp(str(p)).exec(str(s))),
+  sub: (p: unknown, repl: unknown, s: unknown) => str(s).replace(new RegExp(str(p), 'g'), str(repl).replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1')),
+  findall: (p: unknown, s: unknown) => [...str(s).matchAll(new RegExp(str(p), 'g'))].map((m) => (m.length > 2 ? m.slice(1) : (m[1] ?? m[0]))),
+  split: (p: unknown, s: unknown) => str(s).split(new RegExp(str(p))),
+  escape: (s: unknown) => str(s).replace(/[^A-Za-z0-9_]/g, '\\$&'),
+};
 
 let varEnv: ReturnType<typeof createJinjaEnvironment> | undefined;
 
@@ -199,13 +224,14 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       state.logs.push(str(msg));
       return '';
     },
-    modules: { datetime: datetimeModule, re: { match: (p: string, s: string) => new RegExp(`^(?:${p})`).exec(s), search: (p: string, s: string) => new RegExp(p).exec(s) } },
+    modules: { datetime: datetimeModule, re: reModule },
     tojson: (v: unknown) => JSON.stringify(v),
     fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
     toyaml: (v: unknown) => toYaml(v),
     fromyaml: (s: unknown) => parseYaml(str(s)) as unknown,
     local_md5: (s: unknown) => createHash('md5').update(str(s)).digest('hex'),
     zip: (...lists: unknown[][]) => (lists[0] ?? []).map((_, i) => lists.map((l) => l[i])),
+    set: (items: unknown) => [...new Set(Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [])],
     api: {
       Relation: {
         create: (...raw: unknown[]) => {
@@ -215,8 +241,22 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
         },
       },
     },
+    dbt_version: ARTIFACT_DBT_VERSION,
     adapter: {
       type: () => dialect,
+      get_relation: g((...raw: unknown[]) => {
+        const { args, kwargs } = splitArgs(raw);
+        const [database, schema, identifier] = ['database', 'schema', 'identifier'].map((k, i) => str(kwargs[k] ?? args[i]));
+        const r = runQuery(`select table_catalog, table_schema, table_name, table_type from information_schema.tables where ${sameName(database || scope.target.database, schema, identifier)}`);
+        const row = r?.rows[0];
+        if (!row) return null;
+        return new JinjaRelation({ database: str(row[0]), schema: str(row[1]), identifier: str(row[2]) }, dialect, undefined, row[3] === 'VIEW' ? 'view' : 'table');
+      }),
+      get_columns_in_relation: g((rel: unknown) => {
+        const { database, schema, identifier } = (rel ?? {}) as Partial<Relation>;
+        const r = runQuery(`select column_name, data_type from information_schema.columns where ${sameName(str(database) || scope.target.database, str(schema), str(identifier))} order by ordinal_position`);
+        return (r?.rows ?? []).map(([name, type]) => ({ name: str(name), column: str(name), dtype: str(type), data_type: str(type), quoted: `"${str(name).replace(/"/g, '""')}"` }));
+      }),
       quote: (s: unknown) => (dialect === 'bigquery' ? `\`${str(s)}\`` : `"${str(s).replace(/"/g, '""')}"`),
     },
   };

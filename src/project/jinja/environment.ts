@@ -1,8 +1,10 @@
 /**
  * A nunjucks Environment configured to behave like the Jinja dbt uses: no autoescaping, Python
  * literals (`True`, `None`), Python methods on strings, lists and dicts (`.upper()`, `.append()`,
- * `.items()`, ...), `{% do %}`, dbt's filters (`as_bool`, `as_number`, `as_text`, `tojson`) and
- * the `none` test. The runtime patches are process-wide and installed once.
+ * `.items()`, ...), Python's printing (`True`, `None`, `['a']`) and truthiness (an empty list is
+ * false), tuples, slices and negative indexes, `namespace()`, `{% do %}`, dbt's filters (`as_bool`,
+ * `as_number`, `as_text`, `tojson`) and the `none` test. The runtime patches are process-wide and
+ * installed once.
  */
 import nunjucks from 'nunjucks';
 
@@ -66,6 +68,45 @@ export function splitArgs(args: readonly unknown[]): { args: unknown[]; kwargs: 
   return { args: [...args], kwargs: {} };
 }
 
+/** Whether a value is a plain mapping (a dict literal, parsed JSON/YAML), not a class instance. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Python's `repr()` of a template value: `'a'`, `[1, 'b']`, `{'k': None}`, `True`. */
+export function pyRepr(v: unknown): string {
+  if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) {
+    const s = String(v);
+    const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+    return q + s.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`).replace(/\n/g, '\\n') + q;
+  }
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return pyStr(v);
+}
+
+/**
+ * Python's `str()` of a template value, as Jinja prints it: `True` / `False`, `None` for none
+ * (an undefined name prints nothing), and lists and dicts in their Python form.
+ */
+export function pyStr(v: unknown): string {
+  if (v === undefined) return '';
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (Array.isArray(v) || isPlainObject(v)) return pyRepr(v);
+  return String(v);
+}
+
+/** Python's truthiness: an empty list, dict or string is false. */
+function pyBool(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) return String(v) !== '';
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
 let installed = false;
 
 /** Installs the process-wide runtime patches (Jinja compat and Python string/list methods). */
@@ -84,15 +125,101 @@ function installRuntimePatches(): void {
     this.compile(node.right, frame);
     this._emit(')');
   };
-  const runtime = nunjucks.runtime as unknown as { memberLookup: (obj: unknown, key: unknown) => unknown };
+  type Emitter = { _emit(s: string): void; compile(n: unknown, f: unknown): void };
+  type Node = { lineno: number; colno: number; [field: string]: unknown };
+  const nodes = (nunjucks as unknown as { nodes: Record<string, { extend(name: string, props: object): new (l: number, c: number, ...a: unknown[]) => Node }> }).nodes;
+  const emitCall = (self: Emitter, fn: string, parts: readonly unknown[], frame: unknown, close = ')'): void => {
+    self._emit(`runtime.${fn}(`);
+    parts.forEach((p, i) => {
+      if (i > 0) self._emit(', ');
+      if (typeof p === 'string') self._emit(p);
+      else self.compile(p, frame);
+    });
+    self._emit(close);
+  };
+  // Printing and `~` use Python's str() (True, None, ['a']); conditions use Python's truthiness
+  // (an empty list or dict is false), and `a or b` / `a and b` give an operand, as in Python.
+  rt.pyStr = pyStr;
+  rt.pyBool = pyBool;
+  const origSuppress = rt.suppressValue as AnyFn;
+  rt.suppressValue = (val: unknown, autoescape: unknown): unknown => origSuppress(val instanceof nunjucks.runtime.SafeString || typeof val === 'string' ? val : pyStr(val), autoescape);
+  compilerProto.compileConcat = function compileConcat(this: Emitter, node: Node, frame: unknown): void {
+    emitCall(this, 'pyStr', [node.left], frame, ') + ');
+    emitCall(this, 'pyStr', [node.right], frame);
+  };
+  compilerProto.compileNot = function compileNot(this: Emitter, node: Node, frame: unknown): void {
+    emitCall(this, 'pyBool', [node.target], frame);
+    this._emit(' === false');
+  };
+  // `a or b` is a when a is true, else b; `a and b` is b when a is true, else a (a evaluated once)
+  const emitOperand = (self: Emitter, node: Node, frame: unknown, or: boolean): void => {
+    self._emit(`(function(l) { return runtime.pyBool(l) ? ${or ? 'l : ' : ''}`);
+    self.compile(node.right, frame);
+    self._emit(`${or ? '' : ' : l'}; })(`);
+    self.compile(node.left, frame);
+    self._emit(')');
+  };
+  compilerProto.compileOr = function compileOr(this: Emitter, node: Node, frame: unknown): void {
+    emitOperand(this, node, frame, true);
+  };
+  compilerProto.compileAnd = function compileAnd(this: Emitter, node: Node, frame: unknown): void {
+    emitOperand(this, node, frame, false);
+  };
+  // `if` conditions are wrapped in a node that compiles to runtime.pyBool(...)
+  const PyBool = nodes.Node!.extend('PyBool', { fields: ['target'] });
+  compilerProto.compilePyBool = function compilePyBool(this: Emitter, node: Node, frame: unknown): void {
+    emitCall(this, 'pyBool', [node.target], frame);
+  };
+  const origAssertType = compilerProto.assertType as AnyFn;
+  compilerProto.assertType = function assertType(this: unknown, node: unknown, ...types: unknown[]): void {
+    if (node instanceof PyBool) return;
+    origAssertType.call(this, node, ...types);
+  };
+  for (const kind of ['compileIf', 'compileInlineIf']) {
+    const orig = compilerProto[kind] as AnyFn;
+    compilerProto[kind] = function compileCondition(this: unknown, node: Node, ...rest: unknown[]): unknown {
+      if (!(node.cond instanceof PyBool)) node.cond = new PyBool(node.lineno, node.colno, node.cond);
+      return orig.call(this, node, ...rest);
+    };
+  }
+  // A parenthesised list with commas is a tuple (Jinja's `x in ('a', 'b')`), not JS's comma operator.
+  compilerProto.compileGroup = function compileGroup(this: Emitter & { _compileAggregate(n: unknown, f: unknown, a: string, b: string): void }, node: Node & { children: unknown[] }, frame: unknown): void {
+    if (node.children.length > 1) this._compileAggregate(node, frame, '[', ']');
+    else this._compileAggregate(node, frame, '(', ')');
+  };
+  // `{% set ns.attr = value %}` assigns an attribute (of a namespace()), as Jinja allows.
+  const origSet = compilerProto.compileSet as AnyFn;
+  compilerProto.compileSet = function compileSet(this: Emitter & { _emitLine(s: string): void }, node: Node & { targets: Node[]; value: unknown; body: unknown }, frame: unknown): unknown {
+    const target = node.targets[0];
+    if (node.targets.length !== 1 || !(target instanceof (nodes.LookupVal as unknown as new () => Node))) return origSet.call(this, node, frame);
+    this._emit('(');
+    this.compile(target.target, frame);
+    this._emit(')[');
+    this.compile(target.val, frame);
+    this._emit('] = ');
+    this.compile(node.value ?? node.body, frame);
+    this._emitLine(';');
+    return undefined;
+  };
+  const runtime = nunjucks.runtime as unknown as { memberLookup: (obj: unknown, key: unknown, ...slice: unknown[]) => unknown };
   const compatLookup = runtime.memberLookup;
-  runtime.memberLookup = (obj: unknown, key: unknown): unknown => {
+  runtime.memberLookup = (obj: unknown, key: unknown, ...slice: unknown[]): unknown => {
+    // `x[a:b]` arrives as (obj, start, stop, step); a string's slice is a string
+    if (slice.length > 0) {
+      const items = compatLookup(typeof obj === 'string' || obj instanceof nunjucks.runtime.SafeString ? [...String(obj)] : obj, key, ...slice);
+      return typeof obj === 'string' || obj instanceof nunjucks.runtime.SafeString ? (items as string[]).join('') : items;
+    }
+    // Python's negative index counts from the end
+    if (typeof key === 'number' && key < 0 && (Array.isArray(obj) || typeof obj === 'string')) return obj[obj.length + key];
     if (typeof obj === 'string' || obj instanceof nunjucks.runtime.SafeString) {
       const s = String(obj);
       const m = typeof key === 'string' ? STRING_METHODS[key] : undefined;
       if (m) return (...a: unknown[]) => m(s, ...a);
     }
-    if (Array.isArray(obj) && key === 'extend') return (items: unknown) => void obj.push(...(Array.isArray(items) ? items : []));
+    // list.append / .extend and dict.get as Python's: the first two return None, get's default is None
+    if (Array.isArray(obj) && key === 'append') return (item: unknown) => (obj.push(item), null);
+    if (Array.isArray(obj) && key === 'extend') return (items: unknown) => (obj.push(...(Array.isArray(items) ? items : [])), null);
+    if (isPlainObject(obj) && key === 'get' && !('get' in obj)) return (k: unknown, d: unknown = null) => (String(k) in obj ? obj[String(k)] : d);
     // Jinja's d['values'] is the item and an object's own method wins over dict emulation.
     if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && typeof key === 'string' && key in obj) {
       const v = (obj as Record<string, unknown>)[key];
@@ -134,7 +261,31 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   env.addFilter('as_text', (v: unknown) => (v === null || v === undefined ? '' : String(v)));
   env.addFilter('as_native', (v: unknown) => v);
   env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
-  env.addFilter('string', (v: unknown) => (v === null || v === undefined ? 'None' : String(v)));
+  // `default(x, true)` replaces any false value, an empty list or dict included
+  const withDefault = (v: unknown, dflt: unknown = '', boolean: unknown = false): unknown => (v === undefined || (boolean === true && !pyBool(v)) ? dflt : v);
+  env.addFilter('default', withDefault);
+  env.addFilter('d', withDefault);
+  env.addFilter('string', (v: unknown) => (v === undefined ? 'None' : pyStr(v)));
+  env.addFilter('join', ((items: unknown, sep: unknown = '', attr?: unknown) => {
+    const list = Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [];
+    return (typeof attr === 'string' ? list.map((x) => (x as Record<string, unknown>)?.[attr]) : list).map(pyStr).join(pyStr(sep));
+  }) as AnyFn);
+  env.addFilter('max', (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.reduce((a, b) => ((b as number) > (a as number) ? b : a)) : undefined));
+  env.addFilter('min', (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.reduce((a, b) => ((b as number) < (a as number) ? b : a)) : undefined));
+  // Jinja's selectattr/rejectattr take a test (`selectattr('type', 'equalto', 'x')`); nunjucks' only an attribute
+  const byAttr = (keep: boolean): AnyFn => (items: unknown, attr: unknown, test?: unknown, ...testArgs: unknown[]) => {
+    const check = typeof test === 'string' ? ((env as unknown as { getTest(n: string): AnyFn }).getTest(test)) : pyBool;
+    return (Array.isArray(items) ? items : []).filter((x) => Boolean(check((x as Record<string, unknown>)?.[String(attr)], ...testArgs)) === keep);
+  };
+  env.addFilter('selectattr', byAttr(true));
+  env.addFilter('rejectattr', byAttr(false));
+  // `namespace(a=1)` and `dict(a=1)`: a mapping of the arguments (`{% set ns.a = 2 %}` assigns into it)
+  const mapping = (...raw: unknown[]): Record<string, unknown> => {
+    const { args, kwargs } = splitArgs(raw);
+    return { ...(isPlainObject(args[0]) ? args[0] : {}), ...kwargs };
+  };
+  env.addGlobal('namespace', mapping);
+  env.addGlobal('dict', mapping);
   env.addFilter('unique', (v: unknown) => (Array.isArray(v) ? [...new Set(v)] : v));
   env.addFilter('map', ((items: unknown, ...rest: unknown[]) => {
     const { args, kwargs } = splitArgs(rest);

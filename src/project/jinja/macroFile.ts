@@ -89,6 +89,8 @@ export function parseMacroFile(text: string, path: string, packageName: string):
     // Jinja's `kwargs`: nunjucks has none, so such a macro gets an argument of that name, which
     // the renderer fills with the keyword arguments the macro does not name
     const catchAll = !args.includes('kwargs') && /\bkwargs\b/.test(blanked.slice(close, endIdx));
+    // likewise Jinja's `varargs`, the positional arguments past the named ones
+    const catchVarargs = !args.includes('varargs') && /\bvarargs\b/.test(blanked.slice(close, endIdx));
     macros.push({
       uniqueId: `macro.${packageName}.${macroName}`,
       name: macroName,
@@ -98,8 +100,10 @@ export function parseMacroFile(text: string, path: string, packageName: string):
       line: lineAt(text, m.index),
       arguments: args,
       ...(catchAll ? { catchAllKwargs: true } : {}),
+      ...(catchVarargs ? { catchAllVarargs: true } : {}),
     });
-    out += blanked.slice(last, m.index) + `{%${dash} macro ${RAW_MACRO_PREFIX}${macroName}(` + sig + (catchAll ? `${sig.trim() === '' ? '' : ', '}kwargs=none` : '');
+    const extra = [...(catchAll ? ['kwargs=none'] : []), ...(catchVarargs ? ['varargs=none'] : [])].join(', ');
+    out += blanked.slice(last, m.index) + `{%${dash} macro ${RAW_MACRO_PREFIX}${macroName}(` + sig + (extra === '' ? '' : `${sig.trim() === '' ? '' : ', '}${extra}`);
     last = close;
     START.lastIndex = close;
   }

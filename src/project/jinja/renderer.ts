@@ -78,18 +78,23 @@ function unknownFilter(source: string, env: nunjucks.Environment): { name: strin
 }
 
 /**
- * The arguments of a call to a macro that reads `kwargs`: the keyword arguments it does not name
- * moved into its `kwargs` argument (a mapping, empty when there are none), as Jinja does.
+ * The arguments of a call to a macro that reads `kwargs` or `varargs`: the keyword arguments it
+ * does not name moved into its `kwargs` argument (a mapping, empty when there are none), the
+ * positional arguments past its named ones into `varargs` (a list), as Jinja does.
  */
-function withCatchAll(args: readonly unknown[], named: readonly string[]): unknown[] {
+function withCatchAll(args: readonly unknown[], def: MacroDef): unknown[] {
+  const named = def.arguments;
   const { args: positional, kwargs } = splitArgs(args);
   const rest: Record<string, unknown> = {};
   const own: Record<string, unknown> = { __keywords: true };
   for (const [k, v] of Object.entries(kwargs)) {
-    if (named.includes(k) || k === 'caller') own[k] = v;
+    if (named.includes(k) || k === 'caller' || !def.catchAllKwargs) own[k] = v;
     else rest[k] = v;
   }
-  return [...positional, { ...own, kwargs: rest }];
+  if (def.catchAllKwargs) own.kwargs = rest;
+  if (!def.catchAllVarargs) return [...positional, own];
+  own.varargs = positional.slice(named.length);
+  return [...positional.slice(0, named.length), own];
 }
 
 /** A project's Jinja machinery: environment, macros and the render entry point. */
@@ -160,7 +165,7 @@ export class JinjaRenderer {
       if (state.depth === 0 && def) state.calledMacros.add(def.uniqueId);
       state.depth++;
       try {
-        return impl(...(def?.catchAllKwargs ? withCatchAll(args, def.arguments) : args));
+        return impl(...(def?.catchAllKwargs || def?.catchAllVarargs ? withCatchAll(args, def) : args));
       } catch (e) {
         if (e instanceof MacroReturn) return e.value;
         throw e;
