@@ -240,6 +240,14 @@ describe('Jinja values, conditions and builtins as dbt 1.10 renders them', () =>
     expect(await sql("{{ coalesce_all('v', 'a', 'b', 'c') }} {{ both(1) }} {{ both(1, 2, k=3) }}", macros)).toBe('coalesce(a, b, c) as v 1:0:0 1:1:1');
   });
 
+  it('% formats a string as Python does (positional, by name, flags, width, precision) and is Python\'s remainder on numbers', async () => {
+    // the expected text is what jinja2 renders
+    const out = await sql(`{{ '%s-%03d|%5.2f|%-4s|%x|%r|%%|%+d|%.1e' % ('a', 7, 3.14159, 'ab', 255, 'q', -3, 12345.678) }} {{ 'hi %(name)s, %(n)d' % {'name': 'x', 'n': 2.9} }} {{ -7 % 3 }} {{ 7 % 3 }} {{ 'select %s' % 'x' }} {{ '%s' % none }} {{ '%s/%s' % (true, [1]) }}`);
+    expect(out).toBe("a-007| 3.14|ab  |ff|'q'|%|-3|1.2e+04 hi x, 2 2 1 select x None True/[1]");
+    await expect(sql(`{{ '%s %s' % 'a' }}`)).rejects.toThrow(/not enough arguments for format string/);
+    await expect(sql(`{{ '%s' % ('a', 'b') }}`)).rejects.toThrow(/not all arguments converted/);
+  });
+
   it('dbt_version, set(), and modules.re sub / findall / match groups', async () => {
     const out = await sql(`{{ dbt_version }} {{ set([1, 1, 2]) | length }} {{ modules.re.sub('a+', 'x', 'caaab') }} {{ modules.re.findall('[0-9]', 'a1b2') | join }} {{ modules.re.match('(c)(a)', 'cab').group(2) }} {{ modules.re.search('z', 'cab') is none }}`);
     expect(out).toBe('1.10.0 2 cxb 12 a True');

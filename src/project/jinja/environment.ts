@@ -99,6 +99,56 @@ export function pyStr(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Python's `%`: on a string, printf-style formatting (`'%s-%03d' % ('a', 7)`, `'%(k)s' % {'k': 1}`:
+ * conversions s r d i f e g x X c and %%, with flags, width and precision); on numbers, the
+ * remainder with the sign of the divisor (`-7 % 3` is 2). Throws Python's TypeError messages when
+ * the arguments do not fit the format.
+ */
+export function pyMod(a: unknown, b: unknown): unknown {
+  if (!(typeof a === 'string' || a instanceof nunjucks.runtime.SafeString)) {
+    const x = Number(a);
+    const y = Number(b);
+    return x - y * Math.floor(x / y);
+  }
+  const mapping = isPlainObject(b) ? b : undefined;
+  const args = mapping ? [] : Array.isArray(b) ? b : [b];
+  let next = 0;
+  const out = String(a).replace(/%(\(([^)]*)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sridfeEgGxXc%])/g, (_m, _k, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+    if (conv === '%') return '%';
+    let v: unknown;
+    if (key !== undefined) {
+      if (!mapping || !(key in mapping)) throw new Error(`KeyError: '${key}'`);
+      v = mapping[key];
+    } else {
+      if (next >= args.length) throw new Error('TypeError: not enough arguments for format string');
+      v = args[next++];
+    }
+    const p = prec === undefined ? undefined : Number(prec);
+    const n = Number(v);
+    const numeric = !'src'.includes(conv);
+    if (numeric && Number.isNaN(n)) throw new Error(`TypeError: %${conv} format: a real number is required, not ${typeof v}`);
+    let text = conv === 's' ? pyStr(v) : conv === 'r' ? pyRepr(v) : conv === 'c' ? (typeof v === 'string' ? v : String.fromCharCode(n))
+      : conv === 'd' || conv === 'i' ? String(Math.trunc(n)) : conv === 'f' ? n.toFixed(p ?? 6)
+        : conv === 'e' || conv === 'E' ? n.toExponential(p ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : conv === 'g' || conv === 'G' ? String(p === undefined ? n : Number(n.toPrecision(p || 1)))
+          : Math.trunc(n).toString(16);
+    if (conv === 'E' || conv === 'G' || conv === 'X') text = text.toUpperCase();
+    if (conv === 's' && p !== undefined) text = text.slice(0, p);
+    if (numeric && flags.includes('+') && n >= 0) text = `+${text}`;
+    else if (numeric && flags.includes(' ') && n >= 0) text = ` ${text}`;
+    const w = width === undefined ? 0 : Number(width);
+    if (text.length >= w) return text;
+    if (flags.includes('-')) return text.padEnd(w);
+    if (numeric && flags.includes('0')) {
+      const sign = /^[-+ ]/.test(text) ? text[0] : '';
+      return sign + text.slice(sign.length).padStart(w - sign.length, '0');
+    }
+    return text.padStart(w);
+  });
+  if (!mapping && next < args.length) throw new Error('TypeError: not all arguments converted during string formatting');
+  return out;
+}
+
 /** Python's truthiness: an empty list, dict or string is false. */
 function pyBool(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
@@ -143,6 +193,10 @@ function installRuntimePatches(): void {
   rt.pyBool = pyBool;
   const origSuppress = rt.suppressValue as AnyFn;
   rt.suppressValue = (val: unknown, autoescape: unknown): unknown => origSuppress(val instanceof nunjucks.runtime.SafeString || typeof val === 'string' ? val : pyStr(val), autoescape);
+  rt.pyMod = pyMod;
+  compilerProto.compileMod = function compileMod(this: Emitter, node: Node, frame: unknown): void {
+    emitCall(this, 'pyMod', [node.left, node.right], frame);
+  };
   compilerProto.compileConcat = function compileConcat(this: Emitter, node: Node, frame: unknown): void {
     emitCall(this, 'pyStr', [node.left], frame, ') + ');
     emitCall(this, 'pyStr', [node.right], frame);
