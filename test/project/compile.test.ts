@@ -248,6 +248,12 @@ describe('Jinja values, conditions and builtins as dbt 1.10 renders them', () =>
     await expect(sql(`{{ '%s' % ('a', 'b') }}`)).rejects.toThrow(/not all arguments converted/);
   });
 
+  it('a {% set %} in a for body is scoped to its pass, as in Jinja (a namespace carries values out)', async () => {
+    // the expected text is what jinja2 renders
+    const out = await sql(`{% set x = 0 %}{% for i in range(3) %}{% set x = x + i %}[{{ x }}]{% endfor %}{{ x }}|{% for i in range(2) %}{% set y = i %}{% endfor %}{{ y }}|{% set z = 10 %}{% if true %}{% set z = 5 %}{% endif %}{{ z }}|{% set ns = namespace(t=0) %}{% for i in range(4) %}{% set ns.t = ns.t + i %}{% endfor %}{{ ns.t }}|{% for a in [1, 2] %}{% for b in [3] %}{% set w = a * b %}{{ w }}{% endfor %}{{ loop.last }}{% endfor %}`);
+    expect(out).toBe('[0][1][2]0||5|6|3False6True');
+  });
+
   it('dbt_version, set(), and modules.re sub / findall / match groups', async () => {
     const out = await sql(`{{ dbt_version }} {{ set([1, 1, 2]) | length }} {{ modules.re.sub('a+', 'x', 'caaab') }} {{ modules.re.findall('[0-9]', 'a1b2') | join }} {{ modules.re.match('(c)(a)', 'cab').group(2) }} {{ modules.re.search('z', 'cab') is none }}`);
     expect(out).toBe('1.10.0 2 cxb 12 a True');

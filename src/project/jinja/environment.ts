@@ -236,6 +236,20 @@ function installRuntimePatches(): void {
       return orig.call(this, node, ...rest);
     };
   }
+  // Each pass of a `for` body is a scope of its own, as in Jinja: a `{% set %}` in it is seen for
+  // the rest of that pass only, and neither by the next pass nor after the loop (nunjucks wrote it
+  // to the frame outside the loop). Reads still reach the variables outside.
+  const LoopBody = nodes.Node!.extend('LoopBody', { fields: ['body'] });
+  compilerProto.compileLoopBody = function compileLoopBody(this: Emitter & { _emitLine(s: string): void }, node: Node, frame: unknown): void {
+    this._emitLine('frame = frame.push(true);');
+    this.compile(node.body, frame);
+    this._emitLine('frame = frame.pop();');
+  };
+  const origFor = compilerProto.compileFor as AnyFn;
+  compilerProto.compileFor = function compileFor(this: unknown, node: Node, ...rest: unknown[]): unknown {
+    if (!(node.body instanceof LoopBody)) node.body = new LoopBody(node.lineno, node.colno, node.body);
+    return origFor.call(this, node, ...rest);
+  };
   // A parenthesised list with commas is a tuple (Jinja's `x in ('a', 'b')`), not JS's comma operator.
   compilerProto.compileGroup = function compileGroup(this: Emitter & { _compileAggregate(n: unknown, f: unknown, a: string, b: string): void }, node: Node & { children: unknown[] }, frame: unknown): void {
     if (node.children.length > 1) this._compileAggregate(node, frame, '[', ']');
