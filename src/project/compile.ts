@@ -10,6 +10,7 @@ import { HOOK_CONFIG_KEYS, mergeConfig } from './configMerge.js';
 import { ConfigError } from '../errors.js';
 import { CompileError } from './errors.js';
 import { injectCtes } from './injectCtes.js';
+import { graphOf } from './manifest.js';
 import { shouldFullRefresh } from './nodeConfig.js';
 import { buildDbtContext } from './jinja/dbtContext.js';
 import { JinjaRelation } from './jinja/relationObject.js';
@@ -108,7 +109,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           const rest = Object.fromEntries(Object.entries(kw).filter(([k]) => !HOOK_CONFIG_KEYS.has(k.replace(/^\+/, ''))));
           config = Object.assign(config, mergeConfig(config, rest));
         },
-        isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, canQuery: ctx.runQuery !== undefined, invocationId,
+        isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId,
         ...(source.extra ? { extra: source.extra } : {}),
       },
       state,
@@ -157,7 +158,7 @@ export async function compileRunHooks(project: Project, key: 'on-run-start' | 'o
   for (let attempt = 0; ; attempt++) {
     const names = buildDbtContext({
       mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
-      isIncremental: false, fullRefresh: ctx.fullRefresh === true, canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
+      isIncremental: false, fullRefresh: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
     }, state, project.target.type);
     try {
       return templates.map((t) => renderer.renderOnce(t, 'dbt_project.yml', names, state).trim()).filter((t) => t !== '');

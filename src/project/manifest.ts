@@ -76,6 +76,24 @@ function nodeEntry(project: Project, n: ProjectNode, c: CompiledNode | undefined
   };
 }
 
+const graphs = new WeakMap<Project, Readonly<Record<string, unknown>>>();
+
+/**
+ * dbt's `graph` context variable: the manifest's `nodes` and `sources` (uncompiled), by unique id,
+ * built once per project. Compile hands it to templates, which may read it once `execute` is true.
+ */
+export function graphOf(project: Project): Readonly<Record<string, unknown>> {
+  let graph = graphs.get(project);
+  if (!graph) {
+    const nodes: Record<string, unknown> = {};
+    const sources: Record<string, unknown> = {};
+    for (const n of project.nodes.values()) (n.resourceType === 'source' ? sources : nodes)[n.uniqueId] = nodeEntry(project, n, undefined);
+    graph = { nodes, sources, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    graphs.set(project, graph);
+  }
+  return graph;
+}
+
 /** Builds the manifest object (dbt's field names). */
 export function buildManifest(project: Project, opts: ManifestOptions = {}): Record<string, unknown> {
   const compiled = new Map<string, CompiledNode>();

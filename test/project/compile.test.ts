@@ -254,6 +254,19 @@ describe('Jinja values, conditions and builtins as dbt 1.10 renders them', () =>
     expect(out).toBe('[0][1][2]0||5|6|3False6True');
   });
 
+  it('graph holds the project\'s nodes and sources as the manifest has them', async () => {
+    // the expected text is what dbt compile renders for the same project
+    const files = {
+      'seeds/s1.csv': 'id,n\n1,2\n',
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: t1\n      - name: t2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+    };
+    const out = await sql(`{% set models = [] %}{% if execute %}{% for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') %}{% do models.append(node.name) %}{% endfor %}{% endif -%}
+select {{ models | length }} as n, '{{ models | sort | join(",") }}' as names, '{{ graph.sources.values() | map(attribute="name") | sort | join(",") }}' as srcs, '{{ graph.nodes["model.demo.b"].depends_on.nodes | join(",") }}' as deps, '{{ graph.nodes.values() | selectattr("resource_type", "equalto", "test") | list | length }}' as tests, '{{ graph.nodes["seed.demo.s1"].config.materialized }}' as smat`, files);
+    expect(out).toBe(`select 3 as n, 'a,b,m' as names, 't1,t2' as srcs, 'model.demo.a' as deps, '1' as tests, 'seed' as smat`);
+  });
+
   it('dbt_version, set(), and modules.re sub / findall / match groups', async () => {
     const out = await sql(`{{ dbt_version }} {{ set([1, 1, 2]) | length }} {{ modules.re.sub('a+', 'x', 'caaab') }} {{ modules.re.findall('[0-9]', 'a1b2') | join }} {{ modules.re.match('(c)(a)', 'cab').group(2) }} {{ modules.re.search('z', 'cab') is none }}`);
     expect(out).toBe('1.10.0 2 cxb 12 a True');

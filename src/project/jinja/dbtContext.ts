@@ -47,6 +47,8 @@ export interface NodeScope {
   readonly fullRefresh: boolean;
   /** The `--full-refresh` flag itself (`flags.FULL_REFRESH`); `fullRefresh` when absent. */
   readonly fullRefreshFlag?: boolean;
+  /** dbt's `graph` (the project's nodes and sources); empty while parsing, as in dbt. */
+  readonly graph?: Readonly<Record<string, unknown>>;
   /** Whether `run_query` may reach a database. */
   readonly canQuery: boolean;
   readonly invocationId: string;
@@ -185,6 +187,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     is_incremental: () => scope.isIncremental,
     should_full_refresh: () => scope.fullRefresh,
     execute: scope.mode === 'compile',
+    graph: scope.graph ?? { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} },
     flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
     invocation_id: scope.invocationId,
     run_started_at: datetimeModule.datetime.now(),
