@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { renderSource } from './compile.js';
 import { Dag } from './dag.js';
-import { ARTIFACT_DBT_VERSION } from './jinja/dbtContext.js';
+import { ARTIFACT_DBT_VERSION, EMPTY_GRAPH } from './jinja/dbtContext.js';
 import { renderRelation } from './relationName.js';
 import type { CompiledNode, Project, ProjectNode } from './types.js';
 
@@ -88,7 +88,7 @@ export function graphOf(project: Project): Readonly<Record<string, unknown>> {
     const nodes: Record<string, unknown> = {};
     const sources: Record<string, unknown> = {};
     for (const n of project.nodes.values()) (n.resourceType === 'source' ? sources : nodes)[n.uniqueId] = nodeEntry(project, n, undefined);
-    graph = { nodes, sources, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    graph = { ...EMPTY_GRAPH, nodes, sources };
     graphs.set(project, graph);
   }
   return graph;

@@ -10,6 +10,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Dialect, QueryResult } from '../../engine/adapter.js';
 import { StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
+import { quoteIdentifier } from '../relationName.js';
 import type { ProfileTarget, Relation } from '../types.js';
 import { toAgateTable } from './agateTable.js';
 import { createJinjaEnvironment, splitArgs } from './environment.js';
@@ -19,6 +20,9 @@ import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
 
 /** The dbt version Stratum claims compatibility with: templates' `dbt_version`, and the artifacts'. */
 export const ARTIFACT_DBT_VERSION = '1.10.0';
+
+/** dbt's `graph` with nothing in it, as templates see it while the project is parsed. */
+export const EMPTY_GRAPH: Readonly<Record<string, unknown>> = { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
 
 /** What the loader or compiler tells the context about the node being rendered. */
 export interface NodeScope {
@@ -187,7 +191,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     is_incremental: () => scope.isIncremental,
     should_full_refresh: () => scope.fullRefresh,
     execute: scope.mode === 'compile',
-    graph: scope.graph ?? { nodes: {}, sources: {}, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} },
+    graph: scope.graph ?? EMPTY_GRAPH,
     flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
     invocation_id: scope.invocationId,
     run_started_at: datetimeModule.datetime.now(),
@@ -258,9 +262,9 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       get_columns_in_relation: g((rel: unknown) => {
         const { database, schema, identifier } = (rel ?? {}) as Partial<Relation>;
         const r = runQuery(`select column_name, data_type from information_schema.columns where ${sameName(str(database) || scope.target.database, str(schema), str(identifier))} order by ordinal_position`);
-        return (r?.rows ?? []).map(([name, type]) => ({ name: str(name), column: str(name), dtype: str(type), data_type: str(type), quoted: `"${str(name).replace(/"/g, '""')}"` }));
+        return (r?.rows ?? []).map(([name, type]) => ({ name: str(name), column: str(name), dtype: str(type), data_type: str(type), quoted: quoteIdentifier(str(name), dialect) }));
       }),
-      quote: (s: unknown) => (dialect === 'bigquery' ? `\`${str(s)}\`` : `"${str(s).replace(/"/g, '""')}"`),
+      quote: (s: unknown) => quoteIdentifier(str(s), dialect),
     },
   };
   return names;

@@ -168,24 +168,20 @@ function installRuntimePatches(): void {
   const rt = nunjucks.runtime as unknown as Record<string, unknown>;
   rt.pyAdd = (a: unknown, b: unknown): unknown => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
   const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler.prototype;
-  compilerProto.compileAdd = function compileAdd(this: { _emit(s: string): void; compile(n: unknown, f: unknown): void }, node: { left: unknown; right: unknown }, frame: unknown): void {
-    this._emit('runtime.pyAdd(');
-    this.compile(node.left, frame);
-    this._emit(', ');
-    this.compile(node.right, frame);
-    this._emit(')');
-  };
   type Emitter = { _emit(s: string): void; compile(n: unknown, f: unknown): void };
   type Node = { lineno: number; colno: number; [field: string]: unknown };
   const nodes = (nunjucks as unknown as { nodes: Record<string, { extend(name: string, props: object): new (l: number, c: number, ...a: unknown[]) => Node }> }).nodes;
-  const emitCall = (self: Emitter, fn: string, parts: readonly unknown[], frame: unknown, close = ')'): void => {
+  /** Emits `runtime.<fn>(<args compiled>` and then `close`. */
+  const emitCall = (self: Emitter, fn: string, args: readonly unknown[], frame: unknown, close = ')'): void => {
     self._emit(`runtime.${fn}(`);
-    parts.forEach((p, i) => {
+    args.forEach((a, i) => {
       if (i > 0) self._emit(', ');
-      if (typeof p === 'string') self._emit(p);
-      else self.compile(p, frame);
+      self.compile(a, frame);
     });
     self._emit(close);
+  };
+  compilerProto.compileAdd = function compileAdd(this: Emitter, node: Node, frame: unknown): void {
+    emitCall(this, 'pyAdd', [node.left, node.right], frame);
   };
   // Printing and `~` use Python's str() (True, None, ['a']); conditions use Python's truthiness
   // (an empty list or dict is false), and `a or b` / `a and b` give an operand, as in Python.
@@ -338,8 +334,10 @@ export function createJinjaEnvironment(): nunjucks.Environment {
     const list = Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [];
     return (typeof attr === 'string' ? list.map((x) => (x as Record<string, unknown>)?.[attr]) : list).map(pyStr).join(pyStr(sep));
   }) as AnyFn);
-  env.addFilter('max', (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.reduce((a, b) => ((b as number) > (a as number) ? b : a)) : undefined));
-  env.addFilter('min', (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.reduce((a, b) => ((b as number) < (a as number) ? b : a)) : undefined));
+  // the item `better` prefers over every other one (none of an empty list)
+  const extreme = (better: (a: number, b: number) => boolean) => (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.reduce((a, b) => (better(b as number, a as number) ? b : a)) : undefined);
+  env.addFilter('max', extreme((a, b) => a > b));
+  env.addFilter('min', extreme((a, b) => a < b));
   // Jinja's selectattr/rejectattr take a test (`selectattr('type', 'equalto', 'x')`); nunjucks' only an attribute
   const byAttr = (keep: boolean): AnyFn => (items: unknown, attr: unknown, test?: unknown, ...testArgs: unknown[]) => {
     const check = typeof test === 'string' ? ((env as unknown as { getTest(n: string): AnyFn }).getTest(test)) : pyBool;
