@@ -69,21 +69,19 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${refunded('k')}
         union all
-        -- an invoice's charge, after a declined one 20 seconds before for some (an invoice's second
-        -- is at least 60)
-        select day, sec - 20 * declined, case when declined = 1 then hash(${s}, 5, invoice_id, 1) else hash(${s}, 5, invoice_id) end, 'charge', case when declined = 1 then 'failed' else 'succeeded' end,
-          case when declined = 1 then ${oneOf(`hash(${s}, 5, invoice_id)`, F.card, ['card_declined', 'insufficient_funds', 'expired_card'])} end, amount,
-          currency, null, customer_id, invoice_id, subscription_id, null, null, false, false, 5000000 + n, false
-        from (select iv.*, c.customer_id, unnest(case when ${chance(`hash(${s}, 5, iv.invoice_id)`, F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end) as declined
-          from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to})
-        union all
-        -- a refunded invoice's charge, in full, 1 to REFUND_WITHIN_DAYS days later (a cancellation
-        -- within the refund window)
-        select iv.day + 1 + ${ri(`hash(${s}, 5, iv.invoice_id)`, F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri(`hash(${s}, 5, iv.invoice_id)`, F.refund + 200, 86400)},
-          hash(${s}, 5, iv.invoice_id, 2), 'refund', 'succeeded', null, iv.amount,
-          iv.currency, null, c.customer_id, iv.invoice_id, iv.subscription_id, ${hexId(`'ch_'`, `hash(${s}, 5, iv.invoice_id)`)}, null, false, false, 5000000 + n, false
-        from w_invoices iv join w_customers c using (n)
-        where iv.day between ${lo} and ${ctx.to} and ${chance(`hash(${s}, 5, iv.invoice_id)`, F.refund, INVOICE_REFUND)}),
+        -- an invoice's rows (kind): its charge (0), after a declined one 20 seconds before for some
+        -- (1; an invoice's second is at least 60), and for some its refund, in full, 1 to
+        -- REFUND_WITHIN_DAYS days later (2; a cancellation within the refund window)
+        select day + case when kind = 2 then 1 + ${ri('ik', F.refund + 100, REFUND_WITHIN_DAYS)} else 0 end,
+          case kind when 1 then sec - 20 when 2 then ${ri('ik', F.refund + 200, 86400)} else sec end,
+          case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
+          case when kind = 2 then 'refund' else 'charge' end, case when kind = 1 then 'failed' else 'succeeded' end,
+          case when kind = 1 then ${oneOf('ik', F.card, ['card_declined', 'insufficient_funds', 'expired_card'])} end, amount,
+          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, 5000000 + n, false
+        from (select *, unnest(list_concat(case when ${chance('ik', F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end,
+            case when ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
+          from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
+            from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}))),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,
           ${flag(ctx, 'null_required', 'pk')} and okey is not null and not keeps_order as d_null_required,
