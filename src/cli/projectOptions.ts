@@ -2,10 +2,10 @@
  * Loading the project and selecting its nodes from the dbt-style flags of projectFlags.ts:
  * `--select/-s`, `--exclude`, `--target/-t`, `--vars`, `--project-dir`, `--profiles-dir`, `--json`.
  */
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { Dag } from '../project/dag.js';
 import { loadProject } from '../project/load.js';
+import { parseDbtYaml } from '../project/yamlFile.js';
 import { selectNodes } from '../project/selection.js';
 import type { Project, ResourceType } from '../project/types.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
@@ -15,7 +15,7 @@ export function parseVarsFlag(cmd: string, raw: string | undefined): Record<stri
   if (raw === undefined) return undefined;
   let v: unknown;
   try {
-    v = parseYaml(raw);
+    v = parseDbtYaml(raw);
   } catch (e) {
     // the yaml package's first line ends "at line 1, column 5:" before a code frame
     throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`);

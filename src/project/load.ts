@@ -79,7 +79,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const sourceDecls = [];
   const ymlFolderPath = new Map<YamlFile, FoundFile>();
   for (const f of findFiles(root, [...settings.paths.model, ...settings.paths.seed], ['.yml', '.yaml'])) {
-    const yf = YamlFile.read(f.absPath, f.relPath);
+    const yf = YamlFile.read(f.absPath, f.relPath, undefined, 'pyyaml');
     ymlFolderPath.set(yf, f);
     const props = parsePropertiesFile(yf, yscope);
     for (const [list, map] of [[props.models, modelPatches], [props.seeds, seedPatches]] as const) {

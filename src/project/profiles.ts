@@ -40,7 +40,7 @@ function str(v: unknown): string | undefined {
  */
 export function loadProfileTarget(file: string, profileName: string, targetName: string | undefined, scope: YamlTemplateScope, cwd = process.cwd()): ProfileTarget {
   const display = relative(cwd, file) || file;
-  const yf = YamlFile.read(file, display.startsWith('..') ? file : display);
+  const yf = YamlFile.read(file, display.startsWith('..') ? file : display, undefined, 'pyyaml');
   const root = yf.data;
   if (!isRecord(root)) throw yf.error('profiles.yml must be a mapping of profile names', []);
   const profile = root[profileName];

@@ -62,7 +62,7 @@ function stringList(yf: YamlFile, data: Record<string, unknown>, key: string, df
 
 /** Reads `<projectDir>/dbt_project.yml`. Throws ConfigError (file, line, key) on a bad file. */
 export function readProjectFile(projectDir: string): ProjectSettings {
-  const yf = YamlFile.read(join(projectDir, 'dbt_project.yml'), 'dbt_project.yml', `in ${resolve(projectDir)} (run from a dbt project folder, or pass --project-dir)`);
+  const yf = YamlFile.read(join(projectDir, 'dbt_project.yml'), 'dbt_project.yml', `in ${resolve(projectDir)} (run from a dbt project folder, or pass --project-dir)`, 'pyyaml');
   const d = yf.data;
   if (!isRecord(d)) throw new ConfigError('dbt_project.yml must be a mapping', { file: 'dbt_project.yml' });
   // dbt's schema allows these keys and no others ("Additional properties are not allowed")

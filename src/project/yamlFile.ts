@@ -3,8 +3,73 @@
  * Uses the `yaml` package's Document API and a LineCounter.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
+
+/**
+ * How plain scalars are read: `yaml-1.2` (the YAML 1.2 core schema), or `pyyaml`, as dbt reads its
+ * files (dbt_project.yml, profiles.yml, properties files, `--vars`, `fromyaml`) with PyYAML's safe
+ * loader, YAML 1.1: `yes`/`no`/`on`/`off` are booleans, `012` is octal, `1:30` is 90, `1e3` (no dot)
+ * is a string, and `<<` merges a mapping in.
+ */
+export type YamlDialect = 'yaml-1.2' | 'pyyaml';
+
+/** `s` without its sign, and the sign as a factor. */
+function unsigned(s: string): [string, number] {
+  return s[0] === '-' ? [s.slice(1), -1] : [s[0] === '+' ? s.slice(1) : s, 1];
+}
+
+/** A base-60 number `a:b:c` (PyYAML's sexagesimal int or float). */
+function sexagesimal(s: string): number {
+  return s.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+}
+
+/** PyYAML's int: binary, octal (a leading 0), decimal, hex or sexagesimal, with `_` ignored. */
+function pyInt(text: string): number {
+  const [s, sign] = unsigned(text.replace(/_/g, ''));
+  if (s === '0') return 0;
+  if (s.startsWith('0b')) return sign * parseInt(s.slice(2), 2);
+  if (s.startsWith('0x')) return sign * parseInt(s.slice(2), 16);
+  if (s.startsWith('0')) return sign * parseInt(s.slice(1), 8);
+  return sign * (s.includes(':') ? sexagesimal(s) : Number(s));
+}
+
+/** PyYAML's float: decimal with a dot, sexagesimal, `.inf` or `.nan`, with `_` ignored. */
+function pyFloat(text: string): number {
+  const [s, sign] = unsigned(text.replace(/_/g, '').toLowerCase());
+  if (s === '.inf') return sign * Infinity;
+  if (s === '.nan') return NaN;
+  return sign * (s.includes(':') ? sexagesimal(s) : Number(s));
+}
+
+/** PyYAML's implicit bool, int and float resolvers (yaml/resolver.py), as `yaml` package tags. */
+const PYYAML_SCALARS: ScalarTag[] = [
+  { tag: 'tag:yaml.org,2002:bool', default: true, test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/, resolve: () => true },
+  { tag: 'tag:yaml.org,2002:bool', default: true, test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/, resolve: () => false },
+  {
+    tag: 'tag:yaml.org,2002:int', default: true, resolve: pyInt,
+    test: /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  },
+  {
+    tag: 'tag:yaml.org,2002:float', default: true, resolve: pyFloat,
+    test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  },
+];
+
+/** The `yaml` package's options for a dialect. */
+function dialectOptions(dialect: YamlDialect): ParseOptions & DocumentOptions & SchemaOptions {
+  if (dialect === 'yaml-1.2') return {};
+  // the core schema's map, seq, str and null (its null is PyYAML's: ~, null, Null, NULL, empty)
+  // with PyYAML's scalars in place of its own; dates stay strings, which render as PyYAML's
+  // date objects do
+  const kept = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:null']);
+  return { schema: 'core', merge: true, customTags: (tags) => [...tags.filter((t) => typeof t === 'object' && kept.has(t.tag)), ...PYYAML_SCALARS] };
+}
+
+/** Parses YAML text to plain JS as dbt reads it (the `pyyaml` dialect); throws the `yaml` package's error. */
+export function parseDbtYaml(text: string): unknown {
+  return parse(text, dialectOptions('pyyaml'));
+}
 
 /** A path into a YAML document: map keys and sequence indexes. */
 export type KeyPath = readonly (string | number)[];
@@ -35,11 +100,11 @@ export class YamlFile {
   }
 
   /** Parses YAML text. Throws ConfigError at the line of the first syntax error. */
-  static parse(text: string, displayPath: string): YamlFile {
+  static parse(text: string, displayPath: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
     const lines = new LineCounter();
     // logLevel 'error': no warnings on stderr (a key that is a list would print one); the
     // validators report such a key themselves, at its line
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error', ...dialectOptions(dialect) });
     const err = doc.errors[0];
     if (err) {
       const msg = err.message.split('\n')[0] ?? err.message;
@@ -73,7 +138,7 @@ export class YamlFile {
    * Reads and parses a file. Throws ConfigError when it cannot be read or parsed; a missing file
    * is "not found", followed by `notFoundHint` (where it was looked for, what to do) when given.
    */
-  static read(absPath: string, displayPath: string, notFoundHint?: string): YamlFile {
+  static read(absPath: string, displayPath: string, notFoundHint?: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
     let text: string;
     try {
       text = readFileSync(absPath, 'utf8');
@@ -83,7 +148,7 @@ export class YamlFile {
       if (code === 'EISDIR') throw new ConfigError(`is a folder, not a YAML file${notFoundHint ? ` ${notFoundHint}` : ''}`, { file: displayPath });
       throw new ConfigError(`cannot read file: ${code ?? (e as Error).message}`, { file: displayPath });
     }
-    return YamlFile.parse(text, displayPath);
+    return YamlFile.parse(text, displayPath, dialect);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseVarsFlag } from '../../src/cli/projectOptions.js';
 import type { QueryResult } from '../../src/engine/adapter.js';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 import { compileNode } from '../../src/project/compile.js';
@@ -284,5 +285,50 @@ select {{ models | length }} as n, '{{ models | sort | join(",") }}' as names, '
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('YAML read as dbt reads it (PyYAML, YAML 1.1)', () => {
+  // dbt 1.10 compiled this project's model to the expected SQL below, listed the same two tests
+  // and disabled legacy/old: yes/NO/on are booleans, 012 is octal, 1:30 is base 60, 1e3 (no dot)
+  // is a string, and `<<` merges a mapping in
+  const files = {
+    'dbt_project.yml': `name: demo
+profile: demo
+config-version: 2
+vars:
+  flag: yes
+  code: NO
+  n: 012
+  t: 1:30
+  e: 1e3
+models:
+  demo:
+    legacy:
+      +enabled: off
+`,
+    'models/m.sql': `select '{{ var("flag") }}' as flag, '{{ var("code") }}' as code, {{ var("n") }} as n, {{ var('t') }} as t, '{{ var("e") }}' as e, '{{ fromyaml("a: on")["a"] }}' as fy`,
+    'models/legacy/old.sql': 'select 1 as x',
+    'models/props.yml': `version: 2
+models:
+  - name: m
+    columns:
+      - &col
+        name: n
+        data_tests: [not_null]
+      - <<: *col
+        name: t
+`,
+  };
+
+  it('in dbt_project.yml, properties files and fromyaml', async () => {
+    const { project, compiled } = await compile(files);
+    expect(compiled.compiledCode.trim()).toBe(`select 'True' as flag, 'False' as code, 10 as n, 90 as t, '1e3' as e, 'True' as fy`);
+    expect(project.nodes.has('model.demo.old')).toBe(false);
+    expect([...project.nodes.values()].filter((n) => n.resourceType === 'test').map((n) => n.name).sort()).toEqual(['not_null_m_n', 'not_null_m_t']);
+  });
+
+  it('in --vars', () => {
+    expect(parseVarsFlag('run', '{a: yes, b: off, c: 012, d: 08, e: 1.5e+3, f: 1e3}')).toEqual({ a: true, b: false, c: 10, d: '08', e: 1500, f: '1e3' });
   });
 });

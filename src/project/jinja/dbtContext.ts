@@ -6,12 +6,13 @@
  * which the renderer adds because it needs the macros).
  */
 import { createHash } from 'node:crypto';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
 import type { Dialect, QueryResult } from '../../engine/adapter.js';
 import { StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
 import { quoteIdentifier } from '../relationName.js';
 import type { ProfileTarget, Relation } from '../types.js';
+import { parseDbtYaml } from '../yamlFile.js';
 import { toAgateTable } from './agateTable.js';
 import { createJinjaEnvironment, splitArgs } from './environment.js';
 import { datetimeModule } from './datetimeModule.js';
@@ -235,7 +236,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     tojson: (v: unknown) => JSON.stringify(v),
     fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
     toyaml: (v: unknown) => toYaml(v),
-    fromyaml: (s: unknown) => parseYaml(str(s)) as unknown,
+    fromyaml: (s: unknown) => parseDbtYaml(str(s)),
     local_md5: (s: unknown) => createHash('md5').update(str(s)).digest('hex'),
     zip: (...lists: unknown[][]) => (lists[0] ?? []).map((_, i) => lists.map((l) => l[i])),
     set: (items: unknown) => [...new Set(Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [])],
