@@ -332,3 +332,55 @@ models:
     expect(parseVarsFlag('run', '{a: yes, b: off, c: 012, d: 08, e: 1.5e+3, f: 1e3}')).toEqual({ a: true, b: false, c: 10, d: '08', e: 1500, f: '1e3' });
   });
 });
+
+describe('Python values as dbt 1.10 prints them', () => {
+  // every expected string below is what dbt 1.10.23 compiled from the same template
+  it('modules.datetime: constructors, arithmetic, strftime, strptime, fromisoformat, timedelta, comparisons, pytz.utc', async () => {
+    const template = `{% set dt = modules.datetime %}{% set a = dt.datetime(2024, 2, 28, 22, 5, 9) %}{% set b = dt.date(2024, 3, 1) %}{% set td = dt.timedelta(days=1, hours=3, minutes=2, seconds=1) %}
+1 {{ a }} | {{ b }} | {{ td }} | {{ a + td }} | {{ a - td }} | {{ b - dt.timedelta(days=1) }}
+2 {{ a.strftime('%Y%m%d %H:%M:%S %a %A %b %B %y %j %I %p %w %U %W %%') }} | {{ a.isoformat() }} | {{ b.isoformat() }} | {{ a.date() }}
+3 {{ a.year }} {{ a.month }} {{ a.day }} {{ a.hour }} {{ a.minute }} {{ a.second }} {{ a.microsecond }} {{ b.weekday() }} {{ b.isoweekday() }}
+4 {{ dt.datetime.strptime('2024-01-05 10:11:12', '%Y-%m-%d %H:%M:%S') }} | {{ dt.datetime.strptime('05/01/24', '%d/%m/%y').date() }} | {{ dt.date.fromisoformat('2024-01-05') }} | {{ dt.datetime.fromisoformat('2024-01-05T10:11:12') }}
+5 {{ (dt.datetime(2024,3,1) - dt.datetime(2024,2,28,12)) }} | {{ (dt.datetime(2024,3,1) - dt.datetime(2024,2,28,12)).days }} | {{ (dt.datetime(2024,3,1) - dt.datetime(2024,2,28,12)).total_seconds() }} | {{ dt.timedelta(seconds=-1) }} | {{ dt.timedelta(days=2, microseconds=5) }}
+6 {{ a < dt.datetime(2025,1,1) }} {{ a == dt.datetime(2024, 2, 28, 22, 5, 9) }} {{ b == dt.date(2024,3,1) }} {{ a != a }} {{ [1,2] == [1,2] }} {{ {'a': 1} == {'a': 1} }}
+7 {{ a.replace(year=2020, day=1) }} | {{ dt.datetime(2024,1,1,0,0,0,1500) }} | {{ dt.datetime(2024,1,1,0,0,0,1500).isoformat() }} | {{ dt.timedelta(weeks=1, milliseconds=3) }}
+8 {{ run_started_at.tzinfo }} | {{ run_started_at.isoformat()[-6:] }} | {{ dt.datetime.now().tzinfo }} | {{ dt.datetime(2024,1,1, tzinfo=modules.pytz.utc) }} | {{ modules.pytz.utc }}
+9 {{ a.strftime('%Y-%m-%dT%H:%M:%S.%f%z') }} | {{ dt.datetime(2024,1,1, tzinfo=modules.pytz.utc).strftime('%z %Z') }} | {{ dt.datetime(2024,1,1, tzinfo=modules.pytz.utc).isoformat() }} | {{ dt.datetime(2024,1,1, tzinfo=modules.pytz.utc).timestamp() }} | {{ td.days }} {{ td.seconds }}`;
+    expect(await sql(template)).toBe(`1 2024-02-28 22:05:09 | 2024-03-01 | 1 day, 3:02:01 | 2024-03-01 01:07:10 | 2024-02-27 19:03:08 | 2024-02-29
+2 20240228 22:05:09 Wed Wednesday Feb February 24 059 10 PM 3 08 09 % | 2024-02-28T22:05:09 | 2024-03-01 | 2024-02-28
+3 2024 2 28 22 5 9 0 4 5
+4 2024-01-05 10:11:12 | 2024-01-05 | 2024-01-05 | 2024-01-05 10:11:12
+5 1 day, 12:00:00 | 1 | 129600.0 | -1 day, 23:59:59 | 2 days, 0:00:00.000005
+6 True True True False True True
+7 2020-02-01 22:05:09 | 2024-01-01 00:00:00.001500 | 2024-01-01T00:00:00.001500 | 7 days, 0:00:00.003000
+8 UTC | +00:00 | None | 2024-01-01 00:00:00+00:00 | UTC
+9 2024-02-28T22:05:09.000000 | +0000 UTC | 2024-01-01T00:00:00+00:00 | 1704067200.0 | 1 10921`);
+  });
+
+  it('run_started_at is one instant for every node of a run, in UTC', async () => {
+    const project = loadProject({ projectDir: tempProject({ 'models/a.sql': '{{ run_started_at }}', 'models/b.sql': '{{ run_started_at }}' }), env: {} });
+    const at = async (name: string, invocationId: string) => (await compileNode(project, project.nodes.get(`model.demo.${name}`)!, { invocationId })).compiledCode;
+    const a = await at('a', 'run-1');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+    expect(await at('b', 'run-1')).toBe(a);
+    expect(await at('b', 'run-2')).not.toBe(a);
+  });
+
+  it('floats print as Python floats, tuples as tuples; round halves to even', async () => {
+    const template = `{{ 10 / 2 }} {{ 7 / 2 }} {{ 1.0 }} {{ 1.5 * 2 }} {{ 3 * 2 }} {{ 7 // 2 }} {{ 7.0 // 2 }} {{ 2 ** 3 }} {{ 2 ** -1 }} {{ -1.0 }} {{ 0.1 + 0.2 }} {{ 10000000000000000.0 }} {{ 0.00001 }} {{ 0.0001 }} {{ 7 % 2.0 }} {{ 2.4 | int }} {{ '3' | float }} {{ 3 | float }} {{ (1.0, 2) }} {{ [1.0] }} {{ {'a': 2.0} }} {{ 1.0 == 1 }} {{ 1.5 is float }} {{ 2.0 is number }} {{ '-' * 3 }} {{ [1] * 2 }} {{ 3.0 | abs }} {{ (5 / 5) | string }} {{ '%s|%d|%.2f' % (2.0, 2.7, 1) }} {{ 0.0 or 'empty' }} {{ 100 * 1.1 }}
+{{ 0.5 | round }} {{ 1.5 | round }} {{ 2.5 | round }} {{ 2.567 | round(2) }} {{ 2.5 | round(0, 'floor') }} {{ 3 | round }} {{ 3 | round(1, 'ceil') }} {{ zip([1, 2], ['a', 'b', 'c']) | list }} {{ {'k': 1}.items() | list }} {% for a, b in zip([1], [2]) %}{{ a }}{{ b }}{% endfor %} {% for k, v in {'x': 1}.items() %}{{ k }}={{ v }}{% endfor %} {{ ('a', 'b') | join('-') }} {{ 'a' in ('a', 'b') }} {{ ('a', 'b')[1] }}`;
+    expect(await sql(template)).toBe(`5.0 3.5 1.0 3.0 6 3 3.0 8 0.5 -1.0 0.30000000000000004 1e+16 1e-05 0.0001 1.0 2 3.0 3.0 (1.0, 2) [1.0] {'a': 2.0} True True True --- [1, 1] 3.0 1.0 2.0|2|1.00 empty 110.00000000000001
+0.0 2.0 2.0 2.57 2.0 3 3.0 [(1, 'a'), (2, 'b')] [('k', 1)] 12 x=1 a-b True b`);
+  });
+
+  it('a float in config() reaches the config as a number', async () => {
+    const { compiled } = await compile({ 'models/m.sql': "{{ config(materialized='table', meta={'ratio': 0.5, 'n': [1.0]}) }}select 1" });
+    expect(compiled.config.meta).toEqual({ ratio: 0.5, n: [1] });
+  });
+
+  it('drops one line break at the end of a model and reads CRLF as LF, as Jinja does', async () => {
+    const { compiled } = await compile({ 'models/m.sql': 'select 1 as a\r\n-- end\r\n\n' });
+    expect(compiled.compiledCode).toBe('select 1 as a\n-- end\n');
+  });
+});

@@ -74,7 +74,7 @@ function viewSql(relation: RelationRef, dir: string, columns: readonly ColumnInf
 async function writeCopy(session: SqlSession, selectSql: string, dir: string, key: PartitionKey, layout: TableLayout): Promise<number> {
   const extra = key.expression ? `, ${key.expression} as ${quoteIdent(key.column)}` : '';
   const order = layout.clusterBy?.length ? ` order by ${layout.clusterBy.map(quoteIdent).join(', ')}` : '';
-  const copy = `copy (select *${extra} from (${selectSql}) as __stratum_src${order}) to ${quoteString(dir)} (format parquet, partition_by (${quoteIdent(key.column)}), filename_pattern 'data_{uuid}')`;
+  const copy = `copy (select *${extra} from (${selectSql}\n) as __stratum_src${order}) to ${quoteString(dir)} (format parquet, partition_by (${quoteIdent(key.column)}), filename_pattern 'data_{uuid}')`;
   return (await session.run(copy)) ?? 0;
 }
 

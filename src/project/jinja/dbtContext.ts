@@ -14,8 +14,8 @@ import { quoteIdentifier } from '../relationName.js';
 import type { ProfileTarget, Relation } from '../types.js';
 import { parseDbtYaml } from '../yamlFile.js';
 import { toAgateTable } from './agateTable.js';
-import { createJinjaEnvironment, splitArgs } from './environment.js';
-import { datetimeModule } from './datetimeModule.js';
+import { createJinjaEnvironment, plainValue, PyTuple, splitArgs } from './environment.js';
+import { datetimeModule, pytzModule, runStartedAt } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
 
@@ -127,7 +127,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
   const config = g((...raw: unknown[]) => {
     const { args, kwargs } = splitArgs(raw);
     const dict = args[0] && typeof args[0] === 'object' ? (args[0] as Record<string, unknown>) : {};
-    scope.applyConfig?.({ ...dict, ...kwargs });
+    scope.applyConfig?.(plainValue({ ...dict, ...kwargs }) as Record<string, unknown>);
     return '';
   });
   Object.assign(config, {
@@ -195,7 +195,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     graph: scope.graph ?? EMPTY_GRAPH,
     flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
     invocation_id: scope.invocationId,
-    run_started_at: datetimeModule.datetime.now(),
+    run_started_at: runStartedAt(scope.invocationId),
     run_query: (sql: unknown) => {
       const r = runQuery(str(sql));
       return r ? toAgateTable(r) : null;
@@ -232,13 +232,13 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       state.logs.push(str(msg));
       return '';
     },
-    modules: { datetime: datetimeModule, re: reModule },
+    modules: { datetime: datetimeModule, re: reModule, pytz: pytzModule },
     tojson: (v: unknown) => JSON.stringify(v),
     fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
     toyaml: (v: unknown) => toYaml(v),
     fromyaml: (s: unknown) => parseDbtYaml(str(s)),
     local_md5: (s: unknown) => createHash('md5').update(str(s)).digest('hex'),
-    zip: (...lists: unknown[][]) => (lists[0] ?? []).map((_, i) => lists.map((l) => l[i])),
+    zip: (...lists: unknown[][]) => (lists.length === 0 ? [] : lists.reduce((a, l) => (l.length < a.length ? l : a))).map((_, i) => PyTuple.from(lists.map((l) => l[i]))),
     set: (items: unknown) => [...new Set(Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [])],
     api: {
       Relation: {

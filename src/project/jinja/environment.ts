@@ -75,6 +75,95 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A Python float made by a template (a literal `1.0`, `/`, arithmetic on a float, the `float`
+ * filter, a date's `timestamp()`): a number that prints as Python's repr, so that `{{ 10 / 2 }}`
+ * renders `5.0` as dbt's does (JS numbers do not tell 5.0 from 5). Arithmetic outside the
+ * operators below sees its number through valueOf.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  toString(): string {
+    return pyFloatRepr(this.value);
+  }
+}
+
+/** Python's repr of a float: the shortest digits that read back, `1.0`, `0.0001`, `1e-05`, `1e+16`, `inf`. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const sign = x < 0 ? '-' : '';
+  const [mantissa, e] = Math.abs(x).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const exp = Number(e);
+  const point = exp + 1; // digits before the decimal point
+  if (point > 16 || point < -3) return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}.0`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** A template value for code outside templates (a config): its PyFloats as numbers, in lists and dicts too. */
+export function plainValue(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
+  return v;
+}
+
+/** A Python tuple (`('a', 'b')`, zip()'s and dict.items()'s pairs): a list that prints in parentheses. */
+export class PyTuple extends Array<unknown> {}
+
+/**
+ * Python's round(x, digits): halves to even (`round(2.5)` is 2), as Jinja's `round` filter does
+ * by default; `ceil` and `floor` as its other methods.
+ */
+function pyRound(x: number, digits: number, method: string): number {
+  const f = 10 ** digits;
+  const scaled = x * f;
+  if (method === 'ceil') return Math.ceil(scaled) / f;
+  if (method === 'floor') return Math.floor(scaled) / f;
+  const down = Math.floor(scaled);
+  const diff = scaled - down;
+  const n = diff > 0.5 || (diff === 0.5 && down % 2 !== 0) ? down + 1 : down;
+  return n / f;
+}
+
+/** A number result: a PyFloat when `float` (an operand was one), else the number. */
+function numeric(n: number, float: boolean): number | PyFloat {
+  return float ? new PyFloat(n) : n;
+}
+
+const isFloat = (v: unknown): boolean => v instanceof PyFloat;
+
+/** Python's arithmetic operators on numbers (and `*` on a string or list and a number, which repeats it). */
+const ARITHMETIC = {
+  mul: (a: unknown, b: unknown): unknown => {
+    const [seq, n] = typeof b === 'number' ? [a, b] : [b, a];
+    if (typeof n === 'number' && (typeof seq === 'string' || seq instanceof nunjucks.runtime.SafeString)) return String(seq).repeat(Math.max(0, n));
+    if (typeof n === 'number' && Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+    return numeric(Number(a) * Number(b), isFloat(a) || isFloat(b));
+  },
+  div: (a: unknown, b: unknown): PyFloat => {
+    if (Number(b) === 0) throw new Error('ZeroDivisionError: division by zero');
+    return new PyFloat(Number(a) / Number(b));
+  },
+  floorDiv: (a: unknown, b: unknown): unknown => {
+    if (Number(b) === 0) throw new Error('ZeroDivisionError: integer division or modulo by zero');
+    return numeric(Math.floor(Number(a) / Number(b)), isFloat(a) || isFloat(b));
+  },
+  pow: (a: unknown, b: unknown): unknown => numeric(Number(a) ** Number(b), isFloat(a) || isFloat(b) || Number(b) < 0),
+  neg: (a: unknown): unknown => numeric(-Number(a), isFloat(a)),
+  pos: (a: unknown): unknown => numeric(Number(a), isFloat(a)),
+};
+
 /** Python's `repr()` of a template value: `'a'`, `[1, 'b']`, `{'k': None}`, `True`. */
 export function pyRepr(v: unknown): string {
   if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) {
@@ -82,6 +171,7 @@ export function pyRepr(v: unknown): string {
     const q = s.includes("'") && !s.includes('"') ? '"' : "'";
     return q + s.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`).replace(/\n/g, '\\n') + q;
   }
+  if (v instanceof PyTuple) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${[...v].map(pyRepr).join(', ')})`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
   return pyStr(v);
@@ -109,7 +199,7 @@ export function pyMod(a: unknown, b: unknown): unknown {
   if (!(typeof a === 'string' || a instanceof nunjucks.runtime.SafeString)) {
     const x = Number(a);
     const y = Number(b);
-    return x - y * Math.floor(x / y);
+    return numeric(x - y * Math.floor(x / y), isFloat(a) || isFloat(b));
   }
   const mapping = isPlainObject(b) ? b : undefined;
   const args = mapping ? [] : Array.isArray(b) ? b : [b];
@@ -149,11 +239,36 @@ export function pyMod(a: unknown, b: unknown): unknown {
   return out;
 }
 
+/** `a.<method>(b)` when `a` has that Python operator method and it applies to `b`, else undefined. */
+function dunder(a: unknown, method: '__add__' | '__sub__', b: unknown): unknown {
+  const f = typeof a === 'object' && a !== null ? (a as Record<string, unknown>)[method] : undefined;
+  return typeof f === 'function' ? (f as AnyFn).call(a, b) : undefined;
+}
+
+/**
+ * Python's `==`: lists and dicts element by element, dates and timedeltas (values with a
+ * `valueOf` of their own) by value, a string never equal to a number; JS's loose `==` for the rest
+ * (None and an undefined name are equal, as nunjucks has it).
+ */
+function pyEq(a: unknown, b: unknown): boolean {
+  const text = (v: unknown) => typeof v === 'string' || v instanceof nunjucks.runtime.SafeString;
+  if (text(a) || text(b)) return text(a) && text(b) && String(a) === String(b);
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
+  if (isPlainObject(a) || isPlainObject(b)) {
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && pyEq(a[k], b[k]));
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && a.constructor === b.constructor && a.valueOf !== Object.prototype.valueOf) return a.valueOf() === b.valueOf();
+  return a == b;
+}
+
 /** Python's truthiness: an empty list, dict or string is false. */
 function pyBool(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) return String(v) !== '';
   if (isPlainObject(v)) return Object.keys(v).length > 0;
+  if (v instanceof PyFloat) return v.value !== 0;
   return Boolean(v);
 }
 
@@ -164,9 +279,19 @@ function installRuntimePatches(): void {
   if (installed) return;
   installed = true;
   nunjucks.installJinjaCompat();
-  // Python's `+` concatenates lists; JS's would turn them into strings.
+  // Python's `+` concatenates lists (JS's would turn them into strings); `+` and `-` call a value's
+  // own __add__ / __sub__ (dates and timedeltas), and `==` compares lists, dicts and dates by value.
   const rt = nunjucks.runtime as unknown as Record<string, unknown>;
-  rt.pyAdd = (a: unknown, b: unknown): unknown => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  rt.pyAdd = (a: unknown, b: unknown): unknown => {
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    const sum = dunder(a, '__add__', b) ?? (a as number) + (b as number);
+    return typeof sum === 'number' ? numeric(sum, isFloat(a) || isFloat(b)) : sum;
+  };
+  rt.pySub = (a: unknown, b: unknown): unknown => dunder(a, '__sub__', b) ?? numeric((a as number) - (b as number), isFloat(a) || isFloat(b));
+  rt.pyFloat = (n: number): PyFloat => new PyFloat(n);
+  rt.pyTuple = (items: unknown[]): PyTuple => PyTuple.from(items);
+  Object.assign(rt, { pyMul: ARITHMETIC.mul, pyDiv: ARITHMETIC.div, pyFloorDiv: ARITHMETIC.floorDiv, pyPow: ARITHMETIC.pow, pyNeg: ARITHMETIC.neg, pyPos: ARITHMETIC.pos });
+  rt.pyEq = pyEq;
   const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler.prototype;
   type Emitter = { _emit(s: string): void; compile(n: unknown, f: unknown): void };
   type Node = { lineno: number; colno: number; [field: string]: unknown };
@@ -182,6 +307,40 @@ function installRuntimePatches(): void {
   };
   compilerProto.compileAdd = function compileAdd(this: Emitter, node: Node, frame: unknown): void {
     emitCall(this, 'pyAdd', [node.left, node.right], frame);
+  };
+  for (const [kind, fn] of [['Sub', 'pySub'], ['Mul', 'pyMul'], ['Div', 'pyDiv'], ['FloorDiv', 'pyFloorDiv'], ['Pow', 'pyPow']] as const) {
+    compilerProto[`compile${kind}`] = function compileBinary(this: Emitter, node: Node, frame: unknown): void {
+      emitCall(this, fn, [node.left, node.right], frame);
+    };
+  }
+  for (const [kind, fn] of [['Neg', 'pyNeg'], ['Pos', 'pyPos']] as const) {
+    compilerProto[`compile${kind}`] = function compileUnary(this: Emitter, node: Node, frame: unknown): void {
+      emitCall(this, fn, [node.target], frame);
+    };
+  }
+  // a float literal (`1.0`) is a PyFloat: the parser marks the literals it read from float tokens
+  const parserProto = (nunjucks as unknown as { parser: { Parser: { prototype: Record<string, unknown> } } }).parser.Parser.prototype;
+  const origPrimary = parserProto.parsePrimary as AnyFn;
+  parserProto.parsePrimary = function parsePrimary(this: { peekToken(): { type: string } | null }, ...rest: unknown[]): unknown {
+    const float = this.peekToken()?.type === 'float';
+    const node = origPrimary.apply(this, rest) as Node;
+    if (float && node instanceof (nodes.Literal as unknown as new () => Node) && typeof node.value === 'number') node.pyFloat = true;
+    return node;
+  };
+  const origLiteral = compilerProto.compileLiteral as AnyFn;
+  compilerProto.compileLiteral = function compileLiteral(this: Emitter, node: Node, ...rest: unknown[]): unknown {
+    if (!node.pyFloat) return origLiteral.call(this, node, ...rest);
+    this._emit(`runtime.pyFloat(${String(node.value)})`);
+    return undefined;
+  };
+  // `a == b` and `a != b` (a chain of comparisons keeps nunjucks' JS operators)
+  const origCompare = compilerProto.compileCompare as AnyFn;
+  compilerProto.compileCompare = function compileCompare(this: Emitter, node: Node & { expr: unknown; ops: { type: string; expr: unknown }[] }, frame: unknown): unknown {
+    const op = node.ops.length === 1 ? node.ops[0] : undefined;
+    if (!op || (op.type !== '==' && op.type !== '!=')) return origCompare.call(this, node, frame);
+    if (op.type === '!=') this._emit('!');
+    emitCall(this, 'pyEq', [node.expr, op.expr], frame);
+    return undefined;
   };
   // Printing and `~` use Python's str() (True, None, ['a']); conditions use Python's truthiness
   // (an empty list or dict is false), and `a or b` / `a and b` give an operand, as in Python.
@@ -248,8 +407,11 @@ function installRuntimePatches(): void {
   };
   // A parenthesised list with commas is a tuple (Jinja's `x in ('a', 'b')`), not JS's comma operator.
   compilerProto.compileGroup = function compileGroup(this: Emitter & { _compileAggregate(n: unknown, f: unknown, a: string, b: string): void }, node: Node & { children: unknown[] }, frame: unknown): void {
-    if (node.children.length > 1) this._compileAggregate(node, frame, '[', ']');
-    else this._compileAggregate(node, frame, '(', ')');
+    if (node.children.length > 1) {
+      this._emit('runtime.pyTuple(');
+      this._compileAggregate(node, frame, '[', ']');
+      this._emit(')');
+    } else this._compileAggregate(node, frame, '(', ')');
   };
   // `{% set ns.attr = value %}` assigns an attribute (of a namespace()), as Jinja allows.
   const origSet = compilerProto.compileSet as AnyFn;
@@ -284,6 +446,11 @@ function installRuntimePatches(): void {
     if (Array.isArray(obj) && key === 'append') return (item: unknown) => (obj.push(item), null);
     if (Array.isArray(obj) && key === 'extend') return (items: unknown) => (obj.push(...(Array.isArray(items) ? items : [])), null);
     if (isPlainObject(obj) && key === 'get' && !('get' in obj)) return (k: unknown, d: unknown = null) => (String(k) in obj ? obj[String(k)] : d);
+    if (isPlainObject(obj) && key === 'items' && !('items' in obj)) return () => Object.entries(obj).map((e) => PyTuple.from(e));
+    // a function with attributes of its own (a Python class: `datetime(...)` and `datetime.now()`)
+    // is itself, not nunjucks' wrapper that calls it, so that its attributes can be read
+    const member = obj !== null && (typeof obj === 'object' || typeof obj === 'function') ? (obj as Record<string, unknown>)[key as string] : undefined;
+    if (typeof member === 'function' && Object.keys(member).length > 0) return member;
     // Jinja's d['values'] is the item and an object's own method wins over dict emulation.
     if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && typeof key === 'string' && key in obj) {
       const v = (obj as Record<string, unknown>)[key];
@@ -368,6 +535,19 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   tests.addTest('sequence', (v: unknown) => Array.isArray(v) || typeof v === 'string');
   tests.addTest('boolean', (v: unknown) => typeof v === 'boolean');
   tests.addTest('integer', (v: unknown) => Number.isInteger(v));
-  tests.addTest('float', (v: unknown) => typeof v === 'number' && !Number.isInteger(v));
+  tests.addTest('float', (v: unknown) => v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v)));
+  tests.addTest('number', (v: unknown) => v instanceof PyFloat || typeof v === 'number');
+  // Jinja's float, int, round and abs: a float stays a float (`{{ 2.5 | round }}` is 3.0)
+  env.addFilter('float', (v: unknown, dflt: unknown = new PyFloat(0)) => {
+    const n = v instanceof PyFloat ? v.value : typeof v === 'number' ? v : Number.parseFloat(String(v));
+    return Number.isNaN(n) ? dflt : new PyFloat(n);
+  });
+  const origInt = env.getFilter('int') as AnyFn;
+  env.addFilter('int', (v: unknown, ...rest: unknown[]) => (v instanceof PyFloat ? Math.trunc(v.value) : origInt(v, ...rest)));
+  env.addFilter('round', (v: unknown, digits: unknown = 0, method: unknown = 'common') => {
+    const n = pyRound(Number(v), Number(digits), String(method));
+    return method === 'common' && !isFloat(v) && Number.isInteger(v) ? n : new PyFloat(n);
+  });
+  env.addFilter('abs', (v: unknown) => numeric(Math.abs(Number(v)), isFloat(v)));
   return env;
 }

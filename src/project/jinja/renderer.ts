@@ -137,7 +137,9 @@ export class JinjaRenderer {
     if (hit) return hit;
     let t: nunjucks.Template;
     try {
-      t = new nunjucks.Template(source, this.env, file, true);
+      // as Jinja reads a template: line breaks as `\n`, and one at the very end dropped
+      // (keep_trailing_newline is off in dbt), so a model's compiled SQL ends where its last line does
+      t = new nunjucks.Template(source.replace(/\r\n?/g, '\n').replace(/\n$/, ''), this.env, file, true);
     } catch (e) {
       throw toCompileError(e, file, 'syntax', source);
     }
