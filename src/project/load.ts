@@ -10,7 +10,7 @@ import { didYouMean } from '../didYouMean.js';
 import { ConfigError } from '../errors.js';
 import { mergeConfig, treeConfigLayers, unusedConfigPaths } from './configMerge.js';
 import { findFiles, fqnOf, lineOf, type FoundFile } from './discover.js';
-import { genericTestNames, genericTestRawCode, genericTestTemplate, isExpressionArg, targetExpression, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
+import { genericTestKwargs, genericTestNames, genericTestRawCode, genericTestTemplate, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
 import { parseMacroFile, type MacroFile } from './jinja/macroFile.js';
 import { JinjaRenderer } from './jinja/renderer.js';
 import { finalizeConfig } from './nodeConfig.js';
@@ -20,7 +20,7 @@ import { readProjectFile, type ProjectSettings } from './projectFile.js';
 import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
 import { nodeRelation, quoteIdentifier } from './relationName.js';
 import type { LoadOptions, ModelNode, NodeConfig, Project, ProjectNode, Relation, SeedNode, SourceNode, TestNode } from './types.js';
-import { formatKeyPath, YamlFile } from './yamlFile.js';
+import { YamlFile } from './yamlFile.js';
 
 /** What compile needs beyond the Project: the renderer and each node's template and extra names. */
 export interface ProjectInternals {
@@ -232,8 +232,10 @@ function genericTestDraft(
       }
     }
   }
-  const { name: testName, shortName } = genericTestNames(decl, tt);
-  const uniqueId = `test.${name}.${testName}.${testIdHash(testName, file, formatKeyPath(decl.keyPath))}`;
+  const names = genericTestNames(decl, tt);
+  const { name: testName, shortName } = names;
+  const testMetadata = { name: decl.testName, kwargs: genericTestKwargs(decl, tt), namespace: decl.namespace };
+  const uniqueId = `test.${name}.${testName}.${testIdHash(testName, testMetadata)}`;
   const fqn = fqnOf(name, ymlFolderPath.get(decl.file)?.pathInFolder ?? '', testName);
   const baseConfig = mergeConfig(...treeConfigLayers(settings.tests, fqn), { tags: decl.inheritedTags }, decl.config);
   const args = { ...(decl.columnName !== undefined ? { column_name: decl.columnName } : {}), ...decl.args };
@@ -243,12 +245,10 @@ function genericTestDraft(
   const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'test', loc);
   if (!config.enabled) return undefined;
   templates.set(uniqueId, { source, file, extra });
-  const kwargs: Record<string, unknown> = { ...args, model: `{{ get_where_subquery(${targetExpression(tt)}) }}` };
-  for (const [k, v] of Object.entries(decl.args)) if (isExpressionArg(v)) kwargs[k] = `{{ ${v.trim()} }}`;
   const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
     uniqueId, resourceType: 'test', name: testName, packageName: name, originalFilePath: file, path: `${shortName}.sql`, fqn,
-    rawCode: genericTestRawCode(decl), config, description: '', columns: {},
-    testMetadata: { name: decl.testName, kwargs, namespace: decl.namespace }, attachedNode: attachedId,
+    rawCode: genericTestRawCode(decl, names), config, description: '', columns: {},
+    testMetadata, attachedNode: attachedId,
     ...(decl.columnName !== undefined ? { columnName: decl.columnName } : {}),
     relation: testRelation(shortName, config, base.target),
   };

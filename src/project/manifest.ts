@@ -7,73 +7,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { renderSource } from './compile.js';
+import { dbtTimestamp } from './artifactTime.js';
 import { Dag } from './dag.js';
 import { ARTIFACT_DBT_VERSION, EMPTY_GRAPH } from './jinja/dbtContext.js';
-import { renderRelation } from './relationName.js';
-import type { CompiledNode, Project, ProjectNode } from './types.js';
+import { nodeEntry, pyStrip } from './manifestNodes.js';
+import type { CompiledNode, Project } from './types.js';
 
 /** Options of buildManifest / writeManifest. */
 export interface ManifestOptions {
   /** Compiled nodes, by unique id; their `compiled_code` and final config go in the manifest. */
   readonly compiled?: ReadonlyMap<string, CompiledNode> | readonly CompiledNode[];
   readonly invocationId?: string;
+  /** When the invocation started (dbt's `invocation_started_at`); left out when not given. */
+  readonly startedAt?: Date;
   /** Where to write (default `<root>/<target-path>/manifest.json`). */
   readonly path?: string;
-}
-
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-function nodeEntry(project: Project, n: ProjectNode, c: CompiledNode | undefined): Record<string, unknown> {
-  const dialect = project.target.type;
-  const config = c?.config ?? n.config;
-  const common = {
-    database: n.relation.database,
-    schema: n.relation.schema,
-    name: n.name,
-    resource_type: n.resourceType,
-    package_name: n.packageName,
-    path: n.path,
-    original_file_path: n.originalFilePath,
-    unique_id: n.uniqueId,
-    fqn: n.fqn,
-    alias: n.relation.identifier,
-    checksum: { name: 'sha256', checksum: sha(n.rawCode) },
-    config,
-    tags: config.tags,
-    description: n.description,
-    columns: n.columns,
-    meta: config.meta ?? {},
-    patch_path: n.patchPath ? `${project.name}://${n.patchPath}` : null,
-  };
-  if (n.resourceType === 'source') {
-    return {
-      ...common,
-      source_name: n.sourceName, source_description: n.sourceDescription, loader: '', identifier: n.identifier,
-      loaded_at_field: n.loadedAtField ?? null, freshness: n.freshness ?? { warn_after: null, error_after: null, filter: null },
-      external: null, meta: n.meta, source_meta: {}, relation_name: renderSource(n, dialect),
-    };
-  }
-  return {
-    ...common,
-    language: 'sql',
-    raw_code: n.rawCode,
-    refs: n.refs.map((r) => ({ name: r[r.length - 1], package: r.length > 1 ? r[0] : null, version: null })),
-    sources: n.sources,
-    depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
-    compiled_path: c ? join(project.paths.target, 'compiled', project.name, n.originalFilePath, n.resourceType === 'test' && n.testMetadata ? n.path : '').replace(/\/$/, '') : null,
-    compiled: c !== undefined,
-    ...(c ? { compiled_code: c.compiledCode, extra_ctes_injected: true, extra_ctes: c.extraCtes.map((e) => ({ id: e.id, sql: e.sql })) } : {}),
-    relation_name: n.resourceType === 'model' && n.config.materialized === 'ephemeral' ? null : n.resourceType === 'test' ? null : renderRelation(n.relation, dialect),
-    ...(n.resourceType === 'seed' ? { root_path: project.rootDir } : {}),
-    ...(n.resourceType === 'test'
-      ? {
-          column_name: n.columnName ?? null,
-          attached_node: n.attachedNode ?? null,
-          ...(n.testMetadata ? { test_metadata: { name: n.testMetadata.name, kwargs: n.testMetadata.kwargs, namespace: n.testMetadata.namespace } } : {}),
-        }
-      : {}),
-  };
 }
 
 const graphs = new WeakMap<Project, Readonly<Record<string, unknown>>>();
@@ -110,18 +58,26 @@ export function buildManifest(project: Project, opts: ManifestOptions = {}): Rec
   for (const m of project.macros.values()) {
     macros[m.uniqueId] = {
       name: m.name, resource_type: 'macro', package_name: m.packageName, path: m.originalFilePath, original_file_path: m.originalFilePath,
-      unique_id: m.uniqueId, macro_sql: m.rawCode, depends_on: { macros: [] }, description: '', meta: {}, arguments: m.arguments.map((a) => ({ name: a, type: null, description: '' })),
+      unique_id: m.uniqueId, macro_sql: pyStrip(m.rawCode), depends_on: { macros: [] }, description: '', meta: {}, docs: { show: true, node_color: null },
+      // dbt lists only arguments documented in a macros: yml entry
+      patch_path: null, arguments: [], created_at: Date.now() / 1000, supported_languages: null,
     };
   }
+  const now = new Date();
   return {
     metadata: {
       dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json',
       dbt_version: ARTIFACT_DBT_VERSION,
-      generated_at: new Date().toISOString(),
+      generated_at: dbtTimestamp(now),
       invocation_id: opts.invocationId ?? randomUUID(),
+      ...(opts.startedAt ? { invocation_started_at: dbtTimestamp(opts.startedAt).replace(/Z$/, '+00:00') } : {}),
       env: {},
       project_name: project.name,
+      project_id: createHash('md5').update(project.name).digest('hex'),
+      user_id: null,
+      send_anonymous_usage_stats: false,
       adapter_type: project.target.type,
+      quoting: { database: true, schema: true, identifier: true, column: null },
     },
     nodes, sources, macros,
     docs: {}, exposures: {}, metrics: {}, groups: {}, selectors: {}, disabled: {},

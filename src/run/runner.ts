@@ -244,7 +244,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     artifactPath =
       req.command === 'source freshness'
         ? await writeArtifact(dir, freshnessArtifact(invocationId, project, freshness, elapsed), 'sources.json')
-        : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }));
+        : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }, { adapterType: project.target.type }));
   }
   emit({ type: 'run_finished', command: req.command, counts, elapsed, cancelled });
   return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled: [...compiled.values()] };

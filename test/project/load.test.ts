@@ -68,12 +68,12 @@ describe('loading the jaffle fixture', () => {
     const warn = tests.find((t) => t.name === 'accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer');
     expect(warn?.relation.identifier).toBe('accepted_values_stg_payments_8385aaee52e46b44ac5264d3cc4690a0');
     expect(warn?.config.severity).toBe('warn');
-    expect(warn?.testMetadata).toEqual({ name: 'accepted_values', namespace: null, kwargs: { column_name: 'payment_method', values: ['credit_card', 'coupon', 'bank_transfer'], model: "{{ get_where_subquery(ref(\"stg_payments\")) }}" } });
+    expect(warn?.testMetadata).toEqual({ name: 'accepted_values', namespace: null, kwargs: { column_name: 'payment_method', values: ['credit_card', 'coupon', 'bank_transfer'], model: "{{ get_where_subquery(ref('stg_payments')) }}" } });
     expect(warn?.attachedNode).toBe('model.jaffle.stg_payments');
     expect(warn?.columnName).toBe('payment_method');
     const rel = tests.find((t) => t.name === 'relationships_orders_customer_id__customer_id__ref_customers_');
-    expect(rel?.dependsOn.nodes).toEqual(['model.jaffle.orders', 'model.jaffle.customers']);
-    expect(rel?.testMetadata?.kwargs.to).toBe("{{ ref('customers') }}");
+    expect(rel?.dependsOn.nodes).toEqual(['model.jaffle.customers', 'model.jaffle.orders']);
+    expect(rel?.testMetadata?.kwargs.to).toBe("ref('customers')");
     expect(tests.find((t) => t.name === 'is_positive_customers_number_of_orders__False')?.testMetadata?.kwargs.strict).toBe(false);
     const where = tests.find((t) => t.name === 'accepted_values_orders_status__placed__shipped__completed__returned');
     expect(where?.config.where).toBe("order_date >= '2024-01-01'");

@@ -41,7 +41,7 @@ describe('source freshness', () => {
     expect(status).toEqual({ orders: 'pass', events: 'error', events_warn_only: 'warn' });
     const artifact = JSON.parse(await readFile(join(dir, 'target', 'sources.json'), 'utf8'));
     const orders = artifact.results.find((r: { unique_id: string }) => r.unique_id.endsWith('orders'));
-    expect(orders).toMatchObject({ max_loaded_at: '2024-03-10 12:00:00', snapshotted_at: '2024-03-11T00:00:00.000Z', max_loaded_at_time_ago_in_s: 43200, status: 'pass' });
+    expect(orders).toMatchObject({ max_loaded_at: '2024-03-10T12:00:00+00:00', snapshotted_at: '2024-03-11T00:00:00+00:00', max_loaded_at_time_ago_in_s: 43200, status: 'pass' });
   });
 
   it('--now moves the clock', async () => {

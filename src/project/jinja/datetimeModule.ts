@@ -7,7 +7,8 @@
  * Values are microseconds of the wall clock since 1970 (exact as doubles from year 1685 to 2255);
  * the only time zone is UTC.
  */
-import { PyFloat, splitArgs } from './environment.js';
+import { PyFloat } from '../pythonRepr.js';
+import { splitArgs } from './environment.js';
 
 const US_PER_SECOND = 1_000_000;
 const US_PER_DAY = 86_400 * US_PER_SECOND;

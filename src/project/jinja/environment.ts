@@ -7,6 +7,7 @@
  * installed once.
  */
 import nunjucks from 'nunjucks';
+import { isPlainObject, PyFloat, pyRepr, pyStr, PyTuple } from '../pythonRepr.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -68,48 +69,6 @@ export function splitArgs(args: readonly unknown[]): { args: unknown[]; kwargs: 
   return { args: [...args], kwargs: {} };
 }
 
-/** Whether a value is a plain mapping (a dict literal, parsed JSON/YAML), not a class instance. */
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * A Python float made by a template (a literal `1.0`, `/`, arithmetic on a float, the `float`
- * filter, a date's `timestamp()`): a number that prints as Python's repr, so that `{{ 10 / 2 }}`
- * renders `5.0` as dbt's does (JS numbers do not tell 5.0 from 5). Arithmetic outside the
- * operators below sees its number through valueOf.
- */
-export class PyFloat {
-  constructor(readonly value: number) {}
-  valueOf(): number {
-    return this.value;
-  }
-  toJSON(): number {
-    return this.value;
-  }
-  toString(): string {
-    return pyFloatRepr(this.value);
-  }
-}
-
-/** Python's repr of a float: the shortest digits that read back, `1.0`, `0.0001`, `1e-05`, `1e+16`, `inf`. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const sign = x < 0 ? '-' : '';
-  const [mantissa, e] = Math.abs(x).toExponential().split('e');
-  const digits = mantissa.replace('.', '');
-  const exp = Number(e);
-  const point = exp + 1; // digits before the decimal point
-  if (point > 16 || point < -3) return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}.0`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
 /** A template value for code outside templates (a config): its PyFloats as numbers, in lists and dicts too. */
 export function plainValue(v: unknown): unknown {
   if (v instanceof PyFloat) return v.value;
@@ -117,9 +76,6 @@ export function plainValue(v: unknown): unknown {
   if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
   return v;
 }
-
-/** A Python tuple (`('a', 'b')`, zip()'s and dict.items()'s pairs): a list that prints in parentheses. */
-export class PyTuple extends Array<unknown> {}
 
 /**
  * Python's round(x, digits): halves to even (`round(2.5)` is 2), as Jinja's `round` filter does
@@ -163,31 +119,6 @@ const ARITHMETIC = {
   neg: (a: unknown): unknown => numeric(-Number(a), isFloat(a)),
   pos: (a: unknown): unknown => numeric(Number(a), isFloat(a)),
 };
-
-/** Python's `repr()` of a template value: `'a'`, `[1, 'b']`, `{'k': None}`, `True`. */
-export function pyRepr(v: unknown): string {
-  if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) {
-    const s = String(v);
-    const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-    return q + s.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), `\\${q}`).replace(/\n/g, '\\n') + q;
-  }
-  if (v instanceof PyTuple) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${[...v].map(pyRepr).join(', ')})`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return pyStr(v);
-}
-
-/**
- * Python's `str()` of a template value, as Jinja prints it: `True` / `False`, `None` for none
- * (an undefined name prints nothing), and lists and dicts in their Python form.
- */
-export function pyStr(v: unknown): string {
-  if (v === undefined) return '';
-  if (v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (Array.isArray(v) || isPlainObject(v)) return pyRepr(v);
-  return String(v);
-}
 
 /**
  * Python's `%`: on a string, printf-style formatting (`'%s-%03d' % ('a', 7)`, `'%(k)s' % {'k': 1}`:
