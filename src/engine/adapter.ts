@@ -86,6 +86,46 @@ export interface WritePartitionsOptions extends ExecuteOptions {
   readonly mode: 'overwrite' | 'append';
 }
 
+/** A column of an enforced contract: the relation is created with these names and types, then filled. */
+export interface ContractColumn {
+  readonly name: string;
+  /** The SQL type as written in yml (`data_type`). */
+  readonly dataType: string;
+  /** Column constraints, rendered (`not null`, `primary key`, `check (x > 0)`). */
+  readonly constraints: readonly string[];
+}
+
+/** Column documentation to persist as comments (dbt's `persist_docs`): a comment per column name. */
+export interface RelationDocs {
+  /** The relation's comment (omitted: none is set). */
+  readonly relation?: string;
+  /** Column name -> comment; a name the new relation does not have is skipped, as dbt does. */
+  readonly columns?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Options of `replaceRelation`. `before`, `after` and `docs` run in the build's transaction (dbt
+ * runs a model's in-transaction hooks, its SQL and persist_docs between one BEGIN and COMMIT): when
+ * any of them fails, everything is rolled back and the previous relation stays.
+ */
+export interface ReplaceOptions extends ExecuteOptions {
+  readonly layout?: TableLayout;
+  /** Statements run first (pre-hooks). */
+  readonly before?: readonly string[];
+  /** Statements run once the new relation is in place (post-hooks). */
+  readonly after?: readonly string[];
+  /** Comments set once the new relation is in place (before `after` for a view, after it for a table, as dbt orders them). */
+  readonly docs?: RelationDocs;
+  /** SQL run right before the build statement, on its connection (dbt's `sql_header`). */
+  readonly sqlHeader?: string;
+  /**
+   * An enforced contract (dbt's `contract: {enforced: true}`): the query's columns must match these
+   * names and types exactly, else the build fails (QueryError listing the mismatches, as dbt's
+   * contract error does); a table is created with them (and their constraints), then filled.
+   */
+  readonly contract?: readonly ContractColumn[];
+}
+
 /** What an engine can do; callers branch on these flags, never on the dialect name. */
 export interface AdapterCapabilities {
   /** Statements may run concurrently on separate connections. */
@@ -131,7 +171,7 @@ export interface WarehouseAdapter {
    * relation is untouched. With a layout, the table is partitioned/clustered per the engine.
    * Resolves to the rows written when known (tables), undefined for views.
    */
-  replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ExecuteOptions & { layout?: TableLayout }): Promise<number | undefined>;
+  replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ReplaceOptions): Promise<number | undefined>;
   /**
    * Writes `selectSql` into the partitions of a partitioned table that its rows fall in, leaving
    * every other partition untouched; atomic like replaceRelation. Resolves to rows written and the

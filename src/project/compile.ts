@@ -17,7 +17,7 @@ import { JinjaRelation } from './jinja/relationObject.js';
 import { PendingQuery, RenderState } from './jinja/renderState.js';
 import { projectInternals } from './load.js';
 import { renderRelation } from './relationName.js';
-import type { CompileContext, CompiledNode, InjectedCte, ModelNode, NodeConfig, Project, ProjectNode, SourceNode } from './types.js';
+import type { CompileContext, CompiledNode, HookStatement, InjectedCte, ModelNode, NodeConfig, Project, ProjectNode, SourceNode } from './types.js';
 
 /** At most this many `run_query` round trips per node (guards against a template that never settles). */
 const MAX_QUERIES = 100;
@@ -30,9 +30,9 @@ export function renderSource(src: SourceNode, dialect: Dialect): string {
   return renderRelation(src.relation, dialect);
 }
 
-/** The `__dbt__cte__<name>` identifier of an ephemeral model. */
+/** The `__dbt__cte__<identifier>` name of an ephemeral model: its alias (relation identifier), as dbt names it. */
 export function ephemeralCteName(node: ProjectNode): string {
-  return `__dbt__cte__${node.name}`;
+  return `__dbt__cte__${node.relation.identifier}`;
 }
 
 function isEphemeral(n: ProjectNode | undefined): n is ModelNode {
@@ -118,10 +118,14 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     try {
       const sql = tmpl ? renderer.renderOnce(tmpl.source, tmpl.file, names, state) : '';
       // hooks after the SQL, whose config() calls may add some; rendered in the node's context
-      const hooks = (key: 'pre-hook' | 'post-hook') => hookTemplates(config, key, source.file).map((h) => renderer.renderOnce(h, source.file, names, state).trim()).filter((h) => h !== '');
-      const preHooks = hooks('pre-hook');
-      const postHooks = hooks('post-hook');
-      const result: CompiledNode = { node, compiledCode: tmpl ? injectCtes(sql, extra) : '', relation, relationName, extraCtes: extra, config: config as NodeConfig, isIncremental, preHooks, postHooks };
+      const hooks = (key: 'pre-hook' | 'post-hook'): HookStatement[] =>
+        hookTemplates(config, key, source.file).map((h) => ({ sql: renderer.renderOnce(h.sql, source.file, names, state).trim(), transaction: h.transaction })).filter((h) => h.sql !== '');
+      const pre = hooks('pre-hook');
+      const post = hooks('post-hook');
+      const result: CompiledNode = {
+        node, compiledCode: tmpl ? injectCtes(sql, extra) : '', relation, relationName, extraCtes: extra, config: config as NodeConfig, isIncremental,
+        preHooks: pre.map((h) => h.sql), postHooks: post.map((h) => h.sql), hooks: { pre, post },
+      };
       uninjected.set(result, sql);
       return result;
     } catch (e) {
@@ -134,13 +138,17 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
 
 /**
  * The `pre-hook` or `post-hook` templates of a config: each a statement or a mapping with `sql`
- * (its `transaction` is moot: each statement commits on its own). Throws ConfigError for anything else.
+ * and an optional `transaction` (default true, as dbt's). Throws ConfigError for anything else.
  */
-function hookTemplates(config: Readonly<Record<string, unknown>>, key: 'pre-hook' | 'post-hook', file: string): string[] {
+function hookTemplates(config: Readonly<Record<string, unknown>>, key: 'pre-hook' | 'post-hook', file: string): { sql: string; transaction: boolean }[] {
   const v = config[key];
   return (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]).map((h: unknown, i) => {
-    if (typeof h === 'string') return h;
-    if (typeof h === 'object' && h !== null && typeof (h as { sql?: unknown }).sql === 'string') return (h as { sql: string }).sql;
+    if (typeof h === 'string') return { sql: h, transaction: true };
+    if (typeof h === 'object' && h !== null && typeof (h as { sql?: unknown }).sql === 'string') {
+      const t = (h as { transaction?: unknown }).transaction;
+      if (t !== undefined && typeof t !== 'boolean') throw new ConfigError(`${key} ${i + 1}: transaction must be true or false, got ${JSON.stringify(t)}`, { file, key });
+      return { sql: (h as { sql: string }).sql, transaction: t !== false };
+    }
     throw new ConfigError(`${key} ${i + 1} must be a SQL statement or a mapping with sql:, got ${JSON.stringify(h)}`, { file, key });
   });
 }

@@ -18,6 +18,7 @@ import { parseRender, type ParseResult } from './parseRender.js';
 import { findProfilesFile, loadProfileTarget } from './profiles.js';
 import { readProjectFile, type ProjectSettings } from './projectFile.js';
 import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
+import { relationNamer, type RelationNamer } from './nameMacros.js';
 import { nodeRelation, quoteIdentifier } from './relationName.js';
 import type { LoadOptions, ModelNode, NodeConfig, Project, ProjectNode, Relation, SeedNode, SourceNode, TestNode } from './types.js';
 import { YamlFile } from './yamlFile.js';
@@ -73,6 +74,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const renderer = new JinjaRenderer(macroFiles, target.type, name);
   const templates = new Map<string, { source: string; file: string; extra?: Record<string, unknown> }>();
   const base = { renderer, projectName: name, profileName: settings.profile, target, vars, env };
+  const nameOf = relationNamer(base);
 
   const modelPatches = new Map<string, NodePatch>();
   const seedPatches = new Map<string, NodePatch>();
@@ -111,7 +113,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
     templates.set(uniqueId, { source: rawCode, file: f.relPath });
     const node: Omit<ModelNode, 'dependsOn' | 'refs' | 'sources'> = {
       uniqueId, resourceType: 'model', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
-      description: patch?.description ?? '', columns: patch?.columns ?? {}, relation: nodeRelation(nm, config, target),
+      description: patch?.description ?? '', columns: patch?.columns ?? {},
+      relation: nameOf({ uniqueId, name: nm, resourceType: 'model', packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn }, config),
       ...(patch ? { patchPath: patch.file.displayPath } : {}),
     };
     drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
@@ -124,9 +127,11 @@ export function loadProject(opts: LoadOptions = {}): Project {
     const patch = seedPatches.get(nm);
     const config = finalizeConfig(mergeConfig(...treeConfigLayers(settings.seeds, fqn), patch?.config), 'seed', { file: patch?.file.displayPath ?? 'dbt_project.yml' });
     if (!config.enabled) continue;
+    const uniqueId = `seed.${name}.${nm}`;
     const node: Omit<SeedNode, 'dependsOn' | 'refs' | 'sources'> = {
-      uniqueId: `seed.${name}.${nm}`, resourceType: 'seed', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode: '', config,
-      description: patch?.description ?? '', columns: patch?.columns ?? {}, relation: nodeRelation(nm, config, target), absolutePath: f.absPath,
+      uniqueId, resourceType: 'seed', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode: '', config,
+      description: patch?.description ?? '', columns: patch?.columns ?? {}, absolutePath: f.absPath,
+      relation: nameOf({ uniqueId, name: nm, resourceType: 'seed', packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn }, config),
       ...(patch ? { patchPath: patch.file.displayPath } : {}),
     };
     drafts.push({ node, parsed: { inFileConfig: {}, refs: [], sources: [], macros: [] }, refLoc: () => ({ file: f.relPath }) });
@@ -162,7 +167,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
     templates.set(uniqueId, { source: rawCode, file: f.relPath });
     const node: Omit<TestNode, 'dependsOn' | 'refs' | 'sources'> = {
       uniqueId, resourceType: 'test', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
-      description: '', columns: {}, relation: testRelation(nm, config, target),
+      description: '', columns: {}, relation: testRelation(nameOf, { uniqueId, name: nm, resourceType: 'test', packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn }, config),
     };
     drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
   }
@@ -175,7 +180,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   for (const d of sourceDecls) for (const decl of d.tests) attachments.push({ decl, target: { kind: 'source', sourceName: d.sourceName, tableName: d.tableName }, attachedId: `source.${name}.${d.sourceName}.${d.tableName}` });
   for (const { decl, target: tt, attachedId } of attachments) {
     if (!enabled.has(attachedId)) continue;
-    const draft = genericTestDraft(decl, tt, attachedId, settings, base, templates, ymlFolderPath);
+    const draft = genericTestDraft(decl, tt, attachedId, settings, base, nameOf, templates, ymlFolderPath);
     if (draft) drafts.push(draft);
   }
 
@@ -202,14 +207,14 @@ export function loadProject(opts: LoadOptions = {}): Project {
  * Where a test stores its failures: dbt's default schema for tests, `dbt_test__audit`, unless its
  * config sets `schema` (or `database`, `alias`), through the same naming as models.
  */
-function testRelation(name: string, config: NodeConfig, target: Project['target']): Relation {
-  return nodeRelation(name, { ...config, schema: typeof config.schema === 'string' ? config.schema : 'dbt_test__audit' }, target);
+function testRelation(nameOf: RelationNamer, node: Parameters<RelationNamer>[0], config: NodeConfig): Relation {
+  return nameOf(node, { ...config, schema: typeof config.schema === 'string' ? config.schema : 'dbt_test__audit' });
 }
 
 /** The draft of a generic test node, or undefined when its config disables it. */
 function genericTestDraft(
   declared: TestDecl, tt: TestTarget, attachedId: string, settings: ProjectSettings,
-  base: Omit<Parameters<typeof parseRender>[0], 'node' | 'baseConfig' | 'source' | 'file'>,
+  base: Omit<Parameters<typeof parseRender>[0], 'node' | 'baseConfig' | 'source' | 'file'>, nameOf: RelationNamer,
   templates: Map<string, { source: string; file: string; extra?: Record<string, unknown> }>, ymlFolderPath: Map<YamlFile, FoundFile>,
 ): Draft | undefined {
   // a quoted column is passed to the test, and named in it, quoted (dbt's adapter.quote)
@@ -250,7 +255,7 @@ function genericTestDraft(
     rawCode: genericTestRawCode(decl, names), config, description: '', columns: {},
     testMetadata, attachedNode: attachedId,
     ...(decl.columnName !== undefined ? { columnName: decl.columnName } : {}),
-    relation: testRelation(shortName, config, base.target),
+    relation: testRelation(nameOf, { uniqueId, name: shortName, resourceType: 'test', packageName: name, originalFilePath: file, path: `${shortName}.sql`, fqn }, config),
   };
   return { node, parsed, refLoc: () => loc };
 }

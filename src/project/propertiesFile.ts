@@ -4,7 +4,7 @@
  * loaded_at_field and freshness. Returns plain declarations; load.ts turns them into nodes.
  */
 import { asTags } from './configMerge.js';
-import type { ColumnDoc, FreshnessPolicy } from './types.js';
+import type { ColumnConstraint, ColumnDoc, FreshnessPolicy } from './types.js';
 import { isRecord, type KeyPath, type YamlFile } from './yamlFile.js';
 import { renderYamlValue, type YamlTemplateScope } from './yamlTemplating.js';
 
@@ -123,6 +123,19 @@ function testsKey(entry: Record<string, unknown>, yf: YamlFile, path: KeyPath): 
   return entry.data_tests !== undefined ? 'data_tests' : 'tests';
 }
 
+const CONSTRAINT_TYPES = ['check', 'not_null', 'unique', 'primary_key', 'foreign_key', 'custom'] as const;
+
+/** A column's `constraints:` list: each a mapping with a known `type` and an optional `expression`. */
+function parseConstraints(list: unknown, yf: YamlFile, path: KeyPath): ColumnConstraint[] {
+  if (!Array.isArray(list)) throw yf.error('constraints must be a list', path);
+  return list.map((c, i) => {
+    const type = isRecord(c) ? c.type : undefined;
+    if (!CONSTRAINT_TYPES.includes(type as ColumnConstraint['type'])) throw yf.error(`constraint type must be one of ${CONSTRAINT_TYPES.join(', ')}, got ${JSON.stringify(type)}`, [...path, i, 'type']);
+    const expression = (c as Record<string, unknown>).expression;
+    return { type: type as ColumnConstraint['type'], ...(expression !== undefined && expression !== null ? { expression: String(expression) } : {}) };
+  });
+}
+
 /**
  * Reads `columns:`, adding their tests to `tests`. A column's tests get its tags (and its config's)
  * besides `inheritedTags`, and its name quoted when it has `quote: true` or, without `quote:`,
@@ -134,7 +147,11 @@ function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDec
   if (!Array.isArray(list)) throw yf.error('columns must be a list', path);
   list.forEach((c, i) => {
     if (!isRecord(c) || typeof c.name !== 'string') throw yf.error('a column needs a name:', [...path, i]);
-    out[c.name] = { name: c.name, description: String(c.description ?? ''), meta: isRecord(c.meta) ? c.meta : {}, tags: Array.isArray(c.tags) ? c.tags.map(String) : [], ...(c.data_type !== undefined ? { data_type: String(c.data_type) } : {}) };
+    out[c.name] = {
+      name: c.name, description: String(c.description ?? ''), meta: isRecord(c.meta) ? c.meta : {}, tags: Array.isArray(c.tags) ? c.tags.map(String) : [],
+      ...(c.data_type !== undefined ? { data_type: String(c.data_type) } : {}),
+      ...(c.constraints !== undefined && c.constraints !== null ? { constraints: parseConstraints(c.constraints, yf, [...path, i, 'constraints']) } : {}),
+    };
     const key = testsKey(c, yf, [...path, i]);
     const inheritedTags = [...entry.inheritedTags, ...asTags(c.tags), ...asTags(isRecord(c.config) ? c.config.tags : undefined)];
     const columnQuoted = c.quote === true || ((c.quote === undefined || c.quote === null) && entry.quoteColumns);

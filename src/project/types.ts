@@ -100,6 +100,14 @@ export interface ColumnDoc {
   readonly data_type?: string;
   readonly meta: Readonly<Record<string, unknown>>;
   readonly tags: readonly string[];
+  /** dbt's column `constraints:`, applied when the model's contract is enforced. */
+  readonly constraints?: readonly ColumnConstraint[];
+}
+
+/** One column constraint as written in yml (dbt's ColumnLevelConstraint). */
+export interface ColumnConstraint {
+  readonly type: 'check' | 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'custom';
+  readonly expression?: string;
 }
 
 /** Fields every node has. */
@@ -346,6 +354,18 @@ export interface CompiledNode {
   /** The `pre-hook` / `post-hook` statements, rendered: run before and after the node is built. */
   readonly preHooks: readonly string[];
   readonly postHooks: readonly string[];
+  /**
+   * The same hooks with their `transaction` setting (true unless a hook's mapping says
+   * `transaction: false`): a model runs the in-transaction ones in its build's transaction, the
+   * others before BEGIN / after COMMIT, as dbt does. Absent: every hook is in the transaction.
+   */
+  readonly hooks?: { readonly pre: readonly HookStatement[]; readonly post: readonly HookStatement[] };
+}
+
+/** A rendered hook statement and whether it runs inside the node's transaction. */
+export interface HookStatement {
+  readonly sql: string;
+  readonly transaction: boolean;
 }
 
 /** The compile entry point's signature (implemented in ./compile.ts). */

@@ -158,8 +158,9 @@ select {% for v in values %}count_if(status = '{{ v }}') as {{ v }}_count, {% en
     };
     const { compiled } = await compile(files);
     expect(compiled.extraCtes.map((c) => c.name)).toEqual(['__dbt__cte__e1', '__dbt__cte__e2']);
-    expect(compiled.compiledCode).toBe('-- head comment\nwith __dbt__cte__e1 as (\nselect 1 as id\n), __dbt__cte__e2 as (\nselect * from __dbt__cte__e1\n), x as (select * from __dbt__cte__e2)\nselect * from x');
-    expect(injectCtes('select 1', [{ id: 'a', name: '__dbt__cte__a', sql: 'select 2' }])).toBe('with __dbt__cte__a as (\nselect 2\n)\nselect 1');
+    // dbt's whitespace (inject_ctes_into_sql): ` <name> as (\n<sql>\n)` joined by `, `
+    expect(compiled.compiledCode).toBe('-- head comment\nwith  __dbt__cte__e1 as (\nselect 1 as id\n),  __dbt__cte__e2 as (\nselect * from __dbt__cte__e1\n), x as (select * from __dbt__cte__e2)\nselect * from x');
+    expect(injectCtes('select 1', [{ id: 'a', name: '__dbt__cte__a', sql: 'select 2' }])).toBe('with __dbt__cte__a as (\nselect 2\n) select 1');
   });
 
   it('{% test %} blocks define custom generic tests; built-in generic tests return failing rows', async () => {

@@ -15,13 +15,16 @@ import type {
   QueryOptions,
   QueryResult,
   RawSourceSpec,
+  ContractColumn,
+  RelationDocs,
   RelationInfo,
   RelationRef,
-  TableLayout,
+  ReplaceOptions,
   WarehouseAdapter,
   WritePartitionsOptions,
 } from '../adapter.js';
 import { ConnectionPool } from './connectionPool.js';
+import { contractMismatch, contractTableSql, contractTypesSql } from './contract.js';
 import { toStratumError } from './driverError.js';
 import { removePartitioned, replacePartitioned, versionDirOfView, writePartitions, type SqlSession } from './partitionedParquet.js';
 import { quoteIdent, quoteString, relationSql } from './quote.js';
@@ -231,45 +234,85 @@ export class DuckDBAdapter implements WarehouseAdapter {
     return `drop ${info.kind === 'table' ? 'table' : 'view'} if exists ${relationSql(relation)};`;
   }
 
-  async replaceRelation(
-    relation: RelationRef,
-    kind: 'table' | 'view',
-    selectSql: string,
-    opts?: ExecuteOptions & { layout?: TableLayout },
-  ): Promise<number | undefined> {
+  async replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ReplaceOptions): Promise<number | undefined> {
     await this.ensureSchema(relation, opts);
     const before = await this.relationInfo(relation);
     const partitionBy = opts?.layout?.partitionBy;
     if (kind === 'table' && partitionBy) {
-      return this.onConnection(opts?.signal, async (conn) => {
+      // the Parquet is written outside any transaction: hooks run around it, comments after it
+      for (const sql of opts.before ?? []) await this.execute(sql, { ...opts, context: { ...opts.context, sql } });
+      const rows = await this.onConnection(opts?.signal, async (conn) => {
+        if (opts.sqlHeader) await this.runOn(conn, opts.sqlHeader, opts);
+        if (opts.contract) await this.checkContract(conn, selectSql, opts.contract, opts);
         const beforeView = before?.kind === 'table' ? this.dropSql(relation, before) : '';
         return replacePartitioned(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, beforeView });
       });
+      await this.onConnection(opts.signal, async (conn) => {
+        for (const sql of opts.after ?? []) await this.runOn(conn, sql, { ...opts, context: { ...opts.context, sql } });
+        if (opts.docs) await this.runOn(conn, (await this.commentSql(conn, relation, 'view', opts.docs, opts)).join(';\n') || 'select 1', opts);
+      });
+      return rows;
     }
     const target = relationSql(relation);
-    let rows: number | undefined;
-    if (kind === 'view') {
-      const drop = before && before.kind === 'table' ? this.dropSql(relation, before) : '';
-      await this.execute(`begin transaction; ${drop} create or replace view ${target} as ${selectSql}\n; commit`, opts);
-    } else {
-      const tmp: RelationRef = { ...relation, name: `${relation.name}__stratum_tmp` };
-      const order = opts?.layout?.clusterBy?.length ? ` order by ${opts.layout.clusterBy.map(quoteIdent).join(', ')}` : '';
-      const body = order ? `select * from (${selectSql}\n) as __stratum_src${order}` : `${selectSql}\n`;
-      await this.executeMany(
-        [
-          `drop table if exists ${relationSql(tmp)}`,
-          `create table ${relationSql(tmp)} as ${body}`,
-          this.dropSql(relation, before) || 'select 1',
-          `alter table ${relationSql(tmp)} rename to ${quoteIdent(relation.name)}`,
-        ],
-        { ...opts, transaction: true },
-      );
-      // DuckDB reports no row count for CREATE TABLE AS (planning the query twice, as an empty
-      // CTAS plus an INSERT, cost ~5 ms a model); count(*) of a fresh table is read from metadata
-      rows = Number((await this.query(`select count(*) from ${target}`, opts)).rows[0]?.[0] ?? 0);
-    }
+    const hook = (sql: string): ExecuteOptions => ({ ...opts, context: { ...opts?.context, sql } });
+    const rows = await this.onConnection(opts?.signal, async (conn) => {
+      const run = (sql: string, o: ExecuteOptions | undefined = opts) => this.runOn(conn, sql, o);
+      await run('begin transaction');
+      try {
+        for (const sql of opts?.before ?? []) await run(sql, hook(sql));
+        if (opts?.sqlHeader) await run(opts.sqlHeader);
+        if (opts?.contract) await this.checkContract(conn, selectSql, opts.contract, opts);
+        const docs = async (objectKind: 'table' | 'view') => {
+          if (opts?.docs) for (const sql of await this.commentSql(conn, relation, objectKind, opts.docs, opts)) await run(sql);
+        };
+        if (kind === 'view') {
+          if (before?.kind === 'table') await run(this.dropSql(relation, before));
+          await run(`create or replace view ${target} as ${selectSql}\n`);
+          await docs('view');
+          for (const sql of opts?.after ?? []) await run(sql, hook(sql));
+          await run('commit');
+          return undefined;
+        }
+        const tmp = relationSql({ ...relation, name: `${relation.name}__stratum_tmp` });
+        const order = opts?.layout?.clusterBy?.length ? ` order by ${opts.layout.clusterBy.map(quoteIdent).join(', ')}` : '';
+        const body = order ? `select * from (${selectSql}\n) as __stratum_src${order}` : `${selectSql}\n`;
+        await run(`drop table if exists ${tmp}`);
+        if (opts?.contract) for (const sql of contractTableSql(tmp, opts.contract, body)) await run(sql);
+        else await run(`create table ${tmp} as ${body}`);
+        if (before) await run(this.dropSql(relation, before));
+        await run(`alter table ${tmp} rename to ${quoteIdent(relation.name)}`);
+        for (const sql of opts?.after ?? []) await run(sql, hook(sql));
+        await docs('table');
+        await run('commit');
+        // DuckDB reports no row count for CREATE TABLE AS (planning the query twice, as an empty
+        // CTAS plus an INSERT, cost ~5 ms a model); count(*) of a fresh table is read from metadata
+        return Number((await conn.runAndReadAll(`select count(*) from ${target}`)).getRows()[0]?.[0] ?? 0);
+      } catch (e) {
+        // a failure outside runOn (a contract mismatch, a describe) must not leave the transaction open
+        await conn.run('rollback').catch(() => undefined);
+        throw e;
+      }
+    });
     if (before?.kind === 'external') await removePartitioned(this.parquetDir, relation);
     return rows;
+  }
+
+  /** Fails (QueryError) when the query's columns differ from the contract's. */
+  private async checkContract(conn: DuckDBConnection, selectSql: string, contract: readonly ContractColumn[], opts: ExecuteOptions | undefined): Promise<void> {
+    const session = this.session(conn, opts);
+    const mismatch = contractMismatch(await session.describe(`select * from (${selectSql}\n) as __dbt_sbq`), await session.describe(contractTypesSql(contract)));
+    if (mismatch) throw toStratumError(new Error(mismatch), selectSql, opts?.context);
+  }
+
+  /** The `comment on` statements persisting `docs` on a relation: its own, and those of the columns it has. */
+  private async commentSql(conn: DuckDBConnection, relation: RelationRef, kind: 'table' | 'view', docs: RelationDocs, opts: ExecuteOptions | undefined): Promise<string[]> {
+    const target = relationSql(relation);
+    const out = docs.relation !== undefined ? [`comment on ${kind} ${target} is ${quoteString(docs.relation)}`] : [];
+    const columns = Object.entries(docs.columns ?? {});
+    if (columns.length === 0) return out;
+    const existing = new Set((await this.session(conn, opts).describe(`select * from ${target}`)).map((c) => c.name));
+    for (const [name, comment] of columns) if (existing.has(name)) out.push(`comment on column ${target}.${quoteIdent(name)} is ${quoteString(comment)}`);
+    return out;
   }
 
   async writePartitions(relation: RelationRef, selectSql: string, opts: WritePartitionsOptions): Promise<{ rows: number; partitions: string[] }> {

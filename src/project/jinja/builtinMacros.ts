@@ -1,6 +1,7 @@
 /**
- * Stratum's built-in macros (package `dbt`): the four generic tests, dispatched like dbt's so a
- * project can override `<dialect>__test_<name>`, and the helpers they use. Each test returns the
+ * Stratum's built-in macros (package `dbt`): relation naming (`generate_schema_name`, ...,
+ * dispatched as dbt's), the four generic tests, dispatched like dbt's so a project can override
+ * `<dialect>__test_<name>`, and the helpers they use. Each test returns the
  * failing rows, as dbt's do. Projects override any of these by defining a macro of the same name.
  */
 import { parseMacroFile, type MacroFile } from './macroFile.js';
@@ -86,6 +87,49 @@ where parent.to_field is null
 {%- endmacro %}
 
 {% macro should_store_failures() %}{{ return(config.get('store_failures') | as_bool) }}{% endmacro %}
+
+{#- relation naming (dbt's get_custom_name macros); a project overrides any of them -#}
+{% macro generate_schema_name(custom_schema_name=none, node=none) -%}
+    {{ return(adapter.dispatch('generate_schema_name', 'dbt')(custom_schema_name, node)) }}
+{% endmacro %}
+{% macro default__generate_schema_name(custom_schema_name, node) -%}
+    {%- set default_schema = target.schema -%}
+    {%- if custom_schema_name is none -%}
+        {{ default_schema }}
+    {%- else -%}
+        {{ default_schema }}_{{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro generate_schema_name_for_env(custom_schema_name, node) -%}
+    {%- set default_schema = target.schema -%}
+    {%- if target.name == 'prod' and custom_schema_name is not none -%}
+        {{ custom_schema_name | trim }}
+    {%- else -%}
+        {{ default_schema }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+    {% do return(adapter.dispatch('generate_alias_name', 'dbt')(custom_alias_name, node)) %}
+{%- endmacro %}
+{% macro default__generate_alias_name(custom_alias_name=none, node=none) -%}
+    {%- if custom_alias_name -%}
+        {{ custom_alias_name | trim }}
+    {%- elif node.version -%}
+        {{ return(node.name ~ "_v" ~ (node.version | replace(".", "_"))) }}
+    {%- else -%}
+        {{ node.name }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro generate_database_name(custom_database_name=none, node=none) -%}
+    {% do return(adapter.dispatch('generate_database_name', 'dbt')(custom_database_name, node)) %}
+{%- endmacro %}
+{% macro default__generate_database_name(custom_database_name=none, node=none) -%}
+    {%- if custom_database_name is none -%}
+        {{ target.database }}
+    {%- else -%}
+        {{ custom_database_name }}
+    {%- endif -%}
+{%- endmacro %}
 `;
 
 let cached: MacroFile | undefined;

@@ -1,0 +1,165 @@
+/**
+ * How a view or table model is built, as dbt-core 1.10 with dbt-duckdb 1.10 builds it: hooks,
+ * `sql_header`, the model SQL and `persist_docs` comments in one transaction (a failing post-hook
+ * rolls the build back), hooks with `transaction: false` outside it, enforced contracts and their
+ * constraints. Every expected relation, row, comment and failure below is what dbt-duckdb
+ * produced for these very projects.
+ */
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../cli.js';
+import { tempProject } from '../project/helpers.js';
+
+const PROFILE = "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{{ env_var('STRATUM_TEST_DB') }}\"\n      threads: 1\n";
+
+/** A project whose warehouse is `<dir>/w.duckdb`; returns its dir. */
+function project(files: Record<string, string>, extraProjectYml = ''): string {
+  return tempProject({ 'dbt_project.yml': `name: p\nprofile: p\nconfig-version: 2\n${extraProjectYml}`, 'profiles.yml': PROFILE, ...files });
+}
+
+async function build(dir: string, ...args: string[]) {
+  process.env.STRATUM_TEST_DB = join(dir, 'w.duckdb');
+  try {
+    return await cli('build', '--project-dir', dir, '--profiles-dir', dir, ...args);
+  } finally {
+    delete process.env.STRATUM_TEST_DB;
+  }
+}
+
+async function rows(dir: string, sql: string): Promise<unknown[][]> {
+  const instance = await DuckDBInstance.create(join(dir, 'w.duckdb'));
+  const con = await instance.connect();
+  try {
+    return (await con.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('hooks and the build share one transaction (dbt-duckdb)', () => {
+  const files = {
+    'models/ph_fail.sql': `{{ config(materialized='table', pre_hook="insert into main.audit values ('pre {{ var('n', 1) }}')",
+  post_hook=["insert into main.audit values ('post {{ var('n', 1) }}')", "select error('boom') where {{ var('n', 1) }} = 2"]) }}
+select {{ var('n', 1) }} as n
+`,
+    'models/ph_fail_v.sql': `{{ config(materialized='view', post_hook=["select error('boom') where {{ var('n', 1) }} = 2"]) }}
+select {{ var('n', 1) }} as n
+`,
+    'models/ph_notx.sql': `{{ config(materialized='table', pre_hook=[{'sql': "insert into main.audit values ('notx pre {{ var('n', 1) }}')", 'transaction': false}],
+  post_hook=[{'sql': "insert into main.audit values ('notx post {{ var('n', 1) }}')", 'transaction': false}, "select error('x') where {{ var('n', 1) }} = 2"]) }}
+select {{ var('n', 1) }} as n
+`,
+  };
+  const onRunStart = 'on-run-start:\n  - "create table if not exists main.audit (what varchar)"\n';
+
+  it('a failing post-hook rolls back the rebuilt table or view and the hooks before it; transaction: false hooks run before BEGIN and after COMMIT', async () => {
+    const dir = project(files, onRunStart);
+    expect((await build(dir)).code).toBe(0);
+    const second = await build(dir, '--vars', '{n: 2}');
+    expect(second.code).toBe(1);
+    expect(second.out).toMatch(/ph_fail\.sql: Invalid Input Error: boom/);
+    // the previous relations stay, with their rows
+    for (const m of ['ph_fail', 'ph_fail_v', 'ph_notx']) expect(await rows(dir, `select n from main.${m}`)).toEqual([[1]]);
+    // the second run's in-transaction pre/post hooks were rolled back; its transaction: false
+    // pre-hook had run before BEGIN, and its transaction: false post-hook never ran
+    expect(await rows(dir, 'select what from main.audit order by rowid')).toEqual([['pre 1'], ['post 1'], ['notx pre 1'], ['notx post 1'], ['notx pre 2']]);
+  });
+});
+
+describe('sql_header and persist_docs', () => {
+  it('sql_header runs before the model SQL, on its connection, for tables and views', async () => {
+    const dir = project({
+      'models/hdr.sql': "{{ config(materialized='table', sql_header=\"set variable my_v = 41;\") }}\nselect getvariable('my_v') + 1 as x\n",
+      'models/hdr_view.sql': "{{ config(sql_header=\"create or replace macro plus_one(a) as a + 1;\") }}\nselect plus_one(1) as x\n",
+    });
+    const r = await build(dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(await rows(dir, 'select x from main.hdr union all select x from main.hdr_view')).toEqual([[42], [2]]);
+  });
+
+  it('persist_docs comments the relation (when it has a description) and its documented columns', async () => {
+    const dir = project({
+      'models/schema.yml': `version: 2
+models:
+  - name: v_docs
+    description: "view desc"
+    config:
+      persist_docs: {relation: true, columns: true}
+    columns:
+      - name: a
+        description: "col a"
+      - name: not_there
+        description: "skipped"
+  - name: t_docs_rel_only
+    description: "it's only the relation"
+    config:
+      persist_docs: {relation: true}
+      materialized: table
+    columns:
+      - name: a
+        description: "col a"
+  - name: t_undocumented
+    config:
+      persist_docs: {relation: true, columns: true}
+      materialized: table
+`,
+      'models/v_docs.sql': 'select 1 as a\n',
+      'models/t_docs_rel_only.sql': 'select 1 as a\n',
+      'models/t_undocumented.sql': 'select 1 as a\n',
+    });
+    const r = await build(dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(await rows(dir, "select table_name, comment from duckdb_tables() where schema_name = 'main' union all select view_name, comment from duckdb_views() where schema_name = 'main' and not internal order by 1")).toEqual([
+      ['t_docs_rel_only', "it's only the relation"],
+      ['t_undocumented', null],
+      ['v_docs', 'view desc'],
+    ]);
+    expect(await rows(dir, "select table_name, column_name, comment from duckdb_columns() where schema_name = 'main' and comment is not null")).toEqual([['v_docs', 'a', 'col a']]);
+  });
+});
+
+describe('enforced contracts (dbt-duckdb)', () => {
+  const contract = (name: string, mat: string, cols: string) => `  - name: ${name}\n    config:\n      contract: {enforced: true}\n      materialized: ${mat}\n    columns:\n${cols}`;
+  const files = {
+    'models/schema.yml': `version: 2
+models:
+${contract('ok_contract', 'table', '      - name: id\n        data_type: integer\n        constraints:\n          - type: not_null\n          - type: primary_key\n      - name: name\n        data_type: varchar\n')}
+${contract('bad_contract', 'table', '      - name: id\n        data_type: integer\n      - name: name\n        data_type: integer\n')}
+${contract('missing_col', 'table', '      - name: id\n        data_type: integer\n')}
+${contract('null_violation', 'table', '      - name: id\n        data_type: integer\n        constraints:\n          - type: not_null\n')}
+${contract('view_contract', 'view', '      - name: id\n        data_type: bigint\n')}
+`,
+    // the contract's column order wins over the query's
+    'models/ok_contract.sql': "select 'a' as name, 1 as id union all select 'b', 2\n",
+    'models/bad_contract.sql': "select 1 as id, 'a' as name\n",
+    'models/missing_col.sql': "select 1 as id, 'a' as name\n",
+    'models/null_violation.sql': 'select null::int as id\n',
+    'models/view_contract.sql': 'select 1 as id\n',
+  };
+
+  it('builds a matching contract with its column order, types and constraints; a mismatch, an extra column or a violated constraint fails the model', async () => {
+    const dir = project(files);
+    const r = await build(dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/bad_contract\.sql: .*enforced contract.*name is VARCHAR in the model, INTEGER in the contract \(data type mismatch\)/);
+    expect(r.out).toMatch(/missing_col\.sql: .*enforced contract.*name VARCHAR is missing in contract/);
+    expect(r.out).toMatch(/null_violation\.sql: .*NOT NULL constraint failed/);
+    expect(r.out).toMatch(/view_contract\.sql: .*id is INTEGER in the model, BIGINT in the contract/);
+    expect(await rows(dir, "select table_name from duckdb_tables() where schema_name = 'main' union all select view_name from duckdb_views() where schema_name = 'main' and not internal")).toEqual([['ok_contract']]);
+    expect(await rows(dir, "select column_name, data_type, is_nullable from duckdb_columns() where table_name = 'ok_contract' order by column_index")).toEqual([['id', 'INTEGER', false], ['name', 'VARCHAR', true]]);
+    expect(await rows(dir, "select constraint_type from duckdb_constraints() where table_name = 'ok_contract' order by 1")).toEqual([['NOT NULL'], ['PRIMARY KEY']]);
+    expect(await rows(dir, 'select id, name from main.ok_contract order by id')).toEqual([[1, 'a'], [2, 'b']]);
+  });
+
+  it('a contracted column without data_type is a clear error naming the yml', async () => {
+    const dir = project({
+      'models/schema.yml': `version: 2\nmodels:\n${contract('m', 'table', '      - name: id\n')}`,
+      'models/m.sql': 'select 1 as id\n',
+    });
+    const r = await build(dir);
+    expect(r.code).not.toBe(0);
+    expect(r.out + r.err).toMatch(/models\/schema\.yml.*enforced contract: columns id need a data_type/);
+  });
+});
