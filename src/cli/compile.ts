@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
 import { listFlag, type Command, type ParsedArgs } from './command.js';
-import { DBT_UNSUPPORTED_FLAGS, SELECTION_FLAGS } from './projectFlags.js';
+import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
@@ -44,11 +44,10 @@ export function bigqueryStatement(c: CompiledNode): string | undefined {
 }
 
 /** The `stratum compile` command. */
-export const compileCommand: Command = {
+export const compileCommand: Command = projectCommand({
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
-  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
   flags: SELECTION_FLAGS,
   async run(args) {
     const { loadSelection } = await import('./projectOptions.js');
@@ -64,7 +63,7 @@ export const compileCommand: Command = {
       await adapter?.close();
     }
   },
-};
+});
 
 /** Compiles and writes the selected nodes, the manifest, and the summary (or JSON). */
 async function compileSelected(project: Project, selected: readonly string[], args: ParsedArgs, ctx: CompileContext): Promise<number> {

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Project, ProjectNode, ResourceType } from '../project/types.js';
 import { listFlag, stringFlag, type Command } from './command.js';
-import { DBT_UNSUPPORTED_FLAGS, SELECTION_FLAGS } from './projectFlags.js';
+import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
 
 const TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
 const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
@@ -30,11 +30,10 @@ export function formatLsLine(project: Project, n: ProjectNode, output: (typeof O
 }
 
 /** The `stratum ls` command. */
-export const lsCommand: Command = {
+export const lsCommand: Command = projectCommand({
   name: 'ls',
   summary: 'List the selected models, seeds, tests and sources (dbt ls).',
   details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path',
-  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
   flags: [
     ...SELECTION_FLAGS,
     { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },
@@ -53,4 +52,4 @@ export const lsCommand: Command = {
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },
-};
+});

@@ -71,8 +71,18 @@ function unknownCommand(argv: readonly string[]): string {
   return `stratum: unknown command '${typed}'${hint} (see stratum --help)`;
 }
 
+/**
+ * Flags dbt takes before its subcommand as well as after it (`dbt --warn-error build`): given
+ * there, they are the subcommand's own, which then takes them or names them as not supported.
+ */
+const LEADING_FLAGS: readonly string[] = ['--warn-error', '--fail-fast', '-x'];
+
 /** Runs the CLI with the given arguments and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(given: readonly string[]): Promise<number> {
+  const leading = given.findIndex((a) => !LEADING_FLAGS.includes(a));
+  const after = leading > 0 ? findCommand(given.slice(leading)) : undefined;
+  // right after the command's words, before its own flags (a last `-s` would take one as its value)
+  const argv = after ? [...after.cmd.name.split(' '), ...given.slice(0, leading), ...after.rest] : given;
   const helpWord = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h';
   if (argv.length === 0 || (helpWord && argv.length === 1)) {
     process.stdout.write(topHelp());

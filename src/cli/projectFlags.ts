@@ -5,7 +5,7 @@
  * those when it runs.
  */
 import type { RunCommand } from '../run/events.js';
-import type { FlagSpec, ParsedArgs } from './command.js';
+import type { Command, FlagSpec, ParsedArgs } from './command.js';
 
 /** Flags of every command that loads a project and selects nodes. */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
@@ -20,14 +20,33 @@ export const SELECTION_FLAGS: readonly FlagSpec[] = [
 
 /**
  * dbt's flags of these commands that Stratum does not take, with what to use instead (or ''):
- * said so, rather than "unknown flag".
+ * said so, rather than "unknown flag". A command that takes one of them (build's --fail-fast)
+ * declares it, and its parser never looks here.
  */
-export const DBT_UNSUPPORTED_FLAGS: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(['--selector', '--state', '--defer', '--no-defer', '--favor-state', '--indirect-selection', '--fail-fast', '-x', '--empty',
-    '--store-failures', '--exclude-resource-type', '--sample', '--event-time-start', '--event-time-end'].map((f) => [f, ''])),
+const DBT_UNSUPPORTED_FLAGS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries([
+    '--selector', '--state', '--defer', '--no-defer', '--defer-state', '--favor-state', '--no-favor-state', '--deprecated-favor-state', '--indirect-selection',
+    '--fail-fast', '-x', '--warn-error', '--warn-error-options', '--empty', '--store-failures', '--exclude-resource-type', '--resource-type', '--sample',
+    '--event-time-start', '--event-time-end', '--show', '--introspect', '--inline', '--output-keys', '--target-path', '--log-path', '--log-level', '--log-level-file',
+    '--log-format', '--log-format-file', '--log-cache-events', '--debug', '-d', '--quiet', '-q', '--print', '--no-print', '--printer-width', '--use-colors',
+    '--no-use-colors', '--use-colors-file', '--no-use-colors-file', '--profile', '--write-json', '--no-write-json', '--partial-parse', '--no-partial-parse',
+    '--static-parser', '--use-experimental-parser', '--populate-cache', '--no-populate-cache', '--cache-selected-only', '--record-timing-info', '-r',
+    '--send-anonymous-usage-stats', '--no-send-anonymous-usage-stats', '--show-all-deprecations', '--version-check', '--no-version-check',
+    '--upload-to-artifacts-ingest-api',
+  ].map((f) => [f, ''])),
+  '--resource-types': "use --resource-type where a command takes it (build, ls)",
+  '--exclude-resource-types': 'use --exclude-resource-type where a command takes it (build)',
   '-m': 'use --select (-s), its name since dbt 1.0',
   '--models': 'use --select (-s), its name since dbt 1.0',
 };
+
+/**
+ * A command that loads a project: the dbt flags it does not take (DBT_UNSUPPORTED_FLAGS) are
+ * named as such, in every one of them alike.
+ */
+export function projectCommand(cmd: Omit<Command, 'unsupportedFlags'>): Command {
+  return { ...cmd, unsupportedFlags: DBT_UNSUPPORTED_FLAGS };
+}
 
 /** Flags every project command takes, as dbt spells them: the selection flags plus --threads. */
 export const PROJECT_FLAGS: readonly FlagSpec[] = [
@@ -36,7 +55,23 @@ export const PROJECT_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** The --full-refresh flag, for commands that build models or seeds. */
-export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
+export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', short: 'f', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
+
+/** Flags of the commands that run nodes (run, test, build, seed), as dbt spells them: PROJECT_FLAGS plus how failures and warnings end the run. */
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  ...PROJECT_FLAGS,
+  { name: 'fail-fast', short: 'x', type: 'boolean', description: 'Stop at the first node that fails or errors: nothing more starts and the rest is skipped.' },
+  { name: 'warn-error', type: 'boolean', description: 'Make warnings errors: a test that would warn fails, a selection that matches nothing is an error.' },
+];
+
+/** dbt's resource types, which its --resource-type takes (and `default`, `all`); a Stratum project has models, seeds, tests and sources. */
+export const DBT_RESOURCE_TYPES: readonly string[] = ['analysis', 'exposure', 'metric', 'model', 'saved_query', 'seed', 'semantic_model', 'snapshot', 'source', 'test', 'unit_test'];
+
+/** build's --resource-type and --exclude-resource-type, as dbt 1.10's. */
+export const RESOURCE_TYPE_FLAGS: readonly FlagSpec[] = [
+  { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: "Only nodes of these types: model, seed, test (dbt's other types, such as snapshot, select none here)." },
+  { name: 'exclude-resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: 'Leave out nodes of these types.' },
+];
 
 /** Runs a project command (see runProjectCommand), loading the project stack and the engine now. */
 export async function runProject(command: RunCommand, args: ParsedArgs, extra: { now?: Date } = {}): Promise<number> {

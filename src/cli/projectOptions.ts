@@ -9,6 +9,7 @@ import { parseDbtYaml } from '../project/yamlFile.js';
 import { selectNodes } from '../project/selection.js';
 import type { Project, ResourceType } from '../project/types.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
+import { DBT_RESOURCE_TYPES } from './projectFlags.js';
 
 /** Parses `--vars` (a YAML or JSON mapping, like dbt). Throws UsageError naming the flag. */
 export function parseVarsFlag(cmd: string, raw: string | undefined): Record<string, unknown> | undefined {
@@ -41,10 +42,35 @@ export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: rea
   });
   for (const w of project.warnings) process.stderr.write(`Warning: ${w}\n`);
   const dag = new Dag(project);
-  // dbt's warning, on stderr so that --json and ls output stay clean
-  const onUnmatched = (criterion: string) => process.stderr.write(`Warning: the selection criterion '${criterion}' does not match any enabled nodes\n`);
+  // dbt's warning, on stderr so that --json and ls output stay clean; an error with --warn-error
+  const warnError = boolFlag(args, 'warn-error');
+  const onUnmatched = (criterion: string) => {
+    const what = `the selection criterion '${criterion}' does not match any enabled nodes`;
+    if (warnError) throw new UsageError(`stratum ${cmd}: ${what} (--warn-error makes this warning an error)`);
+    process.stderr.write(`Warning: ${what}\n`);
+  };
   const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), onUnmatched, ...(resourceTypes ? { resourceTypes } : {}) }, dag);
   return { project, dag, selected };
+}
+
+/**
+ * The resource types `--resource-type` and `--exclude-resource-type` leave in (dbt's: `all` and
+ * `default` are every type), or undefined when neither is given. Throws UsageError naming a type
+ * dbt does not have.
+ */
+export function resourceTypesFlags(cmd: string, args: ParsedArgs): ResourceType[] | undefined {
+  const types = (flag: string) => {
+    const list = listFlag(args, flag).flatMap((t) => t.split(/[\s,]+/)).filter((t) => t !== '');
+    const bad = list.find((t) => !DBT_RESOURCE_TYPES.includes(t) && t !== 'default' && t !== 'all');
+    if (bad !== undefined) throw new UsageError(`stratum ${cmd}: --${flag} must be among ${DBT_RESOURCE_TYPES.join(', ')}, default, all; got '${bad}' (see stratum ${cmd} --help)`);
+    return list;
+  };
+  const include = types('resource-type');
+  const exclude = types('exclude-resource-type');
+  if (include.length === 0 && exclude.length === 0) return undefined;
+  const every: ResourceType[] = ['model', 'seed', 'test', 'source'];
+  const kept = include.length === 0 || include.includes('all') || include.includes('default') ? every : every.filter((t) => include.includes(t));
+  return kept.filter((t) => !exclude.includes(t));
 }
 
 /** Whether `--json` was given. */

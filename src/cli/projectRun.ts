@@ -9,16 +9,16 @@ import { relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseAdapter } from '../engine/adapter.js';
 import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { compileNode } from '../project/compile.js';
 import { writeManifest } from '../project/manifest.js';
 import type { Project } from '../project/types.js';
-import type { RunCommand } from '../run/events.js';
+import { NOTHING_TO_DO, type RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
 import { compiledPath, writeCompiled } from './compile.js';
-import { loadSelection } from './projectOptions.js';
-import { eventPrinter } from './runOutput.js';
+import { loadSelection, resourceTypesFlags } from './projectOptions.js';
+import { eventPrinter, foundLine, stamped } from './runOutput.js';
 
 /** dbt-duckdb profile keys (1.10) that change what a build reads or writes, and that Stratum does not implement. */
 const UNSUPPORTED_DUCKDB_KEYS = ['extensions', 'secrets', 'attach', 'filesystems', 'plugins', 'external_root', 'config_options', 'use_credential_provider', 'remote', 'module_paths', 'is_ducklake'];
@@ -64,25 +64,37 @@ async function refusedSetting(settings: Readonly<Record<string, string>>, key: s
 /** Runs one project command from parsed args and returns the exit code. */
 export async function runProjectCommand(command: RunCommand, args: ParsedArgs, extra: { now?: Date } = {}): Promise<number> {
   const json = boolFlag(args, 'json');
+  const warnError = boolFlag(args, 'warn-error');
   const threadsFlag = intFlag(args, command, 'threads', 1, 64);
-  const { project, selected } = loadSelection(command, args);
+  const types = resourceTypesFlags(command, args);
+  const { project, selected: all } = loadSelection(command, args);
+  const selected = types ? all.filter((id) => types.includes(project.nodes.get(id)!.resourceType)) : all;
+  if (!json) process.stdout.write(`${stamped(foundLine(project))}\n`);
   const threads = threadsFlag ?? project.target.threads ?? 1;
   const adapter = await openWarehouse(project, threads);
   const cancel = cancelOnSignals('Cancelling: interrupting running statements (Ctrl-C again to quit at once)');
+  // the nodes compiled so far: a Failure block names where the SQL of those only is written
+  const compiledIds = new Set<string>();
   let summary: RunSummary;
   try {
     summary = await runCommand({
       command,
       project,
       adapter,
-      compile: compileNode,
+      compile: async (p, node, ctx) => {
+        const c = await compileNode(p, node, ctx);
+        compiledIds.add(node.uniqueId);
+        return c;
+      },
       selected,
       fullRefresh: boolFlag(args, 'full-refresh'),
+      failFast: boolFlag(args, 'fail-fast'),
+      warnError,
       threads,
       signal: cancel.signal,
       onEvent: eventPrinter(json, undefined, (id) => {
         const node = project.nodes.get(id);
-        return node && (node.resourceType === 'model' || node.resourceType === 'test') ? relative(process.cwd(), compiledPath(project, node)) : undefined;
+        return node && compiledIds.has(id) && (node.resourceType === 'model' || node.resourceType === 'test') ? relative(process.cwd(), compiledPath(project, node)) : undefined;
       }),
       now: extra.now,
       args: { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name },
@@ -94,6 +106,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
     cancel.dispose();
     await adapter.close();
   }
+  if (summary.nothingToDo && warnError) throw new UsageError(`stratum ${command}: ${NOTHING_TO_DO} (--warn-error makes this warning an error)`);
   if (summary.cancelled) return 130;
   return summary.counts.error > 0 ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /** `stratum source freshness`: checks sources' newest `loaded_at_field` against warn_after/error_after. */
 import { UsageError } from '../errors.js';
 import { stringFlag, type Command } from './command.js';
-import { DBT_UNSUPPORTED_FLAGS, PROJECT_FLAGS, runProject } from './projectFlags.js';
+import { projectCommand, PROJECT_FLAGS, runProject } from './projectFlags.js';
 
 /** Parses `--now` (ISO date or date-time, UTC when no offset). Throws UsageError. */
 export function parseNow(raw: string | undefined): Date | undefined {
@@ -13,11 +13,10 @@ export function parseNow(raw: string | undefined): Date | undefined {
 }
 
 /** The `source freshness` command. */
-export const sourceFreshnessCmd: Command = {
+export const sourceFreshnessCmd: Command = projectCommand({
   name: 'source freshness',
   summary: "Check the sources' freshness against warn_after / error_after (like dbt source freshness).",
-  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
   flags: [...PROJECT_FLAGS, { name: 'now', type: 'string', value: 'DATETIME', description: "The clock to judge against (default: the end of the sources' newest dt= partition)." }],
   details: 'Writes target/sources.json. Exit codes: 0 fresh or warned, 1 a source is stale past error_after or unreadable, 2 bad usage or configuration.',
   run: (args) => runProject('source freshness', args, { now: parseNow(stringFlag(args, 'now')) }),
-};
+});

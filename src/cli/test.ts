@@ -1,13 +1,12 @@
 /** `stratum test`: runs the selected data tests (generic and singular). */
 import type { Command } from './command.js';
-import { DBT_UNSUPPORTED_FLAGS, PROJECT_FLAGS, runProject } from './projectFlags.js';
+import { RUN_FLAGS, projectCommand, runProject } from './projectFlags.js';
 
 /** The `test` command. */
-export const testCmd: Command = {
+export const testCmd: Command = projectCommand({
   name: 'test',
   summary: 'Run the selected data tests (like dbt test).',
-  unsupportedFlags: DBT_UNSUPPORTED_FLAGS,
-  flags: PROJECT_FLAGS,
+  flags: RUN_FLAGS,
   details: 'Exit codes: 0 all passed or only warned, 1 a test failed or errored, 2 bad usage or configuration, 130 cancelled.',
   run: (args) => runProject('test', args),
-};
+});

@@ -1,7 +1,8 @@
 /**
  * Executes a dependency graph: each task starts when its dependencies have finished, up to
  * `concurrency` at once, in the given order among ready tasks. A task whose dependency did not
- * succeed is skipped (not executed) and reported through `onSkip`, and so are its descendants.
+ * succeed is skipped (not executed) and reported through `onSkip` when its turn comes (all its
+ * dependencies done, as dbt dequeues it), and so are its descendants.
  * When the signal aborts, no new task starts and the running ones are awaited.
  */
 
@@ -18,7 +19,7 @@ export type TaskOutcome = 'ok' | 'failed';
 export interface GraphRun {
   readonly concurrency: number;
   readonly execute: (id: string) => Promise<TaskOutcome>;
-  /** Called for a task that will not run, with the id of the failed/skipped dependency. */
+  /** Called for a task that will not run, with the id of the failed task upstream that skips it. */
   readonly onSkip: (id: string, cause: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -40,28 +41,21 @@ export async function runGraph(tasks: readonly GraphTask[], run: GraphRun): Prom
   const order = new Map(tasks.map((t, i) => [t.id, i]));
   const ready: string[] = tasks.filter((t) => waiting.get(t.id)!.size === 0).map((t) => t.id);
   const done = new Set<string>();
+  // tasks that will be skipped, with the failed task that dooms them; each is reported when its
+  // turn comes (its dependencies done), as dbt dequeues and skips it, not when the failure happens
+  const doomed = new Map<string, string>();
   let running = 0;
 
   return new Promise<string[]>((resolve, reject) => {
     const finish = (id: string, ok: boolean): void => {
-      const stack: [string, boolean, string][] = [[id, ok, id]];
-      while (stack.length > 0) {
-        const [cur, curOk, cause] = stack.pop()!;
-        done.add(cur);
-        for (const child of dependents.get(cur) ?? []) {
-          if (done.has(child)) continue;
-          const w = waiting.get(child)!;
-          if (!curOk) {
-            if (!w.has('\0skipped')) {
-              w.add('\0skipped');
-              run.onSkip(child, cause);
-              stack.push([child, false, cause]);
-            }
-            continue;
-          }
-          w.delete(cur);
-          if (w.size === 0) insertReady(child);
-        }
+      done.add(id);
+      const cause = doomed.get(id) ?? id;
+      for (const child of dependents.get(id) ?? []) {
+        if (done.has(child)) continue;
+        if (!ok && !doomed.has(child)) doomed.set(child, cause);
+        const w = waiting.get(child)!;
+        w.delete(id);
+        if (w.size === 0) insertReady(child);
       }
     };
     const insertReady = (id: string): void => {
@@ -70,8 +64,18 @@ export async function runGraph(tasks: readonly GraphTask[], run: GraphRun): Prom
       else ready.splice(pos, 0, id);
     };
     const pump = (): void => {
-      while (running < run.concurrency && ready.length > 0 && !run.signal?.aborted) {
-        const id = ready.shift()!;
+      while (ready.length > 0 && !run.signal?.aborted) {
+        const id = ready[0];
+        const cause = doomed.get(id);
+        if (cause !== undefined) {
+          // a skip takes no thread
+          ready.shift();
+          run.onSkip(id, cause);
+          finish(id, false);
+          continue;
+        }
+        if (running >= run.concurrency) break;
+        ready.shift();
         running++;
         run
           .execute(id)

@@ -5,8 +5,11 @@
  *
  *   run_started → (node_started → node_finished)* interleaved up to `threads` → run_finished
  *
- * with `log` lines anywhere. Every selected node gets exactly one `node_finished`, including the
- * ones skipped because an upstream node failed (those get no `node_started`).
+ * with `log` lines anywhere, and the project's `on-run-start` hooks (hook_started →
+ * hook_finished) before the nodes and its `on-run-end` hooks after them. Every selected node gets exactly one `node_finished`, including the
+ * ones skipped because an upstream node failed or --fail-fast stopped the run (those get no
+ * `node_started`). A selection that leaves the command nothing to run emits only a `warn` log
+ * (NOTHING_TO_DO), as dbt says "Nothing to do".
  */
 
 /** What kind of invocation emitted the events (dbt's command names). */
@@ -32,6 +35,8 @@ export interface RunStartedEvent {
   readonly invocationId: string;
   readonly total: number;
   readonly threads: number;
+  /** The profiles.yml output it runs against, e.g. `dev`. */
+  readonly target: string;
   /** ISO time. */
   readonly at: string;
 }
@@ -46,6 +51,8 @@ export interface NodeStartedEvent {
   readonly materialization: string;
   /** The relation being built, as dbt prints it (`schema.name`), when there is one. */
   readonly relation?: string;
+  /** The file that defines it, relative to the project (dbt's `original_file_path`). */
+  readonly originalFilePath: string;
   readonly index: number;
   readonly total: number;
 }
@@ -64,6 +71,31 @@ export interface NodeFinishedEvent extends Omit<NodeStartedEvent, 'type'> {
   readonly message?: string;
   /** dbt's adapter code for the statement, e.g. `CREATE TABLE`, `INSERT`, `SELECT`. */
   readonly code?: string;
+  /** A test that stores its failures (store_failures): the relation holding them, as its SQL names it. */
+  readonly failuresRelation?: string;
+}
+
+/** A statement of dbt_project.yml's `on-run-start` or `on-run-end` began. `index` is 1-based among that key's statements. */
+export interface HookStartedEvent {
+  readonly type: 'hook_started';
+  readonly key: 'on-run-start' | 'on-run-end';
+  /** dbt's name of it, `<project>.<key>.<n>` (n from 0). */
+  readonly hook: string;
+  readonly index: number;
+  readonly total: number;
+}
+
+/**
+ * A project hook finished, failed, or was skipped because one before it failed (those get no
+ * `hook_started`). Counted in the run's counts, as dbt counts its hooks.
+ */
+export interface HookFinishedEvent extends Omit<HookStartedEvent, 'type'> {
+  readonly type: 'hook_finished';
+  readonly status: 'success' | 'error' | 'skipped';
+  /** Seconds. */
+  readonly executionTime: number;
+  /** Why it failed (the first line of the error). */
+  readonly message?: string;
 }
 
 /** A free-form line for the log (e.g. `Found 12 models, 30 tests, 3 seeds, 5 sources`). */
@@ -93,10 +125,16 @@ export interface RunFinishedEvent {
 }
 
 /** Every event the runner emits. Narrow on `type`. */
-export type RunEvent = RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | LogEvent | RunFinishedEvent;
+export type RunEvent = RunStartedEvent | NodeStartedEvent | NodeFinishedEvent | HookStartedEvent | HookFinishedEvent | LogEvent | RunFinishedEvent;
 
 /** Receives events; must not throw. */
 export type RunEventListener = (event: RunEvent) => void;
+
+/** The message of a node skipped because `--fail-fast` stopped the run at a failure (dbt's words). */
+export const FAIL_FAST_SKIP = 'Skipping due to fail_fast';
+
+/** What is said when a selection leaves a command nothing to run (dbt's words). */
+export const NOTHING_TO_DO = 'Nothing to do. Try checking your model configs and model specification args';
 
 /** Adds one finished status to the counts (error and fail both count as ERROR, as dbt). */
 export function countStatus(counts: RunCounts, status: NodeStatus): RunCounts {

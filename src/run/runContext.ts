@@ -12,6 +12,8 @@ export interface RunContext {
   readonly adapter: WarehouseAdapter;
   readonly compile: CompileNodeFn;
   readonly fullRefresh: boolean;
+  /** dbt's `--warn-error`: a test that would warn fails instead. */
+  readonly warnError?: boolean;
   readonly invocationId: string;
   readonly signal?: AbortSignal;
 }

@@ -13,7 +13,7 @@ import { CancelledError, QueryError } from '../errors.js';
 import { compileRunHooks } from '../project/compile.js';
 import type { CompiledNode, CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
 import { runGraph } from './dagScheduler.js';
-import { countStatus, NO_COUNTS, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
+import { countStatus, FAIL_FAST_SKIP, NO_COUNTS, NOTHING_TO_DO, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
 import { checkFreshness, newestPartitionClock } from './sourceFreshness.js';
 import { executeModel } from './modelExecutor.js';
 import { commandTasks } from './runGraph.js';
@@ -42,6 +42,13 @@ export interface RunRequest {
   readonly args?: Readonly<Record<string, unknown>>;
   /** Freshness clock; default the newest `dt=` partition of the sources (else now). */
   readonly now?: Date;
+  /**
+   * dbt's `--fail-fast`: at the first node that errors or fails, nothing more starts, running
+   * statements are interrupted, and every node not finished is skipped (`Skipping due to fail_fast`).
+   */
+  readonly failFast?: boolean;
+  /** dbt's `--warn-error`: a test that would warn fails instead. */
+  readonly warnError?: boolean;
 }
 
 /** The outcome of a whole invocation. */
@@ -56,6 +63,8 @@ export interface RunSummary {
   readonly artifactPath?: string;
   /** Every node compiled during the run, for the manifest. */
   readonly compiled: readonly CompiledNode[];
+  /** The selection left the command no node to run (dbt's "Nothing to do"): nothing ran, no hook either. */
+  readonly nothingToDo: boolean;
 }
 
 /** The commands that run dbt_project.yml's `on-run-start` and `on-run-end` hooks, as dbt's do. */
@@ -86,10 +95,31 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     compiled.set(node.uniqueId, done);
     return done;
   };
-  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, invocationId, signal: req.signal };
   const tasks = commandTasks(project, req.command, req.selected);
   const total = tasks.length;
-  emit({ type: 'run_started', command: req.command, invocationId, total, threads, at: new Date(started).toISOString() });
+  const writeResults = async (results: readonly RunResultEntry[], elapsed: number, freshness: Parameters<typeof freshnessArtifact>[2]): Promise<string | undefined> => {
+    if (req.targetDir === false) return undefined;
+    const dir = req.targetDir ?? join(project.rootDir, project.paths.target);
+    return req.command === 'source freshness'
+      ? writeArtifact(dir, freshnessArtifact(invocationId, project, freshness, elapsed), 'sources.json')
+      : writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }, { adapterType: project.target.type }));
+  };
+  if (total === 0) {
+    // as dbt: a warning instead of a run, no hooks, and empty results
+    emit({ type: 'log', level: 'warn', message: NOTHING_TO_DO });
+    const artifactPath = await writeResults([], 0, []);
+    return { invocationId, results: [], counts: NO_COUNTS, elapsed: (Date.now() - started) / 1000, cancelled: false, artifactPath, compiled: [], nothingToDo: true };
+  }
+  // the run stops on the caller's signal (Ctrl-C) or at the first failure with --fail-fast
+  const failFast = new AbortController();
+  const stop = new AbortController();
+  const stopRun = () => stop.abort();
+  if (req.signal?.aborted) stop.abort();
+  req.signal?.addEventListener('abort', stopRun, { once: true });
+  failFast.signal.addEventListener('abort', stopRun, { once: true });
+  const signal = stop.signal;
+  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, invocationId, signal };
+  emit({ type: 'run_started', command: req.command, invocationId, total, threads, target: project.target.name, at: new Date(started).toISOString() });
 
   let now = req.now;
   if (req.command === 'source freshness' && !now) {
@@ -122,6 +152,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
       name: node.name,
       materialization,
       relation: relationLabel(node),
+      originalFilePath: node.originalFilePath,
       index,
       total,
       status,
@@ -130,6 +161,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
       failures: outcome.failures,
       message: outcome.message,
       code: outcome.code,
+      failuresRelation: node.resourceType === 'test' ? outcome.relationName : undefined,
     });
     counts = countStatus(counts, status);
     results.push({
@@ -148,11 +180,18 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     });
   };
 
+  /** With --fail-fast, the first failure stops the run: nothing new starts and running statements are interrupted. */
+  const stopOnFailure = (): void => {
+    if (!req.failFast || failFast.signal.aborted) return;
+    failFast.abort();
+    void adapter.cancel();
+  };
+
   const execute = async (id: string): Promise<'ok' | 'failed'> => {
     const node = project.nodes.get(id)!;
     const index = ++started_;
     const thread = takeThread();
-    emit({ type: 'node_started', uniqueId: id, resourceType: node.resourceType, name: node.name, materialization: nodeMaterialization(node), relation: relationLabel(node), index, total });
+    emit({ type: 'node_started', uniqueId: id, resourceType: node.resourceType, name: node.name, materialization: nodeMaterialization(node), relation: relationLabel(node), originalFilePath: node.originalFilePath, index, total });
     const t0 = performance.now();
     try {
       let outcome: NodeOutcome;
@@ -166,13 +205,21 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
       }
       const seconds = (performance.now() - t0) / 1000;
       record(node, outcome.status, index, outcome, seconds, thread);
-      return outcome.status === 'error' || outcome.status === 'fail' ? 'failed' : 'ok';
+      const failed = outcome.status === 'error' || outcome.status === 'fail';
+      if (failed) stopOnFailure();
+      return failed ? 'failed' : 'ok';
     } catch (e) {
+      // a node --fail-fast interrupted is skipped, as dbt marks the nodes it did not finish
+      if (failFast.signal.aborted && req.signal?.aborted !== true) {
+        record(node, 'skipped', index, { message: FAIL_FAST_SKIP }, (performance.now() - t0) / 1000, thread);
+        return 'failed';
+      }
       const cancelled = e instanceof CancelledError || req.signal?.aborted === true;
       const message = cancelled ? 'cancelled' : (e instanceof Error ? e.message : String(e)).split('\n')[0];
       if (node.resourceType === 'source') freshness.push({ id, outcome: undefined, error: message });
       const status: NodeStatus = node.resourceType === 'source' ? 'runtime error' : 'error';
       record(node, status, index, { message, compiledCode: e instanceof QueryError ? e.context.sql : undefined }, (performance.now() - t0) / 1000, thread);
+      stopOnFailure();
       return 'failed';
     } finally {
       busy.delete(thread);
@@ -180,26 +227,35 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   };
 
   /**
-   * Renders and runs dbt_project.yml's `key` statements in order, logging each as dbt does. Returns
-   * why they failed (counted as an error, so the command exits 1), or undefined.
+   * Renders and runs dbt_project.yml's `key` statements in order, each reported and counted as
+   * dbt does; after one fails, the rest are skipped. Returns why one failed (counted as an error,
+   * so the command exits 1), or undefined.
    */
   const runProjectHooks = async (key: 'on-run-start' | 'on-run-end', extra: Record<string, unknown>): Promise<string | undefined> => {
-    if ((key === 'on-run-start' ? project.onRunStart : project.onRunEnd).length === 0) return undefined;
+    const templates = key === 'on-run-start' ? project.onRunStart : project.onRunEnd;
+    if (templates.length === 0) return undefined;
+    const total = templates.length;
+    const hook = (i: number) => `${project.name}.${key}.${i}`;
+    const finished = (i: number, status: 'success' | 'error' | 'skipped', executionTime: number, message?: string) => {
+      emit({ type: 'hook_finished', key, hook: hook(i), index: i + 1, total, status, executionTime, ...(message !== undefined ? { message } : {}) });
+      counts = countStatus(counts, status);
+    };
     let i = 0;
+    let t0 = performance.now();
     try {
       const statements = await compileRunHooks(project, key, compileContext(ctx), extra);
-      emit({ type: 'log', level: 'info', message: `Running ${statements.length} ${key} hook${statements.length === 1 ? '' : 's'}` });
       for (; i < statements.length; i++) {
-        const t0 = performance.now();
+        emit({ type: 'hook_started', key, hook: hook(i), index: i + 1, total });
+        t0 = performance.now();
         await adapter.execute(statements[i]!, { context: { node: `operation.${project.name}.${project.name}-${key}-${i}`, file: 'dbt_project.yml', sql: statements[i]! }, signal: req.signal });
-        emit({ type: 'log', level: 'info', message: `${i + 1} of ${statements.length} OK hook: ${project.name}.${key}.${i} [${((performance.now() - t0) / 1000).toFixed(2)}s]` });
+        finished(i, 'success', (performance.now() - t0) / 1000);
       }
       return undefined;
     } catch (e) {
-      const why = `${key} hook ${project.name}.${key}.${i} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
-      emit({ type: 'log', level: 'error', message: why });
-      counts = countStatus(counts, 'error');
-      return why;
+      const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      finished(i, 'error', (performance.now() - t0) / 1000, error);
+      for (let j = i + 1; j < total; j++) finished(j, 'skipped', 0);
+      return `${key} hook ${hook(i)} failed: ${error}`;
     }
   };
 
@@ -214,7 +270,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     notStarted = await runGraph(tasks, {
       concurrency: threads,
       execute,
-      signal: req.signal,
+      signal,
       onSkip: (id, cause) => {
         const node = project.nodes.get(id)!;
         record(node, 'skipped', ++started_, { message: `skipped: depends on ${cause}, which did not succeed` }, 0, 0);
@@ -234,18 +290,13 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     await runProjectHooks('on-run-end', { results: hookResults, schemas, database_schemas: databaseSchemas });
   }
   req.signal?.removeEventListener('abort', onAbort);
+  req.signal?.removeEventListener('abort', stopRun);
   const cancelled = req.signal?.aborted === true;
   if (cancelled && notStarted.length > 0) emit({ type: 'log', level: 'warn', message: `Cancelled: ${notStarted.length} node(s) not started` });
+  // as dbt after --fail-fast, every node that did not run is skipped
+  else if (failFast.signal.aborted) for (const id of notStarted) record(project.nodes.get(id)!, 'skipped', ++started_, { message: FAIL_FAST_SKIP }, 0, 0);
   const elapsed = (Date.now() - started) / 1000;
-
-  let artifactPath: string | undefined;
-  if (req.targetDir !== false) {
-    const dir = req.targetDir ?? join(project.rootDir, project.paths.target);
-    artifactPath =
-      req.command === 'source freshness'
-        ? await writeArtifact(dir, freshnessArtifact(invocationId, project, freshness, elapsed), 'sources.json')
-        : await writeArtifact(dir, runResultsArtifact(invocationId, results, elapsed, { which: req.command, ...req.args }, { adapterType: project.target.type }));
-  }
+  const artifactPath = await writeResults(results, elapsed, freshness);
   emit({ type: 'run_finished', command: req.command, counts, elapsed, cancelled });
-  return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled: [...compiled.values()] };
+  return { invocationId, results, counts, elapsed, cancelled, artifactPath, compiled: [...compiled.values()], nothingToDo: false };
 }

@@ -26,10 +26,13 @@ export function thresholdSql(node: TestNode, key: 'warn_if' | 'error_if'): strin
   return `${m[1] === '==' ? '=' : m[1]} ${m[2]}`;
 }
 
-/** Decides a test's status from its severity and thresholds, as dbt's test materialization. */
-export function testStatus(severity: 'error' | 'warn', shouldWarn: boolean, shouldError: boolean): 'pass' | 'warn' | 'fail' {
+/**
+ * Decides a test's status from its severity and thresholds, as dbt's test materialization; with
+ * `warnError` (dbt's --warn-error) a test that would warn fails.
+ */
+export function testStatus(severity: 'error' | 'warn', shouldWarn: boolean, shouldError: boolean, warnError = false): 'pass' | 'warn' | 'fail' {
   if (severity === 'error' && shouldError) return 'fail';
-  if (shouldWarn) return 'warn';
+  if (shouldWarn) return warnError ? 'fail' : 'warn';
   return 'pass';
 }
 
@@ -66,8 +69,10 @@ export async function executeTest(ctx: RunContext, node: TestNode): Promise<Node
     const [failures, shouldWarn, shouldError] = res.rows[0] ?? [0, false, false];
     return { failures: Number(failures ?? 0), shouldWarn: shouldWarn === true, shouldError: shouldError === true };
   });
-  const status = testStatus(severityRaw, value.shouldWarn, value.shouldError);
-  const condition = status === 'fail' ? `fail if ${errorIf}` : `warn if ${warnIf}`;
+  const status = testStatus(severityRaw, value.shouldWarn, value.shouldError, ctx.warnError);
+  // as dbt says it: a warning that --warn-error fails is "configured to fail if" its warn_if
+  const errored = severityRaw === 'error' && value.shouldError;
+  const condition = errored ? `fail if ${errorIf}` : `${status === 'fail' ? 'fail' : 'warn'} if ${warnIf}`;
   const message = status === 'pass' ? undefined : `Got ${value.failures} result${value.failures === 1 ? '' : 's'}, configured to ${condition}`;
   return {
     status,

@@ -35,13 +35,13 @@ describe('Ctrl-C (or SIGTERM) during stratum run', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('Running run')) setTimeout(() => child.kill(signal), 700);
+      if (out.includes('START sql table model main.big')) setTimeout(() => child.kill(signal), 700);
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code, `stdout: ${out}\nstderr: ${err}`).toBe(130);
     expect(err).toMatch(/Cancelling/);
-    expect(out).toMatch(/ERROR creating table main\.big/);
+    expect(out).toMatch(/ERROR creating sql table model main\.big/);
     const db = new DuckDBAdapter({ path: join(dir, 'slow.duckdb') });
     await db.connect();
     try {

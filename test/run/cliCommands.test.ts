@@ -39,11 +39,11 @@ describe('stratum run | seed | test | build', () => {
   it('seed + run exit 0 and print dbt-style lines', async () => {
     const seed = await cli('seed', ...at());
     expect(seed.code).toBe(0);
-    expect(seed.out).toMatch(/1 of 1 OK loaded seed main\.people \.+ \[INSERT 3 in \d+\.\d+s\]/);
+    expect(seed.out).toMatch(/1 of 1 OK loaded seed file main\.people \.+ \[INSERT 3 in \d+\.\d+s\]/);
     const run = await cli('run', ...at(), '--threads', '2');
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/OK created table main\.people_clean \.+ \[CREATE TABLE 3 in/);
-    expect(run.out).toMatch(/Done\. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2/);
+    expect(run.out).toMatch(/OK created sql table model main\.people_clean \.+ \[CREATE TABLE 3 in/);
+    expect(run.out).toMatch(/Done\. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=2/);
     const manifest = JSON.parse(await readFile(join(dir, 'target', 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.nodes)).toContain('model.mini.people_clean');
   });
@@ -55,7 +55,7 @@ describe('stratum run | seed | test | build', () => {
     expect(all.out).toMatch(/WARN 1 no_unknown_names/);
     const warnOnly = await cli('test', ...at(), '--select', 'no_unknown_names');
     expect(warnOnly.code).toBe(0);
-    expect(warnOnly.out).toMatch(/Done\. PASS=0 WARN=1 ERROR=0 SKIP=0 TOTAL=1/);
+    expect(warnOnly.out).toMatch(/Done\. PASS=0 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=1/);
     const excluded = await cli('test', ...at(), '--exclude', 'tag:strict');
     expect(excluded.code).toBe(0);
   });
@@ -83,7 +83,7 @@ describe('stratum run | seed | test | build', () => {
     try {
       const res = await cli('run', ...at(), '-s', 'broken');
       expect(res.code).toBe(1);
-      expect(res.out).toMatch(/\n.*  model\.mini\.broken in models\/broken\.sql: Parser Error: syntax error at or near "," \(LINE 3: 1 as a,,\)\n.*  compiled code at (.*)\n/);
+      expect(res.out).toMatch(/\n.*  Failure in model broken \(models\/broken\.sql\)\n.*  model\.mini\.broken in models\/broken\.sql: Parser Error: syntax error at or near "," \(LINE 3: 1 as a,,\)\n\n.*  compiled code at (.*)\n/);
       const at_ = /compiled code at (.*)\n/.exec(res.out)![1]!;
       // the line DuckDB names is that line of the file
       expect((await readFile(join(process.cwd(), at_), 'utf8')).split('\n')[2]).toBe('  1 as a,,');

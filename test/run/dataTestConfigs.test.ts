@@ -63,7 +63,7 @@ describe('generic tests configured as in dbt', () => {
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/FAIL 1 nn_view /);
     expect(res.out).toMatch(/FAIL 1 nn_eph /);
-    expect(res.out).toMatch(/ERROR nn_bad .*\n.*'parquet' is not a valid value for store_failures_as/);
+    expect(res.out).toMatch(/Failure in test nn_bad \(seeds\/s\.yml\)\n.*'parquet' is not a valid value for store_failures_as/);
     expect(await relations(dir)).toEqual(['main.people:BASE TABLE', 'main_dbt_test__audit.nn_table:BASE TABLE', 'main_dbt_test__audit.nn_view:VIEW']);
   });
 
@@ -79,7 +79,7 @@ describe('generic tests configured as in dbt', () => {
     });
     expect(tests(dir).map((t) => t.name).sort()).toEqual(['accepted_values_people_name__ann', 'all_people']);
     const res = await cli('build', ...flags);
-    expect(res.out).toMatch(/Done\. PASS=1 WARN=0 ERROR=2 SKIP=0 TOTAL=3/);
+    expect(res.out).toMatch(/Done\. PASS=1 WARN=0 ERROR=2 SKIP=0 NO-OP=0 TOTAL=3/);
     expect(await relations(dir)).toEqual(['main.people:BASE TABLE', 'main_audit.accepted_values_people_name__ann:BASE TABLE', 'main_other.all_people:BASE TABLE']);
   });
 

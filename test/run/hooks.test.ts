@@ -56,8 +56,8 @@ describe('hooks', () => {
     const dir = hookedProject(db);
     const r = await cli('build', '--project-dir', dir, '--profiles-dir', dir);
     expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toMatch(/Running 2 on-run-start hooks\n.*1 of 2 OK hook: hooked\.on-run-start\.0 \[[\d.]+s\]\n.*2 of 2 OK hook: hooked\.on-run-start\.1/);
-    expect(r.out).toMatch(/Running 1 on-run-end hook\n.*1 of 1 OK hook: hooked\.on-run-end\.0/);
+    expect(r.out).toMatch(/1 of 2 OK hook: hooked\.on-run-start\.0 \.+ \[OK in [\d.]+s\]\n.*2 of 2 START hook: hooked\.on-run-start\.1 \.+ \[RUN\]\n.*2 of 2 OK hook: hooked\.on-run-start\.1 /);
+    expect(r.out).toMatch(/\n\n.*1 of 1 START hook: hooked\.on-run-end\.0 .*\n.*1 of 1 OK hook: hooked\.on-run-end\.0 /);
     expect(await rows(db, 'select what, n from audit order by rowid')).toEqual([
       ['start', 0], ['seed post people', 3], ['pre people_clean', 0], ['project post people_clean', 3], ['post people_clean', 2],
       ['project post people_names', 2], ['end main', 3],
@@ -76,14 +76,15 @@ describe('hooks', () => {
     writeFileSync(join(dir, 'models/people_names.sql'), "{{ config(post_hook='insert into no_such_table values (1)') }}\nselect name from {{ ref('people_clean') }}\n");
     const r = await cli('build', '--project-dir', dir, '--profiles-dir', dir);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/ERROR creating view main\.people_names .*\n.*model\.hooked\.people_names in models\/people_names\.sql: Catalog Error: Table with name no_such_table does not exist/);
-    expect(r.out).toMatch(/Done\. PASS=2 WARN=0 ERROR=1 SKIP=0 TOTAL=3/);
+    expect(r.out).toMatch(/ERROR creating sql view model main\.people_names .*\n/);
+    expect(r.out).toMatch(/Failure in model people_names \(models\/people_names\.sql\)\n.*  model\.hooked\.people_names in models\/people_names\.sql: Catalog Error: Table with name no_such_table does not exist/);
+    expect(r.out).toMatch(/Done\. PASS=5 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=6/);
 
     const failing = hookedProject(join(hookedProject(':memory:'), 'w.duckdb'), PROJECT.replace("values ('start', 0)", "values ('start')"));
     const s = await cli('run', '--project-dir', failing, '--profiles-dir', failing);
     expect(s.code).toBe(1);
-    expect(s.out).toMatch(/on-run-start hook hooked\.on-run-start\.1 failed: .*(column|values)/i);
-    expect(s.out).toMatch(/ERROR=1 SKIP=2 TOTAL=3/);
+    expect(s.out).toMatch(/Failure in operation hooked-on-run-start-1 \(\.\/dbt_project\.yml\)\n.*  hooked\.on-run-start\.1 failed, error:\n.* .*(column|values)/i);
+    expect(s.out).toMatch(/PASS=2 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=5/);
     expect(s.out).not.toMatch(/OK created/);
   });
 

@@ -80,7 +80,8 @@ describe('seed configs and odd files, as dbt-duckdb loads them', () => {
   it('fails an empty seed file, as dbt does, and loads one with only a header', async () => {
     const { res, tables } = await seed({ 'seeds/empty.csv': '', 'seeds/header_only.csv': 'id,name\n' });
     expect(res.code).toBe(1);
-    expect(res.out).toMatch(/ERROR creating seed main\.empty .*\n.*  seeds\/empty\.csv: the seed file is empty/);
+    expect(res.out).toMatch(/ERROR loading seed file main\.empty .*\n/);
+    expect(res.out).toMatch(/Failure in seed empty \(seeds\/empty\.csv\)\n.*  seeds\/empty\.csv: the seed file is empty/);
     // dbt: agate's type tester takes the first type, integer, for a column with no values
     expect(tables).toEqual(['header_only(id:INTEGER, name:INTEGER)']);
   });
@@ -103,7 +104,7 @@ describe('reloading a seed whose table exists', () => {
     expect((await seed()).code).toBe(0);
     // new rows, same header: emptied and reloaded
     writeFileSync(join(dir, 'seeds/s.csv'), 'id,name\n1,a\n3,c\n');
-    expect((await seed()).out).toMatch(/OK loaded seed main\.s \.+ \[INSERT 2 in/);
+    expect((await seed()).out).toMatch(/OK loaded seed file main\.s \.+ \[INSERT 2 in/);
     expect(await rows()).toEqual([[1, 'a'], [3, 'c']]);
     // a new column: dbt copies the file into the table's two columns, which fails
     writeFileSync(join(dir, 'seeds/s.csv'), 'id,name,extra\n1,a,x\n2,b,y\n');
