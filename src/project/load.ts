@@ -12,11 +12,12 @@ import { mergeConfig, treeConfigLayers, unusedConfigPaths } from './configMerge.
 import { findFiles, fqnOf, lineOf, type FoundFile } from './discover.js';
 import { genericTestKwargs, genericTestNames, genericTestRawCode, genericTestTemplate, testIdHash, TEST_ARGS_NAME, type TestTarget } from './genericTests.js';
 import { parseMacroFile, type MacroFile } from './jinja/macroFile.js';
+import { targetObject } from './jinja/dbtContext.js';
 import { JinjaRenderer } from './jinja/renderer.js';
 import { finalizeConfig } from './nodeConfig.js';
 import { parseRender, type ParseResult } from './parseRender.js';
 import { findProfilesFile, loadProfileTarget } from './profiles.js';
-import { readProjectFile, type ProjectSettings } from './projectFile.js';
+import { readProjectFile, renderProjectConfigs, type ProjectSettings } from './projectFile.js';
 import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
 import { relationNamer, type RelationNamer } from './nameMacros.js';
 import { nodeRelation, quoteIdentifier } from './relationName.js';
@@ -57,11 +58,12 @@ interface Draft {
 export function loadProject(opts: LoadOptions = {}): Project {
   const root = resolve(opts.projectDir ?? '.');
   const env = opts.env ?? process.env;
-  const settings = readProjectFile(root);
-  const vars = { ...settings.vars, ...opts.vars };
+  const projectFile = readProjectFile(root);
+  const vars = { ...projectFile.vars, ...opts.vars };
   const yscope = { env, vars };
   const profiles = findProfilesFile({ projectDir: root, env, ...(opts.profilesDir ? { profilesDir: opts.profilesDir } : {}) });
-  const target = loadProfileTarget(profiles, settings.profile, opts.target, yscope);
+  const target = loadProfileTarget(profiles, projectFile.profile, opts.target, yscope);
+  const settings = renderProjectConfigs(projectFile, { ...yscope, target: targetObject(target, projectFile.profile) });
   const name = settings.name;
 
   const macroFiles: MacroFile[] = findFiles(root, settings.paths.macro, ['.sql']).map((f) => parseMacroFile(read(f), f.relPath, name));

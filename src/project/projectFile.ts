@@ -7,6 +7,7 @@ import { didYouMean } from '../didYouMean.js';
 import { ConfigError } from '../errors.js';
 import type { ProjectPaths } from './types.js';
 import { isRecord, YamlFile } from './yamlFile.js';
+import { renderYamlValue, type YamlTemplateScope } from './yamlTemplating.js';
 
 /** The settings of dbt_project.yml. */
 export interface ProjectSettings {
@@ -58,6 +59,21 @@ function stringList(yf: YamlFile, data: Record<string, unknown>, key: string, df
   if (v === undefined || v === null) return dflt;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw yf.error(`${key} must be a list of folder names`, [key]);
   return v as string[];
+}
+
+/** Config keys of the node trees that dbt renders late, in each node's context: its hooks. */
+const LATE_RENDERED = new Set(['pre-hook', 'post-hook', 'pre_hook', 'post_hook']);
+
+/**
+ * The settings with the Jinja in their config trees (`models:`, `seeds:`, `data_tests:`,
+ * `sources:`) rendered, as dbt renders dbt_project.yml once the target is known
+ * (`+materialized: "{{ var('mat', 'view') }}"`, `+tags: ["{{ target.name }}"]`); hooks stay as
+ * written. Throws ConfigError naming the key of a value that cannot be rendered.
+ */
+export function renderProjectConfigs(settings: ProjectSettings, scope: YamlTemplateScope): ProjectSettings {
+  const testsKey = isRecord(settings.file.data) && settings.file.data.data_tests !== undefined ? 'data_tests' : 'tests';
+  const tree = (key: string, value: unknown) => renderYamlValue(value, scope, settings.file, [key], (k) => LATE_RENDERED.has(k.replace(/^\+/, '')));
+  return { ...settings, models: tree('models', settings.models), seeds: tree('seeds', settings.seeds), tests: tree(testsKey, settings.tests), sources: tree('sources', settings.sources) };
 }
 
 /** Reads `<projectDir>/dbt_project.yml`. Throws ConfigError (file, line, key) on a bad file. */

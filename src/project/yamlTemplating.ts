@@ -1,7 +1,8 @@
 /**
  * Renders the Jinja inside YAML values, as dbt does for profiles.yml, dbt_project.yml and
- * properties files: `"{{ env_var('DBT_PATH', 'dev.duckdb') }}"`, `"{{ var('x') }}"`.
- * Only `env_var` and `var` are available. Errors name the file, line and key.
+ * properties files: `"{{ env_var('DBT_PATH', 'dev.duckdb') }}"`, `"{{ var('x') }}"`,
+ * `"{{ target.name }}"`. `env_var` and `var` are available, and `target` once the profile is read
+ * (not in profiles.yml itself). Errors name the file, line and key.
  */
 import { ConfigError } from '../errors.js';
 import { createJinjaEnvironment, splitArgs } from './jinja/environment.js';
@@ -11,6 +12,8 @@ import type { KeyPath, YamlFile } from './yamlFile.js';
 export interface YamlTemplateScope {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The `target` object (dbtContext's targetObject), where the profile is known. */
+  readonly target?: Readonly<Record<string, unknown>>;
 }
 
 let env: ReturnType<typeof createJinjaEnvironment> | undefined;
@@ -32,20 +35,24 @@ export function renderYamlString(value: string, scope: YamlTemplateScope, file: 
     throw new MissingValue(missing);
   };
   try {
-    return env.renderString(value, { env_var: lookup('env_var', scope.env), var: lookup('var', scope.vars) });
+    return env.renderString(value, { env_var: lookup('env_var', scope.env), var: lookup('var', scope.vars), ...(scope.target ? { target: scope.target } : {}) });
   } catch (e) {
     if (missing) throw file.error(missing, path);
     throw file.error(`cannot render template: ${(e as Error).message.split('\n').pop()?.trim() ?? ''}`, path);
   }
 }
 
-/** Renders every string inside a YAML value (recursively), keeping key paths for errors. */
-export function renderYamlValue(value: unknown, scope: YamlTemplateScope, file: YamlFile, path: KeyPath): unknown {
+/**
+ * Renders every string inside a YAML value (recursively), keeping key paths for errors. The value
+ * of a mapping key for which `unrendered(key)` holds is kept as written (hooks, rendered later in
+ * their node's context).
+ */
+export function renderYamlValue(value: unknown, scope: YamlTemplateScope, file: YamlFile, path: KeyPath, unrendered?: (key: string) => boolean): unknown {
   if (typeof value === 'string') return renderYamlString(value, scope, file, path);
-  if (Array.isArray(value)) return value.map((v, i) => renderYamlValue(v, scope, file, [...path, i]));
+  if (Array.isArray(value)) return value.map((v, i) => renderYamlValue(v, scope, file, [...path, i], unrendered));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderYamlValue(v, scope, file, [...path, k]);
+    for (const [k, v] of Object.entries(value)) out[k] = unrendered?.(k) ? v : renderYamlValue(v, scope, file, [...path, k], unrendered);
     return out;
   }
   return value;

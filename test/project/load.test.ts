@@ -88,6 +88,36 @@ describe('loading the jaffle fixture', () => {
   });
 });
 
+describe('Jinja in dbt_project.yml', () => {
+  // dbt 1.10 lists this project's model as materialized 'table' with tags ['dev', 'nox'] and its
+  // post-hook as written: the config trees are rendered with vars, env_var and target, hooks later
+  const project = `name: demo
+profile: demo
+config-version: 2
+vars:
+  mat: table
+models:
+  demo:
+    +materialized: "{{ var('mat', 'view') }}"
+    +tags: ["{{ target.name }}", "{{ env_var('TAGX', 'nox') }}"]
+    +post-hook: "select '{{ this }}'"
+`;
+
+  it('renders the config trees with vars, env_var and target, and leaves hooks to their node', () => {
+    const p = loadProject({ projectDir: tempProject({ 'dbt_project.yml': project, 'models/m.sql': 'select 1 as a' }), env: {} });
+    const m = p.nodes.get('model.demo.m') as ModelNode;
+    expect(m.config.materialized).toBe('table');
+    expect(m.config.tags).toEqual(['dev', 'nox']);
+    expect(m.config['post-hook']).toEqual(["select '{{ this }}'"]);
+  });
+
+  it('a value that cannot be rendered names dbt_project.yml and its key', () => {
+    const err = loadError({ 'dbt_project.yml': project.replace("var('mat', 'view')", "var('nope')"), 'models/m.sql': 'select 1 as a' });
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/dbt_project\.yml:8.*models\.demo\.\+materialized.*Required var 'nope'/);
+  });
+});
+
 describe('load errors name the file, line and key', () => {
   it('a YAML syntax error', () => {
     const e = loadError({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: [unclosed\n' });

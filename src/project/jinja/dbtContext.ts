@@ -91,7 +91,7 @@ function str(v: unknown): string {
 }
 
 /** The `target` object: profile fields as dbt exposes them (`target.type`, `.name`, `.target_name`, `.profile_name`, `.schema`, ...). */
-function targetObject(t: ProfileTarget, profileName: string | undefined): Record<string, unknown> {
+export function targetObject(t: ProfileTarget, profileName: string | undefined): Record<string, unknown> {
   return { ...t.extra, name: t.name, target_name: t.name, profile_name: profileName, type: t.type, schema: t.schema, database: t.database, threads: t.threads, path: t.path, settings: t.settings, project: t.project, dataset: t.dataset, location: t.location, method: t.method };
 }
 
