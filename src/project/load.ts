@@ -293,5 +293,5 @@ function resolveDependencies(
     nodes.set(d.node.uniqueId, { ...d.node, refs: d.parsed.refs, sources: d.parsed.sources, dependsOn: { nodes: deps, macros: d.parsed.macros } } as ProjectNode);
   }
   return { name: settings.name, profileName: settings.profile, rootDir: root, paths: settings.paths, vars, target, nodes, macros: renderer.macros,
-    onRunStart: settings.onRunStart, onRunEnd: settings.onRunEnd };
+    onRunStart: settings.onRunStart, onRunEnd: settings.onRunEnd, skipNodesIfOnRunStartFails: settings.skipNodesIfOnRunStartFails };
 }

@@ -28,6 +28,8 @@ export interface ProjectSettings {
   readonly snapshotPaths: string[];
   /** Settings read but not acted on, one line each (file, line, key). */
   readonly warnings: string[];
+  /** `flags: {skip_nodes_if_on_run_start_fails: true}`: a failing on-run-start skips every node (dbt runs them by default). */
+  readonly skipNodesIfOnRunStartFails: boolean;
 }
 
 /** The keys of dbt_project.yml (dbt-core 1.10's schema of it). */
@@ -107,10 +109,15 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   const scoped = rawVars[name];
   const vars: Record<string, unknown> = { ...rawVars, ...(isRecord(scoped) ? scoped : {}) };
   if (isRecord(scoped)) delete vars[name];
+  const flags = d.flags ?? {};
+  if (!isRecord(flags)) throw yf.error('flags must be a mapping', ['flags']);
+  const skipNodes = flags.skip_nodes_if_on_run_start_fails ?? false;
+  if (typeof skipNodes !== 'boolean') throw yf.error('skip_nodes_if_on_run_start_fails must be true or false', ['flags', 'skip_nodes_if_on_run_start_fails']);
   for (const key of ['models', 'seeds', 'data_tests', 'tests', 'sources']) {
     if (d[key] !== undefined && d[key] !== null && !isRecord(d[key])) throw yf.error(`${key} must be a mapping`, [key]);
   }
   return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources,
     onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end'), snapshotPaths: stringList(yf, d, 'snapshot-paths', ['snapshots']),
+    skipNodesIfOnRunStartFails: skipNodes,
     warnings: UNSUPPORTED_KEYS.filter((k) => d[k] !== undefined && d[k] !== null).map((k) => `${yf.error(`Stratum does not support '${k}'; it is ignored`, [k]).message}`) };
 }

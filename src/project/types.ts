@@ -283,6 +283,8 @@ export interface Project {
   /** dbt_project.yml `on-run-start` / `on-run-end`: SQL templates, rendered when they run. */
   readonly onRunStart: readonly string[];
   readonly onRunEnd: readonly string[];
+  /** dbt_project.yml `flags: {skip_nodes_if_on_run_start_fails: true}`; without it, as in dbt, nodes run after a failed on-run-start. */
+  readonly skipNodesIfOnRunStartFails?: boolean;
   /**
    * What the project sets that does nothing here, one line each naming file, line and key (dbt
    * warns of some: a yml entry for a model that does not exist, an unused config path; Stratum of

@@ -259,11 +259,12 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     }
   };
 
-  // dbt_project.yml's on-run-start statements, before any node; when one fails, no node runs
+  // dbt_project.yml's on-run-start statements, before any node; when one fails, the nodes still
+  // run (the run fails), unless the project's flags say to skip them, as in dbt 1.10
   const hooks = HOOKED.has(req.command);
   const startFailed = hooks ? await runProjectHooks('on-run-start', {}) : undefined;
   let notStarted: string[];
-  if (startFailed) {
+  if (startFailed && project.skipNodesIfOnRunStartFails === true) {
     for (const t of tasks) record(project.nodes.get(t.id)!, 'skipped', ++started_, { message: `skipped: ${startFailed}` }, 0, 0);
     notStarted = [];
   } else {

@@ -70,7 +70,7 @@ describe('hooks', () => {
     expect(await rows(db, 'select count(*) from audit')).toEqual(before);
   });
 
-  it('fails the node whose hook fails, and skips every node when on-run-start fails; exit 1', async () => {
+  it('fails the node whose hook fails, and when on-run-start fails skips every node only with flags.skip_nodes_if_on_run_start_fails, as dbt 1.10; exit 1', async () => {
     const db = join(hookedProject(':memory:'), 'w.duckdb');
     const dir = hookedProject(db);
     writeFileSync(join(dir, 'models/people_names.sql'), "{{ config(post_hook='insert into no_such_table values (1)') }}\nselect name from {{ ref('people_clean') }}\n");
@@ -80,12 +80,20 @@ describe('hooks', () => {
     expect(r.out).toMatch(/Failure in model people_names \(models\/people_names\.sql\)\n.*  model\.hooked\.people_names in models\/people_names\.sql: Catalog Error: Table with name no_such_table does not exist/);
     expect(r.out).toMatch(/Done\. PASS=5 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=6/);
 
-    const failing = hookedProject(join(hookedProject(':memory:'), 'w.duckdb'), PROJECT.replace("values ('start', 0)", "values ('start')"));
+    const badStart = PROJECT.replace("values ('start', 0)", "values ('start')");
+    const failing = hookedProject(join(hookedProject(':memory:'), 'w.duckdb'), `${badStart}flags:\n  skip_nodes_if_on_run_start_fails: true\n`);
     const s = await cli('run', '--project-dir', failing, '--profiles-dir', failing);
     expect(s.code).toBe(1);
     expect(s.out).toMatch(/Failure in operation hooked-on-run-start-1 \(\.\/dbt_project\.yml\)\n.*  hooked\.on-run-start\.1 failed, error:\n.* .*(column|values)/i);
     expect(s.out).toMatch(/PASS=2 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=5/);
     expect(s.out).not.toMatch(/OK created/);
+
+    // without the flag (dbt's default) the nodes run after the failed hook, and the run fails
+    const runs = hookedProject(join(hookedProject(':memory:'), 'w.duckdb'), badStart);
+    const t = await cli('build', '--project-dir', runs, '--profiles-dir', runs);
+    expect(t.code).toBe(1);
+    expect(t.out).toMatch(/OK created sql table model main\.people_clean/);
+    expect(t.out).toMatch(/ERROR=1 SKIP=0 /);
   });
 
   it('refuses a hook that is not a statement, naming the file and key; exit 2', async () => {
