@@ -14,6 +14,7 @@ import { graphOf } from './manifest.js';
 import { shouldFullRefresh } from './nodeConfig.js';
 import { buildDbtContext } from './jinja/dbtContext.js';
 import { JinjaRelation } from './jinja/relationObject.js';
+import type { JinjaRenderer } from './jinja/renderer.js';
 import { PendingQuery, RenderState } from './jinja/renderState.js';
 import { projectInternals } from './load.js';
 import { renderRelation } from './relationName.js';
@@ -37,6 +38,18 @@ export function ephemeralCteName(node: ProjectNode): string {
 
 function isEphemeral(n: ProjectNode | undefined): n is ModelNode {
   return n?.resourceType === 'model' && n.config.materialized === 'ephemeral';
+}
+
+/**
+ * A node's SQL as dbt renders it, from its file stripped of the whitespace around it (dbt's
+ * raw_code): the text up to its last non-space character is rendered, and its leading whitespace,
+ * rendered as it is so that Jinja errors keep the file's line numbers, is cut from the output.
+ */
+function renderNodeSql(renderer: JinjaRenderer, source: string, file: string, names: Record<string, unknown>, state: RenderState): string {
+  const text = source.trimEnd();
+  const lead = /^\s*/.exec(text)![0];
+  const out = renderer.renderOnce(text, file, names, state);
+  return out.startsWith(lead) ? out.slice(lead.length) : out;
 }
 
 /**
@@ -116,7 +129,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
       dialect,
     );
     try {
-      const sql = tmpl ? renderer.renderOnce(tmpl.source, tmpl.file, names, state) : '';
+      const sql = tmpl ? renderNodeSql(renderer, tmpl.source, tmpl.file, names, state) : '';
       // hooks after the SQL, whose config() calls may add some; rendered in the node's context
       const hooks = (key: 'pre-hook' | 'post-hook'): HookStatement[] =>
         hookTemplates(config, key, source.file).map((h) => ({ sql: renderer.renderOnce(h.sql, source.file, names, state).trim(), transaction: h.transaction })).filter((h) => h.sql !== '');

@@ -380,8 +380,12 @@ describe('Python values as dbt 1.10 prints them', () => {
     expect(compiled.config.meta).toEqual({ ratio: 0.5, n: [1] });
   });
 
-  it('drops one line break at the end of a model and reads CRLF as LF, as Jinja does', async () => {
-    const { compiled } = await compile({ 'models/m.sql': 'select 1 as a\r\n-- end\r\n\n' });
-    expect(compiled.compiledCode).toBe('select 1 as a\n-- end\n');
+  it('renders a model from its file stripped of surrounding whitespace, as dbt does, and reads CRLF as LF', async () => {
+    // dbt 1.10 compiles '\n\n  select 1 as a\n\n\n' to 'select 1 as a'
+    expect((await compile({ 'models/m.sql': '\n\n  select 1 as a\n\n\n' })).compiled.compiledCode).toBe('select 1 as a');
+    expect((await compile({ 'models/m.sql': 'select 1 as a\r\n-- end\r\n\n' })).compiled.compiledCode).toBe('select 1 as a\n-- end');
+    expect((await compile({ 'models/m.sql': "\n{{ '  x' }} " })).compiled.compiledCode).toBe('  x');
+    // a Jinja error still names the line of the file
+    await expect(compile({ 'models/m.sql': '\n\n\nselect {{ nope() }}\n' })).rejects.toThrow(/m\.sql:4/);
   });
 });
