@@ -375,6 +375,11 @@ describe('Python values as dbt 1.10 prints them', () => {
 0.0 2.0 2.0 2.57 2.0 3 3.0 [(1, 'a'), (2, 'b')] [('k', 1)] 12 x=1 a-b True b`);
   });
 
+  it('before_begin, after_commit and in_transaction make hooks outside or inside the transaction', async () => {
+    const { compiled } = await compile({ 'models/m.sql': `{{ config(materialized='table', pre_hook=before_begin("select 'b'"), post_hook=[after_commit("select 'a'"), in_transaction("select 'i'")]) }}select 1` });
+    expect(compiled.hooks).toEqual({ pre: [{ sql: "select 'b'", transaction: false }], post: [{ sql: "select 'a'", transaction: false }, { sql: "select 'i'", transaction: true }] });
+  });
+
   it('a float in config() reaches the config as a number', async () => {
     const { compiled } = await compile({ 'models/m.sql': "{{ config(materialized='table', meta={'ratio': 0.5, 'n': [1.0]}) }}select 1" });
     expect(compiled.config.meta).toEqual({ ratio: 0.5, n: [1] });

@@ -217,6 +217,10 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     return: (v: unknown) => {
       throw new MacroReturn(v);
     },
+    // a hook run outside the model's transaction (before it begins, after it commits), or inside it
+    before_begin: (sql: unknown) => ({ sql: str(sql), transaction: false }),
+    after_commit: (sql: unknown) => ({ sql: str(sql), transaction: false }),
+    in_transaction: (sql: unknown) => ({ sql: str(sql), transaction: true }),
     exceptions: {
       raise_compiler_error: g((msg: unknown) => fail(str(msg))),
       warn: (msg: unknown) => {
