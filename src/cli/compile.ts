@@ -8,8 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
-import { listFlag, type Command, type ParsedArgs } from './command.js';
-import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { boolFlag, listFlag, type Command, type ParsedArgs } from './command.js';
+import { EMPTY_FLAG, projectCommand, SELECTION_FLAGS } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
@@ -48,7 +48,7 @@ export const compileCommand: Command = projectCommand({
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
-  flags: SELECTION_FLAGS,
+  flags: [...SELECTION_FLAGS, EMPTY_FLAG],
   async run(args) {
     const { loadSelection } = await import('./projectOptions.js');
     const { project, selected } = loadSelection('compile', args, ['model', 'test']);
@@ -58,7 +58,8 @@ export const compileCommand: Command = projectCommand({
     const live = t.type === 'duckdb' && (t.path === undefined || t.path === ':memory:' || existsSync(t.path));
     const adapter = live ? await (await import('./projectRun.js')).openWarehouse(project, 1) : undefined;
     try {
-      return await compileSelected(project, selected, args, adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {});
+      const empty = boolFlag(args, 'empty') ? { empty: true } : {};
+      return await compileSelected(project, selected, args, { ...(adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {}), ...empty });
     } finally {
       await adapter?.close();
     }

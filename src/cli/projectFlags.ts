@@ -54,6 +54,9 @@ export const PROJECT_FLAGS: readonly FlagSpec[] = [
   { name: 'threads', type: 'string', value: 'N', description: "Nodes run at once (default: the target's threads)." },
 ];
 
+/** dbt's --empty, for the commands that build or compile models. */
+export const EMPTY_FLAG: FlagSpec = { name: 'empty', type: 'boolean', description: "Read every ref() and source() as no rows (dbt's --empty): models build, and tests run, empty." };
+
 /** The --full-refresh flag, for commands that build models or seeds. */
 export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', short: 'f', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
 

@@ -90,6 +90,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
       fullRefresh: boolFlag(args, 'full-refresh'),
       failFast: boolFlag(args, 'fail-fast'),
       warnError,
+      empty: boolFlag(args, 'empty'),
       threads,
       signal: cancel.signal,
       onEvent: eventPrinter(json, undefined, (id) => {

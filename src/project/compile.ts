@@ -97,6 +97,8 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
   const state = new RenderState();
   let config: Record<string, unknown> = { ...node.config };
   const invocationId = ctx.invocationId ?? randomUUID();
+  // --empty: a relation read as dbt's render_limited reads it, on no rows
+  const limited = (rendered: string): string | undefined => (ctx.empty ? `(select * from ${rendered} where false limit 0)` : undefined);
 
   for (let attempt = 0; ; attempt++) {
     config = { ...node.config };
@@ -109,12 +111,12 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           const target = byName.get(args[args.length - 1] ?? '');
           if (!target) throw new CompileError(`ref('${args.join("', '")}') not found`, { file: source.file });
           if (isEphemeral(target)) return new JinjaRelation(target.relation, dialect, ephemeralCteName(target));
-          return new JinjaRelation(target.relation, dialect, undefined, target.config.materialized === 'view' ? 'view' : 'table');
+          return new JinjaRelation(target.relation, dialect, limited(renderRelation(target.relation, dialect)), target.config.materialized === 'view' ? 'view' : 'table');
         },
         source: (s, t) => {
           const src = project.nodes.get(`source.${project.name}.${s}.${t}`);
           if (!src || src.resourceType !== 'source') throw new CompileError(`source('${s}', '${t}') not found`, { file: source.file });
-          return new JinjaRelation(src.relation, dialect, renderSource(src, dialect));
+          return new JinjaRelation(src.relation, dialect, limited(renderSource(src, dialect)) ?? renderSource(src, dialect));
         },
         applyConfig: (kw) => {
           // hooks of config() calls were collected when the project was parsed (node.config has

@@ -326,6 +326,11 @@ export interface CompileContext {
   readonly fullRefresh?: boolean;
   /** dbt's `invocation_id`, shown to templates. */
   readonly invocationId?: string;
+  /**
+   * `--empty` (dbt 1.8+): every `ref()` and `source()` that is not an ephemeral CTE renders as
+   * `(select * from <relation> where false limit 0)`, so models build, and tests run, on no rows.
+   */
+  readonly empty?: boolean;
 }
 
 /** One ephemeral model inlined as a CTE, named with dbt's `__dbt__cte__<name>` convention. */

@@ -14,6 +14,8 @@ export interface RunContext {
   readonly fullRefresh: boolean;
   /** dbt's `--warn-error`: a test that would warn fails instead. */
   readonly warnError?: boolean;
+  /** `--empty`: refs and sources read no rows (see CompileContext.empty). */
+  readonly empty?: boolean;
   readonly invocationId: string;
   readonly signal?: AbortSignal;
 }
@@ -61,7 +63,7 @@ export function warehouseCompileContext(adapter: WarehouseAdapter, signal?: Abor
 
 /** The compile context the runner gives the compiler: live relation checks, run_query and the --full-refresh flag. */
 export function compileContext(ctx: RunContext): CompileContext {
-  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId };
+  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId, ...(ctx.empty ? { empty: true } : {}) };
 }
 
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */

@@ -49,6 +49,8 @@ export interface RunRequest {
   readonly failFast?: boolean;
   /** dbt's `--warn-error`: a test that would warn fails instead. */
   readonly warnError?: boolean;
+  /** `--empty`: models build, and tests run, with every ref and source read as no rows. */
+  readonly empty?: boolean;
 }
 
 /** The outcome of a whole invocation. */
@@ -118,7 +120,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   req.signal?.addEventListener('abort', stopRun, { once: true });
   failFast.signal.addEventListener('abort', stopRun, { once: true });
   const signal = stop.signal;
-  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, invocationId, signal };
+  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, signal };
   emit({ type: 'run_started', command: req.command, invocationId, total, threads, target: project.target.name, at: new Date(started).toISOString() });
 
   let now = req.now;

@@ -380,6 +380,19 @@ describe('Python values as dbt 1.10 prints them', () => {
     expect(compiled.hooks).toEqual({ pre: [{ sql: "select 'b'", transaction: false }], post: [{ sql: "select 'a'", transaction: false }, { sql: "select 'i'", transaction: true }] });
   });
 
+  it('--empty reads every ref() and source() as no rows, as dbt 1.10 renders it', async () => {
+    const files = {
+      'models/a.sql': 'select 1 as x',
+      'models/e.sql': "{{ config(materialized='ephemeral') }}select 2 as x",
+      'models/src.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: t\n',
+      'models/m.sql': "select * from {{ ref('a') }} join {{ ref('a') }} as y using (x) union all select * from {{ ref('e') }} union all select * from {{ source('raw', 't') }}",
+    };
+    const { compiled } = await compile(files, 'm', { empty: true });
+    // dbt's render_limited, as `dbt compile --empty` printed it for the same refs
+    expect(compiled.compiledCode).toBe('with __dbt__cte__e as (\nselect 2 as x\n) select * from (select * from "memory"."main"."a" where false limit 0) join (select * from "memory"."main"."a" where false limit 0) as y using (x) union all select * from __dbt__cte__e union all select * from (select * from "memory"."raw"."t" where false limit 0)');
+    expect((await compile(files, 'm')).compiled.compiledCode).toContain('from "memory"."main"."a" join');
+  });
+
   it('a float in config() reaches the config as a number', async () => {
     const { compiled } = await compile({ 'models/m.sql': "{{ config(materialized='table', meta={'ratio': 0.5, 'n': [1.0]}) }}select 1" });
     expect(compiled.config.meta).toEqual({ ratio: 0.5, n: [1] });

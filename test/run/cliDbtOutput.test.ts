@@ -306,6 +306,27 @@ describe('run flags as dbt takes them', () => {
     expect(bad.err).toBe("Error: stratum build: --resource-type must be among analysis, exposure, metric, model, saved_query, seed, semantic_model, snapshot, source, test, unit_test, default, all; got 'modle' (see stratum build --help)\n");
   });
 
+  it('--empty builds the models on no rows and loads the seeds whole, as dbt 1.10 does', async () => {
+    const count = async (rel: string) => {
+      const db = new DuckDBAdapter({ path: join(dir, 'mini.duckdb') });
+      await db.connect();
+      try {
+        return Number((await db.query(`select count(*) from main.${rel}`)).rows[0]?.[0]);
+      } finally {
+        await db.close();
+      }
+    };
+    const empty = await cli('build', ...at(), '-s', 'people', 'people_clean', 'people_names', '--empty');
+    expect(empty.code, empty.out).toBe(0);
+    expect(await count('people')).toBe(3);
+    expect(await count('people_clean')).toBe(0);
+    expect(await count('people_names')).toBe(0);
+    const full = await cli('run', ...at(), '-s', 'people_clean', 'people_names');
+    expect(full.code).toBe(0);
+    expect(await count('people_clean')).toBe(3);
+    expect(await count('people_names')).toBe(3);
+  });
+
   it("--threads overrides the profile's threads, and -f is --full-refresh", async () => {
     const res = await cli('run', ...at(), '-s', 'other', '--threads', '3');
     expect(plain(res.out)).toContain("Concurrency: 3 threads (target='dev')");
