@@ -26,6 +26,12 @@ export interface IncrementalStep {
   readonly layout?: TableLayout;
   readonly context: QueryContext;
   readonly signal?: AbortSignal;
+  /**
+   * The model's pre- and post-hooks that run in its transaction: in the step's one transaction, so
+   * that a failing post-hook rolls the step back, as dbt-duckdb does; around the write of a
+   * partitioned table, which no transaction covers.
+   */
+  readonly hooks?: { readonly before: readonly string[]; readonly after: readonly string[] };
 }
 
 /** The strategy a model uses: its config, else delete+insert with a unique_key, else append. */
@@ -91,6 +97,8 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
   }
   const q = adapter.quoteIdent.bind(adapter);
   const target$ = adapter.relationName(step.relation);
+  const before = step.hooks?.before ?? [];
+  const after = step.hooks?.after ?? [];
 
   if (step.existing.kind === 'external') {
     if (changed && onChange !== 'ignore') {
@@ -103,14 +111,16 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
     if (!keyless && strategy !== 'insert_overwrite' && !keyIsPartition) {
       const match = keys.map((k) => `__stratum_old.${q(k)} = __stratum_new.${q(k)}`).join(' and ');
       const full = `with __stratum_new as (${projected}) select * from ${target$} as __stratum_old where not exists (select 1 from __stratum_new where ${match}) union all select * from __stratum_new`;
-      return adapter.replaceRelation(step.relation, 'table', full, { layout: step.layout, context: step.context, signal: step.signal });
+      return adapter.replaceRelation(step.relation, 'table', full, { layout: step.layout, context: step.context, signal: step.signal, before, after });
     }
+    for (const s of before) await adapter.execute(s, { context: { ...step.context, sql: s }, signal: step.signal });
     const res = await adapter.writePartitions(step.relation, projected, {
       layout: step.layout ?? {},
       mode: keyless ? 'append' : 'overwrite',
       context: step.context,
       signal: step.signal,
     });
+    for (const s of after) await adapter.execute(s, { context: { ...step.context, sql: s }, signal: step.signal });
     return res.rows;
   }
 
@@ -159,8 +169,8 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
     }
     statements.push(`insert into ${target$} (${insertCols.join(', ')}) select ${insertCols.join(', ')} from ${tmp}`);
   }
-  const writeIndex = statements.length - 1;
+  const writeIndex = before.length + statements.length - 1;
   statements.push(`drop table ${tmp}`);
-  const rows = await adapter.executeMany(statements, { transaction: true, context: step.context, signal: step.signal });
+  const rows = await adapter.executeMany([...before, ...statements, ...after], { transaction: true, context: step.context, signal: step.signal });
   return rows[writeIndex];
 }

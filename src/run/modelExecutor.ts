@@ -8,7 +8,8 @@
  * BEGIN and after COMMIT, and in one transaction its other pre-hooks, `sql_header`, its SQL (checked
  * against an enforced `contract`, created with the contract's columns and constraints), its other
  * post-hooks and `persist_docs` comments: a failing statement rolls all of them back and leaves
- * the previous relation in place. An incremental model's hooks run around its build.
+ * the previous relation in place. An incremental run's in-transaction hooks run in the one
+ * transaction of its statements (around the write of a partitioned table, which none covers).
  */
 import type { ContractColumn, RelationDocs, ReplaceOptions } from '../engine/adapter.js';
 import { ConfigError } from '../errors.js';
@@ -39,9 +40,9 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
     if (materialized === 'incremental') {
       const existing = await ctx.adapter.relationInfo(relation);
       if (existing && existing.kind !== 'view' && !fullRefresh) {
-        await runHooks(ctx, node, hooks.pre.map((h) => h.sql));
-        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal });
-        await runHooks(ctx, node, hooks.post.map((h) => h.sql));
+        await runHooks(ctx, node, outside(hooks.pre));
+        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks: { before: inside(hooks.pre), after: inside(hooks.post) } });
+        await runHooks(ctx, node, outside(hooks.post));
         return { rows, code: 'INSERT', as: 'incremental' };
       }
       return { rows: await build('table'), code: 'CREATE TABLE', as: 'incremental' };
@@ -53,8 +54,6 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
 
   /** The relation built in one transaction with its hooks, header, contract and docs (see the file's comment). */
   async function build(kind: 'table' | 'view'): Promise<number | undefined> {
-    const outside = (hs: readonly HookStatement[]) => hs.filter((h) => !h.transaction).map((h) => h.sql);
-    const inside = (hs: readonly HookStatement[]) => hs.filter((h) => h.transaction).map((h) => h.sql);
     await runHooks(ctx, node, outside(hooks.pre));
     const header = compiled.config.sql_header;
     const contract = enforcedContract(node, compiled);
@@ -73,6 +72,9 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
 }
 
 const inTransaction = (sql: string): HookStatement => ({ sql, transaction: true });
+/** The SQL of the hooks that run outside the model's transaction (`transaction: false`), and of those inside it. */
+const outside = (hs: readonly HookStatement[]): string[] => hs.filter((h) => !h.transaction).map((h) => h.sql);
+const inside = (hs: readonly HookStatement[]): string[] => hs.filter((h) => h.transaction).map((h) => h.sql);
 
 /**
  * The columns of an enforced contract (`contract: {enforced: true}`), from the model's yml columns

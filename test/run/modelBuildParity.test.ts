@@ -68,6 +68,25 @@ select {{ var('n', 1) }} as n
   });
 });
 
+describe('an incremental run shares its transaction with its hooks (dbt-duckdb)', () => {
+  it('a failing post-hook rolls back the rows the run inserted and the hooks before it', async () => {
+    // dbt 1.10 + dbt-duckdb left the same rows in inc and audit for the same three runs
+    const dir = project({
+      'models/inc.sql': `{{ config(materialized='incremental', pre_hook="insert into main.audit values ('pre {{ var('n', 1) }}')",
+  post_hook=["insert into main.audit values ('post {{ var('n', 1) }}')", "select error('boom') where {{ var('n', 1) }} = 3"]) }}
+select {{ var('n', 1) }} as n
+`,
+    }, 'on-run-start:\n  - "create table if not exists main.audit (what varchar)"\n');
+    expect((await build(dir)).code).toBe(0);
+    expect((await build(dir, '--vars', '{n: 2}')).code).toBe(0);
+    const third = await build(dir, '--vars', '{n: 3}');
+    expect(third.code).toBe(1);
+    expect(third.out).toMatch(/inc\.sql: Invalid Input Error: boom/);
+    expect(await rows(dir, 'select n from main.inc order by n')).toEqual([[1], [2]]);
+    expect(await rows(dir, 'select what from main.audit order by rowid')).toEqual([['pre 1'], ['post 1'], ['pre 2'], ['post 2']]);
+  });
+});
+
 describe('sql_header and persist_docs', () => {
   it('sql_header runs before the model SQL, on its connection, for tables and views', async () => {
     const dir = project({
