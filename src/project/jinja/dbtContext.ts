@@ -1,9 +1,10 @@
 /**
  * The names a dbt template sees besides macros: `ref`, `source`, `config`, `var`, `env_var`,
  * `target`, `this`, `model`, `is_incremental`, `execute`, `flags`, `run_query`, `statement` /
- * `load_result`, `exceptions`, `log`, `modules.datetime` / `modules.re`, `return`, `api`,
- * `dbt_version`, and `adapter` (`get_relation`, `get_columns_in_relation`, ...; minus `dispatch`,
- * which the renderer adds because it needs the macros).
+ * `load_result`, `exceptions`, `log`, `modules.datetime` / `modules.re`, `return`, `api`
+ * (`Relation.create`, `Column.translate_type` / `numeric_type`), `dbt_version`, and `adapter`
+ * (`get_relation`, `get_columns_in_relation`, ...; minus `dispatch`, which the renderer adds
+ * because it needs the macros).
  */
 import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
@@ -109,6 +110,24 @@ const reModule = {
   split: (p: unknown, s: unknown) => str(s).split(new RegExp(str(p))),
   escape: (s: unknown) => str(s).replace(/[^A-Za-z0-9_]/g, '\\$&'),
 };
+
+/** dbt's `TYPE_LABELS`: the type names `api.Column.translate_type` maps (dbt-duckdb keeps the base Column's). */
+const TYPE_LABELS: Readonly<Record<Dialect, Readonly<Record<string, string>>>> = {
+  duckdb: { STRING: 'TEXT' },
+  bigquery: { TEXT: 'STRING', FLOAT: 'FLOAT64', INTEGER: 'INT64' },
+};
+
+/**
+ * `api.Column`'s class methods: `translate_type` (a generic type name to the target's, e.g.
+ * `string` to `TEXT` on DuckDB) and `numeric_type` (`numeric(28,6)`; BigQuery drops precision and scale).
+ */
+function columnApi(dialect: Dialect): Record<string, (...a: unknown[]) => string> {
+  return {
+    translate_type: (dtype: unknown) => TYPE_LABELS[dialect][str(dtype).toUpperCase()] ?? str(dtype),
+    numeric_type: (dtype: unknown, precision: unknown, scale: unknown) =>
+      dialect === 'bigquery' || precision === null || precision === undefined || scale === null || scale === undefined ? str(dtype) : `${str(dtype)}(${str(precision)},${str(scale)})`,
+  };
+}
 
 let varEnv: ReturnType<typeof createJinjaEnvironment> | undefined;
 
@@ -246,6 +265,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     zip: (...lists: unknown[][]) => (lists.length === 0 ? [] : lists.reduce((a, l) => (l.length < a.length ? l : a))).map((_, i) => PyTuple.from(lists.map((l) => l[i]))),
     set: (items: unknown) => [...new Set(Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [])],
     api: {
+      Column: columnApi(dialect),
       Relation: {
         create: (...raw: unknown[]) => {
           const { kwargs } = splitArgs(raw);

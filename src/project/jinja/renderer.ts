@@ -1,8 +1,8 @@
 /**
  * Renders dbt templates with nunjucks. Holds the compiled macro files of a project (built-ins
- * first, then the project's, which override by name), wraps every macro so `return(...)` works
- * and calls are recorded, resolves `adapter.dispatch`, and turns template failures into
- * CompileError at the template's file and line.
+ * first, then the project's, which override by name; `dbt.<name>` still reaches the built-in, as
+ * in dbt), wraps every macro so `return(...)` works and calls are recorded, resolves
+ * `adapter.dispatch`, and turns template failures into CompileError at the template's file and line.
  */
 import nunjucks from 'nunjucks';
 import type { Dialect } from '../../engine/adapter.js';
@@ -10,6 +10,7 @@ import { ConfigError, StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
 import type { MacroDef } from '../types.js';
 import { builtinMacroFile } from './builtinMacros.js';
+import { crossDbMacroFile } from './crossDbMacros.js';
 import { createJinjaEnvironment, splitArgs } from './environment.js';
 import { RAW_MACRO_PREFIX, type MacroFile } from './macroFile.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
@@ -37,6 +38,25 @@ export function toCompileError(e: unknown, file: string, phase: 'syntax' | 'rend
     .replace(/\s+/g, ' ')
     .trim();
   return new CompileError(detail || 'template error', { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
+}
+
+/**
+ * The compiled code of the built-in macro files, shared by every renderer of the process: nunjucks
+ * turns a template into JavaScript once and each environment runs that code (`{type: 'code'}`).
+ */
+const builtinCode = new Map<string, { type: 'code'; obj: unknown }>();
+
+/** The built-in macro file `file` compiled for `env`, its code generated once per process. */
+function builtinTemplate(file: MacroFile, env: nunjucks.Environment): nunjucks.Template {
+  let code = builtinCode.get(file.source);
+  if (!code) {
+    const { compiler } = nunjucks as unknown as { compiler: { compile(src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: unknown): string } };
+    const { asyncFilters, extensionsList, opts } = env as unknown as { asyncFilters: unknown; extensionsList: unknown; opts: unknown };
+    // nunjucks' own way to load compiled code (Template._compile)
+    code = { type: 'code', obj: (new Function(compiler.compile(file.source, asyncFilters, extensionsList, file.path, opts)) as () => unknown)() };
+    builtinCode.set(file.source, code);
+  }
+  return new nunjucks.Template(code as unknown as string, env, file.path, true);
 }
 
 /** A node of nunjucks' template AST, as far as unknownFilter reads it. */
@@ -101,6 +121,10 @@ function withCatchAll(args: readonly unknown[], def: MacroDef): unknown[] {
 export class JinjaRenderer {
   /** Every macro by name; project macros override built-ins. */
   readonly macros: ReadonlyMap<string, MacroDef>;
+  /** The built-in macros (package `dbt`) by name, overridden or not: what `dbt.<name>` calls. */
+  private readonly builtinMacros = new Map<string, MacroDef>();
+  /** How many of macroTemplates are built-in files (they come first). */
+  private readonly builtinFileCount: number;
   private readonly env = createJinjaEnvironment();
   private readonly macroTemplates: ExportingTemplate[] = [];
   private readonly templateCache = new Map<string, nunjucks.Template>();
@@ -112,8 +136,10 @@ export class JinjaRenderer {
   constructor(projectFiles: readonly MacroFile[], private readonly dialect: Dialect, private readonly projectName: string) {
     const macros = new Map<string, MacroDef>();
     const owner = new Map<string, string>();
-    const builtin = builtinMacroFile();
-    for (const file of [builtin, ...projectFiles]) {
+    const builtins = [builtinMacroFile(), crossDbMacroFile()];
+    for (const file of builtins) for (const m of file.macros) this.builtinMacros.set(m.name, m);
+    this.builtinFileCount = builtins.length;
+    for (const file of [...builtins, ...projectFiles]) {
       for (const m of file.macros) {
         const prev = owner.get(m.name);
         if (prev && prev !== '<builtin>') {
@@ -122,10 +148,10 @@ export class JinjaRenderer {
         owner.set(m.name, file.path);
         macros.set(m.name, m);
       }
-      this.macroTemplates.push(this.compile(file.source, file.path) as ExportingTemplate);
+      this.macroTemplates.push((builtins.includes(file) ? builtinTemplate(file, this.env) : this.compile(file.source, file.path)) as ExportingTemplate);
       // nunjucks looks filters up only when a macro runs, and then blames the template that
       // called it: an unknown one is named here, at the macro's line, as Jinja does when it compiles
-      const unknown = file === builtin ? undefined : unknownFilter(file.source, this.env);
+      const unknown = builtins.includes(file) ? undefined : unknownFilter(file.source, this.env);
       if (unknown) throw new CompileError(`no filter named '${unknown.name}'`, { file: file.path, line: unknown.line, column: unknown.column });
     }
     this.macros = macros;
@@ -147,9 +173,13 @@ export class JinjaRenderer {
     return t;
   }
 
-  /** Resolves `adapter.dispatch(name)`: `<dialect>__name`, then `default__name`, else undefined. */
+  /**
+   * Resolves `adapter.dispatch(name)` as dbt searches: the project's `<dialect>__name`, then its
+   * `default__name`, then the built-in ones in that order; undefined when there is none.
+   */
   resolveDispatch(name: string): string | undefined {
-    return [`${this.dialect}__${name}`, `default__${name}`].find((n) => this.macros.has(n));
+    const candidates = [`${this.dialect}__${name}`, `default__${name}`];
+    return candidates.find((n) => this.macros.has(n) && this.macros.get(n) !== this.builtinMacros.get(n)) ?? candidates.find((n) => this.macros.has(n));
   }
 
   /**
@@ -160,10 +190,21 @@ export class JinjaRenderer {
     state.beginAttempt();
     const ctx: Record<string, unknown> = { ...names };
     const impls = new Map<string, AnyFn>();
-    const wrap = (name: string): AnyFn => (...args: unknown[]) => {
-      const impl = impls.get(name);
+    const builtinImpls = new Map<string, AnyFn>();
+    // the built-in files' macros (a hundred or so) are made for this render on the first call of one
+    // of them, not for every render: most models call none but a test's
+    let builtinsMade = false;
+    const builtinImpl = (name: string): AnyFn | undefined => {
+      if (!builtinsMade) {
+        builtinsMade = true;
+        this.macroTemplates.slice(0, this.builtinFileCount).forEach((t) => exportInto(t, builtinImpls));
+      }
+      return builtinImpls.get(name);
+    };
+    const wrap = (name: string, builtin = false): AnyFn => (...args: unknown[]) => {
+      const impl = builtin ? builtinImpl(name) : (impls.get(name) ?? builtinImpl(name));
       if (!impl) throw new Error(`macro ${name} is not compiled`);
-      const def = this.macros.get(name);
+      const def = (builtin ? this.builtinMacros : this.macros).get(name);
       if (state.depth === 0 && def) state.calledMacros.add(def.uniqueId);
       state.depth++;
       try {
@@ -177,6 +218,9 @@ export class JinjaRenderer {
     };
     const namespace: Record<string, AnyFn> = {};
     for (const name of this.macros.keys()) namespace[name] = ctx[name] = wrap(name);
+    // `dbt.<name>` is the built-in even where the project defines <name> (a bare call gets the project's)
+    const dbtNamespace: Record<string, AnyFn> = { ...namespace };
+    for (const [name, def] of this.builtinMacros) if (this.macros.get(name) !== def) dbtNamespace[name] = wrap(name, true);
     const adapter = { ...(ctx.adapter as object | undefined) } as Record<string, unknown>;
     adapter.dispatch = (name: unknown, ns?: unknown) => {
       const n = String(name);
@@ -189,14 +233,15 @@ export class JinjaRenderer {
       return namespace[found];
     };
     ctx.adapter = adapter;
-    ctx.dbt = namespace;
+    ctx.dbt = dbtNamespace;
     if (!(this.projectName in names)) ctx[this.projectName] = namespace;
-    for (const t of this.macroTemplates) {
+    function exportInto(t: ExportingTemplate, into: Map<string, AnyFn>): void {
       t.getExported(ctx, null, (err, exported) => {
         if (err) throw err;
-        for (const [k, v] of Object.entries(exported)) if (k.startsWith(RAW_MACRO_PREFIX)) impls.set(k.slice(RAW_MACRO_PREFIX.length), v as AnyFn);
+        for (const [k, v] of Object.entries(exported)) if (k.startsWith(RAW_MACRO_PREFIX)) into.set(k.slice(RAW_MACRO_PREFIX.length), v as AnyFn);
       });
     }
+    for (const t of this.macroTemplates.slice(this.builtinFileCount)) exportInto(t, impls);
     const tmpl = this.compile(source, file);
     try {
       return tmpl.render(ctx);
