@@ -45,6 +45,15 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
     const p = partitionBy(c.partition_by, loc);
     if (p) c.partition_by = p;
     else delete c.partition_by;
+    // dbt's ModelConfig validation: an incremental model with an enforced contract must say what a
+    // schema change does, and neither ignore it nor sync it
+    const contract = c.contract;
+    if (m === 'incremental' && typeof contract === 'object' && contract !== null && (contract as { enforced?: unknown }).enforced === true) {
+      const change = String(c.on_schema_change ?? 'ignore');
+      if (change !== 'append_new_columns' && change !== 'fail') {
+        throw new ConfigError(`on_schema_change is '${change}': an incremental model with an enforced contract must set on_schema_change to 'append_new_columns' or 'fail', as dbt requires`, configKey(loc, 'on_schema_change'));
+      }
+    }
   } else {
     c.materialized = kind === 'seed' ? 'seed' : kind === 'test' ? 'test' : c.materialized;
   }

@@ -164,6 +164,18 @@ describe('load errors name the file, line and key', () => {
     expect(fixture().warnings).toEqual([]);
   });
 
+  it('an incremental model with an enforced contract must set on_schema_change to append_new_columns or fail, as dbt requires', () => {
+    const files = (change: string) => ({
+      'models/inc.sql': `{{ config(materialized='incremental'${change}) }}select 1 as n`,
+      'models/s.yml': 'version: 2\nmodels:\n  - name: inc\n    config:\n      contract: {enforced: true}\n    columns:\n      - name: n\n        data_type: integer\n',
+    });
+    const err = loadError(files(''));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/on_schema_change is 'ignore': an incremental model with an enforced contract must set on_schema_change to 'append_new_columns' or 'fail'/);
+    expect(loadError(files(", on_schema_change='sync_all_columns'")).message).toMatch(/on_schema_change is 'sync_all_columns'/);
+    expect(loadProject({ projectDir: tempProject(files(", on_schema_change='fail'")), env: {} }).nodes.has('model.demo.inc')).toBe(true);
+  });
+
   it('a bad materialization names the model file', () => {
     const e = loadError({ 'models/a.sql': "{{ config(materialized='tabel') }}\nselect 1" });
     expect(e.message).toBe("models/a.sql (materialized): materialized must be one of view, table, incremental, ephemeral, got 'tabel'");
