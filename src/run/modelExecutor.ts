@@ -14,9 +14,9 @@
 import type { ContractColumn, RelationDocs, ReplaceOptions } from '../engine/adapter.js';
 import { ConfigError } from '../errors.js';
 import { shouldFullRefresh } from '../project/nodeConfig.js';
-import type { ColumnConstraint, CompiledNode, HookStatement, ModelNode } from '../project/types.js';
+import type { ColumnConstraint, CompiledNode, ModelNode } from '../project/types.js';
 import { runIncremental } from './incremental.js';
-import { compileTimed, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
+import { compileTimed, hookStatements, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
 import { tableLayout } from './tableLayout.js';
 
 /** Builds a model and reports what happened. Throws on failure (QueryError, CancelledError, CompileError, ConfigError). */
@@ -32,7 +32,6 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
     return { ...base, status: 'success', timing: [compileTiming], code: 'EPHEMERAL', materialization: 'ephemeral' };
   }
   const layout = tableLayout({ ...node, config: compiled.config });
-  const hooks = compiled.hooks ?? { pre: compiled.preHooks.map(inTransaction), post: compiled.postHooks.map(inTransaction) };
   const { value, timing } = await timed('execute', materialize);
   return { ...base, status: 'success', timing: [compileTiming, timing], rowsAffected: value.rows, code: value.code, materialization: value.as };
 
@@ -40,9 +39,10 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
     if (materialized === 'incremental') {
       const existing = await ctx.adapter.relationInfo(relation);
       if (existing && existing.kind !== 'view' && !fullRefresh) {
-        await runHooks(ctx, node, outside(hooks.pre));
-        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks: { before: inside(hooks.pre), after: inside(hooks.post) } });
-        await runHooks(ctx, node, outside(hooks.post));
+        await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
+        const hooks = { before: hookStatements(compiled, 'pre', true), after: hookStatements(compiled, 'post', true) };
+        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks });
+        await runHooks(ctx, node, hookStatements(compiled, 'post', false));
         return { rows, code: 'INSERT', as: 'incremental' };
       }
       return { rows: await build('table'), code: 'CREATE TABLE', as: 'incremental' };
@@ -54,27 +54,23 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
 
   /** The relation built in one transaction with its hooks, header, contract and docs (see the file's comment). */
   async function build(kind: 'table' | 'view'): Promise<number | undefined> {
-    await runHooks(ctx, node, outside(hooks.pre));
+    await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
     const header = compiled.config.sql_header;
     const contract = enforcedContract(node, compiled);
     const docs = persistedDocs(node, compiled);
     const replace: ReplaceOptions = {
-      ...opts, before: inside(hooks.pre), after: inside(hooks.post),
+      ...opts, before: hookStatements(compiled, 'pre', true), after: hookStatements(compiled, 'post', true),
       ...(kind === 'table' ? { layout } : {}),
       ...(typeof header === 'string' && header.trim() ? { sqlHeader: header } : {}),
       ...(contract ? { contract } : {}),
       ...(docs ? { docs } : {}),
     };
     const rows = await ctx.adapter.replaceRelation(relation, kind, compiled.compiledCode, replace);
-    await runHooks(ctx, node, outside(hooks.post));
+    await runHooks(ctx, node, hookStatements(compiled, 'post', false));
     return rows;
   }
 }
 
-const inTransaction = (sql: string): HookStatement => ({ sql, transaction: true });
-/** The SQL of the hooks that run outside the model's transaction (`transaction: false`), and of those inside it. */
-const outside = (hs: readonly HookStatement[]): string[] => hs.filter((h) => !h.transaction).map((h) => h.sql);
-const inside = (hs: readonly HookStatement[]): string[] => hs.filter((h) => h.transaction).map((h) => h.sql);
 
 /**
  * The columns of an enforced contract (`contract: {enforced: true}`), from the model's yml columns

@@ -73,8 +73,17 @@ export async function compileTimed(ctx: RunContext, node: ProjectNode): Promise<
 }
 
 /**
- * Runs a node's rendered hook statements in order; a failing one fails the node with the hook's
- * SQL (a post-hook fails it after the relation is built: dbt-duckdb would roll the build back).
+ * The SQL of a compiled node's pre- or post-hooks that run inside its transaction (`inside`), or
+ * of those that run outside it (`transaction: false`, before BEGIN or after COMMIT), in order.
+ */
+export function hookStatements(compiled: CompiledNode, key: 'pre' | 'post', inside: boolean): string[] {
+  const hooks = compiled.hooks?.[key] ?? (key === 'pre' ? compiled.preHooks : compiled.postHooks).map((sql) => ({ sql, transaction: true }));
+  return hooks.filter((h) => h.transaction === inside).map((h) => h.sql);
+}
+
+/**
+ * Runs a node's rendered hook statements in order, each committed on its own; a failing one fails
+ * the node with the hook's SQL. Those that run inside the node's transaction go with its build.
  */
 export async function runHooks(ctx: RunContext, node: ProjectNode, hooks: readonly string[]): Promise<void> {
   for (const sql of hooks) await ctx.adapter.execute(sql, { context: { node: node.uniqueId, file: node.originalFilePath, sql }, signal: ctx.signal });

@@ -15,7 +15,7 @@ import { quoteString } from '../engine/duckdb/quote.js';
 import { ConfigError, DataError } from '../errors.js';
 import { shouldFullRefresh } from '../project/nodeConfig.js';
 import type { SeedNode } from '../project/types.js';
-import { compileTimed, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
+import { compileTimed, hookStatements, relationRef, runHooks, timed, type NodeOutcome, type RunContext } from './runContext.js';
 
 /** `read_csv` of a seed with every column as text, for inference; fields split at `delimiter`. */
 export function seedTextSource(csvPath: string, delimiter = ','): string {
@@ -165,22 +165,26 @@ export async function executeSeed(ctx: RunContext, node: SeedNode): Promise<Node
     const delimiter = seedDelimiter(node);
     const ragged = raggedRow(text, delimiter);
     if (ragged) throw new DataError(`the row on line ${ragged.line} has ${ragged.values} values, but the header has ${ragged.columns} columns`, node.originalFilePath);
-    await runHooks(ctx, node, compiled.preHooks);
+    // as dbt's seed materialization: hooks with transaction: false before BEGIN and after COMMIT,
+    // the others in one transaction with the load, so a failing post-hook rolls the load back
+    const before = hookStatements(compiled, 'pre', true);
+    const after = hookStatements(compiled, 'post', true);
+    await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
     const existing = await ctx.adapter.relationInfo(relation);
     if (existing?.kind === 'view') throw new DataError(`cannot seed to ${relationName}: it is a view`, node.originalFilePath);
     if (existing?.kind === 'table' && !shouldFullRefresh(node.config, ctx.fullRefresh)) {
       // dbt's seed materialization: truncate the table, then (dbt-duckdb) COPY the file into it
       const copy = `copy ${relationName} from ${quoteString(node.absolutePath)} (format csv, header true, delimiter ${quoteString(delimiter)})`;
       const context = { node: node.uniqueId, file: node.originalFilePath, sql: copy };
-      const [, rows] = await ctx.adapter.executeMany([`truncate table ${relationName}`, copy], { context, signal: ctx.signal, transaction: true });
-      await runHooks(ctx, node, compiled.postHooks);
-      return rows;
+      const rows = await ctx.adapter.executeMany([...before, `truncate table ${relationName}`, copy, ...after], { context, signal: ctx.signal, transaction: true });
+      await runHooks(ctx, node, hookStatements(compiled, 'post', false));
+      return rows[before.length + 1];
     }
     const types = await seedColumnTypes(ctx.adapter, node.absolutePath, node.config.column_types ?? {}, delimiter);
     const columns = types.map(([n, t]) => `${quoteString(n)}: ${quoteString(t)}`).join(', ');
     const sql = `select * from read_csv(${quoteString(node.absolutePath)}, header = true, auto_detect = false, delim = ${quoteString(delimiter)}, columns = {${columns}})`;
-    const rows = await ctx.adapter.replaceRelation(relation, 'table', sql, { context: { node: node.uniqueId, file: node.originalFilePath, sql }, signal: ctx.signal });
-    await runHooks(ctx, node, compiled.postHooks);
+    const rows = await ctx.adapter.replaceRelation(relation, 'table', sql, { context: { node: node.uniqueId, file: node.originalFilePath, sql }, signal: ctx.signal, before, after });
+    await runHooks(ctx, node, hookStatements(compiled, 'post', false));
     return rows;
   });
   return { status: 'success', timing: [timing], rowsAffected: value, code: 'INSERT', relationName, materialization: 'seed' };

@@ -5,6 +5,7 @@
  * constraints. Every expected relation, row, comment and failure below is what dbt-duckdb
  * produced for these very projects.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +85,28 @@ select {{ var('n', 1) }} as n
     expect(third.out).toMatch(/inc\.sql: Invalid Input Error: boom/);
     expect(await rows(dir, 'select n from main.inc order by n')).toEqual([[1], [2]]);
     expect(await rows(dir, 'select what from main.audit order by rowid')).toEqual([['pre 1'], ['post 1'], ['pre 2'], ['post 2']]);
+  });
+});
+
+describe('a seed loads in one transaction with its hooks (dbt)', () => {
+  it('a failing post-hook rolls back the load, a reload or a first one, and the hooks before it', async () => {
+    // dbt 1.10 + dbt-duckdb left the same rows for the same three loads
+    const seedHooks = `on-run-start: ["create table if not exists main.audit (what varchar)"]
+seeds:
+  p:
+    +pre-hook: "insert into main.audit values ('pre {{ var('n', 1) }}')"
+    +post-hook: ["insert into main.audit values ('post {{ var('n', 1) }}')", "select error('boom') where {{ var('n', 1) }} = 3"]
+`;
+    const dir = project({ 'seeds/s.csv': 'id\n1\n2\n' }, seedHooks);
+    expect((await build(dir)).code).toBe(0);
+    writeFileSync(join(dir, 'seeds/s.csv'), 'id\n1\n2\n3\n');
+    expect((await build(dir, '--vars', '{n: 3}')).code).toBe(1);
+    expect(await rows(dir, 'select count(*) from main.s')).toEqual([[2]]);
+    expect(await rows(dir, 'select what from main.audit order by rowid')).toEqual([['pre 1'], ['post 1']]);
+    const fresh = project({ 'seeds/s.csv': 'id\n1\n2\n3\n' }, seedHooks);
+    expect((await build(fresh, '--vars', '{n: 3}')).code).toBe(1);
+    expect(await rows(fresh, "select count(*) from duckdb_tables() where table_name = 's'")).toEqual([[0]]);
+    expect(await rows(fresh, 'select count(*) from main.audit')).toEqual([[0]]);
   });
 });
 
