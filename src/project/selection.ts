@@ -88,7 +88,8 @@ export function matchesAtom(node: ProjectNode, atom: Pick<SelectorAtom, 'method'
     case 'resource_type':
       return node.resourceType === v;
     case 'package':
-      return node.packageName === v;
+      // dbt's: a glob, and `this` for the project itself
+      return glob(v === 'this' ? project.name : v).test(node.packageName);
     case 'test_type':
       return node.resourceType === 'test' && (v === 'generic' ? node.testMetadata !== undefined : v === 'singular' ? node.testMetadata === undefined : false);
     case 'test_name':

@@ -69,6 +69,11 @@ describe('node selection like dbt', () => {
     expect(names({ select: ['path:models/staging'], exclude: ['source:jaffle.shop.orders'] })).toEqual(['stg_customers', 'stg_orders', 'stg_payments']);
     expect(() => names({ select: ['source:a.b.c.d'] })).toThrow("invalid selector 'source:a.b.c.d': write source:SOURCE, source:SOURCE.TABLE or source:PACKAGE.SOURCE.TABLE");
     expect(names({ select: ['resource_type:seed'] })).toEqual(['raw_customers', 'raw_payments']);
+    // package: is a glob, and `this` names the project itself, as in dbt
+    const all = names({});
+    expect(names({ select: ['package:this'] })).toEqual(all);
+    expect(names({ select: ['package:jaf*'] })).toEqual(all);
+    expect(names({ select: ['package:dbt'] })).toEqual([]);
     expect(names({ select: ['config.materialized:incremental'] })).toEqual(['daily_orders', 'order_events', 'order_status']);
     expect(names({ select: ['config.cluster_by:customer_id'] })).toEqual(['orders']);
     const singular = selectNodes(project, { select: ['test_type:singular'] }, dag);
