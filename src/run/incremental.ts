@@ -13,7 +13,8 @@
  * a failure or cancel leaves it as it was; partitioned tables are swapped atomically by the
  * adapter (there `merge` is a delete+insert and incremental_predicates are not applied).
  */
-import type { ColumnInfo, RelationInfo, RelationRef, TableLayout, WarehouseAdapter } from '../engine/adapter.js';
+import type { ColumnInfo, ContractColumn, RelationInfo, RelationRef, TableLayout, WarehouseAdapter } from '../engine/adapter.js';
+import { contractMismatch, contractTypesSql } from '../engine/duckdb/contract.js';
 import { ConfigError, QueryError, type QueryContext } from '../errors.js';
 import type { CompiledNode, IncrementalStrategy } from '../project/types.js';
 
@@ -32,6 +33,8 @@ export interface IncrementalStep {
    * partitioned table, which no transaction covers.
    */
   readonly hooks?: { readonly before: readonly string[]; readonly after: readonly string[] };
+  /** An enforced contract's columns: the new rows' columns must match them, as on a table's build. */
+  readonly contract?: readonly ContractColumn[];
 }
 
 /** The strategy a model uses: its config, else delete+insert with a unique_key, else append. */
@@ -76,6 +79,10 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
 
   const target = await adapter.columns(step.relation, { context: step.context });
   const incoming = await describe(adapter, sql, step);
+  if (step.contract) {
+    const mismatch = contractMismatch(incoming, await describe(adapter, contractTypesSql(step.contract), step));
+    if (mismatch) throw new QueryError(mismatch, step.context);
+  }
   const onChange = compiled.config.on_schema_change ?? 'ignore';
   const lower = (cs: readonly ColumnInfo[]) => new Set(cs.map((c) => c.name.toLowerCase()));
   const targetNames = lower(target);

@@ -41,7 +41,8 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
       if (existing && existing.kind !== 'view' && !fullRefresh) {
         await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
         const hooks = { before: hookStatements(compiled, 'pre', true), after: hookStatements(compiled, 'post', true) };
-        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks });
+        const contract = enforcedContract(node, compiled);
+        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks, ...(contract ? { contract } : {}) });
         await runHooks(ctx, node, hookStatements(compiled, 'post', false));
         return { rows, code: 'INSERT', as: 'incremental' };
       }

@@ -195,6 +195,17 @@ ${contract('view_contract', 'view', '      - name: id\n        data_type: bigint
     expect(await rows(dir, 'select id, name from main.ok_contract order by id')).toEqual([[1, 'a'], [2, 'b']]);
   });
 
+  it('an incremental run checks the contract too: a contract changed to another type fails it and leaves the table, as in dbt', async () => {
+    const yml = (type: string) => `version: 2\nmodels:\n  - name: inc\n    config:\n      contract: {enforced: true}\n      materialized: incremental\n      on_schema_change: fail\n    columns:\n      - name: n\n        data_type: ${type}\n`;
+    const dir = project({ 'models/schema.yml': yml('integer'), 'models/inc.sql': "select {{ var('v', 1) }} as n\n" });
+    expect((await build(dir)).code).toBe(0);
+    writeFileSync(join(dir, 'models/schema.yml'), yml('varchar'));
+    const r = await build(dir, '--vars', '{v: 2}');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/inc\.sql: .*enforced contract.*n is INTEGER in the model, VARCHAR in the contract \(data type mismatch\)/);
+    expect(await rows(dir, 'select n from main.inc')).toEqual([[1]]);
+  });
+
   it('a contracted column without data_type is a clear error naming the yml', async () => {
     const dir = project({
       'models/schema.yml': `version: 2\nmodels:\n${contract('m', 'table', '      - name: id\n')}`,
