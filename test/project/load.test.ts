@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { CompileError } from '../../src/project/errors.js';
 import { loadProject } from '../../src/project/load.js';
-import type { ModelNode, SourceNode, TestNode } from '../../src/project/types.js';
+import type { ModelNode, SeedNode, SourceNode, TestNode } from '../../src/project/types.js';
 import { FIXTURE, tempProject } from './helpers.js';
 
 function fixture(target?: string, vars?: Record<string, unknown>, env: Record<string, string> = {}) {
@@ -115,6 +115,41 @@ models:
     const err = loadError({ 'dbt_project.yml': project.replace("var('mat', 'view')", "var('nope')"), 'models/m.sql': 'select 1 as a' });
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/dbt_project\.yml:8.*models\.demo\.\+materialized.*Required var 'nope'/);
+  });
+
+  it('renders the seeds, sources and data_tests trees too, and leaves +pre-hook and +post_hook as written', () => {
+    const trees = `name: demo
+profile: demo
+config-version: 2
+models:
+  demo:
+    +pre-hook: "select '{{ this }}'"
+    +post_hook: "select 2 from {{ this }}"
+seeds:
+  demo:
+    +tags: ["{{ target.name }}"]
+sources:
+  demo:
+    +tags: ["{{ target.name }}_src"]
+data_tests:
+  demo:
+    +severity: "{{ 'warn' }}"
+`;
+    const p = loadProject({ projectDir: tempProject({
+      'dbt_project.yml': trees, 'models/m.sql': 'select 1 as a', 'seeds/s.csv': 'a\n1\n',
+      'models/props.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: t\nmodels:\n  - name: m\n    columns:\n      - name: a\n        data_tests: [not_null]\n',
+    }), env: {} });
+    const m = p.nodes.get('model.demo.m') as ModelNode;
+    expect(m.config['pre-hook']).toEqual(["select '{{ this }}'"]);
+    expect(m.config['post-hook']).toEqual(['select 2 from {{ this }}']);
+    expect((p.nodes.get('seed.demo.s') as SeedNode).config.tags).toEqual(['dev']);
+    expect((p.nodes.get('source.demo.raw.t') as SourceNode).config.tags).toEqual(['dev_src']);
+    expect(([...p.nodes.values()].find((n) => n.resourceType === 'test') as TestNode).config.severity).toBe('warn');
+  });
+
+  it('a value of data_tests that cannot be rendered is named under data_tests', () => {
+    const err = loadError({ 'dbt_project.yml': "name: demo\nprofile: demo\ndata_tests:\n  demo:\n    +severity: \"{{ var('nope') }}\"\n", 'models/m.sql': 'select 1 as a' });
+    expect(err.message).toMatch(/dbt_project\.yml:5.*data_tests\.demo\.\+severity.*Required var 'nope'/);
   });
 });
 

@@ -90,7 +90,7 @@ function fieldsOf(us: number): Fields {
 function usOf(f: Fields): number {
   const check = (name: string, v: number, lo: number, hi: number) => {
     if (!Number.isInteger(v)) throw new Error(`TypeError: ${name} must be an integer, not ${typeof v}`);
-    if (v < lo || v > hi) throw new Error(`ValueError: ${name} must be in ${lo}..${hi}`);
+    if (v < lo || v > hi) throw new Error(`ValueError: ${name === 'day' ? 'day is out of range for month' : name === 'year' ? `year ${v} is out of range` : `${name} must be in ${lo}..${hi}`}`);
   };
   check('year', f.year, 1, 9999);
   check('month', f.month, 1, 12);

@@ -83,13 +83,19 @@ export function plainValue(v: unknown): unknown {
  */
 function pyRound(x: number, digits: number, method: string): number {
   const f = 10 ** digits;
-  const scaled = x * f;
-  if (method === 'ceil') return Math.ceil(scaled) / f;
-  if (method === 'floor') return Math.floor(scaled) / f;
-  const down = Math.floor(scaled);
-  const diff = scaled - down;
-  const n = diff > 0.5 || (diff === 0.5 && down % 2 !== 0) ? down + 1 : down;
-  return n / f;
+  if (method === 'ceil') return Math.ceil(x * f) / f;
+  if (method === 'floor') return Math.floor(x * f) / f;
+  if (!Number.isFinite(x) || digits < 0 || digits > 80 || Math.abs(x) >= 1e21) return Math.round(x * f) / f;
+  // as CPython: decided on the double's exact decimal value (toFixed(100) spells it out), so 2.675
+  // (2.67499999...) goes down, and only an exact half goes to the even neighbour
+  const [whole, frac] = Math.abs(x).toFixed(100).split('.') as [string, string];
+  const kept = `${whole}${frac.slice(0, digits)}`;
+  const next = frac.slice(digits);
+  const half = next[0] === '5' && /^50*$/.test(next);
+  const up = next[0]! > '5' || (next[0] === '5' && !half) || (half && Number(kept[kept.length - 1]) % 2 === 1);
+  const digitsOut = up ? (BigInt(kept) + 1n).toString().padStart(kept.length, '0') : kept;
+  const text = digits === 0 ? digitsOut : `${digitsOut.slice(0, -digits) || '0'}.${digitsOut.slice(-digits)}`;
+  return (x < 0 ? -1 : 1) * Number(text);
 }
 
 /** A number result: a PyFloat when `float` (an operand was one), else the number. */
@@ -130,7 +136,9 @@ export function pyMod(a: unknown, b: unknown): unknown {
   if (!(typeof a === 'string' || a instanceof nunjucks.runtime.SafeString)) {
     const x = Number(a);
     const y = Number(b);
-    return numeric(x - y * Math.floor(x / y), isFloat(a) || isFloat(b));
+    const float = isFloat(a) || isFloat(b);
+    if (y === 0) throw new Error(float ? 'ZeroDivisionError: float modulo' : 'ZeroDivisionError: integer modulo by zero');
+    return numeric(x - y * Math.floor(x / y), float);
   }
   const mapping = isPlainObject(b) ? b : undefined;
   const args = mapping ? [] : Array.isArray(b) ? b : [b];
@@ -223,6 +231,9 @@ function installRuntimePatches(): void {
   rt.pyTuple = (items: unknown[]): PyTuple => PyTuple.from(items);
   Object.assign(rt, { pyMul: ARITHMETIC.mul, pyDiv: ARITHMETIC.div, pyFloorDiv: ARITHMETIC.floorDiv, pyPow: ARITHMETIC.pow, pyNeg: ARITHMETIC.neg, pyPos: ARITHMETIC.pos });
   rt.pyEq = pyEq;
+  // `x in list` compares as `==` does (1.0 in [1]); `in` a string finds a substring; `in` a dict a key
+  const origIn = rt.inOperator as AnyFn;
+  rt.inOperator = (key: unknown, val: unknown): unknown => (Array.isArray(val) ? val.some((x) => pyEq(x, key)) : origIn(key, val));
   const compilerProto = (nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } }).compiler.Compiler.prototype;
   type Emitter = { _emit(s: string): void; compile(n: unknown, f: unknown): void };
   type Node = { lineno: number; colno: number; [field: string]: unknown };
@@ -470,6 +481,9 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   tests.addTest('number', (v: unknown) => v instanceof PyFloat || typeof v === 'number');
   // Jinja's float, int, round and abs: a float stays a float (`{{ 2.5 | round }}` is 3.0)
   env.addFilter('float', (v: unknown, dflt: unknown = new PyFloat(0)) => {
+    // Python's float() also reads inf, -inf, infinity and nan, in any case
+    const special = typeof v === 'string' ? /^\s*([+-]?)(inf|infinity|nan)\s*$/i.exec(v) : null;
+    if (special) return new PyFloat(special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity);
     const n = v instanceof PyFloat ? v.value : typeof v === 'number' ? v : Number.parseFloat(String(v));
     return Number.isNaN(n) ? dflt : new PyFloat(n);
   });
