@@ -59,7 +59,9 @@ export const compileCommand: Command = projectCommand({
     const adapter = live ? await (await import('./projectRun.js')).openWarehouse(project, 1) : undefined;
     try {
       const empty = boolFlag(args, 'empty') ? { empty: true } : {};
-      return await compileSelected(project, selected, args, { ...(adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {}), ...empty });
+      // one run_started_at for every node, as in a run
+      const ctx = { ...(adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {}), ...empty, runStartedAt: new Date() };
+      return await compileSelected(project, selected, args, ctx);
     } finally {
       await adapter?.close();
     }

@@ -3,6 +3,7 @@
  * `2024-01-02T19:40:00.123000Z` (microseconds, `Z`), and freshness times as Python's
  * `datetime.isoformat()` of a UTC time, `2024-01-02T19:40:00+00:00` (microseconds only when not 0).
  */
+import { JinjaDateTime, UTC } from './jinja/datetimeModule.js';
 
 /** `2024-01-02T19:40:00.123000Z` for a Date or an ISO string (JavaScript has milliseconds, so the last 3 digits are 0). */
 export function dbtTimestamp(t: Date | string): string {
@@ -21,6 +22,6 @@ export function pyIsoformatUtc(t: Date | string): string {
   const text = typeof t === 'string' ? t : t.toISOString();
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]00(?::?00)?)?$/.exec(text.trim());
   if (!m) return text;
-  const micros = (m[3] ?? '').padEnd(6, '0').slice(0, 6);
-  return `${m[1]}T${m[2]}${/^0+$/.test(micros) ? '' : `.${micros}`}+00:00`;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  return new JinjaDateTime(ms * 1000 + Number((m[3] ?? '').padEnd(6, '0').slice(0, 6)), false, UTC).isoformat();
 }

@@ -116,7 +116,8 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
         source: (s, t) => {
           const src = project.nodes.get(`source.${project.name}.${s}.${t}`);
           if (!src || src.resourceType !== 'source') throw new CompileError(`source('${s}', '${t}') not found`, { file: source.file });
-          return new JinjaRelation(src.relation, dialect, limited(renderSource(src, dialect)) ?? renderSource(src, dialect));
+          const rendered = renderSource(src, dialect);
+          return new JinjaRelation(src.relation, dialect, limited(rendered) ?? rendered);
         },
         applyConfig: (kw) => {
           // hooks of config() calls were collected when the project was parsed (node.config has
@@ -125,6 +126,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           config = Object.assign(config, mergeConfig(config, rest));
         },
         isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId,
+        ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
         ...(source.extra ? { extra: source.extra } : {}),
       },
       state,
@@ -182,6 +184,7 @@ export async function compileRunHooks(project: Project, key: 'on-run-start' | 'o
     const names = buildDbtContext({
       mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
       isIncremental: false, fullRefresh: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
+      ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
     }, state, project.target.type);
     try {
       return templates.map((t) => renderer.renderOnce(t, 'dbt_project.yml', names, state).trim()).filter((t) => t !== '');

@@ -55,7 +55,7 @@ export function genericTestKwargs(decl: TestDecl, target: TestTarget): Record<st
 /** dbt's `get_hashable_md`: mappings with sorted keys, lists kept, every other value as Python's str(). */
 function hashable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(hashable);
-  if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+  if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     return Object.fromEntries(Object.keys(o).sort(byCodePoint).map((k) => [k, hashable(o[k])]));
   }

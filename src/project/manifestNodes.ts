@@ -45,8 +45,17 @@ const PY_SPACE_AROUND = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
+/** Checksums by node: `graph` and the manifest both ask, and a seed's means reading its file. */
+const checksums = new WeakMap<ProjectNode, { name: string; checksum: string }>();
+
 /** dbt's `checksum` of a node: sha256 of the stripped file; `none` for generic tests; a big seed's path. */
 function checksum(project: Project, n: ProjectNode): { name: string; checksum: string } {
+  let c = checksums.get(n);
+  if (!c) checksums.set(n, (c = computeChecksum(project, n)));
+  return c;
+}
+
+function computeChecksum(project: Project, n: ProjectNode): { name: string; checksum: string } {
   if (n.resourceType === 'test' && n.testMetadata) return { name: 'none', checksum: '' };
   if (n.resourceType === 'seed') {
     const file = join(project.rootDir, n.originalFilePath);

@@ -326,6 +326,8 @@ export interface CompileContext {
   readonly fullRefresh?: boolean;
   /** dbt's `invocation_id`, shown to templates. */
   readonly invocationId?: string;
+  /** When the run started: templates' `run_started_at`, the same for every node of a run (default: now). */
+  readonly runStartedAt?: Date;
   /**
    * `--empty` (dbt 1.8+): every `ref()` and `source()` that is not an ephemeral CTE renders as
    * `(select * from <relation> where false limit 0)`, so models build, and tests run, on no rows.

@@ -17,6 +17,8 @@ export interface RunContext {
   /** `--empty`: refs and sources read no rows (see CompileContext.empty). */
   readonly empty?: boolean;
   readonly invocationId: string;
+  /** When the run started (templates' `run_started_at`). */
+  readonly startedAt: Date;
   readonly signal?: AbortSignal;
 }
 
@@ -63,7 +65,7 @@ export function warehouseCompileContext(adapter: WarehouseAdapter, signal?: Abor
 
 /** The compile context the runner gives the compiler: live relation checks, run_query and the --full-refresh flag. */
 export function compileContext(ctx: RunContext): CompileContext {
-  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId, ...(ctx.empty ? { empty: true } : {}) };
+  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId, runStartedAt: ctx.startedAt, ...(ctx.empty ? { empty: true } : {}) };
 }
 
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */

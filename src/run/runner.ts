@@ -120,7 +120,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   req.signal?.addEventListener('abort', stopRun, { once: true });
   failFast.signal.addEventListener('abort', stopRun, { once: true });
   const signal = stop.signal;
-  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, signal };
+  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, startedAt: new Date(started), signal };
   emit({ type: 'run_started', command: req.command, invocationId, total, threads, target: project.target.name, at: new Date(started).toISOString() });
 
   let now = req.now;

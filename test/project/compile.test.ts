@@ -360,7 +360,9 @@ describe('Python values as dbt 1.10 prints them', () => {
 
   it('run_started_at is one instant for every node of a run, in UTC', async () => {
     const project = loadProject({ projectDir: tempProject({ 'models/a.sql': '{{ run_started_at }}', 'models/b.sql': '{{ run_started_at }}' }), env: {} });
-    const at = async (name: string, invocationId: string) => (await compileNode(project, project.nodes.get(`model.demo.${name}`)!, { invocationId })).compiledCode;
+    // the runner gives every compile of a run the run's start
+    const starts: Record<string, Date> = { 'run-1': new Date(Date.UTC(2026, 10, 28, 2, 10, 0, 123)), 'run-2': new Date(Date.UTC(2026, 10, 28, 2, 11, 0, 456)) };
+    const at = async (name: string, invocationId: string) => (await compileNode(project, project.nodes.get(`model.demo.${name}`)!, { invocationId, runStartedAt: starts[invocationId] })).compiledCode;
     const a = await at('a', 'run-1');
     await new Promise((r) => setTimeout(r, 5));
     expect(a).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);

@@ -110,6 +110,19 @@ seeds:
   });
 });
 
+describe('run_started_at', () => {
+  it('is the same instant for every model of a run, in UTC, and another in the next run', async () => {
+    const model = "{{ config(materialized='table') }}select '{{ run_started_at }}' as t\n";
+    const dir = project({ 'models/a.sql': model, 'models/b.sql': model.replace('table', 'view'), 'models/c.sql': model });
+    expect((await build(dir)).code).toBe(0);
+    const first = await rows(dir, 'select t from main.a union all select t from main.b union all select t from main.c');
+    expect(new Set(first.map((r) => r[0])).size).toBe(1);
+    expect(String(first[0]![0])).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+    expect((await build(dir)).code).toBe(0);
+    expect(await rows(dir, 'select t from main.a')).not.toEqual([first[0]]);
+  });
+});
+
 describe('sql_header and persist_docs', () => {
   it('sql_header runs before the model SQL, on its connection, for tables and views', async () => {
     const dir = project({

@@ -298,18 +298,3 @@ export const pytzModule = {
     throw new Error(`modules.pytz.timezone('${String(name)}'): only 'UTC' is available`);
   },
 };
-
-/** Run start times by invocation: every node of a run sees the same `run_started_at`. */
-const runStarts = new Map<string, JinjaDateTime>();
-
-/** `run_started_at` of the run `invocationId`: its first call's time, in UTC (dbt's is aware, in UTC). */
-export function runStartedAt(invocationId: string): JinjaDateTime {
-  let at = runStarts.get(invocationId);
-  if (!at) {
-    at = new JinjaDateTime(nowUs(), false, UTC);
-    runStarts.set(invocationId, at);
-    // a long session (the notebook) runs many times: keep the latest few
-    if (runStarts.size > 64) runStarts.delete(runStarts.keys().next().value as string);
-  }
-  return at;
-}

@@ -17,7 +17,7 @@ import type { ProfileTarget, Relation } from '../types.js';
 import { parseDbtYaml } from '../yamlFile.js';
 import { toAgateTable } from './agateTable.js';
 import { createJinjaEnvironment, plainValue, splitArgs } from './environment.js';
-import { datetimeModule, pytzModule, runStartedAt } from './datetimeModule.js';
+import { datetimeModule, JinjaDateTime, pytzModule, UTC } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
 
@@ -59,6 +59,8 @@ export interface NodeScope {
   /** Whether `run_query` may reach a database. */
   readonly canQuery: boolean;
   readonly invocationId: string;
+  /** The run's start (`run_started_at`); now when absent (a parse, a lone compile). */
+  readonly runStartedAt?: Date;
   /** Extra names (e.g. a generic test's kwargs). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -215,7 +217,8 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     graph: scope.graph ?? EMPTY_GRAPH,
     flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
     invocation_id: scope.invocationId,
-    run_started_at: runStartedAt(scope.invocationId),
+    // dbt's is aware, in UTC
+    run_started_at: new JinjaDateTime((scope.runStartedAt ?? new Date()).getTime() * 1000, false, UTC),
     run_query: (sql: unknown) => {
       const r = runQuery(str(sql));
       return r ? toAgateTable(r) : null;
