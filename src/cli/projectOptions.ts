@@ -16,7 +16,7 @@ export function parseVarsFlag(cmd: string, raw: string | undefined): Record<stri
   if (raw === undefined) return undefined;
   let v: unknown;
   try {
-    v = parseDbtYaml(raw);
+    v = parseDbtYaml(raw, true);
   } catch (e) {
     // the yaml package's first line ends "at line 1, column 5:" before a code frame
     throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`);

@@ -104,8 +104,9 @@ export function readProjectFile(projectDir: string): ProjectSettings {
     test: stringList(yf, d, 'test-paths', ['tests']),
     target: targetPath,
   };
-  const rawVars = d.vars ?? {};
-  if (!isRecord(rawVars)) throw yf.error('vars must be a mapping', ['vars']);
+  if (d.vars !== undefined && d.vars !== null && !isRecord(d.vars)) throw yf.error('vars must be a mapping', ['vars']);
+  // vars only reach templates, where a float prints as Python's (`1.0`)
+  const rawVars = d.vars ? ((yf.dataWithPythonFloats() as Record<string, unknown>).vars as Record<string, unknown>) : {};
   const scoped = rawVars[name];
   const vars: Record<string, unknown> = { ...rawVars, ...(isRecord(scoped) ? scoped : {}) };
   if (isRecord(scoped)) delete vars[name];

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
+import { PyFloat } from './pythonRepr.js';
 
 /**
  * How plain scalars are read: `yaml-1.2` (the YAML 1.2 core schema), or `pyyaml`, as dbt reads its
@@ -56,19 +57,28 @@ const PYYAML_SCALARS: ScalarTag[] = [
   },
 ];
 
-/** The `yaml` package's options for a dialect. */
-function dialectOptions(dialect: YamlDialect): ParseOptions & DocumentOptions & SchemaOptions {
+/**
+ * PyYAML's scalars with floats as Python floats (PyFloat), for values that reach templates: `1.0`
+ * prints `1.0` there, as in dbt, where a JS number prints `1`.
+ */
+const PYYAML_SCALARS_PY_FLOATS: ScalarTag[] = PYYAML_SCALARS.map((t) => (t.tag === 'tag:yaml.org,2002:float' ? { ...t, resolve: (text: string) => new PyFloat(pyFloat(text)) } : t));
+
+/** The `yaml` package's options for a dialect; `pythonFloats`: PyYAML's floats as PyFloat. */
+function dialectOptions(dialect: YamlDialect, pythonFloats = false): ParseOptions & DocumentOptions & SchemaOptions {
   if (dialect === 'yaml-1.2') return {};
   // the core schema's map, seq, str and null (its null is PyYAML's: ~, null, Null, NULL, empty)
   // with PyYAML's scalars in place of its own; dates stay strings, which render as PyYAML's
   // date objects do
   const kept = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:null']);
-  return { schema: 'core', merge: true, customTags: (tags) => [...tags.filter((t) => typeof t === 'object' && kept.has(t.tag)), ...PYYAML_SCALARS] };
+  return { schema: 'core', merge: true, customTags: (tags) => [...tags.filter((t) => typeof t === 'object' && kept.has(t.tag)), ...(pythonFloats ? PYYAML_SCALARS_PY_FLOATS : PYYAML_SCALARS)] };
 }
 
-/** Parses YAML text to plain JS as dbt reads it (the `pyyaml` dialect); throws the `yaml` package's error. */
-export function parseDbtYaml(text: string): unknown {
-  return parse(text, dialectOptions('pyyaml'));
+/**
+ * Parses YAML text to plain JS as dbt reads it (the `pyyaml` dialect); throws the `yaml` package's
+ * error. `pythonFloats`: floats as PyFloat, for values that only templates read (`--vars`, `fromyaml`).
+ */
+export function parseDbtYaml(text: string, pythonFloats = false): unknown {
+  return parse(text, { ...dialectOptions('pyyaml', pythonFloats), maxAliasCount: 1000 });
 }
 
 /** A path into a YAML document: map keys and sequence indexes. */
@@ -117,6 +127,11 @@ export class YamlFile {
       throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col });
     }
     return new YamlFile(displayPath, doc, lines, text);
+  }
+
+  /** The document as plain JS with its floats as PyFloat (for values that only templates read: vars). */
+  dataWithPythonFloats(): unknown {
+    return parseDbtYaml(this.text, true);
   }
 
   /** The document's root node, with source ranges (for validators that walk the tree). */

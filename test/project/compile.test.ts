@@ -6,6 +6,7 @@ import { compileNode } from '../../src/project/compile.js';
 import { CompileError } from '../../src/project/errors.js';
 import { injectCtes } from '../../src/project/injectCtes.js';
 import { loadProject } from '../../src/project/load.js';
+import { PyFloat } from '../../src/project/pythonRepr.js';
 import type { CompileContext, Project } from '../../src/project/types.js';
 import { FIXTURE, tempProject } from './helpers.js';
 
@@ -330,7 +331,8 @@ models:
   });
 
   it('in --vars', () => {
-    expect(parseVarsFlag('run', '{a: yes, b: off, c: 012, d: 08, e: 1.5e+3, f: 1e3}')).toEqual({ a: true, b: false, c: 10, d: '08', e: 1500, f: '1e3' });
+    // a float is a Python float, as it reaches templates (printed 1500.0)
+    expect(parseVarsFlag('run', '{a: yes, b: off, c: 012, d: 08, e: 1.5e+3, f: 1e3}')).toEqual({ a: true, b: false, c: 10, d: '08', e: new PyFloat(1500), f: '1e3' });
   });
 });
 

@@ -8,6 +8,7 @@ import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import { pyFloatRepr, pyNumber, pyRepr, pyStr, PyTuple } from '../../src/project/pythonRepr.js';
 import { parseDbtYaml } from '../../src/project/yamlFile.js';
+import { parseVarsFlag } from '../../src/cli/projectOptions.js';
 import { tempProject } from './helpers.js';
 
 /** Compiles a one-model project whose model is `model` and returns its SQL. */
@@ -97,6 +98,38 @@ describe('float arithmetic in templates, as Jinja2 renders it', () => {
   it("the float filter reads inf and nan, and `in` a list compares as ==", async () => {
     expect(await sql("{{ 'inf' | float }} {{ '-Infinity' | float }} {{ 'nan' | float }} {{ 1.0 in [1] }} {{ [1, 2] in [[1, 2]] }} {{ 'b' in 'abc' }} {{ 'k' in {'k': 1} }} {{ '1' in [1] }}"))
       .toBe('inf -inf nan True True True True False');
+  });
+});
+
+describe("number and tuple literals, as Jinja2's lexer and parser read them", () => {
+  it('an exponent makes a float, _ separates digits, 0x / 0o / 0b prefix an int', async () => {
+    // Jinja2 3.1: nunjucks read 1e3 as an unknown name (printing nothing) and 1.5e2 as a syntax error
+    expect(await sql('{{ 1e3 }} {{ 1.5e2 }} {{ 1E-2 }} {{ 1.0e+3 }} {{ 2e-3 + 1 }} {{ 1e400 }} {{ 1_000 }} {{ 1_0.5 }} {{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1e3 is float }} {{ 10 }} {{ 3.25 }}'))
+      .toBe('1000.0 150.0 0.01 1000.0 1.002 inf 1000 10.5 31 15 5 True 10 3.25');
+  });
+
+  it('(1,) and () are tuples, a trailing comma is allowed, and x.0 is an item', async () => {
+    expect(await sql(`{% set x = ['a', 'b'] %}{{ (1,) }} {{ () }} {{ ((1, 2),) }} {{ (1) }} {{ [1, 2,] }} {{ {'a': 1.0,} }} {{ (1,) | length }} {% for a in ('x',) %}{{ a }}{% endfor %} {{ x.0 }} {{ x.1.upper() }} {{ x[::-1] }}`))
+      .toBe("(1,) () ((1, 2),) 1 [1, 2] {'a': 1.0} 1 x a B ['b', 'a']");
+  });
+});
+
+describe('floats from YAML that reach templates', () => {
+  it("project vars, --vars and fromyaml keep a float's .0, as dbt 1.10 compiles them", async () => {
+    // dbt compile --vars '{g: 2.0}' of this project printed: select 1.0, 2.0, 2.5, 3, 3.0, True, (1.0, 2.0)
+    const project = 'name: demo\nprofile: demo\nconfig-version: 2\nvars:\n  f: 1.0\n  h: 2.50\n  i: 3\n';
+    const model = "select {{ var('f') }}, {{ var('g') }}, {{ var('h') }}, {{ var('i') }}, {{ fromyaml('x: 3.0')['x'] }}, {{ var('f') is float }}, {{ (var('f'), var('g')) }}";
+    const dir = tempProject({ 'models/m.sql': model, 'dbt_project.yml': project });
+    const p = loadProject({ projectDir: dir, env: {}, vars: parseVarsFlag('compile', '{g: 2.0}') });
+    expect((await compileNode(p, p.nodes.get('model.demo.m')!, {})).compiledCode.trim()).toBe('select 1.0, 2.0, 2.5, 3, 3.0, True, (1.0, 2.0)');
+  });
+
+  it('a float var set in a config is a number there', async () => {
+    const project = 'name: demo\nprofile: demo\nconfig-version: 2\nvars:\n  f: 1.0\n';
+    const dir = tempProject({ 'models/m.sql': "{{ config(meta={'f': var('f')}) }}select 1", 'dbt_project.yml': project });
+    const p = loadProject({ projectDir: dir, env: {} });
+    const c = await compileNode(p, p.nodes.get('model.demo.m')!, {});
+    expect(c.config.meta).toEqual({ f: 1 });
   });
 });
 

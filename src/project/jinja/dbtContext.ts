@@ -263,7 +263,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     tojson: (v: unknown) => JSON.stringify(v),
     fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
     toyaml: (v: unknown) => toYaml(v),
-    fromyaml: (s: unknown) => parseDbtYaml(str(s)),
+    fromyaml: (s: unknown) => parseDbtYaml(str(s), true),
     local_md5: (s: unknown) => createHash('md5').update(str(s)).digest('hex'),
     zip: (...lists: unknown[][]) => (lists.length === 0 ? [] : lists.reduce((a, l) => (l.length < a.length ? l : a))).map((_, i) => PyTuple.from(lists.map((l) => l[i]))),
     set: (items: unknown) => [...new Set(Array.isArray(items) ? items : typeof items === 'string' ? [...items] : [])],

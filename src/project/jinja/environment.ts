@@ -211,12 +211,79 @@ function pyBool(v: unknown): boolean {
   return Boolean(v);
 }
 
+/** Jinja's float: digits with a fraction, an exponent or both, `_` between digits (lexer.py's float_re). */
+const FLOAT_RE = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/y;
+/** Jinja's int: binary, octal, hex, or decimal, `_` between digits (lexer.py's integer_re). */
+const INT_RE = /0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|[1-9](?:_?\d)*|0(?:_?0)*/y;
+
+/**
+ * The number token Jinja reads at `at` where nunjucks' lexer reads it otherwise (an exponent, `_`, a
+ * base prefix), as nunjucks' token type and value; undefined where nunjucks' own reading is Jinja's,
+ * or where a name character follows (left to nunjucks, as before).
+ */
+function jinjaNumber(str: string, at: number): { type: 'float' | 'int'; value: string; length: number } | undefined {
+  for (const [re, type] of [[FLOAT_RE, 'float'], [INT_RE, 'int']] as const) {
+    re.lastIndex = at;
+    const m = re.exec(str);
+    if (!m) continue;
+    const text = m[0];
+    if (/[\w]/.test(str.charAt(at + text.length))) return undefined;
+    if (type === 'float') return /[eE_]/.test(text) ? { type, value: text.replace(/_/g, ''), length: text.length } : undefined;
+    if (!/[_bBoOxX]/.test(text)) return undefined;
+    return { type, value: String(Number(text.replace(/_/g, '').replace(/^0[oO]/, '0o'))), length: text.length };
+  }
+  return undefined;
+}
+
+/**
+ * A tuple with one item (`(1,)`) or none (`()`), and a trailing comma in a list, dict or tuple, as
+ * Jinja's parser allows: nunjucks' aggregate parse, with a comma before its closing bracket allowed
+ * and a group's commas recorded (compileGroup makes a group with one a tuple). Installed before
+ * nunjucks' Jinja compatibility, which falls back from it to a slice (`x[1:]`).
+ */
+function patchAggregates(): void {
+  type Node = { lineno: number; colno: number; [field: string]: unknown };
+  type Token = { type: string; lineno: number; colno: number };
+  type AggregateParser = {
+    nextToken(): Token; peekToken(): Token; skip(type: string): boolean; fail(msg: string, l?: number, c?: number): never;
+    parsePrimary(): Node; parseExpression(): Node;
+  };
+  const closing = new Set(['right-paren', 'right-bracket', 'right-curly']);
+  const parserProto = (nunjucks as unknown as { parser: { Parser: { prototype: Record<string, unknown> } } }).parser.Parser.prototype;
+  const nodes = (nunjucks as unknown as { nodes: Record<string, unknown> }).nodes;
+  parserProto.parseAggregate = function parseAggregate(this: AggregateParser): unknown {
+    const tok = this.nextToken();
+    const name = tok.type === 'left-paren' ? 'Group' : tok.type === 'left-bracket' ? 'Array' : tok.type === 'left-curly' ? 'Dict' : undefined;
+    if (!name) return null;
+    const node = new (nodes[name] as unknown as new (l: number, c: number) => Node & { children: unknown[]; addChild(c: unknown): void })(tok.lineno, tok.colno);
+    for (;;) {
+      if (closing.has(this.peekToken().type)) {
+        this.nextToken();
+        break;
+      }
+      if (node.children.length > 0) {
+        if (!this.skip('comma')) this.fail('parseAggregate: expected comma after expression', tok.lineno, tok.colno);
+        node.comma = true;
+        if (closing.has(this.peekToken().type)) continue;
+      }
+      if (name === 'Dict') {
+        const key = this.parsePrimary();
+        if (!this.skip('colon')) this.fail('parseAggregate: expected colon after dict key', tok.lineno, tok.colno);
+        const Pair = nodes.Pair as unknown as new (l: number, c: number, k: unknown, v: unknown) => Node;
+        node.addChild(new Pair(key.lineno, key.colno, key, this.parseExpression()));
+      } else node.addChild(this.parseExpression());
+    }
+    return node;
+  };
+}
+
 let installed = false;
 
 /** Installs the process-wide runtime patches (Jinja compat and Python string/list methods). */
 function installRuntimePatches(): void {
   if (installed) return;
   installed = true;
+  patchAggregates();
   nunjucks.installJinjaCompat();
   // Python's `+` concatenates lists (JS's would turn them into strings); `+` and `-` call a value's
   // own __add__ / __sub__ (dates and timedeltas), and `==` compares lists, dicts and dates by value.
@@ -268,6 +335,22 @@ function installRuntimePatches(): void {
     const node = origPrimary.apply(this, rest) as Node;
     if (float && node instanceof (nodes.Literal as unknown as new () => Node) && typeof node.value === 'number') node.pyFloat = true;
     return node;
+  };
+  // Numbers as Jinja's lexer reads them: an exponent makes a float (`1e3`, `1.5E-2`), `_` separates
+  // digits (`1_000`), and `0x` / `0o` / `0b` prefix an int. nunjucks read `1e3` as an unknown name
+  // (printing nothing) and `1.5e2` as a syntax error; other numbers keep nunjucks' own tokens.
+  type Lexer = { in_code: boolean; index: number; str: string; lineno: number; colno: number; previous(): string; forwardN(n: number): void };
+  const lexerProto = Object.getPrototypeOf((nunjucks as unknown as { lexer: { lex(s: string): object } }).lexer.lex('')) as Record<string, unknown>;
+  const origNextToken = lexerProto.nextToken as AnyFn;
+  lexerProto.nextToken = function nextToken(this: Lexer, ...rest: unknown[]): unknown {
+    const digit = this.in_code && /[0-9]/.test(this.str.charAt(this.index));
+    // `x.0` is an item lookup, as Jinja's `x[0]`: its digits are the name nunjucks looks up
+    const index = digit && this.previous() === '.' ? /^[0-9]+/.exec(this.str.slice(this.index, this.index + 20))?.[0] : undefined;
+    const number = index !== undefined ? { type: 'symbol', value: index, length: index.length } : digit ? jinjaNumber(this.str, this.index) : undefined;
+    if (!number) return origNextToken.apply(this, rest);
+    const tok = { type: number.type, value: number.value, lineno: this.lineno, colno: this.colno };
+    this.forwardN(number.length);
+    return tok;
   };
   const origLiteral = compilerProto.compileLiteral as AnyFn;
   compilerProto.compileLiteral = function compileLiteral(this: Emitter, node: Node, ...rest: unknown[]): unknown {
@@ -347,9 +430,9 @@ function installRuntimePatches(): void {
     if (!(node.body instanceof LoopBody)) node.body = new LoopBody(node.lineno, node.colno, node.body);
     return origFor.call(this, node, ...rest);
   };
-  // A parenthesised list with commas is a tuple (Jinja's `x in ('a', 'b')`), not JS's comma operator.
+  // A parenthesised list with commas is a tuple (Jinja's `x in ('a', 'b')`, `(1,)`, `()`), not JS's comma operator.
   compilerProto.compileGroup = function compileGroup(this: Emitter & { _compileAggregate(n: unknown, f: unknown, a: string, b: string): void }, node: Node & { children: unknown[] }, frame: unknown): void {
-    if (node.children.length > 1) {
+    if (node.children.length !== 1 || node.comma === true) {
       this._emit('runtime.pyTuple(');
       this._compileAggregate(node, frame, '[', ']');
       this._emit(')');
