@@ -84,6 +84,10 @@ export interface WritePartitionsOptions extends ExecuteOptions {
   readonly layout: TableLayout;
   /** `overwrite` replaces each touched partition whole (insert_overwrite); `append` adds rows to it. */
   readonly mode: 'overwrite' | 'append';
+  /** SQL run right before the write, on its connection (dbt's `sql_header`). */
+  readonly sqlHeader?: string;
+  /** Comments set once the partitions are in place (dbt's `persist_docs`). */
+  readonly docs?: RelationDocs;
 }
 
 /** A column of an enforced contract: the relation is created with these names and types, then filled. */

@@ -13,7 +13,8 @@
  * a failure or cancel leaves it as it was; partitioned tables are swapped atomically by the
  * adapter (there `merge` is a delete+insert and incremental_predicates are not applied).
  */
-import type { ColumnInfo, ContractColumn, RelationInfo, RelationRef, TableLayout, WarehouseAdapter } from '../engine/adapter.js';
+import type { ColumnInfo, ContractColumn, RelationDocs, RelationInfo, RelationRef, TableLayout, WarehouseAdapter } from '../engine/adapter.js';
+import { commentStatements } from '../engine/duckdb/comments.js';
 import { contractMismatch, contractTypesSql } from '../engine/duckdb/contract.js';
 import { ConfigError, QueryError, type QueryContext } from '../errors.js';
 import type { CompiledNode, IncrementalStrategy } from '../project/types.js';
@@ -35,6 +36,10 @@ export interface IncrementalStep {
   readonly hooks?: { readonly before: readonly string[]; readonly after: readonly string[] };
   /** An enforced contract's columns: the new rows' columns must match them, as on a table's build. */
   readonly contract?: readonly ContractColumn[];
+  /** dbt's `sql_header`: run before the new rows are built, as dbt-duckdb runs it before its temp table. */
+  readonly sqlHeader?: string;
+  /** dbt's `persist_docs` comments, set again after the write (before the in-transaction post-hooks), as dbt does on every run. */
+  readonly docs?: RelationDocs;
 }
 
 /** The strategy a model uses: its config, else delete+insert with a unique_key, else append. */
@@ -118,7 +123,10 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
     if (!keyless && strategy !== 'insert_overwrite' && !keyIsPartition) {
       const match = keys.map((k) => `__stratum_old.${q(k)} = __stratum_new.${q(k)}`).join(' and ');
       const full = `with __stratum_new as (${projected}) select * from ${target$} as __stratum_old where not exists (select 1 from __stratum_new where ${match}) union all select * from __stratum_new`;
-      return adapter.replaceRelation(step.relation, 'table', full, { layout: step.layout, context: step.context, signal: step.signal, before, after });
+      return adapter.replaceRelation(step.relation, 'table', full, {
+        layout: step.layout, context: step.context, signal: step.signal, before, after,
+        ...(step.sqlHeader ? { sqlHeader: step.sqlHeader } : {}), ...(step.docs ? { docs: step.docs } : {}),
+      });
     }
     for (const s of before) await adapter.execute(s, { context: { ...step.context, sql: s }, signal: step.signal });
     const res = await adapter.writePartitions(step.relation, projected, {
@@ -126,6 +134,8 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
       mode: keyless ? 'append' : 'overwrite',
       context: step.context,
       signal: step.signal,
+      ...(step.sqlHeader ? { sqlHeader: step.sqlHeader } : {}),
+      ...(step.docs ? { docs: step.docs } : {}),
     });
     for (const s of after) await adapter.execute(s, { context: { ...step.context, sql: s }, signal: step.signal });
     return res.rows;
@@ -150,7 +160,7 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
   const insertNames = finalCols.filter((c) => incomingNames.has(c.name.toLowerCase())).map((c) => c.name);
   const insertCols = insertNames.map(q);
   const tmp = adapter.relationName({ ...step.relation, name: `${step.relation.name}__stratum_tmp` });
-  statements.unshift(`drop table if exists ${tmp}`, `create table ${tmp} as ${sql}\n`);
+  statements.unshift(`drop table if exists ${tmp}`, ...(step.sqlHeader ? [step.sqlHeader] : []), `create table ${tmp} as ${sql}\n`);
   // dbt's aliases, which incremental_predicates may name
   const predicates = incrementalPredicates(compiled).map((p) => ` and (${p})`).join('');
   if (merging) {
@@ -178,6 +188,7 @@ export async function runIncremental(step: IncrementalStep): Promise<number | un
   }
   const writeIndex = before.length + statements.length - 1;
   statements.push(`drop table ${tmp}`);
+  if (step.docs) statements.push(...commentStatements(target$, 'table', step.docs, new Set(finalCols.map((c) => c.name))));
   const rows = await adapter.executeMany([...before, ...statements, ...after], { transaction: true, context: step.context, signal: step.signal });
   return rows[writeIndex];
 }

@@ -9,7 +9,9 @@
  * against an enforced `contract`, created with the contract's columns and constraints), its other
  * post-hooks and `persist_docs` comments: a failing statement rolls all of them back and leaves
  * the previous relation in place. An incremental run's in-transaction hooks run in the one
- * transaction of its statements (around the write of a partitioned table, which none covers).
+ * transaction of its statements (around the write of a partitioned table, which none covers), with
+ * its `sql_header` before the new rows are built and its `persist_docs` comments set again after
+ * the write, as dbt-duckdb's incremental materialization does.
  */
 import type { ContractColumn, RelationDocs, ReplaceOptions } from '../engine/adapter.js';
 import { ConfigError } from '../errors.js';
@@ -42,7 +44,12 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
         await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
         const hooks = { before: hookStatements(compiled, 'pre', true), after: hookStatements(compiled, 'post', true) };
         const contract = enforcedContract(node, compiled);
-        const rows = await runIncremental({ adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks, ...(contract ? { contract } : {}) });
+        const header = sqlHeader(compiled);
+        const docs = persistedDocs(node, compiled);
+        const rows = await runIncremental({
+          adapter: ctx.adapter, compiled, relation, existing, layout, context, signal: ctx.signal, hooks,
+          ...(contract ? { contract } : {}), ...(header ? { sqlHeader: header } : {}), ...(docs ? { docs } : {}),
+        });
         await runHooks(ctx, node, hookStatements(compiled, 'post', false));
         return { rows, code: 'INSERT', as: 'incremental' };
       }
@@ -56,13 +63,13 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
   /** The relation built in one transaction with its hooks, header, contract and docs (see the file's comment). */
   async function build(kind: 'table' | 'view'): Promise<number | undefined> {
     await runHooks(ctx, node, hookStatements(compiled, 'pre', false));
-    const header = compiled.config.sql_header;
+    const header = sqlHeader(compiled);
     const contract = enforcedContract(node, compiled);
     const docs = persistedDocs(node, compiled);
     const replace: ReplaceOptions = {
       ...opts, before: hookStatements(compiled, 'pre', true), after: hookStatements(compiled, 'post', true),
       ...(kind === 'table' ? { layout } : {}),
-      ...(typeof header === 'string' && header.trim() ? { sqlHeader: header } : {}),
+      ...(header ? { sqlHeader: header } : {}),
       ...(contract ? { contract } : {}),
       ...(docs ? { docs } : {}),
     };
@@ -72,6 +79,11 @@ export async function executeModel(ctx: RunContext, node: ModelNode): Promise<No
   }
 }
 
+/** The model's `sql_header`, or undefined when it has none. */
+function sqlHeader(compiled: CompiledNode): string | undefined {
+  const h = compiled.config.sql_header;
+  return typeof h === 'string' && h.trim() ? h : undefined;
+}
 
 /**
  * The columns of an enforced contract (`contract: {enforced: true}`), from the model's yml columns

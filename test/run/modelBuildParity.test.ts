@@ -175,6 +175,42 @@ models:
   });
 });
 
+describe('sql_header and persist_docs on incremental runs', () => {
+  /**
+   * Builds model `name` twice, the second time with --vars '{n: 2}' and its descriptions changed
+   * (its yml documents `columns`, each described `<column> <run>`, the model `run <run>`); returns the dir.
+   */
+  async function twoRuns(name: string, model: string, columns: string[]): Promise<string> {
+    const yml = (run: number) => `version: 2\nmodels:\n  - name: ${name}\n    description: "run ${run}"\n    config:\n      persist_docs: {relation: true, columns: true}\n    columns:\n${columns.map((c) => `      - name: ${c}\n        description: "${c} ${run}"\n`).join('')}`;
+    const dir = project({ [`models/${name}.sql`]: model, 'models/schema.yml': yml(1) });
+    expect((await build(dir)).code).toBe(0);
+    writeFileSync(join(dir, 'models', 'schema.yml'), yml(2));
+    const r = await build(dir, '--vars', '{n: 2}');
+    expect(r.code, r.out + r.err).toBe(0);
+    return dir;
+  }
+
+  it('an incremental run runs sql_header before its rows are built and sets the persist_docs comments again, as dbt-duckdb does', async () => {
+    // dbt 1.10 ran this project twice: rows (2, NULL) and (3, 'b'); the table's comment 'run 2'; x 'x 2', y 'y 2'
+    const dir = await twoRuns('inc', `{{ config(materialized='incremental', on_schema_change='append_new_columns', sql_header="set variable my_v = " ~ var('n', 1) ~ ";") }}
+select getvariable('my_v') + 1 as x{% if var('n', 1) == 2 %}, 'b' as y{% endif %}
+`, ['x', 'y']);
+    expect(await rows(dir, 'select x, y from main.inc order by x')).toEqual([[2, null], [3, 'b']]);
+    expect(await rows(dir, "select comment from duckdb_tables() where table_name = 'inc'")).toEqual([['run 2']]);
+    expect(await rows(dir, "select column_name, comment from duckdb_columns() where table_name = 'inc' order by 1")).toEqual([['x', 'x 2'], ['y', 'y 2']]);
+  });
+
+  it('a partitioned incremental run does too', async () => {
+    const dir = await twoRuns('pinc', `{{ config(materialized='incremental', partition_by={'field': 'd', 'data_type': 'date'}, incremental_strategy='insert_overwrite',
+  sql_header="set variable my_v = " ~ var('n', 1) ~ ";") }}
+select date '2024-01-01' + {{ var('n', 1) }} as d, getvariable('my_v') + 1 as x
+`, ['x']);
+    expect(await rows(dir, 'select x from main.pinc order by x')).toEqual([[2], [3]]);
+    expect(await rows(dir, "select comment from duckdb_views() where view_name = 'pinc'")).toEqual([['run 2']]);
+    expect(await rows(dir, "select comment from duckdb_columns() where table_name = 'pinc' and column_name = 'x'")).toEqual([['x 2']]);
+  });
+});
+
 describe('enforced contracts (dbt-duckdb)', () => {
   const contract = (name: string, mat: string, cols: string) => `  - name: ${name}\n    config:\n      contract: {enforced: true}\n      materialized: ${mat}\n    columns:\n${cols}`;
   const files = {

@@ -24,6 +24,7 @@ import type {
   WarehouseAdapter,
   WritePartitionsOptions,
 } from '../adapter.js';
+import { commentStatements } from './comments.js';
 import { ConnectionPool } from './connectionPool.js';
 import { contractMismatch, contractTableSql, contractTypesSql } from './contract.js';
 import { toStratumError } from './driverError.js';
@@ -320,12 +321,8 @@ export class DuckDBAdapter implements WarehouseAdapter {
   /** The `comment on` statements persisting `docs` on a relation: its own, and those of the columns it has. */
   private async commentSql(conn: DuckDBConnection, relation: RelationRef, kind: 'table' | 'view', docs: RelationDocs, opts: ExecuteOptions | undefined): Promise<string[]> {
     const target = relationSql(relation);
-    const out = docs.relation !== undefined ? [`comment on ${kind} ${target} is ${quoteString(docs.relation)}`] : [];
-    const columns = Object.entries(docs.columns ?? {});
-    if (columns.length === 0) return out;
-    const existing = new Set((await this.session(conn, opts).describe(`select * from ${target}`)).map((c) => c.name));
-    for (const [name, comment] of columns) if (existing.has(name)) out.push(`comment on column ${target}.${quoteIdent(name)} is ${quoteString(comment)}`);
-    return out;
+    const columns = Object.keys(docs.columns ?? {}).length === 0 ? new Set<string>() : new Set((await this.session(conn, opts).describe(`select * from ${target}`)).map((c) => c.name));
+    return commentStatements(target, kind, docs, columns);
   }
 
   async writePartitions(relation: RelationRef, selectSql: string, opts: WritePartitionsOptions): Promise<{ rows: number; partitions: string[] }> {
@@ -333,9 +330,15 @@ export class DuckDBAdapter implements WarehouseAdapter {
     if (!partitionBy) throw new Error('writePartitions needs layout.partitionBy');
     const current = await this.partitionDirectory(relation);
     const columns = await this.columns(relation, opts);
-    return this.onConnection(opts.signal, (conn) =>
-      writePartitions(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, current, mode: opts.mode, columns }),
-    );
+    const written = await this.onConnection(opts.signal, async (conn) => {
+      if (opts.sqlHeader) await this.runOn(conn, opts.sqlHeader, opts);
+      return writePartitions(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, current, mode: opts.mode, columns });
+    });
+    if (opts.docs) {
+      const docs = opts.docs;
+      await this.onConnection(opts.signal, async (conn) => this.runOn(conn, (await this.commentSql(conn, relation, 'view', docs, opts)).join(';\n') || 'select 1', opts));
+    }
+    return written;
   }
 
   /** A SqlSession on one connection, labelling errors with the caller's context. */
