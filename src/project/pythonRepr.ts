@@ -119,3 +119,47 @@ export function byCodePoint(a: string, b: string): number {
   }
   return x.length - y.length;
 }
+
+/** A JSON string as Python's json.dumps writes it (ensure_ascii): non-ASCII as \uXXXX (surrogate pairs above U+FFFF). */
+function pyJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i]!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/**
+ * Python's `json.dumps(v)` (dbt's `tojson`, `dbt show --output json`): `", "` and `": "` between
+ * items, or with `indent` one item a line and `","` / `": "`; floats (PyFloat, or a number that is
+ * not whole) as Python's repr, `NaN` / `Infinity`; other objects by their str().
+ */
+export function pyJsonDumps(v: unknown, indent?: number, depth = 0): string {
+  if (v === null || v === undefined) return 'null';
+  if (v === true) return 'true';
+  if (v === false) return 'false';
+  if (typeof v === 'string' || v instanceof String) return pyJsonString(String(v));
+  if (v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v))) {
+    const x = Number(v);
+    return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : pyFloatRepr(x);
+  }
+  if (typeof v === 'number' || typeof v === 'bigint') return pyNumber(v);
+  const items: string[] = Array.isArray(v)
+    ? v.map((x) => pyJsonDumps(x, indent, depth + 1))
+    : isPlainObject(v) ? Object.entries(v).map(([k, x]) => `${pyJsonString(k)}: ${pyJsonDumps(x, indent, depth + 1)}`) : [];
+  if (!Array.isArray(v) && !isPlainObject(v)) return pyJsonString(pyStr(v));
+  const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
+  if (items.length === 0) return open + close;
+  if (indent === undefined) return `${open}${items.join(', ')}${close}`;
+  const pad = ' '.repeat(indent * (depth + 1));
+  return `${open}\n${pad}${items.join(`,\n${pad}`)}\n${' '.repeat(indent * depth)}${close}`;
+}

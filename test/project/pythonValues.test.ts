@@ -114,6 +114,18 @@ describe("number and tuple literals, as Jinja2's lexer and parser read them", ()
   });
 });
 
+describe('tojson and braces, as dbt 1.10 renders them', () => {
+  it("tojson is Python's json.dumps (', ' and ': ', ASCII, sort_keys); the tojson filter is Jinja2's (sorted keys, HTML characters escaped)", async () => {
+    // dbt compile of the same template
+    expect(await sql(`{{ tojson({'b': 1, 'a': "<x>&'y"}) }}|{{ {'b': 1, 'a': "<x>&'y"} | tojson }}|{{ tojson({'a': 1, 'b': [1, 2.0, 'x', none, true], 'c': {}}) }}|{{ tojson([1.5, 'é']) }}|{{ tojson({'b': 1, 'a': 2}, sort_keys=true) }}`))
+      .toBe('{"b": 1, "a": "<x>&\'y"}|{"a": "\\u003cx\\u003e\\u0026\\u0027y", "b": 1}|{"a": 1, "b": [1, 2.0, "x", null, true], "c": {}}|[1.5, "\\u00e9"]|{"a": 2, "b": 1}');
+  });
+
+  it('a } closing an open { is a brace where }} follows', async () => {
+    expect(await sql("{{ {'a': {}} }}|{{ [{'k': {'n': 1}}] }}|{% set d = {'x': {}} %}{{ d }}")).toBe("{'a': {}}|[{'k': {'n': 1}}]|{'x': {}}");
+  });
+});
+
 describe('floats from YAML that reach templates', () => {
   it("project vars, --vars and fromyaml keep a float's .0, as dbt 1.10 compiles them", async () => {
     // dbt compile --vars '{g: 2.0}' of this project printed: select 1.0, 2.0, 2.5, 3, 3.0, True, (1.0, 2.0)

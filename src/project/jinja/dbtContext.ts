@@ -11,12 +11,12 @@ import { stringify as toYaml } from 'yaml';
 import type { Dialect, QueryResult } from '../../engine/adapter.js';
 import { StratumError } from '../../errors.js';
 import { CompileError } from '../errors.js';
-import { PyTuple } from '../pythonRepr.js';
+import { pyJsonDumps, PyTuple } from '../pythonRepr.js';
 import { quoteIdentifier } from '../relationName.js';
 import type { ProfileTarget, Relation } from '../types.js';
 import { parseDbtYaml } from '../yamlFile.js';
 import { toAgateTable } from './agateTable.js';
-import { createJinjaEnvironment, plainValue, splitArgs } from './environment.js';
+import { createJinjaEnvironment, plainValue, sortedKeys, splitArgs } from './environment.js';
 import { datetimeModule, JinjaDateTime, pytzModule, UTC } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
@@ -260,7 +260,11 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
       return '';
     },
     modules: { datetime: datetimeModule, re: reModule, pytz: pytzModule },
-    tojson: (v: unknown) => JSON.stringify(v),
+    // dbt's tojson(value, default=None, sort_keys=False): Python's json.dumps
+    tojson: (...raw: unknown[]) => {
+      const { args, kwargs } = splitArgs(raw);
+      return pyJsonDumps((kwargs.sort_keys ?? args[2]) === true ? sortedKeys(args[0]) : args[0]);
+    },
     fromjson: (s: unknown) => JSON.parse(str(s)) as unknown,
     toyaml: (v: unknown) => toYaml(v),
     fromyaml: (s: unknown) => parseDbtYaml(str(s), true),

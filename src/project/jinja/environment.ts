@@ -7,7 +7,7 @@
  * installed once.
  */
 import nunjucks from 'nunjucks';
-import { isPlainObject, PyFloat, pyRepr, pyStr, PyTuple } from '../pythonRepr.js';
+import { byCodePoint, isPlainObject, PyFloat, pyJsonDumps, pyRepr, pyStr, PyTuple } from '../pythonRepr.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -67,6 +67,13 @@ export function splitArgs(args: readonly unknown[]): { args: unknown[]; kwargs: 
     return { args: args.slice(0, -1), kwargs };
   }
   return { args: [...args], kwargs: {} };
+}
+
+/** A value with its mappings' keys in sorted order, nested ones too (json.dumps' sort_keys). */
+export function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort(byCodePoint).map((k) => [k, sortedKeys(v[k])]));
+  return v;
 }
 
 /** A template value for code outside templates (a config): its PyFloats as numbers, in lists and dicts too. */
@@ -342,12 +349,23 @@ function installRuntimePatches(): void {
   type Lexer = { in_code: boolean; index: number; str: string; lineno: number; colno: number; previous(): string; forwardN(n: number): void };
   const lexerProto = Object.getPrototypeOf((nunjucks as unknown as { lexer: { lex(s: string): object } }).lexer.lex('')) as Record<string, unknown>;
   const origNextToken = lexerProto.nextToken as AnyFn;
-  lexerProto.nextToken = function nextToken(this: Lexer, ...rest: unknown[]): unknown {
-    const digit = this.in_code && /[0-9]/.test(this.str.charAt(this.index));
+  // A `}` that closes an open `{` is a brace even where `}}` follows (`{{ f({}) }}`, `{'a': {}}`): Jinja's
+  // lexer balances braces, where nunjucks read `}}` as the end of the tag.
+  lexerProto.nextToken = function nextToken(this: Lexer & { openCurly?: number }, ...rest: unknown[]): unknown {
+    const at = this.str.charAt(this.index);
+    const digit = this.in_code && /[0-9]/.test(at);
     // `x.0` is an item lookup, as Jinja's `x[0]`: its digits are the name nunjucks looks up
     const index = digit && this.previous() === '.' ? /^[0-9]+/.exec(this.str.slice(this.index, this.index + 20))?.[0] : undefined;
-    const number = index !== undefined ? { type: 'symbol', value: index, length: index.length } : digit ? jinjaNumber(this.str, this.index) : undefined;
-    if (!number) return origNextToken.apply(this, rest);
+    const number = index !== undefined ? { type: 'symbol', value: index, length: index.length }
+      : digit ? jinjaNumber(this.str, this.index)
+        : this.in_code && at === '}' && (this.openCurly ?? 0) > 0 ? { type: 'right-curly', value: '}', length: 1 } : undefined;
+    if (!number) {
+      const tok = origNextToken.apply(this, rest) as { type: string } | null;
+      if (tok?.type === 'left-curly') this.openCurly = (this.openCurly ?? 0) + 1;
+      else if (tok?.type === 'variable-end' || tok?.type === 'block-end') this.openCurly = 0;
+      return tok;
+    }
+    if (number.type === 'right-curly') this.openCurly! -= 1;
     const tok = { type: number.type, value: number.value, lineno: this.lineno, colno: this.colno };
     this.forwardN(number.length);
     return tok;
@@ -516,7 +534,8 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   env.addFilter('as_number', (v: unknown) => Number(v));
   env.addFilter('as_text', (v: unknown) => (v === null || v === undefined ? '' : String(v)));
   env.addFilter('as_native', (v: unknown) => v);
-  env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+  // Jinja2's tojson filter: json.dumps with sorted keys, and <, >, & and ' escaped for HTML
+  env.addFilter('tojson', (v: unknown) => pyJsonDumps(sortedKeys(v)).replace(/[<>&']/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`));
   // `default(x, true)` replaces any false value, an empty list or dict included
   const withDefault = (v: unknown, dflt: unknown = '', boolean: unknown = false): unknown => (v === undefined || (boolean === true && !pyBool(v)) ? dflt : v);
   env.addFilter('default', withDefault);
