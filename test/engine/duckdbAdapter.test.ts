@@ -37,6 +37,11 @@ describe('DuckDBAdapter', () => {
     ]);
   });
 
+  it('reads intervals, times and timestamps as their SQL text', async () => {
+    const res = await db.query("select interval 1 day as a, interval '1 month 2 days 03:04:05.5' as b, null::interval as c, time '10:11:12.5' as t, timestamp '2024-01-05 10:11:12.25' as ts");
+    expect(res.rows).toEqual([['1 day', '1 month 2 days 03:04:05.5', null, '10:11:12.5', '2024-01-05 10:11:12.25']]);
+  });
+
   it('bounds non-select statements too (streamed, sliced)', async () => {
     await db.execute('create table t as select range as i from range(10000)');
     const res = await db.query('describe t', { limit: 1 });

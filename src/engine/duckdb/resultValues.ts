@@ -61,11 +61,16 @@ export function readerToResult(reader: DuckDBResultReader, offset = 0, limit = N
   const jsRows = reader.getRowsJS();
   const needsText = ids.some((id) => TEXT_TYPES.has(id));
   const jsonRows = needsText ? reader.getRowsJson() : undefined;
+  // an interval's JSON form is {months, days, micros}: its SQL text is DuckDB's own (`1 month 2 days 03:04:05.5`)
+  const valueRows = ids.includes(DuckDBTypeId.INTERVAL) ? reader.getRows() : undefined;
   for (let r = offset; r < end; r++) {
     const row: CellValue[] = [];
     for (let c = 0; c < columns.length; c++) {
       const id = ids[c];
-      if (TEXT_TYPES.has(id)) {
+      if (id === DuckDBTypeId.INTERVAL) {
+        const v = valueRows![r][c];
+        row.push(v === null ? null : String(v));
+      } else if (TEXT_TYPES.has(id)) {
         const j = jsonRows![r][c];
         row.push(j === null ? null : String(j));
       } else {
