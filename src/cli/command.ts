@@ -72,7 +72,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: spreadGreedy(argv, specs), options, strict: true, allowPositionals: true, tokens: true });
+    parsed = parseArgs({ args: spreadGreedy(joinNegativeValues(argv, specs), specs), options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
     const msg = (e as Error).message;
     // `--dya` → `--day`: the flag closest to an unknown one (`--dya=x` is named without its value)
@@ -103,6 +103,19 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): ParsedA
     throw new UsageError(`stratum ${cmd.name}: unexpected argument '${parsed.positionals[0]}' (see stratum ${cmd.name} --help)`);
   }
   return { flags: parsed.values as ParsedArgs['flags'], positionals: parsed.positionals };
+}
+
+/** `argv` with a negative number after a flag that takes a value joined to it (`--limit -1` is `--limit=-1`, as dbt reads it). */
+function joinNegativeValues(argv: readonly string[], specs: readonly FlagSpec[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const f = specs.find((x) => x.type === 'string' && (a === `--${x.name}` || (x.short !== undefined && a === `-${x.short}`)));
+    if (f && /^-\d+(\.\d+)?$/.test(argv[i + 1] ?? '')) out.push(`--${f.name}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
 }
 
 /**

@@ -32,9 +32,10 @@ export interface LoadedSelection {
   readonly selected: string[];
 }
 
-/** Loads the project named by the flags and applies the selection. Throws ConfigError/UsageError. */
-export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: readonly ResourceType[]): LoadedSelection {
+/** Loads the project named by the flags (with `inline` SQL as dbt's inline_query, for show) and applies the selection. Throws ConfigError/UsageError. */
+export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: readonly ResourceType[], inline?: string): LoadedSelection {
   const project = loadProject({
+    ...(inline !== undefined ? { inline } : {}),
     ...(stringFlag(args, 'project-dir') ? { projectDir: stringFlag(args, 'project-dir') } : {}),
     ...(stringFlag(args, 'profiles-dir') ? { profilesDir: stringFlag(args, 'profiles-dir') } : {}),
     ...(stringFlag(args, 'target') ? { target: stringFlag(args, 'target') } : {}),

@@ -49,6 +49,8 @@ export interface QueryOptions {
   readonly context?: QueryContext;
   /** Aborting interrupts the running statement and rejects with CancelledError. */
   readonly signal?: AbortSignal;
+  /** SQL run first on the query's connection (a model's `sql_header`). */
+  readonly sqlHeader?: string;
 }
 
 /** Options of `execute`. */

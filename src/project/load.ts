@@ -101,17 +101,14 @@ export function loadProject(opts: LoadOptions = {}): Project {
 
   // every model's and seed's fqn, enabled or not: what config paths and yml entries may name
   const fqns = new Map<'model' | 'seed', string[][]>([['model', []], ['seed', []]]);
-  for (const f of findFiles(root, settings.paths.model, ['.sql'])) {
-    const nm = stem(f.relPath);
+  /** Adds the draft of a model: from its file, or the inline SQL of `stratum show --inline` (dbt's inline_query). */
+  const addModel = (f: { relPath: string; pathInFolder: string }, nm: string, rawCode: string, uniqueId: string): void => {
     const fqn = fqnOf(name, f.pathInFolder, nm);
-    fqns.get('model')!.push(fqn);
     const patch = modelPatches.get(nm);
     const baseConfig = mergeConfig(...treeConfigLayers(settings.models, fqn), patch?.config);
-    const rawCode = read(f);
-    const uniqueId = `model.${name}.${nm}`;
     const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'model', originalFilePath: f.relPath }, baseConfig, thisRelation: nodeRelation(nm, baseConfig, target), source: rawCode, file: f.relPath });
     const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'model', { file: f.relPath });
-    if (!config.enabled) continue;
+    if (!config.enabled) return;
     templates.set(uniqueId, { source: rawCode, file: f.relPath });
     const node: Omit<ModelNode, 'dependsOn' | 'refs' | 'sources'> = {
       uniqueId, resourceType: 'model', name: nm, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn, rawCode, config,
@@ -120,7 +117,13 @@ export function loadProject(opts: LoadOptions = {}): Project {
       ...(patch ? { patchPath: patch.file.displayPath } : {}),
     };
     drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: lineOf(rawCode, r) }) });
+  };
+  for (const f of findFiles(root, settings.paths.model, ['.sql'])) {
+    const nm = stem(f.relPath);
+    fqns.get('model')!.push(fqnOf(name, f.pathInFolder, nm));
+    addModel(f, nm, read(f), `model.${name}.${nm}`);
   }
+  if (opts.inline !== undefined) addModel({ relPath: INLINE_FILE, pathInFolder: 'inline_query.sql' }, 'inline_query', opts.inline, inlineQueryId(name));
 
   for (const f of findFiles(root, settings.paths.seed, ['.csv'])) {
     const nm = stem(f.relPath);
@@ -203,6 +206,14 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings };
   internals.set(project, { renderer, templates, env });
   return project;
+}
+
+/** The file name errors in `--inline` SQL name. */
+const INLINE_FILE = '<inline>';
+
+/** The unique id of `--inline` SQL in a project: dbt's `sql_operation.<project>.inline_query`. */
+export function inlineQueryId(projectName: string): string {
+  return `sql_operation.${projectName}.inline_query`;
 }
 
 /**

@@ -305,6 +305,11 @@ export interface LoadOptions {
   readonly vars?: Readonly<Record<string, unknown>>;
   /** Environment for `env_var()` (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * SQL to add as a model named `inline_query` (unique id `sql_operation.<project>.inline_query`),
+   * as dbt's `--inline`: compiled with the project's refs, sources and macros.
+   */
+  readonly inline?: string;
 }
 
 /** What the runner gives the compiler about the live warehouse. */

@@ -140,6 +140,7 @@ export class DuckDBAdapter implements WarehouseAdapter {
       const body = sql.trim().replace(/;+\s*$/, '');
       try {
         if (opts?.signal?.aborted) throw new CancelledError();
+        if (opts?.sqlHeader) await conn.run(opts.sqlHeader);
         const params = opts?.params ? { ...opts.params } : undefined;
         if (limit !== undefined && STATEMENT_START.test(body)) {
           const wrapped = `select * from (${body}\n) as __stratum_page limit ${Math.max(0, Math.floor(limit))} offset ${Math.max(0, Math.floor(offset))}`;

@@ -4,6 +4,8 @@
  * and by column name), `results.column_names`, `results | length`.
  */
 import type { CellValue, QueryResult } from '../../engine/adapter.js';
+import { PyFloat, pyFloatRepr, pyJsonDumps } from '../pythonRepr.js';
+import { PyTimedelta } from './datetimeModule.js';
 
 /** One agate column: its name and its values. */
 export interface AgateColumn {
@@ -40,4 +42,169 @@ export function toAgateTable(result: QueryResult): AgateTable {
   const columns = names.map((name, i) => ({ name, values: () => rows.map((r) => r[i]) })) as AgateColumn[] & Record<string, AgateColumn>;
   for (const c of [...columns]) if (!/^\d+$/.test(c.name) && !(c.name in Array.prototype)) columns[c.name] = c;
   return { columns, column_names: names, rows, length: rows.length, print_table: () => '' };
+}
+
+/**
+ * The agate type dbt gives a result column (dbt_common's type tester on the values DuckDB's Python
+ * client returns): ints are `integer` (printed plainly), floats and decimals `number` (printed
+ * grouped, to at most 3 places), dates, datetimes and booleans their own, and everything else
+ * (strings, times, intervals, UUIDs, blobs, lists and structs as JSON) `text`. A column of nothing
+ * but NULLs is `integer`, the type tester's first type.
+ */
+export type AgateType = 'integer' | 'number' | 'date' | 'datetime' | 'boolean' | 'text';
+
+/** The agate type of a column of DuckDB type `type` (its name as DuckDB spells it: `DECIMAL(18,2)`). */
+export function agateType(type: string): AgateType {
+  if (/^U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$|^NULL$/.test(type)) return 'integer';
+  if (/^(FLOAT|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?)$/.test(type)) return 'number';
+  if (type === 'BOOLEAN') return 'boolean';
+  if (type === 'DATE') return 'date';
+  if (/^TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS)?$/.test(type)) return 'datetime';
+  return 'text';
+}
+
+const DATETIME_TEXT = /^(-?\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/** A DuckDB timestamp's text as Python's datetime prints it: microseconds in six digits (none when 0), an offset as `+00:00`. */
+function pyDateTime(text: string, sep: ' ' | 'T'): string {
+  const m = DATETIME_TEXT.exec(text);
+  if (!m) return text;
+  const micro = (m[3] ?? '').padEnd(6, '0').slice(0, 6);
+  const tz = m[4] ? `${m[4]}${m[5]}:${m[6] ?? '00'}${m[7] ? `:${m[7]}` : ''}` : '';
+  return `${m[1]}${sep}${m[2]}${micro && micro !== '000000' ? `.${micro}` : ''}${tz}`;
+}
+
+/** A DuckDB interval's text (`1 year 2 months 3 days 04:05:06.5`) as Python's timedelta prints it (a month is 30 days, as DuckDB's Python client converts it). */
+function pyInterval(text: string): string {
+  let days = 0;
+  for (const [, n, unit] of text.matchAll(/(-?\d+) (year|mon|day)/g)) days += Number(n) * (unit === 'year' ? 360 : unit === 'mon' ? 30 : 1);
+  const t = /(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?/.exec(text);
+  const us = t ? (t[1] ? -1 : 1) * ((Number(t[2]) * 3600 + Number(t[3]) * 60 + Number(t[4])) * 1e6 + Number((t[5] ?? '').padEnd(6, '0').slice(0, 6))) : 0;
+  return new PyTimedelta(days * 86_400_000_000 + us).toString();
+}
+
+/** Python's repr of bytes (a BLOB, read as hex): `b'x\x00'`. */
+function pyBytes(hex: string): string {
+  let out = '';
+  for (let i = 0; i < hex.length; i += 2) {
+    const c = parseInt(hex.slice(i, i + 2), 16);
+    const ch = String.fromCharCode(c);
+    out += ch === "'" || ch === '\\' ? `\\${ch}` : c === 10 ? '\\n' : c === 13 ? '\\r' : c === 9 ? '\\t' : c >= 0x20 && c < 0x7f ? ch : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `b'${out}'`;
+}
+
+/** A nested value as Python gives it to json.dumps: a MAP's [{key, value}] entries as a dict. */
+function pyNested(v: CellValue, type: string): unknown {
+  if (type.startsWith('MAP(') && Array.isArray(v)) return Object.fromEntries(v.map((e) => [String((e as { key: CellValue }).key), (e as { value: CellValue }).value]));
+  return v;
+}
+
+/** The text of a non-null cell of a `text` column, as Python's str() of the value DuckDB's client returns. */
+function pyText(v: CellValue, type: string): string {
+  if (type === 'INTERVAL') return pyInterval(String(v));
+  if (type === 'BLOB') return pyBytes(String(v));
+  if (type === 'TIME') return String(v).replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, '0').slice(0, 6)}`);
+  if (typeof v === 'object' && v !== null) return pyJsonDumps(pyNested(v, type));
+  return String(v);
+}
+
+/** A number cell as an exact decimal text: a float as Python's repr (its Decimal), a DECIMAL as DuckDB writes it. */
+function decimalText(v: CellValue): string {
+  return typeof v === 'number' ? pyFloatRepr(v) : String(v);
+}
+
+/** A decimal text's sign, coefficient digits and exponent, normalized (trailing zeros moved into the exponent); undefined for inf / nan. */
+function parseDecimal(text: string): { negative: boolean; digits: string; exponent: number } | undefined {
+  const m = /^([+-])?(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  let digits = `${m[2] ?? ''}${frac}`.replace(/^0+/, '');
+  let exponent = Number(m[4] ?? 0) - frac.length;
+  if (digits === '') return { negative: m[1] === '-', digits: '0', exponent: 0 };
+  const zeros = /0*$/.exec(digits)![0].length;
+  digits = digits.slice(0, digits.length - zeros);
+  exponent += zeros;
+  return { negative: m[1] === '-', digits, exponent };
+}
+
+/** `#,##0.000` with `places` decimals, halves to even, as babel's format_decimal writes it (en_US). */
+function formatDecimal(d: { negative: boolean; digits: string; exponent: number }, places: number): string {
+  // the value as an integer count of 10^-places
+  let units: bigint;
+  const shift = d.exponent + places;
+  if (shift >= 0) units = BigInt(d.digits + '0'.repeat(shift));
+  else {
+    const kept = d.digits.length + shift > 0 ? d.digits.slice(0, d.digits.length + shift) : '0';
+    const rest = d.digits.length + shift > 0 ? d.digits.slice(d.digits.length + shift) : d.digits.padStart(-shift, '0');
+    units = BigInt(kept);
+    const half = '5' + '0'.repeat(rest.length - 1);
+    if (rest > half || (rest === half && units % 2n === 1n)) units += 1n;
+  }
+  const text = units.toString().padStart(places + 1, '0');
+  const whole = text.slice(0, text.length - places).replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${d.negative ? '-' : ''}${whole}${places > 0 ? `.${text.slice(text.length - places)}` : ''}`;
+}
+
+/** How agate's print_table shows a result (dbt show): at most 6 columns, values cut to 20 characters, numbers to 3 places. */
+const MAX_COLUMNS = 6;
+const MAX_WIDTH = 20;
+const MAX_PRECISION = 3;
+
+/** Cuts a value to MAX_WIDTH characters (code points), ending it with `...` when cut. */
+function cut(s: string): string {
+  const chars = [...s];
+  return chars.length > MAX_WIDTH ? `${chars.slice(0, MAX_WIDTH - 3).join('')}...` : s;
+}
+
+/**
+ * The result as agate's `print_table()` prints it, as `dbt show` does (GitHub-flavoured Markdown):
+ * a header row, a divider and every row; text left-aligned, other types right-aligned; columns
+ * past the sixth shown as `...`.
+ */
+export function printTable(result: QueryResult): string {
+  const types = result.columns.map((c) => agateType(c.type));
+  const shown = result.columns.slice(0, MAX_COLUMNS);
+  const truncated = result.columns.length > MAX_COLUMNS;
+  const header = [...shown.map((c) => cut(c.name)), ...(truncated ? ['...'] : [])];
+  // a number column's places: the most any of its values has, at most 3 (then each ends with …)
+  const formats = shown.map((c, j) => {
+    if (types[j] !== 'number') return undefined;
+    const places = Math.max(0, ...result.rows.map((r) => (r[j] === null ? undefined : parseDecimal(decimalText(r[j]!)))).filter((d) => d !== undefined).map((d) => -d.exponent));
+    return { places: Math.min(places, MAX_PRECISION), ellipsis: places > MAX_PRECISION ? '…' : '' };
+  });
+  const cell = (v: CellValue, j: number): string => {
+    if (v === null) return '';
+    const type = types[j]!;
+    if (type === 'number') {
+      const text = decimalText(v);
+      const d = parseDecimal(text);
+      if (!d) return /nan/i.test(text) ? 'NaN' : text.startsWith('-') ? '-Infinity' : 'Infinity';
+      return cut(`${formatDecimal(d, formats[j]!.places)}${formats[j]!.ellipsis}`);
+    }
+    if (type === 'boolean') return v ? 'True' : 'False';
+    if (type === 'datetime') return cut(pyDateTime(String(v), ' '));
+    if (type === 'text') return cut(pyText(v, result.columns[j]!.type));
+    return cut(typeof v === 'bigint' ? v.toString() : String(v));
+  };
+  const rows = result.rows.map((r) => [...shown.map((_, j) => cell(r[j]!, j)), ...(truncated ? ['...'] : [])]);
+  const widths = header.map((h, j) => Math.max([...h].length, ...rows.map((r) => [...r[j]!].length)));
+  const line = (cells: string[]) => `|${cells.map((c, j) => ` ${types[j] === 'text' ? c.padEnd(widths[j]! + c.length - [...c].length) : c.padStart(widths[j]! + c.length - [...c].length)} `).join('|')}|`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * The result's rows as agate's `to_json` gives them to `dbt show --output json`: objects keyed by
+ * column, ints as ints, numbers as Python floats, dates and datetimes in ISO form, booleans, and
+ * other values as their text. Values PyFloat where Python has a float, for pyJsonDumps.
+ */
+export function tableJson(result: QueryResult): Record<string, unknown>[] {
+  const types = result.columns.map((c) => agateType(c.type));
+  return result.rows.map((r) => Object.fromEntries(result.columns.map((c, j) => {
+    const v = r[j]!;
+    if (v === null) return [c.name, null];
+    const type = types[j]!;
+    const out = type === 'number' ? new PyFloat(typeof v === 'number' ? v : Number(v)) : type === 'datetime' ? pyDateTime(String(v), 'T') : type === 'text' ? pyText(v, c.type) : v;
+    return [c.name, out];
+  })));
 }

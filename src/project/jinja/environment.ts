@@ -264,6 +264,8 @@ function patchAggregates(): void {
     if (!name) return null;
     const node = new (nodes[name] as unknown as new (l: number, c: number) => Node & { children: unknown[]; addChild(c: unknown): void })(tok.lineno, tok.colno);
     for (;;) {
+      // nunjucks' own parse read the type of a null token here (a TypeError naming no line)
+      if (!this.peekToken()) this.fail(`unexpected end of template: the ${name === 'Group' ? '(' : name === 'Array' ? '[' : '{'} opened here is not closed`, tok.lineno, tok.colno);
       if (closing.has(this.peekToken().type)) {
         this.nextToken();
         break;
