@@ -121,6 +121,11 @@ describe('tojson and braces, as dbt 1.10 renders them', () => {
       .toBe('{"b": 1, "a": "<x>&\'y"}|{"a": "\\u003cx\\u003e\\u0026\\u0027y", "b": 1}|{"a": 1, "b": [1, 2.0, "x", null, true], "c": {}}|[1.5, "\\u00e9"]|{"a": 2, "b": 1}');
   });
 
+  it('an unclosed ( or { at the end of a template is an error naming its line', async () => {
+    await expect(sql('select 1\n{{ (1')).rejects.toThrow(/m\.sql:2.*the \( opened here is not closed/);
+    await expect(sql('{{ {')).rejects.toThrow(/m\.sql:1.*the \{ opened here is not closed/);
+  });
+
   it('a } closing an open { is a brace where }} follows', async () => {
     expect(await sql("{{ {'a': {}} }}|{{ [{'k': {'n': 1}}] }}|{% set d = {'x': {}} %}{{ d }}")).toBe("{'a': {}}|[{'k': {'n': 1}}]|{'x': {}}");
   });
