@@ -90,6 +90,7 @@ export function pyRepr(v: unknown): string {
   if (v instanceof PyTuple) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${[...v].map(pyRepr).join(', ')})`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyStrRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (v instanceof PyDecimal) return v.repr();
   return pyStr(v);
 }
 
@@ -162,4 +163,130 @@ export function pyJsonDumps(v: unknown, indent?: number, depth = 0): string {
   if (indent === undefined) return `${open}${items.join(', ')}${close}`;
   const pad = ' '.repeat(indent * (depth + 1));
   return `${open}\n${pad}${items.join(`,\n${pad}`)}\n${' '.repeat(indent * depth)}${close}`;
+}
+
+/** The number of decimal digits of a non-negative bigint. */
+function digitCount(n: bigint): number {
+  return n === 0n ? 1 : n.toString().length;
+}
+
+/**
+ * Python's `decimal.Decimal`, as run_query returns a DECIMAL column's values: exact, printed as its
+ * text (`1.50`), with exact `+`, `-`, `*` and `/` to 28 significant digits (halves to even, as
+ * Python's default context), comparable with numbers. The value is `coef × 10^exp`.
+ */
+export class PyDecimal {
+  constructor(readonly coef: bigint, readonly exp: number, readonly negative = coef < 0n) {}
+
+  /** Parses a decimal text (`-12.50`, `1E+3`); undefined when it is not one. */
+  static parse(text: string): PyDecimal | undefined {
+    const m = /^([+-])?(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+    if (!m || (m[2] === undefined && !m[3])) return undefined;
+    const frac = m[3] ?? '';
+    const coef = BigInt(`${m[2] ?? ''}${frac}` || '0');
+    return new PyDecimal(m[1] === '-' ? -coef : coef, Number(m[4] ?? 0) - frac.length, m[1] === '-');
+  }
+
+  /** An int as a Decimal (Python converts an int operand exactly). */
+  static of(v: number | bigint | PyDecimal): PyDecimal {
+    return v instanceof PyDecimal ? v : new PyDecimal(BigInt(v), 0);
+  }
+
+  /** Python's str(): plain digits unless the exponent is positive or the value very small (then `1E+3`, `1E-7`). */
+  toString(): string {
+    const digits = (this.coef < 0n ? -this.coef : this.coef).toString();
+    const sign = this.negative ? '-' : '';
+    const adjusted = this.exp + digits.length - 1;
+    if (this.exp <= 0 && adjusted >= -6) {
+      if (this.exp === 0) return sign + digits;
+      const padded = digits.padStart(-this.exp + 1, '0');
+      return `${sign}${padded.slice(0, padded.length + this.exp)}.${padded.slice(padded.length + this.exp)}`;
+    }
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mantissa}E${adjusted >= 0 ? '+' : ''}${adjusted}`;
+  }
+
+  /** Python's repr: `Decimal('1.50')`. */
+  repr(): string {
+    return `Decimal('${this.toString()}')`;
+  }
+
+  valueOf(): number {
+    return Number(this.toString());
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  /** `this + o`, to 28 significant digits (Python's default context). */
+  add(o: PyDecimal): PyDecimal {
+    const exp = Math.min(this.exp, o.exp);
+    const coef = this.coef * 10n ** BigInt(this.exp - exp) + o.coef * 10n ** BigInt(o.exp - exp);
+    return rounded(coef, exp, coef < 0n || (coef === 0n && this.negative && o.negative));
+  }
+
+  /** `-this` (minus zero is zero, as in Python). */
+  neg(): PyDecimal {
+    return new PyDecimal(-this.coef, this.exp, this.coef !== 0n && !this.negative);
+  }
+
+  /** `this * o`, to 28 significant digits. */
+  mul(o: PyDecimal): PyDecimal {
+    return rounded(this.coef * o.coef, this.exp + o.exp, this.negative !== o.negative);
+  }
+
+  /** `this / o` as Python's Decimal divides: exact where it can be (as near the ideal exponent as the digits allow), else 28 significant digits. */
+  div(o: PyDecimal): PyDecimal {
+    if (o.coef === 0n) throw new Error("decimal.DivisionByZero: [<class 'decimal.DivisionByZero'>]");
+    const negative = this.negative !== o.negative;
+    const ideal = this.exp - o.exp;
+    const a = this.coef < 0n ? -this.coef : this.coef;
+    const b = o.coef < 0n ? -o.coef : o.coef;
+    if (a === 0n) return new PyDecimal(0n, ideal, negative);
+    // a quotient of exactly PRECISION digits: a·10^s / b
+    let s = PRECISION - (digitCount(a) - digitCount(b));
+    const quotient = (shift: number): [bigint, bigint, bigint] => {
+      const n = shift >= 0 ? a * 10n ** BigInt(shift) : a;
+      const d = shift >= 0 ? b : b * 10n ** BigInt(-shift);
+      return [n / d, n % d, d];
+    };
+    let [q, r, d] = quotient(s);
+    if (digitCount(q) > PRECISION) [q, r, d] = quotient(--s);
+    let exp = ideal - s;
+    if (r === 0n) {
+      while (exp < ideal && q % 10n === 0n) {
+        q /= 10n;
+        exp += 1;
+      }
+    } else if (2n * r > d || (2n * r === d && q % 2n === 1n)) {
+      q += 1n;
+      if (digitCount(q) > PRECISION) {
+        q /= 10n;
+        exp += 1;
+      }
+    }
+    return new PyDecimal(negative ? -q : q, exp, negative);
+  }
+}
+
+/** Python's default context precision. */
+const PRECISION = 28;
+
+/** coef·10^exp rounded to PRECISION significant digits, halves to even. */
+function rounded(coef: bigint, exp: number, negative: boolean): PyDecimal {
+  let c = coef < 0n ? -coef : coef;
+  const drop = digitCount(c) - PRECISION;
+  if (drop > 0) {
+    const unit = 10n ** BigInt(drop);
+    const r = c % unit;
+    c /= unit;
+    if (2n * r > unit || (2n * r === unit && c % 2n === 1n)) c += 1n;
+    exp += drop;
+    if (digitCount(c) > PRECISION) {
+      c /= 10n;
+      exp += 1;
+    }
+  }
+  return new PyDecimal(negative ? -c : c, exp, negative);
 }

@@ -137,6 +137,29 @@ select {% for v in values %}count_if(status = '{{ v }}') as {{ v }}_count, {% en
     expect(await sql("{% set r = run_query('select 1') %}{{ r is none }}")).toBe('True');
   });
 
+  it("run_query's values are the Python values dbt gives a template: Decimal, float, date, datetime, timedelta, JSON text, tuples", async () => {
+    // dbt compile of this model (dbt-duckdb 1.10) printed the expected text
+    const db = new DuckDBAdapter({ path: ':memory:' });
+    await db.connect();
+    try {
+      const model = `{% set r = run_query("select 1.5::double as a, 1.50::decimal(5,2) as b, date '2024-01-05' as c, timestamp '2024-01-05 10:11:12.5' as d, 2.0::double as e, 7 as f, true as g, [1,2] as h, null as i, interval 1 day as j, 'x' as k, timestamptz '2024-01-05 10:11:12+00' as l, time '10:11:12' as m") %}
+{%- if execute %}{% set row = r.rows[0] -%}
+{{ row | join("|") }}
+{{ row[1] + 1 }}|{{ row[1] * 2 }}|{{ row[0] + 1 }}|{{ row[4] }}|{{ row[2].strftime("%Y%m%d") }}|{{ row[3].year }}|{{ row[2] + modules.datetime.timedelta(days=1) }}|{{ row[1] is number }}|{{ row[5] / 2 }}|{{ row[1] > 1 }}|{{ row[3].isoformat() }}
+{{ r.columns[1].values() }}|{{ r.column_names }}|{{ r.columns["b"].values()[0] }}
+{{ row[7] }}|{{ row[7][0] }}|{{ row[9] }}|{{ row[11] }}|{{ row[12] }}|{{ row[1] / 3 }}|{{ row[1] - 2 }}{% endif %}`;
+      const out = await sql(model, {}, { runQuery: (q) => db.query(q) });
+      expect(out).toBe(`1.5|1.50|2024-01-05|2024-01-05 10:11:12.500000|2.0|7|True|[1, 2]|None|1 day, 0:00:00|x|2024-01-05 10:11:12+00:00|10:11:12
+2.50|3.00|2.5|2.0|20240105|2024|2024-01-06|True|3.5|True|2024-01-05T10:11:12.500000
+(Decimal('1.50'),)|('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm')|1.50
+[1, 2]|[|1 day, 0:00:00|2024-01-05 10:11:12+00:00|10:11:12|0.50|-0.50`);
+      // Python refuses a Decimal and a float together
+      await expect(sql("{% set r = run_query('select 1.50::decimal(5,2) as b') %}{% if execute %}{{ r.rows[0][0] + 1.5 }}{% endif %}", {}, { runQuery: (q) => db.query(q) })).rejects.toThrow(/unsupported operand type\(s\) for \+: 'decimal\.Decimal' and 'float'/);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('statement blocks and load_result', async () => {
     const model = "{% call statement('mx', fetch_result=True) %}select max(id) from t{% endcall %}{% set r = load_result('mx') %}select {{ r['data'][0][0] if r else 0 }}";
     expect(await sql(model, {}, { runQuery: async () => ({ columns: [{ name: 'm', type: 'INTEGER' }], rows: [[41]] }) })).toBe('select 41');

@@ -4,8 +4,8 @@
  * and by column name), `results.column_names`, `results | length`.
  */
 import type { CellValue, QueryResult } from '../../engine/adapter.js';
-import { PyFloat, pyFloatRepr, pyJsonDumps } from '../pythonRepr.js';
-import { PyTimedelta } from './datetimeModule.js';
+import { PyDecimal, PyFloat, pyFloatRepr, pyJsonDumps, PyTuple } from '../pythonRepr.js';
+import { fromIso, PyTimedelta } from './datetimeModule.js';
 
 /** One agate column: its name and its values. */
 export interface AgateColumn {
@@ -23,25 +23,44 @@ export interface AgateTable {
   print_table(): string;
 }
 
-function plain(v: CellValue): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (Array.isArray(v)) return v.map(plain);
-  return v;
+/**
+ * A cell as the Python value dbt's run_query gives a template: ints as ints, a DOUBLE as a float
+ * (2.0 prints `2.0`), a DECIMAL as a Decimal (exact, `1.50`), dates and timestamps as date and
+ * datetime objects (`.strftime()`, `+ timedelta`), an interval as a timedelta, and lists, structs
+ * and maps as their JSON text (dbt's table_from_data_flat); a value Python could not hold (a
+ * timestamp with another offset than UTC) stays its text.
+ */
+function pyValue(v: CellValue, type: string): unknown {
+  if (v === null) return null;
+  const kind = agateType(type);
+  if (kind === 'integer') return typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+  if (kind === 'number') return typeof v === 'number' ? new PyFloat(v) : (PyDecimal.parse(String(v)) ?? v);
+  if (kind === 'date' || kind === 'datetime') {
+    try {
+      return fromIso(kind === 'date' ? String(v) : pyDateTime(String(v), 'T'), kind === 'date');
+    } catch {
+      return v;
+    }
+  }
+  if (type === 'INTERVAL') return pyTimedelta(String(v));
+  return kind === 'text' && (typeof v === 'object' || /^(BLOB|TIME)$/.test(type)) ? pyText(v, type) : v;
 }
 
 /** Converts a query result to an agate-like table. */
 export function toAgateTable(result: QueryResult): AgateTable {
   const names = result.columns.map((c) => c.name);
+  const types = result.columns.map((c) => c.type);
   const rows = result.rows.map((r) => {
-    const row: unknown[] & Record<string, unknown> = r.map(plain) as unknown[] & Record<string, unknown>;
+    const row: unknown[] & Record<string, unknown> = r.map((v, i) => pyValue(v, types[i]!)) as unknown[] & Record<string, unknown>;
     names.forEach((n, i) => {
       if (!/^\d+$/.test(n) && !(n in Array.prototype)) row[n] = row[i];
     });
     return row;
   });
-  const columns = names.map((name, i) => ({ name, values: () => rows.map((r) => r[i]) })) as AgateColumn[] & Record<string, AgateColumn>;
+  // agate's values() and column_names are tuples: they print as `(1, 2)`
+  const columns = names.map((name, i) => ({ name, values: () => PyTuple.from(rows.map((r) => r[i])) })) as AgateColumn[] & Record<string, AgateColumn>;
   for (const c of [...columns]) if (!/^\d+$/.test(c.name) && !(c.name in Array.prototype)) columns[c.name] = c;
-  return { columns, column_names: names, rows, length: rows.length, print_table: () => '' };
+  return { columns, column_names: PyTuple.from(names) as string[], rows, length: rows.length, print_table: () => '' };
 }
 
 /**
@@ -74,13 +93,13 @@ function pyDateTime(text: string, sep: ' ' | 'T'): string {
   return `${m[1]}${sep}${m[2]}${micro && micro !== '000000' ? `.${micro}` : ''}${tz}`;
 }
 
-/** A DuckDB interval's text (`1 year 2 months 3 days 04:05:06.5`) as Python's timedelta prints it (a month is 30 days, as DuckDB's Python client converts it). */
-function pyInterval(text: string): string {
+/** A DuckDB interval's text (`1 year 2 months 3 days 04:05:06.5`) as DuckDB's Python client gives it: a timedelta, a month 30 days. */
+function pyTimedelta(text: string): PyTimedelta {
   let days = 0;
   for (const [, n, unit] of text.matchAll(/(-?\d+) (year|mon|day)/g)) days += Number(n) * (unit === 'year' ? 360 : unit === 'mon' ? 30 : 1);
   const t = /(-?)(\d+):(\d\d):(\d\d)(?:\.(\d+))?/.exec(text);
   const us = t ? (t[1] ? -1 : 1) * ((Number(t[2]) * 3600 + Number(t[3]) * 60 + Number(t[4])) * 1e6 + Number((t[5] ?? '').padEnd(6, '0').slice(0, 6))) : 0;
-  return new PyTimedelta(days * 86_400_000_000 + us).toString();
+  return new PyTimedelta(days * 86_400_000_000 + us);
 }
 
 /** Python's repr of bytes (a BLOB, read as hex): `b'x\x00'`. */
@@ -102,7 +121,7 @@ function pyNested(v: CellValue, type: string): unknown {
 
 /** The text of a non-null cell of a `text` column, as Python's str() of the value DuckDB's client returns. */
 function pyText(v: CellValue, type: string): string {
-  if (type === 'INTERVAL') return pyInterval(String(v));
+  if (type === 'INTERVAL') return pyTimedelta(String(v)).toString();
   if (type === 'BLOB') return pyBytes(String(v));
   if (type === 'TIME') return String(v).replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, '0').slice(0, 6)}`);
   if (typeof v === 'object' && v !== null) return pyJsonDumps(pyNested(v, type));

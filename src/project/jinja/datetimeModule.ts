@@ -243,7 +243,7 @@ function strptime(text: string, fmt: string): JinjaDateTime {
 }
 
 /** Python's fromisoformat: `YYYY-MM-DD`, then optionally `T` or a space and `HH:MM[:SS[.ffffff]]` and `Z` / `+00:00`. */
-function fromIso(text: string, dateOnly: boolean): JinjaDateTime {
+export function fromIso(text: string, dateOnly: boolean): JinjaDateTime {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]00:?00)?)?$/.exec(text);
   if (!m || (dateOnly && m[4] !== undefined)) throw new Error(`ValueError: Invalid isoformat string: '${text}'`);
   const us = usOf({ year: +m[1], month: +m[2], day: +m[3], hour: +(m[4] ?? 0), minute: +(m[5] ?? 0), second: +(m[6] ?? 0), microsecond: +(m[7] ?? '').padEnd(6, '0') });

@@ -7,7 +7,7 @@
  * installed once.
  */
 import nunjucks from 'nunjucks';
-import { byCodePoint, isPlainObject, PyFloat, pyJsonDumps, pyRepr, pyStr, PyTuple } from '../pythonRepr.js';
+import { byCodePoint, isPlainObject, PyDecimal, PyFloat, pyJsonDumps, pyRepr, pyStr, PyTuple } from '../pythonRepr.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -113,14 +113,36 @@ function numeric(n: number, float: boolean): number | PyFloat {
 const isFloat = (v: unknown): boolean => v instanceof PyFloat;
 
 /** Python's arithmetic operators on numbers (and `*` on a string or list and a number, which repeats it). */
+const PY_OPERATORS = { add: '+', sub: '-', mul: '*', div: '/' } as const;
+
+/**
+ * `a <op> b` where either is a Decimal (a run_query value): exact with an int or a Decimal, as
+ * Python's; a float operand is Python's TypeError. Undefined where neither is a Decimal.
+ */
+function decimalOp(op: keyof typeof PY_OPERATORS, a: unknown, b: unknown): PyDecimal | undefined {
+  if (!(a instanceof PyDecimal) && !(b instanceof PyDecimal)) return undefined;
+  const operand = (v: unknown): PyDecimal => {
+    if (v instanceof PyDecimal || typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return PyDecimal.of(v as number | bigint | PyDecimal);
+    const type = v instanceof PyFloat || typeof v === 'number' ? 'float' : typeof v === 'string' ? 'str' : v === null || v === undefined ? 'NoneType' : 'object';
+    const [l, r] = a instanceof PyDecimal ? ['decimal.Decimal', type] : [type, 'decimal.Decimal'];
+    throw new Error(`TypeError: unsupported operand type(s) for ${PY_OPERATORS[op]}: '${l}' and '${r}'`);
+  };
+  const [x, y] = [operand(a), operand(b)];
+  return op === 'add' ? x.add(y) : op === 'sub' ? x.add(y.neg()) : op === 'mul' ? x.mul(y) : x.div(y);
+}
+
 const ARITHMETIC = {
   mul: (a: unknown, b: unknown): unknown => {
+    const dec = decimalOp('mul', a, b);
+    if (dec) return dec;
     const [seq, n] = typeof b === 'number' ? [a, b] : [b, a];
     if (typeof n === 'number' && (typeof seq === 'string' || seq instanceof nunjucks.runtime.SafeString)) return String(seq).repeat(Math.max(0, n));
     if (typeof n === 'number' && Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
     return numeric(Number(a) * Number(b), isFloat(a) || isFloat(b));
   },
-  div: (a: unknown, b: unknown): PyFloat => {
+  div: (a: unknown, b: unknown): PyFloat | PyDecimal => {
+    const dec = decimalOp('div', a, b);
+    if (dec) return dec;
     if (Number(b) === 0) throw new Error('ZeroDivisionError: division by zero');
     return new PyFloat(Number(a) / Number(b));
   },
@@ -129,8 +151,8 @@ const ARITHMETIC = {
     return numeric(Math.floor(Number(a) / Number(b)), isFloat(a) || isFloat(b));
   },
   pow: (a: unknown, b: unknown): unknown => numeric(Number(a) ** Number(b), isFloat(a) || isFloat(b) || Number(b) < 0),
-  neg: (a: unknown): unknown => numeric(-Number(a), isFloat(a)),
-  pos: (a: unknown): unknown => numeric(Number(a), isFloat(a)),
+  neg: (a: unknown): unknown => (a instanceof PyDecimal ? a.neg() : numeric(-Number(a), isFloat(a))),
+  pos: (a: unknown): unknown => (a instanceof PyDecimal ? a : numeric(Number(a), isFloat(a))),
 };
 
 /**
@@ -215,6 +237,7 @@ function pyBool(v: unknown): boolean {
   if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) return String(v) !== '';
   if (isPlainObject(v)) return Object.keys(v).length > 0;
   if (v instanceof PyFloat) return v.value !== 0;
+  if (v instanceof PyDecimal) return v.coef !== 0n;
   return Boolean(v);
 }
 
@@ -299,10 +322,12 @@ function installRuntimePatches(): void {
   const rt = nunjucks.runtime as unknown as Record<string, unknown>;
   rt.pyAdd = (a: unknown, b: unknown): unknown => {
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    const dec = decimalOp('add', a, b);
+    if (dec) return dec;
     const sum = dunder(a, '__add__', b) ?? (a as number) + (b as number);
     return typeof sum === 'number' ? numeric(sum, isFloat(a) || isFloat(b)) : sum;
   };
-  rt.pySub = (a: unknown, b: unknown): unknown => dunder(a, '__sub__', b) ?? numeric((a as number) - (b as number), isFloat(a) || isFloat(b));
+  rt.pySub = (a: unknown, b: unknown): unknown => decimalOp('sub', a, b) ?? dunder(a, '__sub__', b) ?? numeric((a as number) - (b as number), isFloat(a) || isFloat(b));
   rt.pyFloat = (n: number): PyFloat => new PyFloat(n);
   rt.pyTuple = (items: unknown[]): PyTuple => PyTuple.from(items);
   Object.assign(rt, { pyMul: ARITHMETIC.mul, pyDiv: ARITHMETIC.div, pyFloorDiv: ARITHMETIC.floorDiv, pyPow: ARITHMETIC.pow, pyNeg: ARITHMETIC.neg, pyPos: ARITHMETIC.pos });
@@ -582,7 +607,7 @@ export function createJinjaEnvironment(): nunjucks.Environment {
   tests.addTest('boolean', (v: unknown) => typeof v === 'boolean');
   tests.addTest('integer', (v: unknown) => Number.isInteger(v));
   tests.addTest('float', (v: unknown) => v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v)));
-  tests.addTest('number', (v: unknown) => v instanceof PyFloat || typeof v === 'number');
+  tests.addTest('number', (v: unknown) => v instanceof PyFloat || v instanceof PyDecimal || typeof v === 'number');
   // Jinja's float, int, round and abs: a float stays a float (`{{ 2.5 | round }}` is 3.0)
   env.addFilter('float', (v: unknown, dflt: unknown = new PyFloat(0)) => {
     // Python's float() also reads inf, -inf, infinity and nan, in any case
