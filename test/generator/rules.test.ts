@@ -141,12 +141,14 @@ describe('stratum generate exit codes', () => {
       expect(r.stderr).toMatch(/^Error: /);
     }
     expect(existsSync(join(dir, 'raw-bad'))).toBe(false);
-    // a flag whose value is missing or starts with a dash
-    for (const args of [['--seed', '-1'], ['--day', '--quiet']]) {
+    // a flag whose value is missing (the next argument is a flag); a negative number is a value, as dbt reads `--limit -1`
+    for (const args of [['--day', '--quiet'], ['--seed', '--day']]) {
       const r = run(...args, '--out', join(dir, 'raw-bad'));
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toEqual([`Error: stratum generate: flag '${args[0]}' needs a value (one starting with a dash is written ${args[0]}=-VALUE) (see stratum generate --help)`]);
     }
+    const negative = run('--seed', '-1', '--out', join(dir, 'raw-bad'));
+    expect([negative.status, negative.stderr.trim()]).toEqual([2, 'Error: stratum generate: --seed must be between 0 and 2147483647, got -1']);
     // a flag given last with no value at all
     const last = run('--out', join(dir, 'raw-bad'), '--day');
     expect(last.status).toBe(2);
