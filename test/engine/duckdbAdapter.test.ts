@@ -42,6 +42,11 @@ describe('DuckDBAdapter', () => {
     expect(res.rows).toEqual([['1 day', '1 month 2 days 03:04:05.5', null, '10:11:12.5', '2024-01-05 10:11:12.25']]);
   });
 
+  it("reads nested dates, times and timestamps as their SQL text (the JS form's Date of a DATE is midnight UTC)", async () => {
+    const res = await db.query("select [date '2024-01-01'] as ld, {'t': timestamp '2024-01-05 10:11:12.5', 'n': 5::bigint} as st, map {'k': date '2024-01-02'} as mp, [time '10:11:12.5'] as lt, [1.5::decimal(4,2)] as ldec");
+    expect(res.rows).toEqual([[['2024-01-01'], { t: '2024-01-05 10:11:12.5', n: 5 }, [{ key: 'k', value: '2024-01-02' }], ['10:11:12.5'], [1.5]]]);
+  });
+
   it('bounds non-select statements too (streamed, sliced)', async () => {
     await db.execute('create table t as select range as i from range(10000)');
     const res = await db.query('describe t', { limit: 1 });

@@ -156,6 +156,29 @@ const DBT_JSON = String.raw`{
 }
 `;
 
+/** Nested values of most element types. */
+const NESTED = String.raw`select [date '2024-01-01'] as ld, [1.5::decimal(4,2), 2.00] as ldec, [5::bigint] as lb, {'t': timestamp '2024-01-05 10:11:12.5', 'b': true, 'n': null, 'd': 2.5::double, 'x': 'a b'} as st, map {'k': date '2024-01-02'} as mp, [[1,2],[3]] as nested, [interval 1 day] as liv, ['x'::blob] as lbl, [time '10:11:12.5'] as lt, {'a b': 1, 'tz': timestamptz '2024-01-05 10:11:12+00'} as qs, null::int[] as nl`;
+
+/** dbt show --inline NESTED --output json. */
+const DBT_NESTED_JSON = String.raw`{
+  "show": [
+    {
+      "ld": "[\"2024-01-01\"]",
+      "ldec": "[1.5, 2.0]",
+      "lb": "[5]",
+      "st": "{\"t\": \"2024-01-05T10:11:12.500000\", \"b\": true, \"n\": null, \"d\": 2.5, \"x\": \"a b\"}",
+      "mp": "{\"k\": \"2024-01-02\"}",
+      "nested": "[[1, 2], [3]]",
+      "liv": "[\"1 day, 0:00:00\"]",
+      "lbl": "[\"b'x'\"]",
+      "lt": "[\"10:11:12.500000\"]",
+      "qs": "{\"a b\": 1, \"tz\": \"2024-01-05T10:11:12+00:00\"}",
+      "nl": null
+    }
+  ]
+}
+`;
+
 describe('stratum show', () => {
   warnIfNoDbt('dbt show comparison');
 
@@ -170,6 +193,11 @@ describe('stratum show', () => {
     expect(text).toBe(DBT_TEXT);
     const j = await stratum(dir, 'show', '--inline', `select * from (${VALUES})`, '--limit=-1', '--output', 'json');
     expect(j.out).toBe(DBT_JSON);
+  });
+
+  it('prints nested values (lists, structs, maps of dates, decimals, timestamps, intervals, blobs, times) as dbt show does', async () => {
+    const r = await stratum(project(), 'show', '--inline', NESTED, '--output', 'json');
+    expect(r.out).toBe(DBT_NESTED_JSON);
   });
 
   it.skipIf(!hasDbt)('prints what dbt show prints now (dbt run for real)', async () => {

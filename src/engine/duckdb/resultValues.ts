@@ -1,7 +1,7 @@
 /**
  * Converts DuckDB results into Stratum's plain `QueryResult`: integers as numbers (bigint past
- * 2^53), doubles as numbers, decimals, dates, times and timestamps as their SQL text, blobs as
- * hex, nested values recursively.
+ * 2^53), doubles as numbers, decimals, dates, times, timestamps and intervals as their SQL text,
+ * blobs as hex, nested values recursively (their dates and timestamps as text too).
  */
 import { DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
 import type { CellValue, ColumnInfo, QueryResult } from '../adapter.js';
@@ -40,6 +40,28 @@ function fromJs(v: unknown): CellValue {
   return String(v);
 }
 
+/** Types holding other values (lists, structs, maps): read from the JS form, with their dates, times and timestamps from the JSON form. */
+const NESTED_TYPES = new Set<DuckDBTypeId>([DuckDBTypeId.LIST, DuckDBTypeId.ARRAY, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.UNION]);
+
+/**
+ * A nested value from its JS form, its dates, times and timestamps as their SQL text taken from the
+ * JSON form at the same place (the JS form makes a JS Date of a DATE, which would print as a timestamp
+ * in UTC: `2024-01-01T00:00:00.000Z`).
+ */
+function fromNested(js: unknown, json: unknown): CellValue {
+  if (js instanceof Date) return typeof json === 'string' ? json : js.toISOString();
+  // a TIME's JS form is its microseconds since midnight
+  if ((typeof js === 'bigint' || typeof js === 'number') && typeof json === 'string' && /^\d\d:\d\d:\d\d/.test(json)) return json;
+  if (Array.isArray(js)) return js.map((x, i) => fromNested(x, Array.isArray(json) ? json[i] : undefined));
+  if (typeof js === 'object' && js !== null && !(js instanceof Uint8Array)) {
+    const out: { [k: string]: CellValue } = {};
+    const j = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+    for (const [k, x] of Object.entries(js as Record<string, unknown>)) out[k] = fromNested(x, j[k]);
+    return out;
+  }
+  return fromJs(js);
+}
+
 /** The columns of a result: names and DuckDB type names (e.g. `DECIMAL(18,2)`). */
 export function resultColumns(reader: DuckDBResultReader): ColumnInfo[] {
   const names = reader.columnNames();
@@ -59,7 +81,7 @@ export function readerToResult(reader: DuckDBResultReader, offset = 0, limit = N
   const rows: CellValue[][] = [];
   if (end <= offset) return { columns, rows };
   const jsRows = reader.getRowsJS();
-  const needsText = ids.some((id) => TEXT_TYPES.has(id));
+  const needsText = ids.some((id) => TEXT_TYPES.has(id) || NESTED_TYPES.has(id));
   const jsonRows = needsText ? reader.getRowsJson() : undefined;
   // an interval's JSON form is {months, days, micros}: its SQL text is DuckDB's own (`1 month 2 days 03:04:05.5`)
   const valueRows = ids.includes(DuckDBTypeId.INTERVAL) ? reader.getRows() : undefined;
@@ -73,6 +95,8 @@ export function readerToResult(reader: DuckDBResultReader, offset = 0, limit = N
       } else if (TEXT_TYPES.has(id)) {
         const j = jsonRows![r][c];
         row.push(j === null ? null : String(j));
+      } else if (NESTED_TYPES.has(id)) {
+        row.push(fromNested(jsRows[r][c], jsonRows![r][c]));
       } else {
         row.push(fromJs(jsRows[r][c]));
       }

@@ -113,9 +113,63 @@ function pyBytes(hex: string): string {
   return `b'${out}'`;
 }
 
-/** A nested value as Python gives it to json.dumps: a MAP's [{key, value}] entries as a dict. */
-function pyNested(v: CellValue, type: string): unknown {
-  if (type.startsWith('MAP(') && Array.isArray(v)) return Object.fromEntries(v.map((e) => [String((e as { key: CellValue }).key), (e as { value: CellValue }).value]));
+/** A DuckDB type, parsed as far as nested values need: lists, structs, maps, and the rest by name. */
+type TypeTree = { list: TypeTree } | { struct: Map<string, TypeTree> } | { map: TypeTree } | { name: string };
+
+/** Splits `a, b(c, d), "e f" g` at its top-level commas. */
+function topLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '(' || ch === '[')) depth++;
+    else if (!quoted && (ch === ')' || ch === ']')) depth--;
+    else if (!quoted && depth === 0 && ch === ',') {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
+function parseType(type: string): TypeTree {
+  const t = type.trim();
+  if (/\[\d*\]$/.test(t)) return { list: parseType(t.replace(/\[\d*\]$/, '')) };
+  if (t.startsWith('STRUCT(') && t.endsWith(')')) {
+    return {
+      struct: new Map(topLevel(t.slice(7, -1)).map((field) => {
+        const m = /^("(?:[^"]|"")*"|\S+)\s+(.*)$/.exec(field)!;
+        return [m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!, parseType(m[2]!)];
+      })),
+    };
+  }
+  if (t.startsWith('MAP(') && t.endsWith(')')) return { map: parseType(topLevel(t.slice(4, -1))[1] ?? 'VARCHAR') };
+  return { name: t };
+}
+
+/**
+ * A nested value as DuckDB's Python client gives it and dbt's JSON encoder writes it: decimals and
+ * floats as floats, dates, times and timestamps in ISO form, intervals and blobs as their str(),
+ * a MAP's entries as a dict.
+ */
+function pyNested(v: CellValue, type: TypeTree): unknown {
+  if (v === null) return null;
+  if ('list' in type) return Array.isArray(v) ? v.map((x) => pyNested(x, type.list)) : v;
+  if ('struct' in type) return typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pyNested(x, type.struct.get(k) ?? { name: 'VARCHAR' })])) : v;
+  if ('map' in type) return Array.isArray(v) ? Object.fromEntries(v.map((e) => [String((e as { key: CellValue }).key), pyNested((e as { value: CellValue }).value, type.map)])) : v;
+  const name = type.name;
+  if (agateType(name) === 'number') return new PyFloat(Number(v));
+  if (agateType(name) === 'datetime') return pyDateTime(String(v), 'T');
+  if (name === 'TIME') return String(v).replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, '0').slice(0, 6)}`);
+  if (name === 'BLOB') return pyBytes(String(v));
+  if (name === 'INTERVAL' && typeof v === 'object' && !Array.isArray(v)) {
+    const { months = 0, days = 0, micros = 0 } = v as { months?: number; days?: number; micros?: number };
+    return new PyTimedelta((Number(months) * 30 + Number(days)) * 86_400_000_000 + Number(micros)).toString();
+  }
   return v;
 }
 
@@ -124,7 +178,7 @@ function pyText(v: CellValue, type: string): string {
   if (type === 'INTERVAL') return pyTimedelta(String(v)).toString();
   if (type === 'BLOB') return pyBytes(String(v));
   if (type === 'TIME') return String(v).replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, '0').slice(0, 6)}`);
-  if (typeof v === 'object' && v !== null) return pyJsonDumps(pyNested(v, type));
+  if (typeof v === 'object' && v !== null) return pyJsonDumps(pyNested(v, parseType(type)));
   return String(v);
 }
 
