@@ -70,12 +70,16 @@ export const compileCommand: Command = projectCommand({
 
 /** Compiles and writes the selected nodes, the manifest, and the summary (or JSON). */
 async function compileSelected(project: Project, selected: readonly string[], args: ParsedArgs, ctx: CompileContext): Promise<number> {
-  const [{ jsonFlag }, { compileNode }, { writeManifest }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js')]);
+  const [{ jsonFlag }, { compileNode }, { writeManifest }, { printTemplateLogs }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js'), import('./runOutput.js')]);
   const compiled: CompiledNode[] = [];
+  // what templates print, as dbt prints it; --json prints one JSON object, so none of it
+  const json = jsonFlag(args);
+  if (!json) printTemplateLogs(project.parseLogs ?? [], false);
   const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];
   for (const id of selected) {
     const node = project.nodes.get(id) as ProjectNode;
     const c = await compileNode(project, node, ctx);
+    if (!json) printTemplateLogs(c.logs ?? [], false, id);
     compiled.push(c);
     const out = await writeCompiled(project, c);
     const entry: (typeof written)[number] = { unique_id: id, compiled_path: relative(process.cwd(), out), relation: c.relationName };
@@ -86,7 +90,7 @@ async function compileSelected(project: Project, selected: readonly string[], ar
     written.push(entry);
   }
   const manifest = await writeManifest(project, { compiled });
-  if (jsonFlag(args)) {
+  if (json) {
     process.stdout.write(`${JSON.stringify({ target: project.target.name, dialect: project.target.type, manifest: relative(process.cwd(), manifest), nodes: written }, null, 2)}\n`);
     return 0;
   }

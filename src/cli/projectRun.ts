@@ -18,7 +18,7 @@ import { runCommand, type RunSummary } from '../run/runner.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
 import { compiledPath, writeCompiled } from './compile.js';
 import { loadSelection, resourceTypesFlags } from './projectOptions.js';
-import { eventPrinter, foundLine, stamped } from './runOutput.js';
+import { eventPrinter, foundLine, printTemplateLogs, stamped } from './runOutput.js';
 
 /** dbt-duckdb profile keys (1.10) that change what a build reads or writes, and that Stratum does not implement. */
 const UNSUPPORTED_DUCKDB_KEYS = ['extensions', 'secrets', 'attach', 'filesystems', 'plugins', 'external_root', 'config_options', 'use_credential_provider', 'remote', 'module_paths', 'is_ducklake'];
@@ -69,6 +69,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
   const types = resourceTypesFlags(command, args);
   const { project, selected: all } = loadSelection(command, args);
   const selected = types ? all.filter((id) => types.includes(project.nodes.get(id)!.resourceType)) : all;
+  printTemplateLogs(project.parseLogs ?? [], json);
   if (!json) process.stdout.write(`${stamped(foundLine(project))}\n`);
   const threads = threadsFlag ?? project.target.threads ?? 1;
   const adapter = await openWarehouse(project, threads);

@@ -6,8 +6,8 @@
  * and `Done. PASS=… WARN=… ERROR=… SKIP=… NO-OP=… TOTAL=…` — or, with --json, one JSON object per
  * event.
  */
-import type { Project } from '../project/types.js';
-import { FAIL_FAST_SKIP, type HookFinishedEvent, type NodeFinishedEvent, type NodeStartedEvent, type RunEvent, type RunFinishedEvent } from '../run/events.js';
+import type { Project, TemplateLog } from '../project/types.js';
+import { FAIL_FAST_SKIP, templateLogEvent, type HookFinishedEvent, type NodeFinishedEvent, type NodeStartedEvent, type RunEvent, type RunFinishedEvent } from '../run/events.js';
 
 /** dbt's printer width: a line's left part is dotted out to this many columns. */
 const WIDTH = 80;
@@ -180,8 +180,15 @@ export function textPrinter(out: (line: string) => void, compiledAt?: (uniqueId:
     }
   };
   return (e) => {
-    for (const l of lines(e)) out(stamped(l));
+    if (e.type === 'log' && e.raw) out(e.message);
+    else for (const l of lines(e)) out(stamped(l));
   };
+}
+
+/** Prints what templates printed (a project's parse, or a compile outside a run) as dbt prints it, or as JSON log events. */
+export function printTemplateLogs(logs: readonly TemplateLog[], json: boolean, uniqueId?: string): void {
+  const print = eventPrinter(json);
+  for (const log of logs) print(templateLogEvent(log, uniqueId));
 }
 
 /** Returns a listener printing events to `out` as text (see textPrinter), or as JSON lines when `json` is set. */

@@ -33,12 +33,16 @@ export const showCommand: Command = projectCommand({
       import('../project/jinja/agateTable.js'), import('../project/pythonRepr.js'),
     ]);
     const { project, selected } = loadSelection('show', args, ['model', 'test', 'seed'], inline);
+    const { printTemplateLogs } = await import('./runOutput.js');
+    // what templates print, as dbt prints it (not with JSON output, which stays one document)
+    if (output === 'text') printTemplateLogs(project.parseLogs ?? [], false);
     const nodes = inline !== undefined ? [project.nodes.get(inlineQueryId(project.name))!] : previewed(project, selected, select[0]!);
     const adapter = await openWarehouse(project, 1);
     try {
       const runStartedAt = new Date();
       for (const node of nodes) {
-        const { result } = await showNode({ project, adapter, compile: compileNode, node, ...(limit >= 0 ? { limit } : {}), compileContext: { runStartedAt } });
+        const { result, logs } = await showNode({ project, adapter, compile: compileNode, node, ...(limit >= 0 ? { limit } : {}), compileContext: { runStartedAt } });
+        if (output === 'text') printTemplateLogs(logs, false, node.uniqueId);
         if (output === 'json') {
           process.stdout.write(`${pyJsonDumps({ ...(inline === undefined ? { node: node.name } : {}), show: tableJson(result) }, 2)}\n`);
         } else {

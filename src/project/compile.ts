@@ -141,7 +141,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
       const post = hooks('post-hook');
       const result: CompiledNode = {
         node, compiledCode: tmpl ? injectCtes(sql, extra) : '', relation, relationName, extraCtes: extra, config: config as NodeConfig, isIncremental,
-        preHooks: pre.map((h) => h.sql), postHooks: post.map((h) => h.sql), hooks: { pre, post },
+        preHooks: pre.map((h) => h.sql), postHooks: post.map((h) => h.sql), hooks: { pre, post }, logs: [...state.logs],
       };
       uninjected.set(result, sql);
       return result;

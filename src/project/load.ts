@@ -139,7 +139,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
       relation: nameOf({ uniqueId, name: nm, resourceType: 'seed', packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn }, config),
       ...(patch ? { patchPath: patch.file.displayPath } : {}),
     };
-    drafts.push({ node, parsed: { inFileConfig: {}, refs: [], sources: [], macros: [] }, refLoc: () => ({ file: f.relPath }) });
+    drafts.push({ node, parsed: { inFileConfig: {}, refs: [], sources: [], macros: [], logs: [] }, refLoc: () => ({ file: f.relPath }) });
   }
 
   for (const d of sourceDecls) {
@@ -203,7 +203,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const snapshots = findFiles(root, settings.snapshotPaths, ['.sql']);
   if (snapshots.length > 0) warnings.push(`${snapshots[0]!.relPath}: Stratum does not build snapshots; ${snapshots.length === 1 ? 'this file is' : `this and ${snapshots.length - 1} other snapshot files are`} ignored`);
 
-  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings };
+  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs) };
   internals.set(project, { renderer, templates, env });
   return project;
 }

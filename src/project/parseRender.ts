@@ -9,7 +9,7 @@ import { buildDbtContext } from './jinja/dbtContext.js';
 import { JinjaRelation } from './jinja/relationObject.js';
 import type { JinjaRenderer } from './jinja/renderer.js';
 import { RenderState } from './jinja/renderState.js';
-import type { ProfileTarget, Relation } from './types.js';
+import type { ProfileTarget, Relation, TemplateLog } from './types.js';
 
 /** What a parse render found. */
 export interface ParseResult {
@@ -19,6 +19,8 @@ export interface ParseResult {
   readonly sources: [string, string][];
   /** Unique ids of macros called directly. */
   readonly macros: string[];
+  /** What the template printed (log with info=True, print, exceptions.warn). */
+  readonly logs: readonly TemplateLog[];
 }
 
 /** Inputs of a parse render. */
@@ -84,5 +86,5 @@ export function parseRender(input: ParseInput): ParseResult {
     dialect,
   );
   input.renderer.renderOnce(input.source, input.file, names, state);
-  return { inFileConfig: inFile, refs, sources, macros: [...state.calledMacros] };
+  return { inFileConfig: inFile, refs, sources, macros: [...state.calledMacros], logs: state.logs };
 }

@@ -291,6 +291,8 @@ export interface Project {
    * what it does not support too: snapshots, unit tests, quoting, dispatch).
    */
   readonly warnings: readonly string[];
+  /** What the templates printed while the project was parsed (dbt prints them as it parses), in order. */
+  readonly parseLogs?: readonly TemplateLog[];
 }
 
 /** Options of `loadProject`. */
@@ -374,6 +376,18 @@ export interface CompiledNode {
    * others before BEGIN / after COMMIT, as dbt does. Absent: every hook is in the transaction.
    */
   readonly hooks?: { readonly pre: readonly HookStatement[]; readonly post: readonly HookStatement[] };
+  /** What the template printed (its SQL's and its hooks' renders), in order. */
+  readonly logs?: readonly TemplateLog[];
+}
+
+/**
+ * A message a template printed, as dbt prints it: `log(msg, info=True)` (`info`, after the time of
+ * day), `exceptions.warn(msg)` (`warn`), `print(msg)` (`print`, the line alone). `log(msg)` without
+ * `info` goes to dbt's log file only, which Stratum does not write.
+ */
+export interface TemplateLog {
+  readonly level: 'info' | 'warn' | 'print';
+  readonly message: string;
 }
 
 /** A rendered hook statement and whether it runs inside the node's transaction. */

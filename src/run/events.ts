@@ -11,6 +11,7 @@
  * `node_started`). A selection that leaves the command nothing to run emits only a `warn` log
  * (NOTHING_TO_DO), as dbt says "Nothing to do".
  */
+import type { TemplateLog } from '../project/types.js';
 
 /** What kind of invocation emitted the events (dbt's command names). */
 export type RunCommand = 'run' | 'test' | 'build' | 'seed' | 'source freshness';
@@ -103,6 +104,10 @@ export interface LogEvent {
   readonly type: 'log';
   readonly level: 'info' | 'warn' | 'error';
   readonly message: string;
+  /** Printed as it is, without the time of day (a template's `print()`). */
+  readonly raw?: boolean;
+  /** The node whose template printed it, if any. */
+  readonly uniqueId?: string;
 }
 
 /** Counts per outcome, as dbt's summary line `PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`. */
@@ -148,3 +153,8 @@ export function countStatus(counts: RunCounts, status: NodeStatus): RunCounts {
 
 /** Counts with every figure zero. */
 export const NO_COUNTS: RunCounts = { pass: 0, warn: 0, error: 0, skip: 0, total: 0 };
+
+/** The event of a message a template printed (`print()` is printed as it is, without the time of day). */
+export function templateLogEvent(log: TemplateLog, uniqueId?: string): LogEvent {
+  return { type: 'log', level: log.level === 'warn' ? 'warn' : 'info', message: log.message, ...(log.level === 'print' ? { raw: true } : {}), ...(uniqueId ? { uniqueId } : {}) };
+}

@@ -3,7 +3,7 @@
  * its cancellation signal. Built once per invocation by the runner.
  */
 import type { RelationRef, WarehouseAdapter } from '../engine/adapter.js';
-import type { CompileContext, CompileNodeFn, CompiledNode, Project, ProjectNode, Relation } from '../project/types.js';
+import type { CompileContext, CompileNodeFn, CompiledNode, Project, ProjectNode, Relation, TemplateLog } from '../project/types.js';
 import type { TimingEntry } from './events.js';
 
 /** Shared state of one invocation. */
@@ -20,6 +20,8 @@ export interface RunContext {
   /** When the run started (templates' `run_started_at`). */
   readonly startedAt: Date;
   readonly signal?: AbortSignal;
+  /** Receives what a node's templates printed when it is compiled (log with info=True, print, exceptions.warn). */
+  readonly onLog?: (log: TemplateLog, node: ProjectNode) => void;
 }
 
 /** What executing one node produced, before it becomes an event and a run result. */
@@ -71,6 +73,7 @@ export function compileContext(ctx: RunContext): CompileContext {
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */
 export async function compileTimed(ctx: RunContext, node: ProjectNode): Promise<{ compiled: CompiledNode; timing: TimingEntry }> {
   const { value, timing } = await timed('compile', () => ctx.compile(ctx.project, node, compileContext(ctx)));
+  for (const log of value.logs ?? []) ctx.onLog?.(log, node);
   return { compiled: value, timing };
 }
 

@@ -13,7 +13,7 @@ import { CancelledError, QueryError } from '../errors.js';
 import { compileRunHooks } from '../project/compile.js';
 import type { CompiledNode, CompileNodeFn, Project, ProjectNode, SourceNode } from '../project/types.js';
 import { runGraph } from './dagScheduler.js';
-import { countStatus, FAIL_FAST_SKIP, NO_COUNTS, NOTHING_TO_DO, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener } from './events.js';
+import { countStatus, FAIL_FAST_SKIP, NO_COUNTS, NOTHING_TO_DO, type NodeStatus, type RunCommand, type RunCounts, type RunEventListener, templateLogEvent } from './events.js';
 import { checkFreshness, newestPartitionClock } from './sourceFreshness.js';
 import { executeModel } from './modelExecutor.js';
 import { commandTasks } from './runGraph.js';
@@ -120,7 +120,10 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   req.signal?.addEventListener('abort', stopRun, { once: true });
   failFast.signal.addEventListener('abort', stopRun, { once: true });
   const signal = stop.signal;
-  const ctx: RunContext = { project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, startedAt: new Date(started), signal };
+  const ctx: RunContext = {
+    project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, startedAt: new Date(started), signal,
+    onLog: (log, node) => emit(templateLogEvent(log, node.uniqueId)),
+  };
   emit({ type: 'run_started', command: req.command, invocationId, total, threads, target: project.target.name, at: new Date(started).toISOString() });
 
   let now = req.now;

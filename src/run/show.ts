@@ -5,7 +5,7 @@
  * prints the result and the notebook can show the same preview.
  */
 import type { QueryResult, WarehouseAdapter } from '../engine/adapter.js';
-import type { CompileContext, CompileNodeFn, Project, ProjectNode } from '../project/types.js';
+import type { CompileContext, CompileNodeFn, Project, ProjectNode, TemplateLog } from '../project/types.js';
 import { relationRef, warehouseCompileContext } from './runContext.js';
 
 /** What to preview and how many rows. */
@@ -26,6 +26,8 @@ export interface ShowResult {
   readonly node: ProjectNode;
   readonly sql: string;
   readonly result: QueryResult;
+  /** What the node's template printed when it was compiled. */
+  readonly logs: readonly TemplateLog[];
 }
 
 /** Runs a node's preview query. Throws CompileError/ConfigError/QueryError/CancelledError. */
@@ -34,7 +36,7 @@ export async function showNode(req: ShowRequest): Promise<ShowResult> {
   const context = { node: node.uniqueId, file: node.originalFilePath };
   if (node.resourceType === 'seed') {
     const sql = `select * from ${adapter.relationName(relationRef(node.relation))}`;
-    return { node, sql, result: await adapter.query(sql, { context: { ...context, sql }, signal: req.signal, ...(req.limit !== undefined ? { limit: req.limit } : {}) }) };
+    return { node, sql, logs: [], result: await adapter.query(sql, { context: { ...context, sql }, signal: req.signal, ...(req.limit !== undefined ? { limit: req.limit } : {}) }) };
   }
   const compiled = await req.compile(req.project, node, { ...warehouseCompileContext(adapter, req.signal), ...req.compileContext });
   const sql = compiled.compiledCode;
@@ -44,5 +46,5 @@ export async function showNode(req: ShowRequest): Promise<ShowResult> {
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     ...(typeof header === 'string' && header.trim() ? { sqlHeader: header } : {}),
   });
-  return { node, sql, result };
+  return { node, sql, result, logs: compiled.logs ?? [] };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 import { cli } from '../cli.js';
+import { tempProject } from '../project/helpers.js';
 import { tempDir } from '../tempDir.js';
 
 let dir: string;
@@ -344,5 +345,53 @@ describe('run flags as dbt takes them', () => {
       expect((await cli('build', ...at(), flag, 'x')).err).toBe(`Error: stratum build: dbt's ${flag} is not supported by Stratum (see stratum build --help)\n`);
     }
     expect((await cli('ls', ...at(), '--fail-fast')).err).toBe("Error: stratum ls: dbt's --fail-fast is not supported by Stratum (see stratum ls --help)\n");
+  });
+});
+
+describe('what templates print, as dbt prints it', () => {
+  const strip = (out: string) => out.replace(/^\d\d:\d\d:\d\d {2}/gm, '');
+  const logProject = () => tempProject({
+    'dbt_project.yml': 'name: lg\nprofile: lg\nconfig-version: 2\n',
+    'profiles.yml': 'lg:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var(\'LOG_DB\') }}"\n',
+    'models/lg.sql': "{{ log('info log ' ~ execute, info=True) }}{{ log('debug log') }}{{ print('printed ' ~ execute) }}{% do exceptions.warn('a warning ' ~ execute) %}\nselect 1 as x\n",
+  });
+  const inProject = async (d: string, ...args: string[]) => {
+    process.env.LOG_DB = join(d, 'lg.duckdb');
+    try {
+      return await cli(...args, '--project-dir', d, '--profiles-dir', d);
+    } finally {
+      delete process.env.LOG_DB;
+    }
+  };
+
+  it('log(info=True), print() and exceptions.warn() at parse time before Found, at run time after START; log() alone is not printed', async () => {
+    // dbt run of the same model printed, after its timestamps: info log False / printed False (no
+    // timestamp) / a warning False / Found ... / START ... / info log True / printed True / a warning True / OK ...
+    const r = await inProject(logProject(), 'run');
+    expect(r.code).toBe(0);
+    const lines = strip(r.out).split('\n');
+    expect(lines.slice(0, 4)).toEqual(['info log False', 'printed False', 'a warning False', 'Found 1 model']);
+    const start = lines.findIndex((l) => l.startsWith('1 of 1 START'));
+    expect(lines.slice(start + 1, start + 4)).toEqual(['info log True', 'printed True', 'a warning True']);
+    expect(r.out).not.toContain('debug log');
+    // print() has no timestamp, as in dbt
+    expect(r.out).toMatch(/^printed True$/m);
+    expect(r.out).toMatch(/^\d\d:\d\d:\d\d {2}info log True$/m);
+  });
+
+  it('compile prints them too; --json gives them as log events (print() as raw)', async () => {
+    const d = logProject();
+    const c = await inProject(d, 'compile');
+    expect(strip(c.out).split('\n').slice(0, 6)).toEqual(['info log False', 'printed False', 'a warning False', 'info log True', 'printed True', 'a warning True']);
+    const j = await inProject(d, 'run', '--json');
+    const logs = j.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).filter((e) => e.type === 'log');
+    expect(logs).toEqual([
+      { type: 'log', level: 'info', message: 'info log False' },
+      { type: 'log', level: 'info', message: 'printed False', raw: true },
+      { type: 'log', level: 'warn', message: 'a warning False' },
+      { type: 'log', level: 'info', message: 'info log True', uniqueId: 'model.lg.lg' },
+      { type: 'log', level: 'info', message: 'printed True', raw: true, uniqueId: 'model.lg.lg' },
+      { type: 'log', level: 'warn', message: 'a warning True', uniqueId: 'model.lg.lg' },
+    ]);
   });
 });

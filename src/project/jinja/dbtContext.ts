@@ -16,7 +16,7 @@ import { quoteIdentifier } from '../relationName.js';
 import type { ProfileTarget, Relation } from '../types.js';
 import { parseDbtYaml } from '../yamlFile.js';
 import { toAgateTable } from './agateTable.js';
-import { createJinjaEnvironment, plainValue, sortedKeys, splitArgs } from './environment.js';
+import { createJinjaEnvironment, plainValue, pyBool, sortedKeys, splitArgs } from './environment.js';
 import { datetimeModule, JinjaDateTime, pytzModule, UTC } from './datetimeModule.js';
 import { JinjaRelation } from './relationObject.js';
 import { MacroReturn, PendingQuery, type RenderState } from './renderState.js';
@@ -246,17 +246,19 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     exceptions: {
       raise_compiler_error: g((msg: unknown) => fail(str(msg))),
       warn: (msg: unknown) => {
-        state.logs.push(`warning: ${str(msg)}`);
+        state.logs.push({ level: 'warn', message: str(msg) });
         return '';
       },
       raise_not_implemented: g((msg: unknown) => fail(`not implemented: ${str(msg)}`)),
     },
-    log: (msg: unknown) => {
-      state.logs.push(str(msg));
+    // log(msg, info=False): printed with info=True; otherwise only dbt's log file has it
+    log: (...raw: unknown[]) => {
+      const { args, kwargs } = splitArgs(raw);
+      if (pyBool(kwargs.info ?? args[1])) state.logs.push({ level: 'info', message: str(args[0]) });
       return '';
     },
     print: (msg: unknown) => {
-      state.logs.push(str(msg));
+      state.logs.push({ level: 'print', message: str(msg) });
       return '';
     },
     modules: { datetime: datetimeModule, re: reModule, pytz: pytzModule },

@@ -232,7 +232,7 @@ function pyEq(a: unknown, b: unknown): boolean {
 }
 
 /** Python's truthiness: an empty list, dict or string is false. */
-function pyBool(v: unknown): boolean {
+export function pyBool(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) return String(v) !== '';
   if (isPlainObject(v)) return Object.keys(v).length > 0;

@@ -5,6 +5,7 @@
  * (answers are replayed from the cache) until the render completes.
  */
 import type { QueryResult } from '../../engine/adapter.js';
+import type { TemplateLog } from '../types.js';
 
 /** Thrown by `return(...)` inside a macro; caught by the macro's wrapper. */
 export class MacroReturn {
@@ -28,8 +29,8 @@ export class RenderState {
   readonly calledMacros = new Set<string>();
   /** Nesting of macro calls (0: the template itself is calling). */
   depth = 0;
-  /** Messages of `log()` in the last attempt. */
-  logs: string[] = [];
+  /** What the last attempt printed: `log(..., info=True)`, `print()`, `exceptions.warn()`. */
+  logs: TemplateLog[] = [];
   /** Results of `{% call statement(name, fetch_result=True) %}` in this attempt. */
   statements = new Map<string, QueryResult>();
 
