@@ -379,6 +379,23 @@ describe('what templates print, as dbt prints it', () => {
     expect(r.out).toMatch(/^\d\d:\d\d:\d\d {2}info log True$/m);
   });
 
+  it("a run_query result's print_table() prints agate's table where print() does, with its max_rows and max_columns", async () => {
+    const d = tempProject({
+      'dbt_project.yml': 'name: lg\nprofile: lg\nconfig-version: 2\n',
+      'profiles.yml': 'lg:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var(\'LOG_DB\') }}"\n',
+      'models/pt.sql': `{% set r = run_query("select range as i, range * 1.5 as f, 'x' || range as s from range(3)") %}
+{% if execute %}{% do r.print_table() %}{% do r.print_table(max_rows=2, max_columns=2) %}{% endif %}
+select 1 as x
+`,
+    });
+    // dbt compile of the same model printed these lines (run compiles against the warehouse, as dbt compile does)
+    const r = await inProject(d, 'run');
+    expect(r.out.split('\n').filter((l) => l.startsWith('|'))).toEqual([
+      '| i |   f | s  |', '| - | --- | -- |', '| 0 | 0.0 | x0 |', '| 1 | 1.5 | x1 |', '| 2 | 3.0 | x2 |',
+      '| i |   f | ... |', '| - | --- | --- |', '| 0 | 0.0 | ... |', '| 1 | 1.5 | ... |', '| ... | ... | ... |',
+    ]);
+  });
+
   it('compile prints them too; --json gives them as log events (print() as raw)', async () => {
     const d = logProject();
     const c = await inProject(d, 'compile');

@@ -6,6 +6,7 @@
 import type { CellValue, QueryResult } from '../../engine/adapter.js';
 import { PyDecimal, PyFloat, pyFloatRepr, pyJsonDumps, PyTuple } from '../pythonRepr.js';
 import { fromIso, PyTimedelta } from './datetimeModule.js';
+import { splitArgs } from './environment.js';
 
 /** One agate column: its name and its values. */
 export interface AgateColumn {
@@ -19,8 +20,8 @@ export interface AgateTable {
   readonly column_names: string[];
   readonly rows: unknown[][];
   readonly length: number;
-  /** Prints nothing; present because dbt code calls `results.print_table()`. */
-  print_table(): string;
+  /** agate's print_table(max_rows=20, max_columns=6): prints the table (see printTable) where the template's print() goes. */
+  print_table(...raw: unknown[]): string;
 }
 
 /**
@@ -46,8 +47,8 @@ function pyValue(v: CellValue, type: string): unknown {
   return kind === 'text' && (typeof v === 'object' || /^(BLOB|TIME)$/.test(type)) ? pyText(v, type) : v;
 }
 
-/** Converts a query result to an agate-like table. */
-export function toAgateTable(result: QueryResult): AgateTable {
+/** Converts a query result to an agate-like table; its print_table() gives its text to `print`. */
+export function toAgateTable(result: QueryResult, print: (text: string) => void = () => undefined): AgateTable {
   const names = result.columns.map((c) => c.name);
   const types = result.columns.map((c) => c.type);
   const rows = result.rows.map((r) => {
@@ -60,7 +61,13 @@ export function toAgateTable(result: QueryResult): AgateTable {
   // agate's values() and column_names are tuples: they print as `(1, 2)`
   const columns = names.map((name, i) => ({ name, values: () => PyTuple.from(rows.map((r) => r[i])) })) as AgateColumn[] & Record<string, AgateColumn>;
   for (const c of [...columns]) if (!/^\d+$/.test(c.name) && !(c.name in Array.prototype)) columns[c.name] = c;
-  return { columns, column_names: PyTuple.from(names) as string[], rows, length: rows.length, print_table: () => '' };
+  const printTableOf = (...raw: unknown[]): string => {
+    const { args, kwargs } = splitArgs(raw);
+    const limit = (v: unknown, dflt: number) => (v === undefined ? dflt : v === null ? undefined : Number(v));
+    print(printTable(result, { maxRows: limit(kwargs.max_rows ?? args[0], 20), maxColumns: limit(kwargs.max_columns ?? args[1], MAX_COLUMNS) }).trimEnd());
+    return '';
+  };
+  return { columns, column_names: PyTuple.from(names) as string[], rows, length: rows.length, print_table: printTableOf };
 }
 
 /**
@@ -235,15 +242,17 @@ function cut(s: string): string {
  * a header row, a divider and every row; text left-aligned, other types right-aligned; columns
  * past the sixth shown as `...`.
  */
-export function printTable(result: QueryResult): string {
+export function printTable(result: QueryResult, opts: { maxRows?: number; maxColumns?: number } = {}): string {
   const types = result.columns.map((c) => agateType(c.type));
-  const shown = result.columns.slice(0, MAX_COLUMNS);
-  const truncated = result.columns.length > MAX_COLUMNS;
+  const maxColumns = opts.maxColumns ?? MAX_COLUMNS;
+  const shown = result.columns.slice(0, maxColumns);
+  const truncated = result.columns.length > maxColumns;
+  const shownRows = opts.maxRows === undefined ? result.rows : result.rows.slice(0, opts.maxRows);
   const header = [...shown.map((c) => cut(c.name)), ...(truncated ? ['...'] : [])];
   // a number column's places: the most any of its values has, at most 3 (then each ends with …)
   const formats = shown.map((c, j) => {
     if (types[j] !== 'number') return undefined;
-    const places = Math.max(0, ...result.rows.map((r) => (r[j] === null ? undefined : parseDecimal(decimalText(r[j]!)))).filter((d) => d !== undefined).map((d) => -d.exponent));
+    const places = Math.max(0, ...shownRows.map((r) => (r[j] === null ? undefined : parseDecimal(decimalText(r[j]!)))).filter((d) => d !== undefined).map((d) => -d.exponent));
     return { places: Math.min(places, MAX_PRECISION), ellipsis: places > MAX_PRECISION ? '…' : '' };
   });
   const cell = (v: CellValue, j: number): string => {
@@ -260,10 +269,12 @@ export function printTable(result: QueryResult): string {
     if (type === 'text') return cut(pyText(v, result.columns[j]!.type));
     return cut(typeof v === 'bigint' ? v.toString() : String(v));
   };
-  const rows = result.rows.map((r) => [...shown.map((_, j) => cell(r[j]!, j)), ...(truncated ? ['...'] : [])]);
+  const rows = shownRows.map((r) => [...shown.map((_, j) => cell(r[j]!, j)), ...(truncated ? ['...'] : [])]);
   const widths = header.map((h, j) => Math.max([...h].length, ...rows.map((r) => [...r[j]!].length)));
   const line = (cells: string[]) => `|${cells.map((c, j) => ` ${types[j] === 'text' ? c.padEnd(widths[j]! + c.length - [...c].length) : c.padStart(widths[j]! + c.length - [...c].length)} `).join('|')}|`;
-  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n') + '\n';
+  // rows past maxRows: one row of ... (not counted in the widths, as agate writes it)
+  const more = shownRows.length < result.rows.length ? [line(header.map(() => '...'))] : [];
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line), ...more].join('\n') + '\n';
 }
 
 /**

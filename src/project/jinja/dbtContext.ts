@@ -137,6 +137,8 @@ let varEnv: ReturnType<typeof createJinjaEnvironment> | undefined;
 export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: Dialect): Record<string, unknown> {
   const g = <A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) => guarded(state, fn);
   const fail = (msg: string): never => raise(state, new CompileError(msg, { file: scope.file }));
+  // a query result's print_table() prints where print() does
+  const printed = (text: string): void => void state.logs.push({ level: 'print', message: text });
 
   const runQuery = (sql: string): QueryResult | null => {
     if (scope.mode !== 'compile' || !scope.canQuery) return null;
@@ -221,7 +223,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     run_started_at: new JinjaDateTime((scope.runStartedAt ?? new Date()).getTime() * 1000, false, UTC),
     run_query: (sql: unknown) => {
       const r = runQuery(str(sql));
-      return r ? toAgateTable(r) : null;
+      return r ? toAgateTable(r, printed) : null;
     },
     statement: (...raw: unknown[]) => {
       const { args, kwargs } = splitArgs(raw);
@@ -234,7 +236,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     },
     load_result: (name: unknown) => {
       const r = state.statements.get(str(name));
-      return r ? { table: toAgateTable(r), data: toAgateTable(r).rows, response: { rows_affected: r.rows.length } } : null;
+      return r ? { table: toAgateTable(r, printed), data: toAgateTable(r).rows, response: { rows_affected: r.rows.length } } : null;
     },
     return: (v: unknown) => {
       throw new MacroReturn(v);
