@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TestDecl } from './propertiesFile.js';
-import { byCodePoint, pyRepr, pyStr } from './pythonRepr.js';
+import { byCodePoint, isPlainObject, pyRepr, pyStr } from './pythonRepr.js';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
@@ -26,7 +26,7 @@ export function genericTestNames(decl: TestDecl, target: TestTarget): { name: st
   const flat: string[] = [];
   for (const k of Object.keys(args).sort(byCodePoint)) {
     const v = args[k];
-    const parts = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.values(v) : [v];
+    const parts = Array.isArray(v) ? v : isPlainObject(v) ? Object.values(v) : [v];
     flat.push(...parts.map(pyStr));
   }
   const unique = flat.map((a) => a.replace(/[^0-9a-zA-Z_]+/g, '_')).join('__');
@@ -55,7 +55,7 @@ export function genericTestKwargs(decl: TestDecl, target: TestTarget): Record<st
 /** dbt's `get_hashable_md`: mappings with sorted keys, lists kept, every other value as Python's str(). */
 function hashable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(hashable);
-  if (v !== null && typeof v === 'object') {
+  if (isPlainObject(v)) {
     const o = v as Record<string, unknown>;
     return Object.fromEntries(Object.keys(o).sort(byCodePoint).map((k) => [k, hashable(o[k])]));
   }

@@ -74,6 +74,21 @@ interface TestScope {
   readonly inheritedTags: readonly string[];
 }
 
+/** A test mapping's name and body: `{name: {args}}`, or `{test_name: name, ...args}`. Throws ConfigError at `p` for another shape. */
+function testBody(entry: Record<string, unknown>, yf: YamlFile, p: KeyPath): { full: string; body: Record<string, unknown> } {
+  if (typeof entry.test_name === 'string') {
+    const body = { ...entry };
+    delete body.test_name;
+    return { full: entry.test_name, body };
+  }
+  const keys = Object.keys(entry);
+  if (keys.length !== 1) throw yf.error(`a test mapping must have exactly one key (the test name), got ${keys.join(', ')}`, p);
+  const full = keys[0] as string;
+  const v = entry[full];
+  if (v !== null && v !== undefined && !isRecord(v)) throw yf.error(`arguments of test '${full}' must be a mapping`, [...p, full]);
+  return { full, body: { ...(v ?? {}) } };
+}
+
 function parseTests(list: unknown, yf: YamlFile, path: KeyPath, scope: TestScope): TestDecl[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw yf.error('tests must be a list', path);
@@ -87,29 +102,18 @@ function parseTests(list: unknown, yf: YamlFile, path: KeyPath, scope: TestScope
       return { testName: name, namespace: ns, args: {}, config: {}, file: yf, keyPath: p, ...under, ...(columnName !== undefined ? { columnName } : {}) };
     }
     if (!isRecord(entry)) throw yf.error('a test must be a name or a mapping {test_name: {arguments}}', p);
-    let full: string;
-    let body: Record<string, unknown>;
-    if (typeof entry.test_name === 'string') {
-      full = entry.test_name;
-      body = { ...entry };
-      delete body.test_name;
-    } else {
-      const keys = Object.keys(entry);
-      if (keys.length !== 1) throw yf.error(`a test mapping must have exactly one key (the test name), got ${keys.join(', ')}`, p);
-      full = keys[0] as string;
-      const v = entry[full];
-      if (v !== null && v !== undefined && !isRecord(v)) throw yf.error(`arguments of test '${full}' must be a mapping`, [...p, full]);
-      body = { ...(v ?? {}) };
-    }
+    const { full, body } = testBody(entry, yf, p);
+    // the arguments reach the test's template, its name and its id: floats as Python's (1.0 is '1.0')
+    const pyBody = testBody(yf.pythonValueAt(p) as Record<string, unknown>, yf, p).body;
     const [ns, name] = full.includes('.') ? (full.split('.', 2) as [string, string]) : [null, full];
     const config: Record<string, unknown> = isRecord(body.config) ? { ...body.config } : {};
-    const args: Record<string, unknown> = isRecord(body.arguments) ? { ...body.arguments } : {};
+    const args: Record<string, unknown> = isRecord(pyBody.arguments) ? { ...pyBody.arguments } : {};
     let explicitName: string | undefined;
     for (const [k, v] of Object.entries(body)) {
       if (k === 'config' || k === 'arguments') continue;
       if (k === 'name') explicitName = String(v);
       else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
-      else args[k] = v;
+      else args[k] = pyBody[k];
     }
     if (typeof args.column_name === 'string' && columnName === undefined) columnName = args.column_name;
     delete args.column_name;

@@ -129,9 +129,19 @@ export class YamlFile {
     return new YamlFile(displayPath, doc, lines, text);
   }
 
-  /** The document as plain JS with its floats as PyFloat (for values that only templates read: vars). */
+  private pyData?: unknown;
+
+  /** The document as plain JS with its floats as PyFloat (for values that only templates read: vars, test arguments). */
   dataWithPythonFloats(): unknown {
-    return parseDbtYaml(this.text, true);
+    this.pyData ??= parseDbtYaml(this.text, true);
+    return this.pyData;
+  }
+
+  /** The value at a key path of dataWithPythonFloats(), or undefined. */
+  pythonValueAt(path: KeyPath): unknown {
+    let v = this.dataWithPythonFloats();
+    for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[p] : undefined;
+    return v;
   }
 
   /** The document's root node, with source ranges (for validators that walk the tree). */

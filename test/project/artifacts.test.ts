@@ -4,6 +4,7 @@
  * so these tests run without dbt.
  */
 import { describe, expect, it } from 'vitest';
+import { compileNode } from '../../src/project/compile.js';
 import { loadProject } from '../../src/project/load.js';
 import { buildManifest } from '../../src/project/manifest.js';
 import { pyNumber, pyRepr } from '../../src/project/pythonRepr.js';
@@ -109,6 +110,36 @@ describe('generic test unique ids', () => {
       'test.demo.source_relationships_raw_people_id__id__ref_ok_.7188298a7f',
       'test.demo.unique_ok_id.f6dce0ddef',
     ]);
+  });
+
+  it("with float arguments, as dbt names them and renders them (1.0 is '1.0', a YAML float a Python float)", async () => {
+    const dir = tempProject({
+      'models/m.sql': "select '1.0' as s, 1.0 as n\n",
+      'models/schema.yml': `version: 2
+models:
+  - name: m
+    columns:
+      - name: s
+        tests:
+          - accepted_values:
+              values: [1.0, 2.5]
+      - name: n
+        tests:
+          - accepted_values:
+              values: [1.0, 2.0]
+              quote: false
+          - at_least:
+              min: 0.0
+`,
+      'macros/at_least.sql': '{% test at_least(model, column_name, min) %}\nselect * from {{ model }} where {{ column_name }} < {{ min }}\n{% endtest %}\n',
+    });
+    const p = loadProject({ projectDir: dir, env: {} });
+    // dbt 1.10's ids for this project
+    expect(testIds(p)).toEqual(['test.demo.accepted_values_m_n__False__1_0__2_0.2f4ad0a0f5', 'test.demo.accepted_values_m_s__1_0__2_5.224bc83e58', 'test.demo.at_least_m_n__0_0.85c452a93b']);
+    const sql = async (id: string) => (await compileNode(p, p.nodes.get(id)!, {})).compiledCode;
+    expect(await sql('test.demo.at_least_m_n__0_0.85c452a93b')).toMatch(/where n < 0\.0$/m);
+    // dbt's accepted_values quotes '1.0', so the string column passes
+    expect(await sql('test.demo.accepted_values_m_s__1_0__2_5.224bc83e58')).toContain("'1.0','2.5'");
   });
 
   it('hash a long name into dbt\'s alias and file name', () => {
