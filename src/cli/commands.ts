@@ -5,10 +5,11 @@ import { compileCommand } from './compile.js';
 import { generateCommand } from './generate.js';
 import { lsCommand } from './ls.js';
 import { runCmd } from './run.js';
+import { runOperationCommand } from './runOperation.js';
 import { seedCmd } from './seed.js';
 import { showCommand } from './show.js';
 import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, lsCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand];

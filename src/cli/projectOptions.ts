@@ -11,17 +11,17 @@ import type { Project, ResourceType } from '../project/types.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
 import { DBT_RESOURCE_TYPES } from './projectFlags.js';
 
-/** Parses `--vars` (a YAML or JSON mapping, like dbt). Throws UsageError naming the flag. */
-export function parseVarsFlag(cmd: string, raw: string | undefined): Record<string, unknown> | undefined {
+/** Parses `--vars` (or run-operation's `--args`: a YAML or JSON mapping, like dbt). Throws UsageError naming the flag. */
+export function parseVarsFlag(cmd: string, raw: string | undefined, flag = '--vars'): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
   let v: unknown;
   try {
     v = parseDbtYaml(raw, true);
   } catch (e) {
     // the yaml package's first line ends "at line 1, column 5:" before a code frame
-    throw new UsageError(`stratum ${cmd}: --vars is not valid YAML: ${((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`);
+    throw new UsageError(`stratum ${cmd}: ${flag} is not valid YAML: ${((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '')}`);
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`stratum ${cmd}: --vars must be a mapping such as '{key: value}'`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`stratum ${cmd}: ${flag} must be a mapping such as '{key: value}'`);
   return v as Record<string, unknown>;
 }
 

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Dialect } from '../engine/adapter.js';
 import { HOOK_CONFIG_KEYS, mergeConfig } from './configMerge.js';
-import { ConfigError } from '../errors.js';
+import { didYouMean } from '../didYouMean.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { CompileError } from './errors.js';
 import { injectCtes } from './injectCtes.js';
 import { graphOf } from './manifest.js';
@@ -18,7 +19,7 @@ import type { JinjaRenderer } from './jinja/renderer.js';
 import { PendingQuery, RenderState } from './jinja/renderState.js';
 import { projectInternals } from './load.js';
 import { renderRelation } from './relationName.js';
-import type { CompileContext, CompiledNode, HookStatement, InjectedCte, ModelNode, NodeConfig, Project, ProjectNode, SourceNode } from './types.js';
+import type { CompileContext, CompiledNode, HookStatement, InjectedCte, ModelNode, NodeConfig, Project, ProjectNode, SourceNode, TemplateLog } from './types.js';
 
 /** At most this many `run_query` round trips per node (guards against a template that never settles). */
 const MAX_QUERIES = 100;
@@ -178,19 +179,57 @@ function hookTemplates(config: Readonly<Record<string, unknown>>, key: 'pre-hook
 export async function compileRunHooks(project: Project, key: 'on-run-start' | 'on-run-end', ctx: CompileContext = {}, extra: Readonly<Record<string, unknown>> = {}): Promise<string[]> {
   const templates = key === 'on-run-start' ? project.onRunStart : project.onRunEnd;
   if (templates.length === 0) return [];
+  return (await renderInProject(project, templates, 'dbt_project.yml', key, ctx, extra)).rendered.filter((t) => t !== '');
+}
+
+/**
+ * Runs a macro as `dbt run-operation` does: called with `args` as keyword arguments in the
+ * project's context (execute true; run_query answered by ctx.runQuery, so its statements run),
+ * its output discarded. Returns what it printed. Throws ConfigError naming an unknown macro (with
+ * the closest name), CompileError for what the macro raises.
+ */
+export async function runOperation(project: Project, macro: string, args: Readonly<Record<string, unknown>>, ctx: CompileContext = {}): Promise<readonly TemplateLog[]> {
+  const { renderer } = projectInternals(project);
+  const name = macro.startsWith(`${project.name}.`) ? macro.slice(project.name.length + 1) : macro;
+  if (!/^[A-Za-z_]\w*$/.test(name) || !renderer.macros.has(name)) {
+    const known = [...renderer.macros.keys()].filter((m) => renderer.macros.get(m)!.packageName === project.name);
+    throw new ConfigError(`no macro named '${macro}' in project '${project.name}'${didYouMean(name, known)}`, { file: 'dbt_project.yml' });
+  }
+  for (const k of Object.keys(args)) if (!/^[A-Za-z_]\w*$/.test(k)) throw new UsageError(`stratum run-operation: --args: '${k}' is not a valid argument name`);
+  const call = `{{ ${name}(${Object.keys(args).map((k) => `${k}=${OPERATION_ARGS}['${k}']`).join(', ')}) }}`;
+  const label = `run-operation ${name}`;
+  try {
+    return (await renderInProject(project, [call], label, `macro ${name}`, ctx, { [OPERATION_ARGS]: args })).logs;
+  } catch (e) {
+    // located in the one-line call Stratum wrote: named by the macro's file instead
+    if (e instanceof CompileError && e.location?.file === label) throw new CompileError(`in macro ${name}: ${e.detail}`, { file: renderer.macros.get(name)!.originalFilePath });
+    throw e;
+  }
+}
+
+/** The context name holding run-operation's --args. */
+const OPERATION_ARGS = '__stratum_operation_args';
+
+/**
+ * Renders templates in the project's context (not a node's: target, vars, macros, run_query),
+ * rendering again with each query's answer until they complete. Returns them rendered, and what
+ * they printed.
+ */
+async function renderInProject(project: Project, templates: readonly string[], file: string, what: string, ctx: CompileContext, extra: Readonly<Record<string, unknown>>): Promise<{ rendered: string[]; logs: readonly TemplateLog[] }> {
   const { renderer, env } = projectInternals(project);
   const state = new RenderState();
   for (let attempt = 0; ; attempt++) {
     const names = buildDbtContext({
-      mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file: 'dbt_project.yml', config: {},
+      mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file, config: {},
       isIncremental: false, fullRefresh: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
       ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
     }, state, project.target.type);
     try {
-      return templates.map((t) => renderer.renderOnce(t, 'dbt_project.yml', names, state).trim()).filter((t) => t !== '');
+      const rendered = templates.map((t) => renderer.renderOnce(t, file, names, state).trim());
+      return { rendered, logs: [...state.logs] };
     } catch (e) {
       if (!(e instanceof PendingQuery) || !ctx.runQuery) throw e;
-      if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while rendering ${key}`, { file: 'dbt_project.yml' });
+      if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while rendering ${what}`, { file });
       state.queryCache.set(e.sql, await ctx.runQuery(e.sql));
     }
   }

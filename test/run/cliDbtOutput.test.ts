@@ -412,3 +412,51 @@ select 1 as x
     ]);
   });
 });
+
+describe('stratum run-operation, as dbt run-operation', () => {
+  const opProject = () => tempProject({
+    'dbt_project.yml': 'name: ops\nprofile: ops\nconfig-version: 2\n',
+    'profiles.yml': 'ops:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var(\'OPS_DB\') }}"\n',
+    'models/m.sql': 'select 1 as x\n',
+    'macros/ops.sql': `{% macro make_table(name, n=3) %}
+  {% do run_query('create or replace table main.' ~ name ~ ' as select range as i from range(' ~ n ~ ')') %}
+  {% set r = run_query('select count(*) from main.' ~ name) %}
+  {{ log('made ' ~ name ~ ' with ' ~ r.columns[0].values()[0] ~ ' rows', info=True) }}
+{% endmacro %}
+{% macro boom() %}
+  {{ exceptions.raise_compiler_error('boom happened') }}
+{% endmacro %}
+`,
+  });
+  const op = async (d: string, ...args: string[]) => {
+    process.env.OPS_DB = join(d, 'ops.duckdb');
+    try {
+      return await cli('run-operation', ...args, '--project-dir', d, '--profiles-dir', d);
+    } finally {
+      delete process.env.OPS_DB;
+    }
+  };
+
+  it('runs the macro with --args against the warehouse and prints its logs', async () => {
+    const d = opProject();
+    // dbt run-operation make_table --args '{name: t_ops, n: 5}' printed: Found ..., made t_ops with 5 rows
+    const r = await op(d, 'make_table', '--args', '{name: t_ops, n: 5}');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '').split('\n')).toEqual(['Found 1 model', 'made t_ops with 5 rows', '']);
+    const db = new DuckDBAdapter({ path: join(d, 'ops.duckdb') });
+    await db.connect();
+    try {
+      expect((await db.query('select count(*) from main.t_ops')).rows).toEqual([[5]]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('an unknown macro, a raised error, a missing name and bad --args are one-line errors', async () => {
+    const d = opProject();
+    expect(await op(d, 'make_tabel')).toMatchObject({ code: 2, err: "Error: dbt_project.yml: no macro named 'make_tabel' in project 'ops'; did you mean 'make_table'?\n" });
+    expect(await op(d, 'boom')).toMatchObject({ code: 2, err: 'Error: macros/ops.sql: in macro boom: boom happened\n' });
+    expect((await op(d)).err).toBe('Error: stratum run-operation: name the macro to run (stratum run-operation MACRO)\n');
+    expect((await op(d, 'make_table', '--args', '[1]')).err).toBe("Error: stratum run-operation: --args must be a mapping such as '{key: value}'\n");
+  });
+});

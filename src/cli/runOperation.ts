@@ -1,0 +1,39 @@
+/**
+ * `stratum run-operation MACRO [--args YAML]`: runs a project macro as `dbt run-operation` does,
+ * against the warehouse (its `run_query` statements run), printing what it logs.
+ */
+import { UsageError } from '../errors.js';
+import { stringFlag, type Command } from './command.js';
+import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+
+/** The `stratum run-operation` command. */
+export const runOperationCommand: Command = projectCommand({
+  name: 'run-operation',
+  summary: 'Run a macro against the warehouse, with --args as its keyword arguments (dbt run-operation).',
+  details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev",
+  positionals: 'MACRO',
+  flags: [
+    ...SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'json'].includes(f.name)),
+    { name: 'args', type: 'string', value: 'YAML', description: "The macro's keyword arguments, a YAML or JSON mapping, e.g. '{days: 30}'." },
+  ],
+  async run(args) {
+    const [macro, ...rest] = args.positionals;
+    if (macro === undefined) throw new UsageError('stratum run-operation: name the macro to run (stratum run-operation MACRO)');
+    if (rest.length > 0) throw new UsageError(`stratum run-operation: one macro at a time; unexpected argument '${rest[0]}'`);
+    const [{ loadSelection, parseVarsFlag }, { openWarehouse }, { runOperation }, { foundLine, printTemplateLogs, stamped }, { warehouseCompileContext }] = await Promise.all([
+      import('./projectOptions.js'), import('./projectRun.js'), import('../project/compile.js'), import('./runOutput.js'), import('../run/runContext.js'),
+    ]);
+    const opArgs = parseVarsFlag('run-operation', stringFlag(args, 'args'), '--args') ?? {};
+    const { project } = loadSelection('run-operation', args);
+    printTemplateLogs(project.parseLogs ?? [], false);
+    process.stdout.write(`${stamped(foundLine(project))}\n`);
+    const adapter = await openWarehouse(project, 1);
+    try {
+      const logs = await runOperation(project, macro, opArgs, { ...warehouseCompileContext(adapter), runStartedAt: new Date() });
+      printTemplateLogs(logs, false);
+    } finally {
+      await adapter.close();
+    }
+    return 0;
+  },
+});
