@@ -174,12 +174,13 @@ function hookTemplates(config: Readonly<Record<string, unknown>>, key: 'pre-hook
 /**
  * Renders dbt_project.yml's `on-run-start` or `on-run-end` statements in the project's context
  * (target, vars, macros, run_query; `extra` adds on-run-end's `results` and `schemas`). Empty
- * statements are dropped. Throws CompileError naming dbt_project.yml.
+ * statements are dropped; `logs` is what they printed (log with info=True, print, warn). Throws CompileError naming dbt_project.yml.
  */
-export async function compileRunHooks(project: Project, key: 'on-run-start' | 'on-run-end', ctx: CompileContext = {}, extra: Readonly<Record<string, unknown>> = {}): Promise<string[]> {
+export async function compileRunHooks(project: Project, key: 'on-run-start' | 'on-run-end', ctx: CompileContext = {}, extra: Readonly<Record<string, unknown>> = {}): Promise<{ statements: string[]; logs: readonly TemplateLog[] }> {
   const templates = key === 'on-run-start' ? project.onRunStart : project.onRunEnd;
-  if (templates.length === 0) return [];
-  return (await renderInProject(project, templates, 'dbt_project.yml', key, ctx, extra)).rendered.filter((t) => t !== '');
+  if (templates.length === 0) return { statements: [], logs: [] };
+  const { rendered, logs } = await renderInProject(project, templates, 'dbt_project.yml', key, ctx, extra);
+  return { statements: rendered.filter((t) => t !== ''), logs };
 }
 
 /**

@@ -248,7 +248,8 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
     let i = 0;
     let t0 = performance.now();
     try {
-      const statements = await compileRunHooks(project, key, compileContext(ctx), extra);
+      const { statements, logs } = await compileRunHooks(project, key, compileContext(ctx), extra);
+      for (const log of logs) emit(templateLogEvent(log));
       for (; i < statements.length; i++) {
         emit({ type: 'hook_started', key, hook: hook(i), index: i + 1, total });
         t0 = performance.now();

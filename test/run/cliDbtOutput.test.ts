@@ -396,6 +396,18 @@ select 1 as x
     ]);
   });
 
+  it('an on-run-start hook prints what it logs before its START line', async () => {
+    const d = tempProject({
+      'dbt_project.yml': `name: lg\nprofile: lg\nconfig-version: 2\non-run-start:\n  - "{{ log('hook says hi', info=True) }}select 1"\n`,
+      'profiles.yml': 'lg:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "{{ env_var(\'LOG_DB\') }}"\n',
+      'models/m.sql': 'select 1 as x\n',
+    });
+    const lines = strip((await inProject(d, 'run')).out).split('\n');
+    const at = lines.indexOf('hook says hi');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^1 of 1 START hook: lg\.on-run-start\.0/);
+  });
+
   it('compile prints them too; --json gives them as log events (print() as raw)', async () => {
     const d = logProject();
     const c = await inProject(d, 'compile');
