@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 import { quoteIdent } from '../../src/engine/duckdb/quote.js';
 import { CancelledError, QueryError } from '../../src/errors.js';
@@ -45,6 +45,38 @@ describe('DuckDBAdapter', () => {
   it("reads nested dates, times and timestamps as their SQL text (the JS form's Date of a DATE is midnight UTC)", async () => {
     const res = await db.query("select [date '2024-01-01'] as ld, {'t': timestamp '2024-01-05 10:11:12.5', 'n': 5::bigint} as st, map {'k': date '2024-01-02'} as mp, [time '10:11:12.5'] as lt, [1.5::decimal(4,2)] as ldec");
     expect(res.rows).toEqual([[['2024-01-01'], { t: '2024-01-05 10:11:12.5', n: 5 }, [{ key: 'k', value: '2024-01-02' }], ['10:11:12.5'], [1.5]]]);
+  });
+
+  it('keeps a relation cache as dbt does, forgetting it whenever other SQL may have changed the catalog', async () => {
+    const t = { schema: 'main', name: 'cached_t' };
+    expect(await db.relationInfo(t)).toBeUndefined();
+    // a DDL statement through query() (run_query), execute() (a hook) or executeMany() (an incremental step)
+    await db.query('create table main.cached_t as select 1 as x');
+    expect((await db.relationInfo(t))?.kind).toBe('table');
+    await db.execute('drop table main.cached_t');
+    expect(await db.relationInfo(t)).toBeUndefined();
+    await db.executeMany(['create view main.cached_t as select 1 as x']);
+    expect((await db.relationInfo(t))?.kind).toBe('view');
+    // a WITH that leads into a CREATE is not read-only
+    await db.query('drop view main.cached_t');
+    await db.query('with s as (select 1 as x) select * from s');
+    expect(await db.relationInfo(t)).toBeUndefined();
+    // the adapter's own builds are recorded: a view, then a table in its place, then dropped
+    await db.replaceRelation(t, 'view', 'select 1 as x');
+    expect((await db.relationInfo(t))?.kind).toBe('view');
+    await db.replaceRelation(t, 'table', 'select 2 as x');
+    expect(await db.relationInfo(t)).toMatchObject({ kind: 'table', schema: 'main', name: 'cached_t' });
+    // a post-hook that drops what was built is seen
+    await db.replaceRelation({ schema: 'main', name: 'other' }, 'table', 'select 1 as x', { after: ['drop table main.cached_t'] });
+    expect(await db.relationInfo(t)).toBeUndefined();
+    await db.dropRelation({ schema: 'main', name: 'other' });
+    expect(await db.relationInfo({ schema: 'main', name: 'other' })).toBeUndefined();
+    // between writes the catalog is read once, whatever is looked up
+    await db.execute('create table main.c0 as select 1 as x');
+    const reads = vi.spyOn(db, 'query');
+    for (const name of ['a', 'b', 'cached_t', 'c']) await db.relationInfo({ schema: 'main', name });
+    expect(reads.mock.calls.filter(([sql]) => sql.includes('duckdb_tables()'))).toHaveLength(1);
+    reads.mockRestore();
   });
 
   it('bounds non-select statements too (streamed, sliced)', async () => {

@@ -211,6 +211,18 @@ select date '2024-01-01' + {{ var('n', 1) }} as d, getvariable('my_v') + 1 as x
   });
 });
 
+describe("the adapter's relation cache", () => {
+  it('sees a relation an on-run-start hook drops: the incremental model is built whole again, not appended to', async () => {
+    const dir = project({ 'models/inc.sql': "{{ config(materialized='incremental') }}\nselect {{ var('n', 1) }} as n\n" }, 'on-run-start:\n  - "{% if var(\'drop\', false) %}drop table if exists main.inc{% endif %}"\n');
+    expect((await build(dir)).code).toBe(0);
+    expect((await build(dir, '--vars', '{n: 2}')).code).toBe(0);
+    expect(await rows(dir, 'select n from main.inc order by n')).toEqual([[1], [2]]);
+    const r = await build(dir, '--vars', '{n: 3, drop: true}');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(await rows(dir, 'select n from main.inc order by n')).toEqual([[3]]);
+  });
+});
+
 describe('enforced contracts (dbt-duckdb)', () => {
   const contract = (name: string, mat: string, cols: string) => `  - name: ${name}\n    config:\n      contract: {enforced: true}\n      materialized: ${mat}\n    columns:\n${cols}`;
   const files = {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../../errors.js';
 import type {
@@ -49,6 +49,33 @@ export const DEFAULT_DUCKDB_PATH = 'warehouse/stratum.duckdb';
 
 const STATEMENT_START = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(select|with|from|values|table|\()/i;
 
+/** A statement that reads only (a query, DESCRIBE, EXPLAIN): it leaves the catalog as it was. */
+function readsOnly(sql: string): boolean {
+  const first = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(\w+|\()/.exec(sql)?.[1]?.toLowerCase();
+  if (first === 'describe' || first === 'explain' || first === 'summarize' || first === 'show') return true;
+  // a query (a WITH may lead into an INSERT or a CREATE), one statement
+  return STATEMENT_START.test(sql) && !/\b(insert|update|delete|merge|create|drop|alter|copy|attach|detach|set|pragma)\b/i.test(sql.replace(/'(?:[^']|'')*'/g, "''"));
+}
+
+/** A relation in the adapter's relation cache. `versionDir`: a partitioned relation's Parquet directory ('' none), once read. */
+interface CatalogEntry {
+  readonly database: string;
+  readonly schema: string;
+  readonly name: string;
+  readonly kind: 'table' | 'view';
+  versionDir?: string;
+}
+
+/** The relation cache's key of a relation: its schema and name. */
+function catalogKey(r: { readonly schema: string; readonly name: string }): string {
+  return `${r.schema}\u0000${r.name}`;
+}
+
+/** The entry of `relation` among those of its schema and name: in its database when it names one, else the first. */
+function pick(entries: readonly CatalogEntry[] | undefined, relation: RelationRef): CatalogEntry | undefined {
+  return entries?.find((e) => relation.database === undefined || e.database === relation.database);
+}
+
 /** DuckDB adapter. See WarehouseAdapter for each method's contract. */
 export class DuckDBAdapter implements WarehouseAdapter {
   readonly dialect = 'duckdb' as const;
@@ -62,6 +89,21 @@ export class DuckDBAdapter implements WarehouseAdapter {
   private pool?: ConnectionPool;
   private readonly knownSchemas = new Set<string>();
   private schemaLock: Promise<void> = Promise.resolve();
+  /**
+   * The relations of the database, as dbt keeps its relation cache: read whole at the first lookup,
+   * then kept by this adapter's own builds and drops; forgotten whenever other SQL runs (a hook, a
+   * run_query, an incremental step), which may change the catalog. Keyed by schema and name; a
+   * partitioned relation's Parquet version directory is read when first asked.
+   */
+  private catalog?: Map<string, CatalogEntry[]>;
+  /** Counts the times the relation cache was forgotten, so a reading overtaken by a write is not kept. */
+  private catalogGeneration = 0;
+
+  /** Forgets the relation cache: other SQL ran, which may have changed the catalog. */
+  private forgetCatalog(): void {
+    this.catalog = undefined;
+    this.catalogGeneration++;
+  }
 
   constructor(private readonly options: DuckDBAdapterOptions = {}) {
     const p = options.path ?? DEFAULT_DUCKDB_PATH;
@@ -120,10 +162,12 @@ export class DuckDBAdapter implements WarehouseAdapter {
   }
 
   async execute(sql: string, opts?: ExecuteOptions): Promise<number | undefined> {
+    this.forgetCatalog();
     return this.onConnection(opts?.signal, (conn) => this.runOn(conn, sql, opts));
   }
 
   async executeMany(statements: readonly string[], opts?: ExecuteOptions & { transaction?: boolean }): Promise<(number | undefined)[]> {
+    this.forgetCatalog();
     return this.onConnection(opts?.signal, async (conn) => {
       const out: (number | undefined)[] = [];
       if (opts?.transaction) await this.runOn(conn, 'begin transaction', opts);
@@ -136,6 +180,8 @@ export class DuckDBAdapter implements WarehouseAdapter {
   async query(sql: string, opts?: QueryOptions): Promise<QueryResult> {
     const limit = opts?.limit;
     const offset = opts?.offset ?? 0;
+    // a query that may change the catalog (run_query('create table ...'), a header) forgets it
+    if (opts?.sqlHeader || !readsOnly(sql)) this.forgetCatalog();
     return this.onConnection(opts?.signal, async (conn) => {
       const body = sql.trim().replace(/;+\s*$/, '');
       try {
@@ -179,22 +225,49 @@ export class DuckDBAdapter implements WarehouseAdapter {
       }));
   }
 
-  /** The relation's info, or undefined when it does not exist. */
+  /** The relation's info, or undefined when it does not exist (from the relation cache; see `catalog`). */
   async relationInfo(relation: RelationRef): Promise<RelationInfo | undefined> {
-    // Two cheap catalog lookups instead of one union that asks for every view's SQL: DuckDB
-    // renders `sql` for all views (its own included) before filtering, which costs ~2 ms a call.
-    const params = { s: relation.schema, n: relation.name, d: relation.database ?? null };
-    const found = await this.query(
-      `select database_name, schema_name, table_name, 'table' from duckdb_tables() where schema_name = $s and table_name = $n and ($d is null or database_name = $d)
-       union all
-       select database_name, schema_name, view_name, 'view' from duckdb_views() where schema_name = $s and view_name = $n and ($d is null or database_name = $d) and not internal`,
-      { params },
-    );
-    const r = found.rows[0];
-    if (!r) return undefined;
-    const info = { database: String(r[0]), schema: String(r[1]), name: String(r[2]) };
-    if (r[3] === 'table') return { ...info, kind: 'table' };
+    const entry = await this.catalogEntry(relation);
+    if (!entry) return undefined;
+    const info = { database: entry.database, schema: entry.schema, name: entry.name };
+    if (entry.kind === 'table') return { ...info, kind: 'table' };
     return { ...info, kind: (await this.partitionDirectory(relation)) ? 'external' : 'view' };
+  }
+
+  /** The relation's catalog entry (the first of its name in any database unless one is named), reading the catalog when it is not known. */
+  private async catalogEntry(relation: RelationRef): Promise<CatalogEntry | undefined> {
+    if (!this.catalog) {
+      const generation = this.catalogGeneration;
+      const catalog = new Map<string, CatalogEntry[]>();
+      const res = await this.query(
+        `select database_name, schema_name, table_name, 'table' from duckdb_tables() where not internal
+         union all
+         select database_name, schema_name, view_name, 'view' from duckdb_views() where not internal`,
+      );
+      for (const r of res.rows) {
+        const e: CatalogEntry = { database: String(r[0]), schema: String(r[1]), name: String(r[2]), kind: r[3] === 'table' ? 'table' : 'view' };
+        const key = catalogKey(e);
+        catalog.set(key, [...(catalog.get(key) ?? []), e]);
+      }
+      // a query run meanwhile forgot it: this reading may be stale, so it is used once and not kept
+      if (this.catalogGeneration === generation) this.catalog = catalog;
+      return pick(catalog.get(catalogKey(relation)), relation);
+    }
+    return pick(this.catalog.get(catalogKey(relation)), relation);
+  }
+
+  /** Records in the relation cache what this adapter's own statements made of a relation (undefined: dropped). */
+  private cached(relation: RelationRef, kind: 'table' | 'view' | undefined, versionDir?: string): void {
+    if (!this.catalog) return;
+    const key = catalogKey(relation);
+    const others = (this.catalog.get(key) ?? []).filter((e) => relation.database !== undefined && e.database !== relation.database);
+    const database = relation.database ?? this.catalog.get(key)?.[0]?.database ?? this.defaultDatabase();
+    this.catalog.set(key, kind ? [...others, { database, schema: relation.schema, name: relation.name, kind, ...(versionDir !== undefined ? { versionDir } : {}) }] : others);
+  }
+
+  /** The name of the database unqualified names are created in: the file's name without its extension, or `memory`. */
+  private defaultDatabase(): string {
+    return this.path === ':memory:' ? 'memory' : basename(this.path).replace(/\.[^.]*$/, '');
   }
 
   /** The Parquet version directory a partitioned relation reads now, or undefined. */
@@ -203,11 +276,16 @@ export class DuckDBAdapter implements WarehouseAdapter {
     // reads no Parquet of Stratum's: its view's SQL need not be read (duckdb_views() renders the
     // SQL of every view for it, some milliseconds a call)
     if (!existsSync(tableRoot(this.parquetDir, relation))) return undefined;
+    const entry = await this.catalogEntry(relation);
+    if (!entry || entry.kind !== 'view') return undefined;
+    if (entry.versionDir !== undefined) return entry.versionDir || undefined;
     const res = await this.query(`select sql from duckdb_views() where schema_name = $s and view_name = $n and ($d is null or database_name = $d)`, {
       params: { s: relation.schema, n: relation.name, d: relation.database ?? null },
     });
     const sql = res.rows[0]?.[0];
-    return typeof sql === 'string' ? versionDirOfView(sql) : undefined;
+    const dir = typeof sql === 'string' ? versionDirOfView(sql) : undefined;
+    entry.versionDir = dir ?? '';
+    return dir;
   }
 
   async columns(relation: RelationRef, opts?: ExecuteOptions): Promise<ColumnInfo[]> {
@@ -250,6 +328,16 @@ export class DuckDBAdapter implements WarehouseAdapter {
   }
 
   async replaceRelation(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ReplaceOptions): Promise<number | undefined> {
+    try {
+      return await this.replace(relation, kind, selectSql, opts);
+    } catch (e) {
+      // a build that failed half-way (a partitioned one is not one transaction) may have changed the catalog
+      this.forgetCatalog();
+      throw e;
+    }
+  }
+
+  private async replace(relation: RelationRef, kind: 'table' | 'view', selectSql: string, opts?: ReplaceOptions): Promise<number | undefined> {
     await this.ensureSchema(relation, opts);
     const before = await this.relationInfo(relation);
     const partitionBy = opts?.layout?.partitionBy;
@@ -266,6 +354,7 @@ export class DuckDBAdapter implements WarehouseAdapter {
         for (const sql of opts.after ?? []) await this.runOn(conn, sql, { ...opts, context: { ...opts.context, sql } });
         if (opts.docs) await this.runOn(conn, (await this.commentSql(conn, relation, 'view', opts.docs, opts)).join(';\n') || 'select 1', opts);
       });
+      this.builtOwn(relation, 'view', opts);
       return rows;
     }
     const target = relationSql(relation);
@@ -309,7 +398,15 @@ export class DuckDBAdapter implements WarehouseAdapter {
       }
     });
     if (before?.kind === 'external') await removePartitioned(this.parquetDir, relation);
+    this.builtOwn(relation, kind, opts);
     return rows;
+  }
+
+  /** After a build of this adapter's: the relation cache records it, or forgets all when hooks or a header (any SQL) ran with it. */
+  private builtOwn(relation: RelationRef, kind: 'table' | 'view', opts: ReplaceOptions | WritePartitionsOptions | undefined): void {
+    const hooks = ((opts as ReplaceOptions | undefined)?.before?.length ?? 0) + ((opts as ReplaceOptions | undefined)?.after?.length ?? 0);
+    if (hooks > 0 || opts?.sqlHeader) this.forgetCatalog();
+    else this.cached(relation, kind);
   }
 
   /** Fails (QueryError) when the query's columns differ from the contract's. */
@@ -331,10 +428,14 @@ export class DuckDBAdapter implements WarehouseAdapter {
     if (!partitionBy) throw new Error('writePartitions needs layout.partitionBy');
     const current = await this.partitionDirectory(relation);
     const columns = await this.columns(relation, opts);
+    // a write that fails half-way may have changed the catalog
+    this.forgetCatalog();
     const written = await this.onConnection(opts.signal, async (conn) => {
       if (opts.sqlHeader) await this.runOn(conn, opts.sqlHeader, opts);
       return writePartitions(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, current, mode: opts.mode, columns });
     });
+    // the view now reads a new version directory
+    this.builtOwn(relation, 'view', opts);
     if (opts.docs) {
       const docs = opts.docs;
       await this.onConnection(opts.signal, async (conn) => this.runOn(conn, (await this.commentSql(conn, relation, 'view', docs, opts)).join(';\n') || 'select 1', opts));
