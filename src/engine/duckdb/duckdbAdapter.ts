@@ -256,13 +256,13 @@ export class DuckDBAdapter implements WarehouseAdapter {
     return pick(this.catalog.get(catalogKey(relation)), relation);
   }
 
-  /** Records in the relation cache what this adapter's own statements made of a relation (undefined: dropped). */
-  private cached(relation: RelationRef, kind: 'table' | 'view' | undefined, versionDir?: string): void {
+  /** Records in the relation cache what this adapter's own build made of a relation (a partitioned one's version directory is read again when asked). */
+  private cached(relation: RelationRef, kind: 'table' | 'view'): void {
     if (!this.catalog) return;
     const key = catalogKey(relation);
     const others = (this.catalog.get(key) ?? []).filter((e) => relation.database !== undefined && e.database !== relation.database);
     const database = relation.database ?? this.catalog.get(key)?.[0]?.database ?? this.defaultDatabase();
-    this.catalog.set(key, kind ? [...others, { database, schema: relation.schema, name: relation.name, kind, ...(versionDir !== undefined ? { versionDir } : {}) }] : others);
+    this.catalog.set(key, [...others, { database, schema: relation.schema, name: relation.name, kind }]);
   }
 
   /** The name of the database unqualified names are created in: the file's name without its extension, or `memory`. */
@@ -403,8 +403,8 @@ export class DuckDBAdapter implements WarehouseAdapter {
   }
 
   /** After a build of this adapter's: the relation cache records it, or forgets all when hooks or a header (any SQL) ran with it. */
-  private builtOwn(relation: RelationRef, kind: 'table' | 'view', opts: ReplaceOptions | WritePartitionsOptions | undefined): void {
-    const hooks = ((opts as ReplaceOptions | undefined)?.before?.length ?? 0) + ((opts as ReplaceOptions | undefined)?.after?.length ?? 0);
+  private builtOwn(relation: RelationRef, kind: 'table' | 'view', opts: ReplaceOptions | undefined): void {
+    const hooks = (opts?.before?.length ?? 0) + (opts?.after?.length ?? 0);
     if (hooks > 0 || opts?.sqlHeader) this.forgetCatalog();
     else this.cached(relation, kind);
   }
@@ -428,14 +428,12 @@ export class DuckDBAdapter implements WarehouseAdapter {
     if (!partitionBy) throw new Error('writePartitions needs layout.partitionBy');
     const current = await this.partitionDirectory(relation);
     const columns = await this.columns(relation, opts);
-    // a write that fails half-way may have changed the catalog
+    // the view will read a new version directory (and a write that fails half-way may change the catalog)
     this.forgetCatalog();
     const written = await this.onConnection(opts.signal, async (conn) => {
       if (opts.sqlHeader) await this.runOn(conn, opts.sqlHeader, opts);
       return writePartitions(this.session(conn, opts), { root: this.parquetDir, relation, selectSql, layout: { ...opts.layout, partitionBy }, current, mode: opts.mode, columns });
     });
-    // the view now reads a new version directory
-    this.builtOwn(relation, 'view', opts);
     if (opts.docs) {
       const docs = opts.docs;
       await this.onConnection(opts.signal, async (conn) => this.runOn(conn, (await this.commentSql(conn, relation, 'view', docs, opts)).join(';\n') || 'select 1', opts));
