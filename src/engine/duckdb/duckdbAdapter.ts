@@ -258,7 +258,8 @@ export class DuckDBAdapter implements WarehouseAdapter {
 
   /** Records in the relation cache what this adapter's own build made of a relation (a partitioned one's version directory is read again when asked). */
   private cached(relation: RelationRef, kind: 'table' | 'view'): void {
-    if (!this.catalog) return;
+    // no cache held: a reading in flight (another thread's) may have missed this build, so it is not kept
+    if (!this.catalog) return this.forgetCatalog();
     const key = catalogKey(relation);
     const others = (this.catalog.get(key) ?? []).filter((e) => relation.database !== undefined && e.database !== relation.database);
     const database = relation.database ?? this.catalog.get(key)?.[0]?.database ?? this.defaultDatabase();
