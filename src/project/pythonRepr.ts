@@ -154,10 +154,8 @@ export function pyJsonDumps(v: unknown, indent?: number, depth = 0): string {
     return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : pyFloatRepr(x);
   }
   if (typeof v === 'number' || typeof v === 'bigint') return pyNumber(v);
-  const items: string[] = Array.isArray(v)
-    ? v.map((x) => pyJsonDumps(x, indent, depth + 1))
-    : isPlainObject(v) ? Object.entries(v).map(([k, x]) => `${pyJsonString(k)}: ${pyJsonDumps(x, indent, depth + 1)}`) : [];
   if (!Array.isArray(v) && !isPlainObject(v)) return pyJsonString(pyStr(v));
+  const items = Array.isArray(v) ? v.map((x) => pyJsonDumps(x, indent, depth + 1)) : Object.entries(v).map(([k, x]) => `${pyJsonString(k)}: ${pyJsonDumps(x, indent, depth + 1)}`);
   const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
   if (items.length === 0) return open + close;
   if (indent === undefined) return `${open}${items.join(', ')}${close}`;

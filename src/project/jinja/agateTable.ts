@@ -171,8 +171,7 @@ function pyNested(v: CellValue, type: TypeTree): unknown {
   const name = type.name;
   if (agateType(name) === 'number') return new PyFloat(Number(v));
   if (agateType(name) === 'datetime') return pyDateTime(String(v), 'T');
-  if (name === 'TIME') return String(v).replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, '0').slice(0, 6)}`);
-  if (name === 'BLOB') return pyBytes(String(v));
+  if (name === 'TIME' || name === 'BLOB') return pyText(v, name);
   if (name === 'INTERVAL' && typeof v === 'object' && !Array.isArray(v)) {
     const { months = 0, days = 0, micros = 0 } = v as { months?: number; days?: number; micros?: number };
     return new PyTimedelta((Number(months) * 30 + Number(days)) * 86_400_000_000 + Number(micros)).toString();
@@ -249,19 +248,19 @@ export function printTable(result: QueryResult, opts: { maxRows?: number; maxCol
   const truncated = result.columns.length > maxColumns;
   const shownRows = opts.maxRows === undefined ? result.rows : result.rows.slice(0, opts.maxRows);
   const header = [...shown.map((c) => cut(c.name)), ...(truncated ? ['...'] : [])];
+  // each number cell's exact decimal, read once (undefined: null, inf or nan)
+  const decimals = shownRows.map((r) => shown.map((_, j) => (types[j] === 'number' && r[j] !== null ? parseDecimal(decimalText(r[j]!)) : undefined)));
   // a number column's places: the most any of its values has, at most 3 (then each ends with …)
-  const formats = shown.map((c, j) => {
-    if (types[j] !== 'number') return undefined;
-    const places = Math.max(0, ...shownRows.map((r) => (r[j] === null ? undefined : parseDecimal(decimalText(r[j]!)))).filter((d) => d !== undefined).map((d) => -d.exponent));
+  const formats = shown.map((_, j) => {
+    const places = Math.max(0, ...decimals.flatMap((r) => (r[j] ? [-r[j].exponent] : [])));
     return { places: Math.min(places, MAX_PRECISION), ellipsis: places > MAX_PRECISION ? '…' : '' };
   });
-  const cell = (v: CellValue, j: number): string => {
+  const cell = (v: CellValue, i: number, j: number): string => {
     if (v === null) return '';
     const type = types[j]!;
     if (type === 'number') {
-      const text = decimalText(v);
-      const d = parseDecimal(text);
-      if (!d) return /nan/i.test(text) ? 'NaN' : text.startsWith('-') ? '-Infinity' : 'Infinity';
+      const d = decimals[i]![j];
+      if (!d) return /nan/i.test(decimalText(v)) ? 'NaN' : decimalText(v).startsWith('-') ? '-Infinity' : 'Infinity';
       return cut(`${formatDecimal(d, formats[j]!.places)}${formats[j]!.ellipsis}`);
     }
     if (type === 'boolean') return v ? 'True' : 'False';
@@ -269,7 +268,7 @@ export function printTable(result: QueryResult, opts: { maxRows?: number; maxCol
     if (type === 'text') return cut(pyText(v, result.columns[j]!.type));
     return cut(typeof v === 'bigint' ? v.toString() : String(v));
   };
-  const rows = shownRows.map((r) => [...shown.map((_, j) => cell(r[j]!, j)), ...(truncated ? ['...'] : [])]);
+  const rows = shownRows.map((r, i) => [...shown.map((_, j) => cell(r[j]!, i, j)), ...(truncated ? ['...'] : [])]);
   const widths = header.map((h, j) => Math.max([...h].length, ...rows.map((r) => [...r[j]!].length)));
   const line = (cells: string[]) => `|${cells.map((c, j) => ` ${types[j] === 'text' ? c.padEnd(widths[j]! + c.length - [...c].length) : c.padStart(widths[j]! + c.length - [...c].length)} `).join('|')}|`;
   // rows past maxRows: one row of ... (not counted in the widths, as agate writes it)
