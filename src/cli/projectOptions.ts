@@ -32,8 +32,11 @@ export interface LoadedSelection {
   readonly selected: string[];
 }
 
-/** Loads the project named by the flags (with `inline` SQL as dbt's inline_query, for show) and applies the selection. Throws ConfigError/UsageError. */
-export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: readonly ResourceType[], inline?: string): LoadedSelection {
+/**
+ * Loads the project named by the flags (with `inline` SQL as dbt's inline_query, for show) and
+ * prints its warnings. Throws ConfigError/UsageError.
+ */
+export function loadFromFlags(cmd: string, args: ParsedArgs, inline?: string): Project {
   const project = loadProject({
     ...(inline !== undefined ? { inline } : {}),
     ...(stringFlag(args, 'project-dir') ? { projectDir: stringFlag(args, 'project-dir') } : {}),
@@ -42,6 +45,12 @@ export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: rea
     ...(stringFlag(args, 'vars') !== undefined ? { vars: parseVarsFlag(cmd, stringFlag(args, 'vars')) } : {}),
   });
   for (const w of project.warnings) process.stderr.write(`Warning: ${w}\n`);
+  return project;
+}
+
+/** Loads the project named by the flags and applies the selection. Throws ConfigError/UsageError. */
+export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: readonly ResourceType[]): LoadedSelection {
+  const project = loadFromFlags(cmd, args);
   const dag = new Dag(project);
   // dbt's warning, on stderr so that --json and ls output stay clean; an error with --warn-error
   const warnError = boolFlag(args, 'warn-error');

@@ -20,11 +20,11 @@ export const runOperationCommand: Command = projectCommand({
     const [macro, ...rest] = args.positionals;
     if (macro === undefined) throw new UsageError('stratum run-operation: name the macro to run (stratum run-operation MACRO)');
     if (rest.length > 0) throw new UsageError(`stratum run-operation: one macro at a time; unexpected argument '${rest[0]}'`);
-    const [{ loadSelection, parseVarsFlag }, { openWarehouse }, { runOperation }, { foundLine, printTemplateLogs, stamped }, { warehouseCompileContext }] = await Promise.all([
+    const [{ loadFromFlags, parseVarsFlag }, { openWarehouse }, { runOperation }, { foundLine, printTemplateLogs, stamped }, { warehouseCompileContext }] = await Promise.all([
       import('./projectOptions.js'), import('./projectRun.js'), import('../project/compile.js'), import('./runOutput.js'), import('../run/runContext.js'),
     ]);
     const opArgs = parseVarsFlag('run-operation', stringFlag(args, 'args'), '--args') ?? {};
-    const { project } = loadSelection('run-operation', args);
+    const project = loadFromFlags('run-operation', args);
     printTemplateLogs(project.parseLogs ?? [], false);
     process.stdout.write(`${stamped(foundLine(project))}\n`);
     const adapter = await openWarehouse(project, 1);

@@ -28,11 +28,12 @@ export const showCommand: Command = projectCommand({
     const inline = stringFlag(args, 'inline');
     const select = listFlag(args, 'select');
     if (inline === undefined && select.length === 0) throw new UsageError('stratum show: pass --select (-s) or --inline');
-    const [{ loadSelection }, { openWarehouse }, { compileNode }, { inlineQueryId }, { showNode }, { printTable, tableJson }, { pyJsonDumps }] = await Promise.all([
+    const [{ loadFromFlags, loadSelection }, { openWarehouse }, { compileNode }, { inlineQueryId }, { showNode }, { printTable, tableJson }, { pyJsonDumps }] = await Promise.all([
       import('./projectOptions.js'), import('./projectRun.js'), import('../project/compile.js'), import('../project/load.js'), import('../run/show.js'),
       import('../project/jinja/agateTable.js'), import('../project/pythonRepr.js'),
     ]);
-    const { project, selected } = loadSelection('show', args, ['model', 'test', 'seed'], inline);
+    // --inline previews its own SQL: no selection
+    const { project, selected } = inline !== undefined ? { project: loadFromFlags('show', args, inline), selected: [] } : loadSelection('show', args, ['model', 'test', 'seed']);
     const { printTemplateLogs } = await import('./runOutput.js');
     // what templates print, as dbt prints it (not with JSON output, which stays one document)
     if (output === 'text') printTemplateLogs(project.parseLogs ?? [], false);
