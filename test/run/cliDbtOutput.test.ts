@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 import { cli } from '../cli.js';
+import { queryFile } from '../duckdbFile.js';
 import { tempProject } from '../project/helpers.js';
 import { tempDir } from '../tempDir.js';
 
@@ -455,13 +456,7 @@ describe('stratum run-operation, as dbt run-operation', () => {
     const r = await op(d, 'make_table', '--args', '{name: t_ops, n: 5}');
     expect(r.code, r.err).toBe(0);
     expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '').split('\n')).toEqual(['Found 1 model', 'made t_ops with 5 rows', '']);
-    const db = new DuckDBAdapter({ path: join(d, 'ops.duckdb') });
-    await db.connect();
-    try {
-      expect((await db.query('select count(*) from main.t_ops')).rows).toEqual([[5]]);
-    } finally {
-      await db.close();
-    }
+    expect(await queryFile(join(d, 'ops.duckdb'), 'select count(*) from main.t_ops')).toEqual([[5]]);
   });
 
   it('an unknown macro, a raised error, a missing name and bad --args are one-line errors', async () => {

@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
+import { queryFile } from '../duckdbFile.js';
 import { tempProject } from '../project/helpers.js';
 
 const PROJECT = `name: hooked
@@ -39,16 +39,7 @@ select id, name from {{ ref('people') }}
   });
 }
 
-async function rows(db: string, sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(db);
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRows().map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
+const rows = queryFile;
 
 describe('hooks', () => {
   it('runs on-run-start, each node\'s pre- and post-hooks (the project\'s first) and on-run-end, as dbt does', async () => {

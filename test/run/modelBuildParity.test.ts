@@ -7,9 +7,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
+import { queryFile } from '../duckdbFile.js';
 import { tempProject } from '../project/helpers.js';
 
 const PROFILE = "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: \"{{ env_var('STRATUM_TEST_DB') }}\"\n      threads: 1\n";
@@ -28,16 +28,7 @@ async function build(dir: string, ...args: string[]) {
   }
 }
 
-async function rows(dir: string, sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(join(dir, 'w.duckdb'));
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
+const rows = (dir: string, sql: string) => queryFile(join(dir, 'w.duckdb'), sql);
 
 describe('hooks and the build share one transaction (dbt-duckdb)', () => {
   const files = {
