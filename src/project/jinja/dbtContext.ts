@@ -236,7 +236,9 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     },
     load_result: (name: unknown) => {
       const r = state.statements.get(str(name));
-      return r ? { table: toAgateTable(r, printed), data: toAgateTable(r).rows, response: { rows_affected: r.rows.length } } : null;
+      if (!r) return null;
+      const table = toAgateTable(r, printed);
+      return { table, data: table.rows, response: { rows_affected: r.rows.length } };
     },
     return: (v: unknown) => {
       throw new MacroReturn(v);
