@@ -106,7 +106,7 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   };
   if (d.vars !== undefined && d.vars !== null && !isRecord(d.vars)) throw yf.error('vars must be a mapping', ['vars']);
   // vars only reach templates, where a float prints as Python's (`1.0`)
-  const rawVars = d.vars ? ((yf.dataWithPythonFloats() as Record<string, unknown>).vars as Record<string, unknown>) : {};
+  const rawVars = d.vars ? ((yf.pythonData as Record<string, unknown>).vars as Record<string, unknown>) : {};
   const scoped = rawVars[name];
   const vars: Record<string, unknown> = { ...rawVars, ...(isRecord(scoped) ? scoped : {}) };
   if (isRecord(scoped)) delete vars[name];

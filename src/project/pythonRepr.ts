@@ -110,6 +110,14 @@ export function pyStr(v: unknown): string {
   return String(v);
 }
 
+/** A value for code outside templates (a config, a YAML file's data): its PyFloats as numbers, in lists and dicts too. */
+export function plainValue(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
+  return v;
+}
+
 /** Compares strings by code point, as Python's `sorted()` does. */
 export function byCodePoint(a: string, b: string): number {
   const x = [...a];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
-import { PyFloat } from './pythonRepr.js';
+import { plainValue, PyFloat } from './pythonRepr.js';
 
 /**
  * How plain scalars are read: `yaml-1.2` (the YAML 1.2 core schema), or `pyyaml`, as dbt reads its
@@ -95,8 +95,13 @@ export function formatKeyPath(path: KeyPath): string {
 export class YamlFile {
   /** The file name used in messages (relative to the project where possible). */
   readonly displayPath: string;
-  /** The document as plain JS (maps become objects). */
+  /** The document as plain JS (maps become objects, floats numbers). */
   readonly data: unknown;
+  /**
+   * The document with the `pyyaml` dialect's floats as PyFloat, for values that only templates read
+   * (vars, test arguments), where `1.0` prints `1.0`; the same as `data` in the `yaml-1.2` dialect.
+   */
+  readonly pythonData: unknown;
   private readonly doc: Document;
   private readonly lines: LineCounter;
   private readonly text: string;
@@ -106,7 +111,8 @@ export class YamlFile {
     this.doc = doc;
     this.lines = lines;
     this.text = text;
-    this.data = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    this.pythonData = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    this.data = plainValue(this.pythonData);
   }
 
   /** Parses YAML text. Throws ConfigError at the line of the first syntax error. */
@@ -114,7 +120,7 @@ export class YamlFile {
     const lines = new LineCounter();
     // logLevel 'error': no warnings on stderr (a key that is a list would print one); the
     // validators report such a key themselves, at its line
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error', ...dialectOptions(dialect) });
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error', ...dialectOptions(dialect, true) });
     const err = doc.errors[0];
     if (err) {
       const msg = err.message.split('\n')[0] ?? err.message;
@@ -129,17 +135,9 @@ export class YamlFile {
     return new YamlFile(displayPath, doc, lines, text);
   }
 
-  private pyData?: unknown;
-
-  /** The document as plain JS with its floats as PyFloat (for values that only templates read: vars, test arguments). */
-  dataWithPythonFloats(): unknown {
-    this.pyData ??= parseDbtYaml(this.text, true);
-    return this.pyData;
-  }
-
-  /** The value at a key path of dataWithPythonFloats(), or undefined. */
+  /** The value at a key path of pythonData, or undefined. */
   pythonValueAt(path: KeyPath): unknown {
-    let v = this.dataWithPythonFloats();
+    let v = this.pythonData;
     for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[p] : undefined;
     return v;
   }

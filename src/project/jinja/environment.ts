@@ -76,13 +76,6 @@ export function sortedKeys(v: unknown): unknown {
   return v;
 }
 
-/** A template value for code outside templates (a config): its PyFloats as numbers, in lists and dicts too. */
-export function plainValue(v: unknown): unknown {
-  if (v instanceof PyFloat) return v.value;
-  if (Array.isArray(v)) return v.map(plainValue);
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
-  return v;
-}
 
 /**
  * Python's round(x, digits): halves to even (`round(2.5)` is 2), as Jinja's `round` filter does
