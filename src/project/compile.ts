@@ -149,7 +149,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
     } catch (e) {
       if (!(e instanceof PendingQuery) || !ctx.runQuery) throw e;
       if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while compiling`, { file: source.file });
-      state.queryCache.set(e.sql, await ctx.runQuery(e.sql));
+      state.answered(await ctx.runQuery(e.sql));
     }
   }
 }
@@ -231,7 +231,7 @@ async function renderInProject(project: Project, templates: readonly string[], f
     } catch (e) {
       if (!(e instanceof PendingQuery) || !ctx.runQuery) throw e;
       if (attempt >= MAX_QUERIES) throw new CompileError(`more than ${MAX_QUERIES} run_query calls while rendering ${what}`, { file });
-      state.queryCache.set(e.sql, await ctx.runQuery(e.sql));
+      state.answered(await ctx.runQuery(e.sql));
     }
   }
 }

@@ -137,6 +137,48 @@ select {% for v in values %}count_if(status = '{{ v }}') as {{ v }}_count, {% en
     expect(await sql("{% set r = run_query('select 1') %}{{ r is none }}")).toBe('True');
   });
 
+  it('run_query runs each call, the same statement twice too, and a hook issuing it again runs it again', async () => {
+    // dbt run of this model (dbt-duckdb 1.10) built m as (1, 2) and left t with two rows; the
+    // answers were replayed by the statement's text, so the second insert never ran: (1, 1)
+    const db = new DuckDBAdapter({ path: ':memory:' });
+    await db.connect();
+    try {
+      const model = `{{ config(pre_hook="{% do run_query('insert into t values (1)') %}select 1") }}
+{% do run_query("create table t (x int)") %}
+{% do run_query("insert into t values (1)") %}
+{% set a = run_query("select count(*) as n from t") %}
+{% do run_query("insert into t values (1)") %}
+{% set b = run_query("select count(*) as n from t") %}
+select {{ a.rows[0][0] if execute }} as a, {{ b.rows[0][0] if execute }} as b`;
+      expect(await sql(model, {}, { runQuery: (q) => db.query(q) })).toBe('select 1 as a, 2 as b');
+      // the pre-hook's insert is a third one
+      expect((await db.query('select count(*) as n from t')).rows).toEqual([[3]]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a query whose text changes between attempts (it reads the clock) is answered by its place', async () => {
+    // keyed by text, each attempt met a new query and the render gave up after 100 of them
+    const queries: string[] = [];
+    const runQuery = async (q: string): Promise<QueryResult> => {
+      queries.push(q);
+      return { columns: [{ name: 'n', type: 'INTEGER' }], rows: [[queries.length]] };
+    };
+    const out = await sql("{% set a = run_query('select ' ~ modules.datetime.datetime.now().microsecond) %}{% set b = run_query('select 2') %}select {{ a.rows[0][0] }}, {{ b.rows[0][0] }}", {}, { runQuery });
+    expect(out).toBe('select 1, 2');
+    expect(queries).toHaveLength(2);
+  });
+
+  it("a model's logs are kept when it has hooks, and an attempt's logs are printed once", async () => {
+    const runQuery = async (): Promise<QueryResult> => ({ columns: [{ name: 'n', type: 'INTEGER' }], rows: [[1]] });
+    const { compiled } = await compile({
+      'models/m.sql': "{{ config(post_hook=\"{{ log('from hook', info=True) }}select 2\") }}{{ log('from sql', info=True) }}{% set r = run_query('select 1') %}select 1",
+    }, 'm', { runQuery });
+    // the SQL rendered twice (before and after its query's answer), the hook once
+    expect(compiled.logs?.map((l) => l.message)).toEqual(['from sql', 'from hook']);
+  });
+
   it("run_query's values are the Python values dbt gives a template: Decimal, float, date, datetime, timedelta, JSON text, tuples", async () => {
     // dbt compile of this model (dbt-duckdb 1.10) printed the expected text
     const db = new DuckDBAdapter({ path: ':memory:' });

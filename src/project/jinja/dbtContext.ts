@@ -135,6 +135,7 @@ let varEnv: ReturnType<typeof createJinjaEnvironment> | undefined;
 
 /** Builds the context names for one render attempt. */
 export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: Dialect): Record<string, unknown> {
+  state.beginAttempt();
   const g = <A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) => guarded(state, fn);
   const fail = (msg: string): never => raise(state, new CompileError(msg, { file: scope.file }));
   // a query result's print_table() prints where print() does
@@ -142,7 +143,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
 
   const runQuery = (sql: string): QueryResult | null => {
     if (scope.mode !== 'compile' || !scope.canQuery) return null;
-    const hit = state.queryCache.get(sql);
+    const hit = state.answerOf();
     if (hit) return hit;
     state.pendingQuery = sql;
     throw new PendingQuery(sql);

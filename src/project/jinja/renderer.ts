@@ -187,7 +187,7 @@ export class JinjaRenderer {
    * be answered first (see RenderState), CompileError/StratumError for user errors.
    */
   renderOnce(source: string, file: string, names: Record<string, unknown>, state: RenderState): string {
-    state.beginAttempt();
+    state.beginRender();
     const ctx: Record<string, unknown> = { ...names };
     const impls = new Map<string, AnyFn>();
     const builtinImpls = new Map<string, AnyFn>();
