@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
 import { boolFlag, listFlag, type Command, type ParsedArgs } from './command.js';
-import { EMPTY_FLAG, projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { EMPTY_FLAG, projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** Where dbt writes a node's compiled SQL, relative to the target path: `compiled/<project>/<file>[/<test>.sql]`. */
 export function compiledPath(project: Project, node: ProjectNode, dir: 'compiled' | 'run' = 'compiled'): string {
@@ -48,7 +48,7 @@ export const compileCommand: Command = projectCommand({
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
   details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
-  flags: [...SELECTION_FLAGS, EMPTY_FLAG],
+  flags: [...SELECTION_FLAGS, EMPTY_FLAG, WARN_ERROR_FLAG],
   async run(args) {
     const { loadSelection } = await import('./projectOptions.js');
     const { project, selected } = loadSelection('compile', args, ['model', 'test']);

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Project, ProjectNode, ResourceType } from '../project/types.js';
 import { listFlag, stringFlag, type Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 const TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
 const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
@@ -38,6 +38,7 @@ export const lsCommand: Command = projectCommand({
     ...SELECTION_FLAGS,
     { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: `Output format: ${OUTPUTS.join(', ')} (default selector).` },
+    WARN_ERROR_FLAG,
   ],
   async run(args) {
     const types = listFlag(args, 'resource-type').flatMap((t) => t.split(/[\s,]+/)).filter((t) => t !== '');

@@ -60,11 +60,17 @@ export const EMPTY_FLAG: FlagSpec = { name: 'empty', type: 'boolean', descriptio
 /** The --full-refresh flag, for commands that build models or seeds. */
 export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', short: 'f', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
 
+/** dbt's --warn-error, for every command that loads a project and renders its templates. */
+export const WARN_ERROR_FLAG: FlagSpec = {
+  name: 'warn-error', type: 'boolean',
+  description: "Make warnings errors: a test that would warn fails; a selection that matches nothing and a template's exceptions.warn() are errors.",
+};
+
 /** Flags of the commands that run nodes (run, test, build, seed), as dbt spells them: PROJECT_FLAGS plus how failures and warnings end the run. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
   ...PROJECT_FLAGS,
   { name: 'fail-fast', short: 'x', type: 'boolean', description: 'Stop at the first node that fails or errors: nothing more starts and the rest is skipped.' },
-  { name: 'warn-error', type: 'boolean', description: 'Make warnings errors: a test that would warn fails, a selection that matches nothing is an error.' },
+  WARN_ERROR_FLAG,
 ];
 
 /** dbt's resource types, which its --resource-type takes (and `default`, `all`); a Stratum project has models, seeds, tests and sources. */

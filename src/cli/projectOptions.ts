@@ -43,6 +43,7 @@ export function loadFromFlags(cmd: string, args: ParsedArgs, inline?: string): P
     ...(stringFlag(args, 'profiles-dir') ? { profilesDir: stringFlag(args, 'profiles-dir') } : {}),
     ...(stringFlag(args, 'target') ? { target: stringFlag(args, 'target') } : {}),
     ...(stringFlag(args, 'vars') !== undefined ? { vars: parseVarsFlag(cmd, stringFlag(args, 'vars')) } : {}),
+    ...(boolFlag(args, 'warn-error') ? { warnError: true } : {}),
   });
   for (const w of project.warnings) process.stderr.write(`Warning: ${w}\n`);
   return project;

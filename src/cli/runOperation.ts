@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import { stringFlag, type Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** The `stratum run-operation` command. */
 export const runOperationCommand: Command = projectCommand({
@@ -15,6 +15,7 @@ export const runOperationCommand: Command = projectCommand({
   flags: [
     ...SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'json'].includes(f.name)),
     { name: 'args', type: 'string', value: 'YAML', description: "The macro's keyword arguments, a YAML or JSON mapping, e.g. '{days: 30}'." },
+    WARN_ERROR_FLAG,
   ],
   async run(args) {
     const [macro, ...rest] = args.positionals;

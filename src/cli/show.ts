@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { Project, ProjectNode } from '../project/types.js';
 import { boolFlag, intFlag, listFlag, stringFlag, type Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 const OUTPUTS = ['text', 'json'] as const;
 
@@ -20,6 +20,7 @@ export const showCommand: Command = projectCommand({
     { name: 'inline', type: 'string', value: 'SQL', description: "SQL to preview instead of a selected node: refs, sources and macros as in a model." },
     { name: 'limit', type: 'string', value: 'N', description: 'Rows to show (default 5; -1 shows every row).' },
     { name: 'output', type: 'string', value: 'FORMAT', description: `${OUTPUTS.join(' or ')} (default text: a Markdown table of at most 6 columns; --json is json).` },
+    WARN_ERROR_FLAG,
   ],
   async run(args) {
     const output = boolFlag(args, 'json') ? 'json' : (stringFlag(args, 'output') ?? 'text');

@@ -127,6 +127,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           config = Object.assign(config, mergeConfig(config, rest));
         },
         isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId,
+        ...(project.warnError ? { warnError: true } : {}),
         ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
         ...(source.extra ? { extra: source.extra } : {}),
       },
@@ -223,6 +224,7 @@ async function renderInProject(project: Project, templates: readonly string[], f
     const names = buildDbtContext({
       mode: 'compile', projectName: project.name, profileName: project.profileName, target: project.target, vars: project.vars, env, file, config: {},
       isIncremental: false, fullRefresh: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId: ctx.invocationId ?? randomUUID(), extra,
+      ...(project.warnError ? { warnError: true } : {}),
       ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
     }, state, project.target.type);
     try {

@@ -75,7 +75,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   }
   const renderer = new JinjaRenderer(macroFiles, target.type, name);
   const templates = new Map<string, { source: string; file: string; extra?: Record<string, unknown> }>();
-  const base = { renderer, projectName: name, profileName: settings.profile, target, vars, env };
+  const base = { renderer, projectName: name, profileName: settings.profile, target, vars, env, ...(opts.warnError ? { warnError: true } : {}) };
   const nameOf = relationNamer(base);
 
   const modelPatches = new Map<string, NodePatch>();
@@ -203,7 +203,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const snapshots = findFiles(root, settings.snapshotPaths, ['.sql']);
   if (snapshots.length > 0) warnings.push(`${snapshots[0]!.relPath}: Stratum does not build snapshots; ${snapshots.length === 1 ? 'this file is' : `this and ${snapshots.length - 1} other snapshot files are`} ignored`);
 
-  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs) };
+  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs), ...(opts.warnError ? { warnError: true } : {}) };
   internals.set(project, { renderer, templates, env });
   return project;
 }

@@ -40,6 +40,8 @@ export interface ParseInput {
   /** The file reported in errors. */
   readonly file: string;
   readonly extra?: Record<string, unknown>;
+  /** `--warn-error`: `exceptions.warn()` raises. */
+  readonly warnError?: boolean;
 }
 
 /** Renders a node in parse mode. Throws CompileError (file:line) on a template error. */
@@ -81,6 +83,7 @@ export function parseRender(input: ParseInput): ParseResult {
       canQuery: false,
       invocationId: 'parse',
       ...(input.extra ? { extra: input.extra } : {}),
+      ...(input.warnError ? { warnError: true } : {}),
     },
     state,
     dialect,

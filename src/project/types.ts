@@ -293,6 +293,8 @@ export interface Project {
   readonly warnings: readonly string[];
   /** What the templates printed while the project was parsed (dbt prints them as it parses), in order. */
   readonly parseLogs?: readonly TemplateLog[];
+  /** `--warn-error`: a template's `exceptions.warn()` raises a compilation error, as dbt's does. */
+  readonly warnError?: boolean;
 }
 
 /** Options of `loadProject`. */
@@ -312,6 +314,8 @@ export interface LoadOptions {
    * as dbt's `--inline`: compiled with the project's refs, sources and macros.
    */
   readonly inline?: string;
+  /** `--warn-error`: a template's `exceptions.warn()` is an error, at parse time and when the node runs. */
+  readonly warnError?: boolean;
 }
 
 /** What the runner gives the compiler about the live warehouse. */

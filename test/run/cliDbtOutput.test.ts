@@ -380,6 +380,27 @@ describe('what templates print, as dbt prints it', () => {
     expect(r.out).toMatch(/^\d\d:\d\d:\d\d {2}info log True$/m);
   });
 
+  it('with --warn-error, exceptions.warn() is a compilation error naming its file, in every command that renders templates', async () => {
+    // dbt --warn-error run of the same model: "Compilation Error in model lg (models/lg.sql)\n  a
+    // warning False", exit 2, at parse time; run-operation of a macro that warns failed too
+    const d = logProject();
+    for (const cmd of ['run', 'build', 'compile', 'ls', 'show -s lg']) {
+      const r = await inProject(d, ...cmd.split(' '), '--warn-error');
+      expect(r.code, cmd).toBe(2);
+      expect(r.err, cmd).toBe('Error: models/lg.sql:1: a warning False\n');
+    }
+    await writeFile(join(d, 'models/lg.sql'), 'select 1 as x\n');
+    await mkdir(join(d, 'macros'), { recursive: true });
+    await writeFile(join(d, 'macros/w.sql'), "{% macro w() %}{% do exceptions.warn('careful') %}{% endmacro %}\n");
+    const op = await inProject(d, 'run-operation', 'w', '--warn-error');
+    expect(op.code).not.toBe(0);
+    expect(op.err).toBe('Error: macros/w.sql: in macro w: careful\n');
+    // without the flag it is printed and the operation succeeds
+    const ok = await inProject(d, 'run-operation', 'w');
+    expect(ok.code).toBe(0);
+    expect(strip(ok.out)).toContain('careful\n');
+  });
+
   it("a run_query result's print_table() prints agate's table where print() does, with its max_rows and max_columns", async () => {
     const d = tempProject({
       'dbt_project.yml': 'name: lg\nprofile: lg\nconfig-version: 2\n',

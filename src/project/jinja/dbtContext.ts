@@ -63,6 +63,8 @@ export interface NodeScope {
   readonly runStartedAt?: Date;
   /** Extra names (e.g. a generic test's kwargs). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** `--warn-error` (`flags.WARN_ERROR`): `exceptions.warn()` raises a compilation error, as dbt's does. */
+  readonly warnError?: boolean;
 }
 
 /** Raises a user error from inside a template: recorded in state so the renderer reports it as is. */
@@ -218,7 +220,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     should_full_refresh: () => scope.fullRefresh,
     execute: scope.mode === 'compile',
     graph: scope.graph ?? EMPTY_GRAPH,
-    flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false },
+    flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false, WARN_ERROR: scope.warnError === true },
     invocation_id: scope.invocationId,
     // dbt's is aware, in UTC
     run_started_at: new JinjaDateTime((scope.runStartedAt ?? new Date()).getTime() * 1000, false, UTC),
@@ -250,10 +252,11 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     in_transaction: (sql: unknown) => ({ sql: str(sql), transaction: true }),
     exceptions: {
       raise_compiler_error: g((msg: unknown) => fail(str(msg))),
-      warn: (msg: unknown) => {
+      warn: g((msg: unknown) => {
+        if (scope.warnError) fail(str(msg));
         state.logs.push({ level: 'warn', message: str(msg) });
         return '';
-      },
+      }),
       raise_not_implemented: g((msg: unknown) => fail(`not implemented: ${str(msg)}`)),
     },
     // log(msg, info=False): printed with info=True; otherwise only dbt's log file has it
