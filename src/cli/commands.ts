@@ -1,5 +1,6 @@
 /** Every `stratum` subcommand, in the order `stratum --help` lists them. */
 import { buildCmd } from './build.js';
+import { cleanCommand } from './clean.js';
 import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
 import { generateCommand } from './generate.js';
@@ -12,4 +13,4 @@ import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, cleanCommand];

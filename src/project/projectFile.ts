@@ -26,6 +26,10 @@ export interface ProjectSettings {
   readonly onRunEnd: string[];
   /** `snapshot-paths`: Stratum builds no snapshots, but says so when there are some. */
   readonly snapshotPaths: string[];
+  /** `analysis-paths` (default `analyses`): not built, but a source folder `clean` leaves alone. */
+  readonly analysisPaths: string[];
+  /** `clean-targets`: the folders `stratum clean` deletes (default: the target path, as dbt 1.10's). */
+  readonly cleanTargets: string[];
   /** Settings read but not acted on, one line each (file, line, key). */
   readonly warnings: string[];
   /** `flags: {skip_nodes_if_on_run_start_fails: true}`: a failing on-run-start skips every node (dbt runs them by default). */
@@ -119,6 +123,7 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   }
   return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources,
     onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end'), snapshotPaths: stringList(yf, d, 'snapshot-paths', ['snapshots']),
+    analysisPaths: stringList(yf, d, 'analysis-paths', ['analyses']), cleanTargets: stringList(yf, d, 'clean-targets', [targetPath]),
     skipNodesIfOnRunStartFails: skipNodes,
     warnings: UNSUPPORTED_KEYS.filter((k) => d[k] !== undefined && d[k] !== null).map((k) => `${yf.error(`Stratum does not support '${k}'; it is ignored`, [k]).message}`) };
 }

@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../cli.js';
+import { tempDir } from '../tempDir.js';
+import { tempProject } from './helpers.js';
+
+/** A project whose dbt_project.yml has these extra lines, with folders target/, logs/ and models/. */
+function project(extra = ''): string {
+  const d = tempProject({ 'dbt_project.yml': `name: demo\nprofile: demo\nconfig-version: 2\n${extra}`, 'models/m.sql': 'select 1 as x\n' });
+  for (const f of ['target/compiled', 'logs']) mkdirSync(join(d, f), { recursive: true });
+  writeFileSync(join(d, 'target/manifest.json'), '{}');
+  return d;
+}
+
+describe('stratum clean (dbt clean)', () => {
+  it('deletes the target folder by default, printing what dbt prints', async () => {
+    const d = project();
+    const r = await cli('clean', '--project-dir', d);
+    expect(r.code).toBe(0);
+    expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '')).toBe(`Checking ${d}/target/*\nCleaned ${d}/target/*\nFinished cleaning all paths.\n`);
+    expect(existsSync(join(d, 'target'))).toBe(false);
+    expect(existsSync(join(d, 'logs'))).toBe(true);
+    expect(existsSync(join(d, 'models/m.sql'))).toBe(true);
+  });
+
+  it('deletes every clean-target, a missing one too', async () => {
+    const d = project('clean-targets: [target, logs, missing]\n');
+    expect((await cli('clean', '--project-dir', d)).code).toBe(0);
+    expect(['target', 'logs'].map((f) => existsSync(join(d, f)))).toEqual([false, false]);
+  });
+
+  it('refuses a source folder, or one holding it, before deleting anything', async () => {
+    for (const bad of ['models', '.']) {
+      const d = project(`clean-targets: [target, '${bad}']\n`);
+      const r = await cli('clean', '--project-dir', d);
+      expect(r.code, bad).toBe(2);
+      expect(r.err, bad).toBe(`Error: dbt_project.yml:4 (clean-targets): will not clean the project's source folders (or a folder holding one): ${bad === '.' ? d : join(d, bad)}\n`);
+      expect(existsSync(join(d, 'target')), bad).toBe(true);
+      expect(existsSync(join(d, 'models/m.sql')), bad).toBe(true);
+    }
+  });
+
+  it('refuses a folder outside the project unless --no-clean-project-files-only', async () => {
+    const outside = tempDir('stratum-outside-');
+    writeFileSync(join(outside, 'keep.txt'), 'x');
+    const d = project(`clean-targets: [target, '${outside}']\n`);
+    const r = await cli('clean', '--project-dir', d);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: dbt_project.yml:4 (clean-targets): will not clean folders outside the project: ${outside} (--no-clean-project-files-only allows it)\n`);
+    expect(existsSync(join(d, 'target'))).toBe(true);
+    expect(existsSync(outside)).toBe(true);
+    expect((await cli('clean', '--project-dir', d, '--no-clean-project-files-only')).code).toBe(0);
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it('a clean-targets that is not a list of folder names is an error naming it; no dbt_project.yml is one too', async () => {
+    const d = project('clean-targets: target\n');
+    const r = await cli('clean', '--project-dir', d);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('Error: dbt_project.yml:4 (clean-targets): clean-targets must be a list of folder names\n');
+    expect(existsSync(join(d, 'target'))).toBe(true);
+    const empty = tempDir('stratum-empty-');
+    const n = await cli('clean', '--project-dir', empty);
+    expect(n.code).toBe(2);
+    expect(n.err).toMatch(/dbt_project\.yml/);
+  });
+});
