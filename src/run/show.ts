@@ -1,10 +1,11 @@
 /**
  * Previewing a node's rows, as `dbt show` does: a model's or test's compiled SQL (ephemeral parents
- * as CTEs, its `sql_header` first) run with a row limit; a seed's table read back (dbt loads the seed
- * again and shows its file). `stratum show`
+ * as CTEs, its `sql_header` first) run with a row limit; a seed's table read back (dbt 1.10 loads the
+ * seed, runs its tests and shows its file; a seed not loaded yet is an error here). `stratum show`
  * prints the result and the notebook can show the same preview.
  */
 import type { QueryResult, WarehouseAdapter } from '../engine/adapter.js';
+import { UsageError } from '../errors.js';
 import type { CompileContext, CompileNodeFn, Project, ProjectNode, TemplateLog } from '../project/types.js';
 import { relationRef, warehouseCompileContext } from './runContext.js';
 
@@ -35,7 +36,11 @@ export async function showNode(req: ShowRequest): Promise<ShowResult> {
   const { node, adapter } = req;
   const context = { node: node.uniqueId, file: node.originalFilePath };
   if (node.resourceType === 'seed') {
-    const sql = `select * from ${adapter.relationName(relationRef(node.relation))}`;
+    const rel = adapter.relationName(relationRef(node.relation));
+    if ((await adapter.relationInfo(relationRef(node.relation))) === undefined) {
+      throw new UsageError(`seed '${node.name}' is not loaded (${rel} does not exist): load it with 'stratum seed -s ${node.name}', then show it`);
+    }
+    const sql = `select * from ${rel}`;
     return { node, sql, logs: [], result: await adapter.query(sql, { context: { ...context, sql }, signal: req.signal, ...(req.limit !== undefined ? { limit: req.limit } : {}) }) };
   }
   const compiled = await req.compile(req.project, node, { ...warehouseCompileContext(adapter, req.signal), ...req.compileContext });

@@ -227,6 +227,8 @@ describe('stratum show', () => {
   it('bad input: no --select nor --inline, a bad --output or --limit is a usage error (2); a query that fails is 1, naming the inline SQL', async () => {
     const dir = project();
     expect(await stratum(dir, 'show')).toMatchObject({ code: 2, err: 'Error: stratum show: pass --select (-s) or --inline\n' });
+    // a seed not loaded yet (dbt's show loads it, and runs its tests, as a side effect)
+    expect(await stratum(dir, 'show', '-s', 's')).toMatchObject({ code: 2, err: `Error: seed 's' is not loaded ("w"."main"."s" does not exist): load it with 'stratum seed -s s', then show it\n` });
     expect((await stratum(dir, 'show', '-s', 'm', '--output', 'csv')).err).toMatch(/--output must be one of text, json; got 'csv'/);
     expect((await stratum(dir, 'show', '-s', 'm', '--limit', 'x')).code).toBe(2);
     const r = await stratum(dir, 'show', '--inline', 'select nope');
