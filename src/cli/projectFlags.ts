@@ -57,6 +57,12 @@ export const PROJECT_FLAGS: readonly FlagSpec[] = [
 /** dbt's --empty, for the commands that build or compile models. */
 export const EMPTY_FLAG: FlagSpec = { name: 'empty', type: 'boolean', description: "Read every ref() and source() as no rows (dbt's --empty): models build, and tests run, empty." };
 
+/** dbt's --store-failures, for the commands that run tests (test, build). */
+export const STORE_FAILURES_FLAG: FlagSpec = {
+  name: 'store-failures', type: 'boolean',
+  description: "Store each test's failing rows in a table of the <schema>_dbt_test__audit schema, unless its config says otherwise (dbt's --store-failures).",
+};
+
 /** The --full-refresh flag, for commands that build models or seeds. */
 export const FULL_REFRESH_FLAG: FlagSpec = { name: 'full-refresh', short: 'f', type: 'boolean', description: 'Rebuild incremental models (and seeds) from scratch.' };
 

@@ -91,6 +91,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
       fullRefresh: boolFlag(args, 'full-refresh'),
       failFast: boolFlag(args, 'fail-fast'),
       warnError,
+      storeFailures: boolFlag(args, 'store-failures'),
       empty: boolFlag(args, 'empty'),
       threads,
       signal: cancel.signal,

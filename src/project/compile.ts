@@ -126,7 +126,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
           const rest = Object.fromEntries(Object.entries(kw).filter(([k]) => !HOOK_CONFIG_KEYS.has(k.replace(/^\+/, ''))));
           config = Object.assign(config, mergeConfig(config, rest));
         },
-        isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId,
+        isIncremental, fullRefresh, fullRefreshFlag: ctx.fullRefresh === true, storeFailuresFlag: ctx.storeFailures === true, graph: graphOf(project), canQuery: ctx.runQuery !== undefined, invocationId,
         ...(project.warnError ? { warnError: true } : {}),
         ...(ctx.runStartedAt ? { runStartedAt: ctx.runStartedAt } : {}),
         ...(source.extra ? { extra: source.extra } : {}),

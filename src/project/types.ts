@@ -337,6 +337,8 @@ export interface CompileContext {
   readonly fullRefresh?: boolean;
   /** dbt's `invocation_id`, shown to templates. */
   readonly invocationId?: string;
+  /** `--store-failures` (`flags.STORE_FAILURES`). */
+  readonly storeFailures?: boolean;
   /** When the run started: templates' `run_started_at`, the same for every node of a run (default: now). */
   readonly runStartedAt?: Date;
   /**

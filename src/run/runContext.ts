@@ -14,6 +14,8 @@ export interface RunContext {
   readonly fullRefresh: boolean;
   /** dbt's `--warn-error`: a test that would warn fails instead. */
   readonly warnError?: boolean;
+  /** dbt's `--store-failures`: a test whose config says nothing of it stores its failing rows as a table. */
+  readonly storeFailures?: boolean;
   /** `--empty`: refs and sources read no rows (see CompileContext.empty). */
   readonly empty?: boolean;
   readonly invocationId: string;
@@ -67,7 +69,10 @@ export function warehouseCompileContext(adapter: WarehouseAdapter, signal?: Abor
 
 /** The compile context the runner gives the compiler: live relation checks, run_query and the --full-refresh flag. */
 export function compileContext(ctx: RunContext): CompileContext {
-  return { ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId, runStartedAt: ctx.startedAt, ...(ctx.empty ? { empty: true } : {}) };
+  return {
+    ...warehouseCompileContext(ctx.adapter, ctx.signal), fullRefresh: ctx.fullRefresh, invocationId: ctx.invocationId, runStartedAt: ctx.startedAt,
+    ...(ctx.empty ? { empty: true } : {}), ...(ctx.storeFailures ? { storeFailures: true } : {}),
+  };
 }
 
 /** Compiles a node with timing. Throws what the compiler throws (CompileError/ConfigError). */

@@ -49,6 +49,8 @@ export interface RunRequest {
   readonly failFast?: boolean;
   /** dbt's `--warn-error`: a test that would warn fails instead. */
   readonly warnError?: boolean;
+  /** dbt's `--store-failures`: a test whose config says nothing of it stores its failing rows as a table. */
+  readonly storeFailures?: boolean;
   /** `--empty`: models build, and tests run, with every ref and source read as no rows. */
   readonly empty?: boolean;
 }
@@ -121,7 +123,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   failFast.signal.addEventListener('abort', stopRun, { once: true });
   const signal = stop.signal;
   const ctx: RunContext = {
-    project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, empty: req.empty === true, invocationId, startedAt: new Date(started), signal,
+    project, adapter, compile, fullRefresh: req.fullRefresh === true, warnError: req.warnError === true, storeFailures: req.storeFailures === true, empty: req.empty === true, invocationId, startedAt: new Date(started), signal,
     onLog: (log, node) => emit(templateLogEvent(log, node.uniqueId)),
   };
   emit({ type: 'run_started', command: req.command, invocationId, total, threads, target: project.target.name, at: new Date(started).toISOString() });

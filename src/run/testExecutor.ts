@@ -52,7 +52,8 @@ export async function executeTest(ctx: RunContext, node: TestNode): Promise<Node
   const main = compiled.compiledCode.trim().replace(/;+\s*$/, '');
   const context = { node: node.uniqueId, file: node.originalFilePath, sql: compiled.compiledCode };
   const relation = relationRef(compiled.relation);
-  const storeAs = storeFailuresAs(config);
+  // dbt's should_store_failures(): the test's config, else the --store-failures flag (as a table)
+  const storeAs = storeFailuresAs(config) ?? (ctx.storeFailures ? 'table' : undefined);
   const store = storeAs === 'table' || storeAs === 'view' ? storeAs : undefined;
   if (storeAs !== undefined && storeAs !== 'ephemeral' && !store) {
     throw new ConfigError(`'${storeAs}' is not a valid value for store_failures_as; accepted values are 'ephemeral', 'table' and 'view'`, { file: node.patchPath ?? node.originalFilePath, key: `${node.name}.config.store_failures_as` });

@@ -65,6 +65,16 @@ describe('tests: severity, thresholds, store_failures', () => {
     expect((await db.query('select count(*) from main_dbt_test__audit.t_stored')).rows).toEqual([[12]]);
   });
 
+  it('--store-failures stores every test whose config says nothing of it, as a table; store_failures: false still wins', async () => {
+    const project = miniProject(dir, { models, tests: { t_flagged: nullsTest('m'), t_refused: nullsTest('m', { store_failures: false }), t_view: nullsTest('m', { store_failures_as: 'view' }) } });
+    const events: RunEvent[] = [];
+    await runCommand({ command: 'build', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), storeFailures: true, onEvent: (e) => events.push(e) });
+    expect(events.filter((e): e is NodeFinishedEvent => e.type === 'node_finished' && e.name.startsWith('t_')).map((e) => e.status)).toEqual(['fail', 'fail', 'fail']);
+    const stored = await db.query("select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+    expect(stored.rows).toEqual([['t_flagged', 'BASE TABLE'], ['t_view', 'VIEW']]);
+    expect((await db.query('select count(*) from main_dbt_test__audit.t_flagged')).rows).toEqual([[12]]);
+  });
+
   it('a bad threshold is a ConfigError naming the key', async () => {
     const { finished } = await build({ models, tests: { t_bad: nullsTest('m', { warn_if: 'lots' }) } });
     expect(finished.get('t_bad')?.status).toBe('error');

@@ -146,6 +146,21 @@ describe('stratum build prints what dbt build prints', () => {
     }
   });
 
+  it('--store-failures stores a failing test whose config says nothing of it, and says where; templates see flags.STORE_FAILURES', async () => {
+    await writeFile(join(dir, 'tests', 'ids_below_three.sql'), "select * from {{ ref('people_clean') }} where id >= 3 and {{ flags.STORE_FAILURES }}\n");
+    try {
+      const res = await cli('test', ...at(), '-s', 'ids_below_three', '--store-failures');
+      expect(res.code).toBe(1);
+      expect(plain(res.out)).toContain('  select * from "mini"."main_dbt_test__audit"."ids_below_three"');
+      const plainRun = await cli('test', ...at(), '-s', 'ids_below_three');
+      // without the flag the condition reads False: no rows, and nothing stored
+      expect(plainRun.code).toBe(0);
+      expect(plain(plainRun.out)).not.toContain('See test failures');
+    } finally {
+      await writeFile(join(dir, 'tests', 'ids_below_three.sql'), files['tests/ids_below_three.sql']!);
+    }
+  });
+
   it('a selection with nothing to run says "Nothing to do" and exits 0 (2 with --warn-error)', async () => {
     const none = await cli('run', ...at(), '-s', 'tag:nothing');
     expect(none.code).toBe(0);

@@ -54,6 +54,8 @@ export interface NodeScope {
   readonly fullRefresh: boolean;
   /** The `--full-refresh` flag itself (`flags.FULL_REFRESH`); `fullRefresh` when absent. */
   readonly fullRefreshFlag?: boolean;
+  /** The `--store-failures` flag (`flags.STORE_FAILURES`). */
+  readonly storeFailuresFlag?: boolean;
   /** dbt's `graph` (the project's nodes and sources); empty while parsing, as in dbt. */
   readonly graph?: Readonly<Record<string, unknown>>;
   /** Whether `run_query` may reach a database. */
@@ -220,7 +222,7 @@ export function buildDbtContext(scope: NodeScope, state: RenderState, dialect: D
     should_full_refresh: () => scope.fullRefresh,
     execute: scope.mode === 'compile',
     graph: scope.graph ?? EMPTY_GRAPH,
-    flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: false, WARN_ERROR: scope.warnError === true },
+    flags: { FULL_REFRESH: scope.fullRefreshFlag ?? scope.fullRefresh, WHICH: 'compile', STORE_FAILURES: scope.storeFailuresFlag === true, WARN_ERROR: scope.warnError === true },
     invocation_id: scope.invocationId,
     // dbt's is aware, in UTC
     run_started_at: new JinjaDateTime((scope.runStartedAt ?? new Date()).getTime() * 1000, false, UTC),
