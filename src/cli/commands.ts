@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
 import { generateCommand } from './generate.js';
 import { lsCommand } from './ls.js';
+import { parseCommand } from './parse.js';
 import { runCmd } from './run.js';
 import { runOperationCommand } from './runOperation.js';
 import { seedCmd } from './seed.js';
@@ -13,4 +14,4 @@ import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, cleanCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, parseCommand, cleanCommand];
