@@ -3,6 +3,7 @@ import { buildCmd } from './build.js';
 import { cleanCommand } from './clean.js';
 import type { Command } from './command.js';
 import { compileCommand } from './compile.js';
+import { debugCommand } from './debug.js';
 import { generateCommand } from './generate.js';
 import { lsCommand } from './ls.js';
 import { parseCommand } from './parse.js';
@@ -14,4 +15,4 @@ import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, parseCommand, cleanCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, parseCommand, debugCommand, cleanCommand];

@@ -2,11 +2,11 @@
  * `stratum` entry point: picks the subcommand, parses its flags, runs it, and turns user errors
  * into one clear line on stderr with the error's exit code.
  */
-import { readFileSync } from 'node:fs';
 import { didYouMean } from '../didYouMean.js';
 import { CancelledError, StratumError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
+import { stratumVersion } from './version.js';
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -42,10 +42,6 @@ function findCommand(argv: readonly string[]): { cmd: Command; rest: readonly st
   return undefined;
 }
 
-/** Stratum's version, from package.json. */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 /**
  * The error for words that name no command: a group's subcommands when they start one, else the
@@ -89,7 +85,7 @@ export async function main(given: readonly string[]): Promise<number> {
     return 0;
   }
   if (argv[0] === '--version' || argv[0] === '-V') {
-    process.stdout.write(`stratum ${version()}\n`);
+    process.stdout.write(`stratum ${stratumVersion()}\n`);
     return 0;
   }
   // `stratum help generate` and `stratum --help generate` are `stratum generate --help`

@@ -12,7 +12,7 @@ import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { compileNode } from '../project/compile.js';
 import { writeManifest } from '../project/manifest.js';
-import type { Project } from '../project/types.js';
+import type { ProfileTarget, Project } from '../project/types.js';
 import { NOTHING_TO_DO, type RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
@@ -29,8 +29,12 @@ const UNSUPPORTED_DUCKDB_KEYS = ['extensions', 'secrets', 'attach', 'filesystems
  * the setting DuckDB refuses.
  */
 export async function openWarehouse(project: Project, threads: number): Promise<WarehouseAdapter> {
-  const t = project.target;
-  const key = `${project.profileName}.outputs.${t.name}`;
+  return openTarget(project.target, project.profileName, threads);
+}
+
+/** Opens the warehouse of a profile's target (see openWarehouse); `profileName` names it in messages. */
+export async function openTarget(t: ProfileTarget, profileName: string, threads: number): Promise<WarehouseAdapter> {
+  const key = `${profileName}.outputs.${t.name}`;
   if (t.type !== 'duckdb') throw new ConfigError(`target '${t.name}' is of type '${t.type}'; this command runs on duckdb targets`, { file: 'profiles.yml', key: `${key}.type` });
   // dbt-duckdb keys that change what a build does, which Stratum does not do: said, not dropped silently
   for (const k of Object.keys(t.extra).filter((k) => UNSUPPORTED_DUCKDB_KEYS.includes(k))) {

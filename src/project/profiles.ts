@@ -18,9 +18,9 @@ export function findProfilesFile(opts: { profilesDir?: string; projectDir: strin
     if (!existsSync(f)) throw new ConfigError(`no profiles.yml in --profiles-dir ${opts.profilesDir}`, { file: f });
     return f;
   }
-  const dirs = [opts.env.DBT_PROFILES_DIR, opts.projectDir, process.cwd(), join(homedir(), '.dbt')].filter((d): d is string => !!d);
+  const dirs = [...new Set([opts.env.DBT_PROFILES_DIR, opts.projectDir, process.cwd(), join(homedir(), '.dbt')].filter((d): d is string => !!d).map((d) => resolve(d)))];
   for (const d of dirs) {
-    const f = join(resolve(d), 'profiles.yml');
+    const f = join(d, 'profiles.yml');
     if (existsSync(f)) return f;
   }
   throw new ConfigError(`profiles.yml not found (looked in ${dirs.join(', ')}); pass --profiles-dir`);
