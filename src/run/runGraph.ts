@@ -1,6 +1,7 @@
 /**
  * Which nodes a command executes and in what dependency order. Ephemeral models are not
- * executed (they are inlined), so edges through them are collapsed onto their own parents. In
+ * executed (they are inlined), and unselected nodes not run: edges through both are collapsed
+ * onto the nearest ancestors that run, as dbt's graph keeps them. In
  * `build`, dbt's rule holds: a test on a node runs before that node's children, so a failing
  * test skips them; an edge test → child is added unless the child is upstream of the test
  * (that would be a cycle, e.g. a relationships test between parent and child).
@@ -23,24 +24,13 @@ export function isEphemeral(node: ProjectNode | undefined): boolean {
   return node?.resourceType === 'model' && node.config.materialized === 'ephemeral';
 }
 
-/** Direct parents of a node with ephemeral models replaced by their own (non-ephemeral) parents. */
-function effectiveParents(project: Project, id: string, seen = new Set<string>()): string[] {
-  const node = project.nodes.get(id);
-  if (!node) return [];
-  const out: string[] = [];
-  for (const p of node.dependsOn.nodes) {
-    if (seen.has(p)) continue;
-    seen.add(p);
-    if (isEphemeral(project.nodes.get(p))) out.push(...effectiveParents(project, p, seen));
-    else out.push(p);
-  }
-  return out;
-}
-
 /**
  * The tasks of a command over the selected unique ids, in a stable topological-friendly order
  * (seeds, then models, then tests, each by unique id). Nodes of other resource types and
- * ephemeral models are dropped.
+ * ephemeral models are dropped. A node's dependencies are its nearest ancestors in the run,
+ * through the nodes that are not (ephemeral models, and nodes not selected), as dbt keeps the
+ * edges of its graph across the nodes it leaves out: `run -s a c` with a -> b -> c runs a first,
+ * and skips c when a fails.
  */
 export function commandTasks(project: Project, command: RunCommand, selected: Iterable<string>): GraphTask[] {
   const kinds = COMMAND_RESOURCES[command];
@@ -53,35 +43,53 @@ export function commandTasks(project: Project, command: RunCommand, selected: It
   });
   const rank = (id: string) => kinds.indexOf(project.nodes.get(id)!.resourceType);
   ids.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const graph = new Map<string, string[]>();
+  for (const n of project.nodes.values()) graph.set(n.uniqueId, n.dependsOn.nodes.filter((p) => project.nodes.has(p)));
+  if (command === 'build') addTestEdges(project, graph);
   const inRun = new Set(ids);
-  const parents = new Map(ids.map((id) => [id, effectiveParents(project, id).filter((p) => inRun.has(p))]));
-  if (command === 'build') addTestEdges(project, ids, parents);
-  return ids.map((id) => ({ id, deps: parents.get(id)! }));
+  const nearest = new Map<string, Set<string>>();
+  const nearestInRun = (id: string): Set<string> => {
+    const known = nearest.get(id);
+    if (known) return known;
+    const found = new Set<string>();
+    nearest.set(id, found);
+    for (const p of graph.get(id) ?? []) {
+      if (inRun.has(p)) found.add(p);
+      else for (const a of nearestInRun(p)) found.add(a);
+    }
+    return found;
+  };
+  return ids.map((id) => ({ id, deps: [...nearestInRun(id)] }));
 }
 
-function addTestEdges(project: Project, ids: readonly string[], parents: Map<string, string[]>): void {
+/**
+ * dbt build's test edges, added to the whole project's graph (parents by node): a test on a node
+ * runs before that node's other children, so that a failing test skips them, unless the child is
+ * upstream of the test (a relationships test between parent and child would make a cycle).
+ */
+function addTestEdges(project: Project, graph: Map<string, string[]>): void {
   const children = new Map<string, string[]>();
-  for (const [id, ps] of parents) for (const p of ps) children.set(p, [...(children.get(p) ?? []), id]);
+  for (const [id, ps] of graph) for (const p of ps) children.set(p, [...(children.get(p) ?? []), id]);
   const ancestors = new Map<string, Set<string>>();
   const ancestorsOf = (id: string): Set<string> => {
     const known = ancestors.get(id);
     if (known) return known;
     const set = new Set<string>();
     ancestors.set(id, set);
-    for (const p of parents.get(id) ?? []) {
+    for (const p of graph.get(id) ?? []) {
       set.add(p);
       for (const a of ancestorsOf(p)) set.add(a);
     }
     return set;
   };
-  for (const test of ids) {
-    if (project.nodes.get(test)?.resourceType !== 'test') continue;
+  const tests = [...graph.keys()].filter((id) => project.nodes.get(id)?.resourceType === 'test');
+  for (const test of tests) {
     const testAncestors = ancestorsOf(test);
-    for (const parent of parents.get(test) ?? []) {
+    for (const parent of graph.get(test) ?? []) {
       for (const child of children.get(parent) ?? []) {
         if (child === test || project.nodes.get(child)?.resourceType === 'test') continue;
         if (testAncestors.has(child)) continue;
-        const deps = parents.get(child)!;
+        const deps = graph.get(child)!;
         if (!deps.includes(test)) deps.push(test);
       }
     }

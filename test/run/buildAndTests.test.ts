@@ -130,6 +130,25 @@ describe('build', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_finished', cancelled: false });
   });
 
+  it('a node waits for, and is skipped by, a selected ancestor through nodes not selected, as in dbt', async () => {
+    // dbt run -s a c (a -> b -> c, a broken) printed: ERROR a, SKIP c; dbt build -s not_null_m c
+    // (m -> b -> c, the test failing) skipped c too. Both ran c before, with two threads at once.
+    const chain = { a: { sql: 'select nope', config: { materialized: 'view' } }, b: { sql: "select * from {{ ref('a') }}", config: { materialized: 'view' } }, c: { sql: "select 1 as z -- {{ ref('b') }}", config: { materialized: 'view' } } };
+    const project = miniProject(dir, { models: chain, threads: 2 });
+    const events: RunEvent[] = [];
+    await runCommand({ command: 'run', project, adapter: db, compile: miniCompile, selected: ['model.mini.a', 'model.mini.c'], onEvent: (e) => events.push(e) });
+    const status = (evs: RunEvent[]) => Object.fromEntries(evs.filter((e): e is NodeFinishedEvent => e.type === 'node_finished').map((e) => [e.name, e.status]));
+    expect(status(events)).toEqual({ a: 'error', c: 'skipped' });
+    const tested = miniProject(dir, {
+      models: { m: { sql: 'select null as x', config: { materialized: 'table' } }, b: { sql: "select * from {{ ref('m') }}", config: { materialized: 'view' } }, c: { sql: "select * from {{ ref('b') }}", config: { materialized: 'view' } } },
+      tests: { not_null_m: nullsTest('m') },
+      threads: 2,
+    });
+    const built: RunEvent[] = [];
+    await runCommand({ command: 'build', project: tested, adapter: db, compile: miniCompile, selected: ['model.mini.m', 'test.mini.not_null_m', 'model.mini.c'], onEvent: (e) => built.push(e) });
+    expect(status(built)).toEqual({ m: 'success', not_null_m: 'fail', c: 'skipped' });
+  });
+
   it('runs independent nodes concurrently up to threads', async () => {
     const slow = (n: number): MiniModel => ({ sql: `select count(*) as x from range(${n}) a, range(3000) b`, config: { materialized: 'table' } });
     const { events } = await build({ models: { a: slow(20000), b: slow(20000), c: slow(20000) }, threads: 2 }, 'run');
