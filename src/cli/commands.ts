@@ -8,6 +8,7 @@ import { generateCommand } from './generate.js';
 import { lsCommand } from './ls.js';
 import { parseCommand } from './parse.js';
 import { runCmd } from './run.js';
+import { retryCommand } from './retry.js';
 import { runOperationCommand } from './runOperation.js';
 import { seedCmd } from './seed.js';
 import { showCommand } from './show.js';
@@ -15,4 +16,4 @@ import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, parseCommand, debugCommand, cleanCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, retryCommand, parseCommand, debugCommand, cleanCommand];

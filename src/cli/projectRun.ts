@@ -12,12 +12,13 @@ import { DuckDBAdapter } from '../engine/duckdb/duckdbAdapter.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { compileNode } from '../project/compile.js';
 import { writeManifest } from '../project/manifest.js';
+import { plainValue } from '../project/pythonRepr.js';
 import type { ProfileTarget, Project } from '../project/types.js';
 import { NOTHING_TO_DO, type RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
 import { compiledPath, writeCompiled } from './compile.js';
-import { loadSelection, resourceTypesFlags } from './projectOptions.js';
+import { loadFromFlags, loadSelection, parseVarsFlag, resourceTypesFlags } from './projectOptions.js';
 import { eventPrinter, foundLine, printTemplateLogs, stamped } from './runOutput.js';
 
 /** dbt-duckdb profile keys (1.10) that change what a build reads or writes, and that Stratum does not implement. */
@@ -65,13 +66,23 @@ async function refusedSetting(settings: Readonly<Record<string, string>>, key: s
   return undefined;
 }
 
-/** Runs one project command from parsed args and returns the exit code. */
-export async function runProjectCommand(command: RunCommand, args: ParsedArgs, extra: { now?: Date } = {}): Promise<number> {
+/** The project, and of `ids` those it has, in the order given. */
+function onlyNodes(command: RunCommand, args: ParsedArgs, ids: readonly string[]): { project: Project; selected: string[] } {
+  const project = loadFromFlags(command, args);
+  return { project, selected: ids.filter((id) => project.nodes.has(id)) };
+}
+
+/**
+ * Runs one project command from parsed args and returns the exit code. `extra.only` runs these
+ * nodes (those of them the project still has) instead of the --select/--exclude selection: what
+ * `stratum retry` re-runs.
+ */
+export async function runProjectCommand(command: RunCommand, args: ParsedArgs, extra: { now?: Date; only?: readonly string[] } = {}): Promise<number> {
   const json = boolFlag(args, 'json');
   const warnError = boolFlag(args, 'warn-error');
   const threadsFlag = intFlag(args, command, 'threads', 1, 64);
   const types = resourceTypesFlags(command, args);
-  const { project, selected: all } = loadSelection(command, args);
+  const { project, selected: all } = extra.only ? onlyNodes(command, args, extra.only) : loadSelection(command, args);
   const selected = types ? all.filter((id) => types.includes(project.nodes.get(id)!.resourceType)) : all;
   printTemplateLogs(project.parseLogs ?? [], json);
   if (!json) process.stdout.write(`${stamped(foundLine(project))}\n`);
@@ -104,7 +115,13 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
         return node && compiledIds.has(id) && (node.resourceType === 'model' || node.resourceType === 'test') ? relative(process.cwd(), compiledPath(project, node)) : undefined;
       }),
       now: extra.now,
-      args: { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name },
+      // dbt's names; what `stratum retry` runs again with
+      args: {
+        select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name,
+        vars: plainValue(parseVarsFlag(command, stringFlag(args, 'vars')) ?? {}), fail_fast: boolFlag(args, 'fail-fast'), warn_error: warnError,
+        store_failures: boolFlag(args, 'store-failures'), empty: boolFlag(args, 'empty'),
+        resource_types: listFlag(args, 'resource-type'), exclude_resource_types: listFlag(args, 'exclude-resource-type'),
+      },
     });
     await writeManifest(project, { compiled: summary.compiled, invocationId: summary.invocationId });
     // as dbt run does, each node's compiled SQL in target/compiled (the manifest's compiled_path)

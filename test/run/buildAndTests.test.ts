@@ -133,7 +133,7 @@ describe('build', () => {
   it('a node waits for, and is skipped by, a selected ancestor through nodes not selected, as in dbt', async () => {
     // dbt run -s a c (a -> b -> c, a broken) printed: ERROR a, SKIP c; dbt build -s not_null_m c
     // (m -> b -> c, the test failing) skipped c too. Both ran c before, with two threads at once.
-    const chain = { a: { sql: 'select nope', config: { materialized: 'view' } }, b: { sql: "select * from {{ ref('a') }}", config: { materialized: 'view' } }, c: { sql: "select 1 as z -- {{ ref('b') }}", config: { materialized: 'view' } } };
+    const chain: Record<string, MiniModel> = { a: { sql: 'select nope', config: { materialized: 'view' } }, b: { sql: "select * from {{ ref('a') }}", config: { materialized: 'view' } }, c: { sql: "select 1 as z -- {{ ref('b') }}", config: { materialized: 'view' } } };
     const project = miniProject(dir, { models: chain, threads: 2 });
     const events: RunEvent[] = [];
     await runCommand({ command: 'run', project, adapter: db, compile: miniCompile, selected: ['model.mini.a', 'model.mini.c'], onEvent: (e) => events.push(e) });
