@@ -12,8 +12,9 @@ import { retryCommand } from './retry.js';
 import { runOperationCommand } from './runOperation.js';
 import { seedCmd } from './seed.js';
 import { showCommand } from './show.js';
+import { snapshotCmd } from './snapshot.js';
 import { startCommand } from './start.js';
 import { sourceFreshnessCmd } from './sourceFreshness.js';
 import { testCmd } from './test.js';
 
-export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, retryCommand, parseCommand, debugCommand, cleanCommand];
+export const commands: readonly Command[] = [startCommand, generateCommand, runCmd, testCmd, buildCmd, seedCmd, snapshotCmd, sourceFreshnessCmd, compileCommand, showCommand, runOperationCommand, lsCommand, retryCommand, parseCommand, debugCommand, cleanCommand];

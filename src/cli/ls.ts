@@ -7,7 +7,7 @@ import type { Project, ProjectNode, ResourceType } from '../project/types.js';
 import { listFlag, stringFlag, type Command } from './command.js';
 import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
-const TYPES: readonly ResourceType[] = ['model', 'seed', 'test', 'source'];
+const TYPES: readonly ResourceType[] = ['model', 'seed', 'snapshot', 'test', 'source'];
 const OUTPUTS = ['selector', 'name', 'path', 'json'] as const;
 
 /** One line of `stratum ls` output for a node in the given format. */

@@ -79,7 +79,7 @@ export function resourceTypesFlags(cmd: string, args: ParsedArgs): ResourceType[
   const include = types('resource-type');
   const exclude = types('exclude-resource-type');
   if (include.length === 0 && exclude.length === 0) return undefined;
-  const every: ResourceType[] = ['model', 'seed', 'test', 'source'];
+  const every: ResourceType[] = ['model', 'seed', 'snapshot', 'test', 'source'];
   const kept = include.length === 0 || include.includes('all') || include.includes('default') ? every : every.filter((t) => include.includes(t));
   return kept.filter((t) => !exclude.includes(t));
 }

@@ -11,7 +11,7 @@ import { boolFlag, stringFlag, type Command } from './command.js';
 import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** The commands whose runs retry runs again. */
-const RETRIED: readonly RunCommand[] = ['run', 'test', 'seed', 'build'];
+const RETRIED: readonly RunCommand[] = ['run', 'test', 'seed', 'snapshot', 'build'];
 /** Result statuses retried, as dbt's RETRYABLE_STATUSES. */
 const RETRYABLE = new Set(['error', 'fail', 'skipped', 'runtime error']);
 

@@ -35,6 +35,8 @@ function describe(e: NodeStartedEvent | NodeFinishedEvent, materialization: stri
       return `sql ${materialization} model ${e.relation ?? e.name}`;
     case 'seed':
       return `seed file ${e.relation ?? e.name}`;
+    case 'snapshot':
+      return `snapshot ${e.relation ?? e.name}`;
     case 'source':
       return `freshness of ${sourceName(e)}`;
     default:
@@ -48,7 +50,7 @@ export function formatFinished(e: NodeFinishedEvent, materialization = e.materia
   const what = describe(e, materialization);
   const failures = e.failures ?? 0;
   if (e.status === 'skipped') {
-    return fancy(e, e.resourceType === 'model' || e.resourceType === 'seed' ? `SKIP relation ${e.relation ?? e.name}` : `SKIP ${e.resourceType} ${e.resourceType === 'source' ? sourceName(e) : e.name}`, 'SKIP');
+    return fancy(e, e.resourceType === 'model' || e.resourceType === 'seed' || e.resourceType === 'snapshot' ? `SKIP relation ${e.relation ?? e.name}` : `SKIP ${e.resourceType} ${e.resourceType === 'source' ? sourceName(e) : e.name}`, 'SKIP');
   }
   if (e.resourceType === 'source') {
     // freshness: `error` is stale past error_after, `runtime error` could not be checked
@@ -58,6 +60,10 @@ export function formatFinished(e: NodeFinishedEvent, materialization = e.materia
   if (e.resourceType === 'test') {
     const info = { pass: 'PASS', warn: `WARN ${failures}`, fail: `FAIL ${failures}` }[e.status as string] ?? 'ERROR';
     return fancy(e, `${info} ${e.name}`, info, t);
+  }
+  if (e.resourceType === 'snapshot') {
+    // dbt's print_snapshot_result_line: `OK snapshotted <schema>.<name>`, `ERROR snapshotting ...`
+    return e.status === 'success' ? fancy(e, `OK snapshotted ${e.relation ?? e.name}`, 'OK', t) : fancy(e, `ERROR snapshotting ${e.relation ?? e.name}`, 'ERROR', t);
   }
   if (e.status === 'success') {
     const response = e.resourceType === 'seed' ? `INSERT ${e.rowsAffected ?? 0}` : `${e.code ?? 'OK'}${e.rowsAffected !== undefined ? ` ${e.rowsAffected}` : ''}`;
@@ -70,7 +76,7 @@ export function formatFinished(e: NodeFinishedEvent, materialization = e.materia
 export function foundLine(project: Project): string {
   const counts = new Map<string, number>();
   for (const n of project.nodes.values()) counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
-  const parts = ['model', 'test', 'seed', 'source'].filter((t) => counts.has(t)).map((t) => plural(counts.get(t)!, t));
+  const parts = ['model', 'snapshot', 'test', 'seed', 'source'].filter((t) => counts.has(t)).map((t) => plural(counts.get(t)!, t));
   return `Found ${parts.length > 0 ? parts.join(', ') : 'no models, data tests, seeds or sources'}`;
 }
 

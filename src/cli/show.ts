@@ -34,7 +34,7 @@ export const showCommand: Command = projectCommand({
       import('../project/jinja/agateTable.js'), import('../project/pythonRepr.js'),
     ]);
     // --inline previews its own SQL: no selection
-    const { project, selected } = inline !== undefined ? { project: loadFromFlags('show', args, inline), selected: [] } : loadSelection('show', args, ['model', 'test', 'seed']);
+    const { project, selected } = inline !== undefined ? { project: loadFromFlags('show', args, inline), selected: [] } : loadSelection('show', args, ['model', 'snapshot', 'test', 'seed']);
     const { printTemplateLogs } = await import('./runOutput.js');
     // what templates print, as dbt prints it (not with JSON output, which stays one document)
     if (output === 'text') printTemplateLogs(project.parseLogs ?? [], false);

@@ -94,7 +94,7 @@ async function compileWithCache(project: Project, node: ProjectNode, ctx: Compil
   const fullRefresh = shouldFullRefresh(node.config, ctx.fullRefresh);
   const isIncremental = node.resourceType === 'model' && node.config.materialized === 'incremental' && !fullRefresh && ctx.relationExists !== undefined && (await ctx.relationExists(relation));
   const byName = new Map<string, ProjectNode>();
-  for (const n of project.nodes.values()) if (n.resourceType === 'model' || n.resourceType === 'seed') byName.set(n.name, n);
+  for (const n of project.nodes.values()) if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') byName.set(n.name, n);
   const state = new RenderState();
   let config: Record<string, unknown> = { ...node.config };
   const invocationId = ctx.invocationId ?? randomUUID();

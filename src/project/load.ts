@@ -21,7 +21,7 @@ import { readProjectFile, renderProjectConfigs, type ProjectSettings } from './p
 import { parsePropertiesFile, type NodePatch, type TestDecl } from './propertiesFile.js';
 import { relationNamer, type RelationNamer } from './nameMacros.js';
 import { nodeRelation, quoteIdentifier } from './relationName.js';
-import type { LoadOptions, ModelNode, NodeConfig, Project, ProjectNode, Relation, SeedNode, SourceNode, TestNode } from './types.js';
+import type { LoadOptions, ModelNode, NodeConfig, Project, ProjectNode, Relation, SeedNode, SnapshotNode, SourceNode, TestNode } from './types.js';
 import { YamlFile } from './yamlFile.js';
 
 /** What compile needs beyond the Project: the renderer and each node's template and extra names. */
@@ -160,6 +160,27 @@ export function loadProject(opts: LoadOptions = {}): Project {
     });
   }
 
+  for (const f of findFiles(root, settings.snapshotPaths, ['.sql'])) {
+    const text = read(f);
+    for (const block of snapshotBlocks(text, f.relPath)) {
+      const nm = block.name;
+      // dbt's fqn of a snapshot: its file's folders and name, then the snapshot's
+      const fqn = [...fqnOf(name, f.pathInFolder, stem(f.relPath)), nm];
+      const uniqueId = `snapshot.${name}.${nm}`;
+      const baseConfig = mergeConfig(...treeConfigLayers(settings.snapshots, fqn));
+      const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'snapshot', originalFilePath: f.relPath }, baseConfig, source: block.body, file: f.relPath });
+      const loc = { file: f.relPath, line: block.line };
+      const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'snapshot', loc);
+      if (!config.enabled) continue;
+      templates.set(uniqueId, { source: block.body, file: f.relPath });
+      const info = { uniqueId, name: nm, resourceType: 'snapshot' as const, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn };
+      const node: Omit<SnapshotNode, 'dependsOn' | 'refs' | 'sources'> = {
+        ...info, rawCode: block.body, config, description: '', columns: {}, relation: snapshotRelation(nameOf, info, config),
+      };
+      drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: block.line - 1 + lineOf(block.body, r) }) });
+    }
+  }
+
   for (const f of singularFiles) {
     const nm = stem(f.relPath);
     const fqn = fqnOf(name, f.pathInFolder, nm);
@@ -200,8 +221,6 @@ export function loadProject(opts: LoadOptions = {}): Project {
     const key = `${kind}s`;
     for (const p of unusedConfigPaths(tree, fqns.get(kind)!)) warnings.push(settings.file.error(`${[key, ...p].join('.')} applies to no ${kind} (an unused configuration path)`, [key, ...p]).message);
   }
-  const snapshots = findFiles(root, settings.snapshotPaths, ['.sql']);
-  if (snapshots.length > 0) warnings.push(`${snapshots[0]!.relPath}: Stratum does not build snapshots; ${snapshots.length === 1 ? 'this file is' : `this and ${snapshots.length - 1} other snapshot files are`} ignored`);
 
   const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs), ...(opts.warnError ? { warnError: true } : {}) };
   internals.set(project, { renderer, templates, env });
@@ -214,6 +233,41 @@ const INLINE_FILE = '<inline>';
 /** The unique id of `--inline` SQL in a project: dbt's `sql_operation.<project>.inline_query`. */
 export function inlineQueryId(projectName: string): string {
   return `sql_operation.${projectName}.inline_query`;
+}
+
+/**
+ * The `{% snapshot name %} ... {% endsnapshot %}` blocks of a snapshot file: each one's name, its
+ * body (the snapshot's SQL, dbt's raw_code) and the line the body starts on. Throws ConfigError at
+ * the line of a block left open.
+ */
+export function snapshotBlocks(text: string, file: string): { name: string; body: string; line: number }[] {
+  const out: { name: string; body: string; line: number }[] = [];
+  const open = /\{%-?\s*snapshot\s+([A-Za-z_]\w*)\s*-?%\}/g;
+  for (let m = open.exec(text); m; m = open.exec(text)) {
+    const start = m.index + m[0].length;
+    const close = /\{%-?\s*endsnapshot\s*-?%\}/g;
+    close.lastIndex = start;
+    const end = close.exec(text);
+    if (!end) throw new ConfigError(`snapshot '${m[1]}' has no {% endsnapshot %}`, { file, line: lineOf(text, m[0]) });
+    out.push({ name: m[1]!, body: text.slice(start, end.index), line: text.slice(0, start).split('\n').length });
+    open.lastIndex = end.index + end[0].length;
+  }
+  return out;
+}
+
+/**
+ * Where a snapshot is built: `target_schema` / `target_database` as written (dbt's legacy configs,
+ * no naming macro), else the schema and database of its `schema` / `database` configs through the
+ * same naming as models.
+ */
+function snapshotRelation(nameOf: RelationNamer, node: Parameters<RelationNamer>[0], config: NodeConfig): Relation {
+  const rel = nameOf(node, config);
+  const c = config as unknown as Record<string, unknown>;
+  return {
+    ...rel,
+    ...(typeof c.target_schema === 'string' ? { schema: c.target_schema } : {}),
+    ...(typeof c.target_database === 'string' ? { database: c.target_database } : {}),
+  };
 }
 
 /**
@@ -279,7 +333,7 @@ function resolveDependencies(
 ): Omit<Project, 'warnings'> {
   const byName = new Map<string, string>();
   for (const d of drafts) {
-    if (d.node.resourceType !== 'model' && d.node.resourceType !== 'seed') continue;
+    if (d.node.resourceType !== 'model' && d.node.resourceType !== 'seed' && d.node.resourceType !== 'snapshot') continue;
     const prev = byName.get(d.node.name);
     if (prev) throw new ConfigError(`two resources are named '${d.node.name}' (${prev} and ${d.node.uniqueId}); names must be unique`, { file: d.node.originalFilePath });
     byName.set(d.node.name, d.node.uniqueId);
@@ -293,7 +347,7 @@ function resolveDependencies(
       const refName = r[r.length - 1] ?? '';
       if (r.length === 2 && r[0] !== settings.name) throw new ConfigError(`ref('${r[0]}', '${refName}'): package '${r[0]}' is not installed`, d.refLoc(refName));
       const id = byName.get(refName);
-      if (!id) throw new ConfigError(`ref('${refName}') refers to a model or seed that does not exist or is disabled`, d.refLoc(refName));
+      if (!id) throw new ConfigError(`ref('${refName}') refers to a model, seed or snapshot that does not exist or is disabled`, d.refLoc(refName));
       if (!deps.includes(id)) deps.push(id);
     }
     for (const [s, t] of d.parsed.sources) {

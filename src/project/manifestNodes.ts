@@ -25,6 +25,11 @@ const NODE_CONFIG = {
 const CONFIG_DEFAULTS: Record<ProjectNode['resourceType'], Record<string, unknown>> = {
   model: { ...NODE_CONFIG, access: 'protected', freshness: null },
   seed: { ...NODE_CONFIG, materialized: 'seed', delimiter: ',', quote_columns: null },
+  snapshot: {
+    ...NODE_CONFIG, materialized: 'snapshot', strategy: null, target_schema: null, target_database: null, updated_at: null, check_cols: null,
+    snapshot_meta_column_names: { dbt_valid_to: null, dbt_valid_from: null, dbt_scd_id: null, dbt_updated_at: null, dbt_is_deleted: null },
+    dbt_valid_to_current: null, hard_deletes: null,
+  },
   test: {
     enabled: true, alias: null, schema: 'dbt_test__audit', database: null, tags: [], meta: {}, group: null, materialized: 'test',
     severity: 'ERROR', store_failures: null, store_failures_as: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0',
@@ -187,7 +192,7 @@ export function nodeEntry(project: Project, n: ProjectNode, c: CompiledNode | un
   if (n.resourceType === 'model') {
     return { ...entry, access: 'protected', constraints: [], version: null, latest_version: null, deprecation_date: null, primary_key: primaryKey(project, n.uniqueId), time_spine: null };
   }
-  if (n.testMetadata) {
+  if (n.resourceType === 'test' && n.testMetadata) {
     return {
       ...entry,
       column_name: n.columnName ?? null,

@@ -30,7 +30,7 @@ function configKey(loc: SourceLocation, key: string): SourceLocation {
 }
 
 /** Turns a merged config of a node of `kind` into a NodeConfig. Throws ConfigError at `loc`. */
-export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 'seed' | 'test' | 'source', loc: SourceLocation): NodeConfig {
+export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 'seed' | 'snapshot' | 'test' | 'source', loc: SourceLocation): NodeConfig {
   const c: Record<string, unknown> = { ...merged };
   c.enabled = c.enabled === undefined ? true : c.enabled === true || String(c.enabled).toLowerCase() === 'true';
   c.tags = asTags(c.tags);
@@ -54,6 +54,9 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
         throw new ConfigError(`on_schema_change is '${change}': an incremental model with an enforced contract must set on_schema_change to 'append_new_columns' or 'fail', as dbt requires`, configKey(loc, 'on_schema_change'));
       }
     }
+  } else if (kind === 'snapshot') {
+    c.materialized = 'snapshot';
+    if (c.enabled) snapshotConfig(c, loc);
   } else {
     c.materialized = kind === 'seed' ? 'seed' : kind === 'test' ? 'test' : c.materialized;
   }
@@ -72,6 +75,38 @@ export function finalizeConfig(merged: Record<string, unknown>, kind: 'model' | 
     }
   }
   return c as NodeConfig;
+}
+
+/** The columns dbt adds to a snapshot table, by their default names (snapshot_meta_column_names renames them). */
+export const SNAPSHOT_META_COLUMNS = ['dbt_valid_to', 'dbt_valid_from', 'dbt_scd_id', 'dbt_updated_at', 'dbt_is_deleted'] as const;
+
+/**
+ * Checks a snapshot's configs as dbt does at parse time: a strategy (timestamp, with updated_at; or
+ * check, with check_cols), a unique_key, and valid hard-delete and column-name settings.
+ */
+function snapshotConfig(c: Record<string, unknown>, loc: SourceLocation): void {
+  const isNames = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '');
+  if (c.strategy === undefined || c.strategy === null) throw new ConfigError("a snapshot needs a strategy: 'timestamp' (with updated_at) or 'check' (with check_cols)", configKey(loc, 'strategy'));
+  if (c.strategy !== 'timestamp' && c.strategy !== 'check') throw new ConfigError(`strategy must be 'timestamp' or 'check', got '${String(c.strategy)}' (Stratum has no custom snapshot strategies)`, configKey(loc, 'strategy'));
+  if (!(typeof c.unique_key === 'string' && c.unique_key !== '') && !isNames(c.unique_key)) throw new ConfigError('a snapshot needs a unique_key: a column (or expression), or a list of them', configKey(loc, 'unique_key'));
+  if (c.strategy === 'timestamp' && !(typeof c.updated_at === 'string' && c.updated_at !== '')) throw new ConfigError("the timestamp strategy needs updated_at: the column that says when a row last changed", configKey(loc, 'updated_at'));
+  if (c.strategy === 'check' && c.check_cols !== 'all' && !isNames(c.check_cols)) throw new ConfigError("the check strategy needs check_cols: 'all' or a list of columns", configKey(loc, 'check_cols'));
+  const hard = c.hard_deletes;
+  if (hard !== undefined && hard !== null && !['ignore', 'invalidate', 'new_record'].includes(String(hard))) throw new ConfigError(`hard_deletes must be 'ignore', 'invalidate' or 'new_record', got '${String(hard)}'`, configKey(loc, 'hard_deletes'));
+  if (c.invalidate_hard_deletes !== undefined && c.invalidate_hard_deletes !== null && hard !== undefined && hard !== null) {
+    throw new ConfigError('set hard_deletes or invalidate_hard_deletes, not both (dbt refuses the two together)', configKey(loc, 'hard_deletes'));
+  }
+  const names = c.snapshot_meta_column_names;
+  if (names !== undefined && names !== null) {
+    if (typeof names !== 'object' || Array.isArray(names)) throw new ConfigError('snapshot_meta_column_names must be a mapping of dbt column to name', configKey(loc, 'snapshot_meta_column_names'));
+    for (const [k, v] of Object.entries(names)) {
+      if (!(SNAPSHOT_META_COLUMNS as readonly string[]).includes(k)) throw new ConfigError(`snapshot_meta_column_names has no column '${k}' (it names ${SNAPSHOT_META_COLUMNS.join(', ')})`, configKey(loc, `snapshot_meta_column_names.${k}`));
+      if (v !== null && typeof v !== 'string') throw new ConfigError(`snapshot_meta_column_names.${k} must be a column name`, configKey(loc, `snapshot_meta_column_names.${k}`));
+    }
+  }
+  if (c.dbt_valid_to_current !== undefined && c.dbt_valid_to_current !== null && typeof c.dbt_valid_to_current !== 'string') {
+    throw new ConfigError("dbt_valid_to_current must be a SQL expression, e.g. \"'9999-12-31'::timestamp\"", configKey(loc, 'dbt_valid_to_current'));
+  }
 }
 
 /**

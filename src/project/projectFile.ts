@@ -19,6 +19,7 @@ export interface ProjectSettings {
   readonly vars: Record<string, unknown>;
   readonly models: unknown;
   readonly seeds: unknown;
+  readonly snapshots: unknown;
   readonly tests: unknown;
   readonly sources: unknown;
   /** `on-run-start` / `on-run-end`: SQL templates run before / after run, build, seed and test. */
@@ -49,7 +50,7 @@ const PROJECT_KEYS = [
  * Keys of dbt_project.yml that change what dbt builds and that Stratum does not implement: a
  * warning each when set (see ProjectSettings.warnings).
  */
-const UNSUPPORTED_KEYS = ['snapshots', 'unit_tests', 'quoting', 'dispatch'];
+const UNSUPPORTED_KEYS = ['unit_tests', 'quoting', 'dispatch'];
 
 /** A hook setting (`on-run-start:`): one SQL template or a list of them. */
 function hookList(yf: YamlFile, data: Record<string, unknown>, key: string): string[] {
@@ -79,7 +80,10 @@ const LATE_RENDERED = new Set(['pre-hook', 'post-hook', 'pre_hook', 'post_hook']
 export function renderProjectConfigs(settings: ProjectSettings, scope: YamlTemplateScope): ProjectSettings {
   const testsKey = isRecord(settings.file.data) && settings.file.data.data_tests !== undefined ? 'data_tests' : 'tests';
   const tree = (key: string, value: unknown) => renderYamlValue(value, scope, settings.file, [key], (k) => LATE_RENDERED.has(k.replace(/^\+/, '')));
-  return { ...settings, models: tree('models', settings.models), seeds: tree('seeds', settings.seeds), tests: tree(testsKey, settings.tests), sources: tree('sources', settings.sources) };
+  return {
+    ...settings, models: tree('models', settings.models), seeds: tree('seeds', settings.seeds), snapshots: tree('snapshots', settings.snapshots),
+    tests: tree(testsKey, settings.tests), sources: tree('sources', settings.sources),
+  };
 }
 
 /** Reads `<projectDir>/dbt_project.yml`. Throws ConfigError (file, line, key) on a bad file. */
@@ -118,10 +122,10 @@ export function readProjectFile(projectDir: string): ProjectSettings {
   if (!isRecord(flags)) throw yf.error('flags must be a mapping', ['flags']);
   const skipNodes = flags.skip_nodes_if_on_run_start_fails ?? false;
   if (typeof skipNodes !== 'boolean') throw yf.error('skip_nodes_if_on_run_start_fails must be true or false', ['flags', 'skip_nodes_if_on_run_start_fails']);
-  for (const key of ['models', 'seeds', 'data_tests', 'tests', 'sources']) {
+  for (const key of ['models', 'seeds', 'snapshots', 'data_tests', 'tests', 'sources']) {
     if (d[key] !== undefined && d[key] !== null && !isRecord(d[key])) throw yf.error(`${key} must be a mapping`, [key]);
   }
-  return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, tests: d.data_tests ?? d.tests, sources: d.sources,
+  return { file: yf, name, profile, paths, vars, models: d.models, seeds: d.seeds, snapshots: d.snapshots, tests: d.data_tests ?? d.tests, sources: d.sources,
     onRunStart: hookList(yf, d, 'on-run-start'), onRunEnd: hookList(yf, d, 'on-run-end'), snapshotPaths: stringList(yf, d, 'snapshot-paths', ['snapshots']),
     analysisPaths: stringList(yf, d, 'analysis-paths', ['analyses']), cleanTargets: stringList(yf, d, 'clean-targets', [targetPath]),
     skipNodesIfOnRunStartFails: skipNodes,

@@ -11,7 +11,7 @@
 import type { Dialect, QueryResult } from '../engine/adapter.js';
 
 /** dbt resource types Stratum knows. */
-export type ResourceType = 'model' | 'seed' | 'test' | 'source';
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'source';
 
 /** The four dbt materializations of a model. */
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -42,7 +42,7 @@ export interface NodeConfig {
   /** False drops the node from the project (as dbt does). Default true. */
   readonly enabled: boolean;
   /** Models: default `view`. Seeds: `seed`. Tests: `test`. */
-  readonly materialized: Materialization | 'seed' | 'test';
+  readonly materialized: Materialization | 'seed' | 'snapshot' | 'test';
   /** The custom schema; the relation's schema is `<target.schema>_<schema>` (dbt's default). */
   readonly schema?: string;
   /** The relation's identifier instead of the node name. */
@@ -152,6 +152,15 @@ export interface SeedNode extends BaseNode {
   readonly absolutePath: string;
 }
 
+/**
+ * A snapshot: a `{% snapshot name %}` block of a file in snapshot-paths, whose select is recorded
+ * as a type 2 slowly changing table (`dbt_valid_from`, `dbt_valid_to`, ...), as dbt's.
+ */
+export interface SnapshotNode extends BaseNode {
+  readonly resourceType: 'snapshot';
+  readonly relation: Relation;
+}
+
 /** `test_metadata` of a generic test: the test macro's name, its kwargs and namespace. */
 export interface TestMetadata {
   /** e.g. `not_null`, `accepted_values`, or a custom `{% test name %}`. */
@@ -204,7 +213,7 @@ export interface SourceNode extends BaseNode {
 }
 
 /** Any node of the graph. Narrow on `resourceType`. */
-export type ProjectNode = ModelNode | SeedNode | TestNode | SourceNode;
+export type ProjectNode = ModelNode | SeedNode | SnapshotNode | TestNode | SourceNode;
 
 /** A Jinja macro (including `{% test %}` blocks, stored as `test_<name>`). */
 export interface MacroDef {

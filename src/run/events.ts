@@ -14,7 +14,7 @@
 import type { TemplateLog } from '../project/types.js';
 
 /** What kind of invocation emitted the events (dbt's command names). */
-export type RunCommand = 'run' | 'test' | 'build' | 'seed' | 'source freshness';
+export type RunCommand = 'run' | 'test' | 'build' | 'seed' | 'snapshot' | 'source freshness';
 
 /**
  * A node's outcome, with dbt's run_results spelling: models and seeds `success`/`error`/`skipped`,
@@ -46,7 +46,7 @@ export interface RunStartedEvent {
 export interface NodeStartedEvent {
   readonly type: 'node_started';
   readonly uniqueId: string;
-  readonly resourceType: 'model' | 'seed' | 'test' | 'source';
+  readonly resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'source';
   readonly name: string;
   /** e.g. `view`, `table`, `incremental`, `seed`, `test`, `freshness`. */
   readonly materialization: string;

@@ -15,7 +15,8 @@ export const COMMAND_RESOURCES: Readonly<Record<RunCommand, readonly ProjectNode
   run: ['model'],
   test: ['test'],
   seed: ['seed'],
-  build: ['seed', 'model', 'test'],
+  snapshot: ['snapshot'],
+  build: ['seed', 'model', 'snapshot', 'test'],
   'source freshness': ['source'],
 };
 

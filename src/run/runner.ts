@@ -20,6 +20,7 @@ import { commandTasks } from './runGraph.js';
 import { runResultsArtifact, writeArtifact, type RunResultEntry } from './runResults.js';
 import { compileContext, type NodeOutcome, type RunContext } from './runContext.js';
 import { executeSeed } from './seedExecutor.js';
+import { executeSnapshot } from './snapshotExecutor.js';
 import { executeTest } from './testExecutor.js';
 import { freshnessArtifact } from './sourcesArtifact.js';
 
@@ -72,7 +73,7 @@ export interface RunSummary {
 }
 
 /** The commands that run dbt_project.yml's `on-run-start` and `on-run-end` hooks, as dbt's do. */
-const HOOKED: ReadonlySet<RunCommand> = new Set<RunCommand>(['run', 'build', 'seed', 'test']);
+const HOOKED: ReadonlySet<RunCommand> = new Set<RunCommand>(['run', 'build', 'seed', 'snapshot', 'test']);
 
 function nodeMaterialization(node: ProjectNode): string {
   if (node.resourceType === 'source') return 'freshness';
@@ -205,6 +206,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
       if (node.resourceType === 'model') outcome = await executeModel(ctx, node);
       else if (node.resourceType === 'seed') outcome = await executeSeed(ctx, node);
       else if (node.resourceType === 'test') outcome = await executeTest(ctx, node);
+      else if (node.resourceType === 'snapshot') outcome = await executeSnapshot(ctx, node);
       else {
         const f = await checkFreshness(adapter, node, now ?? new Date(), req.signal);
         freshness.push({ id, outcome: f });
@@ -288,7 +290,7 @@ export async function runCommand(req: RunRequest): Promise<RunSummary> {
   }
   // and its on-run-end statements after them (unless cancelled), with dbt's `results` and `schemas`
   if (hooks && req.signal?.aborted !== true) {
-    const relations = tasks.map((t) => project.nodes.get(t.id)!).filter((n) => n.resourceType === 'model' || n.resourceType === 'seed').map((n) => n.relation);
+    const relations = tasks.map((t) => project.nodes.get(t.id)!).filter((n) => n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot').map((n) => n.relation);
     const schemas = [...new Set(relations.map((r) => r.schema))];
     const databaseSchemas = [...new Map(relations.map((r) => [`${r.database}.${r.schema}`, [r.database, r.schema]])).values()];
     const byId = new Map(results.map((r) => [r.unique_id, r]));

@@ -91,7 +91,11 @@ describe('stratum ls', () => {
     out = '';
     expect(await main(['ls', '--project-dir', dir, '--resource-type', 'source', '--json'])).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ unique_id: 'source.jaffle.shop.orders', resource_type: 'source', source_name: 'shop' });
-    expect(await main(['ls', '--project-dir', dir, '--resource-type', 'snapshot'])).toBe(2);
+    // the fixture has no snapshots
+    out = '';
+    expect(await main(['ls', '--project-dir', dir, '--resource-type', 'snapshot'])).toBe(0);
+    expect(out).toBe('');
+    expect(await main(['ls', '--project-dir', dir, '--resource-type', 'snapshots'])).toBe(2);
     expect(await main(['ls', '--project-dir', dir, '--output', 'yaml'])).toBe(2);
     // a criterion that matches nothing but is no typo (a source, a tag) is warned of on stderr, as dbt does
     out = '';

@@ -179,12 +179,11 @@ describe('load errors name the file, line and key', () => {
     expect(e.message).toBe("models/a.yml:6 (models[0].columns[0].tests): has both 'tests' and 'data_tests'; keep one ('data_tests' is dbt's name now)");
   });
 
-  it('warns of settings that apply to nothing: a yml entry of no model, an unused config path, snapshots, unsupported keys', () => {
+  it('warns of settings that apply to nothing: a yml entry of no model, an unused config path, unsupported keys', () => {
     const p = loadProject({ env: {}, projectDir: tempProject({
       'dbt_project.yml': 'name: demo\nprofile: demo\nquoting:\n  identifier: true\nmodels:\n  demo:\n    staging:\n      +materialized: table\n    stagng:\n      +tags: [x]\nseeds:\n  demo:\n    +tags: [raw]\n',
       'models/staging/stg_orders.sql': 'select 1 as id',
       'models/staging/_staging.yml': 'version: 2\nmodels:\n  - name: stg_orders\n  - name: stg_ordrs\n    columns:\n      - name: id\n        data_tests: [unique]\n',
-      'snapshots/orders_snapshot.sql': '{% snapshot orders_snapshot %}select 1{% endsnapshot %}',
     }) });
     expect(p.warnings).toEqual([
       "dbt_project.yml:3 (quoting): Stratum does not support 'quoting'; it is ignored",
@@ -192,7 +191,6 @@ describe('load errors name the file, line and key', () => {
       // dbt parse lists the same two: models.demo.stagng, seeds.demo
       'dbt_project.yml:9 (models.demo.stagng): models.demo.stagng applies to no model (an unused configuration path)',
       'dbt_project.yml:12 (seeds.demo): seeds.demo applies to no seed (an unused configuration path)',
-      'snapshots/orders_snapshot.sql: Stratum does not build snapshots; this file is ignored',
     ]);
     // the misspelt entry's test is not a node
     expect([...p.nodes.values()].filter((n) => n.resourceType === 'test')).toEqual([]);
@@ -227,7 +225,7 @@ describe('load errors name the file, line and key', () => {
   it('an unknown ref names the model file and line', () => {
     const e = loadError({ 'models/a.sql': 'select 1 as x\nfrom {{ ref("missing_model") }}' });
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e.message).toBe("models/a.sql:2: ref('missing_model') refers to a model or seed that does not exist or is disabled");
+    expect(e.message).toBe("models/a.sql:2: ref('missing_model') refers to a model, seed or snapshot that does not exist or is disabled");
   });
 
   it('an unknown generic test and a bad test entry name the yml key', () => {
@@ -271,6 +269,6 @@ describe('load errors name the file, line and key', () => {
 
   it('disabled models disappear, and refs to them fail', () => {
     const e = loadError({ 'models/a.sql': "{{ config(enabled=false) }} select 1", 'models/b.sql': "select * from {{ ref('a') }}" });
-    expect(e.message).toMatch(/^models\/b\.sql:1: ref\('a'\) refers to a model or seed that does not exist or is disabled$/);
+    expect(e.message).toMatch(/^models\/b\.sql:1: ref\('a'\) refers to a model, seed or snapshot that does not exist or is disabled$/);
   });
 });

@@ -68,6 +68,6 @@ describe('stratum retry (dbt retry)', () => {
     expect((await cli('run', ...at, '-s', 'a')).code).toBe(0);
     const file = join(d, 'target/run_results.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"which": "run"', '"which": "compile"'));
-    expect(await cli('retry', ...at)).toMatchObject({ code: 2, err: `Error: stratum retry: the previous command (compile, in ${file}) is not one retry runs again: run, test, seed, build\n` });
+    expect(await cli('retry', ...at)).toMatchObject({ code: 2, err: `Error: stratum retry: the previous command (compile, in ${file}) is not one retry runs again: run, test, seed, snapshot, build\n` });
   });
 });
