@@ -12,7 +12,7 @@ import { byCodePoint, isPlainObject, pyRepr, pyStr } from './pythonRepr.js';
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 /** What a generic test is attached to. */
-export type TestTarget = { readonly kind: 'model' | 'seed'; readonly name: string } | { readonly kind: 'source'; readonly sourceName: string; readonly tableName: string };
+export type TestTarget = { readonly kind: 'model' | 'seed' | 'snapshot'; readonly name: string } | { readonly kind: 'source'; readonly sourceName: string; readonly tableName: string };
 
 /**
  * dbt's synthesized names of a generic test (`synthesize_generic_test_names`): `name` (e.g.

@@ -80,13 +80,14 @@ export function loadProject(opts: LoadOptions = {}): Project {
 
   const modelPatches = new Map<string, NodePatch>();
   const seedPatches = new Map<string, NodePatch>();
+  const snapshotPatches = new Map<string, NodePatch>();
   const sourceDecls = [];
   const ymlFolderPath = new Map<YamlFile, FoundFile>();
-  for (const f of findFiles(root, [...settings.paths.model, ...settings.paths.seed], ['.yml', '.yaml'])) {
+  for (const f of findFiles(root, [...settings.paths.model, ...settings.paths.seed, ...settings.snapshotPaths], ['.yml', '.yaml'])) {
     const yf = YamlFile.read(f.absPath, f.relPath, undefined, 'pyyaml');
     ymlFolderPath.set(yf, f);
     const props = parsePropertiesFile(yf, yscope);
-    for (const [list, map] of [[props.models, modelPatches], [props.seeds, seedPatches]] as const) {
+    for (const [list, map] of [[props.models, modelPatches], [props.seeds, seedPatches], [props.snapshots, snapshotPatches]] as const) {
       for (const p of list) {
         const prev = map.get(p.name);
         if (prev) throw p.file.error(`'${p.name}' is documented twice (also in ${prev.file.displayPath})`, [...p.keyPath, 'name']);
@@ -160,25 +161,38 @@ export function loadProject(opts: LoadOptions = {}): Project {
     });
   }
 
+  /** Adds a snapshot: a `{% snapshot %}` block, or a `snapshots:` entry with a `relation:` (its body `select * from {{ relation }}`). */
+  const snapshotNames: string[] = [];
+  const addSnapshot = (nm: string, body: string, file: string, path: string, fqn: string[], loc: { file: string; line?: number; key?: string }, bodyLine: number): void => {
+    snapshotNames.push(nm);
+    const uniqueId = `snapshot.${name}.${nm}`;
+    const patch = snapshotPatches.get(nm);
+    const baseConfig = mergeConfig(...treeConfigLayers(settings.snapshots, fqn), patch?.config);
+    const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'snapshot', originalFilePath: file }, baseConfig, source: body, file });
+    const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'snapshot', loc);
+    if (!config.enabled) return;
+    templates.set(uniqueId, { source: body, file });
+    const info = { uniqueId, name: nm, resourceType: 'snapshot' as const, packageName: name, originalFilePath: file, path, fqn };
+    const node: Omit<SnapshotNode, 'dependsOn' | 'refs' | 'sources'> = {
+      ...info, rawCode: body, config, description: patch?.description ?? '', columns: patch?.columns ?? {}, relation: snapshotRelation(nameOf, info, config),
+      ...(patch ? { patchPath: patch.file.displayPath } : {}),
+    };
+    drafts.push({ node, parsed, refLoc: (r) => (patch?.relation ? patch.file.loc([...patch.keyPath, 'relation']) : { file, line: bodyLine - 1 + lineOf(body, r) }) });
+  };
   for (const f of findFiles(root, settings.snapshotPaths, ['.sql'])) {
     const text = read(f);
     for (const block of snapshotBlocks(text, f.relPath)) {
-      const nm = block.name;
       // dbt's fqn of a snapshot: its file's folders and name, then the snapshot's
-      const fqn = [...fqnOf(name, f.pathInFolder, stem(f.relPath)), nm];
-      const uniqueId = `snapshot.${name}.${nm}`;
-      const baseConfig = mergeConfig(...treeConfigLayers(settings.snapshots, fqn));
-      const parsed = parseRender({ ...base, node: { uniqueId, name: nm, resourceType: 'snapshot', originalFilePath: f.relPath }, baseConfig, source: block.body, file: f.relPath });
       const loc = { file: f.relPath, line: block.line };
-      const config = finalizeConfig(mergeConfig(baseConfig, parsed.inFileConfig), 'snapshot', loc);
-      if (!config.enabled) continue;
-      templates.set(uniqueId, { source: block.body, file: f.relPath });
-      const info = { uniqueId, name: nm, resourceType: 'snapshot' as const, packageName: name, originalFilePath: f.relPath, path: f.pathInFolder, fqn };
-      const node: Omit<SnapshotNode, 'dependsOn' | 'refs' | 'sources'> = {
-        ...info, rawCode: block.body, config, description: '', columns: {}, relation: snapshotRelation(nameOf, info, config),
-      };
-      drafts.push({ node, parsed, refLoc: (r) => ({ file: f.relPath, line: block.line - 1 + lineOf(block.body, r) }) });
+      addSnapshot(block.name, block.body, f.relPath, f.pathInFolder, [...fqnOf(name, f.pathInFolder, stem(f.relPath)), block.name], loc, block.line);
     }
+  }
+  for (const p of snapshotPatches.values()) {
+    if (!p.relation) continue;
+    const folder = ymlFolderPath.get(p.file)!;
+    if (snapshotNames.includes(p.name)) throw p.file.error(`snapshot '${p.name}' is defined twice: here and by a {% snapshot %} block`, [...p.keyPath, 'name']);
+    // as dbt 1.9 names a YAML snapshot: path `<file>/<name>.sql`, fqn of the file's folders and the name
+    addSnapshot(p.name, `select * from {{ ${p.relation} }}`, p.file.displayPath, `${folder.pathInFolder}/${p.name}.sql`, fqnOf(name, folder.pathInFolder, p.name), p.file.loc(p.keyPath), 1);
   }
 
   for (const f of singularFiles) {
@@ -203,6 +217,7 @@ export function loadProject(opts: LoadOptions = {}): Project {
   const attachments: { decl: TestDecl; target: TestTarget; attachedId: string }[] = [];
   for (const p of modelPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'model', name: p.name }, attachedId: `model.${name}.${p.name}` });
   for (const p of seedPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'seed', name: p.name }, attachedId: `seed.${name}.${p.name}` });
+  for (const p of snapshotPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'snapshot', name: p.name }, attachedId: `snapshot.${name}.${p.name}` });
   for (const d of sourceDecls) for (const decl of d.tests) attachments.push({ decl, target: { kind: 'source', sourceName: d.sourceName, tableName: d.tableName }, attachedId: `source.${name}.${d.sourceName}.${d.tableName}` });
   for (const { decl, target: tt, attachedId } of attachments) {
     if (!enabled.has(attachedId)) continue;
@@ -211,8 +226,8 @@ export function loadProject(opts: LoadOptions = {}): Project {
   }
 
   const warnings = [...settings.warnings];
-  for (const [kind, patches] of [['model', modelPatches], ['seed', seedPatches]] as const) {
-    const names = fqns.get(kind)!.map((f) => f[f.length - 1]!);
+  for (const [kind, patches] of [['model', modelPatches], ['seed', seedPatches], ['snapshot', snapshotPatches]] as const) {
+    const names = kind === 'snapshot' ? snapshotNames : fqns.get(kind)!.map((f) => f[f.length - 1]!);
     for (const p of patches.values()) {
       if (!names.includes(p.name)) warnings.push(p.file.error(`no ${kind} named '${p.name}': its properties and tests apply to nothing${didYouMean(p.name, names)}`, [...p.keyPath, 'name']).message);
     }

@@ -27,9 +27,14 @@ export interface TestDecl {
   readonly keyPath: KeyPath;
 }
 
-/** A `models:` or `seeds:` entry. */
+/** A `models:`, `seeds:` or `snapshots:` entry. */
 export interface NodePatch {
   readonly name: string;
+  /**
+   * A `snapshots:` entry's `relation:` (`ref('orders')`, `source('shop', 'orders')`): the entry
+   * defines a snapshot of it (dbt 1.9's YAML snapshots) instead of describing a `{% snapshot %}` block.
+   */
+  readonly relation?: string;
   readonly description: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly columns: Record<string, ColumnDoc>;
@@ -61,6 +66,7 @@ export interface SourceDecl {
 export interface PropertiesFile {
   readonly models: NodePatch[];
   readonly seeds: NodePatch[];
+  readonly snapshots: NodePatch[];
   readonly sources: SourceDecl[];
 }
 
@@ -164,7 +170,7 @@ function parseColumns(list: unknown, yf: YamlFile, path: KeyPath, tests: TestDec
   return out;
 }
 
-function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds'): NodePatch[] {
+function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds' | 'snapshots'): NodePatch[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw yf.error(`${key} must be a list`, [key]);
   return list.map((m, i) => {
@@ -175,7 +181,13 @@ function parsePatches(list: unknown, yf: YamlFile, key: 'models' | 'seeds'): Nod
     const columns = parseColumns(m.columns, yf, [...p, 'columns'], tests, { quoteColumns: m.quote_columns === true, inheritedTags: [] });
     const tkey = testsKey(m, yf, p);
     tests.push(...parseTests(m[tkey], yf, [...p, tkey], { inheritedTags: [] }));
-    return { name: m.name, description: String(m.description ?? ''), config: (m.config as Record<string, unknown>) ?? {}, columns, tests, file: yf, keyPath: p };
+    if (m.relation !== undefined && (key !== 'snapshots' || typeof m.relation !== 'string' || !/^\s*(ref|source)\s*\(.*\)\s*$/s.test(m.relation))) {
+      throw yf.error(key === 'snapshots' ? "relation must be a ref('...') or source('...', '...') call" : `a ${key.slice(0, -1)} entry takes no relation:`, [...p, 'relation']);
+    }
+    return {
+      name: m.name, description: String(m.description ?? ''), config: (m.config as Record<string, unknown>) ?? {}, columns, tests, file: yf, keyPath: p,
+      ...(typeof m.relation === 'string' ? { relation: m.relation.trim() } : {}),
+    };
   });
 }
 
@@ -250,7 +262,7 @@ function parseSources(list: unknown, yf: YamlFile, scope: YamlTemplateScope): So
 /** Parses one properties file (already read). Throws ConfigError at the offending key. */
 export function parsePropertiesFile(yf: YamlFile, scope: YamlTemplateScope): PropertiesFile {
   const d = yf.data;
-  if (d === null || d === undefined) return { models: [], seeds: [], sources: [] };
+  if (d === null || d === undefined) return { models: [], seeds: [], snapshots: [], sources: [] };
   if (!isRecord(d)) throw yf.error('a properties file must be a mapping (version: 2, models:, sources:, ...)', []);
-  return { models: parsePatches(d.models, yf, 'models'), seeds: parsePatches(d.seeds, yf, 'seeds'), sources: parseSources(d.sources, yf, scope) };
+  return { models: parsePatches(d.models, yf, 'models'), seeds: parsePatches(d.seeds, yf, 'seeds'), snapshots: parsePatches(d.snapshots, yf, 'snapshots'), sources: parseSources(d.sources, yf, scope) };
 }

@@ -36,6 +36,14 @@ async function stratum(dir: string, db: string, ...args: string[]) {
   }
 }
 
+/** A project of `files` on a DuckDB file of its own: its folder, the file, and the flags naming them. */
+function onFile(files: Record<string, string>): { dir: string; db: string; at: string[] } {
+  const dir = tempProject(files);
+  const db = join(dir, 'w.duckdb');
+  writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
+  return { dir, db, at: ['--project-dir', dir, '--profiles-dir', dir] };
+}
+
 describe('snapshots, as dbt builds them', () => {
   it("give dbt's rows: timestamp and check strategies, hard deletes invalidated and as new records, a list key, a new source column, renamed meta columns, dbt_valid_to_current, a custom schema, a model over a snapshot", async () => {
     const dir = snapshotProject();
@@ -61,14 +69,11 @@ describe('snapshots, as dbt builds them', () => {
   warnIfNoDbt('snapshots: dbt live');
 
   it("print dbt's lines; build runs a snapshot after its parents and before the models that read it; ls and resource_type:snapshot list it", async () => {
-    const dir = tempProject({
+    const { dir, db, at } = onFile({
       'models/base.sql': "select 1 as id, timestamp '2024-01-01' as updated_at\n",
       'models/after.sql': "select * from {{ ref('snap') }}\n",
       'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('base') }}\n{% endsnapshot %}\n",
     });
-    const db = join(dir, 'w.duckdb');
-    writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
-    const at = ['--project-dir', dir, '--profiles-dir', dir];
     const b = await cli('build', ...at);
     expect(b.code, b.out).toBe(0);
     const lines = plain(b.out).split('\n');
@@ -86,6 +91,38 @@ describe('snapshots, as dbt builds them', () => {
     expect((await cli('ls', ...at, '-s', 'resource_type:snapshot+')).out).toBe('demo.after\ndemo.snap.snap\n');
     const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { resource_type: string; fqn: string[]; config: Record<string, unknown>; relation_name: string }> };
     expect(manifest.nodes['snapshot.demo.snap']).toMatchObject({ resource_type: 'snapshot', fqn: ['demo', 'snap', 'snap'], relation_name: '"w"."main"."snap"', config: { materialized: 'snapshot', strategy: 'timestamp', unique_key: 'id', hard_deletes: null } });
+  });
+
+  it("snapshots: entries in yml define snapshots of a relation (dbt 1.9's YAML snapshots) and describe and test {% snapshot %} blocks, as dbt names them", async () => {
+    const { dir, db, at } = onFile({
+      'models/src.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: src\n',
+      'snapshots/s.sql': "{% snapshot snap_ts %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from main.src\n{% endsnapshot %}\n",
+      'snapshots/y.yml': "snapshots:\n  - name: snap_yaml\n    relation: source('raw', 'src')\n    config:\n      schema: hist\n      unique_key: id\n      strategy: timestamp\n      updated_at: updated_at\n  - name: snap_ts\n    description: the ts snapshot\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: snap_nope\n    description: nothing\n",
+    });
+    await execFile(db, "create table src as select * from (values (1, 'a', timestamp '2024-01-01'), (2, 'b', timestamp '2024-01-01')) t(id, name, updated_at)");
+    const b = await cli('build', ...at);
+    expect(b.code, b.out + b.err).toBe(0);
+    expect(b.err).toContain("snapshots/y.yml:14 (snapshots[2].name): no snapshot named 'snap_nope': its properties and tests apply to nothing");
+    // dbt build of the same project: the same rows and scd ids, the same nodes and test id
+    expect(await queryFile(db, 'select id, name, dbt_scd_id, dbt_valid_to from main_hist.snap_yaml order by id')).toEqual([[1, 'a', '8bd6037542377309505ab720e545f24e', null], [2, 'b', 'f8e4dcba7004839b9c5b44a77923cd0a', null]]);
+    expect(plain(b.out)).toMatch(/START snapshot main_hist\.snap_yaml/);
+    expect(plain(b.out)).toMatch(/PASS not_null_snap_ts_id/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, Record<string, unknown>> };
+    expect(manifest.nodes['snapshot.demo.snap_yaml']).toMatchObject({
+      fqn: ['demo', 'snap_yaml'], path: 'y.yml/snap_yaml.sql', original_file_path: 'snapshots/y.yml', raw_code: "select * from {{ source('raw', 'src') }}",
+      schema: 'main_hist', relation_name: '"w"."main_hist"."snap_yaml"', depends_on: { macros: [], nodes: ['source.demo.raw.src'] }, patch_path: 'demo://snapshots/y.yml',
+    });
+    expect(manifest.nodes['snapshot.demo.snap_ts']).toMatchObject({ description: 'the ts snapshot', patch_path: 'demo://snapshots/y.yml' });
+    expect(Object.keys(manifest.nodes).filter((k) => k.startsWith('test.'))).toEqual(['test.demo.not_null_snap_ts_id.088f069a25']);
+    expect(manifest.nodes['test.demo.not_null_snap_ts_id.088f069a25']).toMatchObject({ file_key_name: 'snapshots.snap_ts', attached_node: 'snapshot.demo.snap_ts' });
+
+    const bad = (yml: string) => tempProject({ 'snapshots/s.sql': "{% snapshot snap_ts %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n", 'snapshots/y.yml': yml });
+    const notACall = bad('snapshots:\n  - name: y\n    relation: main.src\n');
+    expect((await cli('ls', '--project-dir', notACall, '--profiles-dir', notACall)).err).toBe("Error: snapshots/y.yml:3 (snapshots[0].relation): relation must be a ref('...') or source('...', '...') call\n");
+    const twice = bad("snapshots:\n  - name: snap_ts\n    relation: ref('m')\n");
+    expect((await cli('ls', '--project-dir', twice, '--profiles-dir', twice)).err).toBe('Error: snapshots/y.yml:2 (snapshots[0].name): snapshot \'snap_ts\' is defined twice: here and by a {% snapshot %} block\n');
+    const noConfig = bad("snapshots:\n  - name: y\n    relation: ref('snap_ts')\n");
+    expect((await cli('ls', '--project-dir', noConfig, '--profiles-dir', noConfig)).err).toMatch(/^Error: snapshots\/y\.yml:2 \(snapshots\[0\]\.strategy\): a snapshot needs a strategy/);
   });
 
   it('a bad config is an error naming its file, line and key; a failing second run leaves the table as it was', async () => {
@@ -107,15 +144,13 @@ describe('snapshots, as dbt builds them', () => {
     const open = tempProject({ 'snapshots/s.sql': "\n{% snapshot s %}\nselect 1\n" });
     expect((await cli('ls', '--project-dir', open, '--profiles-dir', open)).err).toBe("Error: snapshots/s.sql:2: snapshot 's' has no {% endsnapshot %}\n");
 
-    const dir = tempProject({ 'snapshots/s.sql': "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}\nselect * from main.src\n{% endsnapshot %}\n" });
-    const db = join(dir, 'w.duckdb');
-    writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
+    const { dir, db, at } = onFile({ 'snapshots/s.sql': "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}\nselect * from main.src\n{% endsnapshot %}\n" });
     await execFile(db, "create table src as select 1 as id, timestamp '2024-01-01' as u");
-    expect((await cli('snapshot', '--project-dir', dir, '--profiles-dir', dir)).code).toBe(0);
+    expect((await cli('snapshot', ...at)).code).toBe(0);
     // the second run's staging fails on the changed row
     await execFile(db, "update src set u = timestamp '2024-01-02'");
     writeFileSync(join(dir, 'snapshots/s.sql'), "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}\nselect id, u, case when u > timestamp '2024-01-01' then error('changed') end as bad from main.src\n{% endsnapshot %}\n");
-    const failed = await cli('snapshot', '--project-dir', dir, '--profiles-dir', dir);
+    const failed = await cli('snapshot', ...at);
     expect(failed.code).toBe(1);
     expect(plain(failed.out)).toMatch(/1 of 1 ERROR snapshotting main\.s \.+ \[ERROR in/);
     expect(await queryFile(db, "select id, u::varchar, dbt_valid_to from main.s")).toEqual([[1, '2024-01-01 00:00:00', null]]);
