@@ -8,7 +8,7 @@ import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { boolFlag, stringFlag, type Command } from './command.js';
 import { stratumVersion } from './version.js';
-import { projectCommand, SELECTION_FLAGS } from './projectFlags.js';
+import { PROJECT_LOAD_FLAGS, projectCommand } from './projectFlags.js';
 
 /** The `stratum debug` command. */
 export const debugCommand: Command = projectCommand({
@@ -16,7 +16,7 @@ export const debugCommand: Command = projectCommand({
   summary: "Check the project and profile files and test the target's connection (dbt debug).",
   details: 'Examples:\n  stratum debug\n  stratum debug --target bq\n  stratum debug --config-dir\n\nExit codes: 0 every check passed, 1 a check failed (its reason is printed).',
   flags: [
-    ...SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'json'].includes(f.name)),
+    ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'config-dir', type: 'boolean', description: 'Print the folder profiles.yml is read from, and exit.' },
     { name: 'connection', type: 'boolean', description: "Test the target's connection only, skipping the checks of dbt_project.yml." },
   ],

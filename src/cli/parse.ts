@@ -1,14 +1,14 @@
 /** `stratum parse`: parses the project and writes target/manifest.json, as `dbt parse` does, without a warehouse. */
 import { relative } from 'node:path';
 import type { Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
+import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** The `stratum parse` command. */
 export const parseCommand: Command = projectCommand({
   name: 'parse',
   summary: "Parse the project (templates, yml, dbt_project.yml) and write target/manifest.json, without the warehouse (dbt parse).",
   details: 'Examples:\n  stratum parse\n  stratum parse --project-dir test/fixtures/jaffle --json\n\nExit codes: 0 parsed, 2 an error in the project (named by file and line).',
-  flags: [...SELECTION_FLAGS.filter((f) => f.name !== 'select' && f.name !== 'exclude'), WARN_ERROR_FLAG],
+  flags: [...PROJECT_LOAD_FLAGS, WARN_ERROR_FLAG],
   async run(args) {
     const [{ jsonFlag, loadFromFlags }, { writeManifest }, { foundLine, printTemplateLogs, stamped }] = await Promise.all([
       import('./projectOptions.js'), import('../project/manifest.js'), import('./runOutput.js'),

@@ -11,12 +11,16 @@ import type { Command, FlagSpec, ParsedArgs } from './command.js';
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
   { name: 'select', short: 's', type: 'string', multiple: true, greedy: true, value: 'SELECTOR', description: 'Nodes to include (dbt syntax: name, +name, name+, tag:x, path:dir, source:s.t, a,b).' },
   { name: 'exclude', type: 'string', multiple: true, greedy: true, value: 'SELECTOR', description: 'Nodes to leave out (same syntax).' },
+  { name: 'state', type: 'string', value: 'DIR', description: "An earlier run's target folder (its manifest.json, run_results.json) for state:new, state:modified[.body|.configs|...] and result:<status>." },
   { name: 'target', short: 't', type: 'string', value: 'NAME', description: "The profiles.yml output to use (default: the profile's target)." },
   { name: 'vars', type: 'string', value: 'YAML', description: "Project variables as YAML or JSON, e.g. '{lookback_days: 7}'." },
   { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
   { name: 'profiles-dir', type: 'string', value: 'DIR', description: 'Where profiles.yml is (default: $DBT_PROFILES_DIR, then the project dir, the working directory, ~/.dbt).' },
   { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
 ];
+
+/** SELECTION_FLAGS without those that select nodes (--select, --exclude, --state): for the commands that load a project but select nothing. */
+export const PROJECT_LOAD_FLAGS: readonly FlagSpec[] = SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'state'].includes(f.name));
 
 /**
  * dbt's flags of these commands that Stratum does not take, with what to use instead (or ''):
@@ -25,7 +29,7 @@ export const SELECTION_FLAGS: readonly FlagSpec[] = [
  */
 const DBT_UNSUPPORTED_FLAGS: Readonly<Record<string, string>> = {
   ...Object.fromEntries([
-    '--selector', '--state', '--defer', '--no-defer', '--defer-state', '--favor-state', '--no-favor-state', '--deprecated-favor-state', '--indirect-selection',
+    '--selector', '--defer', '--no-defer', '--defer-state', '--favor-state', '--no-favor-state', '--deprecated-favor-state', '--indirect-selection',
     '--fail-fast', '-x', '--warn-error', '--warn-error-options', '--empty', '--store-failures', '--exclude-resource-type', '--resource-type', '--sample',
     '--event-time-start', '--event-time-end', '--show', '--introspect', '--inline', '--output-keys', '--target-path', '--log-path', '--log-level', '--log-level-file',
     '--log-format', '--log-format-file', '--log-cache-events', '--debug', '-d', '--quiet', '-q', '--print', '--no-print', '--printer-width', '--use-colors',

@@ -7,6 +7,7 @@ import { Dag } from '../project/dag.js';
 import { loadProject } from '../project/load.js';
 import { parseDbtYaml } from '../project/yamlFile.js';
 import { selectNodes } from '../project/selection.js';
+import { readState } from '../project/stateSelection.js';
 import type { Project, ResourceType } from '../project/types.js';
 import { boolFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
 import { DBT_RESOURCE_TYPES } from './projectFlags.js';
@@ -60,7 +61,9 @@ export function loadSelection(cmd: string, args: ParsedArgs, resourceTypes?: rea
     if (warnError) throw new UsageError(`stratum ${cmd}: ${what} (--warn-error makes this warning an error)`);
     process.stderr.write(`Warning: ${what}\n`);
   };
-  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), onUnmatched, ...(resourceTypes ? { resourceTypes } : {}) }, dag);
+  const stateDir = stringFlag(args, 'state');
+  const state = stateDir !== undefined ? readState(stateDir) : undefined;
+  const selected = selectNodes(project, { select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), onUnmatched, ...(resourceTypes ? { resourceTypes } : {}), ...(state ? { state } : {}) }, dag);
   return { project, dag, selected };
 }
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunCommand } from '../run/events.js';
 import { boolFlag, stringFlag, type Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
+import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** The commands whose runs retry runs again. */
 const RETRIED: readonly RunCommand[] = ['run', 'test', 'seed', 'snapshot', 'build'];
@@ -36,7 +36,7 @@ export const retryCommand: Command = projectCommand({
   summary: 'Run again the nodes of the last run, test, seed or build that errored, failed or were skipped, with its flags (dbt retry).',
   details: "Examples:\n  stratum retry\n  stratum retry --vars '{lookback_days: 7}'   # overrides the recorded --vars\n\nExit codes: as the command it runs again; 2 when there is no previous run to retry.",
   flags: [
-    ...SELECTION_FLAGS.filter((f) => f.name !== 'select' && f.name !== 'exclude'),
+    ...PROJECT_LOAD_FLAGS,
     { name: 'threads', type: 'string', value: 'N', description: 'Nodes run at once (default: the recorded run\'s).' },
     { name: 'fail-fast', short: 'x', type: 'boolean', description: 'Stop at the first node that fails or errors.' },
     WARN_ERROR_FLAG,

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import { stringFlag, type Command } from './command.js';
-import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
+import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFlags.js';
 
 /** The `stratum run-operation` command. */
 export const runOperationCommand: Command = projectCommand({
@@ -13,7 +13,7 @@ export const runOperationCommand: Command = projectCommand({
   details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev",
   positionals: 'MACRO',
   flags: [
-    ...SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'json'].includes(f.name)),
+    ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'args', type: 'string', value: 'YAML', description: "The macro's keyword arguments, a YAML or JSON mapping, e.g. '{days: 30}'." },
     WARN_ERROR_FLAG,
   ],

@@ -2,12 +2,13 @@
  * dbt's node selection syntax: `--select` / `--exclude` take space-separated unions of
  * comma-separated intersections of atoms. An atom is `[@][N+]method:value[+N]` or a bare name;
  * methods: fqn (default), path, file, tag, source, resource_type, package, test_type, test_name,
- * config.<key>. Tests are selected indirectly ("eager"): a test whose parent is selected is
+ * config.<key>, and against an earlier run's artifacts (`--state`) state: and result:. Tests are selected indirectly ("eager"): a test whose parent is selected is
  * selected, and a test whose parent is excluded is excluded.
  */
 import { didYouMean } from '../didYouMean.js';
 import { UsageError } from '../errors.js';
 import { Dag } from './dag.js';
+import { checkStateValue, stateMatcher, type StateArtifacts } from './stateSelection.js';
 import type { Project, ProjectNode, ResourceType } from './types.js';
 
 /** What to select. Empty `select` means every node. */
@@ -18,7 +19,12 @@ export interface SelectionSpec {
   readonly resourceTypes?: readonly ResourceType[];
   /** Told each `select` criterion that matches nothing and is no error (a glob, a tag, a source...), as dbt warns of it. */
   readonly onUnmatched?: (criterion: string) => void;
+  /** `--state`: the earlier run that `state:` and `result:` compare with. */
+  readonly state?: StateArtifacts;
 }
+
+/** Whether a node matches a `state:` or `result:` value (see stateSelection.ts). */
+type StateMatch = (id: string, method: 'state' | 'result', value: string) => boolean;
 
 /** One parsed atom. */
 export interface SelectorAtom {
@@ -29,7 +35,7 @@ export interface SelectorAtom {
   readonly at: boolean;
 }
 
-const METHODS = new Set(['fqn', 'path', 'file', 'tag', 'source', 'resource_type', 'package', 'test_type', 'test_name']);
+const METHODS = new Set(['fqn', 'path', 'file', 'tag', 'source', 'resource_type', 'package', 'test_type', 'test_name', 'state', 'result']);
 
 /** Parses one atom such as `2+tag:nightly+` (throws UsageError on a bad method). */
 export function parseAtom(raw: string): SelectorAtom {
@@ -42,8 +48,9 @@ export function parseAtom(raw: string): SelectorAtom {
   if (colon > 0) {
     method = body.slice(0, colon);
     value = body.slice(colon + 1);
-    if (!METHODS.has(method) && !method.startsWith('config.')) throw new UsageError(`unknown selector method '${method}' in '${raw}' (fqn, path, file, tag, source, resource_type, package, test_type, test_name, config.<key>)`);
-    if (value === '') throw new UsageError(`invalid selector '${raw}': ${method}: needs a value, e.g. '${method}:${method === 'tag' ? 'nightly' : 'name'}'`);
+    if (!METHODS.has(method) && !method.startsWith('config.')) throw new UsageError(`unknown selector method '${method}' in '${raw}' (fqn, path, file, tag, source, resource_type, package, test_type, test_name, config.<key>, state, result)`);
+    if (value === '') throw new UsageError(`invalid selector '${raw}': ${method}: needs a value, e.g. '${method}:${method === 'tag' ? 'nightly' : method === 'state' ? 'modified' : method === 'result' ? 'error' : 'name'}'`);
+    if (method === 'state' || method === 'result') checkStateValue(method, value, raw);
   } else if (value.includes('/') || /\.(sql|csv|yml|yaml)$/.test(value)) method = 'path';
   const depth = (s: string | undefined): number | 'all' | 0 => (s === undefined ? 0 : s === '' ? 'all' : Number(s));
   if (at && up !== undefined) throw new UsageError(`'@' and '+' cannot both prefix a selector: '${raw}'`);
@@ -63,9 +70,12 @@ function fqnMatches(node: ProjectNode, value: string, project: string): boolean 
 }
 
 /** Whether a node matches an atom's method and value (graph operators aside). */
-export function matchesAtom(node: ProjectNode, atom: Pick<SelectorAtom, 'method' | 'value'>, project: Project): boolean {
+export function matchesAtom(node: ProjectNode, atom: Pick<SelectorAtom, 'method' | 'value'>, project: Project, state?: StateMatch): boolean {
   const v = atom.value;
   switch (atom.method) {
+    case 'state':
+    case 'result':
+      return (state ?? stateMatcher(project, undefined))(node.uniqueId, atom.method, v);
     case 'fqn':
       return node.resourceType !== 'source' && fqnMatches(node, v, project.name);
     case 'path': {
@@ -104,10 +114,10 @@ export function matchesAtom(node: ProjectNode, atom: Pick<SelectorAtom, 'method'
   }
 }
 
-function selectAtom(atom: SelectorAtom, project: Project, dag: Dag): Set<string> {
+function selectAtom(atom: SelectorAtom, project: Project, dag: Dag, state: StateMatch): Set<string> {
   const out = new Set<string>();
   for (const node of project.nodes.values()) {
-    if (!matchesAtom(node, atom, project)) continue;
+    if (!matchesAtom(node, atom, project, state)) continue;
     out.add(node.uniqueId);
     const down = atom.at ? 'all' : atom.children;
     if (down !== 0) for (const d of dag.descendants(node.uniqueId, down === 'all' ? undefined : down)) out.add(d);
@@ -122,13 +132,13 @@ function selectAtom(atom: SelectorAtom, project: Project, dag: Dag): Set<string>
  * each atom's nodes bring the tests of any of them before atoms are intersected, so that
  * `orders,test_type:generic` is the generic tests of orders.
  */
-function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatched?: (criterion: string) => void): Set<string> {
+function evaluate(exprs: readonly string[], project: Project, dag: Dag, state: StateMatch, onUnmatched?: (criterion: string) => void): Set<string> {
   const out = new Set<string>();
   for (const term of exprs.flatMap((e) => e.split(/\s+/)).filter((t) => t !== '')) {
     let acc: Set<string> | undefined;
     for (const part of term.split(',').filter((p) => p !== '')) {
       const atom = parseAtom(part);
-      const s = selectAtom(atom, project, dag);
+      const s = selectAtom(atom, project, dag, state);
       // a bare name that names nothing is a typo, not an empty selection: say so (dbt only warns)
       if (s.size === 0 && atom.method === 'fqn' && !/[*?]/.test(atom.value)) {
         const names = [...new Set([...project.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name))];
@@ -150,8 +160,9 @@ function evaluate(exprs: readonly string[], project: Project, dag: Dag, onUnmatc
  */
 export function selectNodes(project: Project, spec: SelectionSpec = {}, dag: Dag = new Dag(project)): string[] {
   const hasSelect = (spec.select ?? []).some((s) => s.trim() !== '');
-  const selected = hasSelect ? evaluate(spec.select ?? [], project, dag, spec.onUnmatched) : new Set(project.nodes.keys());
-  const excluded = evaluate(spec.exclude ?? [], project, dag);
+  const state = stateMatcher(project, spec.state);
+  const selected = hasSelect ? evaluate(spec.select ?? [], project, dag, state, spec.onUnmatched) : new Set(project.nodes.keys());
+  const excluded = evaluate(spec.exclude ?? [], project, dag, state);
   const types = spec.resourceTypes && spec.resourceTypes.length > 0 ? new Set(spec.resourceTypes) : undefined;
   const keep = new Set([...selected].filter((id) => !excluded.has(id) && (!types || types.has(project.nodes.get(id)?.resourceType as ResourceType))));
   return dag.topologicalOrder(keep);
