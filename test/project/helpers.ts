@@ -34,6 +34,17 @@ export function tempProject(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * A temporary project of `files` (as tempProject) whose profile builds into a DuckDB file of its own,
+ * `w.duckdb` in its folder: the folder, the file, and the flags that name them to the CLI.
+ */
+export function onDuckDBFile(files: Record<string, string>): { dir: string; db: string; at: string[] } {
+  const dir = tempProject(files);
+  const db = join(dir, 'w.duckdb');
+  writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
+  return { dir, db, at: ['--project-dir', dir, '--profiles-dir', dir] };
+}
+
 /** Copies the fixture (without target/ and raw/) to a temp dir and returns it. */
 export function fixtureCopy(): string {
   const dir = tempDir('stratum-jaffle-');

@@ -1,27 +1,23 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
-import { tempProject } from './helpers.js';
-
-const profiles = (db: string) => `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`;
+import { onDuckDBFile, tempProject } from './helpers.js';
 
 describe('stratum parse (dbt parse)', () => {
   it('writes target/manifest.json without opening the warehouse, printing what templates log and the Found line', async () => {
-    const d = tempProject({
+    const { dir: d, db, at } = onDuckDBFile({
       'models/a.sql': "{{ log('parsing a', info=True) }}select 1 as x\n",
       'models/b.sql': "select * from {{ ref('a') }}\n",
     });
-    const db = join(d, 'never.duckdb');
-    writeFileSync(join(d, 'profiles.yml'), profiles(db));
-    const r = await cli('parse', '--project-dir', d, '--profiles-dir', d);
+    const r = await cli('parse', ...at);
     expect(r.code).toBe(0);
     expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '').split('\n').slice(0, 2)).toEqual(['parsing a', 'Found 2 models']);
     const manifest = JSON.parse(readFileSync(join(d, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { depends_on: { nodes: string[] } }>; parent_map: Record<string, string[]> };
     expect(Object.keys(manifest.nodes).sort()).toEqual(['model.demo.a', 'model.demo.b']);
     expect(manifest.parent_map['model.demo.b']).toEqual(['model.demo.a']);
     expect(existsSync(db)).toBe(false);
-    const j = await cli('parse', '--project-dir', d, '--profiles-dir', d, '--json');
+    const j = await cli('parse', ...at, '--json');
     expect(JSON.parse(j.out)).toMatchObject({ nodes: { model: 2 } });
   });
 

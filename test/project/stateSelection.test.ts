@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
 import { dbtEnv, hasDbt, warnIfNoDbt } from '../twoEngines.js';
-import { tempProject } from './helpers.js';
+import { onDuckDBFile } from './helpers.js';
 
 /** A project of six models (f broken, c calling a macro), a test on d, on a DuckDB file of its own. */
 function project(): string {
-  const dir = tempProject({
+  return onDuckDBFile({
     'models/a.sql': 'select 1 as id\n',
     'models/b.sql': "{{ config(materialized='table') }} select * from {{ ref('a') }}\n",
     'models/c.sql': 'select {{ two() }} as x\n',
@@ -22,9 +22,7 @@ function project(): string {
     'models/f.sql': 'select nope\n',
     'macros/two.sql': '{% macro two() %}2{% endmacro %}\n',
     'models/d.yml': 'version: 2\nmodels:\n  - name: d\n    columns:\n      - name: y\n        data_tests: [not_null]\n',
-  });
-  writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${join(dir, 'w.duckdb')}'\n`);
-  return dir;
+  }).dir;
 }
 
 /** After the earlier run: a's body, b's materialization and the macro change; n is new; d gets a description and a second test. */

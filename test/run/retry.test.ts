@@ -2,21 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
-import { tempProject } from '../project/helpers.js';
-
-const profiles = (db: string) => `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`;
+import { onDuckDBFile } from '../project/helpers.js';
 
 /** A project in which b reads a var, c is b's child, e is broken; a, d stand alone. */
 function project(): string {
-  const d = tempProject({
+  return onDuckDBFile({
     'models/a.sql': 'select 1 as x\n',
     'models/b.sql': "select * from {{ ref('a') }} where {{ var('ok', 'false') }}\n",
     'models/c.sql': "select * from {{ ref('b') }}\n",
     'models/d.sql': 'select 2 as y\n',
     'models/e.sql': 'select nope\n',
-  });
-  writeFileSync(join(d, 'profiles.yml'), profiles(join(d, 'w.duckdb')));
-  return d;
+  }).dir;
 }
 
 const statuses = (d: string) => (JSON.parse(readFileSync(join(d, 'target/run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] }).results
@@ -45,13 +41,11 @@ describe('stratum retry (dbt retry)', () => {
   });
 
   it('a build retried runs its failed test again, and the children it skipped', async () => {
-    const d = tempProject({
+    const { dir: d, at } = onDuckDBFile({
       'models/m.sql': "select {{ var('v', 'null') }} as x\n",
       'models/child.sql': "select * from {{ ref('m') }}\n",
       'models/m.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: x\n        data_tests: [not_null]\n',
     });
-    writeFileSync(join(d, 'profiles.yml'), profiles(join(d, 'w.duckdb')));
-    const at = ['--project-dir', d, '--profiles-dir', d];
     expect((await cli('build', ...at)).code).toBe(1);
     const results = () => (JSON.parse(readFileSync(join(d, 'target/run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] }).results.map((r) => `${r.unique_id.split('.')[2]}:${r.status}`).sort();
     expect(results()).toEqual(['child:skipped', 'm:success', 'not_null_m_x:fail']);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
 import { queryFile } from '../duckdbFile.js';
-import { tempProject } from '../project/helpers.js';
+import { onDuckDBFile, tempProject } from '../project/helpers.js';
 import { dbtEnv, hasDbt, warnIfNoDbt } from '../twoEngines.js';
 import { execFile, snapshotProject, snapshotRows, SOURCE_STEPS } from './snapshotScenario.js';
 
@@ -34,14 +34,6 @@ async function stratum(dir: string, db: string, ...args: string[]) {
   } finally {
     delete process.env.DB;
   }
-}
-
-/** A project of `files` on a DuckDB file of its own: its folder, the file, and the flags naming them. */
-function onFile(files: Record<string, string>): { dir: string; db: string; at: string[] } {
-  const dir = tempProject(files);
-  const db = join(dir, 'w.duckdb');
-  writeFileSync(join(dir, 'profiles.yml'), `demo:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '${db}'\n`);
-  return { dir, db, at: ['--project-dir', dir, '--profiles-dir', dir] };
 }
 
 describe('snapshots, as dbt builds them', () => {
@@ -69,7 +61,7 @@ describe('snapshots, as dbt builds them', () => {
   warnIfNoDbt('snapshots: dbt live');
 
   it("print dbt's lines; build runs a snapshot after its parents and before the models that read it; ls and resource_type:snapshot list it", async () => {
-    const { dir, db, at } = onFile({
+    const { dir, db, at } = onDuckDBFile({
       'models/base.sql': "select 1 as id, timestamp '2024-01-01' as updated_at\n",
       'models/after.sql': "select * from {{ ref('snap') }}\n",
       'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from {{ ref('base') }}\n{% endsnapshot %}\n",
@@ -94,7 +86,7 @@ describe('snapshots, as dbt builds them', () => {
   });
 
   it("snapshots: entries in yml define snapshots of a relation (dbt 1.9's YAML snapshots) and describe and test {% snapshot %} blocks, as dbt names them", async () => {
-    const { dir, db, at } = onFile({
+    const { dir, db, at } = onDuckDBFile({
       'models/src.yml': 'version: 2\nsources:\n  - name: raw\n    schema: main\n    tables:\n      - name: src\n',
       'snapshots/s.sql': "{% snapshot snap_ts %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', updated_at='updated_at') }}\nselect * from main.src\n{% endsnapshot %}\n",
       'snapshots/y.yml': "snapshots:\n  - name: snap_yaml\n    relation: source('raw', 'src')\n    config:\n      schema: hist\n      unique_key: id\n      strategy: timestamp\n      updated_at: updated_at\n  - name: snap_ts\n    description: the ts snapshot\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: snap_nope\n    description: nothing\n",
@@ -144,7 +136,7 @@ describe('snapshots, as dbt builds them', () => {
     const open = tempProject({ 'snapshots/s.sql': "\n{% snapshot s %}\nselect 1\n" });
     expect((await cli('ls', '--project-dir', open, '--profiles-dir', open)).err).toBe("Error: snapshots/s.sql:2: snapshot 's' has no {% endsnapshot %}\n");
 
-    const { dir, db, at } = onFile({ 'snapshots/s.sql': "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}\nselect * from main.src\n{% endsnapshot %}\n" });
+    const { dir, db, at } = onDuckDBFile({ 'snapshots/s.sql': "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp', updated_at='u') }}\nselect * from main.src\n{% endsnapshot %}\n" });
     await execFile(db, "create table src as select 1 as id, timestamp '2024-01-01' as u");
     expect((await cli('snapshot', ...at)).code).toBe(0);
     // the second run's staging fails on the changed row
