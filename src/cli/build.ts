@@ -5,7 +5,7 @@ import { EMPTY_FLAG, FULL_REFRESH_FLAG, projectCommand, RESOURCE_TYPE_FLAGS, RUN
 /** The `build` command. */
 export const buildCmd: Command = projectCommand({
   name: 'build',
-  summary: 'Load seeds, build models and run tests in dependency order (like dbt build).',
+  summary: 'Load seeds, build models and snapshots and run tests in dependency order (like dbt build).',
   flags: [...RUN_FLAGS, FULL_REFRESH_FLAG, EMPTY_FLAG, STORE_FAILURES_FLAG, ...RESOURCE_TYPE_FLAGS],
   details: 'Exit codes: 0 success or warnings only, 1 a node failed, 2 bad usage or configuration, 130 cancelled.',
   run: (args) => runProject('build', args),

@@ -32,7 +32,7 @@ export function formatLsLine(project: Project, n: ProjectNode, output: (typeof O
 /** The `stratum ls` command. */
 export const lsCommand: Command = projectCommand({
   name: 'ls',
-  summary: 'List the selected models, seeds, tests and sources (dbt ls).',
+  summary: 'List the selected models, seeds, snapshots, tests and sources (dbt ls).',
   details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path',
   flags: [
     ...SELECTION_FLAGS,
