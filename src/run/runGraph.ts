@@ -6,6 +6,7 @@
  * test skips them; an edge test → child is added unless the child is upstream of the test
  * (that would be a cycle, e.g. a relationships test between parent and child).
  */
+import { Dag } from '../project/dag.js';
 import type { Project, ProjectNode } from '../project/types.js';
 import type { GraphTask } from './dagScheduler.js';
 import type { RunCommand } from './events.js';
@@ -44,9 +45,10 @@ export function commandTasks(project: Project, command: RunCommand, selected: It
   });
   const rank = (id: string) => kinds.indexOf(project.nodes.get(id)!.resourceType);
   ids.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const graph = new Map<string, string[]>();
-  for (const n of project.nodes.values()) graph.set(n.uniqueId, n.dependsOn.nodes.filter((p) => project.nodes.has(p)));
-  if (command === 'build') addTestEdges(project, graph);
+  // parents by node over the whole project, with build's test edges
+  const dag = new Dag(project);
+  const graph = new Map([...project.nodes.keys()].map((id) => [id, [...dag.parents(id)]]));
+  if (command === 'build') addTestEdges(project, dag, graph);
   const inRun = new Set(ids);
   const nearest = new Map<string, Set<string>>();
   const nearestInRun = (id: string): Set<string> => {
@@ -68,26 +70,14 @@ export function commandTasks(project: Project, command: RunCommand, selected: It
  * runs before that node's other children, so that a failing test skips them, unless the child is
  * upstream of the test (a relationships test between parent and child would make a cycle).
  */
-function addTestEdges(project: Project, graph: Map<string, string[]>): void {
-  const children = new Map<string, string[]>();
-  for (const [id, ps] of graph) for (const p of ps) children.set(p, [...(children.get(p) ?? []), id]);
-  const ancestors = new Map<string, Set<string>>();
-  const ancestorsOf = (id: string): Set<string> => {
-    const known = ancestors.get(id);
-    if (known) return known;
-    const set = new Set<string>();
-    ancestors.set(id, set);
-    for (const p of graph.get(id) ?? []) {
-      set.add(p);
-      for (const a of ancestorsOf(p)) set.add(a);
-    }
-    return set;
-  };
+function addTestEdges(project: Project, dag: Dag, graph: Map<string, string[]>): void {
+  // the project's own edges tell what is upstream of a test: a test edge only ever leads from a
+  // test to a child of the test's parent, so it adds no path that those edges do not have
   const tests = [...graph.keys()].filter((id) => project.nodes.get(id)?.resourceType === 'test');
   for (const test of tests) {
-    const testAncestors = ancestorsOf(test);
-    for (const parent of graph.get(test) ?? []) {
-      for (const child of children.get(parent) ?? []) {
+    const testAncestors = dag.ancestors(test);
+    for (const parent of dag.parents(test)) {
+      for (const child of dag.children(parent)) {
         if (child === test || project.nodes.get(child)?.resourceType === 'test') continue;
         if (testAncestors.has(child)) continue;
         const deps = graph.get(child)!;
