@@ -19,8 +19,11 @@ export const SELECTION_FLAGS: readonly FlagSpec[] = [
   { name: 'json', type: 'boolean', description: 'Print machine-readable JSON.' },
 ];
 
+/** The flags that select nodes. */
+const SELECTING = ['select', 'exclude', 'state'];
+
 /** SELECTION_FLAGS without those that select nodes (--select, --exclude, --state): for the commands that load a project but select nothing. */
-export const PROJECT_LOAD_FLAGS: readonly FlagSpec[] = SELECTION_FLAGS.filter((f) => !['select', 'exclude', 'state'].includes(f.name));
+export const PROJECT_LOAD_FLAGS: readonly FlagSpec[] = SELECTION_FLAGS.filter((f) => !SELECTING.includes(f.name));
 
 /**
  * dbt's flags of these commands that Stratum does not take, with what to use instead (or ''):
@@ -82,6 +85,10 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'fail-fast', short: 'x', type: 'boolean', description: 'Stop at the first node that fails or errors: nothing more starts and the rest is skipped.' },
   WARN_ERROR_FLAG,
 ];
+
+/** RUN_FLAGS without those that select nodes: `retry` runs the nodes its previous run left undone, with that run's threads by default. */
+export const RETRY_FLAGS: readonly FlagSpec[] = RUN_FLAGS.filter((f) => !SELECTING.includes(f.name))
+  .map((f) => (f.name === 'threads' ? { ...f, description: "Nodes run at once (default: the retried run's)." } : f));
 
 /** dbt's resource types, which its --resource-type takes (and `default`, `all`); a Stratum project has models, seeds, tests and sources. */
 export const DBT_RESOURCE_TYPES: readonly string[] = ['analysis', 'exposure', 'metric', 'model', 'saved_query', 'seed', 'semantic_model', 'snapshot', 'source', 'test', 'unit_test'];

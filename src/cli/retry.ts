@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunCommand } from '../run/events.js';
+import type { RunResultsArtifact } from '../run/runResults.js';
 import { boolFlag, stringFlag, type Command } from './command.js';
-import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFlags.js';
+import { projectCommand, RETRY_FLAGS } from './projectFlags.js';
 
 /** The commands whose runs retry runs again. */
 const RETRIED: readonly RunCommand[] = ['run', 'test', 'seed', 'snapshot', 'build'];
@@ -35,19 +36,14 @@ export const retryCommand: Command = projectCommand({
   name: 'retry',
   summary: 'Run again the nodes of the last run, test, seed, snapshot or build that errored, failed or were skipped, with its flags (dbt retry).',
   details: "Examples:\n  stratum retry\n  stratum retry --vars '{lookback_days: 7}'   # overrides the recorded --vars\n\nExit codes: as the command it runs again; 2 when there is no previous run to retry.",
-  flags: [
-    ...PROJECT_LOAD_FLAGS,
-    { name: 'threads', type: 'string', value: 'N', description: 'Nodes run at once (default: the recorded run\'s).' },
-    { name: 'fail-fast', short: 'x', type: 'boolean', description: 'Stop at the first node that fails or errors.' },
-    WARN_ERROR_FLAG,
-  ],
+  flags: RETRY_FLAGS,
   async run(args) {
     const { readProjectFile } = await import('../project/projectFile.js');
     const root = resolve(stringFlag(args, 'project-dir') ?? '.');
     const settings = readProjectFile(root);
     const file = join(root, settings.paths.target, 'run_results.json');
     if (!existsSync(file)) throw new UsageError(`stratum retry: no previous run to retry: ${join(settings.paths.target, 'run_results.json')} not found in ${root}`);
-    let recorded: { args?: RecordedArgs; results?: { unique_id: string; status: string }[] };
+    let recorded: { args?: RecordedArgs; results?: RunResultsArtifact['results'] };
     try {
       recorded = JSON.parse(readFileSync(file, 'utf8')) as typeof recorded;
     } catch (e) {
