@@ -21,11 +21,11 @@ export const debugCommand: Command = projectCommand({
     { name: 'connection', type: 'boolean', description: "Test the target's connection only, skipping the checks of dbt_project.yml." },
   ],
   async run(args) {
-    const [{ readProjectFile }, { findProfilesFile, loadProfileTarget }, { stamped }, { parseVarsFlag }, { openTarget }, { StratumError }] = await Promise.all([
-      import('../project/projectFile.js'), import('../project/profiles.js'), import('./runOutput.js'), import('./projectOptions.js'), import('./projectRun.js'), import('../errors.js'),
+    const [{ readProjectFile }, { findProfilesFile, loadProfileTarget }, { stamped }, { parseVarsFlag }, { openTarget }] = await Promise.all([
+      import('../project/projectFile.js'), import('../project/profiles.js'), import('./runOutput.js'), import('./projectOptions.js'), import('./projectRun.js'),
     ]);
     const say = (line: string) => process.stdout.write(`${stamped(line)}\n`);
-    const reason = (e: unknown) => (e instanceof StratumError ? e.message : (e as Error).message);
+    const reason = (e: unknown) => (e as Error).message;
     const root = resolve(stringFlag(args, 'project-dir') ?? '.');
     const profilesDir = stringFlag(args, 'profiles-dir');
     const env = process.env;

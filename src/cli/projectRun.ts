@@ -16,9 +16,9 @@ import { plainValue } from '../project/pythonRepr.js';
 import type { ProfileTarget, Project } from '../project/types.js';
 import { NOTHING_TO_DO, type RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, cancelOnSignals, intFlag, listFlag, stringFlag, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
 import { compiledPath, writeCompiled } from './compile.js';
-import { loadFromFlags, loadSelection, parseVarsFlag, resourceTypesFlags } from './projectOptions.js';
+import { loadFromFlags, loadSelection, resourceTypesFlags } from './projectOptions.js';
 import { eventPrinter, foundLine, printTemplateLogs, stamped } from './runOutput.js';
 
 /** dbt-duckdb profile keys (1.10) that change what a build reads or writes, and that Stratum does not implement. */
@@ -118,7 +118,7 @@ export async function runProjectCommand(command: RunCommand, args: ParsedArgs, e
       // dbt's names; what `stratum retry` runs again with
       args: {
         select: listFlag(args, 'select'), exclude: listFlag(args, 'exclude'), full_refresh: boolFlag(args, 'full-refresh'), threads, target: project.target.name,
-        vars: plainValue(parseVarsFlag(command, stringFlag(args, 'vars')) ?? {}), fail_fast: boolFlag(args, 'fail-fast'), warn_error: warnError,
+        vars: plainValue(project.cliVars ?? {}), fail_fast: boolFlag(args, 'fail-fast'), warn_error: warnError,
         store_failures: boolFlag(args, 'store-failures'), empty: boolFlag(args, 'empty'),
         resource_types: listFlag(args, 'resource-type'), exclude_resource_types: listFlag(args, 'exclude-resource-type'),
       },

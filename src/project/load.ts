@@ -215,9 +215,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
   // Generic tests attach to enabled models, seeds and sources.
   const enabled = new Set([...drafts.map((d) => d.node.uniqueId), ...sourceNodes.map((s) => s.uniqueId)]);
   const attachments: { decl: TestDecl; target: TestTarget; attachedId: string }[] = [];
-  for (const p of modelPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'model', name: p.name }, attachedId: `model.${name}.${p.name}` });
-  for (const p of seedPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'seed', name: p.name }, attachedId: `seed.${name}.${p.name}` });
-  for (const p of snapshotPatches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind: 'snapshot', name: p.name }, attachedId: `snapshot.${name}.${p.name}` });
+  for (const [kind, patches] of [['model', modelPatches], ['seed', seedPatches], ['snapshot', snapshotPatches]] as const) {
+    for (const p of patches.values()) for (const decl of p.tests) attachments.push({ decl, target: { kind, name: p.name }, attachedId: `${kind}.${name}.${p.name}` });
+  }
   for (const d of sourceDecls) for (const decl of d.tests) attachments.push({ decl, target: { kind: 'source', sourceName: d.sourceName, tableName: d.tableName }, attachedId: `source.${name}.${d.sourceName}.${d.tableName}` });
   for (const { decl, target: tt, attachedId } of attachments) {
     if (!enabled.has(attachedId)) continue;
@@ -237,7 +237,9 @@ export function loadProject(opts: LoadOptions = {}): Project {
     for (const p of unusedConfigPaths(tree, fqns.get(kind)!)) warnings.push(settings.file.error(`${[key, ...p].join('.')} applies to no ${kind} (an unused configuration path)`, [key, ...p]).message);
   }
 
-  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs), ...(opts.warnError ? { warnError: true } : {}) };
+  const project = { ...resolveDependencies(settings, root, vars, target, drafts, sourceNodes, renderer), warnings, parseLogs: drafts.flatMap((d) => d.parsed.logs),
+    ...(opts.warnError ? { warnError: true } : {}), ...(opts.vars ? { cliVars: opts.vars } : {}),
+  };
   internals.set(project, { renderer, templates, env });
   return project;
 }

@@ -304,6 +304,8 @@ export interface Project {
   readonly parseLogs?: readonly TemplateLog[];
   /** `--warn-error`: a template's `exceptions.warn()` raises a compilation error, as dbt's does. */
   readonly warnError?: boolean;
+  /** The `--vars` given (LoadOptions.vars), which run_results.json records as dbt's does. */
+  readonly cliVars?: Readonly<Record<string, unknown>>;
 }
 
 /** Options of `loadProject`. */
