@@ -20,7 +20,7 @@ import type { SourceDef } from './source.js';
  * Anonymous ids are drawn from this many (2^48): of the default dataset's 162,559 ids (visitors and
  * accounts' devices), two share one in about one dataset in 20,000; at --scale 10, one in 200.
  */
-const ANON_IDS = 2 ** 48;
+export const ANON_IDS = 2 ** 48;
 
 /**
  * SQL of an anonymous id, `anon_` and the number `x` (below ANON_IDS) in 12 hex digits: visitors'
@@ -31,30 +31,43 @@ function anonymousId(x: string): string {
 }
 
 /** Pages of the public site, which anonymous visitors browse. */
-const SITE_PAGES = ['/', '/pricing', '/features', '/docs', '/blog', '/marketplace'];
+export const SITE_PAGES = ['/', '/pricing', '/features', '/docs', '/blog', '/marketplace'];
 /** Pages of the app, where accounts view and use features. */
-const APP_PAGES = ['/app/dashboard', '/app/reports', '/app/settings'];
-const FEATURES = ['dashboards', 'reports', 'exports', 'alerts', 'api', 'sso', 'integrations'];
+export const APP_PAGES = ['/app/dashboard', '/app/reports', '/app/settings'];
+export const FEATURES = ['dashboards', 'reports', 'exports', 'alerts', 'api', 'sso', 'integrations'];
 
 /** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
-const SESSION_EVENTS = 7;
+export const SESSION_EVENTS = 7;
 /**
  * Marketplace sessions that buy nothing, per order of the day: each views the marketplace or
  * searches it, and some put items in the cart and leave. With the web and app orders' sessions
  * (cart, then checkout), about half of the sessions that visit the marketplace buy, and three in
  * four that fill a cart.
  */
-const BROWSE_PER_ORDER = 0.5;
+export const BROWSE_PER_ORDER = 0.5;
 /** The share of those that leave a full cart. */
-const CART_ABANDONED = 0.4;
+export const CART_ABANDONED = 0.4;
 
 /** The share of ad clicks that land as a tagged page view (the rest leave before the tracker loads). */
 export const CLICKS_LANDED = 0.9;
 /** Pages ads and campaign links land on. */
-const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
+export const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
+/** Where a marketplace session starts: its front page or its search. */
+export const MARKETPLACE_ENTRY = ['/marketplace', '/marketplace/search'];
+/** The share of new accounts that complete activation steps 1, 2 and 3. */
+export const ACTIVATION_REACH = [0.6, 0.45, 0.35];
+/** Free-mail domains of the emails left in notes (pii_in_json). */
+export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 
 /** The share of an account's touches after its first that come through its signup's channel. */
 export const OWN_CHANNEL_TOUCH = 0.5;
+
+/**
+ * Where each kind of event starts in `ord`, which orders the events of one second: background
+ * [0, 2^28), then touches, signups, activation, checkout sessions (i * 4 + step), browsing, and ad
+ * landings (numbered through the day).
+ */
+export const ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1610612736, landing: 1879048192 } as const;
 
 /** SQL: a channel id drawn by the channels' weights with the uniform draw `v` (a SQL expression). */
 function weightedChannel(v: string): string {
@@ -124,8 +137,8 @@ export const events: SourceDef = {
       br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
       browse as (${sessionsOf('br', 10)}),
       browserows as (
-        select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), 1610612736 + i * 2 + j, day::bigint * 86400 + start,
-          customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, ['/marketplace', '/marketplace/search'])} else '/marketplace/cart' end,
+        select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * 2 + j, day::bigint * 86400 + start,
+          customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, MARKETPLACE_ENTRY)} else '/marketplace/cart' end,
           null, null, null, null, null, null
         from (${sessionEvents('browse', `unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer))`)}) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
@@ -133,7 +146,7 @@ export const events: SourceDef = {
       adj as (select *, unnest(range(landed)) as i from ads),
       adev as (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
       landings as (
-        select day, sec, lk, 1879048192 + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
+        select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
           'page_view', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
@@ -151,26 +164,26 @@ export const events: SourceDef = {
             then ${ri('hash(c.n, t, 3)', F.channel, r.volume.campaigns_per_channel)}::integer end as touch_campaign
         from touch_at c),
       touches as (
-        select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), 268435456 + c.n * 8 + t, abs_sec, null,
+        select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, abs_sec, null,
           ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
         from touch_from c),
       signups as (
-        select signup_day, signup_sec, hash(${s}, 8, n), 536870912 + n, signup_day::bigint * 86400 + signup_sec, customer_id,
+        select signup_day, signup_sec, hash(${s}, 8, n), ${ORD.signup} + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf('n')}, 'signed_up', '/signup', channel, campaign, null, null, null, null
         from newbies),
       activation as (
-        select day, sec, hash(${s}, 9, n, st), 805306368 + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
+        select day, sec, hash(${s}, 9, n, st), ${ORD.activation} + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
           'activation_step_completed', '/app/onboarding', null, null, null, st::integer, null, null
         from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
-          from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then 0.6 when 2 then 0.45 else 0.35 end)),
+          from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then ${ACTIVATION_REACH[0]} when 2 then ${ACTIVATION_REACH[1]} else ${ACTIVATION_REACH[2]} end)),
       buys as (
         select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
         select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
-          hash(k, 9 + j), 1073741824 + i * 4 + j, day::bigint * 86400 + sec,
+          hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
           customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end,
-          case j when 0 then '/marketplace/checkout' when 1 then '/marketplace/cart' else ${oneOf('hash(k, 12)', F.page, ['/marketplace', '/marketplace/search'])} end,
+          case j when 0 then '/marketplace/checkout' when 1 then '/marketplace/cart' else ${oneOf('hash(k, 12)', F.page, MARKETPLACE_ENTRY)} end,
           null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
         from buys),
       allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups
@@ -196,7 +209,7 @@ export const events: SourceDef = {
         case when campaign is null then null else channel || '_' || campaign end as utm_campaign,
         feature, step, order_id, amount::decimal(14, 2) as amount,
         case when not d_pii_in_json then null
-          when ${ri('k', F.piiKind, 2)} = 0 then 'please contact me at ' || coalesce(lower(account_id), 'visitor' || ${ri('k', F.piiKind + 1, 999)}) || '@' || ${oneOf('k', F.piiKind + 2, ['gmail.com', 'outlook.com', 'acme.io'])} || ' about billing'
+          when ${ri('k', F.piiKind, 2)} = 0 then 'please contact me at ' || coalesce(lower(account_id), 'visitor' || ${ri('k', F.piiKind + 1, 999)}) || '@' || ${oneOf('k', F.piiKind + 2, NOTE_DOMAINS)} || ' about billing'
           else 'call me back on +44 20 7946 ' || lpad(${ri('k', F.piiKind + 3, 10000)}::varchar, 4, '0') end as note
       from rows where ${arrives(ctx, 'arrival')}`;
   },
