@@ -22,7 +22,7 @@ const dynamicImport = (pattern, message) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tmp/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.tmp/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**', 'generator/assembly/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

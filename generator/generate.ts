@@ -12,7 +12,9 @@ import { formatDay } from './dates.js';
 import type { TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
-import { LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
+import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
+import { events } from './sources/events.js';
+import { EventsWriter } from './eventsWriter.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -39,6 +41,12 @@ export interface GenerateOptions {
    * and tables spill to a folder inside the run's staging folder; the lake's bytes are the same.
    */
   readonly memoryLimit?: number;
+  /**
+   * Writes product/events through its SQL (sources/events.ts and writer.ts) even as JSON lines,
+   * rather than through EventsWriter (eventsWriter.ts): the same bytes, at some three times the
+   * CPU. The reference EventsWriter is tested against.
+   */
+  readonly eventsInSql?: boolean;
   readonly onEvent?: (e: GenerateEvent) => void;
   /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
   readonly signal?: AbortSignal;
@@ -184,6 +192,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   }
   const started = performance.now();
   const outDir = resolve(opts.outDir);
+  // product/events as JSON lines is written by EventsWriter (WebAssembly), other formats through SQL
+  const eventsByWriter = rules.formats[events.name] === 'jsonl' && !opts.eventsInSql;
+  const LANES = eventsByWriter ? EVENTS_WRITER_LANES : SQL_LANES;
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
   const fingerprint = rulesFingerprint(rules);
@@ -262,6 +273,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     checkAbort();
     const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
+    const eventsWriter = eventsByWriter ? new EventsWriter(rules, scale, world) : undefined;
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
@@ -324,7 +336,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           // on; on this lane, that part is done
           const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => lane.map((p) => ({ p, j }))).find(({ p }) => p.src === src && p.ctx.more) : undefined;
           const takeOver = handing && handing.j !== i ? () => handing.p.handedOn.promise : undefined;
-          const perDay = await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
+          // EventsWriter keeps the records a batch hands on itself: its pieces run in batch order on one lane
+          const perDay = eventsWriter && src === events
+            ? await eventsWriter.write(cons[i], ctx, b.dir).finally(piece.handedOn.resolve)
+            : await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
           // the last source to read the universe drops it, freeing its memory while others still work
           if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);
           let rows = 0;

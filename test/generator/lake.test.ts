@@ -10,7 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { generate, partContext, type GenerateEvent } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { COMPANY_MODEL, loadRules, SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
-import { LANES, SOURCES } from '../../generator/sources/index.js';
+import { EVENTS_WRITER_LANES, LANES, SOURCES } from '../../generator/sources/index.js';
 import { tryParseDay } from '../../generator/dates.js';
 import { tempDir } from '../tempDir.js';
 import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RULES, recordsDigest, rows, TO, truth } from './fixture.js';
@@ -91,9 +91,10 @@ describe('determinism', () => {
   });
 
   it('gives the same bytes when product/events is cut into parts on two lanes, in one batch or in several, cut or not', async () => {
-    // late records arrive at most 2 days late here, so that 12 days can be cut into parts
+    // product/events through its SQL, which LANES cuts into parts (as JSON lines, EventsWriter
+    // writes it whole). Late records arrive at most 2 days late here, so that 12 days can be cut
     const lag = 'arrival:\n  max_lag_days: 2\n';
-    const whole = digest((await generateLake(FROM, TO, lag, undefined, { partDays: 100 })).dir);
+    const whole = digest((await generateLake(FROM, TO, lag, undefined, { partDays: 100, eventsInSql: true })).dir);
     expect(whole.size).toBeGreaterThan(100);
     const parts: string[] = [];
     const onEvent = (e: GenerateEvent) => {
@@ -108,7 +109,7 @@ describe('determinism', () => {
       [9, 3, ['2024-01-20..2024-01-23', '2024-01-24..2024-01-28', '2024-01-29..2024-01-31']],
     ] as const) {
       parts.length = 0;
-      const cut = digest((await generateLake(FROM, TO, lag, batchDays, { partDays, onEvent })).dir);
+      const cut = digest((await generateLake(FROM, TO, lag, batchDays, { partDays, onEvent, eventsInSql: true })).dir);
       expect(parts.sort()).toEqual(expected);
       expect([...cut.keys()]).toEqual([...whole.keys()]);
       for (const [k, h] of whole) expect(cut.get(k), k).toBe(h);
@@ -163,14 +164,16 @@ describe('determinism', () => {
   });
 
   it('lays every source out once in the lanes, a source cut into parts with all its parts', () => {
-    const parts = new Map<string, string[]>();
-    for (const { src, part } of LANES.flat()) parts.set(src.name, [...parts.get(src.name) ?? [], part ? part.join('/') : 'all']);
-    expect([...parts.keys()].sort()).toEqual(SOURCES.map((s) => s.name).sort());
-    for (const [name, ps] of parts) {
-      const of = ps[0] === 'all' ? 0 : Number(ps[0].split('/')[1]);
-      expect(ps.sort(), name).toEqual(of === 0 ? ['all'] : Array.from({ length: of }, (_, i) => `${i}/${of}`));
+    for (const [lanes, events] of [[LANES, ['0/2', '1/2']], [EVENTS_WRITER_LANES, ['all']]] as const) {
+      const parts = new Map<string, string[]>();
+      for (const { src, part } of lanes.flat()) parts.set(src.name, [...parts.get(src.name) ?? [], part ? part.join('/') : 'all']);
+      expect([...parts.keys()].sort()).toEqual(SOURCES.map((s) => s.name).sort());
+      for (const [name, ps] of parts) {
+        const of = ps[0] === 'all' ? 0 : Number(ps[0].split('/')[1]);
+        expect(ps.sort(), name).toEqual(of === 0 ? ['all'] : Array.from({ length: of }, (_, i) => `${i}/${of}`));
+      }
+      expect(parts.get('product/events')).toEqual(events);
     }
-    expect(parts.get('product/events')).toEqual(['0/2', '1/2']);
   });
 
   it('makes other records only under another company model', async () => {

@@ -1,0 +1,1113 @@
+// AssemblyScript (compiled to generator/assembly/events.wasm by `npm run build:wasm`), not
+// TypeScript: product/events' records and JSON lines, byte for byte what the SQL of
+// generator/sources/events.ts and generator/writer.ts give, for ../eventsWriter.ts, which feeds it
+// and writes the files. DuckDB's hash() is reproduced exactly (64-bit MurmurHash64 of integers, its
+// 8-bytes-at-a-time hash of strings, and its combination of several arguments), so every draw is
+// the SQL's. Lists of names and numeric settings come from the JS side (setText, setConfig), so
+// that events.ts stays their one definition.
+
+// ---- DuckDB's hash() ----
+
+const C: u64 = 0xd6e8feb86659fd93;
+
+// @ts-ignore: decorator
+@inline function murmur(x: u64): u64 {
+  x ^= x >> 32;
+  x *= C;
+  x ^= x >> 32;
+  x *= C;
+  x ^= x >> 32;
+  return x;
+}
+
+/** The left side of DuckDB's hash combination: hash(a..., b) = prefix(hash(a...)) ^ hash(b). */
+// @ts-ignore: decorator
+@inline function prefix(a: u64): u64 {
+  return (a ^ (a >> 32)) * C;
+}
+
+/** The prefix of hash(k, ...) for a UBIGINT k. */
+// @ts-ignore: decorator
+@inline function keyPrefix(k: u64): u64 {
+  return prefix(murmur(k));
+}
+
+/** hash(a, b) of two integers or UBIGINTs. */
+// @ts-ignore: decorator
+@inline function hash2(a: u64, b: u64): u64 {
+  return prefix(murmur(a)) ^ murmur(b);
+}
+
+/** hash(a, b, c). */
+// @ts-ignore: decorator
+@inline function hash3(a: u64, b: u64, c: u64): u64 {
+  return prefix(hash2(a, b)) ^ murmur(c);
+}
+
+/** hash(a, b, c, d). */
+// @ts-ignore: decorator
+@inline function hash4(a: u64, b: u64, c: u64, d: u64): u64 {
+  return prefix(hash3(a, b, c)) ^ murmur(d);
+}
+
+/** sqlRandom's draw(key, field) from the key's prefix: hash(hash(key..., field)). */
+// @ts-ignore: decorator
+@inline function draw(p: u64, field: u64): u64 {
+  return murmur(p ^ murmur(field));
+}
+
+/** sqlRandom's u(key, field). */
+// @ts-ignore: decorator
+@inline function uni(p: u64, field: u64): f64 {
+  return <f64>(draw(p, field) >> 11) / 9007199254740992.0;
+}
+
+/** sqlRandom's ri(key, field, n). */
+// @ts-ignore: decorator
+@inline function ri(p: u64, field: u64, n: u64): u64 {
+  return draw(p, field) % n;
+}
+
+/** sqlRandom's chance(key, field, rate). */
+// @ts-ignore: decorator
+@inline function chance(p: u64, field: u64, rate: f64): bool {
+  return rate > 0 && uni(p, field) < rate;
+}
+
+/** DuckDB's hash of `n` bytes at `ptr`. */
+function hashBytes(ptr: usize, n: u32): u64 {
+  let h: u64 = 0xe17a1465 ^ (<u64>n * 0xc6a4a7935bd1e995);
+  let i: u32 = 0;
+  for (; i + 8 <= n; i += 8) {
+    h ^= load<u64>(ptr + i);
+    h *= C;
+  }
+  if (i < n) {
+    let r: u64 = 0;
+    for (let j: u32 = 0; i + j < n; j++) r |= (<u64>load<u8>(ptr + i + j)) << (8 * j);
+    h ^= r;
+    h *= C;
+  }
+  return murmur(h);
+}
+
+// ---- text ----
+
+const HEX: usize = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+/** The lines being written, a growing buffer; `at` is where the next byte goes. */
+let out: usize = 0;
+let outCap: usize = 0;
+let at: usize = 0;
+
+/** Allocates, or reallocates, `ptr` (0 for none yet) to `size` bytes. */
+function grow(ptr: usize, size: usize): usize {
+  return ptr == 0 ? heap.alloc(size) : heap.realloc(ptr, size);
+}
+
+/** Makes room for `n` more bytes of output. */
+function room(n: usize): void {
+  if (at + n <= outCap) return;
+  let cap: usize = outCap < 65536 ? 65536 : outCap;
+  while (cap < at + n) cap *= 2;
+  out = grow(out, cap);
+  outCap = cap;
+}
+
+// @ts-ignore: decorator
+@inline function byte(c: u32): void {
+  store<u8>(out + at, c);
+  at++;
+}
+
+/** Copies `n` bytes from `src`. */
+// @ts-ignore: decorator
+@inline function bytes(src: usize, n: usize): void {
+  memory.copy(out + at, src, n);
+  at += n;
+}
+
+/** The 12 hex digits of a value's low 48 bits (sqlRandom's hexId). */
+function hex48(x: u64): void {
+  for (let sh: i32 = 44; sh >= 0; sh -= 4) byte(load<u8>(HEX + <usize>((x >> <u64>sh) & 15)));
+}
+
+/** A non-negative integer in decimal, at least `width` digits (zero-padded). */
+function decimal(v: u64, width: i32): void {
+  let digits = 1;
+  for (let t = v; t >= 10; t /= 10) digits++;
+  for (let i = digits; i < width; i++) byte(48);
+  const end = at + <usize>digits;
+  for (let i = 1; i <= digits; i++) {
+    store<u8>(out + end - <usize>i, 48 + <u32>(v % 10));
+    v /= 10;
+  }
+  at = end;
+}
+
+/** Two digits of 0..99. */
+// @ts-ignore: decorator
+@inline function two(n: u32): void {
+  byte(48 + n / 10);
+  byte(48 + n % 10);
+}
+
+/** The year, month and day of a day number (days since 1970-01-01), by the civil-from-days algorithm. */
+let cy: i32 = 0;
+let cm: i32 = 0;
+let cd: i32 = 0;
+function civil(day: i32): void {
+  const z = day + 719468;
+  const era = (z >= 0 ? z : z - 146096) / 146097;
+  const doe = z - era * 146097;
+  const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const mp = (5 * doy + 2) / 153;
+  cd = doy - (153 * mp + 2) / 5 + 1;
+  cm = mp < 10 ? mp + 3 : mp - 9;
+  cy = yoe + era * 400 + (cm <= 2 ? 1 : 0);
+}
+
+/** `YYYY-MM-DD` of a day number. */
+function date(day: i32): void {
+  civil(day);
+  decimal(<u64>cy, 4);
+  byte(45);
+  two(<u32>cm);
+  byte(45);
+  two(<u32>cd);
+}
+
+/** `YYYY-MM-DD<sep>HH:MM:SS` of an absolute second. */
+function time(abs: i64, sep: u32): void {
+  const day = <i32>(abs / 86400);
+  const s = <u32>(abs - <i64>day * 86400);
+  date(day);
+  byte(sep);
+  two(s / 3600);
+  byte(58);
+  two((s % 3600) / 60);
+  byte(58);
+  two(s % 60);
+}
+
+// ---- what the JS side sets ----
+
+/** Texts by number: [offset, length] u32 pairs at textIndex into the bytes at textBytes (see setText). */
+let textIndex: usize = 0;
+let textBytes: usize = 0;
+
+/** Text number i. */
+// @ts-ignore: decorator
+@inline function text(i: i32): void {
+  bytes(textBytes + <usize>load<u32>(textIndex + (<usize>i << 3)), <usize>load<u32>(textIndex + (<usize>i << 3) + 4));
+}
+
+/** Numbers by index (see setConfig). */
+let config: usize = 0;
+// @ts-ignore: decorator
+@inline function cfg(i: i32): f64 {
+  return load<f64>(config + (<usize>i << 3));
+}
+
+/** Reserves memory for the JS side to fill: `n` bytes, returned. */
+export function reserve(n: usize): usize {
+  return heap.alloc(n);
+}
+
+/** Frees what reserve gave. */
+export function release(ptr: usize): void {
+  heap.free(ptr);
+}
+
+/** The texts: `index` holds [offset, length] u32 pairs into `bytes`. */
+export function setText(index: usize, bytesPtr: usize): void {
+  textIndex = index;
+  textBytes = bytesPtr;
+}
+
+/** The numbers (f64), their order as CFG in ../eventsWriter.ts. */
+export function setConfig(ptr: usize): void {
+  config = ptr;
+}
+
+// configuration slots (the JS side's CFG)
+const SEED = 0;
+const LATE = 1;
+const NULLED = 2;
+const ORPHAN = 3;
+const INVALID = 4;
+const PII = 5;
+const MIXED = 6;
+const FUTURE = 7;
+const DUPLICATE = 8;
+const MALFORMED = 9;
+const MAX_LAG = 10;
+const DRIFT_DAY = 11;
+const ZIPF_K = 12;
+const SESSION_EVENTS = 13;
+const CART_ABANDONED = 14;
+const OWN_CHANNEL_TOUCH = 15;
+const CAMPAIGNS = 16;
+const REACH = 17; // 3 slots
+const ORD_TOUCH = 20;
+const ORD_SIGNUP = 21;
+const ORD_ACTIVATION = 22;
+const ORD_CHECKOUT = 23;
+const ORD_BROWSE = 24;
+const ORD_LANDING = 25;
+const CHANNELS = 26; // the number of channels
+// F fields
+const F_LATE = 27;
+const F_LAG = 28;
+const F_CUSTOMER = 29;
+const F_SEC = 30;
+const F_NULL = 31;
+const F_ORPHAN = 32;
+const F_INVALID = 33;
+const F_FUTURE = 34;
+const F_FUTURE_DAYS = 35;
+const F_MIXED = 36;
+const F_CHANNEL = 37;
+const F_KIND = 38;
+const F_PAGE = 39;
+const F_PII = 40;
+const F_PII_KIND = 41;
+const F_ANON = 42;
+const F_TOUCHES = 43;
+const F_TOUCH_DAY = 44;
+const F_ACTIVATION = 45;
+const F_DUP = 46;
+const F_MALFORMED = 47;
+const F_LEN = 48;
+const F_FEATURE = 49;
+const F_TYPE = 50;
+const ANON_IDS = 51;
+
+// lists of texts, as (first text, count) in config slots (the JS side's LISTS)
+const L_SITE = 60;
+const L_APP = 62;
+const L_FEATURES = 64;
+const L_LANDING = 66;
+const L_ENTRY = 68;
+const L_DOMAINS = 70;
+const L_CHANNEL_IDS = 72;
+const L_UTM = 74; // `,"utm_source":"…","utm_medium":"…"` of each channel
+const L_CUSTOMER_IDS = 76;
+const L_TYPES = 78; // page_view, feature_used, checkout_completed, signed_up, activation_step_completed
+const L_PAGES = 80; // /marketplace/cart, /marketplace/checkout, /signup, /app/onboarding
+const CHANNEL_THRESHOLDS = 100; // CHANNELS slots: the channels' cumulative weight shares
+const PAID = 120; // CHANNELS slots: 1 for a paid channel
+
+// @ts-ignore: decorator
+@inline function listFirst(l: i32): i32 {
+  return <i32>cfg(l);
+}
+// @ts-ignore: decorator
+@inline function listCount(l: i32): u64 {
+  return <u64>cfg(l + 1);
+}
+/** Writes element `i` of list `l`. */
+// @ts-ignore: decorator
+@inline function item(l: i32, i: u64): void {
+  text(listFirst(l) + <i32>i);
+}
+
+// ---- customers (setCustomers) ----
+
+let custCount: i32 = 0;
+/** Per customer: signup day, signup second, is initial, channel index, campaign (-1 none): i32 each. */
+let custData: usize = 0;
+/** Per customer: its device's anonymous id value and the prefix of hash(id, ...), once drawn. */
+let devices: usize = 0;
+
+export function setCustomers(n: i32, data: usize): void {
+  custCount = n;
+  custData = data;
+  devices = heap.alloc(<usize>n * 17);
+  memory.fill(devices, 0, <usize>n * 17);
+}
+
+// @ts-ignore: decorator
+@inline function cust(n: i32, field: i32): i32 {
+  return load<i32>(custData + ((<usize>n * 5 + <usize>field) << 2));
+}
+
+// ---- records ----
+
+/**
+ * A record: k u64 @0, abs u32 @8 (absolute second), ord u32 @12, arrival i32 @16, bits u32 @20,
+ * line offset u32 @24 and length u32 @28 (in its slot's line bytes).
+ */
+const REC: usize = 32;
+
+/** A slot per event day, ring of max_lag + 1: its records and its lines. */
+let slots: i32 = 0;
+let slotRecs: usize = 0; // per slot: pointer, count, capacity (u32 each, pointer as u32)
+let slotLines: usize = 0; // per slot: pointer, used, capacity
+let slotDay: usize = 0; // per slot: the event day it holds (i32), or -1
+
+function slotOf(day: i32): i32 {
+  return day % slots;
+}
+
+// @ts-ignore: decorator
+@inline function u32At(base: usize, slot: i32, i: i32): u32 {
+  return load<u32>(base + ((<usize>slot * 3 + <usize>i) << 2));
+}
+// @ts-ignore: decorator
+@inline function setU32(base: usize, slot: i32, i: i32, v: u32): void {
+  store<u32>(base + ((<usize>slot * 3 + <usize>i) << 2), v);
+}
+
+/** Starts a writer: `lag` is max_lag_days. */
+export function start(lag: i32): void {
+  slots = lag + 1;
+  slotRecs = heap.alloc(<usize>slots * 12);
+  slotLines = heap.alloc(<usize>slots * 12);
+  slotDay = heap.alloc(<usize>slots * 4);
+  memory.fill(slotRecs, 0, <usize>slots * 12);
+  memory.fill(slotLines, 0, <usize>slots * 12);
+  for (let s = 0; s < slots; s++) store<i32>(slotDay + (<usize>s << 2), -1);
+}
+
+/** The slot being filled (the event day being generated), and the batch's arrival range. */
+let cur: i32 = 0;
+let fromDay: i32 = 0;
+let toDay: i32 = 0;
+let more: bool = false;
+
+/** Begins event day `day` of a batch of arrival days [from, to] (`more`: a later batch follows). */
+export function beginDay(day: i32, from: i32, to: i32, keepLater: bool): void {
+  cur = slotOf(day);
+  if (load<i32>(slotDay + (<usize>cur << 2)) != day) {
+    store<i32>(slotDay + (<usize>cur << 2), day);
+    setU32(slotRecs, cur, 1, 0);
+    setU32(slotLines, cur, 1, 0);
+  }
+  fromDay = from;
+  toDay = to;
+  more = keepLater;
+}
+
+// ---- the event being finished ----
+
+let eDay: i32 = 0;
+let eSec: i32 = 0;
+let eK: u64 = 0;
+let eOrd: u32 = 0;
+let eSes: i64 = 0;
+/** The account's customer number, or -1. */
+let eAccount: i32 = -1;
+/** The anonymous id's value and the prefix of hash(id, ...). */
+let eAnon: u64 = 0;
+let eAnonP: u64 = 0;
+/** Texts by index, or -1. */
+let eType: i32 = 0;
+let ePage: i32 = 0;
+let eChannel: i32 = -1;
+let eCampaign: i32 = -1;
+let eFeature: i32 = -1;
+let eStep: i32 = 0;
+/** The order's text (id) and amount's text, or -1. */
+let eOrder: i32 = -1;
+let eAmountPtr: usize = 0;
+let eAmountLen: u32 = 0;
+
+/** Scratch for hashing an id's text. */
+const SCRATCH: usize = memory.data(64);
+
+/** DuckDB's hash of an object id's text: the piece `idPrefix` and hex48(x) (sqlRandom's hexId). */
+function hashId(idPrefix: u64, x: u64): u64 {
+  const save = out;
+  const saveAt = at;
+  out = SCRATCH;
+  at = 0;
+  piece(idPrefix);
+  hex48(x);
+  const h = hashBytes(SCRATCH, <u32>at);
+  out = save;
+  at = saveAt;
+  return h;
+}
+
+/** The anonymous id `anon_` + hex48(x) and the prefix of hash(id, ...). */
+function anonymous(x: u64): void {
+  eAnon = x;
+  eAnonP = prefix(hashId(ANON_PREFIX, x));
+}
+const ANON_PREFIX = stringBytes('anon_');
+const EVT_PREFIX = stringBytes('evt_');
+
+/** Customer n's device (events.ts's deviceOf). */
+function device(n: i32): void {
+  const d = devices + <usize>n * 17;
+  if (load<u8>(d + 16) == 0) {
+    anonymous(hash2(<u64>cfg(SEED), <u64>n) & 0xffffffffffff);
+    store<u64>(d, eAnon);
+    store<u64>(d + 8, eAnonP);
+    store<u8>(d + 16, 1);
+    return;
+  }
+  eAnon = load<u64>(d);
+  eAnonP = load<u64>(d + 8);
+}
+
+/** A visitor drawn from the key prefix p (events.ts's visitorOf). */
+function visitor(p: u64): void {
+  anonymous(ri(p, <u64>cfg(F_ANON), <u64>cfg(ANON_IDS)));
+}
+
+/** sqlRandom's zipfRank: the customer the key prefix p picks among the `pool` of the day. */
+function zipf(p: u64, pool: i32, lo: f64): i32 {
+  const k = cfg(ZIPF_K);
+  const r = Math.floor(<f64>(pool + 1) * Math.pow(lo + (1 - lo) * uni(p, <u64>cfg(F_CUSTOMER)), k) - 1);
+  const rank = <i32>(r > 0 ? r : 0);
+  return rank < pool - 1 ? rank : pool - 1;
+}
+
+const B_LATE: u32 = 1;
+const B_NULL: u32 = 2;
+const B_ORPHAN: u32 = 4;
+const B_INVALID: u32 = 8;
+const B_PII: u32 = 16;
+const B_MIXED: u32 = 32;
+const B_FUTURE: u32 = 64;
+const B_DUP: u32 = 128;
+const B_MALFORMED: u32 = 256;
+
+/**
+ * Draws the event's defects and arrival (events.ts's `flagged` and `rows`) and, when it arrives in
+ * the batch (or after it, when a later batch follows), writes its line into its day's slot with
+ * the writer's replay and broken-line draws.
+ */
+function finish(): void {
+  const p = keyPrefix(eK);
+  const late = chance(p, <u64>cfg(F_LATE), cfg(LATE));
+  const nulled = chance(p, <u64>cfg(F_NULL), cfg(NULLED));
+  const hidden = cfg(NULLED) > 0 && nulled;
+  const orphan = chance(p, <u64>cfg(F_ORPHAN), cfg(ORPHAN)) && !hidden && eAccount >= 0;
+  const invalid = chance(p, <u64>cfg(F_INVALID), cfg(INVALID)) && !hidden;
+  const pii = chance(p, <u64>cfg(F_PII), cfg(PII));
+  const mixed = chance(p, <u64>cfg(F_MIXED), cfg(MIXED));
+  const future = chance(p, <u64>cfg(F_FUTURE), cfg(FUTURE)) && !(cfg(LATE) > 0 && late);
+  let lag = 0;
+  if (late) {
+    const v = uni(p, <u64>cfg(F_LAG));
+    lag = 1 + <i32>Math.floor(v * v * cfg(MAX_LAG));
+  }
+  const arrival = eDay + lag;
+  if (arrival < fromDay || (!more && arrival > toDay)) return;
+
+  // the line goes into the slot's lines
+  const saveOut = out;
+  const saveCap = outCap;
+  const saveAt = at;
+  out = <usize>u32At(slotLines, cur, 0);
+  outCap = <usize>u32At(slotLines, cur, 2);
+  at = <usize>u32At(slotLines, cur, 1);
+  room(2048);
+  const begin = at;
+
+  const abs: i64 = future ? <i64>(arrival + 1 + <i32>ri(p, <u64>cfg(F_FUTURE_DAYS), 20)) * 86400 + eSec : <i64>eDay * 86400 + eSec;
+  piece(LINE_1); // {"event_id":"evt_
+  hex48(eK);
+  if (nulled) piece(LINE_NULL_TYPE); // ","event_type":null,"occurred_at":"
+  else {
+    piece(LINE_TYPE); // ","event_type":"
+    const typeAt = at;
+    text(eType);
+    if (invalid) store<u8>(out + typeAt, load<u8>(out + typeAt) - 32);
+    piece(LINE_OCCURRED); // ","occurred_at":"
+  }
+  if (!mixed) {
+    time(abs, 84);
+    byte(90);
+  } else {
+    const variant = ri(p, <u64>cfg(F_MIXED), 3);
+    const offset = 1 + <i32>ri(p, <u64>cfg(F_MIXED) + 1, 9);
+    if (variant == 0) {
+      time(abs + <i64>offset * 3600, 84);
+      byte(43);
+      decimal(<u64>offset, 2);
+      piece(LINE_ZERO_MINUTES); // :00
+    } else if (variant == 1) decimal(<u64>abs * 1000, 1);
+    else time(abs, 32);
+  }
+  piece(LINE_ANON); // ","anonymous_id":"anon_
+  hex48(eAnon);
+  if (orphan) {
+    piece(LINE_ORPHAN); // ","account_id":"cus_9
+    decimal(ri(p, <u64>cfg(F_ORPHAN) + 1, 10000000), 7);
+  } else if (eAccount >= 0) {
+    piece(LINE_ACCOUNT); // ","account_id":"
+    item(L_CUSTOMER_IDS, <u64>eAccount);
+  }
+  piece(LINE_SESSION); // ","session_id":"ses_
+  hex48(eAnonP ^ murmur(<u64>(eSes / 1800)));
+  if (arrival >= <i32>cfg(DRIFT_DAY)) piece(LINE_PATH); // ","properties":{"path":"
+  else piece(LINE_PAGE_PATH); // ","properties":{"page_path":"
+  text(ePage);
+  byte(34);
+  if (eChannel >= 0) item(L_UTM, <u64>eChannel);
+  if (eCampaign >= 0) {
+    piece(LINE_CAMPAIGN); // ,"utm_campaign":"
+    item(L_CHANNEL_IDS, <u64>eChannel);
+    byte(95);
+    decimal(<u64>eCampaign, 1);
+    byte(34);
+  }
+  if (eFeature >= 0) {
+    piece(LINE_FEATURE); // ,"feature":"
+    text(eFeature);
+    byte(34);
+  }
+  if (eStep != 0) {
+    piece(LINE_STEP); // ,"step":
+    decimal(<u64>eStep, 1);
+  }
+  if (eOrder >= 0) {
+    // shop/orders' id: ord_YYMMDD_NNNNNN of the order's day and number
+    piece(LINE_ORDER); // ,"order_id":"ord_
+    civil(eDay);
+    two(<u32>(cy % 100));
+    two(<u32>cm);
+    two(<u32>cd);
+    byte(95);
+    decimal(<u64>eOrder, 6);
+    byte(34);
+    piece(LINE_AMOUNT); // ,"amount":
+    bytes(eAmountPtr, <usize>eAmountLen);
+  }
+  if (pii) {
+    piece(LINE_NOTE); // ,"note":"
+    if (ri(p, <u64>cfg(F_PII_KIND), 2) == 0) {
+      piece(NOTE_EMAIL); // please contact me at
+      if (eAccount < 0) {
+        piece(NOTE_VISITOR); // visitor
+        decimal(ri(p, <u64>cfg(F_PII_KIND) + 1, 999), 1);
+      } else {
+        // lower(account_id): ids are lower case but for their letters, which are
+        const idAt = at;
+        item(L_CUSTOMER_IDS, <u64>eAccount);
+        for (let i = idAt; i < at; i++) {
+          const c = load<u8>(out + i);
+          if (c >= 65 && c <= 90) store<u8>(out + i, c + 32);
+        }
+      }
+      byte(64);
+      item(L_DOMAINS, ri(p, <u64>cfg(F_PII_KIND) + 2, listCount(L_DOMAINS)));
+      piece(NOTE_BILLING); // " about billing
+    } else {
+      piece(NOTE_PHONE); // call me back on +44 20 7946
+      decimal(ri(p, <u64>cfg(F_PII_KIND) + 3, 10000), 4);
+    }
+    byte(34);
+  }
+  byte(125);
+  byte(125);
+
+  // the writer's draws, of rk = hash(seed, rkey)
+  const pr = keyPrefix(prefix(murmur(<u64>cfg(SEED))) ^ hashId(EVT_PREFIX, eK));
+  let bits: u32 = 0;
+  if (late) bits |= B_LATE;
+  if (nulled) bits |= B_NULL;
+  if (orphan) bits |= B_ORPHAN;
+  if (invalid) bits |= B_INVALID;
+  if (pii) bits |= B_PII;
+  if (mixed) bits |= B_MIXED;
+  if (future) bits |= B_FUTURE;
+  if (chance(pr, <u64>cfg(F_DUP), cfg(DUPLICATE))) bits |= B_DUP;
+  if (chance(pr, <u64>cfg(F_MALFORMED), cfg(MALFORMED))) bits |= B_MALFORMED;
+
+  // the slot's lines and records
+  setU32(slotLines, cur, 0, <u32>out);
+  setU32(slotLines, cur, 1, <u32>at);
+  setU32(slotLines, cur, 2, <u32>outCap);
+  let recs = <usize>u32At(slotRecs, cur, 0);
+  const count = u32At(slotRecs, cur, 1);
+  let cap = u32At(slotRecs, cur, 2);
+  if (count == cap) {
+    cap = cap < 1024 ? 1024 : cap * 2;
+    recs = grow(recs, <usize>cap * REC);
+    setU32(slotRecs, cur, 0, <u32>recs);
+    setU32(slotRecs, cur, 2, cap);
+  }
+  const r = recs + <usize>count * REC;
+  store<u64>(r, eK);
+  store<u32>(r, <u32>(<i64>eDay * 86400 + eSec), 8);
+  store<u32>(r, eOrd, 12);
+  store<i32>(r, arrival, 16);
+  store<u32>(r, bits, 20);
+  store<u32>(r, <u32>begin, 24);
+  store<u32>(r, <u32>(at - begin), 28);
+  setU32(slotRecs, cur, 1, count + 1);
+  out = saveOut;
+  outCap = saveCap;
+  at = saveAt;
+}
+
+// the fixed pieces of a line
+const LINE_1 = stringBytes('{"event_id":"evt_');
+const LINE_NULL_TYPE = stringBytes('","event_type":null,"occurred_at":"');
+const LINE_TYPE = stringBytes('","event_type":"');
+const LINE_OCCURRED = stringBytes('","occurred_at":"');
+const LINE_ZERO_MINUTES = stringBytes(':00');
+const LINE_ANON = stringBytes('","anonymous_id":"anon_');
+const LINE_ORPHAN = stringBytes('","account_id":"cus_9');
+const LINE_ACCOUNT = stringBytes('","account_id":"');
+const LINE_SESSION = stringBytes('","session_id":"ses_');
+const LINE_PATH = stringBytes('","properties":{"path":"');
+const LINE_PAGE_PATH = stringBytes('","properties":{"page_path":"');
+const LINE_CAMPAIGN = stringBytes(',"utm_campaign":"');
+const LINE_FEATURE = stringBytes(',"feature":"');
+const LINE_STEP = stringBytes(',"step":');
+const LINE_ORDER = stringBytes(',"order_id":"ord_');
+const LINE_AMOUNT = stringBytes(',"amount":');
+const LINE_NOTE = stringBytes(',"note":"');
+const NOTE_EMAIL = stringBytes('please contact me at ');
+const NOTE_VISITOR = stringBytes('visitor');
+const NOTE_BILLING = stringBytes(' about billing');
+const NOTE_PHONE = stringBytes('call me back on +44 20 7946 ');
+
+/** An ASCII string's bytes in memory, as (address << 32) | length. */
+function stringBytes(s: string): u64 {
+  const p = heap.alloc(<usize>s.length);
+  for (let i = 0; i < s.length; i++) store<u8>(p + <usize>i, <u8>s.charCodeAt(i));
+  return ((<u64>p) << 32) | <u64>s.length;
+}
+
+/** Writes a piece made by stringBytes. */
+// @ts-ignore: decorator
+@inline function piece(pc: u64): void {
+  bytes(<usize>(pc >> 32), <usize>(pc & 0xffffffff));
+}
+
+// ---- the events of a day (events.ts's CTEs) ----
+
+/** Text number of element i of list l. */
+// @ts-ignore: decorator
+@inline function textOf(l: i32, i: u64): i32 {
+  return listFirst(l) + <i32>i;
+}
+
+/** Clears the event's optional parts. */
+function plain(): void {
+  eChannel = -1;
+  eCampaign = -1;
+  eFeature = -1;
+  eStep = 0;
+  eOrder = -1;
+}
+
+/** Site and app sessions of 1..SESSION_EVENTS events (`bg`, `bgrows`): `count` sessions. */
+export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
+  const byDay = prefix(hash3(<u64>cfg(SEED), 6, <u64>day));
+  const fSec = <u64>cfg(F_SEC);
+  for (let i = 0; i < count; i++) {
+    const p = keyPrefix(byDay ^ murmur(<u64>i));
+    const start = <i32>ri(p, fSec, 86400 - 900);
+    const anon = uni(p, <u64>cfg(F_KIND)) < 0.6;
+    const c = zipf(p, pool, zipfLo);
+    if (anon) visitor(p);
+    else device(c);
+    const len = 1 + <i32>ri(p, <u64>cfg(F_LEN), <u64>cfg(SESSION_EVENTS));
+    for (let j = 0; j < len; j++) {
+      const k = p ^ murmur(<u64>j);
+      const pe = keyPrefix(k);
+      const typed = anon || uni(pe, <u64>cfg(F_TYPE)) < 0.5;
+      eDay = day;
+      eSec = start + j * 120 + <i32>ri(pe, fSec, 100);
+      eK = k;
+      eOrd = <u32>(i * 8 + j);
+      eSes = <i64>day * 86400 + start;
+      eAccount = anon ? -1 : c;
+      eType = textOf(L_TYPES, typed ? 0 : 1);
+      ePage = anon ? textOf(L_SITE, ri(pe, <u64>cfg(F_PAGE), listCount(L_SITE))) : textOf(L_APP, ri(pe, <u64>cfg(F_PAGE), listCount(L_APP)));
+      plain();
+      if (!typed) eFeature = textOf(L_FEATURES, ri(pe, <u64>cfg(F_FEATURE), listCount(L_FEATURES)));
+      finish();
+    }
+  }
+}
+
+/** Marketplace sessions that buy nothing (`browse`): `count` sessions. */
+export function browsing(day: i32, count: i32, pool: i32, zipfLo: f64): void {
+  const byDay = prefix(hash3(<u64>cfg(SEED), 10, <u64>day));
+  const fSec = <u64>cfg(F_SEC);
+  for (let i = 0; i < count; i++) {
+    const p = keyPrefix(byDay ^ murmur(<u64>i));
+    const start = <i32>ri(p, fSec, 86400 - 900);
+    const c = zipf(p, pool, zipfLo);
+    const len = uni(p, <u64>cfg(F_KIND)) < cfg(CART_ABANDONED) ? 2 : 1;
+    const entry = textOf(L_ENTRY, ri(p, <u64>cfg(F_PAGE), listCount(L_ENTRY)));
+    device(c);
+    for (let j = 0; j < len; j++) {
+      const k = p ^ murmur(<u64>j);
+      eDay = day;
+      eSec = start + j * 120 + <i32>ri(keyPrefix(k), fSec, 100);
+      eK = k;
+      eOrd = <u32>(<i32>cfg(ORD_BROWSE) + i * 2 + j);
+      eSes = <i64>day * 86400 + start;
+      eAccount = c;
+      eType = textOf(L_TYPES, 0);
+      ePage = j == 0 ? entry : textOf(L_PAGES, 0);
+      plain();
+      finish();
+    }
+  }
+}
+
+/** An ad's clicks that land as tagged page views (`landings`); `k` is the ad's key. */
+export function landings(day: i32, channel: i32, campaign: i32, k: u64, landed: i32, before: i32): void {
+  const pa = keyPrefix(k);
+  for (let i = 0; i < landed; i++) {
+    const lk = pa ^ murmur(<u64>i);
+    const p = keyPrefix(lk);
+    const sec = <i32>ri(p, <u64>cfg(F_SEC), 86400);
+    eDay = day;
+    eSec = sec;
+    eK = lk;
+    eOrd = <u32>(<i32>cfg(ORD_LANDING) + before + i);
+    eSes = <i64>day * 86400 + sec;
+    eAccount = -1;
+    visitor(p);
+    eType = textOf(L_TYPES, 0);
+    ePage = textOf(L_LANDING, ri(p, <u64>cfg(F_PAGE), listCount(L_LANDING)));
+    plain();
+    eChannel = channel;
+    eCampaign = campaign;
+    finish();
+  }
+}
+
+/** Order i of the day's session (a web or app order): entry, cart and checkout (`checkout`); its total's text is at amountPtr. */
+export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: u32): void {
+  const k = hash4(<u64>cfg(SEED), 3, <u64>day, <u64>i);
+  const p = keyPrefix(k);
+  const fSec = <u64>cfg(F_SEC);
+  const sec = <i32>ri(p, fSec, 86400);
+  const cartSec = sec - <i32>ri(keyPrefix(p ^ murmur(10)), fSec, <u64>(sec < 300 ? sec : 300) + 1);
+  const p12 = keyPrefix(p ^ murmur(12));
+  device(n);
+  for (let j = 0; j < 3; j++) {
+    eK = p ^ murmur(<u64>(9 + j));
+    eDay = day;
+    eSec = j == 0 ? sec : j == 1 ? cartSec : cartSec - <i32>ri(p12, fSec, <u64>(cartSec < 600 ? cartSec : 600) + 1);
+    eOrd = <u32>(<i32>cfg(ORD_CHECKOUT) + i * 4 + j);
+    eSes = <i64>day * 86400 + sec;
+    eAccount = n;
+    eType = textOf(L_TYPES, j == 0 ? 2 : 0);
+    ePage = j == 0 ? textOf(L_PAGES, 1) : j == 1 ? textOf(L_PAGES, 0) : textOf(L_ENTRY, ri(p12, <u64>cfg(F_PAGE), listCount(L_ENTRY)));
+    plain();
+    if (j == 0) {
+      eOrder = i;
+      eAmountPtr = amountPtr;
+      eAmountLen = amountLen;
+    }
+    finish();
+  }
+}
+
+/**
+ * New accounts' events of a batch (`touches`, `signups`, `activation`), kept until their day, 56
+ * bytes each: day i32 @0, sec i32 @4, k u64 @8, ord i32 @16, step i32 @20, ses i64 @24, account
+ * i32 @32 (-1 for none), n i32 @36 (whose device), type @40, page @44, channel @48 and campaign @52
+ * (i32 each, -1 for none).
+ */
+let pending: usize = 0;
+let pendingCount: i32 = 0;
+let pendingCap: i32 = 0;
+const PENDING: usize = 56;
+
+function pend(day: i32, sec: i32, k: u64, ord: i32, ses: i64, account: i32, n: i32, type: i32, page: i32, channel: i32, campaign: i32, step: i32): void {
+  if (pendingCount == pendingCap) {
+    pendingCap = pendingCap < 1024 ? 1024 : pendingCap * 2;
+    pending = grow(pending, <usize>pendingCap * PENDING);
+  }
+  const r = pending + <usize>pendingCount * PENDING;
+  store<i32>(r, day);
+  store<i32>(r, sec, 4);
+  store<u64>(r, k, 8);
+  store<i32>(r, ord, 16);
+  store<i32>(r, step, 20);
+  store<i64>(r, ses, 24);
+  store<i32>(r, account, 32);
+  store<i32>(r, n, 36);
+  store<i32>(r, type, 40);
+  store<i32>(r, page, 44);
+  store<i32>(r, channel, 48);
+  store<i32>(r, campaign, 52);
+  pendingCount++;
+}
+
+/**
+ * Draws the events of the new accounts that signed up in [lo - 14, to + 14] whose day is in
+ * [lo, to], and keeps them for their day (see accountsOn).
+ */
+export function accounts(lo: i32, to: i32): void {
+  pendingCount = 0;
+  const seed = <u64>cfg(SEED);
+  const fChannel = <u64>cfg(F_CHANNEL);
+  const channels = <i32>cfg(CHANNELS);
+  for (let n = 0; n < custCount; n++) {
+    const signupDay = cust(n, 0);
+    if (cust(n, 2) != 0 || signupDay < lo - 14 || signupDay > to + 14) continue;
+    const signupSec = cust(n, 1);
+    const channel = cust(n, 3);
+    const campaign = cust(n, 4);
+    const pn = keyPrefix(murmur(<u64>n));
+    const touches = 1 + <i32>ri(pn, <u64>cfg(F_TOUCHES), 3);
+    for (let t = 0; t < touches; t++) {
+      const pt = keyPrefix(hash2(<u64>n, <u64>t));
+      const abs = <i64>signupDay * 86400 + signupSec - 60 - <i64>ri(pt, <u64>cfg(F_TOUCH_DAY), 14 * 86400 - 60);
+      const elsewhere = t > 0 && uni(keyPrefix(hash3(<u64>n, <u64>t, 1)), fChannel) < 1 - cfg(OWN_CHANNEL_TOUCH);
+      let ch = channel;
+      let cp = campaign;
+      if (elsewhere) {
+        const v = uni(keyPrefix(hash3(<u64>n, <u64>t, 2)), fChannel);
+        ch = channels - 1;
+        for (let x = 0; x < channels - 1; x++) {
+          if (v < cfg(CHANNEL_THRESHOLDS + x)) {
+            ch = x;
+            break;
+          }
+        }
+        cp = cfg(PAID + ch) != 0 ? <i32>ri(keyPrefix(hash3(<u64>n, <u64>t, 3)), fChannel, <u64>cfg(CAMPAIGNS)) : -1;
+      }
+      const day = <i32>(abs / 86400);
+      if (day >= lo && day <= to) {
+        pend(day, <i32>(abs - <i64>day * 86400), hash4(seed, 7, <u64>n, <u64>t), <i32>cfg(ORD_TOUCH) + n * 8 + t, abs, -1, n,
+          textOf(L_TYPES, 0), textOf(L_LANDING, ri(pt, <u64>cfg(F_PAGE), listCount(L_LANDING))), ch, cp, 0);
+      }
+    }
+    if (signupDay >= lo && signupDay <= to) {
+      pend(signupDay, signupSec, hash3(seed, 8, <u64>n), <i32>cfg(ORD_SIGNUP) + n, <i64>signupDay * 86400 + signupSec, n, n,
+        textOf(L_TYPES, 3), textOf(L_PAGES, 2), channel, campaign, 0);
+    }
+    const reach = uni(pn, <u64>cfg(F_ACTIVATION));
+    const gap = <i32>ri(pn, <u64>cfg(F_ACTIVATION) + 1, 3);
+    for (let st = 1; st <= 3; st++) {
+      if (!(reach < cfg(REACH + st - 1))) continue;
+      const day = signupDay + st * gap;
+      const s = signupSec + 600 * st;
+      const sec = s < 86399 ? s : 86399;
+      if (day >= lo && day <= to) {
+        pend(day, sec, hash4(seed, 9, <u64>n, <u64>st), <i32>cfg(ORD_ACTIVATION) + n * 4 + st, <i64>day * 86400 + sec, n, n,
+          textOf(L_TYPES, 4), textOf(L_PAGES, 3), -1, -1, st);
+      }
+    }
+  }
+}
+
+/** Finishes the kept new-account events of `day`. */
+export function accountsOn(day: i32): void {
+  for (let i = 0; i < pendingCount; i++) {
+    const r = pending + <usize>i * PENDING;
+    if (load<i32>(r) != day) continue;
+    eDay = day;
+    eSec = load<i32>(r, 4);
+    eK = load<u64>(r, 8);
+    eOrd = load<u32>(r, 16);
+    eSes = load<i64>(r, 24);
+    eAccount = load<i32>(r, 32);
+    device(load<i32>(r, 36));
+    eType = load<i32>(r, 40);
+    ePage = load<i32>(r, 44);
+    plain();
+    eChannel = load<i32>(r, 48);
+    eCampaign = load<i32>(r, 52);
+    eStep = load<i32>(r, 20);
+    finish();
+  }
+}
+
+// ---- a day's file ----
+
+/** The day's truth: per original record with a defect, k u64, bits u32 and line u32 (16 bytes). */
+let truth: usize = 0;
+let truthCap: i32 = 0;
+let truthCount: i32 = 0;
+let lines: i32 = 0;
+/** Sort entries: key u64 (abs * 2^31 + ord), record address u64. */
+let sortBuf: usize = 0;
+let sortCap: i32 = 0;
+
+export function outPtr(): usize {
+  return out;
+}
+export function outLen(): usize {
+  return at;
+}
+export function truthPtr(): usize {
+  return truth;
+}
+export function truthLen(): i32 {
+  return truthCount;
+}
+export function lineCount(): i32 {
+  return lines;
+}
+
+/** Sorts `n` 16-byte entries at `base` by their first u64 (quicksort, insertion sort below 16). */
+function sortEntries(base: usize, lo: i32, hi: i32): void {
+  while (hi - lo > 16) {
+    const mid = lo + ((hi - lo) >> 1);
+    const pivot = load<u64>(base + (<usize>mid << 4));
+    let i = lo;
+    let j = hi - 1;
+    while (i <= j) {
+      while (load<u64>(base + (<usize>i << 4)) < pivot) i++;
+      while (load<u64>(base + (<usize>j << 4)) > pivot) j--;
+      if (i <= j) {
+        const a = base + (<usize>i << 4);
+        const b = base + (<usize>j << 4);
+        const k = load<u64>(a);
+        const v = load<u64>(a, 8);
+        store<u64>(a, load<u64>(b));
+        store<u64>(a, load<u64>(b, 8), 8);
+        store<u64>(b, k);
+        store<u64>(b, v, 8);
+        i++;
+        j--;
+      }
+    }
+    // the smaller side first, by recursion; the larger by the loop
+    if (j + 1 - lo < hi - i) {
+      sortEntries(base, lo, j + 1);
+      lo = i;
+    } else {
+      sortEntries(base, i, hi);
+      hi = j + 1;
+    }
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const k = load<u64>(base + (<usize>i << 4));
+    const v = load<u64>(base + (<usize>i << 4), 8);
+    let j = i - 1;
+    while (j >= lo && load<u64>(base + (<usize>j << 4)) > k) {
+      store<u64>(base + (<usize>(j + 1) << 4), load<u64>(base + (<usize>j << 4)));
+      store<u64>(base + (<usize>(j + 1) << 4), load<u64>(base + (<usize>j << 4), 8), 8);
+      j--;
+    }
+    store<u64>(base + (<usize>(j + 1) << 4), k);
+    store<u64>(base + (<usize>(j + 1) << 4), v, 8);
+  }
+}
+
+/** writer.ts's broken line, as its length: cut one character into the last string value that starts before its middle. */
+function truncated(line: usize, len: u32): u32 {
+  const half: u32 = len / 2 > 1 ? len / 2 : 1;
+  for (let i = <i32>half - 3; i >= 0; i--) {
+    if (load<u8>(line + <usize>i) == 34 && load<u8>(line + <usize>i + 1) == 58 && load<u8>(line + <usize>i + 2) == 34) return <u32>i + 4;
+  }
+  return half;
+}
+
+/** Writes one line of `len` bytes at `src` and a line feed. */
+function line(src: usize, len: u32): void {
+  room(<usize>len + 1);
+  bytes(src, <usize>len);
+  byte(10);
+  lines++;
+}
+
+/**
+ * The file of arrival day `day`: its records from every slot, sorted by `seq`, each followed by
+ * its replay, a broken one cut; returns the bytes (outPtr, outLen), the lines and the truth.
+ */
+export function writeDay(day: i32): void {
+  let n = 0;
+  for (let s = 0; s < slots; s++) n += <i32>u32At(slotRecs, s, 1);
+  if (n > sortCap) {
+    sortCap = n * 2;
+    sortBuf = grow(sortBuf, <usize>sortCap << 4);
+  }
+  let m = 0;
+  for (let s = 0; s < slots; s++) {
+    if (load<i32>(slotDay + (<usize>s << 2)) < 0) continue;
+    const recs = <usize>u32At(slotRecs, s, 0);
+    const count = <i32>u32At(slotRecs, s, 1);
+    for (let i = 0; i < count; i++) {
+      const r = recs + <usize>i * REC;
+      if (load<i32>(r, 16) != day) continue;
+      const e = sortBuf + (<usize>m << 4);
+      store<u64>(e, (<u64>load<u32>(r, 8) << 31) + <u64>load<u32>(r, 12));
+      store<u64>(e, <u64>r, 8);
+      m++;
+    }
+  }
+  sortEntries(sortBuf, 0, m);
+  at = 0;
+  lines = 0;
+  truthCount = 0;
+  for (let i = 0; i < m; i++) {
+    const r = <usize>load<u64>(sortBuf + (<usize>i << 4), 8);
+    // the record's slot holds its line: find the slot by the record's address
+    const bits = load<u32>(r, 20);
+    const src = lineBase(r) + <usize>load<u32>(r, 24);
+    const len = load<u32>(r, 28);
+    if (bits != 0) {
+      if (truthCount == truthCap) {
+        truthCap = truthCap < 256 ? 256 : truthCap * 2;
+        truth = grow(truth, <usize>truthCap << 4);
+      }
+      const t = truth + (<usize>truthCount << 4);
+      store<u64>(t, load<u64>(r));
+      store<u32>(t, bits, 8);
+      store<u32>(t, <u32>lines + 1, 12);
+      truthCount++;
+    }
+    line(src, bits & B_MALFORMED ? truncated(src, len) : len);
+    if (bits & B_DUP) line(src, len);
+  }
+  // the records written, most of each slot, are dropped, so that a run holds about one day of lines
+  for (let s = 0; s < slots; s++) if (load<i32>(slotDay + (<usize>s << 2)) >= 0) compact(s, day);
+}
+
+/**
+ * Drops the records of a slot that arrive on or before `day` (written), moving the others and
+ * their lines down (records are appended with their lines, so both move to lower addresses).
+ */
+function compact(s: i32, day: i32): void {
+  const recs = <usize>u32At(slotRecs, s, 0);
+  const count = <i32>u32At(slotRecs, s, 1);
+  const lines = <usize>u32At(slotLines, s, 0);
+  let kept = 0;
+  let used: u32 = 0;
+  for (let i = 0; i < count; i++) {
+    const r = recs + <usize>i * REC;
+    if (load<i32>(r, 16) <= day) continue;
+    const off = load<u32>(r, 24);
+    const len = load<u32>(r, 28);
+    memory.copy(lines + <usize>used, lines + <usize>off, <usize>len);
+    const to = recs + <usize>kept * REC;
+    memory.copy(to, r, REC);
+    store<u32>(to, used, 24);
+    used += len;
+    kept++;
+  }
+  setU32(slotRecs, s, 1, <u32>kept);
+  setU32(slotLines, s, 1, used);
+  // and the memory they took is handed back (the next event day in this slot grows it again)
+  const recCap: u32 = kept < 1024 ? 1024 : <u32>kept;
+  if (u32At(slotRecs, s, 2) > recCap) {
+    setU32(slotRecs, s, 0, <u32>grow(recs, <usize>recCap * REC));
+    setU32(slotRecs, s, 2, recCap);
+  }
+  const lineCap: u32 = used < 65536 ? 65536 : used;
+  if (u32At(slotLines, s, 2) > lineCap) {
+    setU32(slotLines, s, 0, <u32>grow(lines, <usize>lineCap));
+    setU32(slotLines, s, 2, lineCap);
+  }
+}
+
+/** The base of the lines of the slot whose records include the record at `r`. */
+function lineBase(r: usize): usize {
+  for (let s = 0; s < slots; s++) {
+    const recs = <usize>u32At(slotRecs, s, 0);
+    if (r >= recs && r < recs + <usize>u32At(slotRecs, s, 1) * REC) return <usize>u32At(slotLines, s, 0);
+  }
+  unreachable();
+  return 0;
+}

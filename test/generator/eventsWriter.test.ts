@@ -1,0 +1,69 @@
+/**
+ * product/events as JSON lines comes from EventsWriter (generator/eventsWriter.ts and its
+ * WebAssembly, generator/assembly/events.ts), which must write exactly what the source's SQL
+ * writes through writer.ts: the lakes of both paths are compared byte for byte, files and truth
+ * manifests, over batches that hand late records on, with defect rates high enough that every
+ * kind shows many times, and with none.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defectRates, digest, generateLake, truth } from './fixture.js';
+import { tempDir } from '../tempDir.js';
+
+/**
+ * Generates the test lake both ways and expects the same bytes in every file; returns how many
+ * product/events records each defect kind has over the lake.
+ */
+async function sameBothWays(extraRules: string, batchDays?: number): Promise<Map<string, number>> {
+  const wasm = await generateLake(undefined, undefined, extraRules, batchDays);
+  const sql = await generateLake(undefined, undefined, extraRules, batchDays, { eventsInSql: true });
+  const a = digest(wasm.dir);
+  const b = digest(sql.dir);
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  expect([...a.keys()].filter((f) => f.startsWith('product/events/')).length).toBeGreaterThan(9);
+  for (const [f, h] of b) expect(a.get(f), f).toBe(h);
+  // the comparison covers records of every defect kind the rules allow
+  const kinds = new Map<string, number>();
+  for (const f of a.keys()) {
+    const day = /^_truth\/dt=(.*)\/truth\.json$/.exec(f)?.[1];
+    if (!day) continue;
+    for (const [k, v] of Object.entries(truth(wasm.dir, day).sources['product/events'].defects)) kinds.set(k, (kinds.get(k) ?? 0) + (v?.count ?? 0));
+  }
+  return kinds;
+}
+
+describe('EventsWriter', () => {
+  it('writes product/events byte for byte as its SQL does, in one batch and in batches that hand records on', async () => {
+    await sameBothWays('');
+    await sameBothWays('', 5);
+  });
+
+  it('writes every defect kind as the SQL does, at high rates, late records handed on over batches of three days', async () => {
+    const rates = defectRates({
+      late_arrival: 0.3, duplicate: 0.05, null_required: 0.05, orphan_fk: 0.05, invalid_code: 0.05, pii_in_json: 0.1,
+      malformed: 0.02, mixed_timestamp: 0.3, future_timestamp: 0.05,
+    });
+    const kinds = await sameBothWays(`${rates}arrival:\n  max_lag_days: 3\n`, 3);
+    expect([...kinds.keys()].sort()).toEqual(['duplicate', 'future_timestamp', 'invalid_code', 'late_arrival', 'malformed', 'mixed_timestamp', 'null_required', 'orphan_fk', 'pii_in_json']);
+    for (const [k, n] of kinds) expect(n, k).toBeGreaterThan(20);
+  });
+
+  it('writes clean events as the SQL does, with every defect rate 0', async () => {
+    const kinds = await sameBothWays(defectRates(), 4);
+    for (const [k, n] of kinds) expect(n, k).toBe(0);
+  });
+
+  it('runs the WebAssembly built from generator/assembly/events.ts as it is', () => {
+    // the build script's command, into a temp file: the committed module must be its output
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const args = pkg.scripts['build:wasm'].split(' ');
+    expect(args[0]).toBe('asc');
+    const out = join(tempDir('stratum-wasm-'), 'events.wasm');
+    const o = args.indexOf('-o');
+    const built = [...args.slice(1, o), '-o', out, ...args.slice(o + 2)];
+    execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', ...built], { stdio: 'pipe' });
+    expect(readFileSync(out).equals(readFileSync(args[o + 1])), 'generator/assembly/events.wasm is stale: run npm run build:wasm').toBe(true);
+  });
+});
