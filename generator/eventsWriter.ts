@@ -12,7 +12,7 @@
  * the SQL path.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
@@ -26,7 +26,7 @@ import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { poolOn, type World } from './world.js';
-import type { SourceDayTruth } from './writer.js';
+import { writeAll, type SourceDayTruth } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
 const WASM = new URL('./assembly/events.wasm', import.meta.url);
@@ -40,7 +40,7 @@ interface Exports {
   setText(index: number, bytes: number): void;
   setConfig(ptr: number): void;
   setCustomers(n: number, data: number): void;
-  start(lag: number): void;
+  start(lag: number, piece: number, chunk: number): void;
   beginDay(day: number, from: number, to: number, more: number): void;
   background(day: number, count: number, pool: number, zipfLo: number): void;
   browsing(day: number, count: number, pool: number, zipfLo: number): void;
@@ -48,7 +48,8 @@ interface Exports {
   checkout(day: number, i: number, n: number, amountPtr: number, amountLen: number): void;
   accounts(lo: number, to: number): void;
   accountsOn(day: number): void;
-  writeDay(day: number): void;
+  writeDay(day: number): number;
+  writeMore(): number;
   outPtr(): number;
   outLen(): number;
   truthPtr(): number;
@@ -74,6 +75,12 @@ const LISTS = {
   site: 60, app: 62, features: 64, landing: 66, entry: 68, domains: 70, channelIds: 72, utm: 74, customerIds: 76, types: 78, pages: 80,
 } as const;
 
+/** Sizes of EventsWriter's buffers, in bytes (see its constructor). */
+export interface EventsBuffers {
+  readonly piece: number;
+  readonly chunk: number;
+}
+
 /**
  * Writes product/events as JSON lines batch by batch, with one WebAssembly instance for the run:
  * it keeps each event day's records until the last day they can arrive on is written, so the
@@ -82,7 +89,11 @@ const LISTS = {
 export class EventsWriter {
   private readonly x: Exports;
 
-  constructor(private readonly rules: Rules, private readonly scale: number, private readonly world: World) {
+  /**
+   * `buffers` replaces the module's sizes: the pieces a day's file is handed out in (32 MB) and the
+   * largest chunk of lines it keeps (64 MB); tests make them small, to cross them.
+   */
+  constructor(private readonly rules: Rules, private readonly scale: number, private readonly world: World, buffers?: EventsBuffers) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM));
     // an AssemblyScript string: its byte length just before it, then UTF-16
     const text = (ptr: number) => (ptr === 0 ? '' : Buffer.from(this.x.memory.buffer, ptr, new Uint32Array(this.x.memory.buffer, ptr - 4, 1)[0]).toString('utf16le'));
@@ -105,7 +116,7 @@ export class EventsWriter {
     for (const [name, list] of Object.entries(lists) as [keyof typeof LISTS, readonly string[]][]) {
       config[LISTS[name]] = texts.length;
       config[LISTS[name] + 1] = list.length;
-      texts.push(...list);
+      for (const t of list) texts.push(t); // not push(...list): a list of 200,000 accounts overflows the stack
     }
     const encoded = texts.map((t) => Buffer.from(t, 'latin1'));
     const total = encoded.reduce((a, b) => a + b.length, 0);
@@ -152,7 +163,7 @@ export class EventsWriter {
       data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1], i * 5);
     });
     x.setCustomers(world.customers.length, customers);
-    x.start(r.arrival.max_lag_days);
+    x.start(r.arrival.max_lag_days, buffers?.piece ?? 0, buffers?.chunk ?? 0);
   }
 
   /**
@@ -219,14 +230,23 @@ export class EventsWriter {
   /** Writes arrival day `day`'s file, if it has records, and returns its truth. */
   private writeDay(day: number, root: string): SourceDayTruth | undefined {
     const x = this.x;
-    x.writeDay(day);
-    const rows = x.lineCount();
-    if (rows === 0) return undefined;
+    if (x.writeDay(day) === 0) return undefined;
     const date = formatDay(day);
     const file = `${events.name}/dt=${date}/part-00000.jsonl`;
     mkdirSync(join(root, events.name, `dt=${date}`), { recursive: true });
-    const bytes = x.outLen();
-    writeFileSync(join(root, file), new Uint8Array(x.memory.buffer, x.outPtr(), bytes));
+    // the file comes in pieces of some 32 MB (a day at --scale 100 is more than a GB)
+    let bytes = 0;
+    const fd = openSync(join(root, file), 'w');
+    try {
+      for (let more = 1; ; more = x.writeMore()) {
+        if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()));
+        bytes += x.outLen();
+        if (more === 0) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const rows = x.lineCount();
     const defects = Object.fromEntries(KINDS.map((k) => [k, { count: 0, keys: [] as string[] }])) as SourceDayTruth['defects'];
     const malformed: { file: string; line: number; key: string }[] = [];
     const truth = new DataView(x.memory.buffer, x.truthPtr(), x.truthLen() * 16);

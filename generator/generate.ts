@@ -14,7 +14,7 @@ import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, release
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
-import { EventsWriter } from './eventsWriter.js';
+import { EventsWriter, type EventsBuffers } from './eventsWriter.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -47,6 +47,8 @@ export interface GenerateOptions {
    * CPU. The reference EventsWriter is tested against.
    */
   readonly eventsInSql?: boolean;
+  /** Sizes of EventsWriter's buffers (tests make them small, to cross their limits). */
+  readonly eventsBuffers?: EventsBuffers;
   readonly onEvent?: (e: GenerateEvent) => void;
   /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
   readonly signal?: AbortSignal;
@@ -273,7 +275,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     checkAbort();
     const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
-    const eventsWriter = eventsByWriter ? new EventsWriter(rules, scale, world) : undefined;
+    const eventsWriter = eventsByWriter ? new EventsWriter(rules, scale, world, opts.eventsBuffers) : undefined;
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;

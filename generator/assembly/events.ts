@@ -337,15 +337,61 @@ export function setCustomers(n: i32, data: usize): void {
 
 /**
  * A record: k u64 @0, abs u32 @8 (absolute second), ord u32 @12, arrival i32 @16, bits u32 @20,
- * line offset u32 @24 and length u32 @28 (in its slot's line bytes).
+ * line address u32 @24 and length u32 @28 (in one of its slot's chunks of lines).
  */
 const REC: usize = 32;
 
-/** A slot per event day, ring of max_lag + 1: its records and its lines. */
+/**
+ * A slot per event day, ring of max_lag + 1: its records, and its lines in chunks of at most
+ * CHUNK_MAX bytes (an allocation is at most 1 GB, and a day of events at --scale 100 is more).
+ */
 let slots: i32 = 0;
 let slotRecs: usize = 0; // per slot: pointer, count, capacity (u32 each, pointer as u32)
-let slotLines: usize = 0; // per slot: pointer, used, capacity
+let slotLines: usize = 0; // per slot: its chunks' list (pairs of address and size), their count, the list's capacity
+let slotUsed: usize = 0; // per slot: the bytes used in its last chunk (u32)
 let slotDay: usize = 0; // per slot: the event day it holds (i32), or -1
+let CHUNK_MAX: usize = 64 << 20;
+
+/** Frees slot s's chunks of lines and empties its list. */
+function freeChunks(s: i32): void {
+  const list = <usize>u32At(slotLines, s, 0);
+  const n = <i32>u32At(slotLines, s, 1);
+  for (let i = 0; i < n; i++) heap.free(<usize>load<u32>(list + (<usize>i << 3)));
+  setU32(slotLines, s, 1, 0);
+  store<u32>(slotUsed + (<usize>s << 2), 0);
+}
+
+/**
+ * Points the output (out, at, outCap) at slot s's last chunk of lines with `n` bytes free in it,
+ * starting a new chunk (twice the last one's size, up to CHUNK_MAX) when it has fewer.
+ */
+function lineRoom(s: i32, n: usize): void {
+  let list = <usize>u32At(slotLines, s, 0);
+  let count = u32At(slotLines, s, 1);
+  if (count > 0) {
+    const last = list + (<usize>(count - 1) << 3);
+    out = <usize>load<u32>(last);
+    outCap = <usize>load<u32>(last, 4);
+    at = <usize>load<u32>(slotUsed + (<usize>s << 2));
+    if (at + n <= outCap) return;
+  }
+  let size: usize = count > 0 ? outCap * 2 : 65536;
+  if (size > CHUNK_MAX) size = CHUNK_MAX;
+  if (size < n) size = n;
+  const cap = u32At(slotLines, s, 2);
+  if (count == cap) {
+    const grown: u32 = cap < 16 ? 16 : cap * 2;
+    list = grow(list, <usize>grown << 3);
+    setU32(slotLines, s, 0, <u32>list);
+    setU32(slotLines, s, 2, grown);
+  }
+  out = heap.alloc(size);
+  outCap = size;
+  at = 0;
+  store<u32>(list + (<usize>count << 3), <u32>out);
+  store<u32>(list + (<usize>count << 3), <u32>size, 4);
+  setU32(slotLines, s, 1, count + 1);
+}
 
 function slotOf(day: i32): i32 {
   return day % slots;
@@ -360,14 +406,21 @@ function slotOf(day: i32): i32 {
   store<u32>(base + ((<usize>slot * 3 + <usize>i) << 2), v);
 }
 
-/** Starts a writer: `lag` is max_lag_days. */
-export function start(lag: i32): void {
+/**
+ * Starts a writer: `lag` is max_lag_days; `piece` and `chunk`, when not 0, replace OUT_PIECE and
+ * CHUNK_MAX (tests make them small, to cross them).
+ */
+export function start(lag: i32, piece: usize, chunk: usize): void {
   slots = lag + 1;
+  if (piece != 0) OUT_PIECE = piece;
+  if (chunk != 0) CHUNK_MAX = chunk;
   slotRecs = heap.alloc(<usize>slots * 12);
   slotLines = heap.alloc(<usize>slots * 12);
+  slotUsed = heap.alloc(<usize>slots * 4);
   slotDay = heap.alloc(<usize>slots * 4);
   memory.fill(slotRecs, 0, <usize>slots * 12);
   memory.fill(slotLines, 0, <usize>slots * 12);
+  memory.fill(slotUsed, 0, <usize>slots * 4);
   for (let s = 0; s < slots; s++) store<i32>(slotDay + (<usize>s << 2), -1);
 }
 
@@ -383,7 +436,7 @@ export function beginDay(day: i32, from: i32, to: i32, keepLater: bool): void {
   if (load<i32>(slotDay + (<usize>cur << 2)) != day) {
     store<i32>(slotDay + (<usize>cur << 2), day);
     setU32(slotRecs, cur, 1, 0);
-    setU32(slotLines, cur, 1, 0);
+    freeChunks(cur);
   }
   fromDay = from;
   toDay = to;
@@ -503,10 +556,7 @@ function finish(): void {
   const saveOut = out;
   const saveCap = outCap;
   const saveAt = at;
-  out = <usize>u32At(slotLines, cur, 0);
-  outCap = <usize>u32At(slotLines, cur, 2);
-  at = <usize>u32At(slotLines, cur, 1);
-  room(2048);
+  lineRoom(cur, 2048);
   const begin = at;
 
   const abs: i64 = future ? <i64>(arrival + 1 + <i32>ri(p, <u64>cfg(F_FUTURE_DAYS), 20)) * 86400 + eSec : <i64>eDay * 86400 + eSec;
@@ -621,9 +671,7 @@ function finish(): void {
   if (chance(pr, <u64>cfg(F_MALFORMED), cfg(MALFORMED))) bits |= B_MALFORMED;
 
   // the slot's lines and records
-  setU32(slotLines, cur, 0, <u32>out);
-  setU32(slotLines, cur, 1, <u32>at);
-  setU32(slotLines, cur, 2, <u32>outCap);
+  store<u32>(slotUsed + (<usize>cur << 2), <u32>at);
   let recs = <usize>u32At(slotRecs, cur, 0);
   const count = u32At(slotRecs, cur, 1);
   let cap = u32At(slotRecs, cur, 2);
@@ -639,7 +687,7 @@ function finish(): void {
   store<u32>(r, eOrd, 12);
   store<i32>(r, arrival, 16);
   store<u32>(r, bits, 20);
-  store<u32>(r, <u32>begin, 24);
+  store<u32>(r, <u32>(out + begin), 24);
   store<u32>(r, <u32>(at - begin), 28);
   setU32(slotRecs, cur, 1, count + 1);
   out = saveOut;
@@ -1012,11 +1060,18 @@ function line(src: usize, len: u32): void {
   lines++;
 }
 
+/** The output of a day is handed out in pieces of about this many bytes (see writeMore). */
+let OUT_PIECE: usize = 32 << 20;
+/** The day being written: its sorted entries, and how many are written. */
+let wDay: i32 = 0;
+let wCount: i32 = 0;
+let wPos: i32 = 0;
+
 /**
- * The file of arrival day `day`: its records from every slot, sorted by `seq`, each followed by
- * its replay, a broken one cut; returns the bytes (outPtr, outLen), the lines and the truth.
+ * Begins the file of arrival day `day`: its records from every slot, sorted by `seq`; writes its
+ * first piece (see writeMore). Returns the number of records (0: no file).
  */
-export function writeDay(day: i32): void {
+export function writeDay(day: i32): i32 {
   let n = 0;
   for (let s = 0; s < slots; s++) n += <i32>u32At(slotRecs, s, 1);
   if (n > sortCap) {
@@ -1038,14 +1093,27 @@ export function writeDay(day: i32): void {
     }
   }
   sortEntries(sortBuf, 0, m);
-  at = 0;
+  wDay = day;
+  wCount = m;
+  wPos = 0;
   lines = 0;
   truthCount = 0;
-  for (let i = 0; i < m; i++) {
-    const r = <usize>load<u64>(sortBuf + (<usize>i << 4), 8);
-    // the record's slot holds its line: find the slot by the record's address
+  writeMore();
+  return m;
+}
+
+/**
+ * Writes the next piece of the day's file (outPtr, outLen): each record's line, a broken one cut,
+ * followed by its replay; the truth accumulates. Returns 1 while pieces remain, then 0, once the
+ * written records are dropped from their slots.
+ */
+export function writeMore(): i32 {
+  at = 0;
+  while (wPos < wCount && at < OUT_PIECE) {
+    const r = <usize>load<u64>(sortBuf + (<usize>wPos << 4), 8);
+    wPos++;
     const bits = load<u32>(r, 20);
-    const src = lineBase(r) + <usize>load<u32>(r, 24);
+    const src = <usize>load<u32>(r, 24);
     const len = load<u32>(r, 28);
     if (bits != 0) {
       if (truthCount == truthCap) {
@@ -1061,53 +1129,52 @@ export function writeDay(day: i32): void {
     line(src, bits & B_MALFORMED ? truncated(src, len) : len);
     if (bits & B_DUP) line(src, len);
   }
+  if (wPos < wCount) return 1;
   // the records written, most of each slot, are dropped, so that a run holds about one day of lines
-  for (let s = 0; s < slots; s++) if (load<i32>(slotDay + (<usize>s << 2)) >= 0) compact(s, day);
+  for (let s = 0; s < slots; s++) if (load<i32>(slotDay + (<usize>s << 2)) >= 0) compact(s, wDay);
+  return 0;
 }
 
 /**
- * Drops the records of a slot that arrive on or before `day` (written), moving the others and
- * their lines down (records are appended with their lines, so both move to lower addresses).
+ * Drops the records of slot s that arrive on or before `day` (written): the others move down its
+ * records, and their lines into new chunks, the old ones freed.
  */
 function compact(s: i32, day: i32): void {
   const recs = <usize>u32At(slotRecs, s, 0);
   const count = <i32>u32At(slotRecs, s, 1);
-  const lines = <usize>u32At(slotLines, s, 0);
+  // the slot's chunks as they are, set aside; the slot starts a new list
+  const oldList = <usize>u32At(slotLines, s, 0);
+  const oldCount = <i32>u32At(slotLines, s, 1);
+  setU32(slotLines, s, 0, 0);
+  setU32(slotLines, s, 1, 0);
+  setU32(slotLines, s, 2, 0);
+  store<u32>(slotUsed + (<usize>s << 2), 0);
+  const saveOut = out;
+  const saveCap = outCap;
+  const saveAt = at;
   let kept = 0;
-  let used: u32 = 0;
   for (let i = 0; i < count; i++) {
     const r = recs + <usize>i * REC;
     if (load<i32>(r, 16) <= day) continue;
-    const off = load<u32>(r, 24);
-    const len = load<u32>(r, 28);
-    memory.copy(lines + <usize>used, lines + <usize>off, <usize>len);
+    const len = <usize>load<u32>(r, 28);
+    lineRoom(s, len);
+    memory.copy(out + at, <usize>load<u32>(r, 24), len);
     const to = recs + <usize>kept * REC;
     memory.copy(to, r, REC);
-    store<u32>(to, used, 24);
-    used += len;
+    store<u32>(to, <u32>(out + at), 24);
+    store<u32>(slotUsed + (<usize>s << 2), <u32>(at + len));
     kept++;
   }
+  out = saveOut;
+  outCap = saveCap;
+  at = saveAt;
+  for (let i = 0; i < oldCount; i++) heap.free(<usize>load<u32>(oldList + (<usize>i << 3)));
+  if (oldList != 0) heap.free(oldList);
   setU32(slotRecs, s, 1, <u32>kept);
-  setU32(slotLines, s, 1, used);
-  // and the memory they took is handed back (the next event day in this slot grows it again)
+  // the records' memory is handed back too (the next event day in this slot grows it again)
   const recCap: u32 = kept < 1024 ? 1024 : <u32>kept;
   if (u32At(slotRecs, s, 2) > recCap) {
     setU32(slotRecs, s, 0, <u32>grow(recs, <usize>recCap * REC));
     setU32(slotRecs, s, 2, recCap);
   }
-  const lineCap: u32 = used < 65536 ? 65536 : used;
-  if (u32At(slotLines, s, 2) > lineCap) {
-    setU32(slotLines, s, 0, <u32>grow(lines, <usize>lineCap));
-    setU32(slotLines, s, 2, lineCap);
-  }
-}
-
-/** The base of the lines of the slot whose records include the record at `r`. */
-function lineBase(r: usize): usize {
-  for (let s = 0; s < slots; s++) {
-    const recs = <usize>u32At(slotRecs, s, 0);
-    if (r >= recs && r < recs + <usize>u32At(slotRecs, s, 1) * REC) return <usize>u32At(slotLines, s, 0);
-  }
-  unreachable();
-  return 0;
 }

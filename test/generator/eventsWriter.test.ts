@@ -9,6 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../generator/catalog.js';
+import { EventsWriter, type EventsBuffers } from '../../generator/eventsWriter.js';
+import { loadRules } from '../../generator/rules.js';
+import type { World } from '../../generator/world.js';
 import { defectRates, digest, generateLake, truth } from './fixture.js';
 import { tempDir } from '../tempDir.js';
 
@@ -16,8 +20,8 @@ import { tempDir } from '../tempDir.js';
  * Generates the test lake both ways and expects the same bytes in every file; returns how many
  * product/events records each defect kind has over the lake.
  */
-async function sameBothWays(extraRules: string, batchDays?: number): Promise<Map<string, number>> {
-  const wasm = await generateLake(undefined, undefined, extraRules, batchDays);
+async function sameBothWays(extraRules: string, batchDays?: number, eventsBuffers?: EventsBuffers): Promise<Map<string, number>> {
+  const wasm = await generateLake(undefined, undefined, extraRules, batchDays, { eventsBuffers });
   const sql = await generateLake(undefined, undefined, extraRules, batchDays, { eventsInSql: true });
   const a = digest(wasm.dir);
   const b = digest(sql.dir);
@@ -40,12 +44,13 @@ describe('EventsWriter', () => {
     await sameBothWays('', 5);
   });
 
-  it('writes every defect kind as the SQL does, at high rates, late records handed on over batches of three days', async () => {
+  it('writes every defect kind as the SQL does, at high rates, late records handed on over batches of three days, through small buffers', async () => {
     const rates = defectRates({
       late_arrival: 0.3, duplicate: 0.05, null_required: 0.05, orphan_fk: 0.05, invalid_code: 0.05, pii_in_json: 0.1,
       malformed: 0.02, mixed_timestamp: 0.3, future_timestamp: 0.05,
     });
-    const kinds = await sameBothWays(`${rates}arrival:\n  max_lag_days: 3\n`, 3);
+    // and with small buffers: each day's file in pieces of 4 KB, its lines in chunks of 64 KB at most
+    const kinds = await sameBothWays(`${rates}arrival:\n  max_lag_days: 3\n`, 3, { piece: 4096, chunk: 65536 });
     expect([...kinds.keys()].sort()).toEqual(['duplicate', 'future_timestamp', 'invalid_code', 'late_arrival', 'malformed', 'mixed_timestamp', 'null_required', 'orphan_fk', 'pii_in_json']);
     for (const [k, n] of kinds) expect(n, k).toBeGreaterThan(20);
   });
@@ -53,6 +58,16 @@ describe('EventsWriter', () => {
   it('writes clean events as the SQL does, with every defect rate 0', async () => {
     const kinds = await sameBothWays(defectRates(), 4);
     for (const [k, n] of kinds) expect(n, k).toBe(0);
+  });
+
+  it('takes a company of any size: 300,000 accounts, as at --scale 100', () => {
+    // their ids are handed to the module as one list of texts
+    const rules = loadRules();
+    const customers = Array.from({ length: 300_000 }, (_, n) => ({
+      n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: rules.company.founded, signupSec: 0, isInitial: true, country: 'US', currency: 'USD',
+      channel: CHANNELS[0].id, campaign: 0, industry: 'saas', companyIdx: 0, firstIdx: 0, lastIdx: 0, employees: 1,
+    }));
+    expect(() => new EventsWriter(rules, 100, { horizon: rules.company.founded, customers, cumulative: [customers.length] } as unknown as World)).not.toThrow();
   });
 
   it('runs the WebAssembly built from generator/assembly/events.ts as it is', () => {
