@@ -16,6 +16,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
+import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
   ACTIVATION_REACH, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
@@ -169,9 +170,10 @@ export class EventsWriter {
   /**
    * Writes the events arriving in [ctx.from, ctx.to] under `root` (a staging folder), reading the
    * batch's order universe and ad clicks through `con`; returns per-day truth as writeSource does.
-   * Yields to the event loop between days, so that the DuckDB lanes' statements go on.
+   * Yields to the event loop between days, so that the DuckDB lanes' statements go on, and stops
+   * with a CancelledError before a day when `stop` says so (the run is cancelled or has failed).
    */
-  async write(con: DuckDBConnection, ctx: SqlContext, root: string): Promise<Map<number, SourceDayTruth>> {
+  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: () => boolean = () => false): Promise<Map<number, SourceDayTruth>> {
     const x = this.x;
     const r = this.rules;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
@@ -198,6 +200,7 @@ export class EventsWriter {
     let amountAt = amountsPtr;
     try {
       for (const [day, background, browsing] of counts) {
+        if (stop()) throw new CancelledError(`product/events stopped before ${formatDay(day)}`);
         const pool = poolOn(this.world, r.company.founded, day);
         const zipfLo = Math.pow(1.0 / (pool + 1), 1 / r.skew.zipf_exponent);
         x.beginDay(day, ctx.from, ctx.to, ctx.more ? 1 : 0);

@@ -6,10 +6,16 @@
  * kind shows many times, and with none.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../generator/catalog.js';
+import { formatDay } from '../../generator/dates.js';
+import { orderUniverseStatements } from '../../generator/sources/orderUniverse.js';
+import { buildWorld } from '../../generator/world.js';
+import { loadOrderWorldTables } from '../../generator/worldTables.js';
+import { CancelledError } from '../../src/errors.js';
 import { EventsWriter, type EventsBuffers } from '../../generator/eventsWriter.js';
 import { loadRules } from '../../generator/rules.js';
 import type { World } from '../../generator/world.js';
@@ -68,6 +74,28 @@ describe('EventsWriter', () => {
       channel: CHANNELS[0].id, campaign: 0, industry: 'saas', companyIdx: 0, firstIdx: 0, lastIdx: 0, employees: 1,
     }));
     expect(() => new EventsWriter(rules, 100, { horizon: rules.company.founded, customers, cumulative: [customers.length] } as unknown as World)).not.toThrow();
+  });
+
+  it('stops before a day when told to (a cancelled or failed run), having written the days before it', async () => {
+    const rules = loadRules();
+    const from = rules.company.founded + 10;
+    const ctx = { rules, scale: 1, from, to: from + 5, universe: from };
+    const world = buildWorld(rules, 1, ctx.to + 30);
+    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const con = await db.connect();
+    try {
+      await loadOrderWorldTables(con, rules, world);
+      for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
+      const root = tempDir('stratum-events-');
+      // asked before each event day: the 7 days looked back over, then the batch's days
+      let asked = 0;
+      const writer = new EventsWriter(rules, 1, world);
+      await expect(writer.write(con, ctx, root, () => ++asked > 7 + 2)).rejects.toThrow(CancelledError);
+      expect(readdirSync(join(root, 'product/events')).sort()).toEqual([from, from + 1].map((d) => `dt=${formatDay(d)}`));
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
   });
 
   it('runs the WebAssembly built from generator/assembly/events.ts as it is', () => {
