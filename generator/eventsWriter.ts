@@ -19,8 +19,8 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
-  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, SESSION_EVENTS, SITE_PAGES,
+  ACTIVATION_REACH, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
+  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
@@ -110,8 +110,9 @@ export class EventsWriter {
       site: SITE_PAGES, app: APP_PAGES, features: FEATURES, landing: LANDING_PAGES, entry: MARKETPLACE_ENTRY, domains: NOTE_DOMAINS,
       channelIds: CHANNELS.map((c) => c.id), utm: CHANNELS.map((c) => `,"utm_source":"${c.utmSource}","utm_medium":"${c.utmMedium}"`),
       customerIds: world.customers.map((c) => c.id),
-      types: ['page_view', 'feature_used', 'checkout_completed', 'signed_up', 'activation_step_completed'],
-      pages: ['/marketplace/cart', '/marketplace/checkout', '/signup', '/app/onboarding'],
+      // in the order assembly/events.ts numbers them
+      types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
+      pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
     };
     const config = new Float64Array(128 + CHANNELS.length);
     for (const [name, list] of Object.entries(lists) as [keyof typeof LISTS, readonly string[]][]) {

@@ -56,6 +56,10 @@ export const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
 export const MARKETPLACE_ENTRY = ['/marketplace', '/marketplace/search'];
 /** The share of new accounts that complete activation steps 1, 2 and 3. */
 export const ACTIVATION_REACH = [0.6, 0.45, 0.35];
+/** The event types. */
+export const EVENT_TYPE = { pageView: 'page_view', featureUsed: 'feature_used', checkout: 'checkout_completed', signedUp: 'signed_up', activationStep: 'activation_step_completed' } as const;
+/** The pages that one kind of event alone is on. */
+export const PAGE = { cart: '/marketplace/cart', checkout: '/marketplace/checkout', signup: '/signup', onboarding: '/app/onboarding' } as const;
 /** Free-mail domains of the emails left in notes (pii_in_json). */
 export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 
@@ -128,7 +132,7 @@ export const events: SourceDef = {
         select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
           case when anon then ${visitorOf('b.k')} else ${deviceOf('n')} end as anonymous_id,
-          case when anon or ${u('ek', F.type)} < 0.5 then 'page_view' else 'feature_used' end as event_type,
+          case when anon or ${u('ek', F.type)} < 0.5 then '${EVENT_TYPE.pageView}' else '${EVENT_TYPE.featureUsed}' end as event_type,
           case when anon then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
           null::varchar as channel, null::integer as campaign,
           case when anon or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
@@ -138,7 +142,7 @@ export const events: SourceDef = {
       browse as (${sessionsOf('br', 10)}),
       browserows as (
         select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * 2 + j, day::bigint * 86400 + start,
-          customer_id, ${deviceOf('n')}, 'page_view', case when j = 0 then ${oneOf('b.k', F.page, MARKETPLACE_ENTRY)} else '/marketplace/cart' end,
+          customer_id, ${deviceOf('n')}, '${EVENT_TYPE.pageView}', case when j = 0 then ${oneOf('b.k', F.page, MARKETPLACE_ENTRY)} else '${PAGE.cart}' end,
           null, null, null, null, null, null
         from (${sessionEvents('browse', `unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer))`)}) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
@@ -147,7 +151,7 @@ export const events: SourceDef = {
       adev as (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
       landings as (
         select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
-          'page_view', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
+          '${EVENT_TYPE.pageView}', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
@@ -165,15 +169,15 @@ export const events: SourceDef = {
         from touch_at c),
       touches as (
         select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, abs_sec, null,
-          ${deviceOf('c.n')}, 'page_view', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
+          ${deviceOf('c.n')}, '${EVENT_TYPE.pageView}', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
         from touch_from c),
       signups as (
         select signup_day, signup_sec, hash(${s}, 8, n), ${ORD.signup} + n, signup_day::bigint * 86400 + signup_sec, customer_id,
-          ${deviceOf('n')}, 'signed_up', '/signup', channel, campaign, null, null, null, null
+          ${deviceOf('n')}, '${EVENT_TYPE.signedUp}', '${PAGE.signup}', channel, campaign, null, null, null, null
         from newbies),
       activation as (
         select day, sec, hash(${s}, 9, n, st), ${ORD.activation} + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
-          'activation_step_completed', '/app/onboarding', null, null, null, st::integer, null, null
+          '${EVENT_TYPE.activationStep}', '${PAGE.onboarding}', null, null, null, st::integer, null, null
         from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
           from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then ${ACTIVATION_REACH[0]} when 2 then ${ACTIVATION_REACH[1]} else ${ACTIVATION_REACH[2]} end)),
       buys as (
@@ -182,8 +186,8 @@ export const events: SourceDef = {
       checkout as (
         select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
           hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
-          customer_id, ${deviceOf('n')}, case when j = 0 then 'checkout_completed' else 'page_view' end,
-          case j when 0 then '/marketplace/checkout' when 1 then '/marketplace/cart' else ${oneOf('hash(k, 12)', F.page, MARKETPLACE_ENTRY)} end,
+          customer_id, ${deviceOf('n')}, case when j = 0 then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
+          case j when 0 then '${PAGE.checkout}' when 1 then '${PAGE.cart}' else ${oneOf('hash(k, 12)', F.page, MARKETPLACE_ENTRY)} end,
           null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
         from buys),
       allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups
