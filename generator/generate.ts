@@ -324,6 +324,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         b.universe.resolve();
       }
     })().catch(fail);
+    // a lane stops before its next statement (or EventsWriter's next day) once the run is
+    // cancelled or another lane has failed
+    const stopped = () => failure !== undefined || !!opts.signal?.aborted;
     const lanes = LANES.map(async (_, i) => {
       await accounts;
       for (const [bi, b] of batches.entries()) {
@@ -340,8 +343,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           const takeOver = handing && handing.j !== i ? () => handing.p.handedOn.promise : undefined;
           // EventsWriter keeps the records a batch hands on itself: its pieces run in batch order on one lane
           const perDay = eventsWriter && src === events
-            ? await eventsWriter.write(cons[i], ctx, b.dir, () => failure !== undefined || !!opts.signal?.aborted).finally(piece.handedOn.resolve)
-            : await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve });
+            ? await eventsWriter.write(cons[i], ctx, b.dir, stopped).finally(piece.handedOn.resolve)
+            : await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve }, stopped);
           // the last source to read the universe drops it, freeing its memory while others still work
           if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);
           let rows = 0;

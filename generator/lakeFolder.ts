@@ -140,9 +140,32 @@ export function placeBatch(bDir: string, outDir: string): number {
  */
 export function releaseStaging(staging: string): void {
   running.delete(staging);
-  const placing = existsSync(staging) && readdirSync(staging).some((b) => existsSync(join(staging, b, JOURNAL)));
-  if (!placing) rmSync(staging, { recursive: true, force: true });
-  releaseLock(dirname(staging));
+  try {
+    const placing = existsSync(staging) && readdirSync(staging).some((b) => existsSync(join(staging, b, JOURNAL)));
+    if (!placing) removeWhileWritten(staging);
+  } finally {
+    releaseLock(dirname(staging));
+  }
+}
+
+/**
+ * Removes folder `dir` while another thread may still be writing a file into it: a process
+ * stopping at once (a second Ctrl-C) removes its staging folder while a DuckDB statement it
+ * interrupted may still be writing, and a file made after the folder was listed leaves it not
+ * empty. The removal is then done again, after 10 ms, up to 20 times (rmSync's own retries only
+ * try the emptied folder again). In 3 of 20 runs cancelled twice within 0.4 s the first removal
+ * failed so.
+ */
+function removeWhileWritten(dir: string): void {
+  for (let tries = 1; ; tries++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || tries === 20) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { CancelledError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { DefectKind, RawFormat } from './rules.js';
 import type { ColumnVariant, SourceDef } from './sources/source.js';
@@ -99,11 +100,22 @@ export interface HandOver {
 }
 
 /**
+ * Whether to stop (the run is cancelled, or another lane has failed), asked before each statement:
+ * interrupting the connection stops only the statement running then, and a source is written by
+ * up to a hundred of them (a Parquet COPY per day).
+ */
+export type Stop = () => boolean;
+
+/**
  * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
  * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
  */
 export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: SqlContext, fmt: RawFormat, root: string, nested: ReadonlySet<string> = new Set(),
-  handOver: HandOver = {}): Promise<Map<number, SourceDayTruth>> {
+  handOver: HandOver = {}, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
+  const step = (sql: string) => {
+    if (stop()) throw new CancelledError(`${src.name} stopped`);
+    return run(con, sql);
+  };
   const rates = ctx.rules.defects;
   const rk = `hash(${ctx.rules.seed}, rkey)`;
   const variants = variantsOf(src, ctx);
@@ -128,18 +140,18 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
   const carryOn = (day: number) => `g_carry_${src.name.replace(/\W/g, '_')}_${day}`;
   const carried = ctx.continues ? `select * from ${carryOn(ctx.from)}${ctx.more ? '' : ` where dt <= ${dateOf(String(ctx.to))}`}` : undefined;
   if (carried && handOver.takeOver) {
-    await run(con, `create or replace temp table g_new as ${records}`);
+    await step(`create or replace temp table g_new as ${records}`);
     await handOver.takeOver();
-    await run(con, sorted(`select * from g_new union all ${carried}`));
-    await run(con, 'drop table g_new');
+    await step(sorted(`select * from g_new union all ${carried}`));
+    await step('drop table g_new');
   } else {
-    await run(con, sorted(carried ? `${records} union all ${carried}` : records));
+    await step(sorted(carried ? `${records} union all ${carried}` : records));
   }
-  if (ctx.continues) await run(con, `drop table ${carryOn(ctx.from)}`);
+  if (ctx.continues) await step(`drop table ${carryOn(ctx.from)}`);
   if (ctx.more) {
     const later = `dt > ${dateOf(String(ctx.to))}`;
-    await run(con, `create table ${carryOn(ctx.to + 1)} as select * exclude (replay) from g_out where ${later} and replay = 0`);
-    await run(con, `delete from g_out where ${later}`);
+    await step(`create table ${carryOn(ctx.to + 1)} as select * exclude (replay) from g_out where ${later} and replay = 0`);
+    await step(`delete from g_out where ${later}`);
   }
   handOver.handedOn?.();
 
@@ -165,9 +177,9 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       for (const day of vDays) {
         const dayRows = `g_out where dt = ${dateOf(String(day))}`;
         const big = result.get(day)!.rows > ROW_GROUP_ROWS;
-        if (big) await run(con, `create or replace temp table g_day as select * from ${dayRows}`);
-        await run(con, `copy (select ${cols} from ${big ? 'g_day' : dayRows}) to '${file(day)}' (format parquet, row_group_size ${ROW_GROUP_ROWS})`);
-        if (big) await run(con, 'drop table g_day');
+        if (big) await step(`create or replace temp table g_day as select * from ${dayRows}`);
+        await step(`copy (select ${cols} from ${big ? 'g_day' : dayRows}) to '${file(day)}' (format parquet, row_group_size ${ROW_GROUP_ROWS})`);
+        if (big) await step('drop table g_day');
       }
       continue;
     }
@@ -182,17 +194,17 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
       // loses that good record too. The lines are written as they are: with an empty quote,
       // force_quote writes the same bytes but skips the CSV writer's per-byte check for
       // characters that need quoting (~40% of this COPY)
-      await run(con, `copy (select case when d_malformed and replay = 0 then ${truncatedLine('line')} else line end as line
+      await step(`copy (select case when d_malformed and replay = 0 then ${truncatedLine('line')} else line end as line
         from g_out where ${dtIn(from, to)}) to '${batchFile}' (format csv, header false, quote '', escape '', delimiter '\x1f', force_quote (line))`);
     } else {
-      await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
+      await step(`copy (select ${cols} from g_out where ${dtIn(from, to)} and ${wellFormed}) to '${batchFile}' (format csv, header false)`);
       // rows with one column too many, each day's extract's last lines. Written by the CSV writer
       // too, so that their values are quoted as the other rows' are: a JSON text or a name with a
       // comma or a quote left bare would leave a quote open to the end of the file, and readers
       // (DuckDB's read_csv, even with ignore_errors) then lose the whole file, not the row. g_out
       // is in day order and a scan keeps it, so each day's rows follow on from the day before's
       const badFile = `${batchFile}.bad`;
-      await run(con, `copy (select ${cols} from g_out where ${dtIn(from, to)} and not (${wellFormed})) to '${badFile}' (format csv, header false)`);
+      await step(`copy (select ${cols} from g_out where ${dtIn(from, to)} and not (${wellFormed})) to '${badFile}' (format csv, header false)`);
       // the extra column is added here: the writer would quote '#extra' (a comment sign)
       const bad = readFileSync(badFile, 'utf8').split('\n').slice(0, -1).map((l) => `${l},#extra\n`);
       rmSync(badFile);
@@ -213,7 +225,7 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
     rmSync(batchFile);
   }
   // freed now, while the other lanes work, rather than when the database closes at the end
-  await run(con, 'drop table g_out');
+  await step('drop table g_out');
   for (const day of days) {
     const entry = result.get(day)!;
     entry.bytes = statSync(file(day)).size;

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDay } from '../../generator/dates.js';
@@ -7,6 +7,7 @@ import { loadRules } from '../../generator/rules.js';
 import type { SourceDef } from '../../generator/sources/source.js';
 import { dateOf, type SqlContext } from '../../generator/sqlRandom.js';
 import { ROW_GROUP_ROWS, writeSource } from '../../generator/writer.js';
+import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
 
 describe('writeSource', () => {
@@ -37,6 +38,34 @@ describe('writeSource', () => {
       const groups = await con.runAndReadAll(`select row_group_id, any_value(row_group_num_rows) from parquet_metadata('${inBatch.file}') group by 1 order by 1`);
       expect(groups.getRows()).toEqual([[0n, BigInt(ROW_GROUP_ROWS)], [1n, BigInt(inBatch.rows - ROW_GROUP_ROWS)]]);
       expect(readFileSync(inBatch.file).equals(readFileSync(alone.file))).toBe(true);
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+  });
+
+  it('stops before its next statement when told to, having written only the days before', async () => {
+    // interrupting a connection stops only the statement running then: a cancelled run (or one
+    // whose other lane failed) must also stop a source between its per-day COPYs
+    const src: SourceDef = {
+      name: 'shop/orders', description: 'ten rows a day', defects: [], uniqueSeq: true,
+      records: (ctx) => `select ${dateOf('d')} as dt, i as seq, d || '_' || i as rkey, hash(d, i) as v
+        from (select d, unnest(range(10)) as i from range(${ctx.from}, ${ctx.to + 1}) t(d))`,
+      variants: () => [{ columns: ['seq', 'v'] }],
+    };
+    const rules = loadRules();
+    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const con = await db.connect();
+    const dir = tempDir('stratum-writer-');
+    const first = 19800;
+    const ctx: SqlContext = { rules, scale: 1, from: first, to: first + 5, universe: first };
+    // asked before the staging statement, then before each day's COPY: the third day's stops it
+    let asked = 0;
+    const files = () => readdirSync(join(dir, 'shop/orders'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet')).sort();
+    try {
+      await expect(writeSource(con, src, ctx, 'parquet', dir, new Set(), {}, () => ++asked > 3)).rejects.toThrow(CancelledError);
+      expect(files()).toEqual([`dt=${formatDay(first)}/part-00000.parquet`, `dt=${formatDay(first + 1)}/part-00000.parquet`]);
+      expect(asked).toBe(4);
     } finally {
       con.closeSync();
       db.closeSync();
