@@ -91,4 +91,24 @@ describe('stratum', () => {
     expect(loaded.length).toBeGreaterThan(0);
     for (const heavy of ['/@duckdb/', '/nunjucks/']) expect(loaded.filter((f) => f.includes(heavy)), heavy).toEqual([]);
   });
+
+  it('stops at once with exit 130 on a second signal, also once the cancelled work has ended', () => {
+    // a cancelled run ends (dispose) and the process winds down to exit 130: a second Ctrl-C in
+    // that time must still run the exit handlers and give 130, not kill the process
+    const script = `import { register } from 'tsx/esm/api';
+      register();
+      const { cancelOnSignals } = await import('./src/cli/command.ts');
+      process.on('exit', (code) => process.stdout.write('exit handler ' + code + '\\n'));
+      const cancel = cancelOnSignals('cancelling');
+      process.kill(process.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+      process.stdout.write('aborted ' + cancel.signal.aborted + '\\n');
+      cancel.dispose();
+      process.kill(process.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 2000));
+      process.stdout.write('not stopped\\n');`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect({ status: child.status, signal: child.signal, out: child.stdout, err: child.stderr })
+      .toEqual({ status: 130, signal: null, out: 'aborted true\nexit handler 130\n', err: '\ncancelling\nStopping now.\n' });
+  });
 });
