@@ -12,7 +12,7 @@ import { formatDay } from './dates.js';
 import type { TruthManifest } from './lakeManifest.js';
 import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
-import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES, type LaneWork } from './sources/index.js';
+import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
 import { EventsWriter, type EventsBuffers } from './eventsWriter.js';
 import type { SourceDef } from './sources/source.js';
@@ -124,26 +124,13 @@ function settled(): Settled {
   return { promise, resolve, reject };
 }
 
-/** A piece of a batch's work: it has handed on to the next batch (or has nothing to), and is done. */
-interface Piece {
-  readonly src: SourceDef;
-  readonly ctx: SqlContext;
-  readonly handedOn: Settled;
-  /** Whether handedOn is resolved. */
-  handed: boolean;
-  readonly done: Settled;
-}
-
-/** A batch of a run: its pieces of work, and what is known of them. */
+/** A batch of a run: its pieces of work by lane, and what is known of them. */
 interface Batch {
   readonly ctx: SqlContext;
   /** Its staging folder. */
   readonly dir: string;
-  /** The pieces of each pinned lane (see Layout). */
-  readonly pinned: readonly (readonly Piece[])[];
-  /** The pieces the shared lanes take, in order; `taken` of them are taken. */
-  readonly queue: readonly Piece[];
-  taken: number;
+  /** Its pieces of work by lane: each has handed on to the next batch (or has nothing to), and is done. */
+  readonly lanes: readonly (readonly { src: SourceDef; ctx: SqlContext; handedOn: Settled; done: Settled }[])[];
   /** Its order universe is built. */
   readonly universe: Settled;
   /** It is placed. */
@@ -151,11 +138,6 @@ interface Batch {
   /** Pieces still to read its order universe: the last drops it. */
   universeReaders: number;
   readonly perSource: Map<SourceName, Map<number, SourceDayTruth>>;
-}
-
-/** Every piece of a batch. */
-function piecesOf(b: Batch): Piece[] {
-  return [...b.pinned.flat(), ...b.queue];
 }
 
 /** Active drift entries on a day, for the manifest. */
@@ -214,8 +196,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const outDir = resolve(opts.outDir);
   // product/events as JSON lines is written by EventsWriter (WebAssembly), other formats through SQL
   const eventsByWriter = rules.formats[events.name] === 'jsonl' && !opts.eventsInSql;
-  const layout = eventsByWriter ? EVENTS_WRITER_LANES : SQL_LANES;
-  const laneCount = layout.pinned.length + layout.shared;
+  const LANES = eventsByWriter ? EVENTS_WRITER_LANES : SQL_LANES;
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
   const fingerprint = rulesFingerprint(rules);
@@ -234,7 +215,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // with the run, rather than DuckDB's default of `.tmp` in the working folder.
   const opening = DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true', temp_directory: join(staging, 'spill'),
     ...(opts.memoryLimit === undefined ? {} : { memory_limit: `${opts.memoryLimit}B` }) });
-  // Lanes of sources (see Layout), one connection each, and one that builds the order universes: a
+  // Lanes of sources (see LANES), one connection each, and one that builds the order universes: a
   // single statement stream keeps only about one of the two cores busy (small per-day COPYs, truth
   // queries, cutting files in JS), and more lanes than cores fill each other's single-threaded
   // phases. Each connection has its own temp staging table; the world, the order universes and
@@ -299,8 +280,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
     // a connection per lane, and one more that builds the order universes
-    for (let i = 0; i <= laneCount; i++) cons.push(await db.connect());
-    const ucon = cons[laneCount];
+    for (let i = 0; i <= LANES.length; i++) cons.push(await db.connect());
+    const ucon = cons[LANES.length];
     await loadOrderWorldTables(ucon, rules, world);
     accounts = loadAccountWorldTables(cons[0], rules, world);
     accounts.catch(() => {}); // awaited by the lanes, and in `finally`
@@ -314,15 +295,16 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const batches: Batch[] = [];
     for (let b = from; b <= to; b += batch) {
       const ctx: SqlContext = { rules, scale, from: b, to: Math.min(to, b + batch - 1), continues: b > from, more: b + batch - 1 < to, universe: b };
-      // each piece of work over the days it covers in this batch (a part may have none)
-      const pieces = (work: readonly LaneWork[]): Piece[] => work.flatMap(({ src, part }) => {
-        const c = part === undefined ? ctx : partContext(ctx, part[0], part[1], opts.partDays ?? PART_DAYS);
-        return c ? [{ src, ctx: c, handedOn: settled(), handed: false, done: settled() }] : [];
-      });
-      const pinned = layout.pinned.map(pieces);
-      const queue = pieces(layout.queue);
-      batches.push({ ctx, dir: join(staging, `batch-${b}`), pinned, queue, taken: 0, universe: settled(), done: settled(),
-        universeReaders: [...pinned.flat(), ...queue].filter((w) => w.src.readsOrders).length, perSource: new Map(SOURCES.map((src) => [src.name, new Map()])) });
+      // each piece of work over the days it covers in this batch (a part may have none); the parts
+      // of a source turn round its lanes from batch to batch (see LANES)
+      const bi = batches.length;
+      const turned = ([p, n]: readonly [number, number]) => (((p - bi) % n) + n) % n;
+      const lanes = LANES.map((lane) => lane.flatMap(({ src, part }) => {
+        const c = part === undefined ? ctx : partContext(ctx, turned(part), part[1], opts.partDays ?? PART_DAYS);
+        return c ? [{ src, ctx: c, handedOn: settled(), done: settled() }] : [];
+      }));
+      batches.push({ ctx, dir: join(staging, `batch-${b}`), lanes, universe: settled(), done: settled(),
+        universeReaders: lanes.flat().filter((w) => w.src.readsOrders).length, perSource: new Map(SOURCES.map((src) => [src.name, new Map()])) });
     }
     // The first failure stops the run: every piece, universe and batch not yet done fails with it,
     // so that whatever waits for them stops; the run waits for every lane to stop before it throws
@@ -330,7 +312,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     let failure: { error: unknown } | undefined;
     const fail = (error: unknown) => {
       failure ??= { error };
-      for (const b of batches) for (const s of [b.universe, b.done, ...piecesOf(b).flatMap((p) => [p.handedOn, p.done])]) s.reject(failure.error);
+      for (const b of batches) for (const s of [b.universe, b.done, ...b.lanes.flat().flatMap((p) => [p.handedOn, p.done])]) s.reject(failure.error);
     };
     // A batch may start once the batch WINDOW before it is placed: the lanes do not wait for each
     // other at a batch's end, so the next batch's short lanes run while its longest finishes.
@@ -345,51 +327,42 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // a lane stops before its next statement (or EventsWriter's next day) once the run is
     // cancelled or another lane has failed
     const stopped = () => failure !== undefined || !!opts.signal?.aborted;
-    /** Writes a piece of batch `bi` on connection `con`. */
-    const writePiece = async (bi: number, piece: Piece, con: DuckDBConnection) => {
-      const b = batches[bi];
-      const { src, ctx } = piece;
-      if (src.readsOrders) await b.universe.promise;
-      if (failure) throw failure.error;
-      checkAbort();
-      const t0 = performance.now();
-      // a batch's first part of a source takes over what the previous batch's last part hands on,
-      // waiting for it when it has not yet (it runs on another lane)
-      const handing = ctx.continues ? piecesOf(batches[bi - 1]).find((p) => p.src === src && p.ctx.more) : undefined;
-      const takeOver = handing && !handing.handed ? () => handing.handedOn.promise : undefined;
-      const handedOn = () => {
-        piece.handed = true;
-        piece.handedOn.resolve();
-      };
-      // EventsWriter keeps the records a batch hands on itself: its pieces run in batch order on a pinned lane
-      const perDay = eventsWriter && src === events
-        ? await eventsWriter.write(con, ctx, b.dir, stopped).finally(handedOn)
-        : await writeSource(con, src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn }, stopped);
-      // the last source to read the universe drops it, freeing its memory while others still work
-      if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await con.run(sql);
-      let rows = 0;
-      let bytes = 0;
-      for (const [day, t] of perDay) {
-        b.perSource.get(src.name)!.set(day, t);
-        rows += t.rows;
-        bytes += t.bytes;
-      }
-      emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
-      piece.done.resolve();
-    };
-    const lanes = Array.from({ length: laneCount }, async (_, i) => {
+    const lanes = LANES.map(async (_, i) => {
       await accounts;
-      for (let bi = 0; bi < batches.length; bi++) {
+      for (const [bi, b] of batches.entries()) {
         await mayStart(bi);
-        const b = batches[bi];
-        if (i < b.pinned.length) for (const piece of b.pinned[i]) await writePiece(bi, piece, cons[i]);
-        else while (b.taken < b.queue.length) await writePiece(bi, b.queue[b.taken++], cons[i]);
+        for (const piece of b.lanes[i]) {
+          const { src, ctx } = piece;
+          if (src.readsOrders) await b.universe.promise;
+          if (failure) throw failure.error;
+          checkAbort();
+          const t0 = performance.now();
+          // a batch's first part of a source takes over what the previous batch's last part hands
+          // on; on this lane, that part is done
+          const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => lane.map((p) => ({ p, j }))).find(({ p }) => p.src === src && p.ctx.more) : undefined;
+          const takeOver = handing && handing.j !== i ? () => handing.p.handedOn.promise : undefined;
+          // EventsWriter keeps the records a batch hands on itself: its pieces run in batch order on one lane
+          const perDay = eventsWriter && src === events
+            ? await eventsWriter.write(cons[i], ctx, b.dir, stopped).finally(piece.handedOn.resolve)
+            : await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve }, stopped);
+          // the last source to read the universe drops it, freeing its memory while others still work
+          if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);
+          let rows = 0;
+          let bytes = 0;
+          for (const [day, t] of perDay) {
+            b.perSource.get(src.name)!.set(day, t);
+            rows += t.rows;
+            bytes += t.bytes;
+          }
+          emit({ type: 'source', source: src.name, from: formatDay(ctx.from), to: formatDay(ctx.to), rows, bytes, seconds: (performance.now() - t0) / 1000 });
+          piece.done.resolve();
+        }
       }
     }).map((lane) => lane.catch(fail));
     // each batch is placed once all its pieces are written, in order
     const placing = (async () => {
       for (const b of batches) {
-        await Promise.all(piecesOf(b).map((p) => p.done.promise));
+        await Promise.all(b.lanes.flat().map((p) => p.done.promise));
         checkAbort();
         place(b);
         b.done.resolve();

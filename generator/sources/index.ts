@@ -9,8 +9,9 @@ import { adSpend, tickets } from './support.js';
 export const SOURCES: readonly SourceDef[] = [customers, subscriptions, orders, orderItems, shipments, tickets, payments, events, adSpend];
 
 /**
- * A piece of work: a source over its batch's arrival days, or over part `part[0]` of `part[1]`
- * consecutive parts of them (generated as batches of their own: see partContext in generate.ts).
+ * A lane's piece of work: a source over its batch's arrival days, or over part `part[0]` of
+ * `part[1]` consecutive parts of them (generated as batches of their own: see partContext in
+ * generate.ts).
  */
 export interface LaneWork {
   readonly src: SourceDef;
@@ -18,54 +19,43 @@ export interface LaneWork {
 }
 
 /**
- * How a run's work is laid out on lanes, one DuckDB connection each (a further connection builds
- * the order universes). A pinned lane runs its own pieces, batch after batch. The `shared` lanes
- * take the pieces of `queue`: each lane, when free, takes the next piece of its batch that no lane
- * has taken, and once a batch's are all taken, goes on to the next batch's.
+ * The work in four lanes when product/events goes through its SQL (another format than JSON lines),
+ * generated concurrently on one connection each; a fifth builds the order
+ * universes, and the third lane starts with the sources that do not read them. Four lanes on two
+ * cores: while one lane is in a single-threaded phase (per-day Parquet COPYs, a truth query, JS
+ * cutting a file into days) the others keep the cores busy. `product/events` is nearly half the
+ * work: whole, it ran alone on one core for the last third of a run. Its days are cut in two
+ * parts on two lanes: in 16 alternating runs of the default dataset, 7.74 s against 8.48 s
+ * (medians), for some 4% more CPU then (the second part looks back over the days before it;
+ * it now generates of them only the records that arrive late into it).
+ *
+ * The parts of a source turn round its lanes from batch to batch: part p of batch b runs on the
+ * lane that LANES gives part (p + b) mod n. A batch at larger scales (40/scale days) is too short
+ * to cut, and its one part alternates between the two lanes, so that a batch's events are
+ * generated while the previous batch's are still sorted and written (they take over its handed-on
+ * records only for the sort): in five alternating pairs of --scale 10 --days 30, 20.72 s against
+ * 24.42 s (medians).
  */
-export interface Layout {
-  readonly pinned: readonly (readonly LaneWork[])[];
-  readonly queue: readonly LaneWork[];
-  readonly shared: number;
-}
+export const LANES: readonly (readonly LaneWork[])[] = [
+  [{ src: events, part: [0, 2] }],
+  [{ src: events, part: [1, 2] }],
+  [customers, subscriptions, tickets, adSpend, orderItems, orders].map((src) => ({ src })),
+  [payments, shipments].map((src) => ({ src })),
+];
 
 /**
- * The queue's order: first the sources that do not read the order universe (they run while it is
- * built), then the others, the largest first, so that what is left at the end of a batch is small.
- * Fixed lanes left a core idle at the end of a run: a lane's last source ran alone while the
- * other lanes had finished, for 0.4-0.75 s of a 5.9-7.0 s default dataset in three traced runs.
+ * The lanes when product/events is written as JSON lines by EventsWriter (../eventsWriter.ts,
+ * WebAssembly on the main thread), whose lane's connection only reads a batch's web and app orders
+ * and ad clicks; the other sources share three lanes. Other layouts measured (the small sources
+ * before the events on their lane, three lanes instead of four) were not told apart from this one
+ * within the machine's noise.
  */
-const BEFORE_UNIVERSE: readonly LaneWork[] = [customers, subscriptions, tickets, adSpend].map((src) => ({ src }));
-const AFTER_UNIVERSE: readonly LaneWork[] = [orderItems, payments, shipments, orders].map((src) => ({ src }));
-
-/**
- * The layout when product/events goes through its SQL (another format than JSON lines): four shared
- * lanes on two cores, so that while one lane is in a single-threaded phase (per-day Parquet COPYs,
- * a truth query, JS cutting a file into days) the others keep the cores busy. `product/events` is
- * nearly half the work: whole, it ran alone on one core for the last third of a run. Its days are
- * cut in two parts: in 16 alternating runs of the default dataset, 7.74 s against 8.48 s
- * (medians), for some 4% more CPU then (the second part looks back over the days before it; it
- * now generates of them only the records that arrive late into it). A batch at larger scales
- * (40/scale days) is too short to cut, and is one part, generated while the previous batch's
- * are still sorted and written (they take over its handed-on records only for the sort).
- */
-export const LANES: Layout = {
-  pinned: [],
-  queue: [...BEFORE_UNIVERSE, { src: events, part: [0, 2] }, { src: events, part: [1, 2] }, ...AFTER_UNIVERSE],
-  shared: 4,
-};
-
-/**
- * The layout when product/events is written as JSON lines by EventsWriter (../eventsWriter.ts,
- * WebAssembly on the main thread), which keeps the records a batch hands on itself, and so runs
- * batch after batch on a lane of its own, whose connection only reads a batch's web and app orders
- * and ad clicks; the other sources share three lanes.
- */
-export const EVENTS_WRITER_LANES: Layout = {
-  pinned: [[{ src: events }]],
-  queue: [...BEFORE_UNIVERSE, ...AFTER_UNIVERSE],
-  shared: 3,
-};
+export const EVENTS_WRITER_LANES: readonly (readonly LaneWork[])[] = [
+  [{ src: events }],
+  [customers, subscriptions, tickets, adSpend, orderItems].map((src) => ({ src })),
+  [orders, shipments].map((src) => ({ src })),
+  [payments].map((src) => ({ src })),
+];
 
 /** Columns that hold nested values (structs, lists): written as JSON text in CSV. */
 export const NESTED_COLUMNS: ReadonlySet<string> = new Set(['properties', 'metadata', 'payment_method_details']);
