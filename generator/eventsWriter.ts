@@ -27,7 +27,7 @@ import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { poolOn, type World } from './world.js';
-import { writeAll, type SourceDayTruth } from './writer.js';
+import { writeAll, type SourceDayTruth, type Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
 const WASM = new URL('./assembly/events.wasm', import.meta.url);
@@ -174,7 +174,7 @@ export class EventsWriter {
    * Yields to the event loop between days, so that the DuckDB lanes' statements go on, and stops
    * with a CancelledError before a day when `stop` says so (the run is cancelled or has failed).
    */
-  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: () => boolean = () => false): Promise<Map<number, SourceDayTruth>> {
+  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
     const x = this.x;
     const r = this.rules;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
