@@ -317,16 +317,20 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // A batch may start once the batch WINDOW before it is placed: the lanes do not wait for each
     // other at a batch's end, so the next batch's short lanes run while its longest finishes.
     const mayStart = (bi: number) => (bi >= WINDOW ? batches[bi - WINDOW].done.promise : Promise.resolve());
+    // the universes and each lane stop before their next statement (EventsWriter before its next
+    // day) once the run is cancelled or another lane has failed: interrupting a connection stops
+    // only the statement running then
+    const stopped = () => failure !== undefined || !!opts.signal?.aborted;
     const universes = (async () => {
       for (const [bi, b] of batches.entries()) {
         await mayStart(bi);
-        for (const sql of orderUniverseStatements(b.ctx)) await ucon.run(sql);
+        for (const sql of orderUniverseStatements(b.ctx)) {
+          if (stopped()) throw new CancelledError('the order universe stopped');
+          await ucon.run(sql);
+        }
         b.universe.resolve();
       }
     })().catch(fail);
-    // a lane stops before its next statement (or EventsWriter's next day) once the run is
-    // cancelled or another lane has failed
-    const stopped = () => failure !== undefined || !!opts.signal?.aborted;
     const lanes = LANES.map(async (_, i) => {
       await accounts;
       for (const [bi, b] of batches.entries()) {

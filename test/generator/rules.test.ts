@@ -395,4 +395,32 @@ describe('stratum generate cancel', () => {
       methods.forEach((m, i) => { proto[m] = originals[i]; });
     }
   });
+
+  it('starts no further statement of the order universe once cancelled between two of them', async () => {
+    // interrupting a connection stops only the statement running then: a cancel landing just
+    // after the universe's first statement has ended must stop it before its second
+    const { DuckDBConnection } = await import('@duckdb/node-api');
+    const { generate } = await import('../../generator/generate.js');
+    const { CancelledError } = await import('../../src/errors.js');
+    const proto = DuckDBConnection.prototype as unknown as { run: (sql: string, ...a: unknown[]) => Promise<unknown> };
+    const original = proto.run;
+    const controller = new AbortController();
+    const universe: string[] = [];
+    proto.run = async function (this: unknown, sql: string, ...args: unknown[]) {
+      const statement = /^create or replace table (u_\w+)/.exec(sql)?.[1];
+      if (statement) universe.push(statement);
+      const result = await original.call(this, sql, ...args);
+      if (statement === 'u_pairs') controller.abort();
+      return result;
+    };
+    const rules = loadRules();
+    const day = rules.dates.default_end;
+    try {
+      const run = generate({ rules, from: day, to: day, scale: 1, outDir: join(dir, 'cancel-in-universe'), signal: controller.signal });
+      await expect(run).rejects.toThrow(CancelledError);
+    } finally {
+      proto.run = original;
+    }
+    expect(universe).toEqual(['u_pairs']);
+  });
 });
