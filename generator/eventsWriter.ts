@@ -253,13 +253,13 @@ export class EventsWriter {
     const rows = x.lineCount();
     const defects = Object.fromEntries(KINDS.map((k) => [k, { count: 0, keys: [] as string[] }])) as SourceDayTruth['defects'];
     const malformed: { file: string; line: number; key: string }[] = [];
-    const truth = new DataView(x.memory.buffer, x.truthPtr(), x.truthLen() * 16);
+    const truth = new DataView(x.memory.buffer, x.truthPtr(), x.truthLen() * 24);
     for (let i = 0; i < x.truthLen(); i++) {
-      const k = truth.getBigUint64(i * 16, true);
-      const bits = truth.getUint32(i * 16 + 8, true);
+      const k = truth.getBigUint64(i * 24, true);
+      const bits = truth.getUint32(i * 24 + 8, true);
       const key = `evt_${(k & 0xffffffffffffn).toString(16).padStart(12, '0')}`;
       for (let b = 0; b < KINDS.length; b++) if (bits & (1 << b)) defects[KINDS[b]]!.keys.push(key);
-      if (bits & (1 << KINDS.indexOf('malformed'))) malformed.push({ file, line: truth.getUint32(i * 16 + 12, true), key });
+      if (bits & (1 << KINDS.indexOf('malformed'))) malformed.push({ file, line: truth.getUint32(i * 24 + 12, true), key });
     }
     for (const k of KINDS) defects[k]!.count = defects[k]!.keys.length;
     defects.malformed!.records = malformed;

@@ -6,230 +6,12 @@
 // the SQL's. Lists of names and numeric settings come from the JS side (setText, setConfig), so
 // that events.ts stays their one definition.
 
-// ---- DuckDB's hash() ----
-
-const C: u64 = 0xd6e8feb86659fd93;
-
-// @ts-ignore: decorator
-@inline function murmur(x: u64): u64 {
-  x ^= x >> 32;
-  x *= C;
-  x ^= x >> 32;
-  x *= C;
-  x ^= x >> 32;
-  return x;
-}
-
-/** The left side of DuckDB's hash combination: hash(a..., b) = prefix(hash(a...)) ^ hash(b). */
-// @ts-ignore: decorator
-@inline function prefix(a: u64): u64 {
-  return (a ^ (a >> 32)) * C;
-}
-
-/** The prefix of hash(k, ...) for a UBIGINT k. */
-// @ts-ignore: decorator
-@inline function keyPrefix(k: u64): u64 {
-  return prefix(murmur(k));
-}
-
-/** hash(a, b) of two integers or UBIGINTs. */
-// @ts-ignore: decorator
-@inline function hash2(a: u64, b: u64): u64 {
-  return prefix(murmur(a)) ^ murmur(b);
-}
-
-/** hash(a, b, c). */
-// @ts-ignore: decorator
-@inline function hash3(a: u64, b: u64, c: u64): u64 {
-  return prefix(hash2(a, b)) ^ murmur(c);
-}
-
-/** hash(a, b, c, d). */
-// @ts-ignore: decorator
-@inline function hash4(a: u64, b: u64, c: u64, d: u64): u64 {
-  return prefix(hash3(a, b, c)) ^ murmur(d);
-}
-
-/** sqlRandom's draw(key, field) from the key's prefix: hash(hash(key..., field)). */
-// @ts-ignore: decorator
-@inline function draw(p: u64, field: u64): u64 {
-  return murmur(p ^ murmur(field));
-}
-
-/** sqlRandom's u(key, field). */
-// @ts-ignore: decorator
-@inline function uni(p: u64, field: u64): f64 {
-  return <f64>(draw(p, field) >> 11) / 9007199254740992.0;
-}
-
-/** sqlRandom's ri(key, field, n). */
-// @ts-ignore: decorator
-@inline function ri(p: u64, field: u64, n: u64): u64 {
-  return draw(p, field) % n;
-}
-
-/** sqlRandom's chance(key, field, rate). */
-// @ts-ignore: decorator
-@inline function chance(p: u64, field: u64, rate: f64): bool {
-  return rate > 0 && uni(p, field) < rate;
-}
-
-/** DuckDB's hash of `n` bytes at `ptr`. */
-function hashBytes(ptr: usize, n: u32): u64 {
-  let h: u64 = 0xe17a1465 ^ (<u64>n * 0xc6a4a7935bd1e995);
-  let i: u32 = 0;
-  for (; i + 8 <= n; i += 8) {
-    h ^= load<u64>(ptr + i);
-    h *= C;
-  }
-  if (i < n) {
-    let r: u64 = 0;
-    for (let j: u32 = 0; i + j < n; j++) r |= (<u64>load<u8>(ptr + i + j)) << (8 * j);
-    h ^= r;
-    h *= C;
-  }
-  return murmur(h);
-}
-
-// ---- text ----
-
-const HEX: usize = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
-
-/** The lines being written, a growing buffer; `at` is where the next byte goes. */
-let out: usize = 0;
-let outCap: usize = 0;
-let at: usize = 0;
-
-/** Allocates, or reallocates, `ptr` (0 for none yet) to `size` bytes. */
-function grow(ptr: usize, size: usize): usize {
-  return ptr == 0 ? heap.alloc(size) : heap.realloc(ptr, size);
-}
-
-/** Makes room for `n` more bytes of output. */
-function room(n: usize): void {
-  if (at + n <= outCap) return;
-  let cap: usize = outCap < 65536 ? 65536 : outCap;
-  while (cap < at + n) cap *= 2;
-  out = grow(out, cap);
-  outCap = cap;
-}
-
-// @ts-ignore: decorator
-@inline function byte(c: u32): void {
-  store<u8>(out + at, c);
-  at++;
-}
-
-/** Copies `n` bytes from `src`. */
-// @ts-ignore: decorator
-@inline function bytes(src: usize, n: usize): void {
-  memory.copy(out + at, src, n);
-  at += n;
-}
-
-/** The 12 hex digits of a value's low 48 bits (sqlRandom's hexId). */
-function hex48(x: u64): void {
-  for (let sh: i32 = 44; sh >= 0; sh -= 4) byte(load<u8>(HEX + <usize>((x >> <u64>sh) & 15)));
-}
-
-/** A non-negative integer in decimal, at least `width` digits (zero-padded). */
-function decimal(v: u64, width: i32): void {
-  let digits = 1;
-  for (let t = v; t >= 10; t /= 10) digits++;
-  for (let i = digits; i < width; i++) byte(48);
-  const end = at + <usize>digits;
-  for (let i = 1; i <= digits; i++) {
-    store<u8>(out + end - <usize>i, 48 + <u32>(v % 10));
-    v /= 10;
-  }
-  at = end;
-}
-
-/** Two digits of 0..99. */
-// @ts-ignore: decorator
-@inline function two(n: u32): void {
-  byte(48 + n / 10);
-  byte(48 + n % 10);
-}
-
-/** The year, month and day of a day number (days since 1970-01-01), by the civil-from-days algorithm. */
-let cy: i32 = 0;
-let cm: i32 = 0;
-let cd: i32 = 0;
-function civil(day: i32): void {
-  const z = day + 719468;
-  const era = (z >= 0 ? z : z - 146096) / 146097;
-  const doe = z - era * 146097;
-  const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const mp = (5 * doy + 2) / 153;
-  cd = doy - (153 * mp + 2) / 5 + 1;
-  cm = mp < 10 ? mp + 3 : mp - 9;
-  cy = yoe + era * 400 + (cm <= 2 ? 1 : 0);
-}
-
-/** `YYYY-MM-DD` of a day number. */
-function date(day: i32): void {
-  civil(day);
-  decimal(<u64>cy, 4);
-  byte(45);
-  two(<u32>cm);
-  byte(45);
-  two(<u32>cd);
-}
-
-/** `YYYY-MM-DD<sep>HH:MM:SS` of an absolute second. */
-function time(abs: i64, sep: u32): void {
-  const day = <i32>(abs / 86400);
-  const s = <u32>(abs - <i64>day * 86400);
-  date(day);
-  byte(sep);
-  two(s / 3600);
-  byte(58);
-  two((s % 3600) / 60);
-  byte(58);
-  two(s % 60);
-}
-
-// ---- what the JS side sets ----
-
-/** Texts by number: [offset, length] u32 pairs at textIndex into the bytes at textBytes (see setText). */
-let textIndex: usize = 0;
-let textBytes: usize = 0;
-
-/** Text number i. */
-// @ts-ignore: decorator
-@inline function text(i: i32): void {
-  bytes(textBytes + <usize>load<u32>(textIndex + (<usize>i << 3)), <usize>load<u32>(textIndex + (<usize>i << 3) + 4));
-}
-
-/** Numbers by index (see setConfig). */
-let config: usize = 0;
-// @ts-ignore: decorator
-@inline function cfg(i: i32): f64 {
-  return load<f64>(config + (<usize>i << 3));
-}
-
-/** Reserves memory for the JS side to fill: `n` bytes, returned. */
-export function reserve(n: usize): usize {
-  return heap.alloc(n);
-}
-
-/** Frees what reserve gave. */
-export function release(ptr: usize): void {
-  heap.free(ptr);
-}
-
-/** The texts: `index` holds [offset, length] u32 pairs into `bytes`. */
-export function setText(index: usize, bytesPtr: usize): void {
-  textIndex = index;
-  textBytes = bytesPtr;
-}
-
-/** The numbers (f64), their order as CFG in ../eventsWriter.ts. */
-export function setConfig(ptr: usize): void {
-  config = ptr;
-}
+import { chance, hash2, hash3, hash4, keyPrefix, murmur, prefix, ri, uni } from './duckdbHash';
+import {
+  addTruth, at, byte, bytes, cfg, decimal, grow, hashId, hex48, item, lines, listCount, listFirst, orderNumber, out, outCap,
+  piece, room, sortEntries, stringBytes, text, textOf, timestamp, truncated, truthCount,
+} from './output';
+export { lineCount, outLen, outPtr, release, reserve, setConfig, setText, truthLen, truthPtr } from './output';
 
 // configuration slots (the JS side's CFG)
 const SEED = 0;
@@ -298,20 +80,6 @@ const L_TYPES = 78; // page_view, feature_used, checkout_completed, signed_up, a
 const L_PAGES = 80; // /marketplace/cart, /marketplace/checkout, /signup, /app/onboarding
 const CHANNEL_THRESHOLDS = 100; // CHANNELS slots: the channels' cumulative weight shares
 const PAID = 120; // CHANNELS slots: 1 for a paid channel
-
-// @ts-ignore: decorator
-@inline function listFirst(l: i32): i32 {
-  return <i32>cfg(l);
-}
-// @ts-ignore: decorator
-@inline function listCount(l: i32): u64 {
-  return <u64>cfg(l + 1);
-}
-/** Writes element `i` of list `l`. */
-// @ts-ignore: decorator
-@inline function item(l: i32, i: u64): void {
-  text(listFirst(l) + <i32>i);
-}
 
 // ---- customers (setCustomers) ----
 
@@ -467,23 +235,6 @@ let eOrder: i32 = -1;
 let eAmountPtr: usize = 0;
 let eAmountLen: u32 = 0;
 
-/** Scratch for hashing an id's text. */
-const SCRATCH: usize = memory.data(64);
-
-/** DuckDB's hash of an object id's text: the piece `idPrefix` and hex48(x) (sqlRandom's hexId). */
-function hashId(idPrefix: u64, x: u64): u64 {
-  const save = out;
-  const saveAt = at;
-  out = SCRATCH;
-  at = 0;
-  piece(idPrefix);
-  hex48(x);
-  const h = hashBytes(SCRATCH, <u32>at);
-  out = save;
-  at = saveAt;
-  return h;
-}
-
 /** The anonymous id `anon_` + hex48(x) and the prefix of hash(id, ...). */
 function anonymous(x: u64): void {
   eAnon = x;
@@ -570,20 +321,7 @@ function finish(): void {
     if (invalid) store<u8>(out + typeAt, load<u8>(out + typeAt) - 32);
     piece(LINE_OCCURRED); // ","occurred_at":"
   }
-  if (!mixed) {
-    time(abs, 84);
-    byte(90);
-  } else {
-    const variant = ri(p, <u64>cfg(F_MIXED), 3);
-    const offset = 1 + <i32>ri(p, <u64>cfg(F_MIXED) + 1, 9);
-    if (variant == 0) {
-      time(abs + <i64>offset * 3600, 84);
-      byte(43);
-      decimal(<u64>offset, 2);
-      piece(LINE_ZERO_MINUTES); // :00
-    } else if (variant == 1) decimal(<u64>abs * 1000, 1);
-    else time(abs, 32);
-  }
+  timestamp(abs, mixed, p, <u64>cfg(F_MIXED));
   piece(LINE_ANON); // ","anonymous_id":"anon_
   hex48(eAnon);
   if (orphan) {
@@ -619,12 +357,7 @@ function finish(): void {
   if (eOrder >= 0) {
     // shop/orders' id: ord_YYMMDD_NNNNNN of the order's day and number
     piece(LINE_ORDER); // ,"order_id":"ord_
-    civil(eDay);
-    two(<u32>(cy % 100));
-    two(<u32>cm);
-    two(<u32>cd);
-    byte(95);
-    decimal(<u64>eOrder, 6);
+    orderNumber(eDay, eOrder);
     byte(34);
     piece(LINE_AMOUNT); // ,"amount":
     bytes(eAmountPtr, <usize>eAmountLen);
@@ -700,7 +433,6 @@ const LINE_1 = stringBytes('{"event_id":"evt_');
 const LINE_NULL_TYPE = stringBytes('","event_type":null,"occurred_at":"');
 const LINE_TYPE = stringBytes('","event_type":"');
 const LINE_OCCURRED = stringBytes('","occurred_at":"');
-const LINE_ZERO_MINUTES = stringBytes(':00');
 const LINE_ANON = stringBytes('","anonymous_id":"anon_');
 const LINE_ORPHAN = stringBytes('","account_id":"cus_9');
 const LINE_ACCOUNT = stringBytes('","account_id":"');
@@ -718,26 +450,7 @@ const NOTE_VISITOR = stringBytes('visitor');
 const NOTE_BILLING = stringBytes(' about billing');
 const NOTE_PHONE = stringBytes('call me back on +44 20 7946 ');
 
-/** An ASCII string's bytes in memory, as (address << 32) | length. */
-function stringBytes(s: string): u64 {
-  const p = heap.alloc(<usize>s.length);
-  for (let i = 0; i < s.length; i++) store<u8>(p + <usize>i, <u8>s.charCodeAt(i));
-  return ((<u64>p) << 32) | <u64>s.length;
-}
-
-/** Writes a piece made by stringBytes. */
-// @ts-ignore: decorator
-@inline function piece(pc: u64): void {
-  bytes(<usize>(pc >> 32), <usize>(pc & 0xffffffff));
-}
-
 // ---- the events of a day (events.ts's CTEs) ----
-
-/** Text number of element i of list l. */
-// @ts-ignore: decorator
-@inline function textOf(l: i32, i: u64): i32 {
-  return listFirst(l) + <i32>i;
-}
 
 /** Clears the event's optional parts. */
 function plain(): void {
@@ -972,85 +685,9 @@ export function accountsOn(day: i32): void {
 
 // ---- a day's file ----
 
-/** The day's truth: per original record with a defect, k u64, bits u32 and line u32 (16 bytes). */
-let truth: usize = 0;
-let truthCap: i32 = 0;
-let truthCount: i32 = 0;
-let lines: i32 = 0;
 /** Sort entries: key u64 (abs * 2^31 + ord), record address u64. */
 let sortBuf: usize = 0;
 let sortCap: i32 = 0;
-
-export function outPtr(): usize {
-  return out;
-}
-export function outLen(): usize {
-  return at;
-}
-export function truthPtr(): usize {
-  return truth;
-}
-export function truthLen(): i32 {
-  return truthCount;
-}
-export function lineCount(): i32 {
-  return lines;
-}
-
-/** Sorts `n` 16-byte entries at `base` by their first u64 (quicksort, insertion sort below 16). */
-function sortEntries(base: usize, lo: i32, hi: i32): void {
-  while (hi - lo > 16) {
-    const mid = lo + ((hi - lo) >> 1);
-    const pivot = load<u64>(base + (<usize>mid << 4));
-    let i = lo;
-    let j = hi - 1;
-    while (i <= j) {
-      while (load<u64>(base + (<usize>i << 4)) < pivot) i++;
-      while (load<u64>(base + (<usize>j << 4)) > pivot) j--;
-      if (i <= j) {
-        const a = base + (<usize>i << 4);
-        const b = base + (<usize>j << 4);
-        const k = load<u64>(a);
-        const v = load<u64>(a, 8);
-        store<u64>(a, load<u64>(b));
-        store<u64>(a, load<u64>(b, 8), 8);
-        store<u64>(b, k);
-        store<u64>(b, v, 8);
-        i++;
-        j--;
-      }
-    }
-    // the smaller side first, by recursion; the larger by the loop
-    if (j + 1 - lo < hi - i) {
-      sortEntries(base, lo, j + 1);
-      lo = i;
-    } else {
-      sortEntries(base, i, hi);
-      hi = j + 1;
-    }
-  }
-  for (let i = lo + 1; i < hi; i++) {
-    const k = load<u64>(base + (<usize>i << 4));
-    const v = load<u64>(base + (<usize>i << 4), 8);
-    let j = i - 1;
-    while (j >= lo && load<u64>(base + (<usize>j << 4)) > k) {
-      store<u64>(base + (<usize>(j + 1) << 4), load<u64>(base + (<usize>j << 4)));
-      store<u64>(base + (<usize>(j + 1) << 4), load<u64>(base + (<usize>j << 4), 8), 8);
-      j--;
-    }
-    store<u64>(base + (<usize>(j + 1) << 4), k);
-    store<u64>(base + (<usize>(j + 1) << 4), v, 8);
-  }
-}
-
-/** writer.ts's broken line, as its length: cut one character into the last string value that starts before its middle. */
-function truncated(line: usize, len: u32): u32 {
-  const half: u32 = len / 2 > 1 ? len / 2 : 1;
-  for (let i = <i32>half - 3; i >= 0; i--) {
-    if (load<u8>(line + <usize>i) == 34 && load<u8>(line + <usize>i + 1) == 58 && load<u8>(line + <usize>i + 2) == 34) return <u32>i + 4;
-  }
-  return half;
-}
 
 /** Writes one line of `len` bytes at `src` and a line feed. */
 function line(src: usize, len: u32): void {
@@ -1115,17 +752,7 @@ export function writeMore(): i32 {
     const bits = load<u32>(r, 20);
     const src = <usize>load<u32>(r, 24);
     const len = load<u32>(r, 28);
-    if (bits != 0) {
-      if (truthCount == truthCap) {
-        truthCap = truthCap < 256 ? 256 : truthCap * 2;
-        truth = grow(truth, <usize>truthCap << 4);
-      }
-      const t = truth + (<usize>truthCount << 4);
-      store<u64>(t, load<u64>(r));
-      store<u32>(t, bits, 8);
-      store<u32>(t, <u32>lines + 1, 12);
-      truthCount++;
-    }
+    if (bits != 0) addTruth(load<u64>(r), bits, 0);
     line(src, bits & B_MALFORMED ? truncated(src, len) : len);
     if (bits & B_DUP) line(src, len);
   }
