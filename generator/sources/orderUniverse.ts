@@ -15,9 +15,12 @@ function cancelled(k: string): string {
   return `${u(k, F.status)} < 0.04`;
 }
 
+/** The share of paid orders that are refunded (processor/payments). */
+export const ORDER_REFUND = 0.02;
+
 /** Whether the order with key `k` is refunded, if paid (processor/payments). */
 export function refunded(k: string): string {
-  return chance(k, F.refund, 0.02);
+  return chance(k, F.refund, ORDER_REFUND);
 }
 
 /** Fulfilment takes at most this many days after an order (ship + deliver). */

@@ -31,6 +31,47 @@ export const INVOICE_REFUND = 0.02;
 /** The share of subscription invoices whose first charge is declined (then retried, successfully). */
 export const INVOICE_DECLINE = 0.03;
 
+/** The share of paid orders whose first charge is declined 20 seconds before the one that succeeds. */
+export const ORDER_DECLINE = 0.03;
+
+/** A declined charge's failure code, drawn uniformly. */
+export const FAILURE_CODES: readonly string[] = ['card_declined', 'insufficient_funds', 'expired_card'];
+
+/** The currency of a record with the invalid_code defect, drawn uniformly. */
+export const INVALID_CURRENCIES: readonly string[] = ['US$', 'EURO', 'xxx'];
+
+/** A customer's card brand, drawn from the customer id (visa twice as often). */
+export const CARD_BRANDS: readonly string[] = ['visa', 'visa', 'mastercard', 'amex'];
+
+/** The type an amount has in the files before the unit change: major units, two decimals. */
+export const AMOUNT_MAJOR = 'decimal(14, 2)';
+
+/** An amount (DOUBLE, major units) in the minor unit of the currency in column `currency`: from the unit change on. */
+export function amountMinor(amount: string, currency = 'currency'): string {
+  return `round(${amount} * pow(10, ${minorDigitsSql(currency)}))::bigint`;
+}
+
+/**
+ * The orders of the batch's universe that are paid (not cancelled, their payment not missing),
+ * with is_partial, is_double, had_decline and paid_amount (what the charge took: all of the
+ * total but for a partial payment).
+ */
+export function paidOrders(ctx: SqlContext): string {
+  const d = ctx.rules.defects;
+  return `select *, ${chance('k', F.partial, d.payment_partial)} as is_partial,
+          -- a partial payment is not also paid twice: the full second charge would hide it, and the
+          -- two charges would not be the equal ones that tell a double payment
+          ${chance('k', F.double, d.payment_double)} and not is_partial as is_double,
+          ${chance('k', F.fail, ORDER_DECLINE)} as had_decline,
+          case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
+        from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, 'k')}`;
+}
+
+/** What a paid order's refund returns (of paidOrders' columns): part of what was paid for some, else all of it. */
+export function refundAmount(): string {
+  return `case when ${chance('k', F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri('k', F.refund + 400, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else paid_amount end`;
+}
+
 export const payments: SourceDef = {
   name: 'processor/payments',
   readsOrders: true,
@@ -38,17 +79,10 @@ export const payments: SourceDef = {
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'mixed_timestamp', 'future_timestamp', 'payment_partial', 'payment_double'],
   truthKeys: { payment_partial: 'okey', payment_double: 'okey' },
   records(ctx) {
-    const d = ctx.rules.defects;
     const s = ctx.rules.seed;
     const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
     return `with paid as (
-        select *, ${chance('k', F.partial, d.payment_partial)} as is_partial,
-          -- a partial payment is not also paid twice: the full second charge would hide it, and the
-          -- two charges would not be the equal ones that tell a double payment
-          ${chance('k', F.double, d.payment_double)} and not is_partial as is_double,
-          ${chance('k', F.fail, 0.03)} as had_decline,
-          case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
-        from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, 'k')}),
+        ${paidOrders(ctx)}),
       charges as (
         select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
@@ -56,7 +90,7 @@ export const payments: SourceDef = {
           is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
         from paid
         union all
-        select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf('k', F.card, ['card_declined', 'insufficient_funds', 'expired_card'])}, total,
+        select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf('k', F.card, FAILURE_CODES)}, total,
           currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
         from paid where had_decline
         union all
@@ -65,7 +99,7 @@ export const payments: SourceDef = {
         from paid where is_double
         union all
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
-          case when ${chance('k', F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri('k', F.refund + 400, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else paid_amount end,
+          ${refundAmount()},
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
         from paid where ${refunded('k')}
         union all
@@ -76,7 +110,7 @@ export const payments: SourceDef = {
           case kind when 1 then sec - 20 when 2 then ${ri('ik', F.refund + 200, 86400)} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind = 1 then 'failed' else 'succeeded' end,
-          case when kind = 1 then ${oneOf('ik', F.card, ['card_declined', 'insufficient_funds', 'expired_card'])} end, amount,
+          case when kind = 1 then ${oneOf('ik', F.card, FAILURE_CODES)} end, amount,
           currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, 5000000 + n, false
         from (select *, unnest(list_concat(case when ${chance('ik', F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end,
             case when ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
@@ -98,14 +132,14 @@ export const payments: SourceDef = {
         rkey as id, object,
         ${mixedTs(`case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('pk', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end`, 'pk', F.mixed, 'd_mixed_timestamp')} as created,
         case when d_null_required then null else amount_major end as amount_major,
-        case when d_null_required then null else round(amount_major * pow(10, ${minorDigitsSql('currency')}))::bigint end as amount_minor,
-        case when d_invalid_code then ${oneOf('pk', F.which, ['US$', 'EURO', 'xxx'])} else lower(currency) end as currency,
+        case when d_null_required then null else ${amountMinor('amount_major')} end as amount_minor,
+        case when d_invalid_code then ${oneOf('pk', F.which, INVALID_CURRENCIES)} else lower(currency) end as currency,
         status, failure_code,
         struct_pack(
           order_id := case when d_null_required then null when d_orphan_fk then ${orphanOrderId('pk', F.orphan)} else order_id end,
           customer_id := customer_id, invoice_id := invoice_id, subscription_id := subscription_id) as metadata,
         struct_pack(type := 'card', card := struct_pack(
-          brand := ${oneOf('hash(customer_id)', F.card, ['visa', 'visa', 'mastercard', 'amex'])},
+          brand := ${oneOf('hash(customer_id)', F.card, CARD_BRANDS)},
           last4 := lpad(${ri('hash(customer_id)', F.card + 1, 10000)}::varchar, 4, '0'),
           exp_year := 2025 + ${ri('hash(customer_id)', F.card + 2, 5)}::integer)) as payment_method_details,
         charge_ref as charge
@@ -115,7 +149,7 @@ export const payments: SourceDef = {
     const drift = ctx.rules.drift.payments_unit_change;
     const rest = ['currency', 'status', 'failure_code', 'metadata', 'payment_method_details', 'charge'];
     return [
-      { to: drift - 1, columns: ['id', 'object', 'created', 'amount_major::decimal(14, 2) as amount', ...rest] },
+      { to: drift - 1, columns: ['id', 'object', 'created', `amount_major::${AMOUNT_MAJOR} as amount`, ...rest] },
       { from: drift, columns: ['id', 'object', 'created', 'amount_minor as amount', ...rest] },
     ];
   },
