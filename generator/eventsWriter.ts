@@ -12,8 +12,6 @@
  * the SQL path.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
@@ -27,19 +25,14 @@ import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { poolOn, type World } from './world.js';
-import { writeAll, type SourceDayTruth, type Stop } from './writer.js';
+import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
+import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
 const WASM = new URL('./assembly/events.wasm', import.meta.url);
-let compiled: WebAssembly.Module | undefined;
 
 /** What assembly/events.ts exports. */
-interface Exports {
-  memory: WebAssembly.Memory;
-  reserve(n: number): number;
-  release(ptr: number): void;
-  setText(index: number, bytes: number): void;
-  setConfig(ptr: number): void;
+interface Exports extends LinesModule {
   setCustomers(n: number, data: number): void;
   start(lag: number, piece: number, chunk: number): void;
   beginDay(day: number, from: number, to: number, more: number): void;
@@ -50,12 +43,6 @@ interface Exports {
   accounts(lo: number, to: number): void;
   accountsOn(day: number): void;
   writeDay(day: number): number;
-  writeMore(): number;
-  outPtr(): number;
-  outLen(): number;
-  truthPtr(): number;
-  truthLen(): number;
-  lineCount(): number;
 }
 
 /** The defect kinds of an event record in the truth manifest's order; the first seven are bits 0..6, then duplicate and malformed. */
@@ -95,17 +82,10 @@ export class EventsWriter {
    * largest chunk of lines it keeps (64 MB); tests make them small, to cross them.
    */
   constructor(private readonly rules: Rules, private readonly scale: number, private readonly world: World, buffers?: EventsBuffers) {
-    compiled ??= new WebAssembly.Module(readFileSync(WASM));
-    // an AssemblyScript string: its byte length just before it, then UTF-16
-    const text = (ptr: number) => (ptr === 0 ? '' : Buffer.from(this.x.memory.buffer, ptr, new Uint32Array(this.x.memory.buffer, ptr - 4, 1)[0]).toString('utf16le'));
-    const instance = new WebAssembly.Instance(compiled, { env: { abort: (message: number, file: number, line: number, col: number) => {
-      throw new Error(`internal: ${text(message)} at ${text(file)}:${line}:${col}`);
-    } } });
-    this.x = instance.exports as unknown as Exports;
+    this.x = instantiate<Exports>(WASM);
     const x = this.x;
     const r = rules;
     // texts, by list
-    const texts: string[] = [];
     const lists: Record<keyof typeof LISTS, readonly string[]> = {
       site: SITE_PAGES, app: APP_PAGES, features: FEATURES, landing: LANDING_PAGES, entry: MARKETPLACE_ENTRY, domains: NOTE_DOMAINS,
       channelIds: CHANNELS.map((c) => c.id), utm: CHANNELS.map((c) => `,"utm_source":"${c.utmSource}","utm_medium":"${c.utmMedium}"`),
@@ -115,22 +95,6 @@ export class EventsWriter {
       pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
     };
     const config = new Float64Array(128 + CHANNELS.length);
-    for (const [name, list] of Object.entries(lists) as [keyof typeof LISTS, readonly string[]][]) {
-      config[LISTS[name]] = texts.length;
-      config[LISTS[name] + 1] = list.length;
-      for (const t of list) texts.push(t); // not push(...list): a list of 200,000 accounts overflows the stack
-    }
-    const encoded = texts.map((t) => Buffer.from(t, 'latin1'));
-    const total = encoded.reduce((a, b) => a + b.length, 0);
-    const index = x.reserve(texts.length * 8);
-    const bytes = x.reserve(total);
-    let offset = 0;
-    encoded.forEach((b, i) => {
-      new Uint32Array(x.memory.buffer, index + i * 8, 2).set([offset, b.length]);
-      new Uint8Array(x.memory.buffer, bytes + offset, b.length).set(b);
-      offset += b.length;
-    });
-    x.setText(index, bytes);
     // numbers
     const d = r.defects;
     Object.assign(config, {
@@ -154,9 +118,7 @@ export class EventsWriter {
       config[CFG.channelThresholds + i] = (acc += c.weight) / weights;
       config[CFG.paid + i] = c.paid ? 1 : 0;
     });
-    const cfg = x.reserve(config.byteLength);
-    new Float64Array(x.memory.buffer, cfg, config.length).set(config);
-    x.setConfig(cfg);
+    setTextsAndConfig(x, lists, LISTS, config);
     // accounts: signup day and second, initial, channel, campaign
     const channelIndex = new Map(CHANNELS.map((c, i) => [c.id, i]));
     const customers = x.reserve(world.customers.length * 20);
@@ -233,36 +195,7 @@ export class EventsWriter {
 
   /** Writes arrival day `day`'s file, if it has records, and returns its truth. */
   private writeDay(day: number, root: string): SourceDayTruth | undefined {
-    const x = this.x;
-    if (x.writeDay(day) === 0) return undefined;
-    const date = formatDay(day);
-    const file = `${events.name}/dt=${date}/part-00000.jsonl`;
-    mkdirSync(join(root, events.name, `dt=${date}`), { recursive: true });
-    // the file comes in pieces of some 32 MB (a day at --scale 100 is more than a GB)
-    let bytes = 0;
-    const fd = openSync(join(root, file), 'w');
-    try {
-      for (let more = 1; ; more = x.writeMore()) {
-        if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()));
-        bytes += x.outLen();
-        if (more === 0) break;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    const rows = x.lineCount();
-    const defects = Object.fromEntries(KINDS.map((k) => [k, { count: 0, keys: [] as string[] }])) as SourceDayTruth['defects'];
-    const malformed: { file: string; line: number; key: string }[] = [];
-    const truth = new DataView(x.memory.buffer, x.truthPtr(), x.truthLen() * 24);
-    for (let i = 0; i < x.truthLen(); i++) {
-      const k = truth.getBigUint64(i * 24, true);
-      const bits = truth.getUint32(i * 24 + 8, true);
-      const key = `evt_${(k & 0xffffffffffffn).toString(16).padStart(12, '0')}`;
-      for (let b = 0; b < KINDS.length; b++) if (bits & (1 << b)) defects[KINDS[b]]!.keys.push(key);
-      if (bits & (1 << KINDS.indexOf('malformed'))) malformed.push({ file, line: truth.getUint32(i * 24 + 12, true), key });
-    }
-    for (const k of KINDS) defects[k]!.count = defects[k]!.keys.length;
-    defects.malformed!.records = malformed;
-    return { format: 'jsonl', files: [file], rows, bytes, defects };
+    if (this.x.writeDay(day) === 0) return undefined;
+    return writeDayFile(this.x, root, events.name, day, KINDS, (_, k) => hexKey('evt_', k));
   }
 }
