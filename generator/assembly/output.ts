@@ -117,6 +117,18 @@ export let textBytes: usize = 0;
   bytes(textBytes + <usize>load<u32>(textIndex + (<usize>i << 3)), <usize>load<u32>(textIndex + (<usize>i << 3) + 4));
 }
 
+/** Where text number i's bytes are. */
+// @ts-ignore: decorator
+@inline export function textAt(i: i32): usize {
+  return textBytes + <usize>load<u32>(textIndex + (<usize>i << 3));
+}
+
+/** The length of text number i. */
+// @ts-ignore: decorator
+@inline export function textLength(i: i32): u32 {
+  return load<u32>(textIndex + (<usize>i << 3) + 4);
+}
+
 /** Numbers by index (see setConfig). */
 export let config: usize = 0;
 // @ts-ignore: decorator

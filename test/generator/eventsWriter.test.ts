@@ -5,9 +5,8 @@
  * manifests, over batches that hand late records on, with defect rates high enough that every
  * kind shows many times, and with none.
  */
-import { execFileSync } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../generator/catalog.js';
@@ -96,17 +95,5 @@ describe('EventsWriter', () => {
       con.closeSync();
       db.closeSync();
     }
-  });
-
-  it('runs the WebAssembly built from generator/assembly/events.ts as it is', () => {
-    // the build script's command, into a temp file: the committed module must be its output
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-    const args = pkg.scripts['build:wasm'].split(' ');
-    expect(args[0]).toBe('asc');
-    const out = join(tempDir('stratum-wasm-'), 'events.wasm');
-    const o = args.indexOf('-o');
-    const built = [...args.slice(1, o), '-o', out, ...args.slice(o + 2)];
-    execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', ...built], { stdio: 'pipe' });
-    expect(readFileSync(out).equals(readFileSync(args[o + 1])), 'generator/assembly/events.wasm is stale: run npm run build:wasm').toBe(true);
   });
 });
