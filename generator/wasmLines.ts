@@ -30,14 +30,15 @@ const compiled = new Map<string, WebAssembly.Module>();
 export function instantiate<T extends LinesModule>(url: URL): T {
   let module = compiled.get(url.href);
   if (!module) compiled.set(url.href, (module = new WebAssembly.Module(readFileSync(url))));
-  let x: T | undefined;
-  // an AssemblyScript string: its byte length just before it, then UTF-16
-  const text = (ptr: number) => (ptr === 0 || !x ? '' : Buffer.from(x.memory.buffer, ptr, new Uint32Array(x.memory.buffer, ptr - 4, 1)[0]).toString('utf16le'));
-  const instance = new WebAssembly.Instance(module, { env: { abort: (message: number, file: number, line: number, col: number) => {
+  // an AssemblyScript string: its byte length just before it, then UTF-16 (read once the instance exists)
+  const text = (ptr: number) => {
+    const memory = (instance.exports as unknown as T).memory;
+    return ptr === 0 ? '' : Buffer.from(memory.buffer, ptr, new Uint32Array(memory.buffer, ptr - 4, 1)[0]).toString('utf16le');
+  };
+  const instance: WebAssembly.Instance = new WebAssembly.Instance(module, { env: { abort: (message: number, file: number, line: number, col: number) => {
     throw new Error(`internal: ${text(message)} at ${text(file)}:${line}:${col}`);
   } } });
-  x = instance.exports as unknown as T;
-  return x;
+  return instance.exports as unknown as T;
 }
 
 /**

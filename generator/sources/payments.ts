@@ -34,6 +34,12 @@ export const INVOICE_DECLINE = 0.03;
 /** The share of paid orders whose first charge is declined 20 seconds before the one that succeeds. */
 export const ORDER_DECLINE = 0.03;
 
+/**
+ * An invoice's records' order among the records of a second (writer.ts's seq): this plus its
+ * account's number, after any order's (an order's records take its number of the day).
+ */
+export const INVOICE_ORD = 5_000_000;
+
 /** A declined charge's failure code, drawn uniformly. */
 export const FAILURE_CODES: readonly string[] = ['card_declined', 'insufficient_funds', 'expired_card'];
 
@@ -111,7 +117,7 @@ export const payments: SourceDef = {
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind = 1 then 'failed' else 'succeeded' end,
           case when kind = 1 then ${oneOf('ik', F.card, FAILURE_CODES)} end, amount,
-          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, 5000000 + n, false
+          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, ${INVOICE_ORD} + n, false
         from (select *, unnest(list_concat(case when ${chance('ik', F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end,
             case when ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
           from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
