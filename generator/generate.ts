@@ -14,7 +14,9 @@ import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, release
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
+import { payments } from './sources/payments.js';
 import { EventsWriter, type EventsBuffers } from './eventsWriter.js';
+import { PaymentsWriter } from './paymentsWriter.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -49,6 +51,14 @@ export interface GenerateOptions {
   readonly eventsInSql?: boolean;
   /** Sizes of EventsWriter's buffers (tests make them small, to cross their limits). */
   readonly eventsBuffers?: EventsBuffers;
+  /**
+   * Writes processor/payments through its SQL (sources/payments.ts and writer.ts) even as JSON
+   * lines, rather than through PaymentsWriter (paymentsWriter.ts): the same bytes, at about twice
+   * the CPU. The reference PaymentsWriter is tested against.
+   */
+  readonly paymentsInSql?: boolean;
+  /** The size of the pieces PaymentsWriter hands a day's file out in (tests make it small, to cross it). */
+  readonly paymentsPiece?: number;
   readonly onEvent?: (e: GenerateEvent) => void;
   /** Aborting interrupts the running statements; days already placed stay, nothing half-placed does. */
   readonly signal?: AbortSignal;
@@ -196,6 +206,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const outDir = resolve(opts.outDir);
   // product/events as JSON lines is written by EventsWriter (WebAssembly), other formats through SQL
   const eventsByWriter = rules.formats[events.name] === 'jsonl' && !opts.eventsInSql;
+  // and processor/payments as JSON lines by PaymentsWriter
+  const paymentsByWriter = rules.formats[payments.name] === 'jsonl' && !opts.paymentsInSql;
   const LANES = eventsByWriter ? EVENTS_WRITER_LANES : SQL_LANES;
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
@@ -276,6 +288,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
     const eventsWriter = eventsByWriter ? new EventsWriter(rules, scale, world, opts.eventsBuffers) : undefined;
+    const paymentsWriter = paymentsByWriter ? new PaymentsWriter(rules, world, opts.paymentsPiece) : undefined;
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
@@ -345,9 +358,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
           // on; on this lane, that part is done
           const handing = ctx.continues ? batches[bi - 1].lanes.flatMap((lane, j) => lane.map((p) => ({ p, j }))).find(({ p }) => p.src === src && p.ctx.more) : undefined;
           const takeOver = handing && handing.j !== i ? () => handing.p.handedOn.promise : undefined;
-          // EventsWriter keeps the records a batch hands on itself: its pieces run in batch order on one lane
-          const perDay = eventsWriter && src === events
-            ? await eventsWriter.write(cons[i], ctx, b.dir, stopped).finally(piece.handedOn.resolve)
+          // EventsWriter and PaymentsWriter keep the records a batch hands on themselves: their
+          // pieces run in batch order on one lane
+          const writer = src === events ? eventsWriter : src === payments ? paymentsWriter : undefined;
+          const perDay = writer
+            ? await writer.write(cons[i], ctx, b.dir, stopped).finally(piece.handedOn.resolve)
             : await writeSource(cons[i], src, ctx, rules.formats[src.name], b.dir, NESTED_COLUMNS, { takeOver, handedOn: piece.handedOn.resolve }, stopped);
           // the last source to read the universe drops it, freeing its memory while others still work
           if (src.readsOrders && --b.universeReaders === 0) for (const sql of dropOrderUniverseStatements(ctx)) await cons[i].run(sql);

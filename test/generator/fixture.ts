@@ -41,7 +41,7 @@ ${extra}`);
  * run's progress.
  */
 export async function generateLake(from = FROM, to = TO, extraRules = '', batchDays?: number,
-  more: Pick<GenerateOptions, 'partDays' | 'onEvent' | 'memoryLimit' | 'eventsInSql' | 'eventsBuffers'> = {}): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
+  more: Pick<GenerateOptions, 'partDays' | 'onEvent' | 'memoryLimit' | 'eventsInSql' | 'eventsBuffers' | 'paymentsInSql' | 'paymentsPiece'> = {}): Promise<{ dir: string; rules: Rules; summary: GenerateSummary }> {
   const dir = tempDir('stratum-gen-');
   const rules = loadRules(testRulesFile(dir, extraRules));
   const summary = await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: join(dir, 'raw'), batchDays, ...more });
