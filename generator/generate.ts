@@ -330,9 +330,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // A batch may start once the batch WINDOW before it is placed: the lanes do not wait for each
     // other at a batch's end, so the next batch's short lanes run while its longest finishes.
     const mayStart = (bi: number) => (bi >= WINDOW ? batches[bi - WINDOW].done.promise : Promise.resolve());
-    // the universes and each lane stop before their next statement (EventsWriter before its next
-    // day) once the run is cancelled or another lane has failed: interrupting a connection stops
-    // only the statement running then
+    // the universes and each lane stop before their next statement (EventsWriter and
+    // PaymentsWriter before their next day) once the run is cancelled or another lane has failed:
+    // interrupting a connection stops only the statement running then
     const stopped = () => failure !== undefined || !!opts.signal?.aborted;
     const universes = (async () => {
       for (const [bi, b] of batches.entries()) {

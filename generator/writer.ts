@@ -101,7 +101,7 @@ export interface HandOver {
 
 /**
  * Whether to stop (the run is cancelled, or another lane has failed), asked before each statement
- * (by EventsWriter, before each day): interrupting the connection stops only the statement running
+ * (by EventsWriter and PaymentsWriter, before each day): interrupting the connection stops only the statement running
  * then, and a source is written by up to a hundred of them (a Parquet COPY per day).
  */
 export type Stop = () => boolean;

@@ -8,6 +8,10 @@
  * their order id (no null or orphan defect), which is the evidence of the mismatch.
  * From the unit change on, `amount` is in the currency's minor unit (cents; whole yen, which has
  * none).
+ *
+ * As JSON lines (the default format) the same bytes are written by WebAssembly
+ * (../paymentsWriter.ts and ../assembly/payments.ts), which reads this module's definitions; this
+ * SQL writes the other formats, and is the reference the WebAssembly is tested against.
  */
 import { minorDigitsSql } from '../catalog.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
