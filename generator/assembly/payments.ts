@@ -58,9 +58,9 @@ const INVOICE_ORD = 37; // an invoice's records' order among a second's: this pl
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_CUSTOMER_IDS = 40;
-const L_FAILURE_CODES = 44;
-const L_INVALID_CURRENCIES = 46;
-const L_BRANDS = 48;
+const L_FAILURE_CODES = 42;
+const L_INVALID_CURRENCIES = 44;
+const L_BRANDS = 46;
 
 // @ts-ignore: decorator
 @inline function f(i: i32): u64 {
