@@ -22,7 +22,7 @@ const dynamicImport = (pattern, message) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tmp/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**', 'generator/assembly/**'] },
+  { ignores: ['node_modules/**', '.tmp/**', 'raw/**', 'target/**', 'warehouse/**', 'test/fixtures/**/target/**', 'dist/**', 'generator/assembly/**', 'generator/wasmWorker.bundle.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {

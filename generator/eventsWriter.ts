@@ -6,8 +6,9 @@
  * copied). assembly/events.ts (AssemblyScript) reproduces DuckDB's hash() bit for bit and writes
  * each arrival day's sorted lines; this module feeds it what it needs (the texts and numbers of
  * events.ts, the accounts, and from DuckDB each batch's web and app orders with their totals and
- * the ad clicks), writes the files and builds the truth. It runs on the main thread, a day at a
- * time, while the DuckDB lanes write the other sources. A test generates lakes both ways and
+ * the ad clicks), writes the files and builds the truth. A batch's input is read from DuckDB on
+ * the main thread (eventsInput); its days are written on a thread of its own (wasmThread.ts) while
+ * the DuckDB lanes write the other sources. A test generates lakes both ways and
  * compares every byte (test/generator/eventsWriter.test.ts); other formats of product/events take
  * the SQL path.
  */
@@ -24,8 +25,8 @@ import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
-import { poolOn, type World } from './world.js';
-import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
+import { poolOn } from './world.js';
+import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
@@ -81,7 +82,7 @@ export class EventsWriter {
    * `buffers` replaces the module's sizes: the pieces a day's file is handed out in (32 MB) and the
    * largest chunk of lines it keeps (64 MB); tests make them small, to cross them.
    */
-  constructor(private readonly rules: Rules, private readonly scale: number, private readonly world: World, buffers?: EventsBuffers) {
+  constructor(private readonly rules: Rules, private readonly accounts: WasmAccounts, buffers?: EventsBuffers) {
     this.x = instantiate<Exports>(WASM);
     const x = this.x;
     const r = rules;
@@ -89,7 +90,7 @@ export class EventsWriter {
     const lists: Record<keyof typeof LISTS, readonly string[]> = {
       site: SITE_PAGES, app: APP_PAGES, features: FEATURES, landing: LANDING_PAGES, entry: MARKETPLACE_ENTRY, domains: NOTE_DOMAINS,
       channelIds: CHANNELS.map((c) => c.id), utm: CHANNELS.map((c) => `,"utm_source":"${c.utmSource}","utm_medium":"${c.utmMedium}"`),
-      customerIds: world.customers.map((c) => c.id),
+      customerIds: accounts.ids,
       // in the order assembly/events.ts numbers them
       types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
       pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
@@ -120,36 +121,23 @@ export class EventsWriter {
     });
     setTextsAndConfig(x, lists, LISTS, config);
     // accounts: signup day and second, initial, channel, campaign
-    const channelIndex = new Map(CHANNELS.map((c, i) => [c.id, i]));
-    const customers = x.reserve(world.customers.length * 20);
-    const data = new Int32Array(x.memory.buffer, customers, world.customers.length * 5);
-    world.customers.forEach((c, i) => {
-      data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1], i * 5);
-    });
-    x.setCustomers(world.customers.length, customers);
+    const customers = x.reserve(accounts.data.byteLength);
+    new Int32Array(x.memory.buffer, customers, accounts.data.length).set(accounts.data);
+    x.setCustomers(accounts.ids.length, customers);
     x.start(r.arrival.max_lag_days, buffers?.piece ?? 0, buffers?.chunk ?? 0);
   }
 
   /**
-   * Writes the events arriving in [ctx.from, ctx.to] under `root` (a staging folder), reading the
-   * batch's order universe and ad clicks through `con`; returns per-day truth as writeSource does.
-   * Yields to the event loop between days, so that the DuckDB lanes' statements go on, and stops
-   * with a CancelledError before a day when `stop` says so (the run is cancelled or has failed).
+   * Writes the events arriving in [ctx.from, ctx.to] under `root` (a staging folder) from the
+   * batch's `input` (eventsInput); returns per-day truth as writeSource does. Stops with a
+   * CancelledError before a day when `stop` says so (the run is cancelled or has failed). Runs on
+   * a thread of its own in a run (wasmThread.ts): the batch's days at a stretch.
    */
-  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
+  writeBatch(input: EventsInput, ctx: SqlContext, root: string, stop: Stop = () => false): Map<number, SourceDayTruth> {
     const x = this.x;
     const r = this.rules;
+    const { counts, orders, ads } = input;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
-    // what DuckDB computes with its own arithmetic: the days' session counts, the orders' totals,
-    // the ads' clicks
-    const counts = (await con.runAndReadAll(`select d::integer,
-        round(${(r.volume.events_per_day * this.scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
-        round(${r.volume.orders_per_day * this.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
-      from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as [number, number, number][];
-    const orders = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
-      where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as [number, number, number, string][];
-    const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
-      from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as [number, number, number, bigint, number][];
     // an ad's channel is numbered among the paid ones (support.ts's adRows)
     const paid = CHANNELS.flatMap((c, i) => (c.paid ? [i] : []));
     // the orders' totals as text, in the module's memory for the batch
@@ -164,7 +152,7 @@ export class EventsWriter {
     try {
       for (const [day, background, browsing] of counts) {
         if (stop()) throw new CancelledError(`product/events stopped before ${formatDay(day)}`);
-        const pool = poolOn(this.world, r.company.founded, day);
+        const pool = poolOn(this.accounts, r.company.founded, day);
         const zipfLo = Math.pow(1.0 / (pool + 1), 1 / r.skew.zipf_exponent);
         x.beginDay(day, ctx.from, ctx.to, ctx.more ? 1 : 0);
         x.background(day, background, pool, zipfLo);
@@ -185,7 +173,6 @@ export class EventsWriter {
           const t = this.writeDay(day, root);
           if (t) result.set(day, t);
         }
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       x.release(amountsPtr);
@@ -198,4 +185,31 @@ export class EventsWriter {
     if (this.x.writeDay(day) === 0) return undefined;
     return writeDayFile(this.x, root, events.name, day, KINDS, (_, k) => hexKey('evt_', k));
   }
+}
+
+/** What DuckDB computes for a batch of events with its own arithmetic (eventsInput). */
+export interface EventsInput {
+  /** Per event day: the day, its background sessions and its browsing sessions. */
+  readonly counts: [day: number, background: number, browsing: number][];
+  /** The web and app orders: day, number, account number, total as text. */
+  readonly orders: [day: number, i: number, n: number, total: string][];
+  /** The ads' clicks that land: day, paid channel index, campaign, key, landed. */
+  readonly ads: [day: number, ci: number, campaign: number, k: bigint, landed: number][];
+}
+
+/**
+ * Reads through `con` what a batch of events needs from DuckDB, computed with DuckDB's own
+ * arithmetic: the days' session counts, the web and app orders' totals, the ads' clicks.
+ */
+export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules, scale: number): Promise<EventsInput> {
+  const lo = firstEventDay(ctx, rules.arrival.max_lag_days);
+  const counts = (await con.runAndReadAll(`select d::integer,
+      round(${(rules.volume.events_per_day * scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
+      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
+    from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
+  const orders = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
+    where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as EventsInput['orders'];
+  const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
+    from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as EventsInput['ads'];
+  return { counts, orders, ads };
 }

@@ -15,8 +15,9 @@ import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from '.
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
-import { EventsWriter, type EventsBuffers } from './eventsWriter.js';
-import { PaymentsWriter } from './paymentsWriter.js';
+import type { EventsBuffers } from './eventsWriter.js';
+import { wasmAccounts } from './wasmLines.js';
+import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -283,12 +284,16 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // the account tables are appended on the first lane's connection while the universe connection
   // builds the first order universe; every lane waits for them before its first source
   let accounts: Promise<void> = Promise.resolve();
+  const threads: WasmWriterThread[] = [];
   try {
     checkAbort();
     const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
-    const eventsWriter = eventsByWriter ? new EventsWriter(rules, scale, world, opts.eventsBuffers) : undefined;
-    const paymentsWriter = paymentsByWriter ? new PaymentsWriter(rules, world, opts.paymentsPiece) : undefined;
+    // the WebAssembly writers run on threads of their own (wasmThread.ts)
+    const accountsData = eventsByWriter || paymentsByWriter ? wasmAccounts(world) : undefined;
+    const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, accounts: accountsData!, buffers: opts.eventsBuffers }, scale) : undefined;
+    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, customerIds: accountsData!.ids, piece: opts.paymentsPiece }, scale) : undefined;
+    for (const t of [eventsWriter, paymentsWriter]) if (t) threads.push(t);
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });
     const db = await opening;
@@ -400,6 +405,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     opts.signal?.removeEventListener('abort', onAbort);
     await accounts.catch(() => {}); // closing a connection under a running statement hangs
     for (const c of cons) c.closeSync();
+    // every lane has stopped, and with it its writer's thread's last batch
+    await Promise.all(threads.map((t) => t.close()));
     // a database that could not open (a memory limit too small for its first allocation) failed the run above
     (await opening.catch(() => undefined))?.closeSync();
     releaseStaging(staging);

@@ -21,7 +21,6 @@ import {
 } from './sources/payments.js';
 import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
-import type { World } from './world.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/payments.ts. */
@@ -63,7 +62,7 @@ export class PaymentsWriter {
   private readonly x: Exports;
 
   /** `piece` replaces the size of the pieces a day's file is handed out in (32 MB); tests make it small. */
-  constructor(private readonly rules: Rules, world: World, piece?: number) {
+  constructor(private readonly rules: Rules, customerIds: readonly string[], piece?: number) {
     this.x = instantiate<Exports>(WASM);
     const r = rules;
     const d = r.defects;
@@ -80,43 +79,28 @@ export class PaymentsWriter {
       [CFG.invoiceOrd]: INVOICE_ORD,
     });
     setTextsAndConfig(this.x, {
-      customerIds: world.customers.map((c) => c.id), failureCodes: FAILURE_CODES,
+      customerIds, failureCodes: FAILURE_CODES,
       invalidCurrencies: INVALID_CURRENCIES, brands: CARD_BRANDS,
     }, LISTS, config);
     this.x.start(piece ?? 0);
   }
 
   /**
-   * Writes the payments arriving in [ctx.from, ctx.to] under `root` (a staging folder), reading the
-   * batch's order universe and invoices through `con`; returns per-day truth as writeSource does.
-   * Yields to the event loop between days, so that the DuckDB lanes' statements go on, and stops
-   * with a CancelledError before a day when `stop` says so (the run is cancelled or has failed).
+   * Writes the payments arriving in [ctx.from, ctx.to] under `root` (a staging folder) from the
+   * batch's `input` (paymentsInput); returns per-day truth as writeSource does. Stops with a
+   * CancelledError before a day when `stop` says so (the run is cancelled or has failed). Runs on
+   * a thread of its own in a run (wasmThread.ts): the batch's days at a stretch.
    */
-  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
+  writeBatch(input: PaymentsInput, ctx: SqlContext, root: string, stop: Stop = () => false): Map<number, SourceDayTruth> {
     const x = this.x;
-    const lo = firstEventDay(ctx, this.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
-    // what DuckDB computes with its own arithmetic: the amounts, as the files show them before the
-    // unit change (to_json of a DECIMAL(14, 2)) and from it (minor units); a paid amount of its
-    // own only for a partial payment, a refund only for a refunded order. The module reads them
-    // as text, a line a record and a string a day (rows of values cost the main thread about
-    // five times as much to take apart)
-    const json = (amount: string) => `to_json((${amount})::${AMOUNT_MAJOR})::varchar`;
-    const minor = (amount: string, currency?: string) => `${amountMinor(amount, currency)}::varchar`;
-    const lines = (cols: string[]) => `string_agg(concat_ws(' ', ${cols.join(', ')}) || chr(10), '')`;
-    const orders = (await con.runAndReadAll(`select ${lines(['day', 'i', 'sec', 'n', 'currency', json('total'), minor('total'),
-      `coalesce(case when is_partial then ${json('paid_amount')} end, '')`, `coalesce(case when is_partial then ${minor('paid_amount')} end, '')`,
-      `coalesce(case when ${refunded('k')} then ${json(refundAmount())} end, '')`, `coalesce(case when ${refunded('k')} then ${minor(refundAmount())} end, '')`])}
-      from (${paidOrders(ctx)}) group by day`)).getRows() as [string][];
-    const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
-      json('iv.amount'), minor('iv.amount', 'iv.currency')])}
-      from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} group by iv.day`)).getRows() as [string][];
+    const lo = paymentsLookback(ctx, this.rules);
     // the texts stay in the module's memory for the batch: its records' lines are written from them
     const kept: number[] = [];
     const result = new Map<number, SourceDayTruth>();
     try {
       x.begin(ctx.from, ctx.to, ctx.more ? 1 : 0, lo);
-      for (const [rows, take] of [[orders, x.orders], [invoices, x.invoices]] as const) {
-        for (const [text] of rows) {
+      for (const [texts, take] of [[input.orders, x.orders], [input.invoices, x.invoices]] as const) {
+        for (const text of texts) {
           // ASCII: a byte a character, written straight into the module's memory
           const ptr = x.reserve(text.length);
           kept.push(ptr);
@@ -128,7 +112,6 @@ export class PaymentsWriter {
       for (let day = ctx.from; day <= ctx.to; day++) {
         if (stop()) throw new CancelledError(`processor/payments stopped before ${formatDay(day)}`);
         if (x.writeDay(day) > 0) result.set(day, writeDayFile(x, root, payments.name, day, KINDS, keyOf));
-        await new Promise((resolve) => setImmediate(resolve));
       }
       // the records arriving later, kept for the next batch, are written out of the batch's texts
       x.carry();
@@ -137,6 +120,41 @@ export class PaymentsWriter {
     }
     return result;
   }
+}
+
+/** The first event day whose payments can arrive in the batch (a refund comes up to REFUND_WITHIN_DAYS days later). */
+function paymentsLookback(ctx: SqlContext, rules: Rules): number {
+  return firstEventDay(ctx, rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
+}
+
+/**
+ * What DuckDB computes for a batch of payments with its own arithmetic (paymentsInput): per event
+ * day, a text of its paid orders and one of its invoices, a line a record.
+ */
+export interface PaymentsInput {
+  readonly orders: readonly string[];
+  readonly invoices: readonly string[];
+}
+
+/**
+ * Reads through `con` a batch's paid orders and invoices with their amounts, as the files show
+ * them before the unit change (to_json of a DECIMAL(14, 2)) and from it (minor units): a paid
+ * amount of its own only for a partial payment, a refund only for a refunded order. As text, a
+ * line a record and a string a day (rows of values cost about five times as much to take apart).
+ */
+export async function paymentsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules): Promise<PaymentsInput> {
+  const lo = paymentsLookback(ctx, rules);
+  const json = (amount: string) => `to_json((${amount})::${AMOUNT_MAJOR})::varchar`;
+  const minor = (amount: string, currency?: string) => `${amountMinor(amount, currency)}::varchar`;
+  const lines = (cols: string[]) => `string_agg(concat_ws(' ', ${cols.join(', ')}) || chr(10), '')`;
+  const orders = (await con.runAndReadAll(`select ${lines(['day', 'i', 'sec', 'n', 'currency', json('total'), minor('total'),
+    `coalesce(case when is_partial then ${json('paid_amount')} end, '')`, `coalesce(case when is_partial then ${minor('paid_amount')} end, '')`,
+    `coalesce(case when ${refunded('k')} then ${json(refundAmount())} end, '')`, `coalesce(case when ${refunded('k')} then ${minor(refundAmount())} end, '')`])}
+    from (${paidOrders(ctx)}) group by day`)).getRows() as [string][];
+  const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
+    json('iv.amount'), minor('iv.amount', 'iv.currency')])}
+    from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} group by iv.day`)).getRows() as [string][];
+  return { orders: orders.map((r) => r[0]), invoices: invoices.map((r) => r[0]) };
 }
 
 /**

@@ -5,8 +5,10 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
 import type { DefectKind } from './rules.js';
+import type { World } from './world.js';
 import { writeAll, type SourceDayTruth } from './writer.js';
 
 /** What every module of assembly/ exports (assembly/output.ts). */
@@ -22,6 +24,27 @@ export interface LinesModule {
   truthPtr(): number;
   truthLen(): number;
   lineCount(): number;
+}
+
+/**
+ * The accounts as the WebAssembly writers read them, plain data that a worker thread is handed
+ * (wasmThread.ts): their ids, five numbers each (signup day and second, 1 for the initial load,
+ * the channel's index in CHANNELS, the campaign or -1) and World's `cumulative` (see poolOn).
+ */
+export interface WasmAccounts {
+  readonly ids: readonly string[];
+  readonly data: Int32Array;
+  readonly cumulative: Int32Array;
+}
+
+/** The world's accounts as WasmAccounts. */
+export function wasmAccounts(world: World): WasmAccounts {
+  const channelIndex = new Map(CHANNELS.map((c, i) => [c.id, i]));
+  const data = new Int32Array(world.customers.length * 5);
+  world.customers.forEach((c, i) => {
+    data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1], i * 5);
+  });
+  return { ids: world.customers.map((c) => c.id), data, cumulative: world.cumulative };
 }
 
 const compiled = new Map<string, WebAssembly.Module>();

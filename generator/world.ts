@@ -186,7 +186,7 @@ function planPrice(tier: number, period: 'monthly' | 'annual', factor: number): 
  * any time of it: those signed up before it, and on the founding day the initial load (migrated
  * in at midnight). Accounts signing up during the day act only in their own signup events.
  */
-export function poolOn(world: World, founded: number, day: number): number {
+export function poolOn(world: Pick<World, 'cumulative'>, founded: number, day: number): number {
   return day <= founded ? world.cumulative[0] : world.cumulative[day - founded - 1];
 }
 

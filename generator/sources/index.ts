@@ -45,12 +45,12 @@ export const LANES: readonly (readonly LaneWork[])[] = [
 
 /**
  * The lanes when product/events is written as JSON lines by EventsWriter (../eventsWriter.ts,
- * WebAssembly on the main thread), whose lane's connection only reads a batch's web and app orders
+ * WebAssembly on a thread of its own: ../wasmThread.ts), whose lane's connection only reads a batch's web and app orders
  * and ad clicks; the other sources share three lanes. processor/payments as JSON lines is written
  * the same way, by PaymentsWriter (../paymentsWriter.ts): its lane's connection only reads the
  * batch's paid orders and invoices (a fifth of a second of DuckDB for the default dataset), and
- * the lane is its own so that its WebAssembly starts on the main thread as soon as the batch's
- * order universe is built, a day at a time between the events' days (in another format, through
+ * the lane is its own so that its WebAssembly thread starts as soon as the batch's
+ * order universe is built (in another format, through
  * its SQL, the payments are the lane's whole DuckDB work, as before). Other layouts measured (the
  * small sources before the events on their lane, three lanes instead of four; shipments after the
  * payments on their lane, orders alone on theirs: 6.41, 6.10, 6.19 s against 6.25, 6.20, 7.26 s)

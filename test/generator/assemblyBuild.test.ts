@@ -1,12 +1,14 @@
 /**
  * The committed WebAssembly modules (generator/assembly/*.wasm) are what `npm run build:wasm`
- * builds from their AssemblyScript: the generator runs the committed files, so a source changed
- * without a rebuild would go untested.
+ * builds from their AssemblyScript, and the writers' thread's bundle (generator/wasmWorker.bundle.js)
+ * is what `npm run build:worker` builds from its TypeScript: the generator runs the committed
+ * files, so a source changed without a rebuild would go untested.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { bundleWorker, WORKER_BUNDLE } from '../../generator/buildWorker.js';
 import { tempDir } from '../tempDir.js';
 
 it('runs the WebAssembly built from each module of generator/assembly/ as it is', () => {
@@ -23,4 +25,10 @@ it('runs the WebAssembly built from each module of generator/assembly/ as it is'
     execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', ...built], { stdio: 'pipe' });
     expect(readFileSync(out).equals(readFileSync(args[o + 1])), `${args[o + 1]} is stale: run npm run build:wasm`).toBe(true);
   }
+});
+
+it("runs the writers' thread's bundle built from generator/wasmWorker.ts and what it imports as they are", () => {
+  const out = join(tempDir('stratum-worker-'), 'bundle.js');
+  bundleWorker(out);
+  expect(readFileSync(out, 'utf8') === readFileSync(WORKER_BUNDLE, 'utf8'), `${WORKER_BUNDLE} is stale: run npm run build:worker`).toBe(true);
 });

@@ -5,20 +5,17 @@
  * manifests, over batches that hand late records on, with defect rates high enough that every
  * kind shows many times, and with none.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
-import { orderUniverseStatements } from '../../generator/sources/orderUniverse.js';
-import { buildWorld } from '../../generator/world.js';
-import { loadOrderWorldTables } from '../../generator/worldTables.js';
 import { CancelledError } from '../../src/errors.js';
-import { EventsWriter, type EventsBuffers } from '../../generator/eventsWriter.js';
+import { eventsInput, EventsWriter, type EventsBuffers } from '../../generator/eventsWriter.js';
+import { wasmAccounts } from '../../generator/wasmLines.js';
 import { loadRules } from '../../generator/rules.js';
 import type { World } from '../../generator/world.js';
-import { defectRates, digest, generateLake, truth } from './fixture.js';
+import { defectRates, digest, generateLake, truth, withBatch } from './fixture.js';
 import { tempDir } from '../tempDir.js';
 
 /**
@@ -72,28 +69,20 @@ describe('EventsWriter', () => {
       n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: rules.company.founded, signupSec: 0, isInitial: true, country: 'US', currency: 'USD',
       channel: CHANNELS[0].id, campaign: 0, industry: 'saas', companyIdx: 0, firstIdx: 0, lastIdx: 0, employees: 1,
     }));
-    expect(() => new EventsWriter(rules, 100, { horizon: rules.company.founded, customers, cumulative: [customers.length] } as unknown as World)).not.toThrow();
+    const accounts = wasmAccounts({ horizon: rules.company.founded, customers, cumulative: Int32Array.of(customers.length) } as unknown as World);
+    expect(() => new EventsWriter(rules, accounts)).not.toThrow();
   });
 
   it('stops before a day when told to (a cancelled or failed run), having written the days before it', async () => {
     const rules = loadRules();
-    const from = rules.company.founded + 10;
-    const ctx = { rules, scale: 1, from, to: from + 5, universe: from };
-    const world = buildWorld(rules, 1, ctx.to + 30);
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const con = await db.connect();
-    try {
-      await loadOrderWorldTables(con, rules, world);
-      for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
+    await withBatch(rules, rules.company.founded + 10, 6, async (con, ctx, world) => {
       const root = tempDir('stratum-events-');
       // asked before each event day: the 7 days looked back over, then the batch's days
       let asked = 0;
-      const writer = new EventsWriter(rules, 1, world);
-      await expect(writer.write(con, ctx, root, () => ++asked > 7 + 2)).rejects.toThrow(CancelledError);
-      expect(readdirSync(join(root, 'product/events')).sort()).toEqual([from, from + 1].map((d) => `dt=${formatDay(d)}`));
-    } finally {
-      con.closeSync();
-      db.closeSync();
-    }
+      const writer = new EventsWriter(rules, wasmAccounts(world));
+      const input = await eventsInput(con, ctx, rules, 1);
+      expect(() => writer.writeBatch(input, ctx, root, () => ++asked > 7 + 2)).toThrow(CancelledError);
+      expect(readdirSync(join(root, 'product/events')).sort()).toEqual([ctx.from, ctx.from + 1].map((d) => `dt=${formatDay(d)}`));
+    });
   });
 });

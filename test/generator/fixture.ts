@@ -12,6 +12,10 @@ import { FX_TO } from '../../generator/fxSeed.js';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../generator/generate.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { DEFECT_KINDS, loadRules, type DefectKind, type Rules } from '../../generator/rules.js';
+import { orderUniverseStatements } from '../../generator/sources/orderUniverse.js';
+import type { SqlContext } from '../../generator/sqlRandom.js';
+import { buildWorld, type World } from '../../generator/world.js';
+import { loadAccountWorldTables, loadOrderWorldTables } from '../../generator/worldTables.js';
 import { expect } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
@@ -145,4 +149,25 @@ export async function prepareOnly(outDir: string): Promise<void> {
   const rules = loadRules();
   const run = generate({ rules, from: rules.company.founded, to: tryParseDay(FX_TO)!, scale: 1, outDir, signal: cancelled.signal });
   await expect(run).rejects.toBeInstanceOf(CancelledError);
+}
+
+/**
+ * A batch of arrival days from `from` (a day number) on: a one-thread in-memory database with the
+ * world's tables and the batch's order universe, handed to `body` with the batch and its world.
+ */
+export async function withBatch(rules: Rules, from: number, days: number,
+  body: (con: DuckDBConnection, ctx: SqlContext, world: World) => Promise<void>): Promise<void> {
+  const ctx = { rules, scale: 1, from, to: from + days - 1, universe: from };
+  const world = buildWorld(rules, 1, ctx.to + 30);
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const con = await db.connect();
+  try {
+    await loadOrderWorldTables(con, rules, world);
+    await loadAccountWorldTables(con, rules, world);
+    for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
+    await body(con, ctx, world);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
 }

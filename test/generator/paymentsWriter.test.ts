@@ -11,17 +11,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDay, tryParseDay } from '../../generator/dates.js';
-import { PaymentsWriter } from '../../generator/paymentsWriter.js';
+import { paymentsInput, PaymentsWriter } from '../../generator/paymentsWriter.js';
 import { loadRules } from '../../generator/rules.js';
 import { NESTED_COLUMNS } from '../../generator/sources/index.js';
-import { orderUniverseStatements, universeOrders } from '../../generator/sources/orderUniverse.js';
+import { universeOrders } from '../../generator/sources/orderUniverse.js';
 import { payments } from '../../generator/sources/payments.js';
 import { buildWorld } from '../../generator/world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from '../../generator/worldTables.js';
 import { writeSource } from '../../generator/writer.js';
 import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
-import { defectRates, digest, generateLake, testRulesFile, truth } from './fixture.js';
+import { defectRates, digest, generateLake, testRulesFile, truth, withBatch } from './fixture.js';
 
 const PAYMENTS = 'processor/payments/';
 
@@ -103,7 +103,7 @@ describe('PaymentsWriter', () => {
       const sqlRoot = tempDir('stratum-payments-');
       const wasmRoot = tempDir('stratum-payments-');
       const bySql = await writeSource(con, payments, ctx, 'jsonl', sqlRoot, NESTED_COLUMNS);
-      const byWasm = await new PaymentsWriter(rules, world).write(con, ctx, wasmRoot);
+      const byWasm = new PaymentsWriter(rules, world.customers.map((c) => c.id)).writeBatch(await paymentsInput(con, ctx, rules), ctx, wasmRoot);
       expect([...byWasm]).toEqual([...bySql]);
       const a = digest(wasmRoot);
       expect([...a.keys()]).toEqual([...digest(sqlRoot).keys()]);
@@ -116,24 +116,14 @@ describe('PaymentsWriter', () => {
 
   it('stops before a day when told to (a cancelled or failed run), having written the days before it', async () => {
     const rules = loadRules();
-    const from = tryParseDay('2024-01-20')!;
-    const ctx = { rules, scale: 1, from, to: from + 5, universe: from };
-    const world = buildWorld(rules, 1, ctx.to + 30);
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const con = await db.connect();
-    try {
-      await loadOrderWorldTables(con, rules, world);
-      await loadAccountWorldTables(con, rules, world);
-      for (const sql of orderUniverseStatements(ctx)) await con.run(sql);
+    await withBatch(rules, tryParseDay('2024-01-20')!, 6, async (con, ctx, world) => {
       const root = tempDir('stratum-payments-');
       // asked before each arrival day of the batch
       let asked = 0;
-      const writer = new PaymentsWriter(rules, world);
-      await expect(writer.write(con, ctx, root, () => ++asked > 2)).rejects.toThrow(CancelledError);
-      expect(readdirSync(join(root, 'processor/payments')).sort()).toEqual([from, from + 1].map((d) => `dt=${formatDay(d)}`));
-    } finally {
-      con.closeSync();
-      db.closeSync();
-    }
+      const writer = new PaymentsWriter(rules, world.customers.map((c) => c.id));
+      const input = await paymentsInput(con, ctx, rules);
+      expect(() => writer.writeBatch(input, ctx, root, () => ++asked > 2)).toThrow(CancelledError);
+      expect(readdirSync(join(root, 'processor/payments')).sort()).toEqual([ctx.from, ctx.from + 1].map((d) => `dt=${formatDay(d)}`));
+    });
   });
 });

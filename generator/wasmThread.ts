@@ -1,0 +1,111 @@
+/**
+ * The WebAssembly writers (eventsWriter.ts, paymentsWriter.ts) on threads of their own. A batch's
+ * input is read from DuckDB here, on the main thread, and its days are written there; the main
+ * thread stays free to start the DuckDB lanes' next statements. On the main thread, a writer's
+ * stretches of work (some 20 ms a day of events, a batch's sort of payments) held up each lane's
+ * next statement, and the lanes' many short ones (a Parquet COPY a day) waited on it: the cores
+ * were a quarter to a third idle for the middle of a default run.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Worker } from 'node:worker_threads';
+import { CancelledError } from '../src/errors.js';
+import { eventsInput, type EventsBuffers, type EventsInput } from './eventsWriter.js';
+import { paymentsInput, type PaymentsInput } from './paymentsWriter.js';
+import type { Rules } from './rules.js';
+import type { SqlContext } from './sqlRandom.js';
+import type { WasmAccounts } from './wasmLines.js';
+import type { SourceDayTruth, Stop } from './writer.js';
+
+/** What a writer's thread is made with (wasmWorker.ts). */
+export type WasmWriterInit =
+  | { readonly kind: 'events'; readonly rules: Rules; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
+  | { readonly kind: 'payments'; readonly rules: Rules; readonly customerIds: readonly string[]; readonly piece?: number };
+
+/** A batch to write, as the thread is handed it. */
+export interface WasmWriterJob {
+  readonly id: number;
+  readonly input: EventsInput | PaymentsInput;
+  readonly ctx: SqlContext;
+  readonly root: string;
+}
+
+/** What the thread answers: the batch's truth per day, or the error that stopped it. */
+export type WasmWriterReply =
+  | { readonly id: number; readonly result: Map<number, SourceDayTruth> }
+  | { readonly id: number; readonly error: { readonly cancelled: boolean; readonly message: string; readonly stack?: string; readonly code?: string } };
+
+/** How often a batch's `stop` is asked while its thread writes (it is told through a shared flag). */
+const STOP_POLL_MS = 10;
+
+/**
+ * A WebAssembly writer on a worker thread, with the writer's `write` (a batch's days, in batch
+ * order: the writer keeps the records a batch hands on). `close` ends the thread.
+ */
+export class WasmWriterThread {
+  private readonly worker: Worker;
+  /** Set to 1 once a batch's `stop` says so: the thread asks it before each day. */
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly pending = new Map<number, { resolve: (r: Map<number, SourceDayTruth>) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failed: Error | undefined;
+
+  constructor(private readonly init: WasmWriterInit, private readonly scale: number) {
+    // wasmWorker.js registers tsx's loader on the thread, then loads wasmWorker.ts
+    this.worker = new Worker(new URL('./wasmWorker.bundle.js', import.meta.url), { workerData: { init, stopFlag: this.stopFlag } });
+    this.worker.on('message', (reply: WasmWriterReply) => {
+      const job = this.pending.get(reply.id);
+      if (!job) return;
+      this.pending.delete(reply.id);
+      if ('result' in reply) job.resolve(reply.result);
+      else job.reject(threadError(reply.error));
+    });
+    // a thread that fails outside a job (its module does not load) fails every job, now and later
+    const fail = (e: Error) => {
+      this.failed = e;
+      for (const job of this.pending.values()) job.reject(e);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`internal: the ${init.kind} writer's thread exited (code ${code})`)));
+  }
+
+  /**
+   * Writes the batch's records arriving in [ctx.from, ctx.to] under `root`, reading its input
+   * through `con`; returns per-day truth as writeSource does, or fails with a CancelledError when
+   * `stop` says so before a day.
+   */
+  async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
+    if (this.failed) throw this.failed;
+    if (stop()) throw new CancelledError(`${this.init.kind === 'events' ? 'product/events' : 'processor/payments'} stopped`);
+    const input = this.init.kind === 'events' ? await eventsInput(con, ctx, this.init.rules, this.scale) : await paymentsInput(con, ctx, this.init.rules);
+    if (this.failed) throw this.failed;
+    const id = this.nextId++;
+    const poll = setInterval(() => {
+      if (stop()) Atomics.store(this.stopFlag, 0, 1);
+    }, STOP_POLL_MS);
+    try {
+      return await new Promise<Map<number, SourceDayTruth>>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        const job: WasmWriterJob = { id, input, ctx, root };
+        this.worker.postMessage(job);
+      });
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** Ends the thread (a job still running is dropped). */
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/** The error a thread answered with, as this thread's: a CancelledError, or an Error with its code (ENOSPC, say). */
+function threadError(e: { cancelled: boolean; message: string; stack?: string; code?: string }): Error {
+  if (e.cancelled) return new CancelledError(e.message);
+  const error = new Error(e.message) as NodeJS.ErrnoException;
+  if (e.stack) error.stack = e.stack;
+  if (e.code) error.code = e.code;
+  return error;
+}

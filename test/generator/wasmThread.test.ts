@@ -1,0 +1,53 @@
+/**
+ * The WebAssembly writers run on threads of their own (generator/wasmThread.ts): a batch's input
+ * is read on the calling thread, its days written on the writer's. Lakes written so are compared
+ * byte for byte with the SQL's in eventsWriter.test.ts and paymentsWriter.test.ts; here, how a
+ * thread stops when told to, and how its errors come back.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
+import { loadRules } from '../../generator/rules.js';
+import { wasmAccounts } from '../../generator/wasmLines.js';
+import { WasmWriterThread } from '../../generator/wasmThread.js';
+import { tempDir } from '../tempDir.js';
+import { withBatch } from './fixture.js';
+
+describe('WasmWriterThread', () => {
+  it('writes a batch of events on its thread, and stops before its next day once `stop` says so', async () => {
+    const rules = loadRules();
+    await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
+      const thread = new WasmWriterThread({ kind: 'events', rules, accounts: wasmAccounts(world) }, 1);
+      try {
+        const whole = await thread.write(con, ctx, tempDir('stratum-thread-'));
+        expect([...whole.keys()]).toEqual(Array.from({ length: 41 }, (_, i) => ctx.from + i));
+        // the next batch, stopped once it has begun: some of its days are written, not all
+        const next = { ...ctx, from: ctx.to + 1, to: ctx.to + 41, continues: true };
+        const root = tempDir('stratum-thread-');
+        let asked = 0;
+        await expect(thread.write(con, next, root, () => ++asked > 1)).rejects.toThrow(CancelledError);
+        expect(readdirSync(join(root, 'product/events')).length).toBeLessThan(41);
+      } finally {
+        await thread.close();
+      }
+    });
+  });
+
+  it('fails with the error its thread met, its code kept (a folder that is a file: ENOTDIR)', async () => {
+    const rules = loadRules();
+    await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
+      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) }, 1);
+      try {
+        const root = tempDir('stratum-thread-');
+        writeFileSync(join(root, 'processor'), 'not a folder');
+        await expect(thread.write(con, ctx, root)).rejects.toMatchObject({ code: 'ENOTDIR' });
+        // and the thread goes on: the next batch's call is answered
+        const again = await thread.write(con, ctx, tempDir('stratum-thread-'));
+        expect(again.size).toBeGreaterThan(30);
+      } finally {
+        await thread.close();
+      }
+    });
+  });
+});
