@@ -141,9 +141,8 @@ export class EventsWriter {
     // an ad's channel is numbered among the paid ones (support.ts's adRows)
     const paid = CHANNELS.flatMap((c, i) => (c.paid ? [i] : []));
     // the orders' totals as text, in the module's memory for the batch
-    const amounts = Buffer.from(orders.map((o) => o[3]).join(''), 'latin1');
-    const amountsPtr = x.reserve(Math.max(amounts.length, 1));
-    new Uint8Array(x.memory.buffer, amountsPtr, amounts.length).set(amounts);
+    const amountsPtr = x.reserve(Math.max(orders.totals.length, 1));
+    new Uint8Array(x.memory.buffer, amountsPtr, orders.totals.length).set(orders.totals);
     x.accounts(lo, ctx.to);
     const result = new Map<number, SourceDayTruth>();
     let o = 0;
@@ -163,9 +162,9 @@ export class EventsWriter {
           x.landings(day, paid[ci], campaign, k, landed, before);
           before += landed;
         }
-        for (; o < orders.length && orders[o][0] === day; o++) {
-          const len = orders[o][3].length;
-          x.checkout(day, orders[o][1], orders[o][2], amountAt, len);
+        for (; o < orders.day.length && orders.day[o] === day; o++) {
+          const len = orders.totalLength[o];
+          x.checkout(day, orders.i[o], orders.n[o], amountAt, len);
           amountAt += len;
         }
         x.accountsOn(day);
@@ -191,8 +190,14 @@ export class EventsWriter {
 export interface EventsInput {
   /** Per event day: the day, its background sessions and its browsing sessions. */
   readonly counts: [day: number, background: number, browsing: number][];
-  /** The web and app orders: day, number, account number, total as text. */
-  readonly orders: [day: number, i: number, n: number, total: string][];
+  /**
+   * The web and app orders, in columns handed to a writer's thread without a copy: day, number,
+   * account number, and their totals as text (ASCII), one after the other, with their lengths.
+   */
+  readonly orders: {
+    readonly day: Int32Array<ArrayBuffer>; readonly i: Int32Array<ArrayBuffer>; readonly n: Int32Array<ArrayBuffer>;
+    readonly totals: Uint8Array<ArrayBuffer>; readonly totalLength: Uint8Array<ArrayBuffer>;
+  };
   /** The ads' clicks that land: day, paid channel index, campaign, key, landed. */
   readonly ads: [day: number, ci: number, campaign: number, k: bigint, landed: number][];
 }
@@ -207,8 +212,13 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
       round(${(rules.volume.events_per_day * scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
       round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
-  const orders = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
-    where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as EventsInput['orders'];
+  const rows = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
+    where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as [number, number, number, string][];
+  const totals = Buffer.from(rows.map((r) => r[3]).join(''), 'latin1');
+  const orders = {
+    day: Int32Array.from(rows, (r) => r[0]), i: Int32Array.from(rows, (r) => r[1]), n: Int32Array.from(rows, (r) => r[2]),
+    totals: new Uint8Array(totals.buffer.slice(totals.byteOffset, totals.byteOffset + totals.length)), totalLength: Uint8Array.from(rows, (r) => r[3].length),
+  };
   const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
     from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as EventsInput['ads'];
   return { counts, orders, ads };

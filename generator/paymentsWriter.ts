@@ -99,13 +99,14 @@ export class PaymentsWriter {
     const result = new Map<number, SourceDayTruth>();
     try {
       x.begin(ctx.from, ctx.to, ctx.more ? 1 : 0, lo);
-      for (const [texts, take] of [[input.orders, x.orders], [input.invoices, x.invoices]] as const) {
-        for (const text of texts) {
-          // ASCII: a byte a character, written straight into the module's memory
-          const ptr = x.reserve(text.length);
+      let at = 0;
+      for (const [lengths, take] of [[input.orders, x.orders], [input.invoices, x.invoices]] as const) {
+        for (const length of lengths) {
+          const ptr = x.reserve(length);
           kept.push(ptr);
-          Buffer.from(x.memory.buffer, ptr, text.length).write(text, 'latin1');
-          take(ptr, text.length);
+          new Uint8Array(x.memory.buffer, ptr, length).set(input.text.subarray(at, at + length));
+          take(ptr, length);
+          at += length;
         }
       }
       x.arrange();
@@ -129,11 +130,14 @@ function paymentsLookback(ctx: SqlContext, rules: Rules): number {
 
 /**
  * What DuckDB computes for a batch of payments with its own arithmetic (paymentsInput): per event
- * day, a text of its paid orders and one of its invoices, a line a record.
+ * day, a text of its paid orders and one of its invoices, a line a record, as ASCII bytes one after
+ * the other in `text` (handed to a writer's thread without a copy: hundreds of MB at --scale 100),
+ * and their lengths.
  */
 export interface PaymentsInput {
-  readonly orders: readonly string[];
-  readonly invoices: readonly string[];
+  readonly text: Uint8Array<ArrayBuffer>;
+  readonly orders: readonly number[];
+  readonly invoices: readonly number[];
 }
 
 /**
@@ -154,7 +158,12 @@ export async function paymentsInput(con: DuckDBConnection, ctx: SqlContext, rule
   const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
     json('iv.amount'), minor('iv.amount', 'iv.currency')])}
     from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} group by iv.day`)).getRows() as [string][];
-  return { orders: orders.map((r) => r[0]), invoices: invoices.map((r) => r[0]) };
+  const texts = [...orders, ...invoices].map((r) => r[0]);
+  const buffer = new ArrayBuffer(texts.reduce((n, t) => n + t.length, 0));
+  const bytes = Buffer.from(buffer);
+  let at = 0;
+  for (const t of texts) at += bytes.write(t, at, 'latin1');
+  return { text: new Uint8Array(buffer), orders: orders.map((r) => r[0].length), invoices: invoices.map((r) => r[0].length) };
 }
 
 /**

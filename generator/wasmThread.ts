@@ -77,7 +77,8 @@ export class WasmWriterThread {
   async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
     if (this.failed) throw this.failed;
     if (stop()) throw new CancelledError(`${this.init.kind === 'events' ? 'product/events' : 'processor/payments'} stopped`);
-    const input = this.init.kind === 'events' ? await eventsInput(con, ctx, this.init.rules, this.scale) : await paymentsInput(con, ctx, this.init.rules);
+    let input: EventsInput | PaymentsInput | undefined = this.init.kind === 'events' ? await eventsInput(con, ctx, this.init.rules, this.scale)
+      : await paymentsInput(con, ctx, this.init.rules);
     if (this.failed) throw this.failed;
     const id = this.nextId++;
     const poll = setInterval(() => {
@@ -86,8 +87,10 @@ export class WasmWriterThread {
     try {
       return await new Promise<Map<number, SourceDayTruth>>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        const job: WasmWriterJob = { id, input, ctx, root };
-        this.worker.postMessage(job);
+        // the batch's texts and columns are moved to the thread, not copied
+        this.worker.postMessage({ id, input: input!, ctx, root } satisfies WasmWriterJob, transferable(input!));
+        // the thread has its copy: this one may go while the batch is written (hundreds of MB at --scale 100)
+        input = undefined;
       });
     } finally {
       clearInterval(poll);
@@ -99,6 +102,13 @@ export class WasmWriterThread {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
+}
+
+/** The buffers of a batch's input that move to its thread (see EventsInput, PaymentsInput). */
+function transferable(input: EventsInput | PaymentsInput): ArrayBuffer[] {
+  if ('text' in input) return [input.text.buffer];
+  const o = input.orders;
+  return [o.day.buffer, o.i.buffer, o.n.buffer, o.totals.buffer, o.totalLength.buffer];
 }
 
 /** The error a thread answered with, as this thread's: a CancelledError, or an Error with its code (ENOSPC, say). */

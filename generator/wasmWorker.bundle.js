@@ -787,9 +787,8 @@ var EventsWriter = class {
     const { counts, orders, ads } = input;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
     const paid = CHANNELS.flatMap((c, i) => c.paid ? [i] : []);
-    const amounts = Buffer.from(orders.map((o2) => o2[3]).join(""), "latin1");
-    const amountsPtr = x.reserve(Math.max(amounts.length, 1));
-    new Uint8Array(x.memory.buffer, amountsPtr, amounts.length).set(amounts);
+    const amountsPtr = x.reserve(Math.max(orders.totals.length, 1));
+    new Uint8Array(x.memory.buffer, amountsPtr, orders.totals.length).set(orders.totals);
     x.accounts(lo, ctx.to);
     const result = /* @__PURE__ */ new Map();
     let o = 0;
@@ -809,9 +808,9 @@ var EventsWriter = class {
           x.landings(day, paid[ci], campaign, k, landed, before);
           before += landed;
         }
-        for (; o < orders.length && orders[o][0] === day; o++) {
-          const len = orders[o][3].length;
-          x.checkout(day, orders[o][1], orders[o][2], amountAt, len);
+        for (; o < orders.day.length && orders.day[o] === day; o++) {
+          const len = orders.totalLength[o];
+          x.checkout(day, orders.i[o], orders.n[o], amountAt, len);
           amountAt += len;
         }
         x.accountsOn(day);
@@ -944,12 +943,14 @@ var PaymentsWriter = class {
     const result = /* @__PURE__ */ new Map();
     try {
       x.begin(ctx.from, ctx.to, ctx.more ? 1 : 0, lo);
-      for (const [texts, take] of [[input.orders, x.orders], [input.invoices, x.invoices]]) {
-        for (const text of texts) {
-          const ptr = x.reserve(text.length);
+      let at = 0;
+      for (const [lengths, take] of [[input.orders, x.orders], [input.invoices, x.invoices]]) {
+        for (const length of lengths) {
+          const ptr = x.reserve(length);
           kept.push(ptr);
-          Buffer.from(x.memory.buffer, ptr, text.length).write(text, "latin1");
-          take(ptr, text.length);
+          new Uint8Array(x.memory.buffer, ptr, length).set(input.text.subarray(at, at + length));
+          take(ptr, length);
+          at += length;
         }
       }
       x.arrange();
