@@ -26,7 +26,7 @@ import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { poolOn } from './world.js';
-import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
+import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
@@ -214,10 +214,9 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
   const rows = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
     where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as [number, number, number, string][];
-  const totals = Buffer.from(rows.map((r) => r[3]).join(''), 'latin1');
   const orders = {
     day: Int32Array.from(rows, (r) => r[0]), i: Int32Array.from(rows, (r) => r[1]), n: Int32Array.from(rows, (r) => r[2]),
-    totals: new Uint8Array(totals.buffer.slice(totals.byteOffset, totals.byteOffset + totals.length)), totalLength: Uint8Array.from(rows, (r) => r[3].length),
+    totals: asciiBuffer(rows.map((r) => r[3])), totalLength: Uint8Array.from(rows, (r) => r[3].length),
   };
   const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
     from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as EventsInput['ads'];

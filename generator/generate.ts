@@ -291,8 +291,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const world = buildWorld(rules, scale, to + 30);
     // the WebAssembly writers run on threads of their own (wasmThread.ts)
     const accountsData = eventsByWriter || paymentsByWriter ? wasmAccounts(world) : undefined;
-    const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, accounts: accountsData!, buffers: opts.eventsBuffers }, scale) : undefined;
-    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, customerIds: accountsData!.ids, piece: opts.paymentsPiece }, scale) : undefined;
+    const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, scale, accounts: accountsData!, buffers: opts.eventsBuffers }) : undefined;
+    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, customerIds: accountsData!.ids, piece: opts.paymentsPiece }) : undefined;
     for (const t of [eventsWriter, paymentsWriter]) if (t) threads.push(t);
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });

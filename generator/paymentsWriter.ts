@@ -20,7 +20,7 @@ import {
   paidOrders, payments, refundAmount,
 } from './sources/payments.js';
 import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
-import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
+import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/payments.ts. */
@@ -158,12 +158,7 @@ export async function paymentsInput(con: DuckDBConnection, ctx: SqlContext, rule
   const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
     json('iv.amount'), minor('iv.amount', 'iv.currency')])}
     from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} group by iv.day`)).getRows() as [string][];
-  const texts = [...orders, ...invoices].map((r) => r[0]);
-  const buffer = new ArrayBuffer(texts.reduce((n, t) => n + t.length, 0));
-  const bytes = Buffer.from(buffer);
-  let at = 0;
-  for (const t of texts) at += bytes.write(t, at, 'latin1');
-  return { text: new Uint8Array(buffer), orders: orders.map((r) => r[0].length), invoices: invoices.map((r) => r[0].length) };
+  return { text: asciiBuffer([...orders, ...invoices].map((r) => r[0])), orders: orders.map((r) => r[0].length), invoices: invoices.map((r) => r[0].length) };
 }
 
 /**

@@ -91,6 +91,18 @@ export function setTextsAndConfig(x: LinesModule, lists: Record<string, readonly
   x.setConfig(cfg);
 }
 
+/**
+ * ASCII texts one after the other in a buffer of their own, which a writer's thread can be handed
+ * without a copy (wasmThread.ts).
+ */
+export function asciiBuffer(texts: readonly string[]): Uint8Array<ArrayBuffer> {
+  const buffer = new ArrayBuffer(texts.reduce((n, t) => n + t.length, 0));
+  const bytes = Buffer.from(buffer);
+  let at = 0;
+  for (const t of texts) at += bytes.write(t, at, 'latin1');
+  return new Uint8Array(buffer);
+}
+
 /** `prefix` and the 12 hex digits of a key's low 48 bits (sqlRandom's hexId). */
 export function hexKey(prefix: string, k: bigint): string {
   return `${prefix}${(k & 0xffffffffffffn).toString(16).padStart(12, '0')}`;

@@ -12,13 +12,15 @@ import { CancelledError } from '../src/errors.js';
 import { eventsInput, type EventsBuffers, type EventsInput } from './eventsWriter.js';
 import { paymentsInput, type PaymentsInput } from './paymentsWriter.js';
 import type { Rules } from './rules.js';
+import { events } from './sources/events.js';
+import { payments } from './sources/payments.js';
 import type { SqlContext } from './sqlRandom.js';
 import type { WasmAccounts } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** What a writer's thread is made with (wasmWorker.ts). */
 export type WasmWriterInit =
-  | { readonly kind: 'events'; readonly rules: Rules; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
+  | { readonly kind: 'events'; readonly rules: Rules; readonly scale: number; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
   | { readonly kind: 'payments'; readonly rules: Rules; readonly customerIds: readonly string[]; readonly piece?: number };
 
 /** A batch to write, as the thread is handed it. */
@@ -49,8 +51,8 @@ export class WasmWriterThread {
   private nextId = 0;
   private failed: Error | undefined;
 
-  constructor(private readonly init: WasmWriterInit, private readonly scale: number) {
-    // wasmWorker.js registers tsx's loader on the thread, then loads wasmWorker.ts
+  constructor(private readonly init: WasmWriterInit) {
+    // plain JS (buildWorker.ts): a thread started through tsx's loader took some 0.4 s more CPU
     this.worker = new Worker(new URL('./wasmWorker.bundle.js', import.meta.url), { workerData: { init, stopFlag: this.stopFlag } });
     this.worker.on('message', (reply: WasmWriterReply) => {
       const job = this.pending.get(reply.id);
@@ -76,9 +78,10 @@ export class WasmWriterThread {
    */
   async write(con: DuckDBConnection, ctx: SqlContext, root: string, stop: Stop = () => false): Promise<Map<number, SourceDayTruth>> {
     if (this.failed) throw this.failed;
-    if (stop()) throw new CancelledError(`${this.init.kind === 'events' ? 'product/events' : 'processor/payments'} stopped`);
-    let input: EventsInput | PaymentsInput | undefined = this.init.kind === 'events' ? await eventsInput(con, ctx, this.init.rules, this.scale)
-      : await paymentsInput(con, ctx, this.init.rules);
+    const init = this.init;
+    if (stop()) throw new CancelledError(`${init.kind === 'events' ? events.name : payments.name} stopped`);
+    let input: EventsInput | PaymentsInput | undefined = init.kind === 'events' ? await eventsInput(con, ctx, init.rules, init.scale)
+      : await paymentsInput(con, ctx, init.rules);
     if (this.failed) throw this.failed;
     const id = this.nextId++;
     const poll = setInterval(() => {

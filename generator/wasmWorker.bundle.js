@@ -979,7 +979,9 @@ function keyOf(kind, k, bits, aux) {
 // generator/wasmWorker.ts
 var { init, stopFlag } = workerData;
 var stop = () => Atomics.load(stopFlag, 0) === 1;
-var write = init.kind === "events" ? /* @__PURE__ */ ((w) => (job) => w.writeBatch(job.input, job.ctx, job.root, stop))(new EventsWriter(init.rules, init.accounts, init.buffers)) : /* @__PURE__ */ ((w) => (job) => w.writeBatch(job.input, job.ctx, job.root, stop))(new PaymentsWriter(init.rules, init.customerIds, init.piece));
+var events2 = init.kind === "events" ? new EventsWriter(init.rules, init.accounts, init.buffers) : void 0;
+var payments2 = init.kind === "payments" ? new PaymentsWriter(init.rules, init.customerIds, init.piece) : void 0;
+var write = (job) => events2 ? events2.writeBatch(job.input, job.ctx, job.root, stop) : payments2.writeBatch(job.input, job.ctx, job.root, stop);
 parentPort.on("message", (job) => {
   let reply;
   try {

@@ -18,7 +18,7 @@ describe('WasmWriterThread', () => {
   it('writes a batch of events on its thread, and stops before its next day once `stop` says so', async () => {
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'events', rules, accounts: wasmAccounts(world) }, 1);
+      const thread = new WasmWriterThread({ kind: 'events', rules, scale: 1, accounts: wasmAccounts(world) });
       try {
         const whole = await thread.write(con, ctx, tempDir('stratum-thread-'));
         expect([...whole.keys()]).toEqual(Array.from({ length: 41 }, (_, i) => ctx.from + i));
@@ -37,7 +37,7 @@ describe('WasmWriterThread', () => {
   it('fails with the error its thread met, its code kept (a folder that is a file: ENOTDIR)', async () => {
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) }, 1);
+      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) });
       try {
         const root = tempDir('stratum-thread-');
         writeFileSync(join(root, 'processor'), 'not a folder');
