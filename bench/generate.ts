@@ -4,7 +4,9 @@
  * baseline that builds rows shaped like the lake's crm/customers rows by calling faker once per
  * field per row and writes them as CSV, and DuckDB writing the very rows just generated again from
  * memory with no generation at all (one partitioned COPY per source: the fastest way DuckDB writes
- * them). Prints figures and ratios; asserts nothing.
+ * them), and the finished lake's bytes written again from memory by plain file writes, with no
+ * encoding either (the floor this machine's disk and kernel set). Prints figures and ratios;
+ * asserts nothing.
  *
  *   npm run bench:generate                 # default dataset and --scale 10
  *   npm run bench:generate -- --scales 1   # just the default dataset
@@ -14,9 +16,9 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Faker, base, en } from '@faker-js/faker';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { benchArgs, positiveInt } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
@@ -27,6 +29,31 @@ interface RunFigures {
   scale: number; rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssMb: number;
   /** DuckDB writing the same rows again from memory, no generation. */
   writeOnly: { rows: number; seconds: number };
+  /** The lake's finished files written again from memory by plain file writes, no encoding. */
+  bytesOnly: { files: number; bytes: number; seconds: number };
+}
+
+/**
+ * Reads every file of the finished lake into memory (untimed), then times writing them all again,
+ * folders and all, into a fresh folder with plain synchronous file writes on one thread: what just
+ * putting the bytes on disk costs on this machine, with no generation and no encoding.
+ */
+function bytesOnly(dir: string): { files: number; bytes: number; seconds: number } {
+  const files = (readdirSync(dir, { recursive: true }) as string[]).sort()
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => ({ f, data: readFileSync(join(dir, f)) }));
+  const out = mkdtempSync(join(tmpdir(), 'stratum-bytes-'));
+  try {
+    const t = performance.now();
+    for (const { f, data } of files) {
+      mkdirSync(dirname(join(out, f)), { recursive: true });
+      writeFileSync(join(out, f), data);
+    }
+    const seconds = (performance.now() - t) / 1000;
+    return { files: files.length, bytes: files.reduce((n, x) => n + x.data.length, 0), seconds };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -70,7 +97,8 @@ async function child(scale: number): Promise<void> {
   try {
     const s = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb, writeOnly: await writeOnly(out, s.bySource) };
+    const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb,
+      writeOnly: await writeOnly(out, s.bySource), bytesOnly: bytesOnly(out) };
     process.stdout.write(JSON.stringify(fig) + '\n');
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -123,8 +151,9 @@ const USAGE = `Usage: npm run bench:generate -- [--scales LIST] [--baseline-rows
 
 Generation throughput of the default dataset and of --scale 10, each in its own process, against
 a faker baseline (crm/customers rows, faker once per field per row, best of three, its runs
-alternating with the first scale's) and DuckDB writing the same rows again from memory. Prints
-figures and ratios; asserts nothing.
+alternating with the first scale's), DuckDB writing the same rows again from memory, and the
+finished files' bytes written again from memory with no encoding. Prints figures and ratios;
+asserts nothing.
 
 Flags:
   --scales LIST        Comma-separated scales to run (default 1,10; scale 1 is best of three).
@@ -181,5 +210,8 @@ if (args[0] === '--child') {
     const w = fig.writeOnly;
     console.log(`  DuckDB writing the same ${fmt(w.rows)} rows again from memory, no generation (one partitioned COPY per source): ` +
       `${w.seconds.toFixed(2)}s = ${fmt(Math.round(w.rows / w.seconds))} rows/s; generating and writing takes ${(fig.seconds / w.seconds).toFixed(1)}x as long as writing alone`);
+    const b = fig.bytesOnly;
+    console.log(`  the finished lake's ${fmt(b.files)} files (${(b.bytes / 1e6).toFixed(1)} MB) written again from memory by plain file writes, no encoding, one thread: ` +
+      `${b.seconds.toFixed(2)}s = ${fmt(Math.round(fig.rows / b.seconds))} rows/s; generating and writing takes ${(fig.seconds / b.seconds).toFixed(1)}x as long`);
   });
 }
