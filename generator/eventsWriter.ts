@@ -12,7 +12,7 @@
  * compares every byte (test/generator/eventsWriter.test.ts); other formats of product/events take
  * the SQL path.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDoubleVector, DuckDBIntegerVector } from '@duckdb/node-api';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
@@ -26,7 +26,7 @@ import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { poolOn } from './world.js';
-import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
+import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/events.ts. */
@@ -212,13 +212,53 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
       round(${(rules.volume.events_per_day * scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
       round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
-  const rows = (await con.runAndReadAll(`select day, i::integer, n, total::decimal(14, 2)::varchar from ${universeOrders(ctx)}
-    where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).getRows() as [number, number, number, string][];
-  const orders = {
-    day: Int32Array.from(rows, (r) => r[0]), i: Int32Array.from(rows, (r) => r[1]), n: Int32Array.from(rows, (r) => r[2]),
-    totals: asciiBuffer(rows.map((r) => r[3])), totalLength: Uint8Array.from(rows, (r) => r[3].length),
-  };
+  // read a chunk's column at a time, not a row at a time: 0.45 s of the main thread for the default
+  // dataset's 130,000 orders as rows (an array per row and a string per total), a few ms as columns
+  const chunks = await (await con.run(`select day::integer, i::integer, n::integer, (total::decimal(14, 2) * 100)::double
+    from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).fetchAllChunks();
+  const count = chunks.reduce((n, c) => n + c.rowCount, 0);
+  const int = () => new Int32Array(count);
+  const columns = { day: int(), i: int(), n: int(), cents: new Float64Array(count) };
+  let at = 0;
+  for (const c of chunks) {
+    const [day, i, n, cents] = [0, 1, 2, 3].map((col) => c.getColumnVector(col) as DuckDBIntegerVector | DuckDBDoubleVector);
+    for (let r = 0; r < c.rowCount; r++, at++) {
+      columns.day[at] = day.getItem(r)!;
+      columns.i[at] = i.getItem(r)!;
+      columns.n[at] = n.getItem(r)!;
+      columns.cents[at] = cents.getItem(r)!;
+    }
+  }
+  const orders = { day: columns.day, i: columns.i, n: columns.n, ...hundredthsTexts(columns.cents) };
   const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
     from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as EventsInput['ads'];
   return { counts, orders, ads };
+}
+
+/**
+ * Amounts in hundredths as the texts DuckDB gives a DECIMAL(p, 2) as VARCHAR (`0.50`, `12.00`,
+ * `-3.05`), packed one after the other as asciiBuffer packs texts, with their lengths; written
+ * digit by digit, with no string per amount.
+ */
+export function hundredthsTexts(cents: Float64Array): { totals: Uint8Array<ArrayBuffer>; totalLength: Uint8Array<ArrayBuffer> } {
+  const totalLength = new Uint8Array(cents.length);
+  const out = new Uint8Array(cents.length * 24);
+  const digits = new Uint8Array(20);
+  let at = 0;
+  cents.forEach((c, j) => {
+    const start = at;
+    if (c < 0) out[at++] = 45; // '-'
+    let v = Math.abs(c);
+    let d = 0;
+    do {
+      digits[d++] = 48 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0 || d < 3);
+    while (d > 2) out[at++] = digits[--d];
+    out[at++] = 46; // '.'
+    out[at++] = digits[1];
+    out[at++] = digits[0];
+    totalLength[j] = at - start;
+  });
+  return { totals: out.slice(0, at), totalLength };
 }

@@ -5,13 +5,14 @@
  * manifests, over batches that hand late records on, with defect rates high enough that every
  * kind shows many times, and with none.
  */
+import { DuckDBInstance } from '@duckdb/node-api';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
 import { CancelledError } from '../../src/errors.js';
-import { eventsInput, EventsWriter, type EventsBuffers } from '../../generator/eventsWriter.js';
+import { eventsInput, EventsWriter, hundredthsTexts, type EventsBuffers } from '../../generator/eventsWriter.js';
 import { wasmAccounts } from '../../generator/wasmLines.js';
 import { loadRules } from '../../generator/rules.js';
 import type { World } from '../../generator/world.js';
@@ -60,6 +61,26 @@ describe('EventsWriter', () => {
   it('writes clean events as the SQL does, with every defect rate 0', async () => {
     const kinds = await sameBothWays(defectRates(), 4);
     for (const [k, n] of kinds) expect(n, k).toBe(0);
+  });
+
+  it("writes the orders' totals as DuckDB writes a DECIMAL(14, 2) as text", async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      // whole amounts, a cent, tens of cents, ten-thousand-yen orders, DECIMAL(14, 2)'s largest, a minus
+      const sql = `select v::decimal(14, 2)::varchar, (v::decimal(14, 2) * 100)::double from (values (0.0::double), (0.01), (0.05), (0.5), (0.99), (1), (9.99),
+        (10), (12.3), (100.07), (431.555), (1000000.1), (999999999999.99), (-0.05), (-3.5), (-1234.56)) t(v)`;
+      const rows = (await con.runAndReadAll(sql)).getRows() as [string, number][];
+      const { totals, totalLength } = hundredthsTexts(Float64Array.from(rows, (r) => r[1]));
+      const texts: string[] = [];
+      let at = 0;
+      for (const n of totalLength) texts.push(Buffer.from(totals.subarray(at, (at += n))).toString('latin1'));
+      expect(at).toBe(totals.length);
+      expect(texts).toEqual(rows.map((r) => r[0]));
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
   });
 
   it('takes a company of any size: 300,000 accounts, as at --scale 100', () => {
