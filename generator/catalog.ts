@@ -73,6 +73,9 @@ export const CATEGORIES: readonly { id: string; minUsd: number; maxUsd: number; 
   { id: 'training', minUsd: 30, maxUsd: 400, shipped: false }, { id: 'data', minUsd: 10, maxUsd: 500, shipped: false },
 ];
 
+/** Products in the marketplace's catalogue (w_products): product i is in category i mod CATEGORIES.length. */
+export const PRODUCTS = 1024;
+
 /** Industries of customer accounts. */
 export const INDUSTRIES = ['software', 'retail', 'manufacturing', 'healthcare', 'finance', 'education', 'logistics', 'media', 'hospitality', 'agency'] as const;
 

@@ -5,7 +5,7 @@
 // the English locale's own instance (the English and base definitions, as `new Faker({ locale:
 // [en, base] })` makes): the package's root loads every locale, some 0.35 s of every start
 import { faker } from '@faker-js/faker/locale/en';
-import { CATEGORIES } from './catalog.js';
+import { CATEGORIES, PRODUCTS } from './catalog.js';
 
 /** Text pools shared by every source. */
 export interface Pools {
@@ -31,7 +31,7 @@ export function buildPools(seed: number): Pools {
     companies: many(POOL_SIZE, () => faker.company.name()),
     firstNames: many(512, () => faker.person.firstName()),
     lastNames: many(512, () => faker.person.lastName()),
-    products: productNames(1024),
+    products: productNames(PRODUCTS),
     ticketSubjects: many(256, () => `${faker.hacker.verb()} ${faker.hacker.noun()} ${faker.helpers.arrayElement(['fails', 'is slow', 'question', 'not working', 'error', 'request'])}`),
     phrases: many(256, () => faker.hacker.phrase().replace(/["\\\n]/g, '')),
   };

@@ -4,7 +4,7 @@
  * heaviest buyers, so the top 1% place a large share), with 1..max items. Orders, items,
  * payments, shipments and checkout events all derive from this one universe.
  */
-import { CATEGORIES, minorDigitsSql } from '../catalog.js';
+import { CATEGORIES, minorDigitsSql, PRODUCTS } from '../catalog.js';
 import { chance, dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
 
 /** Refunds come at most this many days after an order. */
@@ -123,15 +123,15 @@ export function dropOrderUniverseStatements(ctx: SqlContext): string[] {
 
 /**
  * SQL of the items of those orders, with what shop/order_items reads: day, i, k (order key),
- * order_id, currency, j, item key ik, product, quantity, unit_price in the order currency (USD
+ * order_id, currency, j, item key ik, product (its name is joined by shop/order_items), quantity, unit_price in the order currency (USD
  * list price times the day's fx rate, rounded to the currency's minor unit: whole yen).
  */
 function items(ctx: SqlContext, orders: string): string {
   return `(select o.day, o.i, o.k, o.order_id, o.currency, j, hash(o.k, j) as ik,
-      p.product_id, p.name as product_name, p.category,
+      p.product_id, p.idx as product_idx, p.category,
       1 + floor(pow(${u('hash(o.k, j)', F.qty)}, 3) * 5)::integer as quantity,
       round(p.price_usd / fx.usd_per_unit, ${minorDigitsSql('o.currency')}) as unit_price
     from (select *, unnest(range(item_count)) as j from ${orders}) o
-    join w_products p on p.idx = ${ri('hash(o.k, j)', F.product, 1024)}
+    join w_products p on p.idx = ${ri('hash(o.k, j)', F.product, PRODUCTS)}
     join w_fx fx on fx.day = o.day and fx.currency = o.currency)`;
 }

@@ -57,7 +57,8 @@ export const orderItems: SourceDef = {
   description: 'Order line items: product, quantity and unit price in the order currency.',
   defects: ['late_arrival', 'bad_quantity', 'null_required', 'orphan_fk'],
   records(ctx) {
-    return `with it as (select *, ${orderArrival(ctx)} as arrival from ${universeItems(ctx)} where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)}),
+    return `with it as (select u.*, pn.name as product_name, ${orderArrival(ctx)} as arrival from ${universeItems(ctx)} u join w_product_names pn on pn.idx = u.product_idx
+        where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)}),
       base as (select *,
         ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
         ${flags(ctx, 'ik', ['bad_quantity', 'null_required', 'orphan_fk'])}

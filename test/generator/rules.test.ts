@@ -396,22 +396,30 @@ describe('stratum generate cancel', () => {
     }
   });
 
-  it('starts no further statement of the order universe once cancelled between two of them', async () => {
-    // interrupting a connection stops only the statement running then: a cancel landing just
-    // after the universe's first statement has ended must stop it before its second
+  it('stops the order universe part way when cancelled while DuckDB builds it', async () => {
+    // a universe's statements go to DuckDB as one call: a cancel landing while it runs interrupts
+    // it there, and none of its statements after the one running then is run
     const { DuckDBConnection } = await import('@duckdb/node-api');
     const { generate } = await import('../../generator/generate.js');
     const { CancelledError } = await import('../../src/errors.js');
     const proto = DuckDBConnection.prototype as unknown as { run: (sql: string, ...a: unknown[]) => Promise<unknown> };
     const original = proto.run;
     const controller = new AbortController();
-    const universe: string[] = [];
+    const universe: { statements: number; outcome?: string }[] = [];
     proto.run = async function (this: unknown, sql: string, ...args: unknown[]) {
-      const statement = /^create or replace table (u_\w+)/.exec(sql)?.[1];
-      if (statement) universe.push(statement);
-      const result = await original.call(this, sql, ...args);
-      if (statement === 'u_pairs') controller.abort();
-      return result;
+      if (!sql.startsWith('create or replace table u_pairs')) return original.call(this, sql, ...args);
+      const call: { statements: number; outcome?: string } = { statements: sql.split(';\n').length };
+      universe.push(call);
+      const running = original.call(this, sql, ...args);
+      controller.abort();
+      try {
+        const result = await running;
+        call.outcome = 'completed';
+        return result;
+      } catch (e) {
+        call.outcome = String(e);
+        throw e;
+      }
     };
     const rules = loadRules();
     const day = rules.dates.default_end;
@@ -421,6 +429,9 @@ describe('stratum generate cancel', () => {
     } finally {
       proto.run = original;
     }
-    expect(universe).toEqual(['u_pairs']);
+    // one call of the universe's six statements, interrupted, not run to its end
+    expect(universe).toHaveLength(1);
+    expect(universe[0].statements).toBe(6);
+    expect(universe[0].outcome).toMatch(/INTERRUPT|nterrupt/);
   });
 });
