@@ -222,7 +222,8 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
   let at = 0;
   for (const c of chunks) {
     const [day, i, n, cents] = [0, 1, 2, 3].map((col) => c.getColumnVector(col) as DuckDBIntegerVector | DuckDBDoubleVector);
-    for (let r = 0; r < c.rowCount; r++, at++) {
+    // rowCount asks DuckDB each time
+    for (let r = 0, rows = c.rowCount; r < rows; r++, at++) {
       columns.day[at] = day.getItem(r)!;
       columns.i[at] = i.getItem(r)!;
       columns.n[at] = n.getItem(r)!;
@@ -243,22 +244,28 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
 export function hundredthsTexts(cents: Float64Array): { totals: Uint8Array<ArrayBuffer>; totalLength: Uint8Array<ArrayBuffer> } {
   const totalLength = new Uint8Array(cents.length);
   const out = new Uint8Array(cents.length * 24);
-  const digits = new Uint8Array(20);
   let at = 0;
-  cents.forEach((c, j) => {
+  for (let j = 0; j < cents.length; j++) {
     const start = at;
-    if (c < 0) out[at++] = 45; // '-'
-    let v = Math.abs(c);
-    let d = 0;
-    do {
-      digits[d++] = 48 + (v % 10);
-      v = Math.floor(v / 10);
-    } while (v > 0 || d < 3);
-    while (d > 2) out[at++] = digits[--d];
+    let v = cents[j];
+    if (v < 0) {
+      out[at++] = 45; // '-'
+      v = -v;
+    }
+    // the whole part's digits, then the point and the two of the hundredths
+    const whole = Math.floor(v / 100);
+    const end = at + (whole < 10 ? 1 : Math.floor(Math.log10(whole)) + 1);
+    let w = whole;
+    for (let k = end - 1; k >= at; k--) {
+      out[k] = 48 + (w % 10);
+      w = Math.floor(w / 10);
+    }
+    at = end;
+    const h = v - whole * 100;
     out[at++] = 46; // '.'
-    out[at++] = digits[1];
-    out[at++] = digits[0];
+    out[at++] = 48 + Math.floor(h / 10);
+    out[at++] = 48 + (h % 10);
     totalLength[j] = at - start;
-  });
+  }
   return { totals: out.slice(0, at), totalLength };
 }
