@@ -110,11 +110,12 @@ export function checkPlaceable(outDir: string, dts: readonly string[]): void {
  * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
- * after a kill finishes the job. Removes `bDir` at the end and returns how many days it placed.
- * Throws the file system's error when a move fails; the journal stays, and placing again
- * completes the batch.
+ * after a kill finishes the job. Removes `bDir` at the end (with `leave`, only its journal: what is
+ * left is emptied folders, which the caller removes) and returns how many days it placed. Throws
+ * the file system's error when a move fails; the journal stays, and placing again completes the
+ * batch.
  */
-export function placeBatch(bDir: string, outDir: string): number {
+export function placeBatch(bDir: string, outDir: string, leave = false): number {
   const journal = readJournal(bDir);
   let placed = 0;
   for (const { dt, sources } of journal.days) {
@@ -130,7 +131,7 @@ export function placeBatch(bDir: string, outDir: string): number {
     swapInto(truth, join(outDir, '_truth', part));
     placed++;
   }
-  rmSync(bDir, { recursive: true, force: true });
+  rmSync(leave ? join(bDir, JOURNAL) : bDir, { recursive: true, force: true });
   return placed;
 }
 

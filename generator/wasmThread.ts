@@ -37,7 +37,7 @@ export type WasmWriterReply =
   | { readonly id: number; readonly error: { readonly cancelled: boolean; readonly message: string; readonly stack?: string; readonly code?: string } };
 
 /** How often a batch's `stop` is asked while its thread writes (it is told through a shared flag). */
-const STOP_POLL_MS = 10;
+export const STOP_POLL_MS = 10;
 
 /**
  * A WebAssembly writer on a worker thread, with the writer's `write` (a batch's days, in batch

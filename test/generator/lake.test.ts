@@ -212,6 +212,25 @@ describe('determinism', () => {
     expect(digest(lake.dir)).toEqual(before);
     expect(readdirSync(lake.dir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
+
+  it('removes each placed batch\'s journal at once and its folders while the run goes on, and leaves no staging folder', async () => {
+    // batches of two days: four of them, each placed, its journal removed at once (a next run
+    // would otherwise place it again) and its emptied folders removed off the main thread
+    const out = join(tempDir('stratum-batches-'), 'raw');
+    const journals: string[][] = [];
+    const rules = loadRules();
+    const summary = await generate({ rules, from: tryParseDay('2024-01-22')!, to: tryParseDay('2024-01-28')!, scale: 1, outDir: out, batchDays: 2,
+      onEvent: (e) => {
+        if (e.type !== 'days') return;
+        const staging = readdirSync(out).filter((f) => f.startsWith('.stratum-tmp-'));
+        journals.push(staging.flatMap((f) => readdirSync(join(out, f), { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('placing.json'))));
+      },
+    });
+    expect(journals).toEqual([[], [], [], []]);
+    expect(summary.days).toBe(7);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(out, '_truth')).length).toBe(7);
+  });
 });
 
 describe('conservation: the manifest matches the files', () => {

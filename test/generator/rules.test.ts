@@ -396,21 +396,23 @@ describe('stratum generate cancel', () => {
     }
   });
 
-  it('stops the order universe part way when cancelled while DuckDB builds it', async () => {
-    // a universe's statements go to DuckDB as one call: a cancel landing while it runs interrupts
-    // it there, and none of its statements after the one running then is run
+  it('stops the order universe part way when cancelled while DuckDB builds it, even when the first interrupt is lost', async () => {
+    // a universe's statements go to DuckDB as one call: a cancel while it runs interrupts it there,
+    // and none of its statements after the one running then is run. An interrupt that lands
+    // before DuckDB has begun the call is lost: here the cancel's own interrupt of the universe's
+    // connection is dropped, as if it had landed so, and the run must interrupt the call again
     const { DuckDBConnection } = await import('@duckdb/node-api');
     const { generate } = await import('../../generator/generate.js');
     const { CancelledError } = await import('../../src/errors.js');
-    const proto = DuckDBConnection.prototype as unknown as { run: (sql: string, ...a: unknown[]) => Promise<unknown> };
-    const original = proto.run;
+    const proto = DuckDBConnection.prototype as unknown as { run: (sql: string, ...a: unknown[]) => Promise<unknown>; interrupt: () => void };
+    const original = { run: proto.run, interrupt: proto.interrupt };
     const controller = new AbortController();
-    const universe: { statements: number; outcome?: string }[] = [];
+    const universe: { con: unknown; statements: number; interrupts: number; outcome?: string }[] = [];
     proto.run = async function (this: unknown, sql: string, ...args: unknown[]) {
-      if (!sql.startsWith('create or replace table u_pairs')) return original.call(this, sql, ...args);
-      const call: { statements: number; outcome?: string } = { statements: sql.split(';\n').length };
+      if (!sql.startsWith('create or replace table u_pairs')) return original.run.call(this, sql, ...args);
+      const call: (typeof universe)[number] = { con: this, statements: sql.split(';\n').length, interrupts: 0 };
       universe.push(call);
-      const running = original.call(this, sql, ...args);
+      const running = original.run.call(this, sql, ...args);
       controller.abort();
       try {
         const result = await running;
@@ -421,17 +423,25 @@ describe('stratum generate cancel', () => {
         throw e;
       }
     };
+    proto.interrupt = function (this: unknown) {
+      const call = universe.find((c) => c.con === this && c.outcome === undefined);
+      if (call && call.interrupts++ === 0) return; // lost
+      original.interrupt.call(this);
+    };
     const rules = loadRules();
     const day = rules.dates.default_end;
     try {
-      const run = generate({ rules, from: day, to: day, scale: 1, outDir: join(dir, 'cancel-in-universe'), signal: controller.signal });
+      // a universe of some 60 event days at scale 3, which DuckDB takes a second or more over
+      const run = generate({ rules, from: day - 29, to: day, scale: 3, outDir: join(dir, 'cancel-in-universe'), signal: controller.signal });
       await expect(run).rejects.toThrow(CancelledError);
     } finally {
-      proto.run = original;
+      Object.assign(proto, original);
     }
-    // one call of the universe's six statements, interrupted, not run to its end
+    // one call of the universe's six statements, interrupted again after the lost interrupt, not
+    // run to its end
     expect(universe).toHaveLength(1);
     expect(universe[0].statements).toBe(6);
+    expect(universe[0].interrupts).toBeGreaterThan(1);
     expect(universe[0].outcome).toMatch(/INTERRUPT|nterrupt/);
   });
 });
