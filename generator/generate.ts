@@ -18,7 +18,7 @@ import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
-import { STOP_POLL_MS, WasmWriterThread } from './wasmThread.js';
+import { WasmWriterThread, whileRunning } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
@@ -277,7 +277,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     checkPlaceable(outDir, dts);
     try {
       writeJournal(dir, dts);
-      placeBatch(dir, outDir, true);
+      placeBatch(dir, outDir);
     } catch (e) {
       throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
     }
@@ -352,16 +352,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       for (const [bi, b] of batches.entries()) {
         if (bi >= WINDOW) await mayStart(bi);
         if (stopped()) throw new CancelledError('the order universe stopped');
-        // while it runs, the call is interrupted every STOP_POLL_MS once the run stops (a cancel, or
+        // while it runs, the call is interrupted again and again once the run stops (a cancel, or
         // another lane's failure): an interrupt that lands before DuckDB has begun the call is lost
-        const poll = setInterval(() => {
-          if (stopped()) ucon.interrupt();
-        }, STOP_POLL_MS);
-        try {
-          await ucon.run(orderUniverseStatements(b.ctx).join(';\n'));
-        } finally {
-          clearInterval(poll);
-        }
+        await whileRunning(() => ucon.run(orderUniverseStatements(b.ctx).join(';\n')), stopped, () => ucon.interrupt());
         b.universe.resolve();
       }
     })().catch(fail);

@@ -110,12 +110,12 @@ export function checkPlaceable(outDir: string, dts: readonly string[]): void {
  * Places the days of batch folder `bDir` (with its journal) into the lake `outDir`, in order:
  * for each day, every source's partition (a source with none that day has its old one removed),
  * then the day's manifest. Days whose manifest is already placed are skipped, so placing again
- * after a kill finishes the job. Removes `bDir` at the end (with `leave`, only its journal: what is
- * left is emptied folders, which the caller removes) and returns how many days it placed. Throws
- * the file system's error when a move fails; the journal stays, and placing again completes the
- * batch.
+ * after a kill finishes the job. Removes the journal at the end, so that the batch is not placed
+ * again, and returns how many days it placed; what is left of `bDir` is emptied folders, which the
+ * caller removes. Throws the file system's error when a move fails; the journal stays, and placing
+ * again completes the batch.
  */
-export function placeBatch(bDir: string, outDir: string, leave = false): number {
+export function placeBatch(bDir: string, outDir: string): number {
   const journal = readJournal(bDir);
   let placed = 0;
   for (const { dt, sources } of journal.days) {
@@ -131,7 +131,7 @@ export function placeBatch(bDir: string, outDir: string, leave = false): number 
     swapInto(truth, join(outDir, '_truth', part));
     placed++;
   }
-  rmSync(leave ? join(bDir, JOURNAL) : bDir, { recursive: true, force: true });
+  rmSync(join(bDir, JOURNAL));
   return placed;
 }
 
@@ -180,7 +180,8 @@ function recoverStaleStaging(outDir: string): number {
     const m = STAGING.exec(f);
     const dir = join(outDir, f);
     if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
-    // a run places one batch at a time and removes it when placed: at most one has a journal
+    // a run places one batch at a time and removes its journal when placed: at most one has one;
+    // the staging folder goes whole, placed batches' emptied folders with it
     for (const b of readdirSync(dir)) if (existsSync(join(dir, b, JOURNAL))) placed += placeBatch(join(dir, b), outDir);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -36,8 +36,23 @@ export type WasmWriterReply =
   | { readonly id: number; readonly result: Map<number, SourceDayTruth> }
   | { readonly id: number; readonly error: { readonly cancelled: boolean; readonly message: string; readonly stack?: string; readonly code?: string } };
 
-/** How often a batch's `stop` is asked while its thread writes (it is told through a shared flag). */
-export const STOP_POLL_MS = 10;
+/** How often `stop` is asked while work it may stop runs (whileRunning). */
+const STOP_POLL_MS = 10;
+
+/**
+ * Runs `work`, and while it runs asks `stop` every STOP_POLL_MS, calling `onStop` each time it says
+ * so: how work running elsewhere (a writer's thread, a DuckDB call) is told to stop.
+ */
+export async function whileRunning<T>(work: () => Promise<T>, stop: Stop, onStop: () => void): Promise<T> {
+  const poll = setInterval(() => {
+    if (stop()) onStop();
+  }, STOP_POLL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(poll);
+  }
+}
 
 /**
  * A WebAssembly writer on a worker thread, with the writer's `write` (a batch's days, in batch
@@ -84,20 +99,14 @@ export class WasmWriterThread {
       : await paymentsInput(con, ctx, init.rules);
     if (this.failed) throw this.failed;
     const id = this.nextId++;
-    const poll = setInterval(() => {
-      if (stop()) Atomics.store(this.stopFlag, 0, 1);
-    }, STOP_POLL_MS);
-    try {
-      return await new Promise<Map<number, SourceDayTruth>>((resolve, reject) => {
-        this.pending.set(id, { resolve, reject });
-        // the batch's texts and columns are moved to the thread, not copied
-        this.worker.postMessage({ id, input: input!, ctx, root } satisfies WasmWriterJob, transferable(input!));
-        // the thread has its copy: this one may go while the batch is written (hundreds of MB at --scale 100)
-        input = undefined;
-      });
-    } finally {
-      clearInterval(poll);
-    }
+    // the thread asks the flag before each day
+    return whileRunning(() => new Promise<Map<number, SourceDayTruth>>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // the batch's texts and columns are moved to the thread, not copied
+      this.worker.postMessage({ id, input: input!, ctx, root } satisfies WasmWriterJob, transferable(input!));
+      // the thread has its copy: this one may go while the batch is written (hundreds of MB at --scale 100)
+      input = undefined;
+    }), stop, () => Atomics.store(this.stopFlag, 0, 1));
   }
 
   /** Ends the thread (a job still running is dropped). */
