@@ -213,9 +213,10 @@ describe('determinism', () => {
     expect(readdirSync(lake.dir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
-  it('removes each placed batch\'s journal at once and its folders while the run goes on, and leaves no staging folder', async () => {
+  it('removes each placed batch\'s journal as it places it, and leaves no staging folder', async () => {
     // batches of two days: four of them, each placed, its journal removed at once (a next run
-    // would otherwise place it again) and its emptied folders removed off the main thread
+    // would otherwise place it again; its emptied folders go off the main thread, and the staging
+    // folder with whatever is left at the end)
     const out = join(tempDir('stratum-batches-'), 'raw');
     const journals: string[][] = [];
     const rules = loadRules();
