@@ -5,7 +5,8 @@
  * field per row and writes them as CSV, and DuckDB writing the very rows just generated again from
  * memory with no generation at all (one partitioned COPY per source: the fastest way DuckDB writes
  * them), and the finished lake's bytes written again from memory by plain file writes, with no
- * encoding either (the floor this machine's disk and kernel set). Prints figures and ratios;
+ * encoding either (the floor this machine's disk and kernel set); and the same run without the
+ * order family (no orders), to show what the rest of the lake costs. Prints figures and ratios;
  * asserts nothing.
  *
  *   npm run bench:generate                 # default dataset and --scale 10
@@ -22,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { benchArgs, positiveInt } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
-import { loadRules } from '../generator/rules.js';
+import { loadRules, type Rules } from '../generator/rules.js';
 import { customers } from '../generator/sources/cdc.js';
 
 interface RunFigures {
@@ -31,6 +32,25 @@ interface RunFigures {
   writeOnly: { rows: number; seconds: number };
   /** The lake's finished files written again from memory by plain file writes, no encoding. */
   bytesOnly: { files: number; bytes: number; seconds: number };
+}
+
+/** A run without the order family (see withoutOrders). */
+interface RestFigures { rows: number; seconds: number }
+
+/**
+ * The same range and scale generated with `orders_per_day: 0`: no orders, so no order items,
+ * shipments, order payments or checkout and browsing events; everything else as in the full run.
+ * What the rest of the lake costs, apart from the order family (the two runs' difference).
+ */
+async function withoutOrders(rules: Rules, scale: number): Promise<RestFigures> {
+  const out = mkdtempSync(join(tmpdir(), 'stratum-rest-'));
+  try {
+    const s = await generate({ rules: { ...rules, volume: { ...rules.volume, orders_per_day: 0 } },
+      from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
+    return { rows: s.rows, seconds: s.seconds };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -152,8 +172,8 @@ const USAGE = `Usage: npm run bench:generate -- [--scales LIST] [--baseline-rows
 Generation throughput of the default dataset and of --scale 10, each in its own process, against
 a faker baseline (crm/customers rows, faker once per field per row, best of three, its runs
 alternating with the first scale's), DuckDB writing the same rows again from memory, and the
-finished files' bytes written again from memory with no encoding. Prints figures and ratios;
-asserts nothing.
+finished files' bytes written again from memory with no encoding, and the same run without the
+order family (orders_per_day 0). Prints figures and ratios; asserts nothing.
 
 Flags:
   --scales LIST        Comma-separated scales to run (default 1,10; scale 1 is best of three).
@@ -163,6 +183,8 @@ Flags:
 const args = process.argv.slice(2);
 if (args[0] === '--child') {
   await child(Number(args[1]));
+} else if (args[0] === '--child-without-orders') {
+  process.stdout.write(JSON.stringify(await withoutOrders(loadRules(), Number(args[1]))) + '\n');
 } else {
   const flags = benchArgs('bench/generate.ts', USAGE, { scales: { type: 'string' }, 'baseline-rows': { type: 'string' } });
   // checked before minutes of runs: the baseline must build the row the lake's customers have
@@ -175,24 +197,30 @@ if (args[0] === '--child') {
   const scales = String(flags.scales ?? '1,10').split(',').map((v) => positiveInt('bench/generate.ts', 'scales', v));
   const rowsAsked = flags['baseline-rows'] === undefined ? undefined : positiveInt('bench/generate.ts', 'baseline-rows', flags['baseline-rows']);
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const runChild = (scale: number): RunFigures => {
-    const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--child', String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    return JSON.parse(outText.trim().split('\n').pop()!) as RunFigures;
+  const runChild = <T>(mode: '--child' | '--child-without-orders', scale: number): T => {
+    const outText = execFileSync(process.execPath, ['--import', 'tsx', 'bench/generate.ts', mode, String(scale)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(outText.trim().split('\n').pop()!) as T;
+  };
+  const runs: RunFigures[][] = scales.map(() => []);
+  const rests: RestFigures[][] = scales.map(() => []);
+  // a run of a scale, then the same without the order family, each in a fresh process
+  const runBoth = (i: number, scale: number) => {
+    runs[i].push(runChild<RunFigures>('--child', scale));
+    rests[i].push(runChild<RestFigures>('--child-without-orders', scale));
   };
   // the machine is shared and noisy: best of three for the baseline and the default dataset. The
   // first scale's runs alternate with the baseline's, so that a machine that slows down for some
   // minutes slows both sides of the ratio, not one
   const tries = (scale: number) => (scale === 1 ? 3 : 1);
-  const runs: RunFigures[][] = scales.map(() => []);
   const baselines: ReturnType<typeof fakerBaseline>[] = [];
   for (let t = 0; t < 3; t++) {
-    if (t < tries(scales[0])) runs[0].push(runChild(scales[0]));
+    if (t < tries(scales[0])) runBoth(0, scales[0]);
     // as many rows as the first scale's dataset (29M rows at --scale 10 would take faker some
     // sixteen minutes a run)
     baselines.push(fakerBaseline(rowsAsked ?? runs[0][0].rows));
   }
   scales.slice(1).forEach((scale, i) => {
-    for (let t = 0; t < tries(scale); t++) runs[i + 1].push(runChild(scale));
+    for (let t = 0; t < tries(scale); t++) runBoth(i + 1, scale);
   });
   const baseline = baselines.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
   console.log(`faker baseline (crm/customers rows, ${BASELINE_COLUMNS.length} fields, faker once per field per row, CSV), best of 3: ${fmt(baseline.rows)} customer rows in ${baseline.seconds.toFixed(2)}s = ${fmt(baseline.rowsPerSecond)} rows/s (runs: ${baselines.map((b) => fmt(b.rowsPerSecond)).join(', ')})`);
@@ -213,5 +241,14 @@ if (args[0] === '--child') {
     const b = fig.bytesOnly;
     console.log(`  the finished lake's ${fmt(b.files)} files (${(b.bytes / 1e6).toFixed(1)} MB) written again from memory by plain file writes, no encoding, one thread: ` +
       `${b.seconds.toFixed(2)}s = ${fmt(Math.round(fig.rows / b.seconds))} rows/s; generating and writing takes ${(fig.seconds / b.seconds).toFixed(1)}x as long`);
+    // where the time goes: the order family (its rows and the run's time they add) against the
+    // rest, best of the runs without it against the best full run
+    const r = rests[i].reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    if (rests[i].length > 1) console.log(`  runs without the order family: ${rests[i].map((x) => `${x.seconds.toFixed(2)}s`).join(', ')} (best shown)`);
+    const budget = fig.rows / 1_500_000;
+    console.log(`  the same run without the order family (orders_per_day 0: no orders, items, shipments, order payments, checkout or browsing events): ` +
+      `${fmt(r.rows)} rows in ${r.seconds.toFixed(2)}s = ${fmt(Math.round(r.rows / r.seconds))} rows/s, ${(r.seconds / budget).toFixed(2)} of the ${budget.toFixed(2)}s ` +
+      `the 1.5M rows/s target allows the whole dataset; the order family's ${fmt(fig.rows - r.rows)} rows add ${(fig.seconds - r.seconds).toFixed(2)}s` +
+      (fig.seconds > r.seconds ? ` = ${fmt(Math.round((fig.rows - r.rows) / (fig.seconds - r.seconds)))} rows/s` : ''));
   });
 }
