@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { benchArgs, positiveInt } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
-import { loadRules, type Rules } from '../generator/rules.js';
+import { loadRules } from '../generator/rules.js';
 import { customers } from '../generator/sources/cdc.js';
 
 interface RunFigures {
@@ -34,24 +34,8 @@ interface RunFigures {
   bytesOnly: { files: number; bytes: number; seconds: number };
 }
 
-/** A run without the order family (see withoutOrders). */
+/** A run without the order family (see child). */
 interface RestFigures { rows: number; seconds: number }
-
-/**
- * The same range and scale generated with `orders_per_day: 0`: no orders, so no order items,
- * shipments, order payments or checkout and browsing events; everything else as in the full run.
- * What the rest of the lake costs, apart from the order family (the two runs' difference).
- */
-async function withoutOrders(rules: Rules, scale: number): Promise<RestFigures> {
-  const out = mkdtempSync(join(tmpdir(), 'stratum-rest-'));
-  try {
-    const s = await generate({ rules: { ...rules, volume: { ...rules.volume, orders_per_day: 0 } },
-      from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
-    return { rows: s.rows, seconds: s.seconds };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-}
 
 /**
  * Reads every file of the finished lake into memory (untimed), then times writing them all again,
@@ -110,12 +94,22 @@ async function writeOnly(dir: string, bySource: Record<string, { format: string 
   }
 }
 
-/** Child mode: generate the default range at a scale into a temp folder and print figures as JSON. */
-async function child(scale: number): Promise<void> {
-  const rules = loadRules();
+/**
+ * Child mode: generates the default range at a scale into a temp folder and prints figures as
+ * JSON: the run's, with its references; or, `withoutOrders`, the rows and seconds of the same run
+ * with `orders_per_day: 0` (no orders, so no order items, shipments, order payments or checkout
+ * and browsing events; everything else as in the full run): what the rest of the lake costs.
+ */
+async function child(scale: number, withoutOrders: boolean): Promise<void> {
+  const loaded = loadRules();
+  const rules = withoutOrders ? { ...loaded, volume: { ...loaded.volume, orders_per_day: 0 } } : loaded;
   const out = mkdtempSync(join(tmpdir(), 'stratum-bench-'));
   try {
     const s = await generate({ rules, from: rules.dates.default_end - rules.dates.default_days + 1, to: rules.dates.default_end, scale, outDir: out });
+    if (withoutOrders) {
+      process.stdout.write(JSON.stringify({ rows: s.rows, seconds: s.seconds } satisfies RestFigures) + '\n');
+      return;
+    }
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     const fig: RunFigures = { scale, rows: s.rows, seconds: s.seconds, rowsPerSecond: s.rowsPerSecond, bytes: s.bytes, peakRssMb,
       writeOnly: await writeOnly(out, s.bySource), bytesOnly: bytesOnly(out) };
@@ -181,10 +175,8 @@ Flags:
   --help               Show this help and exit.`;
 
 const args = process.argv.slice(2);
-if (args[0] === '--child') {
-  await child(Number(args[1]));
-} else if (args[0] === '--child-without-orders') {
-  process.stdout.write(JSON.stringify(await withoutOrders(loadRules(), Number(args[1]))) + '\n');
+if (args[0] === '--child' || args[0] === '--child-without-orders') {
+  await child(Number(args[1]), args[0] === '--child-without-orders');
 } else {
   const flags = benchArgs('bench/generate.ts', USAGE, { scales: { type: 'string' }, 'baseline-rows': { type: 'string' } });
   // checked before minutes of runs: the baseline must build the row the lake's customers have

@@ -350,6 +350,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // builds the text pools (some 0.15 s of faker) meanwhile
     const universes = (async () => {
       for (const [bi, b] of batches.entries()) {
+        // not `await mayStart(bi)` for every batch: even an await of a settled promise would hold the
+        // first call until the pools' synchronous faker below had run
         if (bi >= WINDOW) await mayStart(bi);
         if (stopped()) throw new CancelledError('the order universe stopped');
         // while it runs, the call is interrupted again and again once the run stops (a cancel, or
