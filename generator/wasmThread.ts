@@ -67,8 +67,11 @@ export class WasmWriterThread {
   private failed: Error | undefined;
 
   constructor(private readonly init: WasmWriterInit) {
-    // plain JS (buildWorker.ts): a thread started through tsx's loader took some 0.4 s more CPU
-    this.worker = new Worker(new URL('./wasmWorker.bundle.js', import.meta.url), { workerData: { init, stopFlag: this.stopFlag } });
+    // plain JS (buildWorker.ts): a thread started through tsx's loader took some 0.4 s more CPU.
+    // No execArgv either: a thread inherits its process's by default, and a process started with
+    // `node --import tsx` (the bench's children, tsx scripts) would load tsx again in each thread,
+    // some 0.1 s of CPU a run that `stratum generate` (bin/stratum.js, no flags) does not spend
+    this.worker = new Worker(new URL('./wasmWorker.bundle.js', import.meta.url), { execArgv: [], workerData: { init, stopFlag: this.stopFlag } });
     this.worker.on('message', (reply: WasmWriterReply) => {
       const job = this.pending.get(reply.id);
       if (!job) return;
