@@ -18,13 +18,13 @@ import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
-import { WasmWriterThread, whileRunning } from './wasmThread.js';
+import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
-import { writeSource, type SourceDayTruth } from './writer.js';
+import { whileRunning, writeSource, type SourceDayTruth } from './writer.js';
 
 /** What to generate. Days are day numbers, inclusive. */
 export interface GenerateOptions {

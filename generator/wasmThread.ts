@@ -16,7 +16,7 @@ import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
 import type { SqlContext } from './sqlRandom.js';
 import type { WasmAccounts } from './wasmLines.js';
-import type { SourceDayTruth, Stop } from './writer.js';
+import { type SourceDayTruth, type Stop, whileRunning } from './writer.js';
 
 /** What a writer's thread is made with (wasmWorker.ts). */
 export type WasmWriterInit =
@@ -35,24 +35,6 @@ export interface WasmWriterJob {
 export type WasmWriterReply =
   | { readonly id: number; readonly result: Map<number, SourceDayTruth> }
   | { readonly id: number; readonly error: { readonly cancelled: boolean; readonly message: string; readonly stack?: string; readonly code?: string } };
-
-/** How often `stop` is asked while work it may stop runs (whileRunning). */
-const STOP_POLL_MS = 10;
-
-/**
- * Runs `work`, and while it runs asks `stop` every STOP_POLL_MS, calling `onStop` each time it says
- * so: how work running elsewhere (a writer's thread, a DuckDB call) is told to stop.
- */
-export async function whileRunning<T>(work: () => Promise<T>, stop: Stop, onStop: () => void): Promise<T> {
-  const poll = setInterval(() => {
-    if (stop()) onStop();
-  }, STOP_POLL_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(poll);
-  }
-}
 
 /**
  * A WebAssembly writer on a worker thread, with the writer's `write` (a batch's days, in batch

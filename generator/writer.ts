@@ -106,6 +106,24 @@ export interface HandOver {
  */
 export type Stop = () => boolean;
 
+/** How often `stop` is asked while work it may stop runs (whileRunning). */
+const STOP_POLL_MS = 10;
+
+/**
+ * Runs `work`, and while it runs asks `stop` every STOP_POLL_MS, calling `onStop` each time it says
+ * so: how work running elsewhere (a writer's thread, a DuckDB call) is told to stop.
+ */
+export async function whileRunning<T>(work: () => Promise<T>, stop: Stop, onStop: () => void): Promise<T> {
+  const poll = setInterval(() => {
+    if (stop()) onStop();
+  }, STOP_POLL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(poll);
+  }
+}
+
 /**
  * Writes `src` for arrival days [ctx.from, ctx.to] under `root` (a staging folder) and returns
  * per-day truth, keyed by day number. `nested` names columns that hold structs or lists.
