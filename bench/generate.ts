@@ -17,10 +17,11 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Faker, base, en } from '@faker-js/faker';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generate } from '../generator/generate.js';
+import { writeAll } from '../generator/writer.js';
 import { benchArgs, positiveInt } from './args.js';
 import { CHANNELS } from '../generator/catalog.js';
 import { loadRules } from '../generator/rules.js';
@@ -39,8 +40,9 @@ interface RestFigures { rows: number; seconds: number }
 
 /**
  * Reads every file of the finished lake into memory (untimed), then times writing them all again,
- * folders and all, into a fresh folder with plain synchronous file writes on one thread: what just
- * putting the bytes on disk costs on this machine, with no generation and no encoding.
+ * folders and all, into a fresh folder with plain synchronous file writes on one thread (writeAll,
+ * in the generator's write size): what just putting the bytes on disk costs on this machine, with
+ * no generation and no encoding.
  */
 function bytesOnly(dir: string): { files: number; bytes: number; seconds: number } {
   const files = (readdirSync(dir, { recursive: true }) as string[]).sort()
@@ -51,7 +53,9 @@ function bytesOnly(dir: string): { files: number; bytes: number; seconds: number
     const t = performance.now();
     for (const { f, data } of files) {
       mkdirSync(dirname(join(out, f)), { recursive: true });
-      writeFileSync(join(out, f), data);
+      const fd = openSync(join(out, f), 'w');
+      writeAll(fd, data);
+      closeSync(fd);
     }
     const seconds = (performance.now() - t) / 1000;
     return { files: files.length, bytes: files.reduce((n, x) => n + x.data.length, 0), seconds };

@@ -533,9 +533,10 @@ import { join } from "node:path";
 // generator/writer.ts
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 var PROFILE = process.env.STRATUM_PROFILE_SQL === "1";
+var WRITE_CHUNK = 32 << 10;
 function writeAll(fd, data) {
-  let buf = typeof data === "string" ? Buffer.from(data) : data;
-  while (buf.length > 0) buf = buf.subarray(writeSync(fd, buf));
+  const buf = typeof data === "string" ? Buffer.from(data) : data;
+  for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, Math.min(WRITE_CHUNK, buf.length - at));
 }
 var KEY_SEP = "";
 var KEY_SEP_SQL = `chr(${KEY_SEP.charCodeAt(0)})`;
