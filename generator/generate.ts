@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { TruthManifest } from './lakeManifest.js';
-import { checkPlaceable, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
+import { checkPlaceable, gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
@@ -214,7 +214,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
   const fingerprint = rulesFingerprint(rules);
-  const { staging, finished, made } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, rules: fingerprint, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
+  const { staging, finished, made, replaces } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, rules: fingerprint, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
   const days = to - from + 1;
   if (finished > 0) emit({ type: 'finished', days: finished });
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
@@ -247,8 +247,14 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       : `generation cancelled after placing ${placedDays()}, each complete; the others are as they were`);
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), seed: rules.seed, scale, out: outDir, days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
-  /** Adds a batch's written pieces to the summary and places its days with their manifests. */
-  const place = ({ ctx, dir, perSource }: Batch) => {
+  // the staged days not placed yet: the batch's, or every batch's so far in a run that replaces
+  // the lake's company
+  const held: string[] = [];
+  /**
+   * Adds batch `b`'s written pieces to the summary and stages its days' manifests; then places the
+   * days staged so far (`now`), or moves them into batch folder `into` to be placed later.
+   */
+  const place = ({ ctx, dir, perSource }: Batch, into: string, now: boolean) => {
     // manifests and totals in the fixed SOURCES order, whatever order the lanes finished in
     const truths = new Map<number, TruthManifest>();
     for (let d = ctx.from; d <= ctx.to; d++) truths.set(d, { dt: formatDay(d), seed: rules.seed, scale, rules: fingerprint, sources: {}, drift: driftOn(rules, d) });
@@ -274,17 +280,28 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       writeFileSync(join(truthDir, 'truth.json'), JSON.stringify(truths.get(d), null, 1) + '\n');
       dts.push(formatDay(d));
     }
-    checkPlaceable(outDir, dts);
+    if (into !== dir) {
+      gatherBatch(dir, into, dts);
+      removals.push(rm(dir, { recursive: true, force: true }));
+    }
+    held.push(...dts);
+    if (!now) {
+      // staged, to be placed with the last batch
+      emit({ type: 'days', done: ctx.to - from + 1, total: days });
+      return;
+    }
+    checkPlaceable(outDir, held);
     try {
-      writeJournal(dir, dts);
-      placeBatch(dir, outDir);
+      writeJournal(into, held);
+      placeBatch(into, outDir);
     } catch (e) {
       throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
     }
     // the batch's emptied folders are removed off the main thread: an rmdir there waits on the
     // disk while the other lanes write (0.6-0.9 s of the main thread at --scale 10, in some 650
     // calls, some of 0.1 s), and the main thread is what starts the lanes' statements
-    removals.push(rm(dir, { recursive: true, force: true }));
+    removals.push(rm(into, { recursive: true, force: true }));
+    held.length = 0;
     placed = ctx.to - from + 1;
     emit({ type: 'days', done: placed, total: days });
   };
@@ -401,7 +418,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       for (const b of batches) {
         await Promise.all(b.lanes.flat().map((p) => p.done.promise));
         checkAbort();
-        place(b);
+        // A run that replaces a lake of another company or layout (another seed, scale, rules or
+        // format) gathers its batches into the first and places them with the last, in one
+        // journal: placed batch by batch, a run cancelled or failing half way would leave the
+        // lake holding days of two companies
+        place(b, replaces ? batches[0].dir : b.dir, !replaces || b === batches[batches.length - 1]);
         b.done.resolve();
       }
     })().catch(fail);

@@ -136,6 +136,22 @@ export function placeBatch(bDir: string, outDir: string): number {
 }
 
 /**
+ * Moves the staged days `dts` (YYYY-MM-DD) of batch folder `bDir`, each source's partition and
+ * the day's manifest, into batch folder `into`, so that one journal places them with its own: a
+ * run that replaces a lake of another company places all its days at once (see generate.ts).
+ */
+export function gatherBatch(bDir: string, into: string, dts: readonly string[]): void {
+  for (const name of [...SOURCES.map((s) => s.name), '_truth']) {
+    for (const dt of dts) {
+      const staged = join(bDir, name, `dt=${dt}`);
+      if (!existsSync(staged)) continue;
+      mkdirSync(join(into, name), { recursive: true });
+      renameSync(staged, join(into, name, `dt=${dt}`));
+    }
+  }
+}
+
+/**
  * Ends this process's use of staging folder `staging`: removes it, unless a batch in it has a
  * journal (its placement failed part way), which the next run into the lake completes.
  */
@@ -300,24 +316,30 @@ export interface LakeRun {
  * Refuses to write into `outDir` (`shown` as the user wrote it) when it is neither empty nor a
  * lake (no `_truth` folder): a day's partitions replace whole folders, which would delete files
  * that are not the generator's. And refuses a run that would leave the lake holding days of two
- * companies or layouts: another seed, scale, or format of a source than the days it keeps (one of
- * them is read; every run is checked, so they agree). A run that replaces every day may change them.
+ * companies or layouts: another seed, scale, rules or format of a source than the days it keeps
+ * (one of them is read: a run that changes them places all its days at once, so they agree). A
+ * run that replaces every day may change them: returns whether it does, from the last day's
+ * manifest.
  */
-function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
+function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   // hidden entries (staging folders, a .gitkeep, Finder's .DS_Store) are not what a run replaces
   const entries = readdirSync(outDir).filter((f) => !f.startsWith('.'));
-  if (entries.length === 0) return;
+  if (entries.length === 0) return false;
   if (!entries.includes('_truth')) {
     throw new UsageError(`cannot write the lake into ${shown}: it is not empty and holds no lake (no _truth folder); name a new or empty folder`);
   }
   const days = lakeDays(outDir);
+  if (days.length === 0) return false;
   const kept = days.filter((d) => d < run.from || d > run.to);
-  if (kept.length === 0) return;
-  const file = manifestFile(outDir, kept[kept.length - 1]);
+  // the days the run keeps must be of its company; else the days it replaces say whether it changes it
+  const compared = kept.length > 0 ? kept : days;
+  const file = manifestFile(outDir, compared[compared.length - 1]);
   let m: TruthManifest;
   try {
     m = readManifest(file, pathAsGiven(file, shown));
   } catch (e) {
+    // a run that replaces every day replaces a damaged or missing manifest too, all at once
+    if (kept.length === 0) return true;
     // a file-system error is reported by prepareLakeFolder, as every other one
     if (!(e instanceof DataError)) throw e;
     throw new UsageError(`cannot write the lake into ${shown}: ${e.message}`);
@@ -330,21 +352,24 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): void {
   for (const [src, t] of Object.entries(m.sources)) {
     if (run.formats[src] !== undefined && t.format !== run.formats[src]) diffs.push(`${src} as ${t.format} (this run: ${run.formats[src]})`);
   }
+  if (kept.length === 0) return diffs.length > 0;
   if (diffs.length > 0) {
     throw new UsageError(`cannot write the lake into ${shown}: its days ${days[0]} .. ${days[days.length - 1]} have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `
       + 'one lake holds one company in one layout: generate all of its days in one run, or name another folder');
   }
+  return false;
 }
 
 /**
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
  * what unfinished runs left in it, checks that `run` may write into it (checkLakeFolder), and
  * makes a new hidden staging folder in it. Returns the staging folder's path (releaseStaging ends
- * its use), how many days of a killed run it finished placing, and the folders it made (for
- * removeMadeFolders when the run places nothing). Throws a one-line UsageError
+ * its use), how many days of a killed run it finished placing, the folders it made (for
+ * removeMadeFolders when the run places nothing), and whether the run replaces a lake of another
+ * company or layout (it must then place all its days at once). Throws a one-line UsageError
  * naming the folder and the cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[] } {
+export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[]; replaces: boolean } {
   const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   try {
@@ -354,8 +379,8 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
     mkdirSync(staging);
     running.set(staging, made);
     const finished = finishUnfinishedRuns(outDir, shown);
-    checkLakeFolder(outDir, shown, run);
-    return { staging, finished, made };
+    const replaces = checkLakeFolder(outDir, shown, run);
+    return { staging, finished, made, replaces };
   } catch (e) {
     releaseStaging(staging); // and the lock, when this run took it
     removeMadeFolders(made);

@@ -84,6 +84,23 @@ export interface LakeContents {
    * a file changed in place at its own size is not seen.
    */
   readonly damaged: LakeDamage[];
+  /**
+   * The companies and layouts the days were made by, in order of their first day: one, unless
+   * something other than a run of this generator mixed them (a run checks the lake's days, and
+   * one that changes them replaces every day at once).
+   */
+  readonly companies: LakeCompany[];
+}
+
+/** The days of a lake made by one company (seed, scale, rules) in one layout (each source's format). */
+export interface LakeCompany {
+  readonly seed: unknown;
+  readonly scale: unknown;
+  readonly rules: unknown;
+  /** Each source's format, by source name. */
+  readonly formats: Readonly<Record<string, string>>;
+  /** The days, YYYY-MM-DD, sorted. */
+  readonly days: string[];
 }
 
 /** The size of `file`, or undefined when there is no such file. */
@@ -114,6 +131,7 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
   const sources = new Map<string, { format: string; days: number; rows: number }>();
   const damaged: LakeDamage[] = [];
   let last: Partial<TruthManifest> = {};
+  const companies = new Map<string, LakeCompany>();
   for (const day of days) {
     const file = manifestFile(outDir, day);
     try {
@@ -122,6 +140,11 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       if (e instanceof DataError) throw e;
       throw new DataError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
     }
+    const formats = Object.fromEntries(Object.entries(last.sources ?? {}).map(([name, t]) => [name, t.format]));
+    const key = JSON.stringify([last.seed, last.scale, last.rules, Object.entries(formats).sort()]);
+    const company = companies.get(key) ?? { seed: last.seed, scale: last.scale, rules: last.rules, formats, days: [] };
+    company.days.push(day);
+    companies.set(key, company);
     for (const [name, t] of Object.entries(last.sources ?? {})) {
       const s = sources.get(name) ?? { format: t.format, days: 0, rows: 0 };
       s.days += t.rows > 0 ? 1 : 0;
@@ -155,5 +178,5 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
     for (let d = first; d <= end; d++) if (!have.has(formatDay(d))) gaps.push(formatDay(d));
   }
   damaged.sort((a, b) => a.day.localeCompare(b.day) || a.file.localeCompare(b.file));
-  return { days: [...days], gaps, seed: last.seed, scale: last.scale, rules: last.rules, sources, damaged };
+  return { days: [...days], gaps, seed: last.seed, scale: last.scale, rules: last.rules, sources, damaged, companies: [...companies.values()] };
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { lakeContents, lakeDays, type LakeContents } from '../../generator/lakeManifest.js';
+import { lakeContents, lakeDays, type LakeCompany, type LakeContents } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns } from '../../generator/lakeFolder.js';
 import { tryParseDay } from '../../generator/dates.js';
 import { loadRules, rulesFingerprint, SOURCE_NAMES, type SourceName } from '../../generator/rules.js';
@@ -52,19 +52,53 @@ export function damageError(out: string, c: LakeContents): DataError {
     const first = days[0];
     const last = days[days.length - 1];
     const range = days.length === 1 ? `--day ${first}` : `--from ${first} --to ${last}`;
-    const rules = loadRules();
-    const seed = c.seed === rules.seed ? '' : ` --seed ${String(c.seed)}`;
-    const scale = c.scale === 1 ? '' : ` --scale ${String(c.scale)}`;
-    const ownRules = c.rules !== rulesFingerprint(rules);
-    const formats = [...c.sources].filter(([name, s]) => rules.formats[name as SourceName] !== s.format).map(([name, s]) => `${name}=${s.format}`);
-    const flags = `${range}${seed}${scale}${ownRules ? ' --rules FILE' : ''}${formats.length > 0 ? ` --formats ${formats.join(',')}` : ''}`;
+    const formats = Object.fromEntries([...c.sources].map(([name, s]) => [name, s.format]));
+    const { flags, ownRules } = companyFlags({ seed: c.seed, scale: c.scale, rules: c.rules, formats });
     // the days between two damaged ones are made again too, as they were
     const span = tryParseDay(last)! - tryParseDay(first)! + 1;
     const which = span === days.length ? plural(days.length, 'day') : `the ${span.toLocaleString('en-US')} days ${first} .. ${last} (${days.length.toLocaleString('en-US')} of them damaged)`;
     const how = ownRules ? ` with the rules file FILE it was made with (its rules fingerprint ${String(c.rules)} is not the built-in rules')` : '';
-    fixes.push(`generate ${which} again${how}: stratum generate ${flags} --out ${out}`);
+    fixes.push(`generate ${which} again${how}: stratum generate ${range}${flags} --out ${out}`);
   }
   return new DataError(`the lake in ${out}/ is damaged: ${plural(c.damaged.length, 'file')} ${c.damaged.length === 1 ? 'is' : 'are'} not as the manifests say (listed above); ${fixes.join(', and ')}`);
+}
+
+/**
+ * The flags that make the days of `company` where they are not the built-in ones: its seed, scale
+ * and formats, and `--rules FILE` when its rules are not the built-in rules (a manifest keeps only
+ * their fingerprint, so the file is left for the user to name).
+ */
+function companyFlags(company: Omit<LakeCompany, 'days'>): { flags: string; ownRules: boolean } {
+  const rules = loadRules();
+  const seed = company.seed === rules.seed ? '' : ` --seed ${String(company.seed)}`;
+  const scale = company.scale === 1 ? '' : ` --scale ${String(company.scale)}`;
+  const ownRules = company.rules !== rulesFingerprint(rules);
+  const formats = Object.entries(company.formats).filter(([name, f]) => rules.formats[name as SourceName] !== f).map(([name, f]) => `${name}=${f}`);
+  return { flags: `${seed}${scale}${ownRules ? ' --rules FILE' : ''}${formats.length > 0 ? ` --formats ${formats.join(',')}` : ''}`, ownRules };
+}
+
+/**
+ * The error for a lake whose days were made by more than one company or layout (LakeContents
+ * .companies): which days have which seed, scale, rules or formats (only what differs), and the
+ * run that makes them all again as its last day's company.
+ */
+export function mixedError(out: string, c: LakeContents): DataError {
+  const differ = (f: (k: LakeCompany) => unknown) => new Set(c.companies.map((k) => JSON.stringify(f(k)))).size > 1;
+  const groups = c.companies.map((k) => {
+    const what: string[] = [];
+    if (differ((x) => x.seed)) what.push(`seed ${String(k.seed)}`);
+    if (differ((x) => x.scale)) what.push(`scale ${String(k.scale)}`);
+    if (differ((x) => x.rules)) what.push(`rules fingerprint ${String(k.rules)}`);
+    const formats = Object.entries(k.formats).filter(([name]) => differ((x) => x.formats[name])).map(([name, f]) => `${name} as ${f}`);
+    if (formats.length > 0) what.push(formats.join(', '));
+    const span = k.days.length === 1 ? k.days[0] : `${k.days[0]} .. ${k.days[k.days.length - 1]}`;
+    return `${plural(k.days.length, 'day')} (${span}) ${what.join(', ')}`;
+  });
+  const last = c.companies.find((k) => k.days.includes(c.days[c.days.length - 1]))!;
+  const { flags, ownRules } = companyFlags(last);
+  const how = ownRules ? ' with the rules file FILE of the last day' : '';
+  return new DataError(`the lake in ${out}/ holds days of ${c.companies.length} companies or layouts: ${groups.join('; ')}; `
+    + `one lake holds one company in one layout: generate all of its days again in one run${how}: stratum generate --from ${c.days[0]} --to ${c.days[c.days.length - 1]}${flags} --out ${out}`);
 }
 
 export const startCommand: Command = {
@@ -101,6 +135,7 @@ export const startCommand: Command = {
     }
     const contents = lakeContents(out, days);
     process.stdout.write(lakeReport(out, contents));
+    if (contents.companies.length > 1) throw mixedError(out, contents);
     if (contents.damaged.length > 0) throw damageError(out, contents);
     // the warehouse's own dbt project is not in this checkout yet: point at what works here
     const build = existsSync('dbt_project.yml') ? "build the warehouse with 'stratum build'" : "'stratum build --project-dir DIR' builds a dbt project on DuckDB";

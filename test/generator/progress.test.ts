@@ -2,7 +2,7 @@
  * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -14,6 +14,7 @@ import { CancelledError } from '../../src/errors.js';
 import { summaryTable } from '../../src/cli/generate.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
+import { digest } from './fixture.js';
 
 const dir = tempDir('stratum-progress-');
 
@@ -109,6 +110,38 @@ describe('a cancelled run', () => {
     await expect(run).rejects.toThrow(new CancelledError('generation cancelled after placing 2 of 3 days (2024-02-01 .. 2024-02-02), each complete; the others are as they were'));
     expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-02-01', 'dt=2024-02-02']);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('a run that replaces a lake of another company', () => {
+  it('places every day at once after its last batch, so that cancelled it leaves the old lake whole', async () => {
+    const out = join(dir, 'replaced');
+    const range = { from: tryParseDay('2024-02-01')!, to: tryParseDay('2024-02-03')!, scale: 1, outDir: out, batchDays: 1 };
+    await generate({ rules: loadRules(), ...range });
+    const old = digest(out);
+    const seeds = () => ['01', '02', '03'].map((d) => readManifest(join(out, '_truth', `dt=2024-02-${d}`, 'truth.json')).seed);
+    // cancelled once its first batch is staged: nothing of the other company is placed
+    const abort = new AbortController();
+    const cancelled = generate({ rules: { ...loadRules(), seed: 7 }, ...range, onEvent: (e) => { if (e.type === 'days') abort.abort(); }, signal: abort.signal });
+    await expect(cancelled).rejects.toThrow(new CancelledError('generation cancelled before it placed any day; the lake is as it was'));
+    expect(digest(out)).toEqual(old);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    // run to its end, it reports each batch staged, and the old days stay until the last is
+    const staged: number[] = [];
+    await generate({ rules: { ...loadRules(), seed: 7 }, ...range, onEvent: (e) => {
+      if (e.type !== 'days') return;
+      staged.push(e.done);
+      if (e.done < 3) expect(seeds()).toEqual([42, 42, 42]);
+    } });
+    expect(staged).toEqual([1, 2, 3]);
+    expect(seeds()).toEqual([7, 7, 7]);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+    // the same company again places batch by batch
+    const again = new AbortController();
+    const replaced = digest(out);
+    const same = generate({ rules: { ...loadRules(), seed: 7 }, ...range, onEvent: (e) => { if (e.type === 'days') again.abort(); }, signal: again.signal });
+    await expect(same).rejects.toThrow(new CancelledError('generation cancelled after placing 1 of 3 days (2024-02-01 .. 2024-02-01), each complete; the others are as they were'));
+    expect(digest(out)).toEqual(replaced);
   });
 });
 
@@ -256,6 +289,30 @@ describe('stratum start', () => {
     const o = await cli('start', '--out', other);
     expect(o.out).toMatch(/\n  1 file of the lake is not as its day's manifest says:\n    .*\/support\/tickets\/dt=2024-01-05\/part-00000\.parquet: [\d,]+ bytes, the manifest says [\d,]+\n$/);
     expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
+  });
+
+  it('refuses a lake whose days two companies or layouts made, naming which days have what, and says how to mend it', async () => {
+    const out = join(dir, 'mixed');
+    const other = join(dir, 'mixed-other');
+    expect((await cli('generate', '--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    expect((await cli('generate', '--day', '2024-01-07', '--seed', '7', '--formats', 'shop/orders=csv', '--out', other, '--quiet')).code).toBe(0);
+    // mixed by hand: a run of the generator refuses to, or replaces every day at once
+    for (const f of readdirSync(other, { recursive: true, encoding: 'utf8' })) {
+      if (f.endsWith('dt=2024-01-07')) {
+        mkdirSync(join(out, f, '..'), { recursive: true });
+        renameSync(join(other, f), join(out, f));
+      }
+    }
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    const fix = `stratum generate --from 2024-01-05 --to 2024-01-07 --seed 7 --formats shop/orders=csv --out ${out}`;
+    expect(r.err).toBe(`Error: the lake in ${out}/ holds days of 2 companies or layouts: 2 days (2024-01-05 .. 2024-01-06) seed 42, shop/orders as parquet; `
+      + `1 day (2024-01-07) seed 7, shop/orders as csv; one lake holds one company in one layout: generate all of its days again in one run: ${fix}\n`);
+    // done as it says, the lake is one company again
+    expect((await cli(...fix.split(' ').slice(1), '--quiet')).code).toBe(0);
+    const mended = await cli('start', '--out', out);
+    expect(mended.code).toBe(0);
+    expect(mended.out).toMatch(/^Raw lake in .*: 3 arrival days, 2024-01-05 \.\. 2024-01-07 \(seed 7, scale 1\)/);
   });
 
   it('names the lake\'s formats and its rules file in the command that mends it, and the days between damaged ones', async () => {
