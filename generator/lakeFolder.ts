@@ -278,7 +278,8 @@ export function removeMadeFolders(made: readonly string[]): void {
 
 /** What a failed file-system call was trying to do, by node's `syscall` name. */
 const FS_VERBS: Readonly<Record<string, string>> = {
-  open: 'cannot read', read: 'cannot read', write: 'cannot write', mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move',
+  // an open may be for reading or for writing (the lock file is made with one)
+  open: 'cannot open', read: 'cannot read', write: 'cannot write', mkdir: 'cannot create', scandir: 'cannot list', rename: 'cannot move',
   rm: 'cannot remove', unlink: 'cannot remove', rmdir: 'cannot remove', stat: 'cannot look at', access: 'cannot write into',
 };
 

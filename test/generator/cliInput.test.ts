@@ -146,6 +146,10 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     const r = await generateUnprivileged(['--day', '2024-01-05', '--out', lake], open);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`Error: cannot write the lake into ${lake}: cannot create ${lake}: permission denied (EACCES)\n`);
+    // a folder that exists but may not be written: its lock file is the first thing made in it
+    const locked = await generateUnprivileged(['--day', '2024-01-05', '--out', readOnly], open);
+    expect(locked.code).toBe(2);
+    expect(locked.err).toBe(`Error: cannot write the lake into ${readOnly}: cannot open ${readOnly}/.stratum-lock: permission denied (EACCES)\n`);
   });
 
   it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails at once under /proc, where a recursive mkdir spins forever', () => {
@@ -370,7 +374,7 @@ describe('stratum generate writes only into its own lake', () => {
     mkdirSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const bad = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe(`Error: cannot write the lake into ${out}: cannot read ${out}/_truth/dt=2024-01-10/truth.json: no such file or directory (ENOENT)\n`);
+    expect(bad.err).toBe(`Error: cannot write the lake into ${out}: cannot open ${out}/_truth/dt=2024-01-10/truth.json: no such file or directory (ENOENT)\n`);
     rmSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const notJson = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(notJson.code).toBe(2);
