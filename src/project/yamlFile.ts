@@ -130,7 +130,9 @@ export class YamlFile {
       const opened = closer === undefined ? undefined : unclosedOpener(text, err.pos[0], closer);
       const pos = lines.linePos(opened ?? err.pos[0]);
       const what = opened === undefined ? '' : `this ${text[opened]} is not closed: `;
-      throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col });
+      // a duplicate key is named, as the validators name theirs
+      const key = err.code === 'DUPLICATE_KEY' ? keyPathAt(doc.contents, err.pos[0]) : undefined;
+      throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col, ...(key ? { key: formatKeyPath(key) } : {}) });
     }
     return new YamlFile(displayPath, doc, lines, text);
   }
@@ -202,6 +204,25 @@ export class YamlFile {
   error(message: string, path: KeyPath): ConfigError {
     return new ConfigError(message, this.loc(path));
   }
+}
+
+/** The key path of the map key that starts at character `offset` under `node`, if one does. */
+function keyPathAt(node: unknown, offset: number, path: KeyPath = []): KeyPath | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const here = [...path, String(pair.key.value)];
+      if (pair.key.range?.[0] === offset) return here;
+      const inner = keyPathAt(pair.value, offset, here);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const inner = keyPathAt(item, offset, [...path, i]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 /** Whether a value is a plain YAML mapping. */

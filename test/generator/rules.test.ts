@@ -117,7 +117,9 @@ describe('rules validation', () => {
     expect(errorOf('seed: 1\nskew:\n  zipf_exponent: [1, 2\nvolume:\n  orders_per_day: 5\n')).toMatch(/r\w+\.yaml:3:18: invalid YAML: this \[ is not closed: /);
     expect(errorOf("seed: 1\n# don't [\nskew: {zipf_exponent: 2\nvolume: {}\n")).toMatch(/r\w+\.yaml:3:7: invalid YAML: this \{ is not closed: /);
     expect(errorOf('seed: 1\nskew: "abc\nvolume: 1\n')).toMatch(/r\w+\.yaml:2:7: invalid YAML: this " is not closed: /);
-    expect(errorOf('seed: 1\nseed: 2\n')).toMatch(/r\w+\.yaml:2:1: invalid YAML: .*unique/);
+    // a duplicate key is named, with its path
+    expect(errorOf('seed: 1\nseed: 2\n')).toMatch(/r\w+\.yaml:2:1 \(seed\): invalid YAML: Map keys must be unique$/);
+    expect(errorOf('seed: 1\ncompany:\n  founded: 2024-01-01\n  founded: 2024-01-02\n')).toMatch(/r\w+\.yaml:4:3 \(company\.founded\): invalid YAML: Map keys must be unique$/);
   });
 
   it('validates --formats overrides', () => {
