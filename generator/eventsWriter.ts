@@ -19,7 +19,7 @@ import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
   ACTIVATION_REACH, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
-  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES,
+  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
@@ -56,7 +56,7 @@ const CFG = {
   ordActivation: 22, ordCheckout: 23, ordBrowse: 24, ordLanding: 25, channels: 26, fLate: 27, fLag: 28, fCustomer: 29, fSec: 30, fNull: 31,
   fOrphan: 32, fInvalid: 33, fFuture: 34, fFutureDays: 35, fMixed: 36, fChannel: 37, fKind: 38, fPage: 39, fPii: 40, fPiiKind: 41,
   fAnon: 42, fTouches: 43, fTouchDay: 44, fActivation: 45, fDup: 46, fMalformed: 47, fLen: 48, fFeature: 49, fType: 50, anonIds: 51,
-  channelThresholds: 100, paid: 120,
+  founded: 52, touchWindow: 53, channelThresholds: 100, paid: 120,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
@@ -111,6 +111,7 @@ export class EventsWriter {
       [CFG.fKind]: F.kind, [CFG.fPage]: F.page, [CFG.fPii]: F.pii, [CFG.fPiiKind]: F.piiKind, [CFG.fAnon]: F.anon, [CFG.fTouches]: F.touches,
       [CFG.fTouchDay]: F.touchDay, [CFG.fActivation]: F.activation, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed, [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature, [CFG.fType]: F.type, [CFG.anonIds]: ANON_IDS,
+      [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW,
     });
     ACTIVATION_REACH.forEach((v, i) => (config[CFG.reach + i] = v));
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);

@@ -372,6 +372,7 @@ var ACTIVATION_REACH = [0.6, 0.45, 0.35];
 var EVENT_TYPE = { pageView: "page_view", featureUsed: "feature_used", checkout: "checkout_completed", signedUp: "signed_up", activationStep: "activation_step_completed" };
 var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signup: "/signup", onboarding: "/app/onboarding" };
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
+var TOUCH_WINDOW = 14 * 86400 - 60;
 var OWN_CHANNEL_TOUCH = 0.5;
 var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1610612736, landing: 1879048192 };
 function weightedChannel(v) {
@@ -438,7 +439,7 @@ var events = {
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
-        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri("hash(c.n, t)", F.touchDay, 14 * 86400 - 60)} as abs_sec
+        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri("hash(c.n, t)", F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri("hash(c.n)", F.touches, 3)}::integer)) as t)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one
@@ -666,6 +667,8 @@ var CFG = {
   fFeature: 49,
   fType: 50,
   anonIds: 51,
+  founded: 52,
+  touchWindow: 53,
   channelThresholds: 100,
   paid: 120
 };
@@ -758,7 +761,9 @@ var EventsWriter = class {
       [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature,
       [CFG.fType]: F.type,
-      [CFG.anonIds]: ANON_IDS
+      [CFG.anonIds]: ANON_IDS,
+      [CFG.founded]: r.company.founded,
+      [CFG.touchWindow]: TOUCH_WINDOW
     });
     ACTIVATION_REACH.forEach((v, i) => config[CFG.reach + i] = v);
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);

@@ -65,6 +65,8 @@ const F_LEN = 48;
 const F_FEATURE = 49;
 const F_TYPE = 50;
 const ANON_IDS = 51;
+const FOUNDED = 52; // the founding day: no touch comes before it
+const TOUCH_WINDOW = 53;
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_SITE = 60;
@@ -619,9 +621,12 @@ export function accounts(lo: i32, to: i32): void {
     const campaign = cust(n, 4);
     const pn = keyPrefix(murmur(<u64>n));
     const touches = 1 + <i32>ri(pn, <u64>cfg(F_TOUCHES), 3);
+    // the touches' window, cut at the founding day's first second
+    const sinceFounded = <i64>signupDay * 86400 + signupSec - <i64>cfg(FOUNDED) * 86400 - 59;
+    const span = <i64>cfg(TOUCH_WINDOW) < sinceFounded ? <i64>cfg(TOUCH_WINDOW) : (sinceFounded > 1 ? sinceFounded : 1);
     for (let t = 0; t < touches; t++) {
       const pt = keyPrefix(hash2(<u64>n, <u64>t));
-      const abs = <i64>signupDay * 86400 + signupSec - 60 - <i64>ri(pt, <u64>cfg(F_TOUCH_DAY), 14 * 86400 - 60);
+      const abs = <i64>signupDay * 86400 + signupSec - 60 - <i64>ri(pt, <u64>cfg(F_TOUCH_DAY), <u64>span);
       const elsewhere = t > 0 && uni(keyPrefix(hash3(<u64>n, <u64>t, 1)), fChannel) < 1 - cfg(OWN_CHANNEL_TOUCH);
       let ch = channel;
       let cp = campaign;

@@ -63,6 +63,12 @@ export const PAGE = { cart: '/marketplace/cart', checkout: '/marketplace/checkou
 /** Free-mail domains of the emails left in notes (pii_in_json). */
 export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 
+/**
+ * An account's touches come in the seconds [signup - TOUCH_WINDOW - 60, signup - 60), or from the
+ * founding day's first second on when that is later: the site did not exist before it.
+ */
+export const TOUCH_WINDOW = 14 * 86400 - 60;
+
 /** The share of an account's touches after its first that come through its signup's channel. */
 export const OWN_CHANNEL_TOUCH = 0.5;
 
@@ -155,7 +161,7 @@ export const events: SourceDef = {
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
       touch_at as (
-        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, 14 * 86400 - 60)} as abs_sec
+        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one

@@ -23,9 +23,9 @@ import { tempDir } from '../tempDir.js';
  * Generates the test lake both ways and expects the same bytes in every file; returns how many
  * product/events records each defect kind has over the lake.
  */
-async function sameBothWays(extraRules: string, batchDays?: number, eventsBuffers?: EventsBuffers): Promise<Map<string, number>> {
-  const wasm = await generateLake(undefined, undefined, extraRules, batchDays, { eventsBuffers });
-  const sql = await generateLake(undefined, undefined, extraRules, batchDays, { eventsInSql: true });
+async function sameBothWays(extraRules: string, batchDays?: number, eventsBuffers?: EventsBuffers, from?: string, to?: string): Promise<Map<string, number>> {
+  const wasm = await generateLake(from, to, extraRules, batchDays, { eventsBuffers });
+  const sql = await generateLake(from, to, extraRules, batchDays, { eventsInSql: true });
   const a = digest(wasm.dir);
   const b = digest(sql.dir);
   expect([...a.keys()]).toEqual([...b.keys()]);
@@ -45,6 +45,10 @@ describe('EventsWriter', () => {
   it('writes product/events byte for byte as its SQL does, in one batch and in batches that hand records on', async () => {
     await sameBothWays('');
     await sameBothWays('', 5);
+  });
+
+  it('writes the company\'s first days as the SQL does, where the first signups\' touches are cut at the founding day', async () => {
+    await sameBothWays('', undefined, undefined, '2024-01-01', '2024-01-12');
   });
 
   it('writes every defect kind as the SQL does, at high rates, late records handed on over batches of three days, through small buffers', async () => {

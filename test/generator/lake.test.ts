@@ -18,13 +18,16 @@ import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RUL
 /**
  * The sha256 of the records digests (see recordsDigest) of two lakes made under each company
  * model: 2024-01-24 .. 2024-01-27 with MODEL_RULES, and 2024-01-24 .. 2024-01-25 with DIRTY_RATES
- * laid over them. An entry is added when COMPANY_MODEL is raised, and never changed (model 3's was
+ * laid over them; from model 6 on, a third: 2024-01-02 .. 2024-01-03 with MODEL_RULES, the
+ * company's first days, where the first signups' touches meet the founding day (model 6 changed
+ * only those). An entry is added when COMPANY_MODEL is raised, and never changed (model 3's was
  * taken again when the second lake was added with model 4: the first alone did not tell 3 from 4).
  */
 const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   3: '470a6495ed06c5e7d55616be8029f01e83e57f8cd9ffabf3fd50dce1a2850dc1',
   4: 'd9059c6c286699be5e04b5d53a927212e727ee4e3a95412f1e4e111b945b20ae',
   5: '717ab1648bae76409e9c501bea48b6d4867ad63e93389418b9ec00d8fa485957',
+  6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
 };
 
 /**
@@ -190,7 +193,9 @@ describe('determinism', () => {
     const frozen = loadRules(MODEL_RULES);
     const dirty: Rules = { ...frozen, defects: { ...frozen.defects, ...DIRTY_RATES } };
     const digests: string[] = [];
-    for (const [rules, from, to] of [[frozen, '2024-01-24', '2024-01-27'], [dirty, '2024-01-24', '2024-01-25']] as const) {
+    const lakes: (readonly [Rules, string, string])[] = [[frozen, '2024-01-24', '2024-01-27'], [dirty, '2024-01-24', '2024-01-25']];
+    if (COMPANY_MODEL >= 6) lakes.push([frozen, '2024-01-02', '2024-01-03']);
+    for (const [rules, from, to] of lakes) {
       const out = join(tempDir('stratum-model-'), 'raw');
       await generate({ rules, from: tryParseDay(from)!, to: tryParseDay(to)!, scale: 1, outDir: out });
       digests.push(await recordsDigest(out, con));
