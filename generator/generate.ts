@@ -240,10 +240,12 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
   let placed = 0; // days of this run in place
+  // the days done before a cancel or a failure are not placed when the run replaces the lake's company
+  const heldNote = replaces ? ' (it replaces a lake of another seed, scale, rules or formats: every day is placed at the end)' : '';
   const placedDays = () => `${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)})`;
   const checkAbort = () => {
     if (!opts.signal?.aborted) return;
-    throw new CancelledError(placed === 0 ? 'generation cancelled before it placed any day; the lake is as it was'
+    throw new CancelledError(placed === 0 ? `generation cancelled before it placed any day${heldNote}; the lake is as it was`
       : `generation cancelled after placing ${placedDays()}, each complete; the others are as they were`);
   };
   const summary: GenerateSummary = { from: formatDay(from), to: formatDay(to), seed: rules.seed, scale, out: outDir, days, rows: 0, bytes: 0, seconds: 0, rowsPerSecond: 0, bySource: {}, defects: {} };
@@ -433,7 +435,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so
     checkAbort();
-    const after = placed === 0 ? '; no day was placed, the lake is as it was' : `; ${placedDays()} were placed, each complete, the others are as they were`;
+    const after = placed === 0 ? `; no day was placed${heldNote}, the lake is as it was` : `; ${placedDays()} were placed, each complete, the others are as they were`;
     throw writeFailure(outOfMemory(e, scale, after, opts.memoryLimit), opts.outDir, after);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

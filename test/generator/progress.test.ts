@@ -123,7 +123,7 @@ describe('a run that replaces a lake of another company', () => {
     // cancelled once its first batch is staged: nothing of the other company is placed
     const abort = new AbortController();
     const cancelled = generate({ rules: { ...loadRules(), seed: 7 }, ...range, onEvent: (e) => { if (e.type === 'days') abort.abort(); }, signal: abort.signal });
-    await expect(cancelled).rejects.toThrow(new CancelledError('generation cancelled before it placed any day; the lake is as it was'));
+    await expect(cancelled).rejects.toThrow(new CancelledError('generation cancelled before it placed any day (it replaces a lake of another seed, scale, rules or formats: every day is placed at the end); the lake is as it was'));
     expect(digest(out)).toEqual(old);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     // run to its end, it reports each batch staged, and the old days stay until the last is
