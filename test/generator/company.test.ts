@@ -244,9 +244,12 @@ describe('payments', () => {
     expect(await count(`select count(*) as n from ${refunds} and (r.currency <> c.currency or r.amount > c.amount or r.amount <= 0)`)).toBe(0);
     const partial = await count(`select count(*) as n from ${refunds} and r.amount < c.amount`);
     expectBinomial(partial, all, PARTIAL_REFUND, 'partial refunds');
-    // 10% of the charge at least, rounded to the currency's minor unit (whole yen)
+    // a partial one is 10% to 90% of the charge, rounded to the currency's minor unit (whole yen),
+    // spread over that range
     expect(await count(`select count(*) as n from ${refunds} and r.amount < 0.1 * c.amount - 0.5`)).toBe(0);
+    expect(await count(`select count(*) as n from ${refunds} and r.amount < c.amount and r.amount > 0.9 * c.amount + 0.5`)).toBe(0);
     expect(await count(`select count(*) as n from ${refunds} and r.amount < 0.5 * c.amount`)).toBeGreaterThan(0);
+    expect(await count(`select count(*) as n from ${refunds} and r.amount > 0.7 * c.amount and r.amount < c.amount`)).toBeGreaterThan(0);
   });
 
   it('declines about 3% of invoice charges first, with a failure code, then charges the invoice successfully', async () => {

@@ -371,17 +371,42 @@ describe('defects', () => {
 
   it('turns one kind off and leaves the others on', async () => {
     const lake = await generateLake('2024-01-28', '2024-01-29', 'defects:\n  late_arrival: 0\n');
-    let duplicates = 0;
+    // every other kind a source declares, where its rate gives it ten records or more over the two
+    // days (none at all would then be a chance of e^-10), has some
+    const counts = new Map<string, { rows: number; count: number }>();
     for (const day of ['2024-01-28', '2024-01-29']) {
       for (const [name, s] of Object.entries(truth(lake.dir, day).sources)) {
         expect(s.defects.late_arrival?.count ?? 0, `${name} ${day}`).toBe(0);
-        duplicates += s.defects.duplicate?.count ?? 0;
+        for (const kind of SOURCES.find((x) => x.name === name)!.defects) {
+          const c = counts.get(`${name} ${kind}`) ?? { rows: 0, count: 0 };
+          counts.set(`${name} ${kind}`, { rows: c.rows + s.rows, count: c.count + (s.defects[kind]?.count ?? 0) });
+        }
       }
       const future = new Set(truth(lake.dir, day).sources['shop/orders'].defects.future_timestamp!.keys);
       const early = await rows(con, `select order_id from read_parquet('${lake.dir}/shop/orders/dt=${day}/part-00000.parquet') where ordered_at::date < date '${day}'`);
       expect(early.filter((r) => !future.has(String(r.order_id)))).toEqual([]);
     }
-    expect(duplicates).toBeGreaterThan(100);
+    const frequent = [...counts].filter(([key, c]) => !key.endsWith(' late_arrival') && c.rows * lake.rules.defects[key.split(' ')[1] as DefectKind] >= 10);
+    expect(frequent.length).toBeGreaterThan(20);
+    expect(frequent.filter(([, c]) => c.count === 0).map(([key]) => key)).toEqual([]);
+  });
+
+  it('draws conflicting updates at their rate, from the versions after the first (CDC) or any record (ad spend)', async () => {
+    const lake = await generateLake('2024-01-28', '2024-01-30', 'defects:\n  conflicting_update: 0.2\n');
+    const sources: [string, string, string][] = [['crm/customers', 'customer_id, _version', '_version::integer > 0'],
+      ['billing/subscriptions', 'subscription_id, _version', '_version::integer > 0'], ['marketing/ad_spend', 'campaign_id, spend_date', 'true']];
+    for (const [name, key, eligible] of sources) {
+      let recorded = 0;
+      for (const day of days('2024-01-28', '2024-01-30')) recorded += truth(lake.dir, day).sources[name as SourceName].defects.conflicting_update?.count ?? 0;
+      // each version once (a conflict's second row and a replay share its key)
+      const versions = await countOf(con, `select count(*) as n from (select distinct ${key} from read_csv('${lake.dir}/${name}/*/*.csv',
+        header = true, all_varchar = true, ignore_errors = true) where ${eligible})`);
+      const expected = versions * 0.2;
+      const slack = 4 * Math.sqrt(expected * 0.8) + 3;
+      expect(versions, name).toBeGreaterThan(30);
+      expect(recorded, `${name}: ${recorded} against ${expected.toFixed(1)} expected`).toBeGreaterThan(expected - slack);
+      expect(recorded, `${name}: ${recorded} against ${expected.toFixed(1)} expected`).toBeLessThan(expected + slack);
+    }
   });
 
   it('late records really happened before the day they arrived', async () => {
@@ -653,34 +678,43 @@ describe('defects', () => {
 });
 
 describe('drift', () => {
-  it('adds orders.sales_channel only from its date', async () => {
-    const cols = async (day: string) => (await rows(con, `describe select * from read_parquet('${raw}/shop/orders/dt=${day}/*.parquet')`)).map((r) => r.column_name);
-    expect(await cols('2024-01-24')).not.toContain('sales_channel');
-    expect(await cols('2024-01-25')).toContain('sales_channel');
-    expect(await cols('2024-01-31')).toContain('sales_channel');
+  it('adds orders.sales_channel only from its date, on every day', async () => {
+    for (const day of days()) {
+      const cols = (await rows(con, `describe select * from read_parquet('${raw}/shop/orders/dt=${day}/*.parquet')`)).map((r) => r.column_name);
+      expect(cols.includes('sales_channel'), day).toBe(day >= '2024-01-25');
+    }
   });
 
-  it('renames events properties.page_path to path only from its date', () => {
-    const first = (day: string) => JSON.parse(lines(join(raw, `product/events/dt=${day}/part-00000.jsonl`)).find((l) => { try { JSON.parse(l); return true; } catch { return false; } })!);
-    expect(Object.keys(first('2024-01-25').properties)).toContain('page_path');
-    expect(Object.keys(first('2024-01-26').properties)).toContain('path');
-    expect(Object.keys(first('2024-01-26').properties)).not.toContain('page_path');
-  });
-
-  it('renames the events property from its date in Parquet and CSV too', async () => {
-    for (const format of ['parquet', 'csv']) {
-      const lake = await generateLake('2024-01-25', '2024-01-26', `formats:\n  product/events: ${format}\n`);
-      for (const [day, key, gone] of [['2024-01-25', 'page_path', 'path'], ['2024-01-26', 'path', 'page_path']]) {
-        const file = join(lake.dir, truth(lake.dir, day).sources['product/events'].files[0]);
-        const props = format === 'parquet'
-          ? await rows(con, `select to_json(properties)::varchar as p from read_parquet('${file}') limit 50`)
-          : await rows(con, `select properties as p from read_csv('${file}', header = true, all_varchar = true, ignore_errors = true) limit 50`);
-        expect(props.length, `${format} ${day}`).toBe(50);
-        for (const p of props) {
-          const keys = Object.keys(JSON.parse(String(p.p)) as object);
-          expect(keys, `${format} ${day}`).toContain(key);
-          expect(keys, `${format} ${day}`).not.toContain(gone);
+  it('renames events properties.page_path to path only from its date, in every record of every day', () => {
+    for (const day of days()) {
+      let before = 0;
+      let after = 0;
+      for (const l of lines(join(raw, `product/events/dt=${day}/part-00000.jsonl`))) {
+        let e: { properties?: Record<string, unknown> };
+        try {
+          e = JSON.parse(l) as typeof e;
+        } catch {
+          continue; // a malformed record
         }
+        if (e.properties && 'page_path' in e.properties) before++;
+        if (e.properties && 'path' in e.properties) after++;
+      }
+      // a page view has its page under one name or the other, never both
+      expect(day >= '2024-01-26' ? [before, after > 1000] : [before > 1000, after], day).toEqual(day >= '2024-01-26' ? [0, true] : [true, 0]);
+    }
+  });
+
+  it('renames the events property from its date in Parquet and CSV too, in every record', async () => {
+    for (const format of ['parquet', 'csv']) {
+      const lake = await generateLake('2024-01-25', '2024-01-27', `formats:\n  product/events: ${format}\n`);
+      for (const day of days('2024-01-25', '2024-01-27')) {
+        const file = join(lake.dir, truth(lake.dir, day).sources['product/events'].files[0]);
+        const props = format === 'parquet' ? `select to_json(properties) as p from read_parquet('${file}')`
+          : `select properties::json as p from read_csv('${file}', header = true, all_varchar = true, ignore_errors = true)`;
+        const [n] = await rows(con, `select count(*) filter (where list_contains(json_keys(p), 'page_path') and json_extract(p, '$.page_path') is not null) as before,
+            count(*) filter (where list_contains(json_keys(p), 'path') and json_extract(p, '$.path') is not null) as after from (${props})`);
+        const [old, renamed] = [Number(n.before), Number(n.after)];
+        expect(day >= '2024-01-26' ? [old, renamed > 1000] : [old > 1000, renamed], `${format} ${day}`).toEqual(day >= '2024-01-26' ? [0, true] : [true, 0]);
       }
     }
   });
@@ -693,10 +727,17 @@ describe('drift', () => {
     }
   });
 
-  it('switches payment amounts to integer cents only from its date', async () => {
-    const amounts = async (day: string) => rows(con, `select amount::varchar as a from read_json('${raw}/processor/payments/dt=${day}/*.jsonl', ignore_errors = true, format = 'newline_delimited') where amount is not null limit 200`);
-    expect((await amounts('2024-01-26')).some((r) => String(r.a).includes('.'))).toBe(true);
-    expect((await amounts('2024-01-27')).every((r) => !String(r.a).includes('.'))).toBe(true);
+  it('switches payment amounts to integer cents only from its date, on every day', async () => {
+    // amounts as written: a decimal point shows major units
+    const byDay = await rows(con, `select regexp_extract(filename, 'dt=([0-9-]+)', 1) as day, count(*) filter (where a like '%.%') as decimals, count(*) as n
+      from (select json_extract_string(json, '$.amount') as a, filename from read_json_objects('${raw}/processor/payments/*/*.jsonl', filename = true, ignore_errors = true, format = 'newline_delimited'))
+      where a is not null group by 1 order by 1`);
+    expect(byDay.map((r) => r.day)).toEqual(days());
+    for (const r of byDay) {
+      expect(Number(r.n), String(r.day)).toBeGreaterThan(500);
+      if (String(r.day) >= '2024-01-27') expect(Number(r.decimals), String(r.day)).toBe(0);
+      else expect(Number(r.decimals), String(r.day)).toBeGreaterThan(Number(r.n) / 2);
+    }
     const d = truth(raw, '2024-01-27').drift.map((x) => x.kind);
     expect(d).toEqual(['column_added', 'property_renamed', 'unit_change']);
     expect(truth(raw, '2024-01-24').drift).toEqual([]);
