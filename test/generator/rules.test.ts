@@ -277,6 +277,28 @@ describe('seeds', () => {
     expect(COUNTRIES.filter((c) => !alpha2.has(c.code))).toEqual([]);
   });
 
+  it('iso_countries.csv gives each country its UN M49 region and sub-region (its intermediate region where M49 has one)', () => {
+    const m49: Record<string, string[]> = {
+      Africa: ['Northern Africa', 'Eastern Africa', 'Middle Africa', 'Southern Africa', 'Western Africa'],
+      Americas: ['Caribbean', 'Central America', 'South America', 'Northern America'],
+      Asia: ['Central Asia', 'Eastern Asia', 'South-eastern Asia', 'Southern Asia', 'Western Asia'],
+      Europe: ['Eastern Europe', 'Northern Europe', 'Southern Europe', 'Western Europe'],
+      Oceania: ['Australia and New Zealand', 'Melanesia', 'Micronesia', 'Polynesia'],
+    };
+    // code, region, sub-region (a name may hold a comma, in quotes: the last two columns never do)
+    const rows = csv('iso_countries.csv').slice(1).map((r) => [r[0], r.at(-2)!, r.at(-1)!]);
+    // every sub-region is one of M49's 22, in its region; Antarctica alone has neither in M49
+    expect(rows.filter((r) => r[0] !== 'AQ' && !(m49[r[1]] ?? []).includes(r[2])).map((r) => r.join(','))).toEqual([]);
+    expect(rows.filter((r) => r[0] === 'AQ').map((r) => [r[1], r[2]])).toEqual([['Antarctica', '']]);
+    expect(new Set(rows.map((r) => r[2])).size).toBe(23);
+    // where other schemes differ from M49: Cyprus, Mexico, the US Minor Outlying Islands, South
+    // Sudan, Austria and Czechia, the Antarctic territories other than Antarctica, Nauru
+    const of = (code: string) => rows.find((r) => r[0] === code)!.slice(1).join(' / ');
+    expect(['CY', 'MX', 'UM', 'SS', 'AT', 'CZ', 'BV', 'HM', 'TF', 'NR', 'US'].map(of)).toEqual(['Asia / Western Asia', 'Americas / Central America',
+      'Oceania / Micronesia', 'Africa / Eastern Africa', 'Europe / Western Europe', 'Europe / Eastern Europe', 'Americas / South America',
+      'Oceania / Australia and New Zealand', 'Africa / Eastern Africa', 'Oceania / Micronesia', 'Americas / Northern America']);
+  });
+
   it('plans.csv lists each tier, period and plan currency at its price: annual is 10 months', () => {
     const plans = csv('plans.csv');
     expect(plans[0]).toEqual(['plan_id', 'plan_name', 'tier', 'billing_period', 'list_price', 'currency']);
