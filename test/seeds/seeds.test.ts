@@ -100,6 +100,21 @@ describe('the seeds as dbt seeds', () => {
     ]);
   });
 
+  it('fail the fx test when a day is missing for every currency, or one currency ends early', async () => {
+    // a calendar read from the rates themselves would not see a day that no currency has
+    for (const [what, keep] of [['2024-03-16 for every currency', (l: string) => !l.startsWith('2024-03-16,')],
+      ['2025-12-31 for JPY', (l: string) => !l.startsWith('2025-12-31,JPY,')]] as const) {
+      const dir = copyProject();
+      const fx = join(dir, 'seeds', 'fx_rates.csv');
+      const lines = (await readFile(fx, 'utf8')).split('\n');
+      await writeFile(fx, lines.filter(keep).join('\n'));
+      expect(lines.filter((l) => !keep(l)).length, what).toBeGreaterThan(0);
+      await buildWithStratum(dir);
+      const failed = Object.entries(await testStatuses(dir)).filter(([, s]) => s !== 'pass').map(([name, s]) => `${name}: ${s}`);
+      expect(failed, what).toEqual(['assert_fx_rates_one_per_currency_per_day: fail']);
+    }
+  });
+
   it.skipIf(!hasDbt)('load under dbt-core + dbt-duckdb with the same rows, types and test statuses', async () => {
     const dir = copyProject();
     dbtBuild(dir, { STRATUM_DUCKDB_PATH: join(dir, DB) });
