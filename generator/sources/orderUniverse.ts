@@ -124,8 +124,8 @@ export function dropOrderUniverseStatements(ctx: SqlContext): string[] {
 /**
  * SQL of the items of those orders, with what shop/order_items reads: day, i, k (order key),
  * order_id, currency, j, item key ik, product (shop/order_items joins its name), quantity,
- * unit_price in the order currency (USD list price times the day's fx rate, rounded to the
- * currency's minor unit: whole yen).
+ * unit_price in the order currency (USD list price divided by the day's fx rate, USD per unit,
+ * rounded to the currency's minor unit: whole yen).
  */
 function items(ctx: SqlContext, orders: string): string {
   return `(select o.day, o.i, o.k, o.order_id, o.currency, j, hash(o.k, j) as ik,
