@@ -102,7 +102,7 @@ export const generateCommand: Command = {
     { name: 'from', type: 'string', value: 'YYYY-MM-DD', description: 'First arrival day of a range (with --to).' },
     { name: 'to', type: 'string', value: 'YYYY-MM-DD', description: 'Last arrival day of a range (with --from).' },
     { name: 'days', type: 'string', value: 'N', description: 'The N days ending on the default end date (rules dates.default_end), from 1 to the days since the company was founded (91 with the built-in rules).' },
-    { name: 'scale', type: 'string', value: 'N', description: 'Multiply customers and volumes by N, an integer from 1 to 100 (default 1). Memory grows with it: about 1.7 GB at 10, 8.4 GB at 100 (see --memory-limit).' },
+    { name: 'scale', type: 'string', value: 'N', description: 'Multiply customers and volumes by N, an integer from 1 to 100 (default 1). Memory grows with it: about 1.4 GB at 10, 8.4 GB at 100 (see --memory-limit).' },
     { name: 'seed', type: 'string', value: 'N', description: 'Random seed, an integer from 0 to 2147483647 (default: the rules\' seed, 42).' },
     { name: 'out', type: 'string', value: 'DIR', description: 'The lake\'s folder (default raw/): new, empty, or a lake of the same seed, scale, rules and formats (unless the run replaces all its days).' },
     { name: 'rules', type: 'string', value: 'FILE', description: 'Rules file laid over the built-in generator/rules.yaml.' },
