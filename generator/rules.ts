@@ -160,11 +160,17 @@ function checkAgainstFounding(rules: Rules, origins: KeyOrigins): void {
 }
 
 /**
- * Throws ConfigError when the default range (`dates.default_days` days ending on
- * `dates.default_end`) ends after the fx seed's last day, or starts before `company.founded`:
- * located at the key the user's file set (the later one when both), naming the other.
+ * Throws ConfigError when the company is founded before the fx seed's first day (every order is
+ * priced with its day's rate, so the orders of earlier days would be missing), or when the default
+ * range (`dates.default_days` days ending on `dates.default_end`) ends after the fx seed's last
+ * day, or starts before `company.founded`: located at the key the user's file set (the later one
+ * when both), naming the other.
  */
 function checkDefaultRange(rules: Rules, origins: KeyOrigins): void {
+  if (rules.company.founded < tryParseDay(FX_FROM)!) {
+    throw new ConfigError(`company.founded ${formatDay(rules.company.founded)} is before ${FX_FROM}, the first day of seeds/fx_rates.csv (every order is priced with its day's exchange rate)`,
+      origins.get('company.founded')!.loc);
+  }
   const { default_end: end, default_days: days } = rules.dates;
   const endAt = origins.get('dates.default_end')!;
   if (end > tryParseDay(FX_TO)!) {

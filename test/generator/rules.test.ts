@@ -92,6 +92,8 @@ describe('rules validation', () => {
   });
 
   it('rejects a default range outside the founding and the fx seed, at the key the file set', () => {
+    // the world's first orders need the exchange rate of their day
+    expect(errorOf('company:\n  founded: 2022-12-01\n')).toMatch(/:2 \(company\.founded\): company\.founded 2022-12-01 is before 2023-01-01, the first day of seeds\/fx_rates\.csv /);
     expect(errorOf('dates:\n  default_end: 2027-06-30\n')).toMatch(/:2 \(dates\.default_end\): dates\.default_end 2027-06-30 is after 2025-12-31, the last day of seeds\/fx_rates\.csv/);
     expect(errorOf('seed: 3\ndates:\n  default_days: 3000\n')).toMatch(/:3 \(dates\.default_days\): the default range of dates\.default_days 3000 days ending on dates\.default_end 2024-03-31 starts on 2016-01-14, before company\.founded 2024-01-01 \(dates\.default_end at .*generator\/rules\.yaml:\d+, company\.founded at .*generator\/rules\.yaml:\d+\)$/);
     expect(errorOf('dates:\n  default_end: 2024-02-01\n  default_days: 60\n')).toMatch(/:3 \(dates\.default_days\): .* starts on 2023-12-04, before company\.founded 2024-01-01 \(dates\.default_end at \S+:2, /);
