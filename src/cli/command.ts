@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../didYouMean.js';
 import { UsageError } from '../errors.js';
+import { twoColumns, widthOf, wrapText } from './wrap.js';
 
 /** One flag of a command. `string` flags take a value; `boolean` flags do not. */
 export interface FlagSpec {
@@ -151,16 +152,15 @@ export function cleanParseError(msg: string): string {
   return first.replace(/^Unknown option/, 'unknown flag').replace(/^Option/, 'flag');
 }
 
-/** Renders the `--help` text of a command from its declaration. */
-export function formatHelp(cmd: Command): string {
-  const lines = [`Usage: stratum ${cmd.name} [flags]${cmd.positionals ? ` ${cmd.positionals}` : ''}`, '', cmd.summary, '', 'Flags:'];
+/** Renders the `--help` text of a command from its declaration, fitted to `width` columns. */
+export function formatHelp(cmd: Command, width = widthOf(process.stdout)): string {
+  const lines = [`Usage: stratum ${cmd.name} [flags]${cmd.positionals ? ` ${cmd.positionals}` : ''}`, '', wrapText(cmd.summary, width), '', 'Flags:'];
   const rows = [...cmd.flags, helpFlag].map((f) => {
     const left = `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
     return [left, f.description + (f.greedy ? ` (takes several: --${f.name} a b; repeatable)` : f.multiple ? ' (repeatable)' : '')] as const;
   });
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
-  for (const [l, d] of rows) lines.push(`  ${l.padEnd(width)}${d}`);
-  if (cmd.details) lines.push('', cmd.details.trimEnd());
+  lines.push(...twoColumns(rows, width));
+  if (cmd.details) lines.push('', wrapText(cmd.details.trimEnd(), width));
   return lines.join('\n') + '\n';
 }
 
@@ -231,7 +231,8 @@ export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose:
   };
   function onSignal(): void {
     if (controller.signal.aborted) {
-      process.stderr.write('Stopping now.\n');
+      // on a line of its own, after the terminal's echo of the key (^C)
+      process.stderr.write('\nStopping now.\n');
       process.exit(130);
     }
     process.stderr.write(`\n${notice}\n`);

@@ -8,6 +8,7 @@ import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js
 import { loadRules, unavailableDay, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, sizeFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
+import { ttyWidth, wrapLine } from './wrap.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -62,15 +63,16 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
 }
 
 /** Renders the summary as a table. */
-export function summaryTable(s: GenerateSummary): string {
+export function summaryTable(s: GenerateSummary, width = ttyWidth(process.stdout)): string {
   const t = new Table({ head: ['source', 'format', 'rows', 'bytes'], colAligns: ['left', 'left', 'right', 'right'], style: { head: [], border: [], compact: true } });
   for (const [name, v] of Object.entries(s.bySource)) t.push([name, v.format, v.rows.toLocaleString('en-US'), formatBytes(v.bytes)]);
   t.push(['total', '', s.rows.toLocaleString('en-US'), formatBytes(s.bytes)]);
-  const defects = Object.entries(s.defects).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ');
+  // a kind and its count stay on one line (a no-break space while wrapping)
+  const defects = Object.entries(s.defects).filter(([, n]) => n > 0).map(([k, n]) => `${k}\u00a0${n.toLocaleString('en-US')}`).join(', ');
   return [
-    `Generated ${s.days} day(s), ${s.from} .. ${s.to}: ${s.rows.toLocaleString('en-US')} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(1)}s (${s.rowsPerSecond.toLocaleString('en-US')} rows/s)`,
+    ...wrapLine(`Generated ${s.days} day(s), ${s.from} .. ${s.to}: ${s.rows.toLocaleString('en-US')} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(1)}s (${s.rowsPerSecond.toLocaleString('en-US')} rows/s)`, width, 2),
     t.toString(),
-    `Defects injected: ${defects || 'none'}`,
+    ...wrapLine(`Defects injected: ${defects || 'none'}`, width, 2).map((l) => l.replace(/\u00a0/g, ' ')),
   ].join('\n') + '\n';
 }
 
@@ -82,15 +84,23 @@ export function finishedLine(days: number): string {
 /** What a generator run prints when Ctrl-C or SIGTERM cancels it (see cancelOnSignals). */
 export const GENERATE_CANCEL_NOTICE = 'Cancelling: finishing no new day, removing the staging folder (Ctrl-C again to stop at once)';
 
-/** A progress printer for generation events: plain lines on stderr. */
-export function progressPrinter(quiet: boolean): (e: GenerateEvent) => void {
+/**
+ * A progress printer for generation events: plain lines on stderr, 80 columns wide at the
+ * default scale; on a terminal, a longer line wraps at a space, under its third column.
+ */
+export function progressPrinter(quiet: boolean, width = ttyWidth(process.stderr)): (e: GenerateEvent) => void {
+  const write = (line: string) => process.stderr.write(wrapLine(line, width, 24).join('\n') + '\n');
+  const n = (x: number) => x.toLocaleString('en-US');
   return (e) => {
     if (quiet) return;
-    if (e.type === 'finished') process.stderr.write(finishedLine(e.days));
-    if (e.type === 'start') process.stderr.write(`Generating ${e.days} day(s) ${e.from} .. ${e.to} at scale ${e.scale} (${e.sources} sources)\n`);
-    if (e.type === 'world') process.stderr.write(`  ${'company world'.padEnd(22)} ${e.from} .. ${e.to}  ${e.accounts.toLocaleString('en-US').padStart(10)} accounts, ${e.subscriptionChanges.toLocaleString('en-US')} subscription changes, ${e.invoices.toLocaleString('en-US')} invoices  [${e.seconds.toFixed(2)}s]\n`);
-    if (e.type === 'source') process.stderr.write(`  ${e.source.padEnd(22)} ${e.from} .. ${e.to}  ${e.rows.toLocaleString('en-US').padStart(10)} rows  ${formatBytes(e.bytes).padStart(9)}  [${e.seconds.toFixed(2)}s]\n`);
-    if (e.type === 'days') process.stderr.write(`  ${e.done} of ${e.total} days done\n`);
+    if (e.type === 'finished') write(finishedLine(e.days).trimEnd());
+    if (e.type === 'start') write(`Generating ${e.days} day(s) ${e.from} .. ${e.to} at scale ${e.scale} (${e.sources} sources)`);
+    if (e.type === 'world') {
+      write(`  ${'company world'.padEnd(21)} ${e.from} .. ${e.to} ${n(e.accounts).padStart(9)} accounts [${e.seconds.toFixed(2)}s]`);
+      write(`${' '.repeat(24)}${n(e.subscriptionChanges)} subscription changes, ${n(e.invoices)} invoices`);
+    }
+    if (e.type === 'source') write(`  ${e.source.padEnd(21)} ${e.from} .. ${e.to} ${n(e.rows).padStart(9)} rows ${formatBytes(e.bytes).padStart(8)} [${e.seconds.toFixed(2)}s]`);
+    if (e.type === 'days') write(`  ${e.done} of ${e.total} days done`);
   };
 }
 

@@ -7,19 +7,18 @@ import { CancelledError, StratumError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
 import { stratumVersion } from './version.js';
+import { twoColumns, widthOf, wrapText } from './wrap.js';
 
-function topHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+function topHelp(width = widthOf(process.stdout)): string {
   return [
     'Usage: stratum <command> [flags]',
     '',
     'A notebook-style terminal explorer for an analytics-engineering warehouse.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...twoColumns(commands.map((c) => [c.name, c.summary] as const), width),
     '',
-    "Run 'stratum <command> --help' (or 'stratum help <command>') for a command's flags;",
-    "'stratum --version' prints the version.",
+    wrapText("Run 'stratum <command> --help' (or 'stratum help <command>') for a command's flags; 'stratum --version' prints the version.", width),
     '',
   ].join('\n');
 }
@@ -27,8 +26,7 @@ function topHelp(): string {
 /** The help of a group of commands (`stratum source`): its subcommands and what they do. */
 function groupHelp(group: string, members: readonly Command[]): string {
   const subs = members.map((c) => [c.name.slice(group.length + 1), c.summary] as const);
-  const width = Math.max(...subs.map(([n]) => n.length)) + 2;
-  return [`Usage: stratum ${group} <command> [flags]`, '', 'Commands:', ...subs.map(([n, d]) => `  ${n.padEnd(width)}${d}`), '',
+  return [`Usage: stratum ${group} <command> [flags]`, '', 'Commands:', ...twoColumns(subs, widthOf(process.stdout)), '',
     `Run 'stratum ${group} <command> --help' for a command's flags.`, ''].join('\n');
 }
 

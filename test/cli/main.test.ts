@@ -109,6 +109,6 @@ describe('stratum', () => {
       process.stdout.write('not stopped\\n');`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect({ status: child.status, signal: child.signal, out: child.stdout, err: child.stderr })
-      .toEqual({ status: 130, signal: null, out: 'aborted true\nexit handler 130\n', err: '\ncancelling\nStopping now.\n' });
+      .toEqual({ status: 130, signal: null, out: 'aborted true\nexit handler 130\n', err: '\ncancelling\n\nStopping now.\n' });
   });
 });

@@ -150,8 +150,10 @@ describe('stratum generate output', () => {
     const out = join(dir, 'cli');
     const plain = await cli('generate', '--day', '2024-02-05', '--out', out);
     expect(plain.code).toBe(0);
-    expect(plain.err).toMatch(/^Generating 1 day\(s\) 2024-02-05 \.\. 2024-02-05 at scale 1 \(9 sources\)\n  company world +2024-01-01 \.\. 2024-03-06 +[\d,]+ accounts, [\d,]+ subscription changes, [\d,]+ invoices  \[\d+\.\d\ds\]\n/);
-    for (const name of SOURCE_NAMES) expect(plain.err).toContain(`  ${name.padEnd(22)} 2024-02-05 .. 2024-02-05`);
+    expect(plain.err).toMatch(/^Generating 1 day\(s\) 2024-02-05 \.\. 2024-02-05 at scale 1 \(9 sources\)\n  company world +2024-01-01 \.\. 2024-03-06 +[\d,]+ accounts \[\d+\.\d\ds\]\n {24}[\d,]+ subscription changes, [\d,]+ invoices\n/);
+    // at the default scale every progress line fits 80 columns
+    expect(plain.err.split('\n').filter((l) => l.length > 80)).toEqual([]);
+    for (const name of SOURCE_NAMES) expect(plain.err).toContain(`  ${name.padEnd(21)} 2024-02-05 .. 2024-02-05`);
     expect(plain.err).toContain('1 of 1 days done');
     for (const name of SOURCE_NAMES) expect(plain.out).toContain(name);
 
@@ -197,11 +199,11 @@ describe('stratum start', () => {
     }
     // run from the checkout, the warehouse's dbt project: the hint says to build it; from a folder
     // with no dbt project, it says how to build one that exists
-    expect(second.out).toContain("build the warehouse with 'stratum build'");
+    expect(second.out).toContain("build the warehouse with 'npx stratum build'");
     const { spawnSync } = await import('node:child_process');
     const elsewhere = spawnSync(process.execPath, [join(process.cwd(), 'bin', 'stratum.js'), 'start', '--out', out], { cwd: dir, encoding: 'utf8' });
     expect(elsewhere.status).toBe(0);
-    expect(elsewhere.stdout).toContain("'stratum build --project-dir DIR' builds a dbt project on DuckDB");
+    expect(elsewhere.stdout).toContain("'npx stratum build --project-dir DIR' builds a dbt project on DuckDB");
 
     // a reader that goes away (`stratum start | head -1`) ends the output quietly, not with EPIPE
     const { spawn } = await import('node:child_process');
@@ -267,7 +269,7 @@ describe('stratum start', () => {
     ${out}/product/events/dt=2024-01-07/part-00000.jsonl: missing
     ${out}/shop/orders/dt=2024-01-09/: a partition of a day with no manifest
 `);
-    const fix = `generate 3 days again: stratum generate --from 2024-01-05 --to 2024-01-07 --out ${out}`;
+    const fix = `generate 3 days again: npx stratum generate --from 2024-01-05 --to 2024-01-07 --out ${out}`;
     expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 4 files are not as the manifests say (listed above); remove the partition of a day with no manifest, and ${fix}\n`);
     // past ten, the rest are counted
     for (let i = 2; i <= 9; i++) writeFileSync(join(out, `crm/customers/dt=2024-01-05/part-0000${i}.csv`), 'customer_id\n');
@@ -276,7 +278,7 @@ describe('stratum start', () => {
     expect(many.err).toContain(': 12 files are not as the manifests say (listed above); ');
     // done as it says, the lake checks clean
     rmSync(join(out, 'shop/orders/dt=2024-01-09'), { recursive: true });
-    expect((await cli(...fix.split(': ')[1].split(' ').slice(1), '--quiet')).code).toBe(0);
+    expect((await cli(...fix.split(': ')[1].split(' ').slice(2), '--quiet')).code).toBe(0);
     expect(await cli('start', '--out', out)).toEqual(clean);
 
     // another seed and scale are named in the command; a size written in the manifest is checked too
@@ -288,7 +290,7 @@ describe('stratum start', () => {
     writeFileSync(manifest, JSON.stringify(m));
     const o = await cli('start', '--out', other);
     expect(o.out).toMatch(/\n  1 file of the lake is not as its day's manifest says:\n    .*\/support\/tickets\/dt=2024-01-05\/part-00000\.parquet: [\d,]+ bytes, the manifest says [\d,]+\n$/);
-    expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
+    expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: npx stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
   });
 
   it('refuses a lake whose days two companies or layouts made, naming which days have what, and says how to mend it', async () => {
@@ -305,11 +307,11 @@ describe('stratum start', () => {
     }
     const r = await cli('start', '--out', out);
     expect(r.code).toBe(2);
-    const fix = `stratum generate --from 2024-01-05 --to 2024-01-07 --seed 7 --formats shop/orders=csv --out ${out}`;
+    const fix = `npx stratum generate --from 2024-01-05 --to 2024-01-07 --seed 7 --formats shop/orders=csv --out ${out}`;
     expect(r.err).toBe(`Error: the lake in ${out}/ holds days of 2 companies or layouts: 2 days (2024-01-05 .. 2024-01-06) seed 42, shop/orders as parquet; `
       + `1 day (2024-01-07) seed 7, shop/orders as csv; one lake holds one company in one layout: generate all of its days again in one run: ${fix}\n`);
     // done as it says, the lake is one company again
-    expect((await cli(...fix.split(' ').slice(1), '--quiet')).code).toBe(0);
+    expect((await cli(...fix.split(' ').slice(2), '--quiet')).code).toBe(0);
     const mended = await cli('start', '--out', out);
     expect(mended.code).toBe(0);
     expect(mended.out).toMatch(/^Raw lake in .*: 3 arrival days, 2024-01-05 \.\. 2024-01-07 \(seed 7, scale 1\)/);
@@ -330,12 +332,12 @@ describe('stratum start', () => {
     const r = await cli('start', '--out', out);
     expect(r.code).toBe(2);
     const fingerprint = (JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')) as { rules: string }).rules;
-    const fix = `stratum generate --from 2024-01-05 --to 2024-01-07 --rules FILE --formats shop/orders=csv,product/events=parquet --out ${out}`;
+    const fix = `npx stratum generate --from 2024-01-05 --to 2024-01-07 --rules FILE --formats shop/orders=csv,product/events=parquet --out ${out}`;
     expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 2 files are not as the manifests say (listed above); generate the 3 days 2024-01-05 .. 2024-01-07 (2 of them damaged) again`
       + ` with the rules file FILE it was made with (its rules fingerprint ${fingerprint} is not the built-in rules'): ${fix}\n`);
     // done as it says, the lake checks clean: the day between is made again as it was
     const between = readFileSync(join(out, 'shop/orders/dt=2024-01-06/part-00000.csv'));
-    expect((await cli(...fix.replace('FILE', rules).split(' ').slice(1), '--quiet')).code).toBe(0);
+    expect((await cli(...fix.replace('FILE', rules).split(' ').slice(2), '--quiet')).code).toBe(0);
     expect(await cli('start', '--out', out)).toEqual(clean);
     expect(readFileSync(join(out, 'shop/orders/dt=2024-01-06/part-00000.csv'))).toEqual(between);
   });

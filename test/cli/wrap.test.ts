@@ -1,0 +1,94 @@
+/**
+ * Fitting the CLI's text to the terminal (src/cli/wrap.ts): help at any width, progress lines and
+ * the summary wrapped at spaces on a terminal, never inside a word or a number.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatHelp } from '../../src/cli/command.js';
+import { commands } from '../../src/cli/commands.js';
+import { summaryTable } from '../../src/cli/generate.js';
+import { ttyWidth, twoColumns, widthOf, wrapLine, wrapText } from '../../src/cli/wrap.js';
+import type { GenerateSummary } from '../../generator/generate.js';
+
+/** The words of some lines, in order, whatever the breaks. */
+const words = (lines: readonly string[]) => lines.join(' ').split(/\s+/).filter((w) => w !== '');
+
+describe('wrapLine', () => {
+  it('breaks at spaces within the width, indents what follows, and keeps every word whole and in order', () => {
+    const line = 'Defects injected: late_arrival 77,817, null_required 2,175, mixed_timestamp 102,330, duplicate 20,361';
+    const out = wrapLine(line, 40, 2);
+    expect(out.length).toBeGreaterThan(2);
+    expect(out.filter((l) => l.length > 40)).toEqual([]);
+    expect(out.slice(1).every((l) => l.startsWith('  ') && !l.startsWith('   '))).toBe(true);
+    expect(words(out)).toEqual(words([line]));
+  });
+
+  it('leaves a line that fits, the spaces of a padded column, and a word wider than the width', () => {
+    expect(wrapLine('  crm/customers       8,658 rows', 80)).toEqual(['  crm/customers       8,658 rows']);
+    expect(wrapLine('  --out DIR   The folder of the lake', 20, 14)).toEqual(['  --out DIR   The', '              folder', '              of the', '              lake']);
+    expect(wrapLine('a generator/sources/orderUniverse.ts b', 10)).toEqual(['a', 'generator/sources/orderUniverse.ts', 'b']);
+  });
+});
+
+describe('wrapText', () => {
+  it('reflows a paragraph, keeps indented lines (examples) and blank lines', () => {
+    const text = 'Raw files land in <out>/<system>/<table>/dt=YYYY-MM-DD/part-NNNNN.<csv|parquet|jsonl>, partitioned by\narrival day.\n\nExamples:\n  stratum generate --day 2024-03-15';
+    expect(wrapText(text, 60).split('\n')).toEqual([
+      'Raw files land in',
+      '<out>/<system>/<table>/dt=YYYY-MM-DD/part-NNNNN.<csv|parquet|jsonl>,',
+      'partitioned by arrival day.',
+      '',
+      'Examples:',
+      '  stratum generate --day 2024-03-15',
+    ]);
+  });
+});
+
+describe('twoColumns', () => {
+  it('wraps the right column beside the left, or under it when it would be narrower than 30', () => {
+    const rows = [['--day YYYY-MM-DD', 'Generate one arrival day, the whole of it, in every source.'], ['-q', 'Quiet.']] as const;
+    expect(twoColumns(rows, 50)).toEqual(['  --day YYYY-MM-DD  Generate one arrival day, the', '                    whole of it, in every source.', '  -q                Quiet.']);
+    expect(twoColumns(rows, 40)).toEqual(['  --day YYYY-MM-DD', '      Generate one arrival day, the', '      whole of it, in every source.', '  -q', '      Quiet.']);
+  });
+});
+
+describe('the widths', () => {
+  it('fit help to a terminal\'s columns, else 80; output lines to a terminal\'s columns, else not at all', () => {
+    expect(widthOf({ isTTY: true, columns: 132 })).toBe(132);
+    expect(widthOf({ isTTY: false, columns: 132 })).toBe(80);
+    expect(widthOf({})).toBe(80);
+    expect(ttyWidth({ isTTY: true, columns: 100 })).toBe(100);
+    expect(ttyWidth({})).toBe(Infinity);
+  });
+});
+
+describe('help', () => {
+  it('of every command fits 80 and 60 columns, with every word of its flags and details', () => {
+    for (const cmd of commands) {
+      for (const width of [80, 60]) {
+        const text = formatHelp(cmd, width).split('\n');
+        // a word wider than the line (a long example command's argument) is left whole
+        const over = text.filter((l) => l.length > width && l.trim().includes(' '));
+        expect(over, `${cmd.name} at ${width}`).toEqual([]);
+      }
+      expect(words(formatHelp(cmd, 60).split('\n'))).toEqual(words(formatHelp(cmd, 1000).split('\n')));
+    }
+  });
+});
+
+describe('the generation summary', () => {
+  it('wraps its first line and the defects between items on a terminal, and keeps them whole in a pipe', () => {
+    const s: GenerateSummary = { from: '2024-01-01', to: '2024-03-31', seed: 42, scale: 1, out: '/x', days: 91, rows: 2_036_573, bytes: 325_871_571, seconds: 2.9,
+      rowsPerSecond: 702_266, bySource: { 'crm/customers': { format: 'csv', rows: 8_658, bytes: 1_800_000 } },
+      defects: { late_arrival: 77_817, null_required: 2_175, mixed_timestamp: 102_330, duplicate: 20_361, malformed: 729, orphan_fk: 8_625, pii_in_json: 24_633 } };
+    const narrow = summaryTable(s, 80).split('\n');
+    expect(narrow.filter((l) => l.length > 80)).toEqual([]);
+    const defects = narrow.slice(narrow.findIndex((l) => l.startsWith('Defects injected:')), -1);
+    expect(defects.length).toBeGreaterThan(1);
+    // each continuation starts with a kind, never inside a number
+    for (const l of defects.slice(1)) expect(l).toMatch(/^ {2}[a-z_]+ [\d,]+,?( |$)/);
+    const piped = summaryTable(s, Infinity).split('\n');
+    expect(piped[0]).toBe('Generated 91 day(s), 2024-01-01 .. 2024-03-31: 2,036,573 rows, 325.9 MB in 2.9s (702,266 rows/s)');
+    expect(piped.filter((l) => l.startsWith('Defects injected:'))).toHaveLength(1);
+    expect(words(narrow)).toEqual(words(piped));
+  });
+});
