@@ -58,7 +58,7 @@ export function damageError(out: string, c: LakeContents): DataError {
     const span = tryParseDay(last)! - tryParseDay(first)! + 1;
     const which = span === days.length ? plural(days.length, 'day') : `the ${span.toLocaleString('en-US')} days ${first} .. ${last} (${days.length.toLocaleString('en-US')} of them damaged)`;
     const how = ownRules ? ` with the rules file FILE it was made with (its rules fingerprint ${String(c.rules)} is not the built-in rules')` : '';
-    fixes.push(`generate ${which} again${how}: stratum generate ${range}${flags} --out ${out}`);
+    fixes.push(`generate ${which} again${how}: npx stratum generate ${range}${flags} --out ${out}`);
   }
   return new DataError(`the lake in ${out}/ is damaged: ${plural(c.damaged.length, 'file')} ${c.damaged.length === 1 ? 'is' : 'are'} not as the manifests say (listed above); ${fixes.join(', and ')}`);
 }
@@ -98,7 +98,7 @@ export function mixedError(out: string, c: LakeContents): DataError {
   const { flags, ownRules } = companyFlags(last);
   const how = ownRules ? ' with the rules file FILE of the last day' : '';
   return new DataError(`the lake in ${out}/ holds days of ${c.companies.length} companies or layouts: ${groups.join('; ')}; `
-    + `one lake holds one company in one layout: generate all of its days again in one run${how}: stratum generate --from ${c.days[0]} --to ${c.days[c.days.length - 1]}${flags} --out ${out}`);
+    + `one lake holds one company in one layout: generate all of its days again in one run${how}: npx stratum generate --from ${c.days[0]} --to ${c.days[c.days.length - 1]}${flags} --out ${out}`);
 }
 
 export const startCommand: Command = {
@@ -138,8 +138,8 @@ export const startCommand: Command = {
     if (contents.companies.length > 1) throw mixedError(out, contents);
     if (contents.damaged.length > 0) throw damageError(out, contents);
     // the warehouse's own dbt project is not in this checkout yet: point at what works here
-    const build = existsSync('dbt_project.yml') ? "build the warehouse with 'stratum build'" : "'stratum build --project-dir DIR' builds a dbt project on DuckDB";
-    process.stdout.write(`Regenerate with 'stratum generate --help'; ${build}.\n`);
+    const build = existsSync('dbt_project.yml') ? "build the warehouse with 'npx stratum build'" : "'npx stratum build --project-dir DIR' builds a dbt project on DuckDB";
+    process.stdout.write(`Regenerate with 'npx stratum generate --help'; ${build}.\n`);
     return 0;
   },
 };
