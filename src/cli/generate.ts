@@ -8,7 +8,7 @@ import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js
 import { loadRules, unavailableDay, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, sizeFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
-import { ttyWidth, wrapLine } from './wrap.js';
+import { widthOf, wrapLine } from './wrap.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -63,7 +63,7 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
 }
 
 /** Renders the summary as a table. */
-export function summaryTable(s: GenerateSummary, width = ttyWidth(process.stdout)): string {
+export function summaryTable(s: GenerateSummary, width = widthOf(process.stdout, Infinity)): string {
   const t = new Table({ head: ['source', 'format', 'rows', 'bytes'], colAligns: ['left', 'left', 'right', 'right'], style: { head: [], border: [], compact: true } });
   for (const [name, v] of Object.entries(s.bySource)) t.push([name, v.format, v.rows.toLocaleString('en-US'), formatBytes(v.bytes)]);
   t.push(['total', '', s.rows.toLocaleString('en-US'), formatBytes(s.bytes)]);
@@ -88,7 +88,7 @@ export const GENERATE_CANCEL_NOTICE = 'Cancelling: finishing no new day, removin
  * A progress printer for generation events: plain lines on stderr, 80 columns wide at the
  * default scale; on a terminal, a longer line wraps at a space, under its third column.
  */
-export function progressPrinter(quiet: boolean, width = ttyWidth(process.stderr)): (e: GenerateEvent) => void {
+export function progressPrinter(quiet: boolean, width = widthOf(process.stderr, Infinity)): (e: GenerateEvent) => void {
   const write = (line: string) => process.stderr.write(wrapLine(line, width, 24).join('\n') + '\n');
   const n = (x: number) => x.toLocaleString('en-US');
   return (e) => {

@@ -3,17 +3,13 @@
  * (never inside a word or a number), continuation lines indented under their first.
  */
 
-/** The width to fit help written to `stream` to: its columns when it is a terminal, else 80. */
-export function widthOf(stream: { isTTY?: boolean; columns?: number }): number {
-  return stream.isTTY && stream.columns ? stream.columns : 80;
-}
-
 /**
- * The width to fit output lines written to `stream` to: its columns when it is a terminal, else
- * none (a log or a pipe keeps each line whole).
+ * The width to fit text written to `stream` to: its columns when it is a terminal, else
+ * `otherwise` (80 for help, read by people even through a pager; Infinity for output lines, which
+ * a log or a pipe keeps whole).
  */
-export function ttyWidth(stream: { isTTY?: boolean; columns?: number }): number {
-  return stream.isTTY && stream.columns ? stream.columns : Infinity;
+export function widthOf(stream: { isTTY?: boolean; columns?: number }, otherwise = 80): number {
+  return stream.isTTY && stream.columns ? stream.columns : otherwise;
 }
 
 /**

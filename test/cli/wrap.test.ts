@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHelp } from '../../src/cli/command.js';
 import { commands } from '../../src/cli/commands.js';
 import { summaryTable } from '../../src/cli/generate.js';
-import { ttyWidth, twoColumns, widthOf, wrapLine, wrapText } from '../../src/cli/wrap.js';
+import { twoColumns, widthOf, wrapLine, wrapText } from '../../src/cli/wrap.js';
 import type { GenerateSummary } from '../../generator/generate.js';
 
 /** The words of some lines, in order, whatever the breaks. */
@@ -56,8 +56,8 @@ describe('the widths', () => {
     expect(widthOf({ isTTY: true, columns: 132 })).toBe(132);
     expect(widthOf({ isTTY: false, columns: 132 })).toBe(80);
     expect(widthOf({})).toBe(80);
-    expect(ttyWidth({ isTTY: true, columns: 100 })).toBe(100);
-    expect(ttyWidth({})).toBe(Infinity);
+    expect(widthOf({ isTTY: true, columns: 100 }, Infinity)).toBe(100);
+    expect(widthOf({}, Infinity)).toBe(Infinity);
   });
 });
 
