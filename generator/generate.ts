@@ -158,7 +158,7 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   const all = [
     { source: 'shop/orders', kind: 'column_added', since: d.orders_column_added, detail: 'column sales_channel added' },
     { source: 'product/events', kind: 'property_renamed', since: d.events_property_renamed, detail: 'properties.page_path renamed to properties.path' },
-    { source: 'processor/payments', kind: 'unit_change', since: d.payments_unit_change, detail: 'amount in cents (integer) instead of dollars' },
+    { source: 'processor/payments', kind: 'unit_change', since: d.payments_unit_change, detail: 'amount in minor units (cents; the yen, which has none, unchanged) instead of major units (dollars)' },
   ];
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
 }

@@ -28,6 +28,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   4: 'd9059c6c286699be5e04b5d53a927212e727ee4e3a95412f1e4e111b945b20ae',
   5: '717ab1648bae76409e9c501bea48b6d4867ad63e93389418b9ec00d8fa485957',
   6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
+  7: '28ec64232a814332ed44d86f79af5ef7fcbffe08bf1bb4151e9a35162badad5d',
 };
 
 /**
