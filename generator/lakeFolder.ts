@@ -355,7 +355,10 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   }
   if (kept.length === 0) return diffs.length > 0;
   if (diffs.length > 0) {
-    throw new UsageError(`cannot write the lake into ${shown}: its days ${days[0]} .. ${days[days.length - 1]} have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `
+    // the days it would keep, before the run's range and after it
+    const spans = [kept.filter((d) => d < run.from), kept.filter((d) => d > run.to)].filter((s) => s.length > 0)
+      .map((s) => s.length === 1 ? s[0] : `${s[0]} .. ${s[s.length - 1]}`);
+    throw new UsageError(`cannot write the lake into ${shown}: its days outside this run's (${spans.join(' and ')}) have ${diffs.join(', ')}, as ${pathAsGiven(file, shown)} says; `
       + 'one lake holds one company in one layout: generate all of its days in one run, or name another folder');
   }
   return false;

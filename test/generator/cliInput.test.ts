@@ -311,7 +311,7 @@ describe('stratum generate writes only into its own lake', () => {
     const before = digest(out);
     const r = await generateCli('--day', '2024-01-06', '--rules', rules, '--out', out, '--quiet');
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-05 have other rules or another version of the generator (fingerprint ${manifest.rules}; this run: ${rulesFingerprint(loadRules(rules))})`
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days outside this run's (2024-01-05) have other rules or another version of the generator (fingerprint ${manifest.rules}; this run: ${rulesFingerprint(loadRules(rules))})`
       + `, as ${out}/_truth/dt=2024-01-05/truth.json says; one lake holds one company in one layout: generate all of its days in one run, or name another folder\n`);
     expect(digest(out)).toEqual(before);
     // the seed and the formats are compared apart: they do not change the fingerprint
@@ -320,13 +320,23 @@ describe('stratum generate writes only into its own lake', () => {
     expect(rulesFingerprint(loadRules(), COMPANY_MODEL - 1)).not.toBe(manifest.rules);
   });
 
+  it('names the days a refused run would keep, on both sides of its range', async () => {
+    const out = join(dir, 'kept-days');
+    expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-08', '--out', out, '--quiet')).code).toBe(0);
+    const before = digest(out);
+    const r = await generateCli('--from', '2024-01-06', '--to', '2024-01-07', '--seed', '7', '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: its days outside this run's \\(2024-01-05 and 2024-01-08\\) have seed 42 \\(this run: 7\\)`));
+    expect(digest(out)).toEqual(before);
+  });
+
   it('refuses days of another seed, scale or format beside the days it keeps, until every day is replaced', async () => {
     const out = join(dir, 'one-company');
     expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
     const before = digest(out);
     const r = await generateCli('--day', '2024-01-06', '--seed', '7', '--scale', '2', '--formats', 'shop/orders=csv', '--out', out, '--quiet');
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days 2024-01-05 .. 2024-01-06 have seed 42 (this run: 7), scale 1 (this run: 2)`
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: its days outside this run's (2024-01-05) have seed 42 (this run: 7), scale 1 (this run: 2)`
       + `, shop/orders as parquet (this run: csv), as ${out}/_truth/dt=2024-01-05/truth.json says; one lake holds one company in one layout: generate all of its days in one run, or name another folder\n`);
     expect(digest(out)).toEqual(before);
     // the same company may replace one day; another may replace them all
