@@ -103,7 +103,8 @@ export const shipments: SourceDef = {
       sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
         ${ri('k', F.carrier, 4)} as carrier_i from ou),
       dl as (select *, ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)} as delivery_day from sh),
-      -- the carrier's tracking updates: shipped (up to 4 hours after the order, on its ship day),
+      -- the carrier's tracking updates: shipped (on its ship day, 4 hours after the order's time of
+      -- day, at most 23:59:59),
       -- in transit (a hub scan in the small hours of the next day), out for delivery (06:00-09:00)
       -- and delivered (09:00-20:00) on the delivery day, each after the one before
       ev as (
