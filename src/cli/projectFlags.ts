@@ -95,7 +95,7 @@ export const DBT_RESOURCE_TYPES: readonly string[] = ['analysis', 'exposure', 'm
 
 /** build's --resource-type and --exclude-resource-type, as dbt 1.10's. */
 export const RESOURCE_TYPE_FLAGS: readonly FlagSpec[] = [
-  { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: "Only nodes of these types: model, seed, test (dbt's other types, such as snapshot, select none here)." },
+  { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: "Only nodes of these types: model, seed, snapshot, test (dbt's other types, such as source or unit_test, select none here)." },
   { name: 'exclude-resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: 'Leave out nodes of these types.' },
 ];
 

@@ -80,6 +80,11 @@ describe('snapshots, as dbt builds them', () => {
     expect((await cli('snapshot', ...at)).code).toBe(0);
     expect(await queryFile(db, 'select count(*) from main.snap')).toEqual([[1]]);
     expect((await cli('ls', ...at, '--resource-type', 'snapshot')).out).toBe('demo.snap.snap\n');
+    // build --resource-type snapshot builds the snapshot alone, as its help says
+    const onlySnap = await cli('build', ...at, '--resource-type', 'snapshot');
+    expect(plain(onlySnap.out).split('\n').filter((l) => / START /.test(l)).map((l) => l.replace(/ \.+.*$/, ''))).toEqual(['1 of 1 START snapshot main.snap']);
+    const help = (await cli('build', '--help')).out.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--resource-type TYPE Only nodes of these types: model, seed, snapshot, test /);
     expect((await cli('ls', ...at, '-s', 'resource_type:snapshot+')).out).toBe('demo.after\ndemo.snap.snap\n');
     const manifest = JSON.parse(readFileSync(join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { resource_type: string; fqn: string[]; config: Record<string, unknown>; relation_name: string }> };
     expect(manifest.nodes['snapshot.demo.snap']).toMatchObject({ resource_type: 'snapshot', fqn: ['demo', 'snap', 'snap'], relation_name: '"w"."main"."snap"', config: { materialized: 'snapshot', strategy: 'timestamp', unique_key: 'id', hard_deletes: null } });
