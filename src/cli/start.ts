@@ -11,25 +11,32 @@ import { loadRules, rulesFingerprint, SOURCE_NAMES, type SourceName } from '../.
 import { DataError } from '../errors.js';
 import { cancelOnSignals, stringFlag, type Command } from './command.js';
 import { finishedLine, GENERATE_CANCEL_NOTICE, progressPrinter, summaryTable } from './generate.js';
+import { widthOf, wrapText } from './wrap.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-/** The lines `stratum start` prints for a lake that holds days. */
-export function lakeReport(out: string, c: LakeContents): string {
+/**
+ * The lines `stratum start` prints for a lake that holds days, fitted to `width` columns as the
+ * generation's summary is: on a terminal a longer line wraps at a space (a count and its noun stay
+ * together), piped each line stays whole.
+ */
+export function lakeReport(out: string, c: LakeContents, width = widthOf(process.stdout, Infinity)): string {
+  // a no-break space while wrapping, between a count and what it counts
+  const count = (n: number, one: string) => plural(n, one).replace(' ', '\u00a0');
   const rows = [...c.sources.values()].reduce((n, s) => n + s.rows, 0);
-  const lines = [`Raw lake in ${out}/: ${plural(c.days.length, 'arrival day')}, ${c.days[0]} .. ${c.days[c.days.length - 1]}`
-    + ` (seed ${String(c.seed)}, scale ${String(c.scale)}), ${plural(rows, 'row')}`];
+  const lines = [`Raw lake in ${out}/: ${count(c.days.length, 'arrival day')}, ${c.days[0]} .. ${c.days[c.days.length - 1]}`
+    + ` (seed ${String(c.seed)}, scale ${String(c.scale)}), ${count(rows, 'row')}`];
   if (c.gaps.length > 0) lines.push(`  ${plural(c.gaps.length, 'day')} in between ${c.gaps.length === 1 ? 'is' : 'are'} not in it (the first: ${c.gaps[0]})`);
   for (const name of SOURCE_NAMES) {
     const s = c.sources.get(name);
-    lines.push(`  ${name.padEnd(22)} ${(s?.format ?? '').padEnd(8)} ${plural(s?.days ?? 0, 'partition').padStart(14)} ${plural(s?.rows ?? 0, 'row').padStart(14)}`);
+    lines.push(`  ${name.padEnd(22)} ${(s?.format ?? '').padEnd(8)} ${count(s?.days ?? 0, 'partition').padStart(14)} ${count(s?.rows ?? 0, 'row').padStart(14)}`);
   }
   if (c.damaged.length > 0) {
     lines.push(`  ${plural(c.damaged.length, 'file')} of the lake ${c.damaged.length === 1 ? 'is' : 'are'} not as ${c.damaged.length === 1 ? 'its' : 'their'} day's manifest says:`);
     for (const d of c.damaged.slice(0, SHOWN_DAMAGE)) lines.push(`    ${join(out, d.file)}: ${d.why}`);
     if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${(c.damaged.length - SHOWN_DAMAGE).toLocaleString('en-US')} more`);
   }
-  return lines.join('\n') + '\n';
+  return wrapText(lines.join('\n'), width).replace(/\u00a0/g, ' ') + '\n';
 }
 
 /** Damaged files listed by name; the rest are counted. */
@@ -139,7 +146,7 @@ export const startCommand: Command = {
     if (contents.damaged.length > 0) throw damageError(out, contents);
     // the warehouse's own dbt project is not in this checkout yet: point at what works here
     const build = existsSync('dbt_project.yml') ? "build the warehouse with 'npx stratum build'" : "'npx stratum build --project-dir DIR' builds a dbt project on DuckDB";
-    process.stdout.write(`Regenerate with 'npx stratum generate --help'; ${build}.\n`);
+    process.stdout.write(`${wrapText(`Regenerate with 'npx stratum generate --help'; ${build}.`, widthOf(process.stdout, Infinity))}\n`);
     return 0;
   },
 };

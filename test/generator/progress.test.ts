@@ -9,9 +9,10 @@ import { tryParseDay } from '../../generator/dates.js';
 import { generate, WINDOW, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { buildWorld, signupsOn } from '../../generator/world.js';
-import { readManifest } from '../../generator/lakeManifest.js';
+import { lakeContents, lakeDays, readManifest } from '../../generator/lakeManifest.js';
 import { CancelledError } from '../../src/errors.js';
 import { summaryTable } from '../../src/cli/generate.js';
+import { lakeReport } from '../../src/cli/start.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { digest } from './fixture.js';
@@ -227,6 +228,15 @@ describe('stratum start', () => {
     const r = await cli('start', '--out', out);
     expect(r.out).toMatch(new RegExp(`^Raw lake in ${out}/: 2 arrival days, 2024-01-05 \\.\\. 2024-01-08 \\(seed 42, scale 1\\), [\\d,]+ rows\\n  2 days in between are not in it \\(the first: 2024-01-06\\)\\n`));
     expect(r.out).toMatch(/\n  marketing\/ad_spend +csv +2 partitions +[\d,]+ rows\n/);
+    // on a 40-column terminal each line fits (but a word wider than it, the folder), a count stays
+    // with its noun, and it says what the piped report says
+    const contents = lakeContents(out, lakeDays(out));
+    const narrow = lakeReport(out, contents, 40).split('\n');
+    expect(narrow.filter((l) => l.length > 40 && l.trim().includes(' '))).toEqual([]);
+    expect(narrow).toContain('  marketing/ad_spend     csv');
+    expect(narrow.filter((l) => /^ {4}2 partitions +[\d,]+ rows$/.test(l))).toHaveLength(SOURCE_NAMES.length);
+    const words = (lines: readonly string[]) => lines.join(' ').split(/\s+/).filter((w) => w !== '');
+    expect(words(narrow)).toEqual(words(r.out.split('\n').slice(0, -2)));
     const one = join(dir, 'one-day');
     expect((await cli('generate', '--day', '2024-01-05', '--out', one, '--quiet')).code).toBe(0);
     expect((await cli('start', '--out', one)).out).toMatch(/: 1 arrival day, 2024-01-05 \.\. 2024-01-05 .*\n  crm\/customers +csv +1 partition +/);
