@@ -8,7 +8,7 @@ import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js
 import { loadRules, unavailableDay, withFormats, type Rules } from '../../generator/rules.js';
 import { UsageError } from '../errors.js';
 import { boolFlag, cancelOnSignals, intFlag, listFlag, sizeFlag, stringFlag, type Command, type ParsedArgs } from './command.js';
-import { widthOf, wrapLine } from './wrap.js';
+import { twoColumns, widthOf, wrapLine } from './wrap.js';
 
 /** Formats a byte count as `12.3 MB`. */
 export function formatBytes(n: number): string {
@@ -62,18 +62,24 @@ export function resolveRange(args: ParsedArgs, rules: Rules, cmd: string): { fro
   return range;
 }
 
-/** Renders the summary as a table. */
+/**
+ * Renders the summary as a table; on a terminal too narrow for the table, each source as two
+ * columns (its format, rows and bytes beside or under its name), which wrap as help does.
+ */
 export function summaryTable(s: GenerateSummary, width = widthOf(process.stdout, Infinity)): string {
   const t = new Table({ head: ['source', 'format', 'rows', 'bytes'], colAligns: ['left', 'left', 'right', 'right'], style: { head: [], border: [], compact: true } });
-  for (const [name, v] of Object.entries(s.bySource)) t.push([name, v.format, v.rows.toLocaleString('en-US'), formatBytes(v.bytes)]);
-  t.push(['total', '', s.rows.toLocaleString('en-US'), formatBytes(s.bytes)]);
+  const rows = [...Object.entries(s.bySource).map(([name, v]) => [name, v.format, v.rows, v.bytes] as const), ['total', '', s.rows, s.bytes] as const];
+  for (const [name, format, n, bytes] of rows) t.push([name, format, n.toLocaleString('en-US'), formatBytes(bytes)]);
+  const table = t.toString();
+  // a number and its unit stay on one line (a no-break space while wrapping)
+  const narrow = () => twoColumns(rows.map(([name, format, n, bytes]) => [name, [format, `${n.toLocaleString('en-US')}\u00a0rows`, formatBytes(bytes).replace(' ', '\u00a0')].filter((x) => x !== '').join(', ')] as const), width);
   // a kind and its count stay on one line (a no-break space while wrapping)
   const defects = Object.entries(s.defects).filter(([, n]) => n > 0).map(([k, n]) => `${k}\u00a0${n.toLocaleString('en-US')}`).join(', ');
   return [
     ...wrapLine(`Generated ${s.days} day(s), ${s.from} .. ${s.to}: ${s.rows.toLocaleString('en-US')} rows, ${formatBytes(s.bytes)} in ${s.seconds.toFixed(1)}s (${s.rowsPerSecond.toLocaleString('en-US')} rows/s)`, width, 2),
-    t.toString(),
-    ...wrapLine(`Defects injected: ${defects || 'none'}`, width, 2).map((l) => l.replace(/\u00a0/g, ' ')),
-  ].join('\n') + '\n';
+    ...(table.split('\n')[0].length <= width ? [table] : narrow()),
+    ...wrapLine(`Defects injected: ${defects || 'none'}`, width, 2),
+  ].join('\n').replace(/\u00a0/g, ' ') + '\n';
 }
 
 /** The line saying that `days` days a killed generator run had begun to place were placed now. */

@@ -91,4 +91,16 @@ describe('the generation summary', () => {
     expect(piped.filter((l) => l.startsWith('Defects injected:'))).toHaveLength(1);
     expect(words(narrow)).toEqual(words(piped));
   });
+
+  it('gives each source its figures under its name on a terminal too narrow for the table', () => {
+    const s: GenerateSummary = { from: '2024-03-29', to: '2024-03-31', seed: 42, scale: 1, out: '/x', days: 3, rows: 58_123, bytes: 9_125_743, seconds: 1.5,
+      rowsPerSecond: 38_749, bySource: { 'crm/customers': { format: 'csv', rows: 273, bytes: 56_357 }, 'billing/subscriptions': { format: 'csv', rows: 201, bytes: 32_421 }, 'shop/orders': { format: 'parquet', rows: 5_007, bytes: 152_790 } },
+      defects: { late_arrival: 2_488 } };
+    // the table is 55 columns wide
+    expect(summaryTable(s, 55).split('\n')).toContain('│ billing/subscriptions │ csv     │    201 │  32.4 KB │');
+    expect(summaryTable(s, 54).split('\n')).toContain('      csv, 201 rows, 32.4 KB');
+    const narrow = summaryTable(s, 40).split('\n');
+    expect(narrow.filter((l) => l.length > 40)).toEqual([]);
+    expect(narrow.slice(narrow.indexOf('  crm/customers'), -2)).toEqual(['  crm/customers', '      csv, 273 rows, 56.4 KB', '  billing/subscriptions', '      csv, 201 rows, 32.4 KB', '  shop/orders', '      parquet, 5,007 rows, 152.8 KB', '  total', '      58,123 rows, 9.1 MB']);
+  });
 });
