@@ -92,20 +92,25 @@ export const GENERATE_CANCEL_NOTICE = 'Cancelling: finishing no new day, removin
 
 /**
  * A progress printer for generation events: plain lines on stderr, 80 columns wide at the
- * default scale; on a terminal, a longer line wraps at a space, under its third column.
+ * default scale; on a terminal, a longer line wraps at a space, under its third column (or 4
+ * columns in, when under the third would leave fewer than 30, as twoColumns does), a number
+ * kept with its unit.
  */
 export function progressPrinter(quiet: boolean, width = widthOf(process.stderr, Infinity)): (e: GenerateEvent) => void {
-  const write = (line: string) => process.stderr.write(wrapLine(line, width, 24).join('\n') + '\n');
+  const under = width - 24 >= 30 ? 24 : 4;
+  // a no-break space while wrapping, between a number and its unit
+  const write = (line: string) => process.stderr.write(wrapLine(line, width, under).join('\n').replace(/\u00a0/g, ' ') + '\n');
   const n = (x: number) => x.toLocaleString('en-US');
+  const bytes = (x: number) => formatBytes(x).replace(' ', '\u00a0');
   return (e) => {
     if (quiet) return;
     if (e.type === 'finished') write(finishedLine(e.days).trimEnd());
     if (e.type === 'start') write(`Generating ${e.days} day(s) ${e.from} .. ${e.to} at scale ${e.scale} (${e.sources} sources)`);
     if (e.type === 'world') {
-      write(`  ${'company world'.padEnd(21)} ${e.from} .. ${e.to} ${n(e.accounts).padStart(9)} accounts [${e.seconds.toFixed(2)}s]`);
-      write(`${' '.repeat(24)}${n(e.subscriptionChanges)} subscription changes, ${n(e.invoices)} invoices`);
+      write(`  ${'company world'.padEnd(21)} ${e.from} .. ${e.to} ${n(e.accounts).padStart(9)}\u00a0accounts [${e.seconds.toFixed(2)}s]`);
+      write(`${' '.repeat(under)}${n(e.subscriptionChanges)}\u00a0subscription changes, ${n(e.invoices)}\u00a0invoices`);
     }
-    if (e.type === 'source') write(`  ${e.source.padEnd(21)} ${e.from} .. ${e.to} ${n(e.rows).padStart(9)} rows ${formatBytes(e.bytes).padStart(8)} [${e.seconds.toFixed(2)}s]`);
+    if (e.type === 'source') write(`  ${e.source.padEnd(21)} ${e.from} .. ${e.to} ${n(e.rows).padStart(9)}\u00a0rows ${bytes(e.bytes).padStart(8)} [${e.seconds.toFixed(2)}s]`);
     if (e.type === 'days') write(`  ${e.done} of ${e.total} days done`);
   };
 }

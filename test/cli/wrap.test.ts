@@ -2,12 +2,12 @@
  * Fitting the CLI's text to the terminal (src/cli/wrap.ts): help at any width, progress lines and
  * the summary wrapped at spaces on a terminal, never inside a word or a number.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatHelp } from '../../src/cli/command.js';
 import { commands } from '../../src/cli/commands.js';
-import { summaryTable } from '../../src/cli/generate.js';
+import { progressPrinter, summaryTable } from '../../src/cli/generate.js';
 import { twoColumns, widthOf, wrapLine, wrapText } from '../../src/cli/wrap.js';
-import type { GenerateSummary } from '../../generator/generate.js';
+import type { GenerateEvent, GenerateSummary } from '../../generator/generate.js';
 
 /** The words of some lines, in order, whatever the breaks. */
 const words = (lines: readonly string[]) => lines.join(' ').split(/\s+/).filter((w) => w !== '');
@@ -102,5 +102,52 @@ describe('the generation summary', () => {
     const narrow = summaryTable(s, 40).split('\n');
     expect(narrow.filter((l) => l.length > 40)).toEqual([]);
     expect(narrow.slice(narrow.indexOf('  crm/customers'), -2)).toEqual(['  crm/customers', '      csv, 273 rows, 56.4 KB', '  billing/subscriptions', '      csv, 201 rows, 32.4 KB', '  shop/orders', '      parquet, 5,007 rows, 152.8 KB', '  total', '      58,123 rows, 9.1 MB']);
+  });
+});
+
+describe('progress lines', () => {
+  /** The lines progressPrinter writes on stderr for `events` at `width`. */
+  const printed = (width: number, events: readonly GenerateEvent[]) => {
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => ((err += String(t)), true));
+    try {
+      const print = progressPrinter(false, width);
+      for (const e of events) print(e);
+    } finally {
+      spy.mockRestore();
+    }
+    return err.split('\n').slice(0, -1);
+  };
+  const events: GenerateEvent[] = [
+    { type: 'world', from: '2024-01-01', to: '2024-04-30', accounts: 6_397, subscriptionChanges: 9_778, invoices: 5_896, seconds: 0.2 },
+    { type: 'source', source: 'crm/customers', from: '2024-03-29', to: '2024-03-31', rows: 273, bytes: 56_357, seconds: 0.12 },
+  ];
+
+  it('stay whole in a pipe, and wrap under the third column on a terminal, or 4 columns in on a narrow one, a number kept with its unit', () => {
+    expect(printed(Infinity, events)).toEqual([
+      '  company world         2024-01-01 .. 2024-04-30     6,397 accounts [0.20s]',
+      '                        9,778 subscription changes, 5,896 invoices',
+      '  crm/customers         2024-03-29 .. 2024-03-31       273 rows  56.4 KB [0.12s]',
+    ]);
+    expect(printed(60, events)).toEqual([
+      '  company world         2024-01-01 .. 2024-04-30',
+      '                        6,397 accounts [0.20s]',
+      '                        9,778 subscription changes,',
+      '                        5,896 invoices',
+      '  crm/customers         2024-03-29 .. 2024-03-31',
+      '                        273 rows  56.4 KB [0.12s]',
+    ]);
+    const narrow = printed(40, events);
+    expect(narrow.filter((l) => l.length > 40)).toEqual([]);
+    expect(narrow).toEqual([
+      '  company world         2024-01-01 ..',
+      '    2024-04-30     6,397 accounts',
+      '    [0.20s]',
+      '    9,778 subscription changes,',
+      '    5,896 invoices',
+      '  crm/customers         2024-03-29 ..',
+      '    2024-03-31       273 rows  56.4 KB',
+      '    [0.12s]',
+    ]);
   });
 });
