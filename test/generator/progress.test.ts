@@ -171,6 +171,9 @@ describe('stratum generate output', () => {
     expect(s.from).toBe('2024-02-05');
     expect([s.seed, s.scale, s.out]).toEqual([42, 1, resolve(out)]);
     expect(Object.keys(s.bySource).sort()).toEqual([...SOURCE_NAMES].sort());
+    // the README names each of its keys
+    const readme = readFileSync('README.md', 'utf8');
+    for (const key of [...Object.keys(s), ...Object.keys(s.bySource['shop/orders'])]) expect(readme, key).toContain(`\`${key}\``);
     // the same day, generated again, gives the same rows and bytes; --quiet silences the progress
     const quietJson = await cli('generate', '--day', '2024-02-05', '--out', out, '--json', '--quiet');
     expect(quietJson.err).toBe('');

@@ -74,6 +74,11 @@ describe('stratum run | seed | test | build', () => {
     expect(events[0].type).toBe('run_started');
     expect(events.find((e) => e.name === 'people_names')?.status).toBe('skipped');
     expect(events.at(-1)?.type).toBe('run_finished');
+    // the README names each event type and key
+    const readme = await readFile('README.md', 'utf8');
+    for (const e of events as unknown as Record<string, unknown>[]) {
+      for (const key of [String(e.type), ...Object.keys(e), ...Object.keys(e.counts ?? {})]) expect(readme, `${String(e.type)}.${key}`).toContain(`\`${key}\``);
+    }
     const results = JSON.parse(await readFile(join(dir, 'target', 'run_results.json'), 'utf8'));
     expect(results.results.map((r: { status: string }) => r.status).sort()).toContain('skipped');
   });
