@@ -65,7 +65,9 @@ export function wrapText(text: string, width: number): string {
 
 /**
  * Two columns: each left cell padded to the widest, its right cell wrapped beside it; when the
- * right column would be narrower than 30, the right cell goes under its left one, indented.
+ * right column would be narrower than 30, the right cell goes under its left one, 4 columns further
+ * in than the left cell's text (a long flag padded to line up with `-q, --quiet` keeps its
+ * description under it, not level with it).
  */
 export function twoColumns(rows: readonly (readonly [string, string])[], width: number, indent = 2): string[] {
   const left = Math.max(...rows.map(([l]) => l.length)) + 2;
@@ -76,7 +78,8 @@ export function twoColumns(rows: readonly (readonly [string, string])[], width: 
       out.push(...wrapLine(`${' '.repeat(indent)}${l.padEnd(left)}${r}`, width, indent + left));
     } else {
       out.push(`${' '.repeat(indent)}${l}`);
-      out.push(...wrapLine(`${' '.repeat(indent + 4)}${r}`, width, indent + 4));
+      const under = indent + /^ */.exec(l)![0].length + 4;
+      out.push(...wrapLine(`${' '.repeat(under)}${r}`, width, under));
     }
   }
   return out;

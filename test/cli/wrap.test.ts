@@ -48,6 +48,8 @@ describe('twoColumns', () => {
     const rows = [['--day YYYY-MM-DD', 'Generate one arrival day, the whole of it, in every source.'], ['-q', 'Quiet.']] as const;
     expect(twoColumns(rows, 50)).toEqual(['  --day YYYY-MM-DD  Generate one arrival day, the', '                    whole of it, in every source.', '  -q                Quiet.']);
     expect(twoColumns(rows, 40)).toEqual(['  --day YYYY-MM-DD', '      Generate one arrival day, the', '      whole of it, in every source.', '  -q', '      Quiet.']);
+    // a left cell padded to line up with others keeps its right cell under its text, not level with it
+    expect(twoColumns([['-q, --quiet', 'Quiet.'], ['    --day YYYY-MM-DD', 'One day.']], 40)).toEqual(['  -q, --quiet', '      Quiet.', '      --day YYYY-MM-DD', '          One day.']);
   });
 });
 
