@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunCommand } from '../run/events.js';
 import type { RunResultsArtifact } from '../run/runResults.js';
-import { boolFlag, stringFlag, type Command } from './command.js';
+import { boolFlag, intFlag, stringFlag, type Command } from './command.js';
 import { projectCommand, RETRY_FLAGS } from './projectFlags.js';
 
 /** The commands whose runs retry runs again. */
@@ -38,7 +38,10 @@ export const retryCommand: Command = projectCommand({
   details: "Examples:\n  stratum retry\n  stratum retry --vars '{lookback_days: 7}'   # overrides the recorded --vars\n\nExit codes: as the command it runs again; 2 when there is no previous run to retry.",
   flags: RETRY_FLAGS,
   async run(args) {
-    const { readProjectFile } = await import('../project/projectFile.js');
+    // the flags given to retry are named as retry's, before the run they override is read
+    intFlag(args, 'retry', 'threads', 1, 64);
+    const [{ readProjectFile }, { parseVarsFlag }] = await Promise.all([import('../project/projectFile.js'), import('./projectOptions.js')]);
+    parseVarsFlag('retry', stringFlag(args, 'vars'));
     const root = resolve(stringFlag(args, 'project-dir') ?? '.');
     const settings = readProjectFile(root);
     const file = join(root, settings.paths.target, 'run_results.json');

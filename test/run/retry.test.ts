@@ -63,5 +63,9 @@ describe('stratum retry (dbt retry)', () => {
     const file = join(d, 'target/run_results.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"which": "run"', '"which": "compile"'));
     expect(await cli('retry', ...at)).toMatchObject({ code: 2, err: `Error: stratum retry: the previous command (compile, in ${file}) is not one retry runs again: run, test, seed, snapshot, build\n` });
+    // a bad flag given to retry is retry's, with or without a run to retry
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"which": "compile"', '"which": "run"'));
+    expect(await cli('retry', ...at, '--threads', 'abc')).toEqual({ code: 2, out: '', err: "Error: stratum retry: --threads must be an integer, got 'abc'\n" });
+    expect((await cli('retry', ...at, '--vars', '{a: [}')).err).toMatch(/^Error: stratum retry: --vars is not valid YAML: /);
   });
 });
