@@ -4,7 +4,7 @@
  */
 import { didYouMean } from '../didYouMean.js';
 import { CancelledError, StratumError } from '../errors.js';
-import { formatHelp, parseCommandArgs, type Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
 import { stratumVersion } from './version.js';
 import { twoColumns, widthOf, wrapText } from './wrap.js';
@@ -98,16 +98,13 @@ export async function main(given: readonly string[]): Promise<number> {
       return 0;
     }
   }
-  if (!found || (asked && found.rest.length > 0)) {
+  // `stratum help generate more`: a word too many; `stratum help run -s x` is `stratum run -s x --help`
+  if (!found || (asked && found.rest.length > 0 && !found.rest[0].startsWith('-'))) {
     process.stderr.write(`Error: ${unknownCommand(words)}\n`);
     return 2;
   }
-  if (asked) {
-    process.stdout.write(formatHelp(found.cmd));
-    return 0;
-  }
   try {
-    const args = parseCommandArgs(found.cmd, found.rest);
+    const args = parseCommandArgs(found.cmd, asked ? [...found.rest, '--help'] : found.rest);
     if (!args) return 0;
     return await found.cmd.run(args);
   } catch (e) {

@@ -20,6 +20,11 @@ describe('stratum', () => {
       expect(await cli('--help', ...name)).toEqual(asked);
       expect(await cli('-h', ...name)).toEqual(asked);
     }
+    // flags after the command are the command's, as with `<command> ... --help`
+    expect(await cli('help', 'generate', '--days', '3')).toEqual(await cli('generate', '--help'));
+    expect(await cli('--help', 'run', '-s', 'x')).toEqual(await cli('run', '--help'));
+    expect(await cli('help', 'source', 'freshness', '--json')).toEqual(await cli('source', 'freshness', '--help'));
+    expect(await cli('help', 'generate', '--dya', '3')).toEqual({ code: 2, out: '', err: "Error: stratum generate: unknown flag '--dya'; did you mean '--day'? (see stratum generate --help)\n" });
     const top = await cli('help');
     expect(top.out).toMatch(/^Usage: stratum <command> \[flags\]/);
     expect(top.out).toContain("'stratum help <command>'");
