@@ -47,7 +47,7 @@ export function bigqueryStatement(c: CompiledNode): string | undefined {
 export const compileCommand: Command = projectCommand({
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
-  details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/',
+  details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/\n\nExit codes: 0 compiled, 1 a query a template runs (run_query) failed, 2 bad usage, configuration or template.',
   flags: [...SELECTION_FLAGS, EMPTY_FLAG, WARN_ERROR_FLAG],
   async run(args) {
     const { loadSelection } = await import('./projectOptions.js');

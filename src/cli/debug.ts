@@ -14,7 +14,7 @@ import { PROJECT_LOAD_FLAGS, projectCommand } from './projectFlags.js';
 export const debugCommand: Command = projectCommand({
   name: 'debug',
   summary: "Check the project and profile files and test the target's connection (dbt debug).",
-  details: 'Examples:\n  stratum debug\n  stratum debug --target bq\n  stratum debug --config-dir\n\nExit codes: 0 every check passed, 1 a check failed (its reason is printed).',
+  details: 'Examples:\n  stratum debug\n  stratum debug --target bq\n  stratum debug --config-dir\n\nExit codes: 0 every check passed, 1 a check failed (its reason is printed), 2 bad usage (such as --vars that is not YAML).',
   flags: [
     ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'config-dir', type: 'boolean', description: 'Print the folder profiles.yml is read from, and exit.' },

@@ -10,7 +10,7 @@ import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFl
 export const runOperationCommand: Command = projectCommand({
   name: 'run-operation',
   summary: 'Run a macro against the warehouse, with --args as its keyword arguments (dbt run-operation).',
-  details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev",
+  details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev\n\nExit codes: 0 ran, 1 a query of the macro failed, 2 bad usage or configuration, or no such macro.",
   positionals: 'MACRO',
   flags: [
     ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),

@@ -14,7 +14,7 @@ const OUTPUTS = ['text', 'json'] as const;
 export const showCommand: Command = projectCommand({
   name: 'show',
   summary: "Preview the rows of a model, test or seed, or of inline SQL (dbt show).",
-  details: "Examples:\n  stratum show -s orders --limit 10\n  stratum show --inline \"select * from {{ ref('orders') }} where amount > 100\"\n  stratum show -s customers --output json",
+  details: "Examples:\n  stratum show -s orders --limit 10\n  stratum show --inline \"select * from {{ ref('orders') }} where amount > 100\"\n  stratum show -s customers --output json\n\nExit codes: 0 shown, 1 the query failed, 2 bad usage, configuration or template.",
   flags: [
     ...SELECTION_FLAGS,
     { name: 'inline', type: 'string', value: 'SQL', description: "SQL to preview instead of a selected node: refs, sources and macros as in a model." },

@@ -17,6 +17,6 @@ export const sourceFreshnessCmd: Command = projectCommand({
   name: 'source freshness',
   summary: "Check the sources' freshness against warn_after / error_after (like dbt source freshness).",
   flags: [...PROJECT_FLAGS, { name: 'now', type: 'string', value: 'DATETIME', description: "The clock to judge against (default: the end of the sources' newest dt= partition)." }],
-  details: 'Writes target/sources.json. Exit codes: 0 fresh or warned, 1 a source is stale past error_after or unreadable, 2 bad usage or configuration.',
+  details: 'Writes target/sources.json. Exit codes: 0 fresh or warned, 1 a source is stale past error_after or unreadable, 2 bad usage or configuration, 130 cancelled.',
   run: (args) => runProject('source freshness', args, { now: parseNow(stringFlag(args, 'now')) }),
 });

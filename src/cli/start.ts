@@ -111,6 +111,7 @@ export function mixedError(out: string, c: LakeContents): DataError {
 export const startCommand: Command = {
   name: 'start',
   summary: 'Open Stratum: generates the default dataset on first run, then shows what the raw lake holds.',
+  details: "Exit codes: 0 done, 1 the first run's generation failed (out of memory, a full disk), 2 a damaged lake or one holding two companies (the command that mends it is named), or bad usage, 130 cancelled.",
   flags: [{ name: 'out', type: 'string', value: 'DIR', description: 'Raw data folder (default raw/).' }],
   async run(args) {
     // shown as given, but for trailing slashes ('raw/' is shown 'raw/', not 'raw//')

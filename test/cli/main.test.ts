@@ -30,6 +30,15 @@ describe('stratum', () => {
     expect(top.out).toContain("'stratum help <command>'");
   });
 
+  it("states each command's exit codes in its help", async () => {
+    const { commands } = await import('../../src/cli/commands.js');
+    for (const c of commands) {
+      const help = (await cli(...c.name.split(' '), '--help')).out.replace(/\s+/g, ' ');
+      expect(help, c.name).toMatch(/Exit codes: (0 |as the command)/);
+      expect(help, c.name).toMatch(/ 2 /);
+    }
+  });
+
   it('names a word that is no command in one line, with exit code 2', async () => {
     expect(await cli('frobnicate')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'frobnicate' (see stratum --help)\n" });
     expect(await cli('help', 'frobnicate')).toEqual({ code: 2, out: '', err: "Error: stratum: unknown command 'frobnicate' (see stratum --help)\n" });
