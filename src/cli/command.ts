@@ -217,12 +217,13 @@ export function sizeFlag(args: ParsedArgs, cmdName: string, name: string): numbe
 
 /**
  * An AbortSignal that Ctrl-C or a SIGTERM (a process manager, `timeout`) aborts, after printing
- * `notice` on stderr. A second signal stops the process at once (exit 130), running its `exit`
+ * `notice` on stderr (wrapped at spaces to `width`: a terminal's columns; piped, one line). A
+ * second signal stops the process at once (exit 130), running its `exit`
  * handlers (the generator's removes its staging folder); `dispose` removes the handlers when the
  * work is done. Once cancelled they stay: the process then only winds down and exits 130, and a
  * further signal with no handler left would kill it (no exit handlers, no exit code) in that time.
  */
-export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose: () => void } {
+export function cancelOnSignals(notice: string, width = widthOf(process.stderr, Infinity)): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const dispose = () => {
@@ -235,7 +236,7 @@ export function cancelOnSignals(notice: string): { signal: AbortSignal; dispose:
       process.stderr.write('\nStopping now.\n');
       process.exit(130);
     }
-    process.stderr.write(`\n${notice}\n`);
+    process.stderr.write(`\n${wrapText(notice, width)}\n`);
     controller.abort();
   }
   for (const s of signals) process.on(s, onSignal);

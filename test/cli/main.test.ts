@@ -125,4 +125,18 @@ describe('stratum', () => {
     expect({ status: child.status, signal: child.signal, out: child.stdout, err: child.stderr })
       .toEqual({ status: 130, signal: null, out: 'aborted true\nexit handler 130\n', err: '\ncancelling\n\nStopping now.\n' });
   });
+
+  it('wraps the cancel notice to a terminal\'s width', () => {
+    // generate's notice is 92 columns: an 80-column terminal cut it inside a word
+    const script = `import { register } from 'tsx/esm/api';
+      register();
+      const { cancelOnSignals } = await import('./src/cli/command.ts');
+      const { GENERATE_CANCEL_NOTICE } = await import('./src/cli/generate.ts');
+      const cancel = cancelOnSignals(GENERATE_CANCEL_NOTICE, 80);
+      process.kill(process.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+      cancel.dispose();`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('\nCancelling: finishing no new day, removing the staging folder (Ctrl-C again to\nstop at once)\n');
+  });
 });
