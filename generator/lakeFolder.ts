@@ -386,7 +386,10 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
     const replaces = checkLakeFolder(outDir, shown, run);
     return { staging, finished, made, replaces };
   } catch (e) {
-    releaseStaging(staging); // and the lock, when this run took it
+    // the staging folder only when it was made: in a folder that may not be searched (no x bit),
+    // removing one that was never made fails too, and would hide the error that stopped the run
+    if (running.has(staging)) releaseStaging(staging); // and the lock, when this run took it
+    else releaseLock(outDir);
     removeMadeFolders(made);
     throw lakeFolderError(e, shown);
   }

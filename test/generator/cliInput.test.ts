@@ -150,6 +150,14 @@ describe('stratum generate reports a lake folder it cannot make', () => {
     const locked = await generateUnprivileged(['--day', '2024-01-05', '--out', readOnly], open);
     expect(locked.code).toBe(2);
     expect(locked.err).toBe(`Error: cannot write the lake into ${readOnly}: cannot open ${readOnly}/.stratum-lock: permission denied (EACCES)\n`);
+    // one that may be listed but not searched (no x bit): nothing in it can be made or looked at,
+    // the staging folder the run never made included
+    const unsearchable = join(open, 'unsearchable');
+    mkdirSync(unsearchable);
+    chmodSync(unsearchable, 0o644);
+    const closed = await generateUnprivileged(['--day', '2024-01-05', '--out', unsearchable], open);
+    expect(closed.err).toBe(`Error: cannot write the lake into ${unsearchable}: cannot open ${unsearchable}/.stratum-lock: permission denied (EACCES)\n`);
+    expect(closed.code).toBe(2);
   });
 
   it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails at once under /proc, where a recursive mkdir spins forever', () => {
