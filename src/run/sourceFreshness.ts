@@ -36,15 +36,18 @@ function locationGlob(node: SourceNode): string | undefined {
 }
 
 /**
- * The default clock: the end of the newest `dt=YYYY-MM-DD` partition among the sources' files,
- * or undefined when none has dt= partitions.
+ * The default clock: the end of the newest `dt=YYYY-MM-DD` partition among the sources' files
+ * (of a real date), or undefined when none has dt= partitions.
  */
 export async function newestPartitionClock(adapter: WarehouseAdapter, sources: readonly SourceNode[]): Promise<Date | undefined> {
   let newest: string | undefined;
   for (const s of sources) {
     const glob = locationGlob(s);
     if (!glob) continue;
-    const res = await adapter.query(`select max(regexp_extract(file, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1)) from glob(${quoteString(glob)})`).catch(() => undefined);
+    // a folder named like a day that is none (`dt=2024-13-45`) is no partition of a day: as text it
+    // would sort past every real one and give no clock
+    const day = `try_cast(nullif(regexp_extract(file, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1), '') as date)`;
+    const res = await adapter.query(`select cast(max(${day}) as varchar) from glob(${quoteString(glob)})`).catch(() => undefined);
     const d = res?.rows[0]?.[0];
     if (typeof d === 'string' && d && (!newest || d > newest)) newest = d;
   }

@@ -44,6 +44,18 @@ describe('source freshness', () => {
     expect(orders).toMatchObject({ max_loaded_at: '2024-03-10T12:00:00+00:00', snapshotted_at: '2024-03-11T00:00:00+00:00', max_loaded_at_time_ago_in_s: 43200, status: 'pass' });
   });
 
+  it('takes no clock from a folder named like a day that is none', async () => {
+    // copied in by hand, say: DuckDB reads its rows (dt '2024-13-45' as text), but it is no day
+    await mkdir(join(dir, 'raw', 'shop', 'orders', 'dt=2024-13-45'));
+    await db.execute(`copy (select 99 as id, timestamp '2024-03-01 12:00:00' as loaded_at) to '${dir}/raw/shop/orders/dt=2024-13-45/x.parquet' (format parquet)`);
+    const project = miniProject(dir, { sources: sources() });
+    const logs: string[] = [];
+    const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), targetDir: false, onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+    expect(logs).toContain("Freshness clock: 2024-03-11T00:00:00.000Z (the end of the sources' newest dt= partition)");
+    const status = Object.fromEntries(summary.results.map((r) => [r.unique_id.split('.').at(-1), r.status]));
+    expect(status).toEqual({ orders: 'pass', events: 'error', events_warn_only: 'warn' });
+  });
+
   it('--now moves the clock', async () => {
     const project = miniProject(dir, { sources: sources() });
     const summary = await runCommand({ command: 'source freshness', project, adapter: db, compile: miniCompile, selected: project.nodes.keys(), now: new Date('2024-03-09T00:00:00Z'), targetDir: false });
