@@ -3,7 +3,7 @@
  * Uses the `yaml` package's Document API and a LineCounter.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { plainValue, PyFloat } from './pythonRepr.js';
 
@@ -134,7 +134,17 @@ export class YamlFile {
       const key = err.code === 'DUPLICATE_KEY' ? keyPathAt(doc.contents, err.pos[0]) : undefined;
       throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col, ...(key ? { key: formatKeyPath(key) } : {}) });
     }
-    return new YamlFile(displayPath, doc, lines, text);
+    try {
+      return new YamlFile(displayPath, doc, lines, text);
+    } catch (e) {
+      // the parser leaves aliases to be resolved when the document is read: one whose anchor is
+      // not set before it, or so many that they would expand past maxAliasCount (a "billion laughs")
+      if (!(e instanceof ReferenceError)) throw e;
+      const alias = unresolvedAlias(doc);
+      if (!alias?.range) throw new ConfigError(`invalid YAML: its aliases expand to more than 1,000 values`, { file: displayPath });
+      const pos = lines.linePos(alias.range[0]);
+      throw new ConfigError(`invalid YAML: alias *${alias.source} has no anchor &${alias.source} before it`, { file: displayPath, line: pos.line, column: pos.col });
+    }
   }
 
   /** The value at a key path of pythonData, or undefined. */
@@ -204,6 +214,21 @@ export class YamlFile {
   error(message: string, path: KeyPath): ConfigError {
     return new ConfigError(message, this.loc(path));
   }
+}
+
+/** The first alias in `doc` with no anchor of its name before it, if one has none. */
+function unresolvedAlias(doc: Document): { source: string; range?: readonly number[] | null } | undefined {
+  let found: { source: string; range?: readonly number[] | null } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (isAlias(node) && node.resolve(doc) === undefined) {
+        found = node;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** The key path of the map key that starts at character `offset` under `node`, if one does. */

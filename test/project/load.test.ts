@@ -160,6 +160,15 @@ describe('load errors name the file, line and key', () => {
     expect(e.message).toMatch(/^models\/schema\.yml:\d+:\d+: invalid YAML/);
   });
 
+  it('an alias with no anchor before it, and aliases that expand without end', () => {
+    expect(loadError({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: *nope\n' }).message)
+      .toBe('models/schema.yml:4:18: invalid YAML: alias *nope has no anchor &nope before it');
+    expect(loadError({ 'dbt_project.yml': 'name: demo\nprofile: demo\nvars:\n  x: *late\n  y: &late 1\n' }).message)
+      .toBe('dbt_project.yml:4:6: invalid YAML: alias *late has no anchor &late before it');
+    const laughs = ['a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    expect(loadError({ 'models/schema.yml': `version: 2\n${laughs}\n` }).message).toBe('models/schema.yml: invalid YAML: its aliases expand to more than 1,000 values');
+  });
+
   it('a bad dbt_project.yml key', () => {
     const e = loadError({ 'dbt_project.yml': 'config-version: 2\nname: 12-bad\nprofile: demo\n' });
     expect(e.message).toBe("dbt_project.yml:2 (name): name must be a valid identifier (letters, digits, underscores), got '12-bad'");
