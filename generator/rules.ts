@@ -116,11 +116,13 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
       const hint = didYouMean(key, Object.keys(schema), (c) => `'${path ? `${path}.` : ''}${c}'`);
       throw new ConfigError(`unknown key '${full}'${hint}`, { file, line: lineOf(keyNode), key: full });
     }
-    const valueNode = pair.value as YamlNode | null;
+    // an alias (`*rate`) is read as the value its anchor holds, and named at its own line
+    const written = pair.value as YamlNode | null;
+    const valueNode = yaml.resolved(written);
     if (typeof spec === 'function') {
       const value = isScalar(valueNode) ? valueNode.value : valueNode?.toJSON?.();
       const res = spec(value);
-      if (typeof res === 'string') throw new ConfigError(`${full} ${res}, got ${shown(valueNode, value)}`, { file, line: lineOf(valueNode ?? keyNode), key: full });
+      if (typeof res === 'string') throw new ConfigError(`${full} ${res}, got ${shown(valueNode, value)}`, { file, line: lineOf(written ?? keyNode), key: full });
       into[key] = res ? res.value : value;
       origins.set(full, { loc: { file, line: lineOf(keyNode), key: full }, order });
     } else {

@@ -159,6 +159,11 @@ export class YamlFile {
     return this.doc.contents;
   }
 
+  /** The node an alias (`*name`) stands for; any other node as it is. */
+  resolved<T>(node: T): T {
+    return isAlias(node) ? ((node.resolve(this.doc) as T | undefined) ?? node) : node;
+  }
+
   /** The text a node's range spans in the file, its first line only: `.nan`, `"x"`, `[a, b]`. */
   spelled(range: readonly number[]): string {
     return this.text.slice(range[0], range[1]).split('\n')[0].trim();

@@ -41,6 +41,14 @@ describe('rules validation', () => {
     expect(errorOf('- a\n- b\n')).toMatch(/\.yaml:1: the rules must be a mapping of keys$/);
   });
 
+  it('reads an alias as the value of its anchor, and names a bad one at the alias', () => {
+    const r = loadRules(rulesFile('defects:\n  duplicate: &rare 0.002\n  orphan_fk: *rare\narrival: &lag\n  max_lag_days: 3\n'));
+    expect([r.defects.duplicate, r.defects.orphan_fk, r.arrival.max_lag_days]).toEqual([0.002, 0.002, 3]);
+    expect(errorOf('defects:\n  duplicate: &n 0.5\n  malformed: *n\nskew:\n  zipf_exponent: *n\n')).toMatch(/:5 \(skew\.zipf_exponent\): skew\.zipf_exponent must be a number between 1 and 20, got 0\.5$/);
+    // a section may be an alias of another's mapping: its keys are checked against the section's
+    expect(errorOf('defects: &d\n  duplicate: 0.5\narrival: *d\n')).toMatch(/:2 \(arrival\.duplicate\): unknown key 'arrival\.duplicate'$/);
+  });
+
   it('names the line and key of an unknown key', () => {
     expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'; did you mean 'defects\.late_arrival'\?$/);
     // at the top level too, and no guess when nothing is close
