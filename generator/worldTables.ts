@@ -3,8 +3,13 @@
  * pools into tables of the generator's in-memory DuckDB, where the SQL sources join them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CATEGORIES, PRODUCTS } from './catalog.js';
+import { oneLine } from '../src/engine/duckdb/driverError.js';
+import { DataError } from '../src/errors.js';
+import { CATEGORIES, CURRENCIES, PRODUCTS } from './catalog.js';
+import { tryParseDay } from './dates.js';
+import { FX_FROM, FX_TO } from './fxSeed.js';
 import { uniform } from './hash.js';
 import { buildPools, domainOf } from './pools.js';
 import type { Rules } from './rules.js';
@@ -38,6 +43,45 @@ export function seedPath(file: string): string {
 }
 
 /**
+ * Loads the fx seed `file` (`shown` in messages) into table w_fx (day, currency, usd_per_unit) and
+ * checks it: every currency the generator uses has one positive rate on every day FX_FROM ..
+ * FX_TO. Every order is priced with its day's rate, so a missing one would drop that day's orders
+ * and an empty one price them as null, silently. Throws DataError naming the file (and its line
+ * where one is to blame) when it cannot be read as `rate_date,currency,usd_per_unit` or lacks a rate.
+ */
+export async function loadFxRates(con: DuckDBConnection, file = seedPath('fx_rates.csv'), shown = 'seeds/fx_rates.csv'): Promise<void> {
+  try {
+    // the file's dialect is known: no sniffing, whose failure on a ragged row names no line
+    await con.run(`create or replace table w_fx as
+      select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
+      from read_csv('${file}', header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+        columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // what the file holds; memory, a cancel and the like stop the run as they do elsewhere
+    if (!/^(Invalid Input Error|Conversion Error|IO Error): /.test(message)) throw e;
+    const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+    throw new DataError(`cannot be read as rate_date,currency,usd_per_unit: ${oneLine(message)}`, line ? `${shown}:${line}` : shown);
+  }
+  const gap = await con.runAndReadAll(`select strftime(date '1970-01-01' + w.day, '%Y-%m-%d'), w.currency, count(f.currency)::integer, min(f.usd_per_unit)
+    from (select range::integer as day, currency from range(${tryParseDay(FX_FROM)!}, ${tryParseDay(FX_TO)! + 1}), unnest([${CURRENCIES.map((c) => `'${c}'`).join(', ')}]) as c(currency)) w
+    left join w_fx f on f.day = w.day and f.currency = w.currency
+    group by all having count(f.currency) <> 1 or count(f.usd_per_unit) <> 1 or not isfinite(min(f.usd_per_unit)) or min(f.usd_per_unit) <= 0
+    order by 1, 2 limit 1`);
+  const [row] = gap.getRows();
+  if (!row) return;
+  const [day, currency, rates] = row as [string, string, number, number | null];
+  const need = `the generator prices every order with its day's rate: one positive rate per currency for every day ${FX_FROM} .. ${FX_TO}`;
+  if (rates === 0) throw new DataError(`no rate for ${currency} on ${day} (${need})`, shown);
+  // the offending line, by its text: the second one of a day given twice
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const at = lines.map((l, i) => (l.startsWith(`${day},${currency},`) ? i + 1 : 0)).filter((i) => i > 0);
+  const where = at.length > 0 ? `${shown}:${at[at.length - 1]}` : shown;
+  if (rates > 1) throw new DataError(`${rates} rates for ${currency} on ${day} (${need})`, where);
+  throw new DataError(`the rate for ${currency} on ${day} is ${lines[at[0] - 1]?.split(',')[2]?.trim() || 'empty'} (${need})`, where);
+}
+
+/**
  * Creates the w_* tables the order universe reads: customers, the accounts that exist all
  * through each day (w_pool: buyers, ticket openers and product users are drawn from them),
  * products and fx rates. Every other source also reads w_customers or w_pool. No faker here: the
@@ -46,9 +90,7 @@ export function seedPath(file: string): string {
  * source and the events wait for, no longer waits for).
  */
 export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
-  await con.run(`create or replace table w_fx as
-    select (rate_date - date '1970-01-01')::integer as day, currency, usd_per_unit
-    from read_csv('${seedPath('fx_rates.csv')}', header = true, columns = {'rate_date': 'date', 'currency': 'varchar', 'usd_per_unit': 'double'})`);
+  await loadFxRates(con);
   await loadTable(con, 'w_products', [['idx', 'INTEGER'], ['product_id', 'VARCHAR'], ['category', 'VARCHAR'], ['price_usd', 'DOUBLE']],
     Array.from({ length: PRODUCTS }, (_, i) => {
       const cat = CATEGORIES[i % CATEGORIES.length];

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES, minorDigits, PLAN_CURRENCIES, PLAN_TIERS, planId } from '../../generator/catalog.js';
 import { fxRatesCsv } from '../../generator/fxSeed.js';
 import { loadRules, withFormats } from '../../generator/rules.js';
+import { loadFxRates } from '../../generator/worldTables.js';
 import type { TruthManifest } from '../../generator/lakeManifest.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, DataError } from '../../src/errors.js';
 import { duck, rows } from './fixture.js';
 import { tempDir } from '../tempDir.js';
 
@@ -246,6 +247,33 @@ describe('seeds', () => {
     expect(rows.slice(1).map((r) => r[0])).toEqual([...CURRENCIES]);
     for (const r of rows.slice(1)) expect(Number(r[2]), r[0]).toBe(minorDigits(r[0]));
     expect(minorDigits('JPY')).toBe(0);
+  });
+
+  it('a damaged fx_rates.csv stops the generator in one line naming its line, rather than dropping or nulling orders', async () => {
+    const con = await duck();
+    const good = fxRatesCsv();
+    const lines = good.split('\n');
+    const at = lines.indexOf(lines.find((l) => l.startsWith('2024-03-30,EUR,'))!) + 1;
+    const need = "(the generator prices every order with its day's rate: one positive rate per currency for every day 2023-01-01 .. 2025-12-31)";
+    const errorFor = async (text: string) => {
+      const f = join(dir, `fx${Math.random().toString(36).slice(2)}.csv`);
+      writeFileSync(f, text);
+      const e = await loadFxRates(con, f, 'fx.csv').then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(DataError);
+      return (e as Error).message;
+    };
+    const edit = (line: string | undefined) => lines.map((l, i) => (i === at - 1 ? line : l)).filter((l) => l !== undefined).join('\n');
+    expect(await errorFor(edit(undefined))).toBe(`fx.csv: no rate for EUR on 2024-03-30 ${need}`);
+    expect(await errorFor(edit('2024-03-30,EUR,'))).toBe(`fx.csv:${at}: the rate for EUR on 2024-03-30 is empty ${need}`);
+    expect(await errorFor(edit('2024-03-30,EUR,-1.1'))).toBe(`fx.csv:${at}: the rate for EUR on 2024-03-30 is -1.1 ${need}`);
+    expect(await errorFor(edit(`${lines[at - 1]}\n${lines[at - 1]}`))).toBe(`fx.csv:${at + 1}: 2 rates for EUR on 2024-03-30 ${need}`);
+    expect(await errorFor('rate_date,currency,usd_per_unit\n')).toBe(`fx.csv: no rate for AUD on 2023-01-01 ${need}`);
+    expect(await errorFor(edit('2024-03-30,EUR,abc'))).toBe(`fx.csv:${at}: cannot be read as rate_date,currency,usd_per_unit: Conversion Error: CSV Error on Line: ${at} (Original Line: 2024-03-30,EUR,abc)`);
+    expect(await errorFor(edit('2024-03-30,EUR,1.09,x'))).toMatch(new RegExp(`^fx\\.csv:${at}: cannot be read as rate_date,currency,usd_per_unit: .*\\(Expected Number of Columns: 3 Found: 4\\)$`));
+    // the file as built loads, with a byte order mark too
+    writeFileSync(join(dir, 'fx-bom.csv'), `\ufeff${good}`);
+    await loadFxRates(con, join(dir, 'fx-bom.csv'));
+    expect(await rows(con, 'select count(*)::integer as n from w_fx')).toEqual([{ n: lines.length - 2 }]);
   });
 
   it('fx_rates.csv moves by a small daily random walk around realistic levels', () => {
