@@ -21,12 +21,15 @@ export interface TruthManifest {
   drift: { source: string; kind: string; since: string; detail: string }[];
 }
 
-const DAY_FOLDER = /^dt=\d{4}-\d{2}-\d{2}$/;
+/** Whether `f` names the folder of a day: `dt=YYYY-MM-DD` of a real date (not `dt=2024-13-45`). */
+function isDayFolder(f: string): boolean {
+  return /^dt=\d{4}-\d{2}-\d{2}$/.test(f) && tryParseDay(f.slice(3)) !== undefined;
+}
 
 /** Arrival days the lake in `outDir` holds (its `_truth/dt=` folders), sorted; none without `_truth`. */
 export function lakeDays(outDir: string): string[] {
   const dir = join(outDir, '_truth');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => DAY_FOLDER.test(f)).map((f) => f.slice(3)).sort() : [];
+  return existsSync(dir) ? readdirSync(dir).filter(isDayFolder).map((f) => f.slice(3)).sort() : [];
 }
 
 /** The manifest file of arrival day `day` (YYYY-MM-DD) in the lake `outDir`. */
@@ -164,11 +167,14 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       }
     }
   }
-  // partition folders of days with no manifest, of the sources the manifests name
+  // partition folders of days with no manifest, of the sources the manifests name; and folders
+  // named dt= that are no day (`dt=garbage`, `dt=2024-13-45`), which a `dt=*` reader reads too
   const have = new Set(days);
-  for (const name of sources.keys()) {
+  for (const name of ['_truth', ...sources.keys()]) {
     for (const f of visibleEntries(join(outDir, name))) {
-      if (DAY_FOLDER.test(f) && !have.has(f.slice(3))) damaged.push({ day: f.slice(3), file: `${name}/${f}/`, why: 'a partition of a day with no manifest' });
+      if (!f.startsWith('dt=')) continue;
+      if (!isDayFolder(f)) damaged.push({ day: f.slice(3), file: `${name}/${f}/`, why: 'named dt= but not a day (dt=YYYY-MM-DD)' });
+      else if (!have.has(f.slice(3))) damaged.push({ day: f.slice(3), file: `${name}/${f}/`, why: 'a partition of a day with no manifest' });
     }
   }
   const gaps: string[] = [];

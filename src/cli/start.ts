@@ -44,16 +44,18 @@ const SHOWN_DAMAGE = 10;
 
 /**
  * The error for a lake whose files are not as its manifests say, saying what mends it: removing
- * the partitions of days with no manifest, and generating the other damaged days again, which
+ * folders named dt= that are no day and the partitions of days with no manifest, and generating the other damaged days again, which
  * replaces their partitions whole: with the lake's seed, scale and formats where they are not the
  * built-in ones, and with the rules file it was made with when its rules are not the built-in ones
  * (a manifest keeps only their fingerprint, so the file is left for the user to name).
  */
 export function damageError(out: string, c: LakeContents): DataError {
   const have = new Set(c.days);
-  const orphans = c.damaged.filter((d) => !have.has(d.day)).length;
+  const notDays = c.damaged.filter((d) => tryParseDay(d.day) === undefined).length;
+  const orphans = c.damaged.filter((d) => !have.has(d.day)).length - notDays;
   const days = [...new Set(c.damaged.filter((d) => have.has(d.day)).map((d) => d.day))].sort();
   const fixes: string[] = [];
+  if (notDays > 0) fixes.push(notDays === 1 ? 'remove the folder named dt= that is no day' : `remove the ${notDays.toLocaleString('en-US')} folders named dt= that are no day`);
   if (orphans > 0) fixes.push(orphans === 1 ? 'remove the partition of a day with no manifest' : `remove the ${orphans.toLocaleString('en-US')} partitions of days with no manifest`);
   if (days.length > 0) {
     const first = days[0];

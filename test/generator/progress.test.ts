@@ -306,6 +306,30 @@ describe('stratum start', () => {
     expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: npx stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
   });
 
+  it('lists folders named dt= that are no day, in a table or in _truth, and takes no day from them', async () => {
+    const out = join(dir, 'not-days');
+    expect((await cli('generate', '--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    // copied in by hand: a `dt=*` reader reads their rows, dt '2024-13-45' and 'garbage' among them
+    for (const f of ['shop/orders/dt=2024-13-45', 'shop/orders/dt=garbage', '_truth/dt=2024-13-45']) mkdirSync(join(out, f));
+    writeFileSync(join(out, 'shop/orders/dt=garbage/part-00000.parquet'), readFileSync(join(out, 'shop/orders/dt=2024-01-05/part-00000.parquet')));
+    writeFileSync(join(out, '_truth/dt=2024-13-45/truth.json'), readFileSync(join(out, '_truth/dt=2024-01-05/truth.json')));
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(new RegExp(`^Raw lake in ${out}/: 2 arrival days, 2024-01-05 \\.\\. 2024-01-06 `));
+    expect(r.out).toContain(`  3 files of the lake are not as their day's manifest says:
+    ${out}/_truth/dt=2024-13-45/: named dt= but not a day (dt=YYYY-MM-DD)
+    ${out}/shop/orders/dt=2024-13-45/: named dt= but not a day (dt=YYYY-MM-DD)
+    ${out}/shop/orders/dt=garbage/: named dt= but not a day (dt=YYYY-MM-DD)
+`);
+    expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 3 files are not as the manifests say (listed above); remove the 3 folders named dt= that are no day\n`);
+    // a run over every day the lake holds may change its company: the folder is no day it keeps
+    expect((await cli('generate', '--from', '2024-01-05', '--to', '2024-01-06', '--seed', '7', '--out', out, '--quiet')).code).toBe(0);
+    for (const f of ['shop/orders/dt=2024-13-45', 'shop/orders/dt=garbage', '_truth/dt=2024-13-45']) rmSync(join(out, f), { recursive: true });
+    const after = await cli('start', '--out', out);
+    expect(after.code).toBe(0);
+    expect(after.out).toMatch(new RegExp(`^Raw lake in ${out}/: 2 arrival days, 2024-01-05 \\.\\. 2024-01-06 \\(seed 7, scale 1\\)`));
+  });
+
   it('refuses a lake whose days two companies or layouts made, naming which days have what, and says how to mend it', async () => {
     const out = join(dir, 'mixed');
     const other = join(dir, 'mixed-other');
