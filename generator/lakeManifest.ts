@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { readText } from './readText.js';
+import { SOURCE_NAMES } from './rules.js';
 import type { SourceDayTruth } from './writer.js';
 
 /** The truth manifest of one arrival day. */
@@ -167,10 +168,11 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       }
     }
   }
-  // partition folders of days with no manifest, of the sources the manifests name; and folders
-  // named dt= that are no day (`dt=garbage`, `dt=2024-13-45`), which a `dt=*` reader reads too
+  // partition folders of days with no manifest, of the generator's sources and any other the
+  // manifests name (with none left, every partition is one); and folders named dt= that are no day
+  // (`dt=garbage`, `dt=2024-13-45`), which a `dt=*` reader reads too
   const have = new Set(days);
-  for (const name of ['_truth', ...sources.keys()]) {
+  for (const name of new Set(['_truth', ...SOURCE_NAMES, ...sources.keys()])) {
     for (const f of visibleEntries(join(outDir, name))) {
       if (!f.startsWith('dt=')) continue;
       if (!isDayFolder(f)) damaged.push({ day: f.slice(3), file: `${name}/${f}/`, why: 'named dt= but not a day (dt=YYYY-MM-DD)' });

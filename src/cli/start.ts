@@ -31,12 +31,16 @@ export function lakeReport(out: string, c: LakeContents, width = widthOf(process
     const s = c.sources.get(name);
     lines.push(`  ${name.padEnd(22)} ${(s?.format ?? '').padEnd(8)} ${count(s?.days ?? 0, 'partition').padStart(14)} ${count(s?.rows ?? 0, 'row').padStart(14)}`);
   }
-  if (c.damaged.length > 0) {
-    lines.push(`  ${plural(c.damaged.length, 'file')} of the lake ${c.damaged.length === 1 ? 'is' : 'are'} not as ${c.damaged.length === 1 ? 'its' : 'their'} day's manifest says:`);
-    for (const d of c.damaged.slice(0, SHOWN_DAMAGE)) lines.push(`    ${join(out, d.file)}: ${d.why}`);
-    if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${(c.damaged.length - SHOWN_DAMAGE).toLocaleString('en-US')} more`);
-  }
-  return wrapText(lines.join('\n'), width).replace(/\u00a0/g, ' ') + '\n';
+  return wrapText(lines.join('\n'), width).replace(/\u00a0/g, ' ') + '\n' + damageReport(out, c, width);
+}
+
+/** The lines listing the files of a lake that are not as its manifests say (none when all are), fitted to `width` as lakeReport's. */
+export function damageReport(out: string, c: LakeContents, width = widthOf(process.stdout, Infinity)): string {
+  if (c.damaged.length === 0) return '';
+  const lines = [`  ${plural(c.damaged.length, 'file')} of the lake ${c.damaged.length === 1 ? 'is' : 'are'} not as ${c.damaged.length === 1 ? 'its' : 'their'} day's manifest says:`];
+  for (const d of c.damaged.slice(0, SHOWN_DAMAGE)) lines.push(`    ${join(out, d.file)}: ${d.why}`);
+  if (c.damaged.length > SHOWN_DAMAGE) lines.push(`    and ${(c.damaged.length - SHOWN_DAMAGE).toLocaleString('en-US')} more`);
+  return wrapText(lines.join('\n'), width) + '\n';
 }
 
 /** Damaged files listed by name; the rest are counted. */
@@ -123,6 +127,13 @@ export const startCommand: Command = {
     const finished = isLakeDir ? finishUnfinishedRuns(out, out) : 0;
     if (finished > 0) process.stderr.write(finishedLine(finished));
     const days = isLakeDir ? lakeDays(out) : [];
+    // a lake whose manifests are all gone still holds its partitions: it is no first run, and the
+    // default dataset would replace some of them (another company's, maybe) and leave the rest
+    const left = days.length === 0 && isLakeDir && existsSync(join(out, '_truth')) ? lakeContents(out, days) : undefined;
+    if (left && left.damaged.length > 0) {
+      process.stdout.write(`Raw lake in ${out}/: no arrival day (no manifest in ${join(out, '_truth')}/)\n${damageReport(out, left)}`);
+      throw damageError(out, left);
+    }
     if (days.length === 0) {
       const rules = loadRules();
       // the generator (and DuckDB in it) is loaded only when there is a lake to make

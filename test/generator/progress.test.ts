@@ -330,6 +330,20 @@ describe('stratum start', () => {
     expect(after.out).toMatch(new RegExp(`^Raw lake in ${out}/: 2 arrival days, 2024-01-05 \\.\\. 2024-01-06 \\(seed 7, scale 1\\)`));
   });
 
+  it('takes a lake whose manifests are all gone for a damaged one, not for a first run', async () => {
+    const out = join(dir, 'no-manifests');
+    expect((await cli('generate', '--from', '2024-01-05', '--to', '2024-01-06', '--seed', '7', '--out', out, '--quiet')).code).toBe(0);
+    for (const day of ['2024-01-05', '2024-01-06']) rmSync(join(out, '_truth', `dt=${day}`), { recursive: true });
+    const before = digest(out);
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(new RegExp(`^Raw lake in ${out}/: no arrival day \\(no manifest in ${out}/_truth/\\)\n  18 files of the lake are not as their day's manifest says:\n`
+      + `    ${out}/billing/subscriptions/dt=2024-01-05/: a partition of a day with no manifest\n`));
+    expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 18 files are not as the manifests say (listed above); remove the 18 partitions of days with no manifest\n`);
+    // nothing generated over the other seed's days
+    expect(digest(out)).toEqual(before);
+  });
+
   it('refuses a lake whose days two companies or layouts made, naming which days have what, and says how to mend it', async () => {
     const out = join(dir, 'mixed');
     const other = join(dir, 'mixed-other');
