@@ -40,8 +40,9 @@ export function manifestFile(outDir: string, day: string): string {
 
 /**
  * Reads a day's manifest. Throws DataError naming the file (as `shown`) when it is not JSON, or
- * not a manifest: an object whose sources each have a format and a row count. A file-system
- * error is thrown as it is, with the file's path.
+ * not a manifest: an object with a whole seed and scale, a rules fingerprint (or none), and
+ * sources that each have a format, rows, files and bytes. A file-system error is thrown as it is,
+ * with the file's path.
  */
 export function readManifest(file: string, shown = file): TruthManifest {
   let m: unknown;
@@ -54,7 +55,10 @@ export function readManifest(file: string, shown = file): TruthManifest {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const isSource = (t: unknown) => isObject(t) && typeof t.format === 'string' && Number.isInteger(t.rows) && Number.isInteger(t.bytes)
     && Array.isArray(t.files) && t.files.every((f) => typeof f === 'string');
-  if (!isObject(m) || !isObject(m.sources) || !Object.values(m.sources).every(isSource)) {
+  // the company's seed, scale and rules fingerprint (none in manifests of an older Stratum) are
+  // compared with a run's, and start's advice spells them as flags
+  const isCompany = (c: Record<string, unknown>) => Number.isInteger(c.seed) && Number.isInteger(c.scale) && (c.rules === undefined || typeof c.rules === 'string');
+  if (!isObject(m) || !isCompany(m) || !isObject(m.sources) || !Object.values(m.sources).every(isSource)) {
     throw new DataError("not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)", shown);
   }
   return m as unknown as TruthManifest;

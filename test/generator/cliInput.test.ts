@@ -371,6 +371,14 @@ describe('stratum generate writes only into its own lake', () => {
       expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err, JSON.stringify(entry)).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
       expect((await cli('start', '--out', out)).err, JSON.stringify(entry)).toBe(`Error: ${manifest}: ${notManifest}\n`);
     }
+    // nor is one without a whole seed and scale, or with a rules fingerprint that is no text: start
+    // spelled them as flags in the command that mends the lake (`--seed undefined`)
+    const { seed: _seed, ...noSeed } = JSON.parse(kept) as Record<string, unknown>;
+    for (const company of [noSeed, { ...noSeed, seed: '42' }, { ...noSeed, seed: 42, scale: 1.5 }, { ...noSeed, seed: 42, rules: 7 }]) {
+      writeFileSync(manifest, JSON.stringify(company));
+      expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err, JSON.stringify(company.seed)).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
+      expect((await cli('start', '--out', out)).err).toBe(`Error: ${manifest}: ${notManifest}\n`);
+    }
     writeFileSync(manifest, kept);
     // a dead run's staging folder whose journal is damaged: named, with what to do, every time
     const journal = join(out, '.stratum-tmp-999999999-1', 'batch-1', 'placing.json');
