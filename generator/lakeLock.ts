@@ -24,8 +24,8 @@ export function alive(pid: number): boolean {
 /**
  * The lake's lock, held by the one run writing into it (two at once could leave a day with some
  * sources of each): `<pid> <ms since epoch>`, made exclusively, removed when the run ends. A lock
- * whose process is gone, or that has no staging folder of its pid after ten seconds (the pid was
- * reused), is stale and is taken over.
+ * whose process is gone, or that has no staging folder of its pid and a time more than ten seconds
+ * from the clock (the pid was reused, or the file is not a run's), is stale and is taken over.
  */
 const LOCK = '.stratum-lock';
 
@@ -40,9 +40,11 @@ function lockHolder(outDir: string): number | undefined {
   }
   const [pid, ms] = text.split(' ').map(Number);
   if (pid === process.pid) return pid; // this process's own run, whatever its staging
-  if (!Number.isInteger(pid) || !alive(pid)) return undefined;
+  // a pid of 0 or below probes a process group, which is always "alive": no run's
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
-  return staging || Date.now() - ms < 10_000 ? pid : undefined;
+  // a time far ahead of the clock is no run that has just begun (it held the lake for good)
+  return staging || Math.abs(Date.now() - ms) < 10_000 ? pid : undefined;
 }
 
 /** Takes the lake's lock for this process. Throws UsageError naming the run that holds it. */

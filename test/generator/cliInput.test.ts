@@ -249,6 +249,25 @@ describe('stratum generate writes only into its own lake', () => {
     expect(digest(out)).toEqual(before);
   });
 
+  it('takes over a lock that no live run holds, however it is written', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = join(dir, 'odd-locks');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const other = spawn('sleep', ['30']);
+    try {
+      // a live pid with no staging folder and a time a day ahead (it would hold the lake for good), a
+      // pid of 0 or -1 (which probe process groups, always there), no pid at all
+      for (const lock of [`${other.pid} ${Date.now() + 86_400_000}`, `0 ${Date.now()}`, `-1 ${Date.now()}`, 'garbage', '']) {
+        writeFileSync(join(out, '.stratum-lock'), lock);
+        const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+        expect(r.err, lock).toBe('');
+        expect(existsSync(join(out, '.stratum-lock'))).toBe(false);
+      }
+    } finally {
+      other.kill();
+    }
+  });
+
   it('counts another user\'s live run as alive: its lock holds, though this run may not signal it', async () => {
     // pid 1 belongs to root. As root, the command runs as the user nobody, for whom probing pid 1
     // fails with EPERM: that run is alive, only not ours to signal
