@@ -123,7 +123,8 @@ export class YamlFile {
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error', ...dialectOptions(dialect, true) });
     const err = doc.errors[0];
     if (err) {
-      const msg = err.message.split('\n')[0] ?? err.message;
+      // the package's own advice (use YAML.parseAllDocuments()) is for its callers, not for the user
+      const msg = err.code === 'MULTIPLE_DOCS' ? 'the file holds more than one document (a second begins with this ---)' : err.message.split('\n')[0] ?? err.message;
       // the parser notices an unclosed `[`, `{` or quote where the text runs out of it (the next
       // line, or the end of the file): point at the one left open instead
       const closer = /end with a ([\]}])$/.exec(msg)?.[1] ?? /^Missing closing (["'])quote/.exec(msg)?.[1];

@@ -160,6 +160,11 @@ describe('load errors name the file, line and key', () => {
     expect(e.message).toMatch(/^models\/schema\.yml:\d+:\d+: invalid YAML/);
   });
 
+  it('a file of two documents, in words of its own', () => {
+    expect(loadError({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n---\nversion: 2\n' }).message)
+      .toBe('models/schema.yml:4:1: invalid YAML: the file holds more than one document (a second begins with this ---)');
+  });
+
   it('an alias with no anchor before it, and aliases that expand without end', () => {
     expect(loadError({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n    description: *nope\n' }).message)
       .toBe('models/schema.yml:4:18: invalid YAML: alias *nope has no anchor &nope before it');
