@@ -3,7 +3,7 @@
  * day's manifest, and what the lake holds in all. The one reader of the manifests: the generator
  * checks a run against the days a lake keeps with it, `stratum start` reports the lake with it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
@@ -111,14 +111,25 @@ export interface LakeCompany {
   readonly days: string[];
 }
 
-/** The size of `file`, or undefined when there is no such file. */
-function sizeOf(file: string): number | undefined {
+/**
+ * The size of readable file `file`, or why there is none: it is missing, not a file, or may not
+ * be looked at or read (EACCES), which a reader of the lake would fail on.
+ */
+function sizeOf(file: string): number | string {
+  let st;
   try {
-    const st = statSync(file);
-    return st.isFile() ? st.size : undefined;
-  } catch {
-    return undefined;
+    st = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' || code === undefined ? 'missing' : `cannot be looked at (${code})`;
   }
+  if (!st.isFile()) return 'not a file';
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
+  return st.size;
 }
 
 /** The names in folder `dir` (none when it is not a folder), hidden ones left out. */
@@ -159,9 +170,9 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       s.rows += t.rows;
       sources.set(name, s);
       const sizes = t.files.map((f) => sizeOf(join(outDir, f)));
-      t.files.forEach((f, i) => sizes[i] === undefined && damaged.push({ day, file: f, why: 'missing' }));
-      const total = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
-      if (sizes.every((b) => b !== undefined) && total !== t.bytes) {
+      t.files.forEach((f, i) => typeof sizes[i] === 'string' && damaged.push({ day, file: f, why: sizes[i] as string }));
+      const total = sizes.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);
+      if (sizes.every((b) => typeof b === 'number') && total !== t.bytes) {
         damaged.push({ day, file: t.files.length === 1 ? t.files[0] : `${name}/dt=${day}/`,
           why: `${total.toLocaleString('en-US')} bytes, the manifest says ${t.bytes.toLocaleString('en-US')}` });
       }

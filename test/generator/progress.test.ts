@@ -2,7 +2,8 @@
  * What a generation run tells its caller: progress events (the notebook renders them), the CLI's
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -304,6 +305,31 @@ describe('stratum start', () => {
     const o = await cli('start', '--out', other);
     expect(o.out).toMatch(/\n  1 file of the lake is not as its day's manifest says:\n    .*\/support\/tickets\/dt=2024-01-05\/part-00000\.parquet: [\d,]+ bytes, the manifest says [\d,]+\n$/);
     expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: npx stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
+  });
+
+  it('says why a file the manifest lists has no size: not a file, or not to be looked at or read', async () => {
+    const open = tempDir('stratum-unreadable-');
+    chmodSync(open, 0o755);
+    const out = join(open, 'lake');
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const [orders, customers, tickets] = ['shop/orders', 'crm/customers', 'support/tickets'].map((t) => `${t}/dt=2024-01-05`);
+    rmSync(join(out, orders, 'part-00000.parquet'));
+    mkdirSync(join(out, orders, 'part-00000.parquet'));
+    chmodSync(join(out, customers), 0o600); // listed, not searched
+    chmodSync(join(out, tickets, 'part-00000.parquet'), 0o200);
+    // as root, who may read anything, start runs as the user nobody
+    const asRoot = process.getuid?.() === 0;
+    const r = asRoot
+      ? spawnSync(process.execPath, [resolve('bin/stratum.js'), 'start', '--out', out], { encoding: 'utf8', uid: 65534, gid: 65534, env: { ...process.env, HOME: open } })
+      : await cli('start', '--out', out).then((c) => ({ status: c.code, stdout: c.out, stderr: c.err }));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain(`  3 files of the lake are not as their day's manifest says:
+    ${out}/${customers}/part-00000.csv: cannot be looked at (EACCES)
+    ${out}/${orders}/part-00000.parquet: not a file
+    ${out}/${tickets}/part-00000.parquet: cannot be read (EACCES)
+`);
+    expect(r.stderr).toBe(`Error: the lake in ${out}/ is damaged: 3 files are not as the manifests say (listed above); generate 1 day again: npx stratum generate --day 2024-01-05 --out ${out}\n`);
+    chmodSync(join(out, customers), 0o755);
   });
 
   it('lists folders named dt= that are no day, in a table or in _truth, and takes no day from them', async () => {
