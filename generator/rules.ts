@@ -257,7 +257,11 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * country; anonymous ids do not tell an account's device by their shape. 6: the touches of the
  * first fortnight's signups come from the founding day on (before, those before it were dropped,
  * and a quarter of those signups had none). 7: the manifests' payments drift says amounts go to
- * minor units (cents; the yen, which has none, unchanged), not "cents instead of dollars". A test
+ * minor units (cents; the yen, which has none, unchanged), not "cents instead of dollars"; an
+ * order ships 1-4 hours after it on its day when placed before 16:00, else in working hours of a
+ * later day (17% of shipments went out at 23:59:59, 4 hours after the order capped at the day's
+ * end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
+ * each). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 7;

@@ -88,6 +88,9 @@ function trackingNumber(day: string, i: string): string {
   return `'1Z' || upper(lpad(hex(${day}), 4, '0')) || upper(lpad(hex((${i} * 2654435761 + 1540483477) % 4294967296), 8, '0'))`;
 }
 
+/** The second of the day from which an order no longer ships the same day (16:00). */
+export const SAME_DAY_UNTIL = 16 * 3600;
+
 /** A shipment's tracking updates (its `status`), in the order they come: step 0 to 3. */
 export const SHIPMENT_STATUSES = ['shipped', 'in_transit', 'out_for_delivery', 'delivered'] as const;
 
@@ -100,15 +103,16 @@ export const shipments: SourceDef = {
   records(ctx) {
     const f = ctx.rules.fulfilment;
     return `with ou as (select * from ${universeOrders(ctx)} where ships and not is_cancelled and day >= ${firstFulfilledDay(ctx)}),
-      sh as (select *, day + ${ri('k', F.ship, f.ship_within_days + 1)} as ship_day,
-        ${ri('k', F.carrier, 4)} as carrier_i from ou),
+      -- an order placed from 16:00 on that would ship the same day ships the next (when it may)
+      sh as (select *, day + case when ship_lag = 0 and sec >= ${SAME_DAY_UNTIL} and ${f.ship_within_days} > 0 then 1 else ship_lag end as ship_day from
+        (select *, ${ri('k', F.ship, f.ship_within_days + 1)} as ship_lag, ${ri('k', F.carrier, 4)} as carrier_i from ou)),
       dl as (select *, ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)} as delivery_day from sh),
-      -- the carrier's tracking updates: shipped (on its ship day, 4 hours after the order's time of
-      -- day, at most 23:59:59),
-      -- in transit (a hub scan in the small hours of the next day), out for delivery (06:00-09:00)
-      -- and delivered (09:00-20:00) on the delivery day, each after the one before
+      -- the carrier's tracking updates: shipped (1-4 hours after the order on its day, else 08:00-18:00
+      -- of the ship day), in transit (a hub scan in the small hours of the next day), out for
+      -- delivery (06:00-09:00) and delivered (09:00-20:00) on the delivery day, each after the one before
       ev as (
-        select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, ship_day as status_day, least(sec + 3600 * 4, 86399) as status_sec, hash(k, 0) as sk from dl
+        select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, ship_day as status_day,
+          case when ship_day = day then least(sec + 3600 + ${ri('k', F.ship + 100, 3 * 3600)}, 86399) else 8 * 3600 + ${ri('k', F.ship + 100, 10 * 3600)} end as status_sec, hash(k, 0) as sk from dl
         union all
         select *, 1, '${SHIPMENT_STATUSES[1]}', ship_day + 1, 3600 + ${ri('k', F.deliver + 100, 5 * 3600)}, hash(k, 1) from dl
         union all

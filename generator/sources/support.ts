@@ -15,6 +15,9 @@ function lookbackFrom(ctx: SqlContext, extra: number): number {
   return firstEventDay(ctx, ctx.rules.arrival.max_lag_days + extra);
 }
 
+/** The priorities a ticket's is drawn from, uniformly: low 30%, normal 50%, high 15%, urgent 5%. */
+export const PRIORITY_DRAW: readonly string[] = [...Array(6).fill('low'), ...Array(10).fill('normal'), ...Array(3).fill('high'), 'urgent'];
+
 export const tickets: SourceDef = {
   name: 'support/tickets',
   description: 'Support tickets: a row when opened and a row when solved, with first response and priority.',
@@ -27,7 +30,7 @@ export const tickets: SourceDef = {
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
       opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t
         ${joinZipfCustomer(ctx, 't', `hash(${r.seed}, 8, t.day, t.i)`)}),
-      prioritized as (select *, ${oneOf('k', F.priority, ['low', 'normal', 'normal', 'high', 'urgent'])} as priority_clean,
+      prioritized as (select *, ${oneOf('k', F.priority, PRIORITY_DRAW)} as priority_clean,
           -- the more urgent, the sooner answered and solved: urgent in a tenth of a low ticket's time
           case priority_clean when 'urgent' then 0.1 when 'high' then 0.3 when 'normal' then 0.6 else 1.0 end as pace from opened),
       timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,

@@ -17,9 +17,9 @@ import type { Rules } from '../../generator/rules.js';
 import { CLICKS_LANDED } from '../../generator/sources/events.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
-import { SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
+import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
 import { PRODUCT_WORDS } from '../../generator/pools.js';
-import { AD_PRICES } from '../../generator/sources/support.js';
+import { AD_PRICES, PRIORITY_DRAW } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
 import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
 
@@ -154,6 +154,20 @@ describe('fulfilment', () => {
   it('ships an order 0 to ship_within_days days after it, every lag occurring', async () => {
     const lags = await list(`select distinct shipped_at::date - ordered_at::date as lag from ${fulfilled} where shipped_at is not null order by 1`);
     expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.ship_within_days + 1 }, (_, i) => i));
+  });
+
+  it('ships 1 to 4 hours after an order placed before 16:00 on its day, else in working hours (08:00-18:00) of a later day', async () => {
+    const shipped = `${fulfilled} where shipped_at is not null`;
+    expect(await count(`select count(*) as n from ${shipped}`)).toBeGreaterThan(10_000);
+    const late = `hour(ordered_at) * 3600 + minute(ordered_at) * 60 + second(ordered_at) >= ${SAME_DAY_UNTIL}`;
+    // no order from 16:00 on ships its day, and the same day's shipments come 1-4 hours after the order
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date and ${late}`)).toBe(0);
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date
+      and (shipped_at < ordered_at + interval 1 hour or shipped_at >= ordered_at + interval 4 hour)`)).toBe(0);
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date > ordered_at::date and hour(shipped_at) not between 8 and 17`)).toBe(0);
+    // some of each: shipped the same day, a later day, and late orders shipped the next day
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date`)).toBeGreaterThan(1_000);
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date + 1 and ${late}`)).toBeGreaterThan(1_000);
   });
 
   it('delivers 1 to deliver_within_days days after shipping, every lag occurring, and always after the shipped row', async () => {
@@ -491,6 +505,16 @@ describe('subscriptions', () => {
 });
 
 describe('support', () => {
+  it('opens a ticket low 30%, normal 50%, high 15% and urgent 5% of the time', async () => {
+    const r = await rows(con, `select priority, count(*) as n from ${parquet(raw, 'support/tickets')} where status = 'open' group by 1`);
+    const total = r.reduce((a, x) => a + Number(x.n), 0);
+    expect(total).toBeGreaterThan(2_000);
+    const share: Record<string, number> = { low: 0.3, normal: 0.5, high: 0.15, urgent: 0.05 };
+    expect(r.map((x) => String(x.priority)).sort()).toEqual(Object.keys(share).sort());
+    for (const x of r) expectBinomial(Number(x.n), total, share[String(x.priority)], `${String(x.priority)} tickets`);
+    expect(PRIORITY_DRAW.length).toBe(20);
+  });
+
   it('answers and solves the more urgent tickets sooner', async () => {
     const r = await rows(con, `select priority, count(*) as n, median(epoch(first_response_at) - epoch(opened_at)) as respond,
         median(epoch(solved_at) - epoch(opened_at)) as solve from ${parquet(raw, 'support/tickets')} where status = 'solved' group by 1`);
