@@ -261,7 +261,8 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * order ships 1-4 hours after it on its day when placed before 16:00, else in working hours of a
  * later day (17% of shipments went out at 23:59:59, 4 hours after the order capped at the day's
  * end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
- * each). A test
+ * each); a CRM profile change is a new email 60% of the time, a new head count 30%, a rename 7%, a
+ * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 7;

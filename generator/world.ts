@@ -143,6 +143,15 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
 }
 
 /**
+ * What a profile change changes, and how often: mostly a new contact email or a new head count,
+ * seldom the company's name, and a move of its headquarters to another country (and currency)
+ * rarest of all.
+ */
+export const PROFILE_CHANGES: readonly { kind: 'email' | 'size' | 'rename' | 'country'; weight: number }[] = [
+  { kind: 'email', weight: 60 }, { kind: 'size', weight: 30 }, { kind: 'rename', weight: 7 }, { kind: 'country', weight: 3 },
+];
+
+/**
  * The CRM versions of one account: creation (for the initial load, the migration at midnight of
  * the founding day), then changes at geometric gaps.
  */
@@ -160,7 +169,7 @@ function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVe
     day += 1 + Math.floor(-Math.log(1 - uniform(s, Field.versionDay, c.n, v)) / rate);
     if (day > horizon) break;
     const prev = out[out.length - 1];
-    const kind = (['email', 'country', 'rename', 'size'] as const)[pick(4, s, Field.versionKind, c.n, v)];
+    const kind = PROFILE_CHANGES[weightedIndex(PROFILE_CHANGES.map((k) => k.weight), uniform(s, Field.versionKind, c.n, v))].kind;
     const next: CustomerVersion = { ...prev, version: v, day, sec: pick(86_400, s, Field.versionDay, c.n, v, 1), change: kind };
     if (kind === 'email') next.emailUser = prev.emailUser + 1;
     if (kind === 'country') {
