@@ -205,7 +205,8 @@ function recoverStaleStaging(outDir: string): number {
 }
 
 /**
- * Tidies partitions that a killed run left moved aside by swapInto (`.dt=…old-PID`, pid gone):
+ * Tidies partitions that a killed run left moved aside by swapInto (`.dt=…old-PID`, pid gone, or
+ * this process's):
  * removed when the new partition made it into place (recoverStaleStaging has placed the rest of
  * its day), renamed back when it did not.
  */
@@ -215,7 +216,9 @@ function removeStaleAside(outDir: string): void {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir)) {
       const m = ASIDE.exec(f);
-      if (!m || alive(Number(m[2]))) continue;
+      // placement is synchronous, so an aside of this process's pid is no swap in progress: it was
+      // left by an earlier process that had this pid (a container's first process)
+      if (!m || (Number(m[2]) !== process.pid && alive(Number(m[2])))) continue;
       if (existsSync(join(dir, m[1]))) rmSync(join(dir, f), { recursive: true, force: true });
       else renameSync(join(dir, f), join(dir, m[1]));
     }

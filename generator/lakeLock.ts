@@ -4,7 +4,7 @@
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { readText } from './readText.js';
 
@@ -29,6 +29,14 @@ export function alive(pid: number): boolean {
  */
 const LOCK = '.stratum-lock';
 
+/**
+ * The lakes (resolved paths) whose lock this process holds. A lock naming this process's pid that
+ * is not one of them was left by an earlier process that had the same pid, and is stale: the
+ * first process of a container has the same pid each time, so a run killed in one would otherwise
+ * lock its lake for every later run (as "this process").
+ */
+const held = new Set<string>();
+
 /** The pid holding the lake's lock, or undefined when none does (no lock, or a stale one). */
 function lockHolder(outDir: string): number | undefined {
   let text: string;
@@ -39,7 +47,8 @@ function lockHolder(outDir: string): number | undefined {
     throw e;
   }
   const [pid, ms] = text.split(' ').map(Number);
-  if (pid === process.pid) return pid; // this process's own run, whatever its staging
+  // this process's own run, whatever its staging; or an earlier process's that had this pid
+  if (pid === process.pid) return held.has(resolve(outDir)) ? pid : undefined;
   // a pid of 0 or below probes a process group, which is always "alive": no run's
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
@@ -53,6 +62,7 @@ export function acquireLock(outDir: string, shown: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
+      held.add(resolve(outDir));
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
@@ -67,6 +77,7 @@ export function acquireLock(outDir: string, shown: string): void {
 
 /** Removes the lake's lock if this process holds it. */
 export function releaseLock(outDir: string): void {
+  held.delete(resolve(outDir));
   try {
     if (readText(join(outDir, LOCK)).split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
   } catch {

@@ -298,6 +298,22 @@ describe('stratum generate writes only into its own lake', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('takes over the lock, staging and partitions moved aside of a killed earlier process that had this pid', async () => {
+    // a container's first process has the same pid each time: a run killed in one must not lock
+    // its lake for the next (it was refused as "pid 1, this process" for good)
+    const out = join(dir, 'same-pid');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const before = digest(out);
+    writeFileSync(join(out, '.stratum-lock'), `${process.pid} ${Date.now() - 60_000}`);
+    mkdirSync(join(out, `.stratum-tmp-${process.pid}-1`));
+    // killed after its new partition was renamed in, before the old one was removed
+    mkdirSync(join(out, `crm/customers/.dt=2024-01-05.old-${process.pid}`));
+    writeFileSync(join(out, `crm/customers/.dt=2024-01-05.old-${process.pid}/part-00000.csv`), 'old\n');
+    const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+    expect(r).toEqual({ code: 0, out: '', err: '' });
+    expect(digest(out)).toEqual(before);
+  });
+
   it('takes a folder holding only hidden files (.gitkeep, .DS_Store) as empty', async () => {
     const out = join(dir, 'kept');
     mkdirSync(out);
@@ -560,13 +576,22 @@ describe('partitions moved aside by a killed run', () => {
     make('shop/orders/dt=2024-01-05', 'new');
     make('shop/orders/.dt=2024-01-05.old-999999999', 'old'); // killed after the second rename
     make('_truth/.dt=2024-01-06.old-999999999', 'old truth'); // killed between the two renames
-    make(`crm/customers/.dt=2024-01-07.old-${process.pid}`, 'a running swap');
+    // another live process's swap is left alone; this process's pid is an earlier process's that
+    // had it (placement is synchronous: no swap of this process is ever seen half done)
+    const { spawn } = await import('node:child_process');
+    const other = spawn('sleep', ['30']);
+    make(`crm/customers/.dt=2024-01-07.old-${other.pid}`, 'a running swap');
     make('crm/customers/.dt=2024-01-07.old-999999999x', 'not a name the generator uses');
-    await prepareOnly(out);
+    make(`crm/customers/.dt=2024-01-08.old-${process.pid}`, 'killed between the two renames');
+    try {
+      await prepareOnly(out);
+    } finally {
+      other.kill();
+    }
     expect(readdirSync(join(out, 'shop/orders'))).toEqual(['dt=2024-01-05']);
     expect(readFileSync(join(out, 'shop/orders/dt=2024-01-05/f.txt'), 'utf8')).toBe('new');
     expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-06']);
     expect(readFileSync(join(out, '_truth/dt=2024-01-06/f.txt'), 'utf8')).toBe('old truth');
-    expect(readdirSync(join(out, 'crm/customers')).sort()).toEqual([`.dt=2024-01-07.old-${process.pid}`, '.dt=2024-01-07.old-999999999x']);
+    expect(readdirSync(join(out, 'crm/customers')).sort()).toEqual([`.dt=2024-01-07.old-${other.pid}`, '.dt=2024-01-07.old-999999999x', 'dt=2024-01-08']);
   });
 });
