@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { CancelledError, LimitError, StratumError, UsageError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { TruthManifest } from './lakeManifest.js';
-import { checkPlaceable, gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
+import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlacement, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { events } from './sources/events.js';
@@ -292,12 +292,19 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
       emit({ type: 'days', done: ctx.to - from + 1, total: days });
       return;
     }
-    checkPlaceable(outDir, held);
+    // until the journal is written, a failure (a read-only folder, a full disk) places no day of
+    // the batch, and leaves no folder made for it
+    const madeForBatch = readyPlacement(outDir, into, held);
     try {
       writeJournal(into, held);
+    } catch (e) {
+      removeMadeFolders(madeForBatch);
+      throw e;
+    }
+    try {
       placeBatch(into, outDir);
     } catch (e) {
-      throw lakeFolderError(e, opts.outDir, '; the next run into it places the rest of the batch');
+      throw writeFailure(e, opts.outDir, '; the next run into it places the rest of the batch');
     }
     // the batch's emptied folders are removed off the main thread: an rmdir there waits on the
     // disk while the other lanes write (0.6-0.9 s of the main thread at --scale 10, in some 650

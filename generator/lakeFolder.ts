@@ -87,23 +87,42 @@ function readJournal(bDir: string): Journal {
 }
 
 /**
- * Checks, before a batch's journal is written, that every folder its placement moves into or out
- * of may be written: the lake's `_truth` and table folders (or, for one not made yet, the folder
- * that will hold it), and each day folder it replaces. So a read-only folder stops the run before
- * any day is half placed. Throws the file system's error (EACCES, EROFS) naming the folder.
+ * Readies the lake `outDir` for placing the days `dts` staged in batch folder `bDir`, before the
+ * batch's journal is written: checks that every folder the placement moves into or out of may be
+ * written (the lake's `_truth` and table folders, each day folder it replaces), and makes the
+ * `_truth` and table folders it moves into that are missing (`_truth` first, so that the folder
+ * stays a lake), so that placing needs no more than renames. So a read-only folder, or a disk too
+ * full for one more folder, stops the run before any day is half placed. Returns the folders it
+ * made, outermost first (see removeMadeFolders). Throws the file system's error (EACCES, EROFS,
+ * ENOSPC) naming the folder, having removed the folders it made.
  */
-export function checkPlaceable(outDir: string, dts: readonly string[]): void {
-  for (const name of ['_truth', ...SOURCES.map((s) => s.name)]) {
-    let parent = join(outDir, name);
-    if (!existsSync(parent)) {
-      while (!existsSync(parent)) parent = dirname(parent);
-      accessSync(parent, constants.W_OK);
-      continue;
+export function readyPlacement(outDir: string, bDir: string, dts: readonly string[]): string[] {
+  const made: string[] = [];
+  try {
+    for (const name of ['_truth', ...SOURCES.map((s) => s.name)]) {
+      const dir = join(outDir, name);
+      if (!existsSync(dir)) {
+        let parent = dir;
+        while (!existsSync(parent)) parent = dirname(parent);
+        accessSync(parent, constants.W_OK);
+        if (!dts.some((dt) => existsSync(join(bDir, name, `dt=${dt}`)))) continue; // nothing to move in
+        const missing: string[] = [];
+        for (let p = dir; p !== parent; p = dirname(p)) missing.unshift(p);
+        for (const p of missing) {
+          mkdirSync(p);
+          made.push(p);
+        }
+        continue;
+      }
+      accessSync(dir, constants.W_OK);
+      // a day folder replaced (or removed) has its files removed after the swap
+      for (const dt of dts) if (existsSync(join(dir, `dt=${dt}`))) accessSync(join(dir, `dt=${dt}`), constants.W_OK);
     }
-    accessSync(parent, constants.W_OK);
-    // a day folder replaced (or removed) has its files removed after the swap
-    for (const dt of dts) if (existsSync(join(parent, `dt=${dt}`))) accessSync(join(parent, `dt=${dt}`), constants.W_OK);
+  } catch (e) {
+    removeMadeFolders(made);
+    throw e;
   }
+  return made;
 }
 
 /**
@@ -266,15 +285,16 @@ function makeLakeFolder(dir: string, shown: string): string[] {
 }
 
 /**
- * Removes the folders a run made for its lake (outermost first, as makeLakeFolder lists them)
- * when it placed nothing in them: each only if empty, so nothing of anyone's is removed.
+ * Removes the folders a run made for its lake (each outermost first, as makeLakeFolder and
+ * readyPlacement list them) when it placed nothing in them: each only if empty, so nothing of
+ * anyone's is removed.
  */
 export function removeMadeFolders(made: readonly string[]): void {
   for (const p of [...made].reverse()) {
     try {
       rmdirSync(p);
     } catch {
-      return; // not empty (another run's files), or gone: leave it and those above it
+      // not empty (another run's files), or gone: left, and the folders above it stay as not empty
     }
   }
 }

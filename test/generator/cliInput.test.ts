@@ -518,6 +518,61 @@ describe('stratum generate on a full disk', () => {
   });
 });
 
+describe('stratum generate placing a batch', () => {
+  // placing a day needs no more than renames once the lake's table folders are made, which is done
+  // before the batch's journal: a disk that has room for the staged files but not for one more
+  // folder (its inodes used up) stopped the run half way through placing, exit 2, its staging
+  // folder and journal left on the full disk, a day half placed until a run found room
+  it('makes the folders it moves into before its journal, so that a disk with no room for them places nothing', (ctx) => {
+    const mnt = join(dir, 'disk-inodes');
+    mkdirSync(mnt, { recursive: true });
+    const mount = (opts: string) => spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', mnt]).status === 0;
+    if (process.platform !== 'linux' || !asRoot || !mount('size=40m')) {
+      ctx.skip();
+      return;
+    }
+    const out = join(mnt, 'raw');
+    const args = ['--day', '2024-01-03', '--out', out, '--quiet'];
+    let whole: Map<string, string>;
+    let inodes: number;
+    try {
+      expect(generateProcess(args).status).toBe(0);
+      whole = digest(out);
+      inodes = readdirSync(mnt, { recursive: true }).length + 1; // and the disk's own folder
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+    // the staged files fit in the lake's inodes and a few more; the lake's 17 folders came after
+    for (let n = inodes + 2; n <= inodes + 18; n += 4) {
+      expect(mount(`size=40m,nr_inodes=${n}`)).toBe(true);
+      try {
+        const r = generateProcess(args);
+        if (r.status === 0) {
+          expect(digest(out)).toEqual(whole);
+          continue;
+        }
+        expect(r.stderr, `${n} inodes`).toBe(`Error: cannot write the lake into ${out}: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk\n`);
+        expect(r.status).toBe(1);
+        expect(readdirSync(mnt)).toEqual([]);
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    }
+  });
+
+  it('places no day, and leaves no folder made for it, when a table folder cannot be made', async () => {
+    // a file where a system's folder goes: the run stops before its journal, not half way through placing
+    const out = join(dir, 'file-in-the-way');
+    mkdirSync(join(out, '_truth'), { recursive: true });
+    writeFileSync(join(out, 'shop'), 'not a folder\n');
+    const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`Error: cannot write the lake into ${out}: cannot create ${out}/shop/orders: not a directory (ENOTDIR); no day was placed, the lake is as it was\n`);
+    expect(readdirSync(out).sort()).toEqual(['_truth', 'shop']);
+    expect(readdirSync(join(out, '_truth'))).toEqual([]);
+  });
+});
+
 describe('stratum generate failing after it placed some days', () => {
   it('names the days it placed, each complete, when it fails in a later batch', async () => {
     // a DuckDB error injected into the second batch's writing of its files (which names its

@@ -4,7 +4,7 @@
  * The kill is a real SIGKILL of a child process just before its Kth rename (killAtRename.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, type GenerateEvent } from '../../generator/generate.js';
@@ -146,14 +146,17 @@ describe('a run whose placement fails part way', () => {
     const out = join(tempDir('stratum-failed-'), 'raw');
     const run = generate({
       rules: loadRules(rulesFile), from: 19744, to: 19746, scale: 1, outDir: out,
-      // once the lake's folder is made, a file takes the place of the `shop` system's folder
-      onEvent: (e) => e.type === 'start' && writeFileSync(join(out, 'shop'), 'in the way'),
+      // once the lake's folder is made, a folder takes the name that the first day's shop/orders
+      // partition is moved aside to, so that the move fails (the folders it moves into are made
+      // before the journal: a file in their way stops the run before it places anything)
+      onEvent: (e) => e.type === 'start' && ['dt=2024-01-22', `.dt=2024-01-22.old-${process.pid}/x`].forEach((f) => mkdirSync(join(out, 'shop/orders', f), { recursive: true })),
     });
-    await expect(run).rejects.toThrow(new UsageError(`cannot write the lake into ${out}: cannot create ${join(out, 'shop/orders')}: not a directory (ENOTDIR); the next run into it places the rest of the batch`));
+    const partition = join(out, 'shop/orders/dt=2024-01-22');
+    await expect(run).rejects.toThrow(new UsageError(`cannot write the lake into ${out}: cannot move ${partition}: directory not empty (ENOTEMPTY); the next run into it places the rest of the batch`));
     // the first day's first sources went in before the failure
     expect(existsSync(join(out, 'crm/customers/dt=2024-01-22'))).toBe(true);
-    expect(existsSync(join(out, '_truth'))).toBe(false);
-    rmSync(join(out, 'shop'));
+    expect(existsSync(join(out, '_truth/dt=2024-01-22'))).toBe(false);
+    rmSync(join(out, `shop/orders/.dt=2024-01-22.old-${process.pid}`), { recursive: true });
     await prepareOnly(out);
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
