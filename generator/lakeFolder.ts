@@ -214,7 +214,7 @@ function recoverStaleStaging(outDir: string): number {
   for (const f of readdirSync(outDir).sort()) {
     const m = STAGING.exec(f);
     const dir = join(outDir, f);
-    if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
+    if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1]), Number(m[2])))) continue;
     // a run places one batch at a time and removes its journal when placed: at most one has one;
     // the staging folder goes whole, placed batches' emptied folders with it
     for (const b of readdirSync(dir)) if (existsSync(join(dir, b, JOURNAL))) placed += placeBatch(join(dir, b), outDir);
@@ -224,12 +224,14 @@ function recoverStaleStaging(outDir: string): number {
 }
 
 /**
- * Tidies partitions that a killed run left moved aside by swapInto (`.dt=…old-PID`, pid gone, or
- * this process's):
+ * Tidies partitions that a killed run left moved aside by swapInto (`.dt=…old-PID`, of a run that
+ * has no staging folder left: recoverStaleStaging has removed those of runs that are gone):
  * removed when the new partition made it into place (recoverStaleStaging has placed the rest of
  * its day), renamed back when it did not.
  */
 function removeStaleAside(outDir: string): void {
+  // the pids of the runs in progress, which place their days with their staging folder in the lake
+  const live = new Set(readdirSync(outDir).map((f) => STAGING.exec(f)?.[1]));
   for (const table of [...SOURCES.map((s) => s.name), '_truth']) {
     const dir = join(outDir, table);
     if (!existsSync(dir)) continue;
@@ -237,7 +239,7 @@ function removeStaleAside(outDir: string): void {
       const m = ASIDE.exec(f);
       // placement is synchronous, so an aside of this process's pid is no swap in progress: it was
       // left by an earlier process that had this pid (a container's first process)
-      if (!m || (Number(m[2]) !== process.pid && alive(Number(m[2])))) continue;
+      if (!m || (Number(m[2]) !== process.pid && live.has(m[2]))) continue;
       if (existsSync(join(dir, m[1]))) rmSync(join(dir, f), { recursive: true, force: true });
       else renameSync(join(dir, f), join(dir, m[1]));
     }

@@ -3,29 +3,54 @@
  * runs at once could leave a day with some sources of each, so the second is refused while the
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { readText } from './readText.js';
 
-/** A run's hidden staging folder in the lake, named by its pid (see prepareLakeFolder). */
-export const STAGING = /^\.stratum-tmp-(\d+)-/;
+/** A run's hidden staging folder in the lake, named by its pid and when it was made (see prepareLakeFolder). */
+export const STAGING = /^\.stratum-tmp-(\d+)-(\d+)/;
 
-/** Whether a process with this pid is running. */
-export function alive(pid: number): boolean {
+/**
+ * When the process with this pid started, in ms since the epoch, or undefined when that cannot be
+ * known (not Linux, no such process). From /proc: the start in clock ticks since boot (Linux's
+ * USER_HZ, 100 a second) and the boot time in whole seconds, so it is at most a second early.
+ */
+function startedAt(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command's name in parentheses, from the third (state); the 22nd is the start
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const ms = boot * 1000 + ticks * 10;
+    return Number.isFinite(ms) ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a process with this pid is running and, when `since` (ms since the epoch) is given,
+ * may be the one that made something then: a process that started well after (2 s, for clocks
+ * set meanwhile) reuses the pid of one that is gone, as after a reboot, or in a container whose
+ * first processes get the same pids each time.
+ */
+export function alive(pid: number, since?: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const started = since === undefined || !Number.isFinite(since) ? undefined : startedAt(pid);
+  return started === undefined || started <= since! + 2000;
 }
 
 /**
  * The lake's lock, held by the one run writing into it (two at once could leave a day with some
  * sources of each): `<pid> <ms since epoch>`, made exclusively, removed when the run ends. A lock
- * whose process is gone, or that has no staging folder of its pid and a time more than ten seconds
- * from the clock (the pid was reused, or the file is not a run's), is stale and is taken over.
+ * whose process is gone, or started after the lock was made, or that has no staging folder of its
+ * pid and a time more than ten seconds from the clock (the pid was reused, or the file is not a
+ * run's), is stale and is taken over.
  */
 const LOCK = '.stratum-lock';
 
@@ -50,7 +75,7 @@ function lockHolder(outDir: string): number | undefined {
   // this process's own run, whatever its staging; or an earlier process's that had this pid
   if (pid === process.pid) return held.has(resolve(outDir)) ? pid : undefined;
   // a pid of 0 or below probes a process group, which is always "alive": no run's
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid, ms)) return undefined;
   const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
   // a time far ahead of the clock is no run that has just begun (it held the lake for good)
   return staging || Math.abs(Date.now() - ms) < 10_000 ? pid : undefined;

@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -228,19 +228,25 @@ describe('stratum generate writes only into its own lake', () => {
     // a live process with a staging folder in the lake holds it
     const other = spawn('sleep', ['30']);
     try {
-      const lock = `${other.pid} ${Date.now() - 60_000}`;
+      const now = Date.now();
+      const lock = `${other.pid} ${now}`;
       writeFileSync(join(out, '.stratum-lock'), lock);
-      mkdirSync(join(out, `.stratum-tmp-${other.pid}-1`));
+      mkdirSync(join(out, `.stratum-tmp-${other.pid}-${now}`));
       const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
       expect(r).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: another 'stratum generate' (pid ${other.pid}) is writing into it; wait for it to finish, or name another folder\n` });
       // the refused run leaves the holder's lock as it was
       expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toBe(lock);
-      rmSync(join(out, `.stratum-tmp-${other.pid}-1`), { recursive: true });
-      // the same live pid with no staging folder a minute on is a reused pid: the lock is stale
+      // a lock (and staging folder) made a minute before its pid's process started is a reused pid's: stale
+      writeFileSync(join(out, '.stratum-lock'), `${other.pid} ${now - 60_000}`);
+      renameSync(join(out, `.stratum-tmp-${other.pid}-${now}`), join(out, `.stratum-tmp-${other.pid}-${now - 60_000}`));
       expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
     } finally {
       other.kill();
     }
+    // a live pid whose process is older than the lock, with no staging folder ten seconds on: a
+    // reused pid too (pid 1 started before this test)
+    writeFileSync(join(out, '.stratum-lock'), `1 ${Date.now() - 60_000}`);
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
     // a dead run's lock is taken over, and `start` clears it as it finishes what a dead run left
     writeFileSync(join(out, '.stratum-lock'), `999999999 ${Date.now()}`);
     expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
@@ -631,11 +637,14 @@ describe('partitions moved aside by a killed run', () => {
     make('shop/orders/dt=2024-01-05', 'new');
     make('shop/orders/.dt=2024-01-05.old-999999999', 'old'); // killed after the second rename
     make('_truth/.dt=2024-01-06.old-999999999', 'old truth'); // killed between the two renames
-    // another live process's swap is left alone; this process's pid is an earlier process's that
-    // had it (placement is synchronous: no swap of this process is ever seen half done)
+    // the swap of another live run (it has its staging folder) is left alone; this process's pid is
+    // an earlier process's that had it (placement is synchronous: no swap of this process is ever
+    // seen half done)
     const { spawn } = await import('node:child_process');
     const other = spawn('sleep', ['30']);
+    mkdirSync(join(out, `.stratum-tmp-${other.pid}-${Date.now()}`), { recursive: true });
     make(`crm/customers/.dt=2024-01-07.old-${other.pid}`, 'a running swap');
+    make('crm/customers/.dt=2024-01-09.old-1', 'a live process (pid 1) with no run in the lake');
     make('crm/customers/.dt=2024-01-07.old-999999999x', 'not a name the generator uses');
     make(`crm/customers/.dt=2024-01-08.old-${process.pid}`, 'killed between the two renames');
     try {
@@ -647,6 +656,6 @@ describe('partitions moved aside by a killed run', () => {
     expect(readFileSync(join(out, 'shop/orders/dt=2024-01-05/f.txt'), 'utf8')).toBe('new');
     expect(readdirSync(join(out, '_truth'))).toEqual(['dt=2024-01-06']);
     expect(readFileSync(join(out, '_truth/dt=2024-01-06/f.txt'), 'utf8')).toBe('old truth');
-    expect(readdirSync(join(out, 'crm/customers')).sort()).toEqual([`.dt=2024-01-07.old-${other.pid}`, '.dt=2024-01-07.old-999999999x', 'dt=2024-01-08']);
+    expect(readdirSync(join(out, 'crm/customers')).sort()).toEqual([`.dt=2024-01-07.old-${other.pid}`, '.dt=2024-01-07.old-999999999x', 'dt=2024-01-08', 'dt=2024-01-09']);
   });
 });

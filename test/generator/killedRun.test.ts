@@ -3,8 +3,8 @@
  * that every day is wholly the new run's (all sources and the manifest) or wholly the old one's.
  * The kill is a real SIGKILL of a child process just before its Kth rename (killAtRename.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, type GenerateEvent } from '../../generator/generate.js';
@@ -101,6 +101,26 @@ describe('a run killed while placing its days', () => {
   it('before its last rename, is completed by the next run', async () => {
     const out = killedAt(2 * partitions + 1);
     await prepareOnly(out);
+    expect(digest(out)).toEqual(fresh);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('is completed by the next run when a process started since has its pid (a reboot, a container)', async () => {
+    const out = killedAt(1 + 2 * 10 + 2 * 4 + 2); // in the middle of day 2
+    const [staging, pid, ms] = readdirSync(out).map((f) => /^\.stratum-tmp-(\d+)-(\d+)$/.exec(f)).find((m) => m)!;
+    // the run was killed a minute ago, and its pid is now a live process's, started since: its lock,
+    // staging folder and partitions moved aside name that pid
+    const other = spawn('sleep', ['30']);
+    try {
+      const then = Number(ms) - 60_000;
+      writeFileSync(join(out, '.stratum-lock'), `${other.pid} ${then}`);
+      renameSync(join(out, staging), join(out, `.stratum-tmp-${other.pid}-${then}`));
+      for (const f of hidden(out).filter((h) => h.endsWith(`.old-${pid}`))) renameSync(join(out, f), join(out, f.replace(/\d+$/, String(other.pid))));
+      expect(hidden(out).some((f) => f.endsWith(`.old-${other.pid}`))).toBe(true);
+      await prepareOnly(out);
+    } finally {
+      other.kill();
+    }
     expect(digest(out)).toEqual(fresh);
     expect(hidden(out)).toEqual([]);
   });
