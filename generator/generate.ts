@@ -240,6 +240,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const onAbort = () => cons.forEach((c) => c.interrupt());
   opts.signal?.addEventListener('abort', onAbort);
   let placed = 0; // days of this run in place
+  let ended = false; // every day placed: a staging folder that cannot be removed is then the run's error
   // the days done before a cancel or a failure are not placed when the run replaces the lake's company
   const heldNote = replaces ? ' (it replaces a lake of another seed, scale, rules or formats: every day is placed at the end)' : '';
   const placedDays = () => `${placed} of ${days} days (${formatDay(from)} .. ${formatDay(from + placed - 1)})`;
@@ -438,6 +439,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     await Promise.all([universes, ...lanes, placing]);
     checkAbort();
     if (failure) throw failure.error;
+    ended = true;
   } catch (e) {
     // whatever a cancel interrupted (a statement, an appender) fails with DuckDB's INTERRUPT: the
     // run was cancelled, and says so
@@ -453,9 +455,17 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // a database that could not open (a memory limit too small for its first allocation) failed the run above
     (await opening.catch(() => undefined))?.closeSync();
     await Promise.allSettled(removals); // what one left, releaseStaging removes
-    releaseStaging(staging);
+    let unreleased: unknown;
+    try {
+      releaseStaging(staging);
+    } catch (e) {
+      // the staging folder cannot be removed (the lake's folder made read-only under the run): a
+      // failed run's own error says more, and the next run into the lake removes it
+      unreleased = e;
+    }
     // a run that failed or was cancelled before placing a day leaves no folder it made
     if (placed === 0) removeMadeFolders(made);
+    if (ended && unreleased !== undefined) throw lakeFolderError(unreleased, opts.outDir, `; all ${days} day(s) were placed, each complete; the next run into it removes what is left`);
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.rowsPerSecond = Math.round(summary.rows / summary.seconds);

@@ -47,7 +47,11 @@ const running = new Map<string, readonly string[]>();
 // placement is synchronous, so none is half-placed at an exit
 process.on('exit', () => {
   for (const [staging, made] of [...running]) {
-    releaseStaging(staging);
+    try {
+      releaseStaging(staging);
+    } catch {
+      // it cannot be removed (its lake's folder made read-only): the next run into the lake removes it
+    }
     removeMadeFolders(made);
   }
 });

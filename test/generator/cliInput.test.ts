@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -576,6 +576,43 @@ describe('stratum generate placing a batch', () => {
     expect(r.err).toBe(`Error: cannot write the lake into ${out}: cannot create ${out}/shop/orders: not a directory (ENOTDIR); no day was placed, the lake is as it was\n`);
     expect(readdirSync(out).sort()).toEqual(['_truth', 'shop']);
     expect(readdirSync(join(out, '_truth'))).toEqual([]);
+  });
+});
+
+describe('stratum generate whose staging folder cannot be removed', () => {
+  // the lake's folder made read-only under a running run (reproduced as the user nobody, with a
+  // chmod 555 a second in): the removal of its staging folder in the run's `finally` threw, and
+  // Node's stack trace of that EACCES replaced the run's own one-line error. Here rmSync refuses
+  // the staging folder, as it did there
+  it('reports the run\'s own error, or the folder it could not remove, in one line', async () => {
+    const fs = (await import('node:fs')).default;
+    const { syncBuiltinESMExports } = await import('node:module');
+    const rm = fs.rmSync;
+    fs.rmSync = (p: PathLike, o?: RmOptions) => {
+      if (!/\.stratum-tmp-\d+-\d+$/.test(String(p))) return rm(p, o);
+      throw Object.assign(new Error(`EACCES: permission denied, rmdir '${String(p)}'`), { code: 'EACCES', syscall: 'rmdir', path: String(p), errno: -13 });
+    };
+    syncBuiltinESMExports();
+    const failed = join(dir, 'unremovable-failed');
+    const placed = join(dir, 'unremovable-placed');
+    try {
+      // a run that fails: a file where a system's folder goes
+      mkdirSync(join(failed, '_truth'), { recursive: true });
+      writeFileSync(join(failed, 'shop'), 'not a folder\n');
+      const f = await generateCli('--day', '2024-01-05', '--out', failed, '--quiet');
+      expect(f).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${failed}: cannot create ${failed}/shop/orders: not a directory (ENOTDIR); no day was placed, the lake is as it was\n` });
+      // a run that places its day
+      const p = await generateCli('--day', '2024-01-05', '--out', placed, '--quiet');
+      expect(p.code).toBe(2);
+      expect(p.err).toMatch(new RegExp(`^Error: cannot write the lake into ${placed}: cannot remove ${placed}/\\.stratum-tmp-\\d+-\\d+: permission denied \\(EACCES\\); `
+        + 'all 1 day\\(s\\) were placed, each complete; the next run into it removes what is left\n$'));
+    } finally {
+      fs.rmSync = rm;
+      syncBuiltinESMExports();
+    }
+    // and so it does
+    expect((await generateCli('--day', '2024-01-05', '--out', placed, '--quiet')).code).toBe(0);
+    expect(readdirSync(placed).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
 
