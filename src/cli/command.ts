@@ -216,16 +216,17 @@ export function sizeFlag(args: ParsedArgs, cmdName: string, name: string): numbe
 }
 
 /**
- * An AbortSignal that Ctrl-C or a SIGTERM (a process manager, `timeout`) aborts, after printing
- * `notice` on stderr (wrapped at spaces to `width`: a terminal's columns; piped, one line). A
- * second signal stops the process at once (exit 130), running its `exit`
+ * An AbortSignal that Ctrl-C, a SIGTERM (a process manager, `timeout`) or a SIGHUP (the terminal
+ * closed, an ssh connection dropped) aborts, after printing `notice` on stderr (wrapped at spaces
+ * to `width`: a terminal's columns; piped, one line). A second signal stops the process at once
+ * (exit 130), running its `exit`
  * handlers (the generator's removes its staging folder); `dispose` removes the handlers when the
  * work is done. Once cancelled they stay: the process then only winds down and exits 130, and a
  * further signal with no handler left would kill it (no exit handlers, no exit code) in that time.
  */
 export function cancelOnSignals(notice: string, width = widthOf(process.stderr, Infinity)): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const dispose = () => {
     if (controller.signal.aborted) return;
     for (const s of signals) process.off(s, onSignal);

@@ -87,7 +87,7 @@ export function finishedLine(days: number): string {
   return `Finished placing ${days} day(s) that an earlier, unfinished 'stratum generate' had begun to place.\n`;
 }
 
-/** What a generator run prints when Ctrl-C or SIGTERM cancels it (see cancelOnSignals). */
+/** What a generator run prints when Ctrl-C, SIGTERM or SIGHUP cancels it (see cancelOnSignals). */
 export const GENERATE_CANCEL_NOTICE = 'Cancelling: finishing no new day, removing the staging folder (Ctrl-C again to stop at once)';
 
 /**

@@ -367,7 +367,8 @@ describe('seeds', () => {
 });
 
 describe('stratum generate cancel', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s exits 130, leaves no staging folder and no half-written day', async (signal) => {
+  // a SIGHUP (the terminal closed) killed the run with no clean-up: its staging folder and lock stayed
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s exits 130, leaves no staging folder and no half-written day', async (signal) => {
     const { spawn } = await import('node:child_process');
     const { mkdirSync, readdirSync } = await import('node:fs');
     const out = join(dir, `raw-cancel-${signal}`);
@@ -386,6 +387,32 @@ describe('stratum generate cancel', () => {
     expect(stderr).toMatch(/\ngeneration cancelled before it placed any day; the lake is as it was\n$/);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(out, '_truth'))).toBe(false);
+  });
+
+  // the terminal it runs in goes away (its window closed): a SIGHUP, and then writing the cancel
+  // notice to the terminal fails with EIO, which crashed the run (exit 1) in the middle of its cancel
+  it.runIf(process.platform === 'linux' && spawnSync('script', ['--version']).status === 0)('stops when its terminal goes away, exit 130, leaving nothing behind', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = join(dir, 'raw-hangup');
+    // the run's exit code, which nothing else outlives the terminal to see
+    const code = join(dir, 'hangup-code');
+    const hook = join(dir, 'exit-code.mjs');
+    writeFileSync(hook, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', (c) => writeFileSync(${JSON.stringify(code)}, String(c)));\n`);
+    // in a terminal of its own (script), whose session it leads, as a shell's job would be signalled
+    const term = spawn('script', ['-qfc', `${process.execPath} --import ${hook} bin/stratum.js generate --from 2024-01-01 --to 2024-03-31 --out ${out}`, '/dev/null'],
+      { stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      term.stdout.on('data', (d: Buffer) => {
+        seen += d.toString();
+        // the terminal closes once the first source of the batch is written
+        if (/rows .*\[/.test(seen) && !term.killed) term.kill('SIGKILL');
+      });
+      term.on('exit', () => resolve());
+    });
+    for (let i = 0; i < 600 && !existsSync(code); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(code) && readFileSync(code, 'utf8')).toBe('130');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('stops at once on a second signal, exit 130, and still leaves no staging folder', async () => {
