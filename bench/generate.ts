@@ -54,7 +54,7 @@ function bytesOnly(dir: string): { files: number; bytes: number; seconds: number
     for (const { f, data } of files) {
       mkdirSync(dirname(join(out, f)), { recursive: true });
       const fd = openSync(join(out, f), 'w');
-      writeAll(fd, data);
+      writeAll(fd, data, join(out, f));
       closeSync(fd);
     }
     const seconds = (performance.now() - t) / 1000;

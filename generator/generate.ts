@@ -175,15 +175,18 @@ export function outOfMemory(e: unknown, scale: number, after: string, memoryLimi
 }
 
 /**
- * A failure to write the lake's files (the disk full, an I/O error in DuckDB or Node) as one line
- * naming the folder, ending with `after` (what became of the run); anything else as it is. A full
- * disk is a LimitError (exit 1), like a full memory.
+ * A failure to write the lake's files (the disk or the user's quota full, an I/O error in DuckDB
+ * or Node) as one line naming the folder, ending with `after` (what became of the run); anything
+ * else as it is. A full disk or quota is a LimitError (exit 1), like a full memory.
  */
 export function writeFailure(e: unknown, shown: string, after: string): unknown {
   if (!(e instanceof Error) || e instanceof StratumError) return e;
   const line = e.message.split('\n')[0];
-  const full = /No space left on device/i.test(line) || (e as NodeJS.ErrnoException).code === 'ENOSPC';
+  const code = (e as NodeJS.ErrnoException).code;
+  const full = /No space left on device/i.test(line) || code === 'ENOSPC';
   if (full) return new LimitError(`cannot write the lake into ${shown}: no space left on device${after}; free some space, or name a folder on another disk`);
+  // the user's share of the disk is full: the same, but more space on the disk would not help
+  if (/Disk quota exceeded/i.test(line) || code === 'EDQUOT') return new LimitError(`cannot write the lake into ${shown}: disk quota exceeded${after}; free some of your space, or name a folder on another disk`);
   const io = /^IO Error: (.*)/.exec(line);
   if (io) return new UsageError(`cannot write the lake into ${shown}: DuckDB: ${io[1]}${after}`);
   return lakeFolderError(e, shown, after);

@@ -124,7 +124,7 @@ export function writeDayFile(x: LinesModule, root: string, source: string, day: 
   const fd = openSync(join(root, file), 'w');
   try {
     for (let more = 1; ; more = x.writeMore()) {
-      if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()));
+      if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()), join(root, file));
       bytes += x.outLen();
       if (more === 0) break;
     }

@@ -34,7 +34,17 @@ export interface WasmWriterJob {
 /** What the thread answers: the batch's truth per day, or the error that stopped it. */
 export type WasmWriterReply =
   | { readonly id: number; readonly result: Map<number, SourceDayTruth> }
-  | { readonly id: number; readonly error: { readonly cancelled: boolean; readonly message: string; readonly stack?: string; readonly code?: string } };
+  | { readonly id: number; readonly error: ThreadErrorData };
+
+/** An error as a thread sends it: whether it is a cancel, and a file-system error's code, call and path. */
+export interface ThreadErrorData {
+  readonly cancelled: boolean;
+  readonly message: string;
+  readonly stack?: string;
+  readonly code?: string;
+  readonly syscall?: string;
+  readonly path?: string;
+}
 
 /**
  * A WebAssembly writer on a worker thread, with the writer's `write` (a batch's days, in batch
@@ -108,11 +118,16 @@ function transferable(input: EventsInput | PaymentsInput): ArrayBuffer[] {
   return [o.day.buffer, o.i.buffer, o.n.buffer, o.totals.buffer, o.totalLength.buffer];
 }
 
-/** The error a thread answered with, as this thread's: a CancelledError, or an Error with its code (ENOSPC, say). */
-function threadError(e: { cancelled: boolean; message: string; stack?: string; code?: string }): Error {
+/**
+ * The error a thread answered with, as this thread's: a CancelledError, or an Error with its code
+ * (ENOSPC, say), call and path, so that a file-system error is reported in one line naming the file.
+ */
+function threadError(e: ThreadErrorData): Error {
   if (e.cancelled) return new CancelledError(e.message);
   const error = new Error(e.message) as NodeJS.ErrnoException;
   if (e.stack) error.stack = e.stack;
   if (e.code) error.code = e.code;
+  if (e.syscall) error.syscall = e.syscall;
+  if (e.path) error.path = e.path;
   return error;
 }

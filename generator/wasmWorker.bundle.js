@@ -535,9 +535,14 @@ import { join } from "node:path";
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 var PROFILE = process.env.STRATUM_PROFILE_SQL === "1";
 var WRITE_CHUNK = 32 << 10;
-function writeAll(fd, data) {
+function writeAll(fd, data, file) {
   const buf = typeof data === "string" ? Buffer.from(data) : data;
-  for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, Math.min(WRITE_CHUNK, buf.length - at));
+  try {
+    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, Math.min(WRITE_CHUNK, buf.length - at));
+  } catch (e) {
+    e.path ??= file;
+    throw e;
+  }
 }
 var KEY_SEP = "";
 var KEY_SEP_SQL = `chr(${KEY_SEP.charCodeAt(0)})`;
@@ -589,7 +594,7 @@ function writeDayFile(x, root, source, day, kinds, keyOf2) {
   const fd = openSync2(join(root, file), "w");
   try {
     for (let more = 1; ; more = x.writeMore()) {
-      if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()));
+      if (x.outLen() > 0) writeAll(fd, Buffer.from(x.memory.buffer, x.outPtr(), x.outLen()), join(root, file));
       bytes += x.outLen();
       if (more === 0) break;
     }
@@ -994,7 +999,7 @@ parentPort.on("message", (job) => {
     reply = { id: job.id, result: write(job) };
   } catch (e) {
     const err = e;
-    reply = { id: job.id, error: { cancelled: e instanceof CancelledError, message: err.message, stack: err.stack, code: err.code } };
+    reply = { id: job.id, error: { cancelled: e instanceof CancelledError, message: err.message, stack: err.stack, code: err.code, syscall: err.syscall, path: err.path } };
   }
   parentPort.postMessage(reply);
 });

@@ -22,7 +22,7 @@ parentPort!.on('message', (job: WasmWriterJob) => {
     reply = { id: job.id, result: write(job) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    reply = { id: job.id, error: { cancelled: e instanceof CancelledError, message: err.message, stack: err.stack, code: err.code } };
+    reply = { id: job.id, error: { cancelled: e instanceof CancelledError, message: err.message, stack: err.stack, code: err.code, syscall: err.syscall, path: err.path } };
   }
   parentPort!.postMessage(reply);
 });

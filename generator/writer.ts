@@ -266,13 +266,19 @@ export async function writeSource(con: DuckDBConnection, src: SourceDef, ctx: Sq
 export const WRITE_CHUNK = 32 << 10;
 
 /**
- * Writes all of `data` to `fd`, at most WRITE_CHUNK bytes a call. A write may write less than it
- * was given without an error (a disk that fills up part way); the next write then fails with
- * ENOSPC, so a short write is never the last word.
+ * Writes all of `data` to `fd`, the file `file`, at most WRITE_CHUNK bytes a call. A write may
+ * write less than it was given without an error (a disk that fills up part way); the next write
+ * then fails with ENOSPC, so a short write is never the last word. Throws the file system's error
+ * (ENOSPC, EFBIG, EIO), with `file` as its path (a write to a descriptor names none).
  */
-export function writeAll(fd: number, data: Buffer | string): void {
+export function writeAll(fd: number, data: Buffer | string, file: string): void {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, Math.min(WRITE_CHUNK, buf.length - at));
+  try {
+    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, Math.min(WRITE_CHUNK, buf.length - at));
+  } catch (e) {
+    (e as NodeJS.ErrnoException).path ??= file;
+    throw e;
+  }
 }
 
 /**
@@ -295,7 +301,7 @@ export function cutLines(batchFile: string, pieces: { file: string; lines: numbe
     for (const p of pieces) {
       const out = openSync(p.file, 'w');
       try {
-        if (p.head) writeAll(out, p.head);
+        if (p.head) writeAll(out, p.head, p.file);
         let left = p.lines;
         while (left > 0) {
           if (pos === data.length && !refill()) throw new Error(`internal: ${batchFile} has fewer lines than its records`);
@@ -303,10 +309,10 @@ export function cutLines(batchFile: string, pieces: { file: string; lines: numbe
           for (let nl; left > 0 && (nl = data.indexOf(10, end)) >= 0; left--) end = nl + 1;
           // a piece's line may run on into the next read: what is read so far is written now
           if (left > 0) end = data.length;
-          writeAll(out, data.subarray(pos, end));
+          writeAll(out, data.subarray(pos, end), p.file);
           pos = end;
         }
-        if (p.tail) writeAll(out, p.tail);
+        if (p.tail) writeAll(out, p.tail, p.file);
       } finally {
         closeSync(out);
       }

@@ -492,6 +492,12 @@ describe('stratum generate on a full disk', () => {
     expect((full as LimitError).message).toBe('cannot write the lake into raw: no space left on device; no day was placed, the lake is as it was; free some space, or name a folder on another disk');
     const node = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write' });
     expect(writeFailure(node, 'raw', '')).toBeInstanceOf(LimitError);
+    // a quota is a full disk of one's own
+    const quota = writeFailure(Object.assign(new Error('EDQUOT: disk quota exceeded, write'), { code: 'EDQUOT', syscall: 'write' }), 'raw', '; no day was placed, the lake is as it was');
+    expect(quota).toBeInstanceOf(LimitError);
+    expect((quota as LimitError).message).toBe('cannot write the lake into raw: disk quota exceeded; no day was placed, the lake is as it was; free some of your space, or name a folder on another disk');
+    const duckQuota = writeFailure(new Error('IO Error: Could not write file "/x/y": Disk quota exceeded'), 'raw', '');
+    expect(duckQuota).toBeInstanceOf(LimitError);
     const other = writeFailure(new Error('IO Error: Cannot open file "/x/y": Permission denied'), 'raw', '; after');
     expect((other as Error).message).toBe('cannot write the lake into raw: DuckDB: Cannot open file "/x/y": Permission denied; after');
     const bug = new TypeError('x is undefined');
@@ -521,6 +527,20 @@ describe('stratum generate on a full disk', () => {
         spawnSync('umount', [mnt]);
       }
     }
+  });
+});
+
+describe('stratum generate writing a file larger than it may', () => {
+  // a file size limit (ulimit -f; a FAT32 disk's 4 GB) met by a WebAssembly writer's thread: its
+  // EFBIG came back without the call and path of a file-system error, and was printed as a stack trace
+  it.runIf(process.platform !== 'win32')('names the file in one line, and leaves nothing', () => {
+    const out = join(dir, 'file-size-limit');
+    // a day of product/events is some 2 MB at scale 1; the limit is 500 to 1000 KB, by the shell's block
+    const r = spawnSync('sh', ['-c', 'ulimit -f 1000 && exec "$@"', 'sh', process.execPath, BIN, 'generate', '--day', '2024-01-03', '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: (cannot write ${out}/\\.stratum-tmp-\\d+-\\d+/batch-\\d+/[a-z_/]+/dt=2024-01-03/part-00000\\.[a-z]+: file too large \\(EFBIG\\)`
+      + '|DuckDB: .*File too large); no day was placed, the lake is as it was\n$'));
+    expect(r.status).toBe(2);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

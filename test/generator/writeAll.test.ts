@@ -23,7 +23,7 @@ describe('writeAll', () => {
     for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 13)) & 0xff;
     const file = join(tempDir('stratum-write-'), 'out.bin');
     const fd = fs.openSync(file, 'w');
-    writeAll(fd, data);
+    writeAll(fd, data, file);
     fs.closeSync(fd);
     expect(fs.readFileSync(file).equals(data)).toBe(true);
     expect(writeLengths()).toEqual([WRITE_CHUNK, WRITE_CHUNK, WRITE_CHUNK / 2 + 7]);
@@ -32,11 +32,22 @@ describe('writeAll', () => {
   it('writes a string, a short buffer in one write, and nothing for an empty one', () => {
     const file = join(tempDir('stratum-write-'), 'out.txt');
     const fd = fs.openSync(file, 'w');
-    writeAll(fd, 'héllo\n');
-    writeAll(fd, Buffer.alloc(0));
-    writeAll(fd, Buffer.from('world\n'));
+    writeAll(fd, 'héllo\n', file);
+    writeAll(fd, Buffer.alloc(0), file);
+    writeAll(fd, Buffer.from('world\n'), file);
     fs.closeSync(fd);
     expect(fs.readFileSync(file, 'utf8')).toBe('héllo\nworld\n');
     expect(writeLengths()).toEqual([7, 6]);
+  });
+
+  it('names the file in the error of a write, which names none (a file too large, a full disk)', () => {
+    // a write to a descriptor fails with no path: the error reached the user as a stack trace
+    const file = join(tempDir('stratum-write-'), 'out.txt');
+    const fd = fs.openSync(file, 'w');
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
+      throw Object.assign(new Error('EFBIG: file too large, write'), { code: 'EFBIG', syscall: 'write' });
+    });
+    expect(() => writeAll(fd, 'x', file)).toThrow(expect.objectContaining({ code: 'EFBIG', syscall: 'write', path: file }));
+    fs.closeSync(fd);
   });
 });
