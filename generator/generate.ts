@@ -166,12 +166,19 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
 /**
  * DuckDB's out-of-memory error as a one-line LimitError saying what became of the run (`after`,
  * e.g. '; no day was placed, the lake is as it was') and what would fit; any other error as it is.
+ * Past its memory limit DuckDB spills to the run's staging folder until the disk is full, and then
+ * fails with an out-of-memory error too, whose further lines name `max_temp_directory_size` (by
+ * default the disk's free space): that one says the disk is full as well.
  */
 export function outOfMemory(e: unknown, scale: number, after: string, memoryLimit?: number): unknown {
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
-  const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length);
-  const fix = memoryLimit === undefined ? 'generate at a smaller scale' : 'raise --memory-limit or generate at a smaller scale';
-  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}${after}; ${fix}`);
+  const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length).replace(/\.$/, '');
+  const smaller = memoryLimit === undefined ? 'generate at a smaller scale' : 'raise --memory-limit or generate at a smaller scale';
+  if (/max_temp_directory_size/.test(e.message)) {
+    return new LimitError(`the company at scale ${scale} does not fit in memory, nor in the disk space left to spill it to: DuckDB ${what}${after}; `
+      + `free some space on the lake's disk, or ${smaller}`);
+  }
+  return new LimitError(`the company at scale ${scale} does not fit in memory: DuckDB ${what}${after}; ${smaller}`);
 }
 
 /**

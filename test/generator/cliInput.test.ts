@@ -482,6 +482,18 @@ describe('stratum generate stops in one line when the company does not fit in me
     const other = new Error('Binder Error: no such column');
     expect(outOfMemory(other, 7, '')).toBe(other);
   });
+
+  it('says so when the disk was too full to spill to, rather than only that memory was short', () => {
+    // DuckDB's error when its spill folder's disk fills (a tmpfs of 60 MB, --scale 10 --memory-limit
+    // 60MB): it was reported as memory alone, asking for a larger limit
+    const full = new Error("Out of Memory Error: failed to offload data block of size 256.0 KiB (53.9 MiB/53.9 MiB used).\nThis limit was set by the 'max_temp_directory_size' setting.\n"
+      + "By default, this setting utilizes the available disk space on the drive where the 'temp_directory' is located.\nYou can adjust this setting, by using (for example) PRAGMA max_temp_directory_size='10GiB'\n\n"
+      + "Possible solutions:\n* Reducing the number of threads (SET threads=X)\n* Increasing the memory limit (SET memory_limit='...GB')");
+    const e = outOfMemory(full, 10, '; no day was placed, the lake is as it was', 60e6);
+    expect(e).toBeInstanceOf(LimitError);
+    expect((e as LimitError).message).toBe('the company at scale 10 does not fit in memory, nor in the disk space left to spill it to: DuckDB failed to offload data block of size 256.0 KiB'
+      + " (53.9 MiB/53.9 MiB used); no day was placed, the lake is as it was; free some space on the lake's disk, or raise --memory-limit or generate at a smaller scale");
+  });
 });
 
 describe('stratum generate on a full disk', () => {
