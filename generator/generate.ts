@@ -168,9 +168,16 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
  * e.g. '; no day was placed, the lake is as it was') and what would fit; any other error as it is.
  * Past its memory limit DuckDB spills to the run's staging folder until the disk is full, and then
  * fails with an out-of-memory error too, whose further lines name `max_temp_directory_size` (by
- * default the disk's free space): that one says the disk is full as well.
+ * default the disk's free space): that one says the disk is full as well. V8's failure to allocate
+ * a WebAssembly instance's memory is a LimitError too.
  */
 export function outOfMemory(e: unknown, scale: number, after: string, memoryLimit?: number): unknown {
+  // a WebAssembly writer whose memory V8 cannot allocate (the process's address space limited by
+  // ulimit -v: each instance reserves some 10 GB of it), as its thread reports it
+  if (e instanceof Error && /^WebAssembly\.[\w.]+\(\): Out of memory/.test(e.message)) {
+    return new LimitError(`cannot allocate memory for a WebAssembly writer: ${e.message.split('\n')[0]}${after}; `
+      + 'free some memory or raise the limit on the process\'s memory (ulimit -v), or generate at a smaller scale');
+  }
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
   const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length).replace(/\.$/, '');
   const smaller = memoryLimit === undefined ? 'generate at a smaller scale' : 'raise --memory-limit or generate at a smaller scale';

@@ -71,10 +71,11 @@ export class WasmWriterThread {
       if ('result' in reply) job.resolve(reply.result);
       else job.reject(threadError(reply.error));
     });
-    // a thread that fails outside a job (its module does not load) fails every job, now and later
+    // a thread that fails outside a job (its module does not load) fails every job, now and later,
+    // with the first error: the exit that follows an uncaught one only says that it ended
     const fail = (e: Error) => {
-      this.failed = e;
-      for (const job of this.pending.values()) job.reject(e);
+      this.failed ??= e;
+      for (const job of this.pending.values()) job.reject(this.failed);
       this.pending.clear();
     };
     this.worker.on('error', fail);

@@ -483,6 +483,15 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(outOfMemory(other, 7, '')).toBe(other);
   });
 
+  it('turns a WebAssembly writer that cannot get its memory into one line', () => {
+    // a writer's thread under ulimit -v 30000000: it was a stack trace
+    const wasm = Object.assign(new Error('WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance'), { name: 'RangeError' });
+    const e = outOfMemory(wasm, 1, '; no day was placed, the lake is as it was');
+    expect(e).toBeInstanceOf(LimitError);
+    expect((e as LimitError).message).toBe('cannot allocate memory for a WebAssembly writer: WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance; '
+      + "no day was placed, the lake is as it was; free some memory or raise the limit on the process's memory (ulimit -v), or generate at a smaller scale");
+  });
+
   it('says so when the disk was too full to spill to, rather than only that memory was short', () => {
     // DuckDB's error when its spill folder's disk fills (a tmpfs of 60 MB, --scale 10 --memory-limit
     // 60MB): it was reported as memory alone, asking for a larger limit

@@ -6,6 +6,7 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { loadRules } from '../../generator/rules.js';
@@ -45,6 +46,22 @@ describe('WasmWriterThread', () => {
         // and the thread goes on: the next batch's call is answered
         const again = await thread.write(con, ctx, tempDir('stratum-thread-'));
         expect(again.size).toBeGreaterThan(30);
+      } finally {
+        await thread.close();
+      }
+    });
+  });
+
+  it('fails with the error that stopped its thread from starting, not that the thread then exited', async () => {
+    // as when V8 cannot allocate the module's memory (ulimit -v): the cause came second to
+    // 'internal: the events writer's thread exited (code 1)', and was lost with it
+    const rules = loadRules();
+    await withBatch(rules, rules.company.founded + 10, 3, async (con, ctx) => {
+      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: undefined as unknown as string[] });
+      try {
+        // once the thread has failed and exited
+        await new Promise((r) => (thread as unknown as { worker: Worker }).worker.once('exit', r));
+        await expect(thread.write(con, ctx, tempDir('stratum-thread-'))).rejects.toThrow(TypeError);
       } finally {
         await thread.close();
       }
