@@ -405,8 +405,10 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
 export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[]; replaces: boolean } {
   const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
+  let locked = false;
   try {
     acquireLock(outDir, shown);
+    locked = true;
     // the staging folder at once: with the lock, it shows other processes that the run is alive
     // however long finishing a dead run's placement takes (see lakeLock.ts)
     mkdirSync(staging);
@@ -415,10 +417,13 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
     const replaces = checkLakeFolder(outDir, shown, run);
     return { staging, finished, made, replaces };
   } catch (e) {
-    // the staging folder only when it was made: in a folder that may not be searched (no x bit),
+    // only what this run took: a lock held by another run of this process is its own; and the
+    // staging folder only when it was made: in a folder that may not be searched (no x bit),
     // removing one that was never made fails too, and would hide the error that stopped the run
-    if (running.has(staging)) releaseStaging(staging); // and the lock, when this run took it
-    else releaseLock(outDir);
+    if (locked) {
+      if (running.has(staging)) releaseStaging(staging); // and the lock
+      else releaseLock(outDir);
+    }
     removeMadeFolders(made);
     throw lakeFolderError(e, shown);
   }

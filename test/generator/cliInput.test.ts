@@ -304,6 +304,21 @@ describe('stratum generate writes only into its own lake', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('leaves the lock of another run of this process as it was when it is refused', async () => {
+    // the refused run released the lock on its way out, as if it were its own, so that a run of
+    // another process could then write into the lake alongside the first
+    const out = join(dir, 'own-lock-refused');
+    mkdirSync(out);
+    acquireLock(out, out); // a run of this process, writing into the lake
+    const lock = readFileSync(join(out, '.stratum-lock'), 'utf8');
+    const r = await generateCli('--day', '2024-01-05', '--out', out, '--quiet');
+    expect(r).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: another 'stratum generate' (pid ${process.pid}, this process) is writing into it; wait for it to finish, or name another folder\n` });
+    expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toBe(lock);
+    expect(() => acquireLock(out, out)).toThrow('this process');
+    releaseLock(out);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('takes over the lock, staging and partitions moved aside of a killed earlier process that had this pid', async () => {
     // a container's first process has the same pid each time: a run killed in one must not lock
     // its lake for the next (it was refused as "pid 1, this process" for good)
