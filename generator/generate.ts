@@ -231,9 +231,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   // the lake's folder and the staging folder in it are made first, so that every way they cannot
   // be is reported here
   const fingerprint = rulesFingerprint(rules);
-  const { staging, finished, made, replaces } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, rules: fingerprint, formats: rules.formats, from: formatDay(from), to: formatDay(to) });
+  const { staging, made, replaces } = prepareLakeFolder(outDir, opts.outDir, { seed: rules.seed, scale, rules: fingerprint, formats: rules.formats, from: formatDay(from), to: formatDay(to) },
+    (n) => emit({ type: 'finished', days: n }));
   const days = to - from + 1;
-  if (finished > 0) emit({ type: 'finished', days: finished });
   emit({ type: 'start', from: formatDay(from), to: formatDay(to), days, sources: SOURCES.length, scale });
 
   // the placed batches' folders being removed (see place)

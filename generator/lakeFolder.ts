@@ -397,12 +397,13 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
  * what unfinished runs left in it, checks that `run` may write into it (checkLakeFolder), and
  * makes a new hidden staging folder in it. Returns the staging folder's path (releaseStaging ends
- * its use), how many days of a killed run it finished placing, the folders it made (for
+ * its use), how many days of a killed run it finished placing (told to `onFinished` at once, before
+ * the check, which may then refuse the run), the folders it made (for
  * removeMadeFolders when the run places nothing), and whether the run replaces a lake of another
  * company or layout (it must then place all its days at once). Throws a one-line UsageError
  * naming the folder and the cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): { staging: string; finished: number; made: string[]; replaces: boolean } {
+export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, onFinished?: (days: number) => void): { staging: string; finished: number; made: string[]; replaces: boolean } {
   const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   let locked = false;
@@ -414,6 +415,8 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun): 
     mkdirSync(staging);
     running.set(staging, made);
     const finished = finishUnfinishedRuns(outDir, shown);
+    // said before the lake is checked: the days placed are what the check then reads
+    if (finished > 0) onFinished?.(finished);
     const replaces = checkLakeFolder(outDir, shown, run);
     return { staging, finished, made, replaces };
   } catch (e) {

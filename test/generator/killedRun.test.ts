@@ -159,6 +159,20 @@ describe('stratum generate into a lake that a killed run left', () => {
     expect(r.err.split('\n')[1]).toMatch(/^Generating 1 day\(s\) 2024-01-24/);
     expect(digest(out)).toEqual(fresh);
   });
+
+  it('says so too when it then refuses to write into the lake the killed run changed', async () => {
+    // the killed run was replacing the seed-7 lake; a seed-7 run of one day finishes it, and is then
+    // refused by the days it placed: it said only that the lake held seed 42, not that it had just
+    // placed them
+    const out = killedAt(2);
+    const r = await cli('generate', '--day', '2024-01-24', '--seed', '7', '--rules', rulesFile, '--out', out);
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toBe("Finished placing 3 day(s) that an earlier, unfinished 'stratum generate' had begun to place.");
+    expect(lines[1]).toMatch(/^Error: cannot write the lake into .*: its days 2024-01-22 \.\. 2024-01-24 have seed 42 \(this run: 7\)/);
+    expect(lines.length).toBe(3);
+    expect(digest(out)).toEqual(fresh);
+  });
 });
 
 describe('a run whose placement fails part way', () => {
