@@ -328,8 +328,10 @@ var payments = {
 function salesChannel(k) {
   return oneOf(k, F.channel, ["web", "web", "app", "api"]);
 }
+var SAME_DAY_UNTIL = 16 * 3600;
 
 // generator/sources/support.ts
+var PRIORITY_DRAW = [...Array(6).fill("low"), ...Array(10).fill("normal"), ...Array(3).fill("high"), "urgent"];
 var PAID = CHANNELS.filter((c) => c.paid);
 var AD_PRICES = {
   paid_search: { cpc: [2.5, 4.5], ctr: [0.03, 0.06], currency: "USD" },
