@@ -169,7 +169,7 @@ describe('stratum generate into a lake that a killed run left', () => {
     expect(r.code).toBe(2);
     const lines = r.err.split('\n');
     expect(lines[0]).toBe("Finished placing 3 day(s) that an earlier, unfinished 'stratum generate' had begun to place.");
-    expect(lines[1]).toMatch(/^Error: cannot write the lake into .*: its days 2024-01-22 \.\. 2024-01-24 have seed 42 \(this run: 7\)/);
+    expect(lines[1]).toMatch(/^Error: cannot write the lake into .*: its days outside this run's \(2024-01-22 \.\. 2024-01-23\) have seed 42 \(this run: 7\)/);
     expect(lines.length).toBe(3);
     expect(digest(out)).toEqual(fresh);
   });
