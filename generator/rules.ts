@@ -262,7 +262,8 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * later day (17% of shipments went out at 23:59:59, 4 hours after the order capped at the day's
  * end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
  * each); a CRM profile change is a new email 60% of the time, a new head count 30%, a rename 7%, a
- * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter). A test
+ * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter); the hot
+ * day multiplies signups too (its ad spend was 4 times a day's, its signups a day's). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 7;

@@ -58,14 +58,18 @@ export interface World {
   readonly invoices: Invoice[];
 }
 
-/** Signups on a day: the initial load on the founding day, a noisy weekday-aware count after. */
+/**
+ * Signups on a day: the initial load on the founding day, a noisy count after, lower at weekends and
+ * higher on the hot day (a promotion: its ad spend is as many times a day's too).
+ */
 export function signupsOn(rules: Rules, scale: number, day: number): number {
   const c = rules.company;
   if (day < c.founded) return 0;
   if (day === c.founded) return Math.round(c.initial_customers * scale);
   const wd = weekday(day);
   const weekend = wd === 0 || wd === 6 ? rules.skew.weekend_factor : 1;
-  return Math.round(c.signups_per_day * scale * weekend * (0.7 + 0.6 * uniform(rules.seed, Field.signups, day)));
+  const hot = day === rules.skew.hot_day ? rules.skew.hot_day_multiplier : 1;
+  return Math.round(c.signups_per_day * scale * weekend * hot * (0.7 + 0.6 * uniform(rules.seed, Field.signups, day)));
 }
 
 /** Share of the JS heap's limit the world may fill; past it the build stops with a LimitError. */
