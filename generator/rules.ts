@@ -263,7 +263,9 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
  * each); a CRM profile change is a new email 60% of the time, a new head count 30%, a rename 7%, a
  * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter); the hot
- * day multiplies signups too (its ad spend was 4 times a day's, its signups a day's). A test
+ * day multiplies signups too (its ad spend was 4 times a day's, its signups a day's); an annual
+ * plan churns at a third of the monthly rate, compounded over its year (18% at its renewal, not
+ * 46%). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 7;

@@ -528,6 +528,7 @@ var channelWeights = CHANNELS.map((c) => c.weight);
 function poolOn(world, founded, day) {
   return day <= founded ? world.cumulative[0] : world.cumulative[day - founded - 1];
 }
+var ANNUAL_CHURN_SHARE = 1 / 3;
 
 // generator/wasmLines.ts
 import { closeSync as closeSync2, mkdirSync as mkdirSync2, openSync as openSync2, readFileSync as readFileSync2 } from "node:fs";

@@ -11,7 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { COUNTRIES, PLAN_TIERS } from '../../generator/catalog.js';
 import { tryParseDay, weekday } from '../../generator/dates.js';
 import { loadRules, type Rules } from '../../generator/rules.js';
-import { buildWorld } from '../../generator/world.js';
+import { ANNUAL_CHURN_SHARE, buildWorld } from '../../generator/world.js';
 import { cleanLake, countOf, duck, rows, withinBinomial } from './fixture.js';
 
 let raw: string;
@@ -159,7 +159,7 @@ describe('subscription lifecycles', () => {
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
-  it('renew up, down or out at the rules\' rates: monthly per month, annual compounded over 12', () => {
+  it('renew up, down or out at the rules\' rates: monthly per month, annual compounded over 12 (churn at a third)', () => {
     const tierOf = (planId: string) => PLAN_TIERS.findIndex((t) => planId.startsWith(`${t.tier}_`));
     // renewal outcomes from consecutive invoices of a subscription, and its cancellation
     const outcomes = new Map<string, { renewals: number; up: number; down: number; out: number }>();
@@ -202,10 +202,12 @@ describe('subscription lifecycles', () => {
     // the middle tier goes either way
     expect(share('monthly/1', 'up')).toBeCloseTo(r.upgrade_rate, 1.6);
     expect(share('monthly/1', 'down')).toBeCloseTo(r.downgrade_rate, 1.6);
-    // annual: the monthly rates compounded over a year (the tier draw comes after surviving churn)
+    // annual: the monthly rates compounded over a year, churn at a third of its monthly rate (the
+    // tier draw comes after surviving churn)
     const year = (m: number) => 1 - Math.pow(1 - m, 12);
-    expect(share('annual/0', 'out')).toBeCloseTo(year(r.monthly_churn), 1);
-    expect(share('annual/0', 'up')).toBeCloseTo((1 - year(r.monthly_churn)) * year(r.upgrade_rate), 1);
+    expect(ANNUAL_CHURN_SHARE).toBe(1 / 3);
+    expect(share('annual/0', 'out')).toBeCloseTo(year(r.monthly_churn * ANNUAL_CHURN_SHARE), 1);
+    expect(share('annual/0', 'up')).toBeCloseTo((1 - year(r.monthly_churn * ANNUAL_CHURN_SHARE)) * year(r.upgrade_rate), 1);
     expect(outcomes.get('annual/0')!.renewals).toBeGreaterThan(300);
   });
 
