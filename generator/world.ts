@@ -59,6 +59,15 @@ export interface World {
 }
 
 /**
+ * An account's head count from a uniform draw: a heavy tail over small businesses, as a SaaS with
+ * plans of $29-299 a month sells to (median 13, a quarter above 35, one in a hundred above 3,000,
+ * at most 20,000).
+ */
+export function employeesOf(u: number): number {
+  return Math.min(20_000, Math.round(5 * Math.pow(1 - u, -1.4)));
+}
+
+/**
  * Signups on a day: the initial load on the founding day, a noisy count after, lower at weekends and
  * higher on the hot day (a promotion: its ad spend is as many times a day's too).
  */
@@ -128,7 +137,7 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
         campaign: CHANNELS[chi].paid ? weightedIndex(campaignWeights, uniform(s, Field.channel, n, 1)) : null,
         industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
         companyIdx: pick(4096, s, Field.company, n), firstIdx: pick(512, s, Field.person, n), lastIdx: pick(512, s, Field.person, n, 1),
-        employees: 1 + Math.floor(Math.pow(uniform(s, Field.size, n), 3) * 5000),
+        employees: employeesOf(uniform(s, Field.size, n)),
       });
     }
     cumulative[d - founded] = customers.length;

@@ -21,7 +21,7 @@ import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.
 import { PRODUCT_WORDS } from '../../generator/pools.js';
 import { AD_PRICES, PRIORITY_DRAW } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
-import { PROFILE_CHANGES } from '../../generator/world.js';
+import { employeesOf, PROFILE_CHANGES } from '../../generator/world.js';
 import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
 
 /** The clean lake: January from the founding day, the first day of the company's records. */
@@ -433,6 +433,20 @@ describe('product events', () => {
 describe('accounts', () => {
   it('sign up through every channel', async () => {
     expect(await list('select distinct signup_channel from customers order by 1')).toEqual(CHANNELS.map((c) => c.id).sort());
+  });
+
+  it('are mostly small businesses, a few large: median head count about 13, one in a hundred above 3,000', async () => {
+    const [r] = await rows(con, `select count(*) as n, min(e) as lo, max(e) as hi, median(e) as med, quantile_cont(e, 0.75) as q3,
+        count(*) filter (where e > 3000) as big from (select employee_count::integer as e from customers where _version = 0)`);
+    expect(Number(r.n)).toBeGreaterThan(2000);
+    expect(Number(r.lo)).toBeGreaterThanOrEqual(5);
+    expect(Number(r.hi)).toBeLessThanOrEqual(20_000);
+    expect(Number(r.med)).toBeGreaterThanOrEqual(11);
+    expect(Number(r.med)).toBeLessThanOrEqual(15);
+    expect(Number(r.q3)).toBeGreaterThan(28);
+    expect(Number(r.q3)).toBeLessThan(45);
+    expectBinomial(Number(r.big), Number(r.n), Math.pow(3000.5 / 5, -1 / 1.4), 'accounts above 3,000 employees');
+    expect([0, 0.5, 0.99].map(employeesOf)).toEqual([5, 13, 3155]);
   });
 
   it('pay in their country\'s currency, after a change of country too', async () => {
