@@ -131,7 +131,8 @@ export const startCommand: Command = {
     // default dataset would replace some of them (another company's, maybe) and leave the rest
     const left = days.length === 0 && isLakeDir && existsSync(join(out, '_truth')) ? lakeContents(out, days) : undefined;
     if (left && left.damaged.length > 0) {
-      process.stdout.write(`Raw lake in ${out}/: no arrival day (no manifest in ${join(out, '_truth')}/)\n${damageReport(out, left)}`);
+      // fitted to the terminal as lakeReport is
+      process.stdout.write(`${wrapText(`Raw lake in ${out}/: no arrival day (no manifest in ${join(out, '_truth')}/)`, widthOf(process.stdout, Infinity))}\n${damageReport(out, left)}`);
       throw damageError(out, left);
     }
     if (days.length === 0) {

@@ -368,6 +368,17 @@ describe('stratum start', () => {
     expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 18 files are not as the manifests say (listed above); remove the 18 partitions of days with no manifest\n`);
     // nothing generated over the other seed's days
     expect(digest(out)).toEqual(before);
+    // on a 40-column terminal every line of it fits (but a word wider than it, a path), its first too
+    const stdout = { isTTY: process.stdout.isTTY, columns: process.stdout.columns };
+    Object.assign(process.stdout, { isTTY: true, columns: 40 });
+    let narrow;
+    try {
+      narrow = await cli('start', '--out', out);
+    } finally {
+      Object.assign(process.stdout, stdout);
+    }
+    expect(narrow.out.split('\n').filter((l) => l.length > 40 && l.trim().includes(' '))).toEqual([]);
+    expect(narrow.out).toMatch(/^Raw lake in\n/);
   });
 
   it('refuses a lake whose days two companies or layouts made, naming which days have what, and says how to mend it', async () => {
