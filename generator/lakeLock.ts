@@ -3,7 +3,7 @@
  * runs at once could leave a day with some sources of each, so the second is refused while the
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { readText } from './readText.js';
@@ -55,12 +55,25 @@ export function alive(pid: number, since?: number): boolean {
 const LOCK = '.stratum-lock';
 
 /**
- * The lakes (resolved paths) whose lock this process holds. A lock naming this process's pid that
- * is not one of them was left by an earlier process that had the same pid, and is stale: the
- * first process of a container has the same pid each time, so a run killed in one would otherwise
- * lock its lake for every later run (as "this process").
+ * The lakes (real paths, see lakeKey) whose lock this process holds. A lock naming this process's
+ * pid that is not one of them was left by an earlier process that had the same pid, and is stale:
+ * the first process of a container has the same pid each time, so a run killed in one would
+ * otherwise lock its lake for every later run (as "this process").
  */
 const held = new Set<string>();
+
+/**
+ * The lake folder `outDir` as `held` knows it: its real path, so that a run naming it through a
+ * symbolic link (or /tmp for /private/tmp) finds the lock another run of this process holds;
+ * its resolved path when it is gone.
+ */
+function lakeKey(outDir: string): string {
+  try {
+    return realpathSync(outDir);
+  } catch {
+    return resolve(outDir);
+  }
+}
 
 /** The pid holding the lake's lock, or undefined when none does (no lock, or a stale one). */
 function lockHolder(outDir: string): number | undefined {
@@ -73,7 +86,7 @@ function lockHolder(outDir: string): number | undefined {
   }
   const [pid, ms] = text.split(' ').map(Number);
   // this process's own run, whatever its staging; or an earlier process's that had this pid
-  if (pid === process.pid) return held.has(resolve(outDir)) ? pid : undefined;
+  if (pid === process.pid) return held.has(lakeKey(outDir)) ? pid : undefined;
   // a pid of 0 or below probes a process group, which is always "alive": no run's
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid, ms)) return undefined;
   const staging = readdirSync(outDir).some((f) => STAGING.exec(f)?.[1] === String(pid));
@@ -87,7 +100,7 @@ export function acquireLock(outDir: string, shown: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(lock, `${process.pid} ${Date.now()}`, { flag: 'wx' });
-      held.add(resolve(outDir));
+      held.add(lakeKey(outDir));
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
@@ -102,7 +115,7 @@ export function acquireLock(outDir: string, shown: string): void {
 
 /** Removes the lake's lock if this process holds it. */
 export function releaseLock(outDir: string): void {
-  held.delete(resolve(outDir));
+  held.delete(lakeKey(outDir));
   try {
     if (readText(join(outDir, LOCK)).split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
   } catch {

@@ -319,6 +319,28 @@ describe('stratum generate writes only into its own lake', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('holds the lake against another run of this process that names it by another path (a symbolic link)', async () => {
+    // the lakes this process holds were known by their path as given: through a link to the same
+    // folder, this process's lock was taken for an earlier process's, taken over, and the running
+    // run's staging folder removed as stale
+    const { symlinkSync } = await import('node:fs');
+    const out = join(dir, 'held-through-link');
+    const link = join(dir, 'link-to-held');
+    const run = { seed: 42, scale: 1, rules: 'x', formats: {}, from: '2024-01-05', to: '2024-01-05' };
+    const { staging } = prepareLakeFolder(out, out, run); // a run of this process, writing into the lake
+    symlinkSync(out, link);
+    try {
+      const lock = readFileSync(join(out, '.stratum-lock'), 'utf8');
+      const r = await generateCli('--day', '2024-01-05', '--out', link, '--quiet');
+      expect(r).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${link}: another 'stratum generate' (pid ${process.pid}, this process) is writing into it; wait for it to finish, or name another folder\n` });
+      expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toBe(lock);
+      expect(existsSync(staging)).toBe(true);
+    } finally {
+      releaseStaging(staging);
+    }
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('takes over the lock, staging and partitions moved aside of a killed earlier process that had this pid', async () => {
     // a container's first process has the same pid each time: a run killed in one must not lock
     // its lake for the next (it was refused as "pid 1, this process" for good)
