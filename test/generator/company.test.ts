@@ -22,7 +22,7 @@ import { PRODUCT_WORDS } from '../../generator/pools.js';
 import { AD_PRICES, PRIORITY_DRAW } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
 import { employeesOf, PROFILE_CHANGES } from '../../generator/world.js';
-import { cleanLake, countOf, days, duck, rows, truth, withinBinomial } from './fixture.js';
+import { cleanLake, countOf, days, defectRates, duck, generateLake, rows, truth, withinBinomial } from './fixture.js';
 
 /** The clean lake: January from the founding day, the first day of the company's records. */
 const FROM = '2024-01-01';
@@ -169,6 +169,19 @@ describe('fulfilment', () => {
     // some of each: shipped the same day, a later day, and late orders shipped the next day
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date`)).toBeGreaterThan(1_000);
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date + 1 and ${late}`)).toBeGreaterThan(1_000);
+  });
+
+  it('ships every order its own day under ship_within_days 0, after the order and spread over what is left of the day', async () => {
+    const { dir } = await generateLake('2024-01-10', '2024-01-16', `${defectRates()}fulfilment:\n  ship_within_days: 0\n`);
+    const s = await rows(con, `select count(*) as n, count(*) filter (where shipped_at::date <> ordered_at::date or shipped_at <= ordered_at) as bad,
+        count(*) filter (where strftime(shipped_at, '%H:%M:%S') = '23:59:59') as at_end,
+        count(*) filter (where hour(ordered_at) >= 16) as late from (select o.ordered_at, s.status_at as shipped_at
+        from ${parquet(dir, 'logistics/shipments')} s join ${parquet(dir, 'shop/orders')} o using (order_id) where s.status = 'shipped')`);
+    expect(Number(s[0].n)).toBeGreaterThan(3_000);
+    expect(Number(s[0].late)).toBeGreaterThan(500);
+    expect(Number(s[0].bad)).toBe(0);
+    // the day's last second is one of many, not where every late order piles up
+    expect(Number(s[0].at_end)).toBeLessThan(10);
   });
 
   it('delivers 1 to deliver_within_days days after shipping, every lag occurring, and always after the shipped row', async () => {
