@@ -1,12 +1,13 @@
 /**
- * The checkout's layout of DESIGN.md §1, as a fresh clone has it: every folder is there, those that
- * later work fills (models/, macros/, views/) kept by a .gitkeep while they hold nothing else.
+ * The checkout's layout of DESIGN.md §1, as a fresh clone has it: every folder is tracked by git,
+ * those that later work fills (models/, macros/, views/) by a .gitkeep while they hold nothing else.
  */
-import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-it('has every folder of the layout', () => {
+it('tracks every folder of the layout', () => {
   for (const dir of ['generator', 'seeds', 'models', 'macros', 'src', 'views', 'test', 'bench']) {
-    expect(existsSync(dir) && statSync(dir).isDirectory(), `${dir}/ is missing from the checkout`).toBe(true);
+    const tracked = execFileSync('git', ['ls-files', '--', dir], { encoding: 'utf8' });
+    expect(tracked.length, `${dir}/ has no file in git: a fresh clone has no ${dir}/`).toBeGreaterThan(0);
   }
 });
