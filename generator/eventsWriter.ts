@@ -18,7 +18,7 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
+  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
   NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
@@ -56,7 +56,7 @@ const CFG = {
   ordActivation: 22, ordCheckout: 23, ordBrowse: 24, ordLanding: 25, channels: 26, fLate: 27, fLag: 28, fCustomer: 29, fSec: 30, fNull: 31,
   fOrphan: 32, fInvalid: 33, fFuture: 34, fFutureDays: 35, fMixed: 36, fChannel: 37, fKind: 38, fPage: 39, fPii: 40, fPiiKind: 41,
   fAnon: 42, fTouches: 43, fTouchDay: 44, fActivation: 45, fDup: 46, fMalformed: 47, fLen: 48, fFeature: 49, fType: 50, anonIds: 51,
-  founded: 52, touchWindow: 53, channelThresholds: 100, paid: 120,
+  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, channelThresholds: 100, paid: 120,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
@@ -111,9 +111,10 @@ export class EventsWriter {
       [CFG.fKind]: F.kind, [CFG.fPage]: F.page, [CFG.fPii]: F.pii, [CFG.fPiiKind]: F.piiKind, [CFG.fAnon]: F.anon, [CFG.fTouches]: F.touches,
       [CFG.fTouchDay]: F.touchDay, [CFG.fActivation]: F.activation, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed, [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature, [CFG.fType]: F.type, [CFG.anonIds]: ANON_IDS,
-      [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW,
+      [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW, [CFG.activationWait]: ACTIVATION_WAIT,
     });
-    ACTIVATION_REACH.forEach((v, i) => (config[CFG.reach + i] = v));
+    ACTIVATION_REACH.converts.forEach((v, i) => (config[CFG.reach + i] = v));
+    ACTIVATION_REACH.other.forEach((v, i) => (config[CFG.reachOther + i] = v));
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);
     let acc = 0;
     CHANNELS.forEach((c, i) => {
@@ -121,7 +122,7 @@ export class EventsWriter {
       config[CFG.paid + i] = c.paid ? 1 : 0;
     });
     setTextsAndConfig(x, lists, LISTS, config);
-    // accounts: signup day and second, initial, channel, campaign
+    // accounts: signup day and second, initial, channel, campaign, converts
     const customers = x.reserve(accounts.data.byteLength);
     new Int32Array(x.memory.buffer, customers, accounts.data.length).set(accounts.data);
     x.setCustomers(accounts.ids.length, customers);

@@ -265,7 +265,11 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter); the hot
  * day multiplies signups too (its ad spend was 4 times a day's, its signups a day's); an annual
  * plan churns at a third of the monthly rate, compounded over its year (18% at its renewal, not
- * 46%); an account's head count has a median of 13, not 583 (a quarter were above 2,000). A test
+ * 46%); an account's head count has a median of 13, not 583 (a quarter were above 2,000);
+ * activation steps wait 5 minutes to 3 days after the one before (they came 10, 20 and 30 minutes
+ * after the signup, 0, 1 or 2 days apart), and 85%, 70% and 55% of the accounts whose trial
+ * converts reach steps 1 to 3, 45%, 30% and 20% of the others (60%, 45% and 35% of all, whatever
+ * their trial's end). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 7;

@@ -40,9 +40,9 @@ export interface WasmAccounts {
 /** The world's accounts as WasmAccounts. */
 export function wasmAccounts(world: World): WasmAccounts {
   const channelIndex = new Map(CHANNELS.map((c, i) => [c.id, i]));
-  const data = new Int32Array(world.customers.length * 5);
+  const data = new Int32Array(world.customers.length * 6);
   world.customers.forEach((c, i) => {
-    data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1], i * 5);
+    data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1, c.converts ? 1 : 0], i * 6);
   });
   return { ids: world.customers.map((c) => c.id), data, cumulative: world.cumulative };
 }

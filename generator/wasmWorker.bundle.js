@@ -370,7 +370,8 @@ var CART_ABANDONED = 0.4;
 var CLICKS_LANDED = 0.9;
 var LANDING_PAGES = ["/", "/pricing", "/features", "/blog"];
 var MARKETPLACE_ENTRY = ["/marketplace", "/marketplace/search"];
-var ACTIVATION_REACH = [0.6, 0.45, 0.35];
+var ACTIVATION_REACH = { converts: [0.85, 0.7, 0.55], other: [0.45, 0.3, 0.2] };
+var ACTIVATION_WAIT = 3 * 86400;
 var EVENT_TYPE = { pageView: "page_view", featureUsed: "feature_used", checkout: "checkout_completed", signedUp: "signed_up", activationStep: "activation_step_completed" };
 var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signup: "/signup", onboarding: "/app/onboarding" };
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
@@ -461,11 +462,16 @@ var events = {
         select signup_day, signup_sec, hash(${s}, 8, n), ${ORD.signup} + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf("n")}, '${EVENT_TYPE.signedUp}', '${PAGE.signup}', channel, campaign, null, null, null, null
         from newbies),
+      -- each step a wait after the one before (or the signup): 5 minutes plus up to three days, skewed short
       activation as (
         select day, sec, hash(${s}, 9, n, st), ${ORD.activation} + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf("n")},
           '${EVENT_TYPE.activationStep}', '${PAGE.onboarding}', null, null, null, st::integer, null, null
-        from (select c.n, c.customer_id, st, c.signup_day + st * ${ri("hash(c.n)", F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
-          from newbies c, (select unnest(range(1, 4)) as st) where ${u("hash(c.n)", F.activation)} < case st when 1 then ${ACTIVATION_REACH[0]} when 2 then ${ACTIVATION_REACH[1]} else ${ACTIVATION_REACH[2]} end)),
+        from (select n, customer_id, st, (step_at // 86400)::integer as day, (step_at % 86400)::integer as sec from (
+          select c.n, c.customer_id, st, c.signup_day::bigint * 86400 + c.signup_sec + case st when 1 then w1 when 2 then w1 + w2 else w1 + w2 + w3 end as step_at
+          from (select *, ${[1, 2, 3].map((st) => `300 + floor(x${st} * x${st} * x${st} * ${ACTIVATION_WAIT})::bigint as w${st}`).join(", ")}
+            from (select *, ${[1, 2, 3].map((st) => `${u("hash(n)", F.activation + 100 + st)} as x${st}`).join(", ")} from newbies)) c,
+            (select unnest(range(1, 4)) as st)
+          where ${u("hash(c.n)", F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(", ")}] else [${ACTIVATION_REACH.other.join(", ")}] end[st]))),
       buys as (
         select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri("hash(k, 10)", F.sec, "least(sec, 300) + 1")} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel("k")} <> 'api'),
@@ -677,6 +683,8 @@ var CFG = {
   anonIds: 51,
   founded: 52,
   touchWindow: 53,
+  reachOther: 54,
+  activationWait: 57,
   channelThresholds: 100,
   paid: 120
 };
@@ -771,9 +779,11 @@ var EventsWriter = class {
       [CFG.fType]: F.type,
       [CFG.anonIds]: ANON_IDS,
       [CFG.founded]: r.company.founded,
-      [CFG.touchWindow]: TOUCH_WINDOW
+      [CFG.touchWindow]: TOUCH_WINDOW,
+      [CFG.activationWait]: ACTIVATION_WAIT
     });
-    ACTIVATION_REACH.forEach((v, i) => config[CFG.reach + i] = v);
+    ACTIVATION_REACH.converts.forEach((v, i) => config[CFG.reach + i] = v);
+    ACTIVATION_REACH.other.forEach((v, i) => config[CFG.reachOther + i] = v);
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);
     let acc = 0;
     CHANNELS.forEach((c, i) => {

@@ -22,6 +22,8 @@ export interface Customer {
   /** `campaign` is the paid channel's campaign the account came through (null for an unpaid channel). */
   country: string; currency: string; channel: string; campaign: number | null; industry: string;
   companyIdx: number; firstIdx: number; lastIdx: number; employees: number;
+  /** Whether its trial converts (an account of the initial load: whether it was paying). */
+  converts: boolean;
 }
 
 /** A CRM profile version: what the customers CDC extract carries when the profile changes. */
@@ -138,6 +140,7 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
         industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
         companyIdx: pick(4096, s, Field.company, n), firstIdx: pick(512, s, Field.person, n), lastIdx: pick(512, s, Field.person, n, 1),
         employees: employeesOf(uniform(s, Field.size, n)),
+        converts: uniform(s, Field.converts, n) < rules.company.trial_conversion,
       });
     }
     cumulative[d - founded] = customers.length;
@@ -242,7 +245,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
   let start = c.signupDay;
   let startSec = c.signupSec;
   const migrated = c.isInitial;
-  if (migrated && uniform(s, Field.converts, c.n) >= r.trial_conversion) return;
+  if (migrated && !c.converts) return;
   while (start <= horizon) {
     const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;
     const trialEnd = start + r.trial_days;
@@ -267,7 +270,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
       if (day === founded && startSec === 0) day += periodDays; // not at the migration's own second
     } else if (trialing) {
       push(start, 'trialing', null);
-      if (uniform(s, Field.converts, c.n) >= r.trial_conversion) {
+      if (!c.converts) {
         if (trialEnd <= horizon) push(trialEnd, 'expired', trialEnd);
         return;
       }

@@ -100,8 +100,8 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
   await loadTable(con, 'w_customers', [
     ['n', 'INTEGER'], ['customer_id', 'VARCHAR'], ['signup_day', 'INTEGER'], ['signup_sec', 'INTEGER'], ['is_initial', 'BOOLEAN'],
     ['country', 'VARCHAR'], ['currency', 'VARCHAR'], ['channel', 'VARCHAR'], ['campaign', 'INTEGER'], ['industry', 'VARCHAR'],
-    ['company_idx', 'INTEGER'], ['first_idx', 'INTEGER'], ['last_idx', 'INTEGER'], ['employees', 'INTEGER'],
-  ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees]));
+    ['company_idx', 'INTEGER'], ['first_idx', 'INTEGER'], ['last_idx', 'INTEGER'], ['employees', 'INTEGER'], ['converts', 'BOOLEAN'],
+  ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees, c.converts]));
   const founded = rules.company.founded;
   await loadTable(con, 'w_pool', [['day', 'INTEGER'], ['customers', 'INTEGER']],
     Array.from(world.cumulative, (_, i) => [founded + i, poolOn(world, founded, founded + i)]));

@@ -67,6 +67,8 @@ const F_TYPE = 50;
 const ANON_IDS = 51;
 const FOUNDED = 52; // the founding day: no touch comes before it
 const TOUCH_WINDOW = 53;
+const REACH_OTHER = 54; // 3 slots: REACH is of accounts whose trial converts, this of the others
+const ACTIVATION_WAIT = 57;
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_SITE = 60;
@@ -100,7 +102,7 @@ export function setCustomers(n: i32, data: usize): void {
 
 // @ts-ignore: decorator
 @inline function cust(n: i32, field: i32): i32 {
-  return load<i32>(custData + ((<usize>n * 5 + <usize>field) << 2));
+  return load<i32>(custData + ((<usize>n * 6 + <usize>field) << 2));
 }
 
 // ---- records ----
@@ -652,12 +654,15 @@ export function accounts(lo: i32, to: i32): void {
         textOf(L_TYPES, 3), textOf(L_PAGES, 2), channel, campaign, 0);
     }
     const reach = uni(pn, <u64>cfg(F_ACTIVATION));
-    const gap = <i32>ri(pn, <u64>cfg(F_ACTIVATION) + 1, 3);
+    const reachAt = cust(n, 5) != 0 ? REACH : REACH_OTHER;
+    // each step a wait after the one before (or the signup): 5 minutes plus up to ACTIVATION_WAIT, skewed short
+    let at = <i64>signupDay * 86400 + signupSec;
     for (let st = 1; st <= 3; st++) {
-      if (!(reach < cfg(REACH + st - 1))) continue;
-      const day = signupDay + st * gap;
-      const s = signupSec + 600 * st;
-      const sec = s < 86399 ? s : 86399;
+      const x = uni(pn, <u64>cfg(F_ACTIVATION) + 100 + <u64>st);
+      at += 300 + <i64>Math.floor(x * x * x * cfg(ACTIVATION_WAIT));
+      if (!(reach < cfg(reachAt + st - 1))) continue;
+      const day = <i32>(at / 86400);
+      const sec = <i32>(at - <i64>day * 86400);
       if (day >= lo && day <= to) {
         pend(day, sec, hash4(seed, 9, <u64>n, <u64>st), <i32>cfg(ORD_ACTIVATION) + n * 4 + st, <i64>day * 86400 + sec, n, n,
           textOf(L_TYPES, 4), textOf(L_PAGES, 3), -1, -1, st);

@@ -6,7 +6,7 @@
  * order has no session), so each step of the funnel has fewer sessions than the one before.
  * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
  * to the account; activation steps are a funnel (fewer accounts reach
- * each step). An account's events carry its device's anonymous id; the events of one session share
+ * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
  */
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
@@ -54,8 +54,18 @@ export const CLICKS_LANDED = 0.9;
 export const LANDING_PAGES = ['/', '/pricing', '/features', '/blog'];
 /** Where a marketplace session starts: its front page or its search. */
 export const MARKETPLACE_ENTRY = ['/marketplace', '/marketplace/search'];
-/** The share of new accounts that complete activation steps 1, 2 and 3. */
-export const ACTIVATION_REACH = [0.6, 0.45, 0.35];
+/**
+ * The share of new accounts that complete activation steps 1, 2 and 3: of those whose trial
+ * converts, and of the others (so that activated accounts convert more, as onboarding is meant to
+ * make them).
+ */
+export const ACTIVATION_REACH = { converts: [0.85, 0.7, 0.55], other: [0.45, 0.3, 0.2] } as const;
+
+/**
+ * The longest wait, in seconds, before an activation step after the one before it (or the
+ * signup): 5 minutes plus up to three days, skewed short (u^3: half within 9 hours).
+ */
+export const ACTIVATION_WAIT = 3 * 86400;
 /** The event types. */
 export const EVENT_TYPE = { pageView: 'page_view', featureUsed: 'feature_used', checkout: 'checkout_completed', signedUp: 'signed_up', activationStep: 'activation_step_completed' } as const;
 /** The pages that one kind of event alone is on. */
@@ -181,11 +191,16 @@ export const events: SourceDef = {
         select signup_day, signup_sec, hash(${s}, 8, n), ${ORD.signup} + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf('n')}, '${EVENT_TYPE.signedUp}', '${PAGE.signup}', channel, campaign, null, null, null, null
         from newbies),
+      -- each step a wait after the one before (or the signup): 5 minutes plus up to three days, skewed short
       activation as (
         select day, sec, hash(${s}, 9, n, st), ${ORD.activation} + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
           '${EVENT_TYPE.activationStep}', '${PAGE.onboarding}', null, null, null, st::integer, null, null
-        from (select c.n, c.customer_id, st, c.signup_day + st * ${ri('hash(c.n)', F.activation + 1, 3)}::integer as day, least(c.signup_sec + 600 * st, 86399) as sec
-          from newbies c, (select unnest(range(1, 4)) as st) where ${u('hash(c.n)', F.activation)} < case st when 1 then ${ACTIVATION_REACH[0]} when 2 then ${ACTIVATION_REACH[1]} else ${ACTIVATION_REACH[2]} end)),
+        from (select n, customer_id, st, (step_at // 86400)::integer as day, (step_at % 86400)::integer as sec from (
+          select c.n, c.customer_id, st, c.signup_day::bigint * 86400 + c.signup_sec + case st when 1 then w1 when 2 then w1 + w2 else w1 + w2 + w3 end as step_at
+          from (select *, ${[1, 2, 3].map((st) => `300 + floor(x${st} * x${st} * x${st} * ${ACTIVATION_WAIT})::bigint as w${st}`).join(', ')}
+            from (select *, ${[1, 2, 3].map((st) => `${u('hash(n)', F.activation + 100 + st)} as x${st}`).join(', ')} from newbies)) c,
+            (select unnest(range(1, 4)) as st)
+          where ${u('hash(c.n)', F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(', ')}] else [${ACTIVATION_REACH.other.join(', ')}] end[st]))),
       buys as (
         select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),

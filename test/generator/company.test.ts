@@ -14,7 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
 import type { Rules } from '../../generator/rules.js';
-import { CLICKS_LANDED } from '../../generator/sources/events.js';
+import { ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
@@ -335,6 +335,36 @@ describe('payments', () => {
 });
 
 describe('product events', () => {
+  it('completes activation steps minutes to days apart, each after the one before, most accounts whose trial converts, fewer of the others', async () => {
+    // the steps of accounts that signed up in the first half of January: every step (at most
+    // three waits of 5 minutes to 3 days) and the trial's end (14 days) are in the lake
+    const steps = `(select s.account_id, s.occurred_at as signed_up, a.properties.step::integer as step, a.occurred_at
+      from signups s left join events a on a.account_id = s.account_id and a.event_type = 'activation_step_completed'
+      where s.occurred_at < timestamp '2024-01-12')`;
+    const waits = await rows(con, `select step, epoch(occurred_at) - epoch(coalesce(lag(occurred_at) over (partition by account_id order by step), signed_up)) as wait
+      from ${steps} where step is not null`);
+    expect(waits.length).toBeGreaterThan(400);
+    const secs = waits.map((w) => Number(w.wait));
+    expect(secs.filter((w) => w < 300 || w >= 300 + ACTIVATION_WAIT)).toEqual([]);
+    // skewed short, and spread: half within some hours, some waiting days
+    secs.sort((a, b) => a - b);
+    expect(secs[Math.floor(secs.length / 2)]).toBeGreaterThan(3_600);
+    expect(secs[Math.floor(secs.length / 2)]).toBeLessThan(86_400);
+    expect(secs.filter((w) => w > 2 * 86_400).length).toBeGreaterThan(30);
+    expect(new Set(secs).size).toBeGreaterThan(secs.length * 0.9);
+    // each step's reach among accounts whose trial converts (whose first subscription turns active) and the others
+    const reach = await rows(con, `with a as (select account_id, coalesce(max(step), 0) as top from ${steps} group by 1),
+        c as (select a.*, exists (select 1 from subscriptions x where x.customer_id = a.account_id and x.status = 'active') as converts from a)
+      select converts, count(*) as n, count(*) filter (where top >= 1) as s1, count(*) filter (where top >= 2) as s2, count(*) filter (where top >= 3) as s3
+      from c group by 1`);
+    expect(reach.length).toBe(2);
+    for (const r of reach) {
+      const shares = r.converts ? ACTIVATION_REACH.converts : ACTIVATION_REACH.other;
+      expect(Number(r.n)).toBeGreaterThan(150);
+      for (const [i, col] of ['s1', 's2', 's3'].entries()) expectBinomial(Number(r[col]), Number(r.n), shares[i], `step ${i + 1}, converting ${String(r.converts)}`);
+    }
+  });
+
   it('shows a UTM page view on the signup\'s device before every signup, the first fortnight\'s too', async () => {
     // touches come up to 14 days before the signup, and not before the founding day, on which the
     // lake starts: every touch is in it

@@ -28,7 +28,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   4: 'd9059c6c286699be5e04b5d53a927212e727ee4e3a95412f1e4e111b945b20ae',
   5: '717ab1648bae76409e9c501bea48b6d4867ad63e93389418b9ec00d8fa485957',
   6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
-  7: '52c77f8baa5cb2e1d0ffd648d4fda3c6904c257e337de1fcb24bf966cf0bde2e',
+  7: '6387bd7ef9ae830a08fb22e7633a48a495d181eef5ed730f8b29457426ab0ea1',
 };
 
 /**
