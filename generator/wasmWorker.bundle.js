@@ -274,7 +274,8 @@ var payments = {
         union all
         -- an invoice's rows (kind): its charge (0), after a declined one 20 seconds before for some
         -- (1; an invoice's second is at least 60), and for some its refund, in full, 1 to
-        -- REFUND_WITHIN_DAYS days later (2; a cancellation within the refund window)
+        -- REFUND_WITHIN_DAYS days later (2; a goodwill refund of the period, after an outage or a
+        -- complaint: the subscription goes on, and its next invoice is charged as any)
         select day + case when kind = 2 then 1 + ${ri("ik", F.refund + 100, REFUND_WITHIN_DAYS)} else 0 end,
           case kind when 1 then sec - 20 when 2 then ${ri("ik", F.refund + 200, 86400)} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
