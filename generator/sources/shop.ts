@@ -107,14 +107,14 @@ export const shipments: SourceDef = {
       sh as (select *, day + case when ship_lag = 0 and sec >= ${SAME_DAY_UNTIL} and ${f.ship_within_days} > 0 then 1 else ship_lag end as ship_day from
         (select *, ${ri('k', F.ship, f.ship_within_days + 1)} as ship_lag, ${ri('k', F.carrier, 4)} as carrier_i from ou)),
       dl as (select *, ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)} as delivery_day from sh),
-      -- the carrier's tracking updates: shipped (1-4 hours after the order on its day, else 08:00-18:00
-      -- of the ship day; an order from 16:00 on that must ship its day, under ship_within_days 0,
-      -- ships in what is left of it), in transit (a hub scan in the small hours of the next day), out
+      -- the carrier's tracking updates: shipped (on the order's day 1-4 hours after it, or after 08:00
+      -- for a night's order; else 08:00-18:00 of the ship day; an order from 16:00 on that must ship
+      -- its day, under ship_within_days 0, ships in what is left of it), in transit (a hub scan in the small hours of the next day), out
       -- for delivery (06:00-09:00) and delivered (09:00-20:00) on the delivery day, each after the one before
       ev as (
         select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, ship_day as status_day,
           case when ship_day > day then 8 * 3600 + ${ri('k', F.ship + 100, 10 * 3600)}
-            when sec < ${SAME_DAY_UNTIL} then sec + 3600 + ${ri('k', F.ship + 100, 3 * 3600)}
+            when sec < ${SAME_DAY_UNTIL} then greatest(sec, 8 * 3600) + 3600 + ${ri('k', F.ship + 100, 3 * 3600)}
             else least(sec + 1 + ${ri('k', F.ship + 100, 'greatest(1, 86399 - sec)')}, 86399) end as status_sec, hash(k, 0) as sk from dl
         union all
         select *, 1, '${SHIPMENT_STATUSES[1]}', ship_day + 1, 3600 + ${ri('k', F.deliver + 100, 5 * 3600)}, hash(k, 1) from dl

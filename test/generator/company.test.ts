@@ -157,14 +157,18 @@ describe('fulfilment', () => {
     expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.ship_within_days + 1 }, (_, i) => i));
   });
 
-  it('ships 1 to 4 hours after an order placed before 16:00 on its day, else in working hours (08:00-18:00) of a later day', async () => {
+  it('ships 1 to 4 hours after an order placed before 16:00 (or after 08:00, for a night\'s order) on its day, else in working hours (08:00-18:00) of a later day', async () => {
     const shipped = `${fulfilled} where shipped_at is not null`;
     expect(await count(`select count(*) as n from ${shipped}`)).toBeGreaterThan(10_000);
     const late = `hour(ordered_at) * 3600 + minute(ordered_at) * 60 + second(ordered_at) >= ${SAME_DAY_UNTIL}`;
-    // no order from 16:00 on ships its day, and the same day's shipments come 1-4 hours after the order
+    // no order from 16:00 on ships its day, and the same day's shipments come 1-4 hours after the
+    // order, or after the warehouse opens at 08:00
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date and ${late}`)).toBe(0);
+    const opened = `greatest(ordered_at, ordered_at::date + interval 8 hour)`;
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date
-      and (shipped_at < ordered_at + interval 1 hour or shipped_at >= ordered_at + interval 4 hour)`)).toBe(0);
+      and (shipped_at < ${opened} + interval 1 hour or shipped_at >= ${opened} + interval 4 hour)`)).toBe(0);
+    expect(await count(`select count(*) as n from ${shipped} and hour(shipped_at) < 8`)).toBe(0);
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date and hour(ordered_at) < 7`)).toBeGreaterThan(100);
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date > ordered_at::date and hour(shipped_at) not between 8 and 17`)).toBe(0);
     // some of each: shipped the same day, a later day, and late orders shipped the next day
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date = ordered_at::date`)).toBeGreaterThan(1_000);
