@@ -191,7 +191,8 @@ export function outOfMemory(e: unknown, scale: number, after: string, memoryLimi
 /**
  * A failure to write the lake's files (the disk or the user's quota full, an I/O error in DuckDB
  * or Node) as one line naming the folder, ending with `after` (what became of the run); anything
- * else as it is. A full disk or quota is a LimitError (exit 1), like a full memory.
+ * else as it is. A full disk or quota, or a file larger than the system allows, is a LimitError
+ * (exit 1), like a full memory.
  */
 export function writeFailure(e: unknown, shown: string, after: string): unknown {
   if (!(e instanceof Error) || e instanceof StratumError) return e;
@@ -202,8 +203,10 @@ export function writeFailure(e: unknown, shown: string, after: string): unknown 
   // the user's share of the disk is full: the same, but more space on the disk would not help
   if (/Disk quota exceeded/i.test(line) || code === 'EDQUOT') return new LimitError(`cannot write the lake into ${shown}: disk quota exceeded${after}; free some of your space, or name a folder on another disk`);
   const io = /^IO Error: (.*)/.exec(line);
-  if (io) return new UsageError(`cannot write the lake into ${shown}: DuckDB: ${io[1]}${after}`);
-  return lakeFolderError(e, shown, after);
+  const failure = io ? new UsageError(`cannot write the lake into ${shown}: DuckDB: ${io[1]}${after}`) : lakeFolderError(e, shown, after);
+  // a file larger than the system lets one be (ulimit -f, a FAT32 disk's 4 GB) is a limit too
+  if ((/File too large/i.test(line) || code === 'EFBIG') && failure instanceof Error) return new LimitError(failure.message);
+  return failure;
 }
 
 /**

@@ -141,7 +141,7 @@ Examples:
   stratum generate --from 2024-01-01 --to 2024-01-31 --scale 10
   stratum generate --days 30 --formats shop/orders=csv --json
 
-Exit codes: 0 generated, 1 the run failed (out of memory, a full disk; the days placed stay), 2 bad usage, rules or output folder, 130 cancelled (the days placed stay).`,
+Exit codes: 0 generated, 1 the run failed (out of memory, a full disk, a file larger than the system allows; the days placed stay), 2 bad usage, rules or output folder, 130 cancelled (the days placed stay).`,
   async run(args) {
     let rules = loadRules(stringFlag(args, 'rules'));
     const seed = intFlag(args, 'generate', 'seed', 0, 2 ** 31 - 1);

@@ -597,7 +597,8 @@ describe('stratum generate writing a file larger than it may', () => {
     const r = spawnSync('sh', ['-c', 'ulimit -f 1000 && exec "$@"', 'sh', process.execPath, BIN, 'generate', '--day', '2024-01-03', '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: (cannot write ${out}/\\.stratum-tmp-\\d+-\\d+/batch-\\d+/[a-z_/]+/dt=2024-01-03/part-00000\\.[a-z]+: file too large \\(EFBIG\\)`
       + '|DuckDB: .*File too large); no day was placed, the lake is as it was\n$'));
-    expect(r.status).toBe(2);
+    // a limit of the system, like a full disk: exit 1
+    expect(r.status).toBe(1);
     expect(existsSync(out)).toBe(false);
   });
 });
