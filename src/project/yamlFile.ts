@@ -2,7 +2,7 @@
  * A YAML file read with positions, so every config error can name the file, line and key.
  * Uses the `yaml` package's Document API and a LineCounter.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { plainValue, PyFloat } from './pythonRepr.js';
@@ -89,6 +89,33 @@ export function formatKeyPath(path: KeyPath): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
   return s;
+}
+
+/** The most a YAML file Stratum reads may hold: far more than any rules or project file does. */
+const MAX_YAML_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a file as UTF-8, a chunk at a time, up to MAX_YAML_BYTES: a device that never ends
+ * (`--rules /dev/zero`) is refused at that size instead of read until memory runs out, while a
+ * pipe (`--rules <(...)`) or /dev/null reads as a file does.
+ */
+function readCapped(absPath: string, displayPath: string): string {
+  const fd = openSync(absPath, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1 << 16);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_YAML_BYTES) throw new ConfigError(`holds more than ${MAX_YAML_BYTES / 1024 / 1024} MiB, not a YAML file Stratum reads`, { file: displayPath });
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A parsed YAML file: its plain data plus a way to locate any key path in it. */
@@ -182,8 +209,9 @@ export class YamlFile {
   static read(absPath: string, displayPath: string, notFoundHint?: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
     let text: string;
     try {
-      text = readFileSync(absPath, 'utf8');
+      text = readCapped(absPath, displayPath);
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new ConfigError(notFoundHint ? `not found ${notFoundHint}` : 'not found', { file: displayPath });
       if (code === 'EISDIR') throw new ConfigError(`is a folder, not a YAML file${notFoundHint ? ` ${notFoundHint}` : ''}`, { file: displayPath });

@@ -122,6 +122,12 @@ describe('rules validation', () => {
     expect(() => loadRules(dir)).toThrow(`${dir}: is a folder, not a YAML file (the rules file given with --rules)`);
   });
 
+  it.runIf(existsSync('/dev/zero'))('refuses a rules file that never ends (a device) at 64 MiB, and reads /dev/null as empty', () => {
+    // it was read until memory ran out; a pipe or /dev/null is read as a file is
+    expect(() => loadRules('/dev/zero')).toThrow('/dev/zero: holds more than 64 MiB, not a YAML file Stratum reads');
+    expect(loadRules('/dev/null')).toEqual(loadRules());
+  });
+
   it('reports invalid YAML with its line', () => {
     // an unclosed bracket or quote is named where it opens, not where the parser runs out of it
     expect(errorOf('seed: 1\ndefects: [unclosed\n')).toMatch(/r\w+\.yaml:2:10: invalid YAML: this \[ is not closed: /);
