@@ -396,14 +396,14 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
 /**
  * Makes the lake's folder `outDir` (absolute; `shown` as the user wrote it), completes or removes
  * what unfinished runs left in it, checks that `run` may write into it (checkLakeFolder), and
- * makes a new hidden staging folder in it. Returns the staging folder's path (releaseStaging ends
- * its use), how many days of a killed run it finished placing (told to `onFinished` at once, before
- * the check, which may then refuse the run), the folders it made (for
- * removeMadeFolders when the run places nothing), and whether the run replaces a lake of another
- * company or layout (it must then place all its days at once). Throws a one-line UsageError
+ * makes a new hidden staging folder in it; tells `onFinished` how many days of a killed run it
+ * finished placing, at once, before the check (which may then refuse the run). Returns the staging
+ * folder's path (releaseStaging ends its use), the folders it made (for removeMadeFolders when the
+ * run places nothing), and whether the run replaces a lake of another company or layout (it must
+ * then place all its days at once). Throws a one-line UsageError
  * naming the folder and the cause when any of that fails.
  */
-export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, onFinished?: (days: number) => void): { staging: string; finished: number; made: string[]; replaces: boolean } {
+export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, onFinished?: (days: number) => void): { staging: string; made: string[]; replaces: boolean } {
   const made = makeLakeFolder(outDir, shown);
   const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
   let locked = false;
@@ -418,7 +418,7 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
     // said before the lake is checked: the days placed are what the check then reads
     if (finished > 0) onFinished?.(finished);
     const replaces = checkLakeFolder(outDir, shown, run);
-    return { staging, finished, made, replaces };
+    return { staging, made, replaces };
   } catch (e) {
     // only what this run took: a lock held by another run of this process is its own; and the
     // staging folder only when it was made: in a folder that may not be searched (no x bit),
