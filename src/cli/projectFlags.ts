@@ -5,7 +5,7 @@
  * those when it runs.
  */
 import type { RunCommand } from '../run/events.js';
-import type { Command, FlagSpec, ParsedArgs } from './command.js';
+import { intFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 
 /** Flags of every command that loads a project and selects nodes. */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
@@ -60,6 +60,11 @@ export const PROJECT_FLAGS: readonly FlagSpec[] = [
   ...SELECTION_FLAGS.map((f) => (f.name === 'json' ? { ...f, description: 'Print events as JSON lines instead of text.' } : f)),
   { name: 'threads', type: 'string', value: 'N', description: "Nodes run at once (default: the target's threads)." },
 ];
+
+/** The --threads given to `command` (1 to 64), or undefined for the target's. */
+export function threadsFlag(args: ParsedArgs, command: string): number | undefined {
+  return intFlag(args, command, 'threads', 1, 64);
+}
 
 /** dbt's --empty, for the commands that build or compile models. */
 export const EMPTY_FLAG: FlagSpec = { name: 'empty', type: 'boolean', description: "Read every ref() and source() as no rows (dbt's --empty): models build, and tests run, empty." };

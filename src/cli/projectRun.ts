@@ -16,7 +16,8 @@ import { plainValue } from '../project/pythonRepr.js';
 import type { ProfileTarget, Project } from '../project/types.js';
 import { NOTHING_TO_DO, type RunCommand } from '../run/events.js';
 import { runCommand, type RunSummary } from '../run/runner.js';
-import { boolFlag, cancelOnSignals, intFlag, listFlag, type ParsedArgs } from './command.js';
+import { boolFlag, cancelOnSignals, listFlag, type ParsedArgs } from './command.js';
+import { threadsFlag } from './projectFlags.js';
 import { compiledPath, writeCompiled } from './compile.js';
 import { loadFromFlags, loadSelection, resourceTypesFlags } from './projectOptions.js';
 import { eventPrinter, foundLine, printTemplateLogs, stamped } from './runOutput.js';
@@ -80,13 +81,13 @@ function onlyNodes(command: RunCommand, args: ParsedArgs, ids: readonly string[]
 export async function runProjectCommand(command: RunCommand, args: ParsedArgs, extra: { now?: Date; only?: readonly string[] } = {}): Promise<number> {
   const json = boolFlag(args, 'json');
   const warnError = boolFlag(args, 'warn-error');
-  const threadsFlag = intFlag(args, command, 'threads', 1, 64);
+  const threadsGiven = threadsFlag(args, command);
   const types = resourceTypesFlags(command, args);
   const { project, selected: all } = extra.only ? onlyNodes(command, args, extra.only) : loadSelection(command, args);
   const selected = types ? all.filter((id) => types.includes(project.nodes.get(id)!.resourceType)) : all;
   printTemplateLogs(project.parseLogs ?? [], json);
   if (!json) process.stdout.write(`${stamped(foundLine(project))}\n`);
-  const threads = threadsFlag ?? project.target.threads ?? 1;
+  const threads = threadsGiven ?? project.target.threads ?? 1;
   const adapter = await openWarehouse(project, threads);
   const cancel = cancelOnSignals('Cancelling: interrupting running statements (Ctrl-C again to quit at once)');
   // the nodes compiled so far: a Failure block names where the SQL of those only is written

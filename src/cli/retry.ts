@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunCommand } from '../run/events.js';
 import type { RunResultsArtifact } from '../run/runResults.js';
-import { boolFlag, intFlag, stringFlag, type Command } from './command.js';
-import { projectCommand, RETRY_FLAGS } from './projectFlags.js';
+import { boolFlag, stringFlag, type Command } from './command.js';
+import { projectCommand, RETRY_FLAGS, threadsFlag } from './projectFlags.js';
 
 /** The commands whose runs retry runs again. */
 const RETRIED: readonly RunCommand[] = ['run', 'test', 'seed', 'snapshot', 'build'];
@@ -39,7 +39,7 @@ export const retryCommand: Command = projectCommand({
   flags: RETRY_FLAGS,
   async run(args) {
     // the flags given to retry are named as retry's, before the run they override is read
-    intFlag(args, 'retry', 'threads', 1, 64);
+    threadsFlag(args, 'retry');
     const [{ readProjectFile }, { parseVarsFlag }] = await Promise.all([import('../project/projectFile.js'), import('./projectOptions.js')]);
     parseVarsFlag('retry', stringFlag(args, 'vars'));
     const root = resolve(stringFlag(args, 'project-dir') ?? '.');
