@@ -36,6 +36,8 @@ describe('stratum', () => {
       const help = (await cli(...c.name.split(' '), '--help')).out.replace(/\s+/g, ' ');
       expect(help, c.name).toMatch(/Exit codes: (0 |as the command)/);
       expect(help, c.name).toMatch(/ 2 /);
+      // and the 2 of bad usage is among them, not elsewhere in the help
+      expect(help.slice(help.indexOf('Exit codes:')), c.name).toMatch(/[:;,] 2 /);
     }
   });
 
