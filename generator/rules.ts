@@ -259,8 +259,8 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * and a quarter of those signups had none). 7: the manifests' payments drift says amounts go to
  * minor units (cents; the yen, which has none, unchanged), not "cents instead of dollars"; an
  * order ships 1-4 hours after it (after 08:00 for a night's order) on its day when placed before
- * 16:00, else in working hours of a later day (17% of shipments went out at 23:59:59, 4 hours after the order capped at the day's
- * end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
+ * 16:00, else in working hours of a later day (17% of shipments went out at 23:59:59, 4 hours
+ * after the order capped at the day's end); tickets are urgent 5% of the time, high 15%, normal 50%, low 30% (urgent and high were 20%
  * each); a CRM profile change is a new email 60% of the time, a new head count 30%, a rename 7%, a
  * move to another country 3% (each was 25%: 12% of accounts moved country in a quarter); the hot
  * day multiplies signups too (its ad spend was 4 times a day's, its signups a day's); an annual
