@@ -15,7 +15,7 @@ import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/cat
 import { formatDay } from '../../generator/dates.js';
 import type { Rules } from '../../generator/rules.js';
 import { ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
-import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
+import { ANOTHER_ITEM, REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
 import { PRODUCT_WORDS } from '../../generator/pools.js';
@@ -113,9 +113,15 @@ describe('the marketplace', () => {
     expect(await count(`select count(*) as n from ${priced} and i.unit_price <> round(usd.price::double / fx.usd_per_unit, m.minor_unit::integer)::decimal(12, 2)`)).toBe(0);
   });
 
-  it('puts 1 to max_items_per_order items in an order, every count occurring', async () => {
+  it('puts 1 to max_items_per_order items in an order, every count occurring, each rarer than the one before', async () => {
     const max = rules.volume.max_items_per_order;
-    expect((await list('select distinct item_count from orders order by 1')).map(Number)).toEqual(Array.from({ length: max }, (_, i) => i + 1));
+    const counts = await rows(con, 'select item_count, count(*) as n from orders group by 1 order by 1');
+    expect(counts.map((r) => Number(r.item_count))).toEqual(Array.from({ length: max }, (_, i) => i + 1));
+    const total = counts.reduce((a, r) => a + Number(r.n), 0);
+    // a truncated geometric count (orderUniverse.ts ANOTHER_ITEM): one item in 40% of orders, then
+    // each count 0.6 times as frequent as the one before, the cap taking the tail
+    expectBinomial(Number(counts[0].n), total, 1 - ANOTHER_ITEM, 'single-item orders');
+    for (let c = 1; c < max - 1; c++) expect(Number(counts[c].n)).toBeLessThan(Number(counts[c - 1].n));
   });
 
   it('totals each order as the sum of quantity times unit price of its items', async () => {
@@ -135,8 +141,8 @@ describe('the marketplace', () => {
   });
 
   it('makes the account of rank 0, the first account, its top buyer, without a dominating share', async () => {
-    // buyers are drawn by rank = (pool + 1) * v^k - 1 (see zipfRank): rank 0 takes some 2-4% of
-    // orders at k = 4 and 2,000 to 3,200 accounts (with pool * u^k it took 12-15%)
+    // buyers are drawn by rank = (pool + 1) * v^k - 1 (see zipfRank): rank 0 takes some 2% of
+    // orders at k = 4 and 12,000 to 15,000 accounts (with pool * u^k it took 12-15%)
     const first = await list('select min(customer_id) from customers');
     expect(first).toEqual(['cus_0000000']);
     expect(await list('select customer_id from orders group by 1 order by count(*) desc limit 1')).toEqual(first);
@@ -152,9 +158,14 @@ describe('fulfilment', () => {
       max(s.status_at) filter (where s.status = 'shipped') as shipped_at, max(s.status_at) filter (where s.status = 'delivered') as delivered_at
     from shipments s join orders o using (order_id) group by 1)`;
 
-  it('ships an order 0 to ship_within_days days after it, every lag occurring', async () => {
-    const lags = await list(`select distinct shipped_at::date - ordered_at::date as lag from ${fulfilled} where shipped_at is not null order by 1`);
-    expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.ship_within_days + 1 }, (_, i) => i));
+  it('ships an order 0 to ship_within_days days after it, every lag occurring, a Sunday\'s pickup the Monday after', async () => {
+    const shipped = `${fulfilled} where shipped_at is not null`;
+    const max = rules.fulfilment.ship_within_days;
+    const lags = await list(`select distinct shipped_at::date - ordered_at::date as lag from ${shipped} order by 1`);
+    expect(lags.map(Number)).toEqual(Array.from({ length: max + 2 }, (_, i) => i));
+    // carriers collect Monday to Saturday: a lag past ship_within_days is a Sunday's moved on
+    expect(await count(`select count(*) as n from ${shipped} and dayofweek(shipped_at) = 0`)).toBe(0);
+    expect(await count(`select count(*) as n from ${shipped} and shipped_at::date - ordered_at::date > ${max} and dayofweek(shipped_at) <> 1`)).toBe(0);
   });
 
   it('ships 1 to 4 hours after an order placed before 16:00 (or after 08:00, for a night\'s order) on its day, else in working hours (08:00-18:00) of a later day', async () => {
@@ -192,7 +203,10 @@ describe('fulfilment', () => {
     const both = `${fulfilled} where shipped_at is not null and delivered_at is not null`;
     expect(await count(`select count(*) as n from ${both}`)).toBeGreaterThan(10_000);
     const lags = await list(`select distinct delivered_at::date - shipped_at::date as lag from ${both} order by 1`);
-    expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.deliver_within_days }, (_, i) => i + 1));
+    // a day more when the day drawn is a Sunday: carriers deliver Monday to Saturday
+    expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.deliver_within_days + 1 }, (_, i) => i + 1));
+    expect(await count(`select count(*) as n from shipments where status in ('out_for_delivery', 'delivered') and dayofweek(status_at) = 0`)).toBe(0);
+    expect(await count(`select count(*) as n from ${both} and delivered_at::date - shipped_at::date > ${rules.fulfilment.deliver_within_days} and dayofweek(delivered_at) <> 1`)).toBe(0);
     expect(await count(`select count(*) as n from ${both} and delivered_at <= shipped_at`)).toBe(0);
     // no delivery without its shipment before it in the lake
     expect(await count(`select count(*) as n from ${fulfilled} where delivered_at is not null and shipped_at is null`)).toBe(0);
