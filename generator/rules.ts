@@ -272,7 +272,9 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * their trial's end). 8: an order has one item 40% of the time and each further one with
  * chance 0.6, up to max_items_per_order (they were uniform over 1-4; the built-in rules now allow 8);
  * carriers collect and deliver Monday to Saturday, a Sunday's moved to the Monday (a seventh of
- * deliveries came on Sundays). A test
+ * deliveries came on Sundays); orders, events, tickets and ad spend grow with the accounts, a day's volume
+ * the rules' times (accounts + a month's signups) / (initial accounts + a month's signups) (they
+ * stayed flat while the accounts grew). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 8;

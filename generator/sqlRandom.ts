@@ -162,12 +162,31 @@ export function lagDays(ctx: SqlContext, key: string, lateFlag: string): string 
   return `(case when ${lateFlag} then 1 + floor(pow(${u(key, F.lag)}, 2) * ${max})::integer else 0 end)`;
 }
 
-/** Volume multiplier of a day: weekends, the hot day, and ±15% noise. */
+/** The days of signups added to both sides of growth()'s ratio, so that a company founded with few accounts does not start at a standstill. */
+export const GROWTH_DAMPING_DAYS = 30;
+
+/**
+ * SQL of the company's growth on a day, which its volumes follow: (accounts that exist all that
+ * day + a month's mean signups) / (the initial accounts + a month's mean signups). It is 1 on the
+ * founding day; with the built-in rules, 1.26 at the end of the default range (accounts grow
+ * 28%), and 1.13 on average over it. Reads w_pool.
+ */
+export function growth(ctx: SqlContext, dayExpr: string): string {
+  const c = ctx.rules.company;
+  const damping = GROWTH_DAMPING_DAYS * c.signups_per_day * ctx.scale;
+  const base = Math.round(c.initial_customers * ctx.scale) + damping;
+  if (base <= 0) return '1';
+  // the pool's columns renamed, so that a bare `day` in dayExpr names the outer query's column
+  return `((select p_customers from (select day as p_day, customers as p_customers from w_pool) where p_day = (${dayExpr})) + ${damping}) / ${base}`;
+}
+
+/** Volume multiplier of a day: weekends, the hot day, ±15% noise, and the company's growth. */
 export function dayFactor(ctx: SqlContext, dayExpr: string, salt: number): string {
   const s = ctx.rules.skew;
   return `((case when isodow(${dateOf(dayExpr)}) >= 6 then ${s.weekend_factor} else 1 end)
     * (case when (${dayExpr}) = ${s.hot_day} then ${s.hot_day_multiplier} else 1 end)
-    * (0.85 + 0.3 * ${u(`${ctx.rules.seed}, ${salt}, ${dayExpr}`, 1)}))`;
+    * (0.85 + 0.3 * ${u(`${ctx.rules.seed}, ${salt}, ${dayExpr}`, 1)})
+    * ${growth(ctx, dayExpr)})`;
 }
 
 /** Field numbers for SQL draws; distinct so that fields never share a draw. */

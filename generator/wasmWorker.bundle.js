@@ -123,11 +123,20 @@ function lagDays(ctx, key, lateFlag) {
   const max = ctx.rules.arrival.max_lag_days;
   return `(case when ${lateFlag} then 1 + floor(pow(${u(key, F.lag)}, 2) * ${max})::integer else 0 end)`;
 }
+var GROWTH_DAMPING_DAYS = 30;
+function growth(ctx, dayExpr) {
+  const c = ctx.rules.company;
+  const damping = GROWTH_DAMPING_DAYS * c.signups_per_day * ctx.scale;
+  const base = Math.round(c.initial_customers * ctx.scale) + damping;
+  if (base <= 0) return "1";
+  return `((select p_customers from (select day as p_day, customers as p_customers from w_pool) where p_day = (${dayExpr})) + ${damping}) / ${base}`;
+}
 function dayFactor(ctx, dayExpr, salt) {
   const s = ctx.rules.skew;
   return `((case when isodow(${dateOf(dayExpr)}) >= 6 then ${s.weekend_factor} else 1 end)
     * (case when (${dayExpr}) = ${s.hot_day} then ${s.hot_day_multiplier} else 1 end)
-    * (0.85 + 0.3 * ${u(`${ctx.rules.seed}, ${salt}, ${dayExpr}`, 1)}))`;
+    * (0.85 + 0.3 * ${u(`${ctx.rules.seed}, ${salt}, ${dayExpr}`, 1)})
+    * ${growth(ctx, dayExpr)})`;
 }
 var F = {
   late: 901,

@@ -685,6 +685,35 @@ describe('volume', () => {
     expect(await initial(doubled.raw)).toBe(2 * rules.company.initial_customers);
   });
 
+  it('grows orders, events and tickets with the accounts: (accounts + a month\'s signups) / (initial + a month\'s signups)', async () => {
+    // a small company signing up many accounts: from 500 to some 2,400 in a fortnight. The hot
+    // day (2024-01-24) is after the range, and only weekdays are compared
+    const { dir } = await generateLake('2024-01-01', '2024-01-19', `${defectRates()}company:\n  initial_customers: 500\n  signups_per_day: 150\n`
+      + 'volume:\n  orders_per_day: 400\n  events_per_day: 2000\n  tickets_per_day: 150\n');
+    const perDay = await rows(con, `with
+        pool as (select d::date as d, (select count(*) from ${csv(dir, 'crm/customers')} where _op = 'insert' and created_at::timestamp < d::date) as accounts
+          from range(date '2024-01-02', date '2024-01-20', interval 1 day) t(d)),
+        o as (select ordered_at::date as d, count(*) as n from ${parquet(dir, 'shop/orders')} group by 1),
+        e as (select occurred_at::date as d, count(*) as n from ${jsonl(dir, 'product/events')} where event_type in ('page_view', 'feature_used') and account_id is not null group by 1),
+        t as (select opened_at::date as d, count(*) as n from ${parquet(dir, 'support/tickets')} where status = 'open' group by 1)
+      select pool.d::varchar as d, accounts, o.n as orders, e.n as events, t.n as tickets from pool join o using (d) join e using (d) join t using (d)
+      where isodow(pool.d) <= 5 order by 1`);
+    expect(perDay.length).toBe(14);
+    const growth = (accounts: number) => (accounts + 30 * 150) / (500 + 30 * 150);
+    // the first week's weekdays against the third's: volumes grow as growth() does (each day also
+    // varies by ±15%: five days' mean by some 4%)
+    const first = perDay.slice(0, 4);
+    const last = perDay.slice(-5);
+    const mean = (xs: Record<string, unknown>[], f: (r: Record<string, unknown>) => number) => xs.reduce((a, r) => a + f(r), 0) / xs.length;
+    const expected = mean(last, (r) => growth(Number(r.accounts))) / mean(first, (r) => growth(Number(r.accounts)));
+    expect(expected).toBeGreaterThan(1.25);
+    for (const what of ['orders', 'events', 'tickets']) {
+      const got = mean(last, (r) => Number(r[what])) / mean(first, (r) => Number(r[what]));
+      expect(got, `${what}: the third week's weekdays against the first's`).toBeGreaterThan(expected - 0.15);
+      expect(got, `${what}: the third week's weekdays against the first's`).toBeLessThan(expected + 0.15);
+    }
+  });
+
   it('draws each day\'s volume noise from the seed', async () => {
     // ten days at the next seed (43) against the same days at the rules' (42): the weekday factor
     // is common to both, the ±15% daily noise is not. Relative to its mean, a day's count differs
