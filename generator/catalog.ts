@@ -5,18 +5,28 @@
  */
 
 /**
- * Countries customers come from: ISO alpha-2, the currency they pay in, a share of signups, and the
- * shape of a business phone number there in international form (`#` a digit, `N` a digit 2-9).
+ * Countries customers come from: ISO alpha-2, the currency they pay in, a share of signups, the
+ * offset of their local time from UTC in minutes, and the shape of a business phone number there in
+ * international form (`#` a digit, `N` a digit 2-9). The offset is one per country, standard time
+ * all year (no daylight saving): the US at -6 h (Central, about the mean of its zones weighted by
+ * people), Canada at -5 h (Toronto), Australia at +10 h (Sydney), India at +5:30 (see timeOfDay.ts).
  */
-export const COUNTRIES: readonly { code: string; currency: string; weight: number; phone: string }[] = [
-  { code: 'US', currency: 'USD', weight: 38, phone: '+1 N## N## ####' }, { code: 'GB', currency: 'GBP', weight: 10, phone: '+44 20 #### ####' },
-  { code: 'DE', currency: 'EUR', weight: 8, phone: '+49 30 N#######' }, { code: 'FR', currency: 'EUR', weight: 6, phone: '+33 1 ## ## ## ##' },
-  { code: 'CA', currency: 'CAD', weight: 5, phone: '+1 N## N## ####' }, { code: 'AU', currency: 'AUD', weight: 4, phone: '+61 2 N### ####' },
-  { code: 'NL', currency: 'EUR', weight: 4, phone: '+31 20 N## ####' }, { code: 'ES', currency: 'EUR', weight: 3, phone: '+34 91 ### ## ##' },
-  { code: 'IT', currency: 'EUR', weight: 3, phone: '+39 02 N### ####' }, { code: 'JP', currency: 'JPY', weight: 4, phone: '+81 3 N### ####' },
-  { code: 'BR', currency: 'BRL', weight: 4, phone: '+55 11 N###-####' }, { code: 'IN', currency: 'INR', weight: 5, phone: '+91 22 N### ####' },
-  { code: 'SG', currency: 'SGD', weight: 2, phone: '+65 6### ####' }, { code: 'SE', currency: 'SEK', weight: 2, phone: '+46 8 N## ### ##' },
-  { code: 'IE', currency: 'EUR', weight: 2, phone: '+353 1 N## ####' },
+export const COUNTRIES: readonly { code: string; currency: string; weight: number; utcOffsetMinutes: number; phone: string }[] = [
+  { code: 'US', currency: 'USD', weight: 38, utcOffsetMinutes: -360, phone: '+1 N## N## ####' },
+  { code: 'GB', currency: 'GBP', weight: 10, utcOffsetMinutes: 0, phone: '+44 20 #### ####' },
+  { code: 'DE', currency: 'EUR', weight: 8, utcOffsetMinutes: 60, phone: '+49 30 N#######' },
+  { code: 'FR', currency: 'EUR', weight: 6, utcOffsetMinutes: 60, phone: '+33 1 ## ## ## ##' },
+  { code: 'CA', currency: 'CAD', weight: 5, utcOffsetMinutes: -300, phone: '+1 N## N## ####' },
+  { code: 'AU', currency: 'AUD', weight: 4, utcOffsetMinutes: 600, phone: '+61 2 N### ####' },
+  { code: 'NL', currency: 'EUR', weight: 4, utcOffsetMinutes: 60, phone: '+31 20 N## ####' },
+  { code: 'ES', currency: 'EUR', weight: 3, utcOffsetMinutes: 60, phone: '+34 91 ### ## ##' },
+  { code: 'IT', currency: 'EUR', weight: 3, utcOffsetMinutes: 60, phone: '+39 02 N### ####' },
+  { code: 'JP', currency: 'JPY', weight: 4, utcOffsetMinutes: 540, phone: '+81 3 N### ####' },
+  { code: 'BR', currency: 'BRL', weight: 4, utcOffsetMinutes: -180, phone: '+55 11 N###-####' },
+  { code: 'IN', currency: 'INR', weight: 5, utcOffsetMinutes: 330, phone: '+91 22 N### ####' },
+  { code: 'SG', currency: 'SGD', weight: 2, utcOffsetMinutes: 480, phone: '+65 6### ####' },
+  { code: 'SE', currency: 'SEK', weight: 2, utcOffsetMinutes: 60, phone: '+46 8 N## ### ##' },
+  { code: 'IE', currency: 'EUR', weight: 2, utcOffsetMinutes: 0, phone: '+353 1 N## ####' },
 ];
 
 /** Every currency the generator uses. fx_rates.csv has a rate to USD for each, every day. */
