@@ -25,6 +25,7 @@ import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
 import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
+import { HOUR_WEIGHTS, VISITOR_OFFSETS } from './timeOfDay.js';
 import { poolOn } from './world.js';
 import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
 import type { SourceDayTruth, Stop } from './writer.js';
@@ -56,7 +57,8 @@ const CFG = {
   ordActivation: 22, ordCheckout: 23, ordBrowse: 24, ordLanding: 25, channels: 26, fLate: 27, fLag: 28, fCustomer: 29, fSec: 30, fNull: 31,
   fOrphan: 32, fInvalid: 33, fFuture: 34, fFutureDays: 35, fMixed: 36, fChannel: 37, fKind: 38, fPage: 39, fPii: 40, fPiiKind: 41,
   fAnon: 42, fTouches: 43, fTouchDay: 44, fActivation: 45, fDup: 46, fMalformed: 47, fLen: 48, fFeature: 49, fType: 50, anonIds: 51,
-  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, channelThresholds: 100, paid: 120,
+  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, fZone: 58, channelThresholds: 100, paid: 120, hourWeights: 130,
+  visitors: 154, visitorOffsets: 160,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
@@ -95,7 +97,7 @@ export class EventsWriter {
       types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
       pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
     };
-    const config = new Float64Array(128 + CHANNELS.length);
+    const config = new Float64Array(CFG.visitorOffsets + VISITOR_OFFSETS.length);
     // numbers
     const d = r.defects;
     Object.assign(config, {
@@ -111,8 +113,11 @@ export class EventsWriter {
       [CFG.fKind]: F.kind, [CFG.fPage]: F.page, [CFG.fPii]: F.pii, [CFG.fPiiKind]: F.piiKind, [CFG.fAnon]: F.anon, [CFG.fTouches]: F.touches,
       [CFG.fTouchDay]: F.touchDay, [CFG.fActivation]: F.activation, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed, [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature, [CFG.fType]: F.type, [CFG.anonIds]: ANON_IDS,
-      [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW, [CFG.activationWait]: ACTIVATION_WAIT,
+      [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW, [CFG.activationWait]: ACTIVATION_WAIT, [CFG.fZone]: F.zone,
+      [CFG.visitors]: VISITOR_OFFSETS.length,
     });
+    HOUR_WEIGHTS.forEach((w, h) => (config[CFG.hourWeights + h] = w));
+    VISITOR_OFFSETS.forEach((o, i) => (config[CFG.visitorOffsets + i] = o));
     ACTIVATION_REACH.converts.forEach((v, i) => (config[CFG.reach + i] = v));
     ACTIVATION_REACH.other.forEach((v, i) => (config[CFG.reachOther + i] = v));
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);
@@ -122,7 +127,7 @@ export class EventsWriter {
       config[CFG.paid + i] = c.paid ? 1 : 0;
     });
     setTextsAndConfig(x, lists, LISTS, config);
-    // accounts: signup day and second, initial, channel, campaign, converts
+    // accounts: ACCOUNT_FIELDS numbers each (wasmAccounts)
     const customers = x.reserve(accounts.data.byteLength);
     new Int32Array(x.memory.buffer, customers, accounts.data.length).set(accounts.data);
     x.setCustomers(accounts.ids.length, customers);

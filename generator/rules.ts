@@ -274,7 +274,10 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * carriers collect and deliver Monday to Saturday, a Sunday's moved to the Monday (a seventh of
  * deliveries came on Sundays); orders, events, tickets and ad spend grow with the accounts, a day's volume
  * the rules' times (accounts + a month's signups) / (initial accounts + a month's signups) (they
- * stayed flat while the accounts grew). A test
+ * stayed flat while the accounts grew); people act in the business hours of their account's country
+ * (timeOfDay.ts: one local curve of hourly weights, shifted to UTC by the country's offset, no
+ * daylight saving): orders (so their payments, shipments and checkouts), tickets, sessions, ad
+ * landings, signups, profile changes and reactivations; each was uniform over the 24 hours UTC. A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 8;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
 import type { DefectKind } from './rules.js';
+import { utcOffsetSec } from './timeOfDay.js';
 import type { World } from './world.js';
 import { writeAll, type SourceDayTruth } from './writer.js';
 
@@ -28,8 +29,9 @@ export interface LinesModule {
 
 /**
  * The accounts as the WebAssembly writers read them, plain data that a worker thread is handed
- * (wasmThread.ts): their ids, five numbers each (signup day and second, 1 for the initial load,
- * the channel's index in CHANNELS, the campaign or -1) and World's `cumulative` (see poolOn).
+ * (wasmThread.ts): their ids, ACCOUNT_FIELDS numbers each (signup day and second, 1 for the initial
+ * load, the channel's index in CHANNELS, the campaign or -1, 1 when its trial converts, its offset
+ * from UTC in seconds) and World's `cumulative` (see poolOn).
  */
 export interface WasmAccounts {
   readonly ids: readonly string[];
@@ -37,12 +39,16 @@ export interface WasmAccounts {
   readonly cumulative: Int32Array;
 }
 
+/** The numbers of an account in WasmAccounts' `data` (its stride; assembly/events.ts's ACCOUNT_FIELDS). */
+export const ACCOUNT_FIELDS = 7;
+
 /** The world's accounts as WasmAccounts. */
 export function wasmAccounts(world: World): WasmAccounts {
   const channelIndex = new Map(CHANNELS.map((c, i) => [c.id, i]));
-  const data = new Int32Array(world.customers.length * 6);
+  const data = new Int32Array(world.customers.length * ACCOUNT_FIELDS);
   world.customers.forEach((c, i) => {
-    data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1, c.converts ? 1 : 0], i * 6);
+    data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1, c.converts ? 1 : 0,
+      utcOffsetSec(c.country)], i * ACCOUNT_FIELDS);
   });
   return { ids: world.customers.map((c) => c.id), data, cumulative: world.cumulative };
 }

@@ -182,7 +182,8 @@ var F = {
   which: 942,
   len: 943,
   feature: 944,
-  type: 945
+  type: 945,
+  zone: 946
 };
 var DEFECT_FIELD = {
   late_arrival: F.late,
@@ -210,6 +211,48 @@ function flag(ctx, kind, key) {
 function flags(ctx, key, kinds) {
   return kinds.map((k) => `${flag(ctx, k, key)} as d_${k}`).join(",\n");
 }
+
+// generator/timeOfDay.ts
+var HOUR_WEIGHTS = [
+  8,
+  5,
+  4,
+  3,
+  3,
+  5,
+  12,
+  30,
+  // 00-07
+  60,
+  85,
+  92,
+  88,
+  62,
+  80,
+  95,
+  98,
+  // 08-15
+  85,
+  60,
+  35,
+  25,
+  21,
+  18,
+  15,
+  11
+  // 16-23
+];
+var TIME_SLOTS = 1e3;
+var TIME_DRAW = TIME_SLOTS * 3600;
+if (HOUR_WEIGHTS.length !== 24 || HOUR_WEIGHTS.reduce((a, b) => a + b, 0) !== TIME_SLOTS) {
+  throw new Error(`internal: HOUR_WEIGHTS must be 24 weights summing to ${TIME_SLOTS}`);
+}
+var HOUR_OF_SLOT = HOUR_WEIGHTS.flatMap((w, h) => Array(w).fill(h));
+function secondOfDaySql(draw2, offsetSec) {
+  return `(([${HOUR_OF_SLOT.join(",")}])[1 + ${draw2} // 3600] * 3600 + ${draw2} % 3600 + 86400 - ${offsetSec}) % 86400`;
+}
+var OFFSETS = new Map(COUNTRIES.map((c) => [c.code, c.utcOffsetMinutes * 60]));
+var VISITOR_OFFSETS = COUNTRIES.flatMap((c) => Array(c.weight).fill(c.utcOffsetMinutes * 60));
 
 // generator/sources/orderUniverse.ts
 var REFUND_WITHIN_DAYS = 20;
@@ -374,6 +417,9 @@ function anonymousId(x) {
 var SITE_PAGES = ["/", "/pricing", "/features", "/docs", "/blog", "/marketplace"];
 var APP_PAGES = ["/app/dashboard", "/app/reports", "/app/settings"];
 var FEATURES = ["dashboards", "reports", "exports", "alerts", "api", "sso", "integrations"];
+function sessionStart(tod, offsetSec) {
+  return `(${secondOfDaySql(tod, offsetSec)}) * 95 // 96`;
+}
 var SESSION_EVENTS = 7;
 var BROWSE_PER_ORDER = 0.5;
 var CART_ABANDONED = 0.4;
@@ -410,16 +456,17 @@ var events = {
     const base = r.volume.events_per_day * ctx.scale;
     const deviceOf = (n) => anonymousId(`hash(${s}, ${n}) % ${ANON_IDS}`);
     const visitorOf = (k) => anonymousId(ri(k, F.anon, ANON_IDS));
-    const sessionsOf = (numbered, salt) => `select day, i, k, ${ri("k", F.sec, 86400 - 900)} as start
+    const sessionsOf = (numbered, salt) => `select day, i, k, ${ri("k", F.sec, TIME_DRAW)} as tod
         from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
     const account = (alias) => joinZipfCustomer(ctx, alias, `${alias}.k`);
     const lookBack = lo < ctx.from;
     const sessionEvents = (sessions, j) => {
-      const current = `select *, ${j} as j from (select x.*, c.customer_id, c.n from ${sessions} x ${account("x")}${lookBack ? ` where x.day >= ${ctx.from}` : ""})`;
+      const joined = `x.*, c.customer_id, c.n, ${sessionStart("x.tod", "c.utc_offset")} as start`;
+      const current = `select *, ${j} as j from (select ${joined} from ${sessions} x ${account("x")}${lookBack ? ` where x.day >= ${ctx.from}` : ""})`;
       if (!lookBack) return current;
       const arriving = `day + ${lagDays(ctx, "hash(k, j)", flag(ctx, "late_arrival", "hash(k, j)"))} >= ${ctx.from}`;
       return `${current} union all by name
-        select x.*, c.customer_id, c.n from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account("x")}`;
+        select ${joined} from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account("x")}`;
     };
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, "day", 6)})::bigint)) as i from days),
@@ -445,7 +492,10 @@ var events = {
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
       adj as (select *, unnest(range(landed)) as i from ads),
-      adev as (select *, ${ri("lk", F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
+      -- lk: the landing's key; a visitor from an ad lands in the business hours of a country drawn as signups draw theirs
+      adraw as (select *, ${ri("lk", F.sec, TIME_DRAW)} as tod, [${VISITOR_OFFSETS.join(", ")}][1 + ${ri("lk", F.zone, VISITOR_OFFSETS.length)}] as utc_offset
+        from (select *, hash(k, i) as lk from adj)),
+      adev as (select *, ${secondOfDaySql("tod", "utc_offset")} as sec from adraw),
       landings as (
         select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf("lk")},
           '${EVENT_TYPE.pageView}', ${oneOf("lk", F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
@@ -695,8 +745,12 @@ var CFG = {
   touchWindow: 53,
   reachOther: 54,
   activationWait: 57,
+  fZone: 58,
   channelThresholds: 100,
-  paid: 120
+  paid: 120,
+  hourWeights: 130,
+  visitors: 154,
+  visitorOffsets: 160
 };
 var LISTS = {
   site: 60,
@@ -736,7 +790,7 @@ var EventsWriter = class {
       types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
       pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding]
     };
-    const config = new Float64Array(128 + CHANNELS.length);
+    const config = new Float64Array(CFG.visitorOffsets + VISITOR_OFFSETS.length);
     const d = r.defects;
     Object.assign(config, {
       [CFG.seed]: r.seed,
@@ -790,8 +844,12 @@ var EventsWriter = class {
       [CFG.anonIds]: ANON_IDS,
       [CFG.founded]: r.company.founded,
       [CFG.touchWindow]: TOUCH_WINDOW,
-      [CFG.activationWait]: ACTIVATION_WAIT
+      [CFG.activationWait]: ACTIVATION_WAIT,
+      [CFG.fZone]: F.zone,
+      [CFG.visitors]: VISITOR_OFFSETS.length
     });
+    HOUR_WEIGHTS.forEach((w, h) => config[CFG.hourWeights + h] = w);
+    VISITOR_OFFSETS.forEach((o, i) => config[CFG.visitorOffsets + i] = o);
     ACTIVATION_REACH.converts.forEach((v, i) => config[CFG.reach + i] = v);
     ACTIVATION_REACH.other.forEach((v, i) => config[CFG.reachOther + i] = v);
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);

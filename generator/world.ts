@@ -11,6 +11,7 @@ import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, w
 import { formatDay, weekday } from './dates.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
+import { secondOfDay, TIME_DRAW, utcOffsetSec } from './timeOfDay.js';
 
 /**
  * One account. `n` is its number in signup order; `id` is `cus_` + n. An account of the initial
@@ -134,7 +135,8 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
         // the initial load is migrated in at midnight of the founding day (so those accounts exist
         // all through it), keeping when each signed up in the system it came from
         n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: d === founded ? d - 1 - pick(730, s, Field.signupSecond, n, 1) : d,
-        isInitial: d === founded, signupSec: pick(86_400, s, Field.signupSecond, n),
+        // in the business hours of its country (timeOfDay.ts), as is every later act of the account
+        isInitial: d === founded, signupSec: secondOfDay(pick(TIME_DRAW, s, Field.signupSecond, n), utcOffsetSec(COUNTRIES[ci].code)),
         country: COUNTRIES[ci].code, currency: COUNTRIES[ci].currency, channel: CHANNELS[chi].id,
         campaign: CHANNELS[chi].paid ? weightedIndex(campaignWeights, uniform(s, Field.channel, n, 1)) : null,
         industry: INDUSTRIES[pick(INDUSTRIES.length, s, Field.industry, n)],
@@ -181,12 +183,14 @@ function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVe
   const rate = rules.company.profile_change_rate;
   if (rate <= 0) return out;
   let day = day0;
+  // a person edits the profile in the business hours of the account's country (its first one)
+  const offset = utcOffsetSec(c.country);
   for (let v = 1; ; v++) {
     day += 1 + Math.floor(-Math.log(1 - uniform(s, Field.versionDay, c.n, v)) / rate);
     if (day > horizon) break;
     const prev = out[out.length - 1];
     const kind = PROFILE_CHANGES[weightedIndex(PROFILE_CHANGES.map((k) => k.weight), uniform(s, Field.versionKind, c.n, v))].kind;
-    const next: CustomerVersion = { ...prev, version: v, day, sec: pick(86_400, s, Field.versionDay, c.n, v, 1), change: kind };
+    const next: CustomerVersion = { ...prev, version: v, day, sec: secondOfDay(pick(TIME_DRAW, s, Field.versionDay, c.n, v, 1), offset), change: kind };
     if (kind === 'email') next.emailUser = prev.emailUser + 1;
     if (kind === 'country') {
       const ci = weightedIndex(countryWeights, uniform(s, Field.country, c.n, v));
@@ -317,7 +321,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     }
     if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;
     start = day + 10 + pick(50, s, Field.lifecycleGap, c.n, k);
-    startSec = pick(86_400, s, Field.signupSecond, c.n, k + 1);
+    startSec = secondOfDay(pick(TIME_DRAW, s, Field.signupSecond, c.n, k + 1), utcOffsetSec(c.country));
     k++;
   }
 }

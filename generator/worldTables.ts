@@ -13,6 +13,7 @@ import { FX_FROM, FX_TO } from './fxSeed.js';
 import { uniform } from './hash.js';
 import { buildPools, domainOf } from './pools.js';
 import type { Rules } from './rules.js';
+import { utcOffsetSec } from './timeOfDay.js';
 import { poolOn, type World } from './world.js';
 
 type ColType = 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN';
@@ -101,7 +102,9 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
     ['n', 'INTEGER'], ['customer_id', 'VARCHAR'], ['signup_day', 'INTEGER'], ['signup_sec', 'INTEGER'], ['is_initial', 'BOOLEAN'],
     ['country', 'VARCHAR'], ['currency', 'VARCHAR'], ['channel', 'VARCHAR'], ['campaign', 'INTEGER'], ['industry', 'VARCHAR'],
     ['company_idx', 'INTEGER'], ['first_idx', 'INTEGER'], ['last_idx', 'INTEGER'], ['employees', 'INTEGER'], ['converts', 'BOOLEAN'],
-  ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees, c.converts]));
+    ['utc_offset', 'INTEGER'],
+  ], world.customers.map((c) => [c.n, c.id, c.signupDay, c.signupSec, c.isInitial, c.country, c.currency, c.channel, c.campaign, c.industry, c.companyIdx, c.firstIdx, c.lastIdx, c.employees, c.converts,
+    utcOffsetSec(c.country)]));
   const founded = rules.company.founded;
   await loadTable(con, 'w_pool', [['day', 'INTEGER'], ['customers', 'INTEGER']],
     Array.from(world.cumulative, (_, i) => [founded + i, poolOn(world, founded, founded + i)]));

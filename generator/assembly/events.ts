@@ -69,6 +69,7 @@ const FOUNDED = 52; // the founding day: no touch comes before it
 const TOUCH_WINDOW = 53;
 const REACH_OTHER = 54; // 3 slots: REACH is of accounts whose trial converts, this of the others
 const ACTIVATION_WAIT = 57;
+const F_ZONE = 58;
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_SITE = 60;
@@ -84,12 +85,20 @@ const L_TYPES = 78; // page_view, feature_used, checkout_completed, signed_up, a
 const L_PAGES = 80; // /marketplace/cart, /marketplace/checkout, /signup, /app/onboarding
 const CHANNEL_THRESHOLDS = 100; // CHANNELS slots: the channels' cumulative weight shares
 const PAID = 120; // CHANNELS slots: 1 for a paid channel
+const HOUR_WEIGHTS = 130; // 24 slots: timeOfDay.ts's HOUR_WEIGHTS, slots of the local day's hours
+const VISITORS = 154; // the number of VISITOR_OFFSETS
+const VISITOR_OFFSETS = 160; // VISITORS slots: timeOfDay.ts's VISITOR_OFFSETS, in seconds
 
 // ---- customers (setCustomers) ----
 
 let custCount: i32 = 0;
-/** Per customer: signup day, signup second, is initial, channel index, campaign (-1 none): i32 each. */
+/**
+ * Per customer, ACCOUNT_FIELDS i32 (the JS side's): signup day, signup second, is initial, channel
+ * index, campaign (-1 none), converts, offset from UTC in seconds.
+ */
 let custData: usize = 0;
+const ACCOUNT_FIELDS: usize = 7;
+const C_UTC_OFFSET = 6;
 /** Per customer: its device's anonymous id value and the prefix of hash(id, ...), once drawn. */
 let devices: usize = 0;
 
@@ -102,7 +111,7 @@ export function setCustomers(n: i32, data: usize): void {
 
 // @ts-ignore: decorator
 @inline function cust(n: i32, field: i32): i32 {
-  return load<i32>(custData + ((<usize>n * 6 + <usize>field) << 2));
+  return load<i32>(custData + ((<usize>n * ACCOUNT_FIELDS + <usize>field) << 2));
 }
 
 // ---- records ----
@@ -194,6 +203,34 @@ export function start(lag: i32, piece: usize, chunk: usize): void {
   memory.fill(slotLines, 0, <usize>slots * 12);
   memory.fill(slotUsed, 0, <usize>slots * 4);
   for (let s = 0; s < slots; s++) store<i32>(slotDay + (<usize>s << 2), -1);
+  // the local hour of each time-of-day slot: hour h holds HOUR_WEIGHTS[h] slots, in order
+  let total = 0;
+  for (let h = 0; h < 24; h++) total += <i32>cfg(HOUR_WEIGHTS + h);
+  hourOfSlot = heap.alloc(<usize>total);
+  let n = 0;
+  for (let h = 0; h < 24; h++) {
+    for (let w = <i32>cfg(HOUR_WEIGHTS + h); w > 0; w--) {
+      store<u8>(hourOfSlot + <usize>n, <u8>h);
+      n++;
+    }
+  }
+  timeDraw = <u64>total * 3600;
+}
+
+// ---- time of day (timeOfDay.ts) ----
+
+/** The local hour of each of timeOfDay.ts's slots (u8 each), and TIME_DRAW. */
+let hourOfSlot: usize = 0;
+let timeDraw: u64 = 0;
+
+/** timeOfDay.ts's secondOfDay: the second of the UTC day of a draw in [0, timeDraw) by an account `offset` seconds ahead of UTC. */
+function secondOfDay(draw: u64, offset: i32): i32 {
+  return (<i32>load<u8>(hourOfSlot + <usize>(draw / 3600)) * 3600 + <i32>(draw % 3600) + 86400 - offset) % 86400;
+}
+
+/** events.ts's sessionStart: secondOfDay scaled into the day's first 85,500 seconds. */
+function sessionStart(draw: u64, offset: i32): i32 {
+  return secondOfDay(draw, offset) * 95 / 96;
 }
 
 /** The slot being filled (the event day being generated), and the batch's arrival range. */
@@ -471,9 +508,10 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
   const fSec = <u64>cfg(F_SEC);
   for (let i = 0; i < count; i++) {
     const p = keyPrefix(byDay ^ murmur(<u64>i));
-    const start = <i32>ri(p, fSec, 86400 - 900);
     const anon = uni(p, <u64>cfg(F_KIND)) < 0.6;
+    // a visitor's session too is in the hours of the account the key picks (as the SQL's, which joins one to every session)
     const c = zipf(p, pool, zipfLo);
+    const start = sessionStart(ri(p, fSec, timeDraw), cust(c, C_UTC_OFFSET));
     if (anon) visitor(p);
     else device(c);
     const len = 1 + <i32>ri(p, <u64>cfg(F_LEN), <u64>cfg(SESSION_EVENTS));
@@ -502,8 +540,8 @@ export function browsing(day: i32, count: i32, pool: i32, zipfLo: f64): void {
   const fSec = <u64>cfg(F_SEC);
   for (let i = 0; i < count; i++) {
     const p = keyPrefix(byDay ^ murmur(<u64>i));
-    const start = <i32>ri(p, fSec, 86400 - 900);
     const c = zipf(p, pool, zipfLo);
+    const start = sessionStart(ri(p, fSec, timeDraw), cust(c, C_UTC_OFFSET));
     const len = uni(p, <u64>cfg(F_KIND)) < cfg(CART_ABANDONED) ? 2 : 1;
     const entry = textOf(L_ENTRY, ri(p, <u64>cfg(F_PAGE), listCount(L_ENTRY)));
     device(c);
@@ -529,7 +567,7 @@ export function landings(day: i32, channel: i32, campaign: i32, k: u64, landed: 
   for (let i = 0; i < landed; i++) {
     const lk = pa ^ murmur(<u64>i);
     const p = keyPrefix(lk);
-    const sec = <i32>ri(p, <u64>cfg(F_SEC), 86400);
+    const sec = secondOfDay(ri(p, <u64>cfg(F_SEC), timeDraw), <i32>cfg(VISITOR_OFFSETS + <i32>ri(p, <u64>cfg(F_ZONE), <u64>cfg(VISITORS))));
     eDay = day;
     eSec = sec;
     eK = lk;
@@ -551,7 +589,7 @@ export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: 
   const k = hash4(<u64>cfg(SEED), 3, <u64>day, <u64>i);
   const p = keyPrefix(k);
   const fSec = <u64>cfg(F_SEC);
-  const sec = <i32>ri(p, fSec, 86400);
+  const sec = secondOfDay(ri(p, fSec, timeDraw), cust(n, C_UTC_OFFSET));
   const cartSec = sec - <i32>ri(keyPrefix(p ^ murmur(10)), fSec, <u64>(sec < 300 ? sec : 300) + 1);
   const p12 = keyPrefix(p ^ murmur(12));
   device(n);

@@ -11,6 +11,7 @@
  */
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
+import { secondOfDaySql, TIME_DRAW, VISITOR_OFFSETS } from '../timeOfDay.js';
 import { salesChannel } from './shop.js';
 import { universeOrders } from './orderUniverse.js';
 import { adRows } from './support.js';
@@ -35,6 +36,16 @@ export const SITE_PAGES = ['/', '/pricing', '/features', '/docs', '/blog', '/mar
 /** Pages of the app, where accounts view and use features. */
 export const APP_PAGES = ['/app/dashboard', '/app/reports', '/app/settings'];
 export const FEATURES = ['dashboards', 'reports', 'exports', 'alerts', 'api', 'sso', 'integrations'];
+
+/**
+ * SQL of a session's start, a second of the UTC day from its time-of-day draw `tod` (a column) by
+ * an account `offsetSec` ahead of UTC: secondOfDay scaled into the day's first 85,500 seconds
+ * (× 95/96), so that its events, up to 15 minutes apart, stay in its day. The AssemblyScript's
+ * sessionStart is the same.
+ */
+function sessionStart(tod: string, offsetSec: string): string {
+  return `(${secondOfDaySql(tod, offsetSec)}) * 95 // 96`;
+}
 
 /** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
 export const SESSION_EVENTS = 7;
@@ -117,11 +128,14 @@ export const events: SourceDef = {
     // visitor's is drawn alike, from its session's or its landing's key
     const deviceOf = (n: string) => anonymousId(`hash(${s}, ${n}) % ${ANON_IDS}`);
     const visitorOf = (k: string) => anonymousId(ri(k, F.anon, ANON_IDS));
-    // sessions numbered i through a day, each keyed by (salt, day, i), and their start
-    const sessionsOf = (numbered: string, salt: number) => `select day, i, k, ${ri('k', F.sec, 86400 - 900)} as start
+    // sessions numbered i through a day, each keyed by (salt, day, i), and the draw of their start
+    // (tod: sessionStart makes it a second once the account, whose country's hours it follows, is
+    // joined; a visitor's session too follows the account its key picks, so visitors come from the
+    // accounts' countries)
+    const sessionsOf = (numbered: string, salt: number) => `select day, i, k, ${ri('k', F.sec, TIME_DRAW)} as tod
         from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
     // The events of the sessions of table `sessions` (j numbered by the unnest `j`; an event's key is
-    // hash(k, j)), each with its session's account (k, the session's key, picks it). The sessions of a
+    // hash(k, j)), each with its session's account (k, the session's key, picks it) and start. The sessions of a
     // day before the batch, which the batch looks back over, have only their late events arriving in
     // it generated: those are picked before the account is joined, which is most of what a looked-back
     // day costs; the other sessions are joined before their events, of which there are some four times
@@ -129,11 +143,12 @@ export const events: SourceDef = {
     const account = (alias: string) => joinZipfCustomer(ctx, alias, `${alias}.k`);
     const lookBack = lo < ctx.from;
     const sessionEvents = (sessions: string, j: string) => {
-      const current = `select *, ${j} as j from (select x.*, c.customer_id, c.n from ${sessions} x ${account('x')}${lookBack ? ` where x.day >= ${ctx.from}` : ''})`;
+      const joined = `x.*, c.customer_id, c.n, ${sessionStart('x.tod', 'c.utc_offset')} as start`;
+      const current = `select *, ${j} as j from (select ${joined} from ${sessions} x ${account('x')}${lookBack ? ` where x.day >= ${ctx.from}` : ''})`;
       if (!lookBack) return current;
       const arriving = `day + ${lagDays(ctx, 'hash(k, j)', flag(ctx, 'late_arrival', 'hash(k, j)'))} >= ${ctx.from}`;
       return `${current} union all by name
-        select x.*, c.customer_id, c.n from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account('x')}`;
+        select ${joined} from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account('x')}`;
     };
     // every event: day, sec, k (record key), ord (orders the events of one second: background
     // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30) (i * 4 + step), browsing, and
@@ -164,7 +179,10 @@ export const events: SourceDef = {
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
       adj as (select *, unnest(range(landed)) as i from ads),
-      adev as (select *, ${ri('lk', F.sec, 86400)} as sec from (select *, hash(k, i) as lk from adj)), -- lk: the landing's key
+      -- lk: the landing's key; a visitor from an ad lands in the business hours of a country drawn as signups draw theirs
+      adraw as (select *, ${ri('lk', F.sec, TIME_DRAW)} as tod, [${VISITOR_OFFSETS.join(', ')}][1 + ${ri('lk', F.zone, VISITOR_OFFSETS.length)}] as utc_offset
+        from (select *, hash(k, i) as lk from adj)),
+      adev as (select *, ${secondOfDaySql('tod', 'utc_offset')} as sec from adraw),
       landings as (
         select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
           '${EVENT_TYPE.pageView}', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null

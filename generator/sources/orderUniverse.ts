@@ -6,6 +6,7 @@
  */
 import { CATEGORIES, minorDigitsSql, PRODUCTS } from '../catalog.js';
 import { chance, dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
+import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
 
 /** Refunds come at most this many days after an order. */
 export const REFUND_WITHIN_DAYS = 20;
@@ -63,20 +64,21 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
 
 /**
  * SQL of the orders of `u_pairs`: day, i, k (record key), order_id, n and customer_id (buyer),
- * currency, sec (second of day), item_count, is_cancelled.
+ * currency, sec (second of the UTC day, in the buyer's business hours: timeOfDay.ts), item_count,
+ * is_cancelled.
  */
 function orders(ctx: SqlContext): string {
   const r = ctx.rules;
   // an order of a day before this can only send a refund into the batch (see orderUniverseStatements)
   const full = firstFulfilledDay(ctx);
   return `(with keyed as (
-      select * from (select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_pool.customers as pool from u_pairs o join w_pool on w_pool.day = o.day)
+      select *, ${ri('k', F.sec, TIME_DRAW)} as tod from (select o.day, o.i, hash(${r.seed}, 3, o.day, o.i) as k, w_pool.customers as pool from u_pairs o join w_pool on w_pool.day = o.day)
       where day >= ${full} or (not ${cancelled('k')} and ${refunded('k')})
     )
     select keyed.day, keyed.i, keyed.k,
       'ord_' || strftime(date '1970-01-01' + keyed.day, '%y%m%d') || '_' || ${zeroPad('keyed.i', 6)} as order_id,
       c.n, c.customer_id, c.currency,
-      ${ri('keyed.k', F.sec, 86400)} as sec,
+      ${secondOfDaySql('keyed.tod', 'c.utc_offset')} as sec,
       1 + least(${r.volume.max_items_per_order - 1}, floor(ln(1 - ${u('keyed.k', F.items)}) / ln(${ANOTHER_ITEM})))::integer as item_count,
       ${cancelled('keyed.k')} as is_cancelled
     from keyed join w_customers c on c.n = ${zipfRank(ctx, 'keyed.k', 'keyed.pool')})`;

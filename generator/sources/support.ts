@@ -9,6 +9,7 @@
  */
 import { CHANNELS } from '../catalog.js';
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, joinZipfCustomer, lagDays, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u, zeroPad } from '../sqlRandom.js';
+import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
 import type { SourceDef } from './source.js';
 
 function lookbackFrom(ctx: SqlContext, extra: number): number {
@@ -28,14 +29,16 @@ export const tickets: SourceDef = {
     const ticketId = `'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)}`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
-      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id from t
+      opened as (select t.day, t.i, hash(${r.seed}, 8, t.day, t.i) as k, c.customer_id, c.utc_offset from t
         ${joinZipfCustomer(ctx, 't', `hash(${r.seed}, 8, t.day, t.i)`)}),
       prioritized as (select *, ${oneOf('k', F.priority, PRIORITY_DRAW)} as priority_clean,
           -- the more urgent, the sooner answered and solved: urgent in a tenth of a low ticket's time
           case priority_clean when 'urgent' then 0.1 when 'high' then 0.3 when 'normal' then 0.6 else 1.0 end as pace from opened),
-      timing as (select *, ${ri('k', F.sec, 86400)} as open_sec,
+      -- opened in the business hours of the opener's country (timeOfDay.ts)
+      timed as (select *, ${ri('k', F.sec, TIME_DRAW)} as tod from prioritized),
+      timing as (select *, ${secondOfDaySql('tod', 'utc_offset')} as open_sec,
           60 * (5 + floor(pace * pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
-          response_s + 3600 * (1 + floor(pace * pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from prioritized),
+          response_s + 3600 * (1 + floor(pace * pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from timed),
       ev as (
         select *, 0 as step, 'open' as status_clean, day as ev_day, open_sec as ev_sec, hash(k, 0) as tk from timing
         union all

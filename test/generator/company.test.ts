@@ -18,6 +18,7 @@ import { ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generato
 import { ANOTHER_ITEM, REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
+import { HOUR_WEIGHTS, TIME_SLOTS } from '../../generator/timeOfDay.js';
 import { PRODUCT_WORDS } from '../../generator/pools.js';
 import { AD_PRICES, PRIORITY_DRAW } from '../../generator/sources/support.js';
 import { seedPath } from '../../generator/worldTables.js';
@@ -663,6 +664,69 @@ describe('marketing', () => {
     expect(ratio(1)).toBeLessThan(0.65);
     expect(ratio(2)).toBeGreaterThan(0.25);
     expect(ratio(2)).toBeLessThan(0.45);
+  });
+});
+
+describe('time of day', () => {
+  // the account's country's offset from UTC (its first country: an account keeps its hours when it moves)
+  const offsets = `(select customer_id, m from customers join (values ${COUNTRIES.map((c) => `('${c.code}', ${c.utcOffsetMinutes})`).join(', ')})
+    o(country_code, m) using (country_code) where _version = 0)`;
+  const local = (ts: string) => `hour(${ts} + to_minutes(m))`;
+  /** The share of HOUR_WEIGHTS in local hours [from, to). */
+  const curve = (from: number, to: number) => HOUR_WEIGHTS.slice(from, to).reduce((a, b) => a + b, 0) / TIME_SLOTS;
+  /** What an activity's query (columns customer_id and happened) gives: its count, and how many fall in local 09-18 and 02-05. */
+  async function inLocalHours(activity: string): Promise<{ n: number; business: number; night: number }> {
+    const r = (await rows(con, `select count(*) as n, count(*) filter (where ${local('happened')} between 9 and 17) as business,
+      count(*) filter (where ${local('happened')} between 2 and 4) as night from (${activity}) a join ${offsets} using (customer_id)`))[0];
+    return { n: Number(r.n), business: Number(r.business), night: Number(r.night) };
+  }
+
+  it('places orders, tickets and signups in the business hours of the account\'s country, as its hourly curve says', async () => {
+    const activities = {
+      orders: 'select customer_id, ordered_at as happened from orders',
+      tickets: `select customer_id, opened_at as happened from ${parquet(raw, 'support/tickets')} where status = 'open'`,
+      // the initial load's too: when they signed up in the system they came from
+      signups: 'select customer_id, created_at as happened from customers where _version = 0',
+    };
+    for (const [what, sql] of Object.entries(activities)) {
+      const { n, business, night } = await inLocalHours(sql);
+      expect(n, what).toBeGreaterThan(2_000);
+      // 74.5% in 09:00-18:00 and 1% in 02:00-05:00, where a uniform day puts 37.5% and 12.5%
+      expectBinomial(business, n, curve(9, 18), `${what} in local 09:00-18:00`);
+      expectBinomial(night, n, curve(2, 5), `${what} in local 02:00-05:00`);
+      expect(business / n, what).toBeGreaterThan(1.5 * 9 / 24);
+      expect(night / n, what).toBeLessThan(3 / 24 / 4);
+    }
+  });
+
+  it('starts the sessions of accounts in their business hours, and lands ad visitors in business hours of somewhere', async () => {
+    // a session's events follow its start by up to 15 minutes
+    const { n, business, night } = await inLocalHours(`select account_id as customer_id, occurred_at as happened from events
+      where event_type in ('page_view', 'feature_used') and account_id is not null`);
+    expect(n).toBeGreaterThan(100_000);
+    expect(business / n).toBeGreaterThan(0.65);
+    expect(night / n).toBeLessThan(0.03);
+    // ad visitors come from every country, so in UTC their curve is the mix of the countries', as orders' is
+    const utc = async (sql: string) => (await rows(con, `select hour(happened) as h, count(*) / sum(count(*)) over () as share from (${sql}) group by 1 order by 1`))
+      .map((r) => Number(r.share));
+    const landings = await utc(`select occurred_at as happened from events where properties.utm_campaign is not null and account_id is null`);
+    const orders = await utc('select ordered_at as happened from orders');
+    expect(landings).toHaveLength(24);
+    expect(Math.max(...landings.map((x, h) => Math.abs(x - orders[h])))).toBeLessThan(0.01);
+    expect(Math.max(...landings) / Math.min(...landings)).toBeGreaterThan(2.5);
+  });
+
+  it('shifts the curve to UTC by the country\'s offset: a Tokyo account buys in the UTC night, a US one in the UTC afternoon and evening', async () => {
+    // Tokyo's 09:00-18:00 is 00:00-09:00 UTC, the US's (at -6 h) is 15:00-24:00
+    const shares = await rows(con, `select country_code, count(*) as n, count(*) filter (where hour(ordered_at) < 9) / count(*) as night_utc,
+        count(*) filter (where hour(ordered_at) >= 15) / count(*) as evening_utc
+      from orders join customers using (customer_id) where _version = 0 and country_code in ('JP', 'US') group by 1 order by 1`);
+    const [jp, us] = shares.map((r) => ({ n: Number(r.n), night: Number(r.night_utc), evening: Number(r.evening_utc) }));
+    expect(jp.n).toBeGreaterThan(500);
+    expect(jp.night).toBeGreaterThan(0.6);
+    expect(jp.evening).toBeLessThan(0.2);
+    expect(us.night).toBeLessThan(0.25);
+    expect(us.evening).toBeGreaterThan(0.5);
   });
 });
 
