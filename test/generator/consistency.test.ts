@@ -81,6 +81,24 @@ describe('a lake without defects has no impossible record', () => {
     expect(await count(`select count(*) as n from ${tickets} where status = 'solved' and not (opened_at < first_response_at and first_response_at < solved_at and solved_at = updated_at)`)).toBe(0);
   });
 
+  it('an order is charged 30 to 330 seconds after it is placed (a declined try at 20), on its day, and checked out at the second it is placed', async () => {
+    const orders = `read_parquet('${raw}/shop/orders/*/*.parquet', hive_partitioning = true)`;
+    const charges = `(select metadata.order_id as order_id, status, created from payments where object = 'charge' and metadata.order_id is not null)`;
+    const n = await count(`select count(*) as n from ${charges}`);
+    expect(n).toBeGreaterThan(50000);
+    expect(await count(`select count(*) as n from ${charges} join ${orders} using (order_id)`)).toBe(n);
+    // the day's last second at the latest: a charge is cut there rather than moved to the next day
+    const lastSecond = `o.ordered_at::date + interval 86399 second`;
+    expect(await count(`select count(*) as n from ${charges} c join ${orders} o using (order_id) where c.created::date <> o.ordered_at::date
+      or (c.status = 'succeeded' and not (c.created between o.ordered_at + interval 30 second and o.ordered_at + interval 329 second or c.created = ${lastSecond}))
+      or (c.status = 'failed' and not (c.created = o.ordered_at + interval 20 second or c.created = ${lastSecond}))`)).toBe(0);
+    const checkouts = `(select properties.order_id as order_id, occurred_at from events where event_type = 'checkout_completed')`;
+    const m = await count(`select count(*) as n from ${checkouts}`);
+    expect(m).toBeGreaterThan(30000);
+    expect(await count(`select count(*) as n from ${checkouts} join ${orders} using (order_id)`)).toBe(m);
+    expect(await count(`select count(*) as n from ${checkouts} c join ${orders} o using (order_id) where c.occurred_at <> o.ordered_at`)).toBe(0);
+  });
+
   it('marketing touches come before the signup on the same device, and the account keeps that device', async () => {
     const signups = `(select account_id, anonymous_id, occurred_at from events where event_type = 'signed_up')`;
     expect(await count(`select count(*) as n from ${signups}`)).toBeGreaterThan(500);
