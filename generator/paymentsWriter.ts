@@ -4,9 +4,10 @@
  * one statement drew a record's some twenty hashes, built its nested JSON line with to_json,
  * replayed the duplicates and sorted the batch). assembly/payments.ts draws the records, their
  * defects and arrival, and writes each arrival day's sorted lines; this module feeds it the
- * batch's paid orders and subscription invoices from DuckDB, with their amounts as text (DuckDB's
- * round() of a DOUBLE, its cast to DECIMAL(14, 2) and to_json's rendering of it are DuckDB's own
- * arithmetic), writes the files and builds the truth, as eventsWriter.ts does for product/events.
+ * batch's charged orders and subscription invoices (with the world's dunning) from DuckDB, with
+ * their amounts as text (DuckDB's round() of a DOUBLE, its cast to DECIMAL(14, 2) and to_json's
+ * rendering of it are DuckDB's own arithmetic), writes the files and builds the truth, as
+ * eventsWriter.ts does for product/events.
  * A test generates lakes both ways and compares every byte (test/generator/paymentsWriter.test.ts);
  * other formats of processor/payments take the SQL path.
  */
@@ -14,10 +15,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { DefectKind, Rules } from './rules.js';
+import { DUNNING_RETRY_DAYS, FAILURE_CODES, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP } from './declines.js';
 import { ORDER_REFUND, REFUND_WITHIN_DAYS, refunded } from './sources/orderUniverse.js';
 import {
-  AMOUNT_MAJOR, amountMinor, CARD_BRANDS, FAILURE_CODES, INVALID_CURRENCIES, INVOICE_DECLINE, INVOICE_ORD, INVOICE_REFUND, ORDER_DECLINE,
-  paidOrders, payments, refundAmount,
+  AMOUNT_MAJOR, amountMinor, CARD_BRANDS, chargedOrders, INVALID_CURRENCIES, INVOICE_ORD, INVOICE_REFUND, payments, paymentsLookbackDays, refundAmount,
 } from './sources/payments.js';
 import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
@@ -45,9 +46,11 @@ const REFUND_BIT = 1 << KINDS.length;
 /** The configuration slots of assembly/payments.ts. */
 const CFG = {
   seed: 0, late: 1, nulled: 2, orphan: 3, invalid: 4, mixed: 5, future: 6, partial: 7, double: 8, duplicate: 9, malformed: 10,
-  maxLag: 11, driftDay: 12, orderDecline: 13, orderRefund: 14, invoiceDecline: 15, invoiceRefund: 16, refundWithin: 17,
-  fLate: 20, fLag: 21, fNull: 22, fOrphan: 23, fInvalid: 24, fFuture: 25, fFutureDays: 26, fMixed: 27, fSec: 28, fPartial: 29,
-  fDouble: 30, fFail: 31, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37,
+  maxLag: 11, driftDay: 12, orderFirstAttempt: 13, orderRefund: 14, retryGapMin: 15, invoiceRefund: 16, refundWithin: 17,
+  retryGapSpan: 18, fRetry: 19, fLate: 20, fLag: 21, fNull: 22, fOrphan: 23, fInvalid: 24, fFuture: 25, fFutureDays: 26, fMixed: 27, fSec: 28, fPartial: 29,
+  fDouble: 30, fFail: 31, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38,
+  /** DUNNING_RETRY_DAYS, one a slot from here */
+  dunningDays: 48,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
@@ -71,13 +74,15 @@ export class PaymentsWriter {
       [CFG.seed]: r.seed, [CFG.late]: d.late_arrival, [CFG.nulled]: d.null_required, [CFG.orphan]: d.orphan_fk, [CFG.invalid]: d.invalid_code,
       [CFG.mixed]: d.mixed_timestamp, [CFG.future]: d.future_timestamp, [CFG.partial]: d.payment_partial, [CFG.double]: d.payment_double,
       [CFG.duplicate]: d.duplicate, [CFG.malformed]: d.malformed, [CFG.maxLag]: r.arrival.max_lag_days,
-      [CFG.driftDay]: r.drift.payments_unit_change, [CFG.orderDecline]: ORDER_DECLINE, [CFG.orderRefund]: ORDER_REFUND,
-      [CFG.invoiceDecline]: INVOICE_DECLINE, [CFG.invoiceRefund]: INVOICE_REFUND, [CFG.refundWithin]: REFUND_WITHIN_DAYS,
+      [CFG.driftDay]: r.drift.payments_unit_change, [CFG.orderFirstAttempt]: ORDER_FIRST_ATTEMPT, [CFG.orderRefund]: ORDER_REFUND,
+      [CFG.retryGapMin]: ORDER_RETRY_GAP[0], [CFG.retryGapSpan]: ORDER_RETRY_GAP[1], [CFG.fRetry]: F.retry, [CFG.orderRetries]: ORDER_RETRIES,
+      [CFG.invoiceRefund]: INVOICE_REFUND, [CFG.refundWithin]: REFUND_WITHIN_DAYS,
       [CFG.fLate]: F.late, [CFG.fLag]: F.lag, [CFG.fNull]: F.null, [CFG.fOrphan]: F.orphan, [CFG.fInvalid]: F.invalid, [CFG.fFuture]: F.future,
       [CFG.fFutureDays]: F.futureDays, [CFG.fMixed]: F.mixed, [CFG.fSec]: F.sec, [CFG.fPartial]: F.partial, [CFG.fDouble]: F.double,
       [CFG.fFail]: F.fail, [CFG.fRefund]: F.refund, [CFG.fCard]: F.card, [CFG.fWhich]: F.which, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed,
       [CFG.invoiceOrd]: INVOICE_ORD,
     });
+    config.set(DUNNING_RETRY_DAYS, CFG.dunningDays);
     setTextsAndConfig(this.x, {
       customerIds, failureCodes: FAILURE_CODES,
       invalidCurrencies: INVALID_CURRENCIES, brands: CARD_BRANDS,
@@ -123,16 +128,16 @@ export class PaymentsWriter {
   }
 }
 
-/** The first event day whose payments can arrive in the batch (a refund comes up to REFUND_WITHIN_DAYS days later). */
+/** The first event day whose payments can arrive in the batch (payments.ts's paymentsLookbackDays). */
 function paymentsLookback(ctx: SqlContext, rules: Rules): number {
-  return firstEventDay(ctx, rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
+  return firstEventDay(ctx, paymentsLookbackDays(rules));
 }
 
 /**
  * What DuckDB computes for a batch of payments with its own arithmetic (paymentsInput): per event
- * day, a text of its paid orders and one of its invoices, a line a record, as ASCII bytes one after
- * the other in `text` (handed to a writer's thread without a copy: hundreds of MB at --scale 100),
- * and their lengths.
+ * day, a text of its charged orders (paid or not) and one of its invoices, a line a record, as
+ * ASCII bytes one after the other in `text` (handed to a writer's thread without a copy: hundreds
+ * of MB at --scale 100), and their lengths.
  */
 export interface PaymentsInput {
   readonly text: Uint8Array<ArrayBuffer>;
@@ -141,21 +146,24 @@ export interface PaymentsInput {
 }
 
 /**
- * Reads through `con` a batch's paid orders and invoices with their amounts, as the files show
- * them before the unit change (to_json of a DECIMAL(14, 2)) and from it (minor units): a paid
- * amount of its own only for a partial payment, a refund only for a refunded order. As text, a
- * line a record and a string a day (rows of values cost about five times as much to take apart).
+ * Reads through `con` a batch's charged orders (with their declines) and invoices (with their
+ * dunning) with their amounts, as the files show them before the unit change (to_json of a
+ * DECIMAL(14, 2)) and from it (minor units): a paid amount of its own only for a partial payment,
+ * a refund only for a refunded order. As text, a line a record and a string a day (rows of values
+ * cost about five times as much to take apart).
  */
 export async function paymentsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules): Promise<PaymentsInput> {
   const lo = paymentsLookback(ctx, rules);
   const json = (amount: string) => `to_json((${amount})::${AMOUNT_MAJOR})::varchar`;
   const minor = (amount: string, currency?: string) => `${amountMinor(amount, currency)}::varchar`;
   const lines = (cols: string[]) => `string_agg(concat_ws(' ', ${cols.join(', ')}) || chr(10), '')`;
-  const orders = (await con.runAndReadAll(`select ${lines(['day', 'i', 'sec', 'n', 'currency', json('total'), minor('total'),
+  const orders = (await con.runAndReadAll(`select ${lines(['day', 'i', 'sec', 'n', 'declines', 'currency', json('total'), minor('total'),
     `coalesce(case when is_partial then ${json('paid_amount')} end, '')`, `coalesce(case when is_partial then ${minor('paid_amount')} end, '')`,
     `coalesce(case when ${refunded('k')} then ${json(refundAmount())} end, '')`, `coalesce(case when ${refunded('k')} then ${minor(refundAmount())} end, '')`])}
-    from (${paidOrders(ctx)}) group by day`)).getRows() as [string][];
-  const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
+    from (${chargedOrders(ctx)}) group by day`)).getRows() as [string][];
+  const code = `coalesce(list_position([${FAILURE_CODES.map((c) => `'${c}'`).join(', ')}], iv.failure_code) - 1, 0)`;
+  const invoices = (await con.runAndReadAll(`select ${lines(['iv.day', 'iv.sec', 'iv.n', 'iv.declines', '(iv.paid_day is not null)::integer',
+    'coalesce(iv.paid_day, 0)', 'coalesce(iv.paid_sec, 0)', code, 'iv.currency', 'iv.invoice_id', 'iv.subscription_id',
     json('iv.amount'), minor('iv.amount', 'iv.currency')])}
     from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to} group by iv.day`)).getRows() as [string][];
   return { text: asciiBuffer([...orders, ...invoices].map((r) => r[0])), orders: orders.map((r) => r[0].length), invoices: invoices.map((r) => r[0].length) };

@@ -277,7 +277,12 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * stayed flat while the accounts grew); people act in the business hours of their account's country
  * (timeOfDay.ts: one local curve of hourly weights, shifted to UTC by the country's offset, no
  * daylight saving): orders (so their payments, shipments and checkouts), tickets, sessions, ad
- * landings, signups, profile changes and reactivations; each was uniform over the 24 hours UTC. A test
+ * landings, signups, profile changes and reactivations (each was uniform over the 24 hours UTC);
+ * declines (declines.ts): 5% of invoice charges are declined, retried 3, 8 and 15 days later (an
+ * expired card paid only by a card update), the subscription past_due
+ * meanwhile and canceled when dunning runs out (they were all paid 20 seconds later); an order's
+ * declined charge is retried by its buyer within minutes, and one never paid is payment_failed,
+ * unshipped, its checkout not completed. A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 8;

@@ -196,7 +196,9 @@ export const F = {
   conflict: 917, channel: 918, carrier: 919, ship: 920, deliver: 921, fail: 922, refund: 923, partial: 924,
   double: 925, missing: 926, card: 927, kind: 928, page: 929, pii: 930, piiKind: 931, anon: 932,
   touches: 933, touchDay: 934, activation: 935, priority: 936, respond: 937, solve: 938, spend: 939,
-  dup: 940, malformed: 941, which: 942, len: 943, feature: 944, type: 945, zone: 946,
+  dup: 940, malformed: 941, which: 942, len: 943, feature: 944, type: 945, zone: 948,
+  /* a checkout retry's gap and success: retry + 10 j and recover + 10 j for retry j (956, 957, 966, 967) */
+  retry: 946, recover: 947,
 } as const;
 
 /** The random field each record-level defect kind draws from. */

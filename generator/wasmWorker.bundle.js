@@ -183,7 +183,10 @@ var F = {
   len: 943,
   feature: 944,
   type: 945,
-  zone: 946
+  zone: 948,
+  /* a checkout retry's gap and success: retry + 10 j and recover + 10 j for retry j (956, 957, 966, 967) */
+  retry: 946,
+  recover: 947
 };
 var DEFECT_FIELD = {
   late_arrival: F.late,
@@ -254,6 +257,18 @@ function secondOfDaySql(draw2, offsetSec) {
 var OFFSETS = new Map(COUNTRIES.map((c) => [c.code, c.utcOffsetMinutes * 60]));
 var VISITOR_OFFSETS = COUNTRIES.flatMap((c) => Array(c.weight).fill(c.utcOffsetMinutes * 60));
 
+// generator/declines.ts
+var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
+var DUNNING_RETRY_DAYS = [3, 8, 15];
+var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
+var ORDER_RETRIES = 2;
+var ORDER_FIRST_ATTEMPT = 20;
+var ORDER_RETRY_GAP = [10, 111];
+function orderAttemptSecSql(k, sec, j) {
+  const gaps = Array.from({ length: ORDER_RETRIES }, (_, m) => `case when ${j} > ${m} then ${ORDER_RETRY_GAP[0]} + ${ri(k, F.retry + 10 * (m + 1), ORDER_RETRY_GAP[1])} else 0 end`);
+  return `(${sec} + ${ORDER_FIRST_ATTEMPT} + ${gaps.join(" + ")})`;
+}
+
 // generator/sources/orderUniverse.ts
 var REFUND_WITHIN_DAYS = 20;
 var ORDER_REFUND = 0.02;
@@ -270,25 +285,25 @@ function paymentMissing(ctx, orderKey) {
 }
 var PARTIAL_REFUND = 0.4;
 var INVOICE_REFUND = 0.02;
-var INVOICE_DECLINE = 0.03;
-var ORDER_DECLINE = 0.03;
 var INVOICE_ORD = 5e6;
-var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
 var INVALID_CURRENCIES = ["US$", "EURO", "xxx"];
 var CARD_BRANDS = ["visa", "visa", "mastercard", "amex"];
 var AMOUNT_MAJOR = "decimal(14, 2)";
 function amountMinor(amount, currency = "currency") {
   return `round(${amount} * pow(10, ${minorDigitsSql(currency)}))::bigint`;
 }
-function paidOrders(ctx) {
+function chargedOrders(ctx) {
   const d = ctx.rules.defects;
-  return `select *, ${chance("k", F.partial, d.payment_partial)} as is_partial,
+  return `select *, ${chance("k", F.partial, d.payment_partial)} and not is_unpaid as is_partial,
           -- a partial payment is not also paid twice: the full second charge would hide it, and the
           -- two charges would not be the equal ones that tell a double payment
-          ${chance("k", F.double, d.payment_double)} and not is_partial as is_double,
-          ${chance("k", F.fail, ORDER_DECLINE)} as had_decline,
+          ${chance("k", F.double, d.payment_double)} and not is_partial and not is_unpaid as is_double,
           case when is_partial then round(total * (0.3 + 0.6 * ${ri("k", F.partial + 100, 1e3)} / 1000.0), ${minorDigitsSql("currency")}) else total end as paid_amount
-        from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, "k")}`;
+        -- payment_missing is drawn on paid orders only (shop.ts): an unpaid one keeps its declines
+        from ${universeOrders(ctx)} where not is_cancelled and (is_unpaid or not ${paymentMissing(ctx, "k")})`;
+}
+function paymentsLookbackDays(rules) {
+  return rules.arrival.max_lag_days + DUNNING_DAYS + REFUND_WITHIN_DAYS + 1;
 }
 function refundAmount() {
   return `case when ${chance("k", F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri("k", F.refund + 400, 1e3)} / 1000.0), ${minorDigitsSql("currency")}) else paid_amount end`;
@@ -301,19 +316,24 @@ var payments = {
   truthKeys: { payment_partial: "okey", payment_double: "okey" },
   records(ctx) {
     const s = ctx.rules.seed;
-    const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
+    const lo = firstEventDay(ctx, paymentsLookbackDays(ctx.rules));
     return `with paid as (
-        ${paidOrders(ctx)}),
+        ${chargedOrders(ctx)}),
       charges as (
-        select day, least(sec + 30 + ${ri("k", F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
+        -- an order's charge: 30 seconds to 5 minutes after it, or after declines at the buyer's
+        -- retry that succeeds (none for an unpaid order)
+        select day, least(case when declines = 0 then sec + 30 + ${ri("k", F.sec, 300)} else ${orderAttemptSecSql("k", "sec", "declines")} end, 86399) as sec,
+          hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
           is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
-        from paid
+        from paid where not is_unpaid
         union all
-        select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf("k", F.card, FAILURE_CODES)}, total,
+        -- its declined attempts j (the first, then the buyer's retries), with the first's code
+        select day, least(${orderAttemptSecSql("k", "sec", "j")}, 86399), case when j = 0 then hash(k, 1) else hash(k, 3 + j) end, 'charge', 'failed',
+          ${oneOf("k", F.card, FAILURE_CODES)}, total,
           currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
-        from paid where had_decline
+        from (select *, unnest(range(declines)) as j from paid where declines > 0)
         union all
         select day, least(sec + 900 + ${ri("k", F.double + 100, 3e3)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
@@ -322,20 +342,23 @@ var payments = {
         select day + 1 + ${ri("k", F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri("k", F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, "hash(k, 0)")}, null, false, false, i::bigint, false
-        from paid where ${refunded("k")}
+        from paid where ${refunded("k")} and not is_unpaid
         union all
-        -- an invoice's rows (kind): its charge (0), after a declined one 20 seconds before for some
-        -- (1; an invoice's second is at least 60), and for some its refund, in full, 1 to
-        -- REFUND_WITHIN_DAYS days later (2; a goodwill refund of the period, after an outage or a
-        -- complaint: the subscription goes on, and its next invoice is charged as any)
-        select day + case when kind = 2 then 1 + ${ri("ik", F.refund + 100, REFUND_WITHIN_DAYS)} else 0 end,
-          case kind when 1 then sec - 20 when 2 then ${ri("ik", F.refund + 200, 86400)} else sec end,
+        -- an invoice's rows (kind), as the world's dunning has them (declines.ts): its declined
+        -- attempts (10 + r: the first at the invoice's time, retry r DUNNING_RETRY_DAYS[r - 1] days
+        -- later at its time of day), the charge that pays it (0; none when dunning ran out), and for
+        -- some its refund, in full, 1 to REFUND_WITHIN_DAYS days after that charge (2; a goodwill
+        -- refund of the period, after an outage or a complaint: the subscription goes on, and its
+        -- next invoice is charged as any)
+        select case kind when 0 then paid_day when 2 then paid_day + 1 + ${ri("ik", F.refund + 100, REFUND_WITHIN_DAYS)}
+            else day + [0, ${DUNNING_RETRY_DAYS.join(", ")}][kind - 9] end,
+          case kind when 0 then paid_sec when 2 then ${ri("ik", F.refund + 200, 86400)} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
-          case when kind = 2 then 'refund' else 'charge' end, case when kind = 1 then 'failed' else 'succeeded' end,
-          case when kind = 1 then ${oneOf("ik", F.card, FAILURE_CODES)} end, amount,
+          case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
+          case when kind >= 10 then failure_code end, amount,
           currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, "ik")} end, null, false, false, ${INVOICE_ORD} + n, false
-        from (select *, unnest(list_concat(case when ${chance("ik", F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end,
-            case when ${chance("ik", F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
+        from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
+            case when paid_day is not null and ${chance("ik", F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
           from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
             from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}))),
       flagged as (select *,
@@ -533,14 +556,15 @@ var events = {
             (select unnest(range(1, 4)) as st)
           where ${u("hash(c.n)", F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(", ")}] else [${ACTIVATION_REACH.other.join(", ")}] end[st]))),
       buys as (
-        select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri("hash(k, 10)", F.sec, "least(sec, 300) + 1")} as cart_sec, unnest([0, 1, 2]) as j
+        select day, sec, k, i, customer_id, n, order_id, total, is_unpaid, sec - ${ri("hash(k, 10)", F.sec, "least(sec, 300) + 1")} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel("k")} <> 'api'),
       checkout as (
         select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri("hash(k, 12)", F.sec, "least(cart_sec, 600) + 1")} end,
           hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
-          customer_id, ${deviceOf("n")}, case when j = 0 then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
+          -- an unpaid order's checkout (every charge declined) is not completed: a view of its page
+          customer_id, ${deviceOf("n")}, case when j = 0 and not is_unpaid then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
           case j when 0 then '${PAGE.checkout}' when 1 then '${PAGE.cart}' else ${oneOf("hash(k, 12)", F.page, MARKETPLACE_ENTRY)} end,
-          null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
+          null, null, null, null, case when j = 0 and not is_unpaid then order_id end, case when j = 0 and not is_unpaid then total end
         from buys),
       allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups
         union all select * from activation union all select * from checkout),
@@ -902,7 +926,7 @@ var EventsWriter = class {
         }
         for (; o < orders.day.length && orders.day[o] === day; o++) {
           const len = orders.totalLength[o];
-          x.checkout(day, orders.i[o], orders.n[o], amountAt, len);
+          x.checkout(day, orders.i[o], orders.n[o], amountAt, len, orders.unpaid[o]);
           amountAt += len;
         }
         x.accountsOn(day);
@@ -941,11 +965,13 @@ var CFG2 = {
   malformed: 10,
   maxLag: 11,
   driftDay: 12,
-  orderDecline: 13,
+  orderFirstAttempt: 13,
   orderRefund: 14,
-  invoiceDecline: 15,
+  retryGapMin: 15,
   invoiceRefund: 16,
   refundWithin: 17,
+  retryGapSpan: 18,
+  fRetry: 19,
   fLate: 20,
   fLag: 21,
   fNull: 22,
@@ -963,7 +989,10 @@ var CFG2 = {
   fWhich: 34,
   fDup: 35,
   fMalformed: 36,
-  invoiceOrd: 37
+  invoiceOrd: 37,
+  orderRetries: 38,
+  /** DUNNING_RETRY_DAYS, one a slot from here */
+  dunningDays: 48
 };
 var LISTS2 = { customerIds: 40, failureCodes: 42, invalidCurrencies: 44, brands: 46 };
 var PaymentsWriter = class {
@@ -988,9 +1017,12 @@ var PaymentsWriter = class {
       [CFG2.malformed]: d.malformed,
       [CFG2.maxLag]: r.arrival.max_lag_days,
       [CFG2.driftDay]: r.drift.payments_unit_change,
-      [CFG2.orderDecline]: ORDER_DECLINE,
+      [CFG2.orderFirstAttempt]: ORDER_FIRST_ATTEMPT,
       [CFG2.orderRefund]: ORDER_REFUND,
-      [CFG2.invoiceDecline]: INVOICE_DECLINE,
+      [CFG2.retryGapMin]: ORDER_RETRY_GAP[0],
+      [CFG2.retryGapSpan]: ORDER_RETRY_GAP[1],
+      [CFG2.fRetry]: F.retry,
+      [CFG2.orderRetries]: ORDER_RETRIES,
       [CFG2.invoiceRefund]: INVOICE_REFUND,
       [CFG2.refundWithin]: REFUND_WITHIN_DAYS,
       [CFG2.fLate]: F.late,
@@ -1012,6 +1044,7 @@ var PaymentsWriter = class {
       [CFG2.fMalformed]: F.malformed,
       [CFG2.invoiceOrd]: INVOICE_ORD
     });
+    config.set(DUNNING_RETRY_DAYS, CFG2.dunningDays);
     setTextsAndConfig(this.x, {
       customerIds,
       failureCodes: FAILURE_CODES,
@@ -1058,7 +1091,7 @@ var PaymentsWriter = class {
   }
 };
 function paymentsLookback(ctx, rules) {
-  return firstEventDay(ctx, rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
+  return firstEventDay(ctx, paymentsLookbackDays(rules));
 }
 function keyOf(kind, k, bits, aux) {
   if (kind === "payment_partial" || kind === "payment_double") {

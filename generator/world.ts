@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { LimitError } from '../src/errors.js';
 import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
 import { formatDay, weekday } from './dates.js';
+import { DUNNING_DAYS, invoiceDunning } from './declines.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
 import { secondOfDay, TIME_DRAW, utcOffsetSec } from './timeOfDay.js';
@@ -36,14 +37,21 @@ export interface CustomerVersion {
 /** A subscription state change: one row of the subscriptions CDC extract. */
 export interface SubscriptionChange {
   subscriptionId: string; n: number; day: number; sec: number; seq: number;
-  status: 'trialing' | 'active' | 'canceled' | 'expired'; planId: string; period: 'monthly' | 'annual';
-  /** When the subscription started; every later change of it happens at this second of its day. */
+  status: 'trialing' | 'active' | 'past_due' | 'canceled' | 'expired'; planId: string; period: 'monthly' | 'annual';
+  /**
+   * When the subscription started; every later change of it happens at this second of its day, but
+   * dunning's (at its invoice's charges' times). A cancellation's `canceled_at` is the change's time.
+   */
   startedDay: number; startedSec: number; trialEndDay: number | null; canceledDay: number | null;
 }
 
-/** An invoice raised at the start of a paid period; the processor reports its payment. */
+/**
+ * An invoice raised at the start of a paid period; the processor reports its charges: declined
+ * ones first for some (see declines.ts's invoiceDunning), then the one that pays it, if any.
+ */
 export interface Invoice {
   invoiceId: string; subscriptionId: string; n: number; day: number; sec: number; planId: string; amount: number; currency: string;
+  failureCode: string | null; declines: number; paidDay: number | null; paidSec: number | null;
 }
 
 /** The world up to a horizon day. */
@@ -236,7 +244,9 @@ function perPeriod(monthly: number, months: number): number {
  * upgrades and downgrades decided at each renewal (an annual plan's chances are the monthly rates
  * compounded over 12 months, its churn's a third of them: ANNUAL_CHURN_SHARE), and reactivations as new subscriptions without a trial. Every change
  * of a subscription happens at the second of the day it started (its billing anchor), and each
- * period's invoice a few minutes after that period's change. An account of the initial load that
+ * period's invoice a few minutes after that period's change, but for dunning's: an invoice whose
+ * charge is declined makes the subscription past_due at its time, active again when a retry or a
+ * card update pays it, or canceled when the last retry fails (declines.ts). An account of the initial load that
  * was paying (as many as trials convert) is migrated in with its subscription: active, started
  * when it signed up, no trial, its first row at the migration and its first invoice at its next
  * renewal; the others have none.
@@ -313,10 +323,24 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
         }
       }
       const price = planPrice(tier, period, billingCcy.factor);
+      const sec = Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p));
+      const dun = invoiceDunning(s, c.n, k, p, day, sec);
       invoices.push({
-        invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day,
-        sec: Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p)), planId: plan(), amount: price, currency: billingCcy.currency,
+        invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day, sec, planId: plan(), amount: price,
+        currency: billingCcy.currency, failureCode: dun.failureCode, declines: dun.declines, paidDay: dun.paidDay, paidSec: dun.paidSec,
       });
+      if (dun.declines > 0) {
+        // dunning: past due from the first decline, active again once paid; unpaid when the last
+        // retry fails, the subscription is canceled then (involuntary churn), with no later invoice
+        push(day, 'past_due', null, sec);
+        if (dun.paidDay === null) {
+          day += DUNNING_DAYS;
+          if (day <= horizon) push(day, 'canceled', day, sec);
+          canceled = true;
+          break;
+        }
+        if (dun.paidDay <= horizon) push(dun.paidDay, 'active', null, dun.paidSec!);
+      }
       day += periodDays;
     }
     if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;

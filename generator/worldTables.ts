@@ -137,5 +137,6 @@ export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules
   await loadTable(con, 'w_invoices', [
     ['invoice_id', 'VARCHAR'], ['subscription_id', 'VARCHAR'], ['n', 'INTEGER'], ['day', 'INTEGER'], ['sec', 'INTEGER'],
     ['plan_id', 'VARCHAR'], ['amount', 'DOUBLE'], ['currency', 'VARCHAR'],
-  ], world.invoices.map((i) => [i.invoiceId, i.subscriptionId, i.n, i.day, i.sec, i.planId, i.amount, i.currency]));
+    ['failure_code', 'VARCHAR'], ['declines', 'INTEGER'], ['paid_day', 'INTEGER'], ['paid_sec', 'INTEGER'],
+  ], world.invoices.map((i) => [i.invoiceId, i.subscriptionId, i.n, i.day, i.sec, i.planId, i.amount, i.currency, i.failureCode, i.declines, i.paidDay, i.paidSec]));
 }

@@ -584,8 +584,12 @@ export function landings(day: i32, channel: i32, campaign: i32, k: u64, landed: 
   }
 }
 
-/** Order i of the day's session (a web or app order): entry, cart and checkout (`checkout`); its total's text is at amountPtr. */
-export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: u32): void {
+/**
+ * Order i of the day's session (a web or app order): entry, cart and checkout (`checkout`); its
+ * total's text is at amountPtr. An unpaid order's (every charge declined) checkout is not
+ * completed: a view of the checkout page, with no order or amount.
+ */
+export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: u32, unpaid: i32): void {
   const k = hash4(<u64>cfg(SEED), 3, <u64>day, <u64>i);
   const p = keyPrefix(k);
   const fSec = <u64>cfg(F_SEC);
@@ -600,10 +604,10 @@ export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: 
     eOrd = <u32>(<i32>cfg(ORD_CHECKOUT) + i * 4 + j);
     eSes = <i64>day * 86400 + sec;
     eAccount = n;
-    eType = textOf(L_TYPES, j == 0 ? 2 : 0);
+    eType = textOf(L_TYPES, j == 0 && unpaid == 0 ? 2 : 0);
     ePage = j == 0 ? textOf(L_PAGES, 1) : j == 1 ? textOf(L_PAGES, 0) : textOf(L_ENTRY, ri(p12, <u64>cfg(F_PAGE), listCount(L_ENTRY)));
     plain();
-    if (j == 0) {
+    if (j == 0 && unpaid == 0) {
       eOrder = i;
       eAmountPtr = amountPtr;
       eAmountLen = amountLen;

@@ -32,11 +32,13 @@ const DUPLICATE = 9;
 const MALFORMED = 10;
 const MAX_LAG = 11;
 const DRIFT_DAY = 12;
-const ORDER_DECLINE = 13;
+const ORDER_FIRST_ATTEMPT = 13; // an order's first charge attempt: this many seconds after it
 const ORDER_REFUND = 14;
-const INVOICE_DECLINE = 15;
+const RETRY_GAP_MIN = 15; // a checkout retry: RETRY_GAP_MIN + ri(.., RETRY_GAP_SPAN) seconds after the attempt before
 const INVOICE_REFUND = 16;
 const REFUND_WITHIN = 17;
+const RETRY_GAP_SPAN = 18;
+const F_RETRY = 19;
 const F_LATE = 20;
 const F_LAG = 21;
 const F_NULL = 22;
@@ -55,12 +57,15 @@ const F_WHICH = 34;
 const F_DUP = 35;
 const F_MALFORMED = 36;
 const INVOICE_ORD = 37; // an invoice's records' order among a second's: this plus its account's number
+const ORDER_RETRIES = 38; // a buyer's retries at checkout after a decline
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_CUSTOMER_IDS = 40;
 const L_FAILURE_CODES = 42;
 const L_INVALID_CURRENCIES = 44;
 const L_BRANDS = 46;
+// an invoice's dunning: the day after the invoice of each processor retry, from this slot on
+const DUNNING_DAY = 48;
 
 // @ts-ignore: decorator
 @inline function f(i: i32): u64 {
@@ -78,9 +83,10 @@ const L_BRANDS = 46;
 const ORDER: usize = 20;
 /**
  * An invoice: day i32 @0, second i32 @4, account n i32 @8, its texts u32 @12 (as an order's: its
- * currency code, invoice id, subscription id and amount), hash(seed, 5, invoice_id) u64 @16.
+ * currency code, invoice id, subscription id and amount), hash(seed, 5, invoice_id) u64 @16, and
+ * its failure code's index i32 @24 (that of its declined attempts).
  */
-const INVOICE: usize = 24;
+const INVOICE: usize = 28;
 
 let orderBuf: usize = 0;
 let orderCount: i32 = 0;
@@ -140,11 +146,11 @@ function nextLine(): void {
  */
 const REC: usize = 56;
 const K_CHARGE: u32 = 0; // an order's charge
-const K_DECLINE: u32 = 1; // its declined charge
+const K_DECLINE: u32 = 1; // a declined charge (the first attempt or a buyer's retry)
 const K_DOUBLE: u32 = 2; // its second charge (a double payment)
 const K_REFUND: u32 = 3; // its refund
 const K_INVOICE: u32 = 4; // an invoice's charge
-const K_INVOICE_DECLINE: u32 = 5;
+const K_INVOICE_DECLINE: u32 = 5; // a declined attempt (the first or a dunning retry)
 const K_INVOICE_REFUND: u32 = 6;
 
 const B_LATE: u32 = 1;
@@ -251,10 +257,10 @@ const RE_PREFIX = stringBytes('re_');
 }
 
 /**
- * The paid orders (payments.ts's `paid`) in `len` bytes at `ptr`, kept until the batch ends (see
- * carry): a line each, its day, number, second and account, then its texts (see ORDER). Each has its
- * charge, a declined charge before it for some, a second charge (a double payment) and a refund
- * for some.
+ * The charged orders (payments.ts's `paid`) in `len` bytes at `ptr`, kept until the batch ends (see
+ * carry): a line each, its day, number, second, account and declined attempts, then its texts (see
+ * ORDER). Each has its declined attempts, its charge (none for an unpaid order: every attempt
+ * declined), and for some a second charge (a double payment) and a refund.
  */
 export function orders(ptr: usize, len: usize): void {
   cursor = ptr;
@@ -263,12 +269,20 @@ export function orders(ptr: usize, len: usize): void {
     const i = int();
     const sec = int();
     const n = int();
-    order(day, i, sec, n, cursor);
+    const declines = int();
+    order(day, i, sec, n, declines, cursor);
     nextLine();
   }
 }
 
-function order(day: i32, i: i32, sec: i32, n: i32, texts: usize): void {
+/** The second of charge attempt j of an order placed at `sec` with key p, not capped (declines.ts's orderAttemptSecSql). */
+function attemptSec(p: u64, sec: i32, j: i32): i32 {
+  let t = sec + <i32>cfg(ORDER_FIRST_ATTEMPT);
+  for (let m = 1; m <= j; m++) t += <i32>cfg(RETRY_GAP_MIN) + <i32>ri(p, f(F_RETRY) + 10 * <u64>m, f(RETRY_GAP_SPAN));
+  return t;
+}
+
+function order(day: i32, i: i32, sec: i32, n: i32, declines: i32, texts: usize): void {
   if (orderCount == orderCap) {
     orderCap = orderCap < 1024 ? 1024 : orderCap * 2;
     orderBuf = grow(orderBuf, <usize>orderCap * ORDER);
@@ -281,14 +295,17 @@ function order(day: i32, i: i32, sec: i32, n: i32, texts: usize): void {
   store<u32>(o, <u32>texts, 16);
   const src = orderCount++;
   const p = keyOf(day, i);
-  const partial = chance(p, f(F_PARTIAL), cfg(PARTIAL));
-  const twice = chance(p, f(F_DOUBLE), cfg(DOUBLE)) && !partial;
+  // every attempt declined: the first and ORDER_RETRIES retries
+  const unpaid = declines > <i32>cfg(ORDER_RETRIES);
+  const partial = chance(p, f(F_PARTIAL), cfg(PARTIAL)) && !unpaid;
+  const twice = chance(p, f(F_DOUBLE), cfg(DOUBLE)) && !partial && !unpaid;
   const ord = <u64>i;
   const okey = (<u64>day << 32) | <u64>i;
-  record(K_CHARGE, src, day, least(sec + 30 + <i32>ri(p, f(F_SEC), 300), 86399), p ^ murmur(0), ord, okey, partial || twice, partial, false);
-  if (chance(p, f(F_FAIL), cfg(ORDER_DECLINE))) record(K_DECLINE, src, day, least(sec + 20, 86399), p ^ murmur(1), ord, okey, false, false, false);
+  const paidAt = declines == 0 ? sec + 30 + <i32>ri(p, f(F_SEC), 300) : attemptSec(p, sec, declines);
+  if (!unpaid) record(K_CHARGE, src, day, least(paidAt, 86399), p ^ murmur(0), ord, okey, partial || twice, partial, false);
+  for (let j = 0; j < declines; j++) record(K_DECLINE, src, day, least(attemptSec(p, sec, j), 86399), p ^ murmur(j == 0 ? 1 : 3 + <u64>j), ord, okey, false, false, false);
   if (twice) record(K_DOUBLE, src, day, least(sec + 900 + <i32>ri(p, f(F_DOUBLE) + 100, 3000), 86399), p ^ murmur(2), ord, okey, true, false, true);
-  if (chance(p, f(F_REFUND), cfg(ORDER_REFUND))) {
+  if (!unpaid && chance(p, f(F_REFUND), cfg(ORDER_REFUND))) {
     record(K_REFUND, src, day + 1 + <i32>ri(p, f(F_REFUND) + 100, <u64>cfg(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), p ^ murmur(3), ord, 0, false, false, false);
   }
 }
@@ -300,8 +317,11 @@ function keyOf(day: i32, i: i32): u64 {
 
 /**
  * The subscription invoices of the batch in `len` bytes at `ptr`, kept until the batch ends: a line
- * each, its day, second and account, then its texts (see INVOICE). Each has its charge, a declined
- * charge 20 seconds before it for some, and a refund for some.
+ * each, its day, second and account, its declined attempts, whether it was paid (1) and when (its
+ * day and second, 0 0 when not), its failure code's index, then its texts (see INVOICE). Each has
+ * its declined attempts for some (the first at its time, then the dunning's retries), its charge
+ * unless dunning ran out, and a refund of that charge for some (world.ts and declines.ts decide
+ * the dunning).
  */
 export function invoices(ptr: usize, len: usize): void {
   cursor = ptr;
@@ -309,12 +329,17 @@ export function invoices(ptr: usize, len: usize): void {
     const day = int();
     const sec = int();
     const n = int();
-    invoice(day, sec, n, cursor);
+    const declines = int();
+    const paid = int() != 0;
+    const paidDay = int();
+    const paidSec = int();
+    const code = int();
+    invoice(day, sec, n, declines, paid, paidDay, paidSec, code, cursor);
     nextLine();
   }
 }
 
-function invoice(day: i32, sec: i32, n: i32, texts: usize): void {
+function invoice(day: i32, sec: i32, n: i32, declines: i32, paid: bool, paidDay: i32, paidSec: i32, code: i32, texts: usize): void {
   if (invoiceCount == invoiceCap) {
     invoiceCap = invoiceCap < 1024 ? 1024 : invoiceCap * 2;
     invoiceBuf = grow(invoiceBuf, <usize>invoiceCap * INVOICE);
@@ -328,14 +353,19 @@ function invoice(day: i32, sec: i32, n: i32, texts: usize): void {
   store<i32>(v, n, 8);
   store<u32>(v, <u32>texts, 12);
   store<u64>(v, ik, 16);
+  store<i32>(v, code, 24);
   const src = invoiceCount++;
   const p = keyPrefix(ik);
   const ord = f(INVOICE_ORD) + <u64>n;
-  record(K_INVOICE, src, day, sec, ik, ord, 0, false, false, false);
-  // hash(seed, 5, invoice_id, kind)
-  if (chance(p, f(F_FAIL), cfg(INVOICE_DECLINE))) record(K_INVOICE_DECLINE, src, day, sec - 20, prefix(ik) ^ murmur(1), ord, 0, false, false, false);
+  // hash(seed, 5, invoice_id, kind): kind 10 + r for declined attempt r, 2 for the refund
+  for (let r = 0; r < declines; r++) {
+    const after = r == 0 ? 0 : <i32>cfg(DUNNING_DAY + r - 1);
+    record(K_INVOICE_DECLINE, src, day + after, sec, prefix(ik) ^ murmur(10 + <u64>r), ord, 0, false, false, false);
+  }
+  if (!paid) return;
+  record(K_INVOICE, src, paidDay, paidSec, ik, ord, 0, false, false, false);
   if (chance(p, f(F_REFUND), cfg(INVOICE_REFUND))) {
-    record(K_INVOICE_REFUND, src, day + 1 + <i32>ri(p, f(F_REFUND) + 100, f(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), prefix(ik) ^ murmur(2), ord, 0, false, false, false);
+    record(K_INVOICE_REFUND, src, paidDay + 1 + <i32>ri(p, f(F_REFUND) + 100, f(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), prefix(ik) ^ murmur(2), ord, 0, false, false, false);
   }
 }
 
@@ -417,10 +447,9 @@ function render(r: usize): void {
   const failed = kind == K_DECLINE || kind == K_INVOICE_DECLINE;
   piece(failed ? STATUS_FAILED : STATUS_SUCCEEDED);
   if (failed) {
-    // drawn from the order's or the invoice's key
-    const p = ofOrder ? keyOf(load<i32>(o), load<i32>(o, 4)) : keyPrefix(load<u64>(v, 16));
+    // an order's drawn from its key, an invoice's the world's
     byte(34);
-    item(L_FAILURE_CODES, ri(p, f(F_CARD), listCount(L_FAILURE_CODES)));
+    item(L_FAILURE_CODES, ofOrder ? ri(keyOf(load<i32>(o), load<i32>(o, 4)), f(F_CARD), listCount(L_FAILURE_CODES)) : <u64>load<i32>(v, 24));
     byte(34);
   } else piece(LINE_NULL);
   piece(LINE_ORDER);

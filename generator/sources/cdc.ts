@@ -112,7 +112,7 @@ export const subscriptions: SourceDef = {
         billing_period,
         ${isoUtc(tsOf('started_day', 'started_sec'))} as started_at,
         case when trial_end_day is null then null else ${isoUtc(tsOf('trial_end_day', 'started_sec'))} end as trial_ends_at,
-        case when canceled_day is null then null else ${isoUtc(tsOf('canceled_day', 'started_sec'))} end as canceled_at,
+        case when canceled_day is null then null else ${isoUtc(tsOf('canceled_day', 'sec'))} end as canceled_at,
         ${mixedTs(tsOf('day', 'sec'), 'k', F.mixed, 'd_mixed_timestamp')} as updated_at,
         case when seq = 0 then 'insert' else 'update' end as _op,
         seq as _version,

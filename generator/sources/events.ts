@@ -3,7 +3,8 @@
  * browse the public site anonymously; accounts use the app (page views and feature use) and visit
  * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
  * that enters the marketplace (its front page or search), views the cart, then checks out (an API
- * order has no session), so each step of the funnel has fewer sessions than the one before.
+ * order has no session; an order whose every charge was declined views the checkout page and
+ * does not complete it), so each step of the funnel has fewer sessions than the one before.
  * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
  * to the account; activation steps are a funnel (fewer accounts reach
  * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
@@ -220,14 +221,15 @@ export const events: SourceDef = {
             (select unnest(range(1, 4)) as st)
           where ${u('hash(c.n)', F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(', ')}] else [${ACTIVATION_REACH.other.join(', ')}] end[st]))),
       buys as (
-        select day, sec, k, i, customer_id, n, order_id, total, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
+        select day, sec, k, i, customer_id, n, order_id, total, is_unpaid, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
         select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
           hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
-          customer_id, ${deviceOf('n')}, case when j = 0 then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
+          -- an unpaid order's checkout (every charge declined) is not completed: a view of its page
+          customer_id, ${deviceOf('n')}, case when j = 0 and not is_unpaid then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
           case j when 0 then '${PAGE.checkout}' when 1 then '${PAGE.cart}' else ${oneOf('hash(k, 12)', F.page, MARKETPLACE_ENTRY)} end,
-          null, null, null, null, case when j = 0 then order_id end, case when j = 0 then total end
+          null, null, null, null, case when j = 0 and not is_unpaid then order_id end, case when j = 0 and not is_unpaid then total end
         from buys),
       allev as (select * from bgrows union all select * from browserows union all select * from landings union all select * from touches union all select * from signups
         union all select * from activation union all select * from checkout),

@@ -5,13 +5,17 @@
  * payments, shipments and checkout events all derive from this one universe.
  */
 import { CATEGORIES, minorDigitsSql, PRODUCTS } from '../catalog.js';
+import { ORDER_RETRIES, orderDeclinesSql } from '../declines.js';
 import { chance, dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
 import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
 
 /** Refunds come at most this many days after an order. */
 export const REFUND_WITHIN_DAYS = 20;
 
-/** Whether the order with key `k` is cancelled (it has no payment, shipment or checkout). */
+/**
+ * Whether the order with key `k` is cancelled: by the buyer after it was placed (its checkout
+ * completed), before it was charged, so it has no payment and no shipment.
+ */
 function cancelled(k: string): string {
   return `${u(k, F.status)} < 0.04`;
 }
@@ -65,7 +69,8 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
 /**
  * SQL of the orders of `u_pairs`: day, i, k (record key), order_id, n and customer_id (buyer),
  * currency, sec (second of the UTC day, in the buyer's business hours: timeOfDay.ts), item_count,
- * is_cancelled.
+ * is_cancelled, declines (its declined charges: declines.ts's orderDeclinesSql, 0 for a cancelled
+ * order) and is_unpaid (every charge attempt declined: never paid, no shipment, no completed checkout).
  */
 function orders(ctx: SqlContext): string {
   const r = ctx.rules;
@@ -80,7 +85,9 @@ function orders(ctx: SqlContext): string {
       c.n, c.customer_id, c.currency,
       ${secondOfDaySql('keyed.tod', 'c.utc_offset')} as sec,
       1 + least(${r.volume.max_items_per_order - 1}, floor(ln(1 - ${u('keyed.k', F.items)}) / ln(${ANOTHER_ITEM})))::integer as item_count,
-      ${cancelled('keyed.k')} as is_cancelled
+      ${cancelled('keyed.k')} as is_cancelled,
+      case when is_cancelled then 0 else ${orderDeclinesSql('keyed.k')} end as declines,
+      declines > ${ORDER_RETRIES} as is_unpaid
     from keyed join w_customers c on c.n = ${zipfRank(ctx, 'keyed.k', 'keyed.pool')})`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders and for subscription invoices (both
- * with declines and retries), and refunds: of order charges (all or part of what was paid) and of
+ * with declines and retries: an order's by its buyer at checkout, within minutes; an invoice's by
+ * the processor's dunning, over days; see ../declines.ts), and refunds: of order charges (all or part of what was paid) and of
  * invoice charges (in full). Payment mismatches: partial, double and missing payments (a missing
  * payment is recorded in shop/orders' truth, since no payment record exists; a partial payment is
  * never also a double one, which would hide it); the charges of a partial or double payment keep
@@ -14,6 +15,8 @@
  * SQL writes the other formats, and is the reference the WebAssembly is tested against.
  */
 import { minorDigitsSql } from '../catalog.js';
+import { DUNNING_DAYS, DUNNING_RETRY_DAYS, FAILURE_CODES, orderAttemptSecSql } from '../declines.js';
+import type { Rules } from '../rules.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
@@ -35,20 +38,11 @@ export const PARTIAL_REFUND = 0.4;
  */
 export const INVOICE_REFUND = 0.02;
 
-/** The share of subscription invoices whose first charge is declined (then retried, successfully). */
-export const INVOICE_DECLINE = 0.03;
-
-/** The share of paid orders whose first charge is declined 20 seconds before the one that succeeds. */
-export const ORDER_DECLINE = 0.03;
-
 /**
  * An invoice's records' order among the records of a second (writer.ts's seq): this plus its
  * account's number, after any order's (an order's records take its number of the day).
  */
 export const INVOICE_ORD = 5_000_000;
-
-/** A declined charge's failure code, drawn uniformly. */
-export const FAILURE_CODES: readonly string[] = ['card_declined', 'insufficient_funds', 'expired_card'];
 
 /** The currency of a record with the invalid_code defect, drawn uniformly. */
 export const INVALID_CURRENCIES: readonly string[] = ['US$', 'EURO', 'xxx'];
@@ -65,19 +59,28 @@ export function amountMinor(amount: string, currency = 'currency'): string {
 }
 
 /**
- * The orders of the batch's universe that are paid (not cancelled, their payment not missing),
- * with is_partial, is_double, had_decline and paid_amount (what the charge took: all of the
- * total but for a partial payment).
+ * The orders of the batch's universe that are charged (not cancelled, and paid orders' payment
+ * not missing), paid or not (is_unpaid: every attempt declined), with is_partial and is_double (never for an
+ * unpaid order) and paid_amount (what the charge took: all of the total but for a partial payment).
  */
-export function paidOrders(ctx: SqlContext): string {
+export function chargedOrders(ctx: SqlContext): string {
   const d = ctx.rules.defects;
-  return `select *, ${chance('k', F.partial, d.payment_partial)} as is_partial,
+  return `select *, ${chance('k', F.partial, d.payment_partial)} and not is_unpaid as is_partial,
           -- a partial payment is not also paid twice: the full second charge would hide it, and the
           -- two charges would not be the equal ones that tell a double payment
-          ${chance('k', F.double, d.payment_double)} and not is_partial as is_double,
-          ${chance('k', F.fail, ORDER_DECLINE)} as had_decline,
+          ${chance('k', F.double, d.payment_double)} and not is_partial and not is_unpaid as is_double,
           case when is_partial then round(total * (0.3 + 0.6 * ${ri('k', F.partial + 100, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else total end as paid_amount
-        from ${universeOrders(ctx)} where not is_cancelled and not ${paymentMissing(ctx, 'k')}`;
+        -- payment_missing is drawn on paid orders only (shop.ts): an unpaid one keeps its declines
+        from ${universeOrders(ctx)} where not is_cancelled and (is_unpaid or not ${paymentMissing(ctx, 'k')})`;
+}
+
+/**
+ * How many days before a batch's first arrival day the payments arriving in it can have been set
+ * off (the event day of an order or an invoice): a late arrival, after a refund up to
+ * REFUND_WITHIN_DAYS after the charge, which comes up to DUNNING_DAYS after its invoice.
+ */
+export function paymentsLookbackDays(rules: Rules): number {
+  return rules.arrival.max_lag_days + DUNNING_DAYS + REFUND_WITHIN_DAYS + 1;
 }
 
 /** What a paid order's refund returns (of paidOrders' columns): part of what was paid for some, else all of it. */
@@ -93,19 +96,24 @@ export const payments: SourceDef = {
   truthKeys: { payment_partial: 'okey', payment_double: 'okey' },
   records(ctx) {
     const s = ctx.rules.seed;
-    const lo = firstEventDay(ctx, ctx.rules.arrival.max_lag_days + REFUND_WITHIN_DAYS + 1);
+    const lo = firstEventDay(ctx, paymentsLookbackDays(ctx.rules));
     return `with paid as (
-        ${paidOrders(ctx)}),
+        ${chargedOrders(ctx)}),
       charges as (
-        select day, least(sec + 30 + ${ri('k', F.sec, 300)}, 86399) as sec, hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
+        -- an order's charge: 30 seconds to 5 minutes after it, or after declines at the buyer's
+        -- retry that succeeds (none for an unpaid order)
+        select day, least(case when declines = 0 then sec + 30 + ${ri('k', F.sec, 300)} else ${orderAttemptSecSql('k', 'sec', 'declines')} end, 86399) as sec,
+          hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
           is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
-        from paid
+        from paid where not is_unpaid
         union all
-        select day, least(sec + 20, 86399), hash(k, 1), 'charge', 'failed', ${oneOf('k', F.card, FAILURE_CODES)}, total,
+        -- its declined attempts j (the first, then the buyer's retries), with the first's code
+        select day, least(${orderAttemptSecSql('k', 'sec', 'j')}, 86399), case when j = 0 then hash(k, 1) else hash(k, 3 + j) end, 'charge', 'failed',
+          ${oneOf('k', F.card, FAILURE_CODES)}, total,
           currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
-        from paid where had_decline
+        from (select *, unnest(range(declines)) as j from paid where declines > 0)
         union all
         select day, least(sec + 900 + ${ri('k', F.double + 100, 3000)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
@@ -114,20 +122,23 @@ export const payments: SourceDef = {
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
-        from paid where ${refunded('k')}
+        from paid where ${refunded('k')} and not is_unpaid
         union all
-        -- an invoice's rows (kind): its charge (0), after a declined one 20 seconds before for some
-        -- (1; an invoice's second is at least 60), and for some its refund, in full, 1 to
-        -- REFUND_WITHIN_DAYS days later (2; a goodwill refund of the period, after an outage or a
-        -- complaint: the subscription goes on, and its next invoice is charged as any)
-        select day + case when kind = 2 then 1 + ${ri('ik', F.refund + 100, REFUND_WITHIN_DAYS)} else 0 end,
-          case kind when 1 then sec - 20 when 2 then ${ri('ik', F.refund + 200, 86400)} else sec end,
+        -- an invoice's rows (kind), as the world's dunning has them (declines.ts): its declined
+        -- attempts (10 + r: the first at the invoice's time, retry r DUNNING_RETRY_DAYS[r - 1] days
+        -- later at its time of day), the charge that pays it (0; none when dunning ran out), and for
+        -- some its refund, in full, 1 to REFUND_WITHIN_DAYS days after that charge (2; a goodwill
+        -- refund of the period, after an outage or a complaint: the subscription goes on, and its
+        -- next invoice is charged as any)
+        select case kind when 0 then paid_day when 2 then paid_day + 1 + ${ri('ik', F.refund + 100, REFUND_WITHIN_DAYS)}
+            else day + [0, ${DUNNING_RETRY_DAYS.join(', ')}][kind - 9] end,
+          case kind when 0 then paid_sec when 2 then ${ri('ik', F.refund + 200, 86400)} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
-          case when kind = 2 then 'refund' else 'charge' end, case when kind = 1 then 'failed' else 'succeeded' end,
-          case when kind = 1 then ${oneOf('ik', F.card, FAILURE_CODES)} end, amount,
+          case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
+          case when kind >= 10 then failure_code end, amount,
           currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, ${INVOICE_ORD} + n, false
-        from (select *, unnest(list_concat(case when ${chance('ik', F.fail, INVOICE_DECLINE)} then [0, 1] else [0] end,
-            case when ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
+        from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
+            case when paid_day is not null and ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
           from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
             from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}))),
       flagged as (select *,

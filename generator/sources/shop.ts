@@ -1,9 +1,11 @@
 /**
  * shop/orders and shop/order_items (Parquet), and logistics/shipments (Parquet): marketplace
- * orders with line items in the buyer's currency, and the fulfilment (shipped, in transit, out for
- * delivery, delivered) of those with physical goods (a hardware item); the others are delivered
- * digitally, with no shipment.
+ * orders with line items in the buyer's currency (placed; cancelled by the buyer before it was
+ * charged; or payment_failed, when every charge attempt was declined: declines.ts), and the
+ * fulfilment (shipped, in transit, out for delivery, delivered) of the placed ones with physical
+ * goods (a hardware item); the others are delivered digitally, with no shipment.
  */
+import { ORDER_RETRIES, orderAttemptSecSql } from '../declines.js';
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { firstFulfilledDay, universeItems, universeOrders } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
@@ -27,7 +29,7 @@ export const orders: SourceDef = {
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'payment_missing'],
   records(ctx) {
     return `with base as (select *, ${orderArrival(ctx)} as arrival,
-        not is_cancelled and ${paymentMissing(ctx, 'k')} as d_payment_missing,
+        not is_cancelled and not is_unpaid and ${paymentMissing(ctx, 'k')} as d_payment_missing,
         ${flags(ctx, 'k', ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'])}
         from ${universeOrders(ctx)} where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)})
       select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
@@ -35,11 +37,12 @@ export const orders: SourceDef = {
         case when d_null_required then null when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end as ordered_at,
         case when d_invalid_code and ${ri('k', F.which, 2)} = 0 then lower(currency) when d_invalid_code then currency || 'X' else currency end as currency,
-        case when is_cancelled then 'cancelled' else 'placed' end as status_clean,
+        case when is_cancelled then 'cancelled' when is_unpaid then 'payment_failed' else 'placed' end as status_clean,
         case when d_invalid_code then upper(status_clean) else status_clean end as status,
         item_count,
         total::decimal(14, 2) as order_total,
-        ${tsOf('day', `least(sec + ${ri('k', F.status, 600)}, 86399)`)} as updated_at,
+        -- an unpaid order's status changes after its last declined charge
+        ${tsOf('day', `least(case when is_unpaid then ${orderAttemptSecSql('k', 'sec', String(ORDER_RETRIES))} else sec end + ${ri('k', F.status, 600)}, 86399)`)} as updated_at,
         ${salesChannel('k')} as sales_channel
       from base where ${arrives(ctx, 'arrival')}`;
   },
@@ -110,7 +113,7 @@ export const shipments: SourceDef = {
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const f = ctx.rules.fulfilment;
-    return `with ou as (select * from ${universeOrders(ctx)} where ships and not is_cancelled and day >= ${firstFulfilledDay(ctx)}),
+    return `with ou as (select * from ${universeOrders(ctx)} where ships and not is_cancelled and not is_unpaid and day >= ${firstFulfilledDay(ctx)}),
       -- an order placed from 16:00 on that would ship the same day ships the next (when it may);
       -- carriers neither collect nor deliver on Sundays: those move to the Monday (a Sunday order
       -- still ships its day under ship_within_days 0)

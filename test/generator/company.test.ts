@@ -13,10 +13,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
+import {
+  DUNNING_DAYS, DUNNING_RETRY_DAYS, INVOICE_DECLINE, ORDER_DECLINE, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP,
+} from '../../generator/declines.js';
 import type { Rules } from '../../generator/rules.js';
 import { ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
 import { ANOTHER_ITEM, REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
-import { INVOICE_DECLINE, INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
+import { INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
 import { HOUR_WEIGHTS, TIME_SLOTS } from '../../generator/timeOfDay.js';
 import { PRODUCT_WORDS } from '../../generator/pools.js';
@@ -252,27 +255,45 @@ describe('fulfilment', () => {
     expect(share).toBeLessThan(0.4);
   });
 
-  it('never ships a cancelled order', async () => {
+  it('never ships a cancelled order, nor one whose every charge was declined', async () => {
     expect(await count(`select count(*) as n from orders where status = 'cancelled'`)).toBeGreaterThan(1000);
-    expect(await count(`select count(*) as n from shipments s join orders o using (order_id) where o.status = 'cancelled'`)).toBe(0);
+    expect(await count(`select count(*) as n from orders where status = 'payment_failed'`)).toBeGreaterThan(100);
+    expect(await count(`select count(*) as n from shipments s join orders o using (order_id) where o.status <> 'placed'`)).toBe(0);
   });
 });
 
 describe('payments', () => {
   const orderCharges = `payments where object = 'charge' and metadata.order_id is not null`;
 
-  it('declines about 3% of order charges first, with a failure code, then charges the order successfully', async () => {
-    // every order that is not cancelled is paid once, on its day (no payment is missing)
+  it('declines the first charge of ORDER_DECLINE of orders; the buyer retries within minutes, and an order never paid is payment_failed', async () => {
+    // every placed order is paid once, on its day (no payment is missing), and no other order is
     const paid = await count(`select count(*) as n from ${orderCharges} and status = 'succeeded'`);
     expect(paid).toBe(await count(`select count(*) as n from orders where status = 'placed'`));
-    const failed = await count(`select count(*) as n from ${orderCharges} and status = 'failed'`);
-    // payments.ts declines 3% of the orders it charges
-    expectBinomial(failed, paid, 0.03, 'declined charges');
+    expect(await count(`select count(*) as n from ${orderCharges} and status = 'succeeded' and metadata.order_id not in (select order_id from orders where status = 'placed')`)).toBe(0);
     expect(await count(`select count(*) as n from payments where (status = 'failed') <> (failure_code is not null)`)).toBe(0);
-    // the succeeded charge comes after the decline (at the same second when both are cut at the
-    // day's last second)
-    expect(await count(`select count(*) as n from ${orderCharges} and status = 'failed' and not exists (select 1 from payments s
-      where s.object = 'charge' and s.status = 'succeeded' and s.metadata.order_id = payments.metadata.order_id and s.created >= payments.created)`)).toBe(0);
+    const declined = `(select metadata.order_id as order_id, count(*) as n, count(distinct failure_code) as codes, min(created) as first, max(created) as last
+      from ${orderCharges} and status = 'failed' group by 1) d`;
+    const charged = await count(`select count(*) as n from orders where status <> 'cancelled'`);
+    expectBinomial(await count(`select count(*) as n from ${declined}`), charged, ORDER_DECLINE, 'orders with a declined charge');
+    // the attempts of an order share the first's failure code, the first ORDER_FIRST_ATTEMPT seconds
+    // after the order, each retry 10 seconds to 2 minutes after the one before (all capped at the day's end)
+    expect(await count(`select count(*) as n from ${declined} where codes <> 1 or n > ${1 + ORDER_RETRIES}`)).toBe(0);
+    const last = `least(o.ordered_at + to_seconds(${ORDER_FIRST_ATTEMPT} + (d.n - 1) * ${ORDER_RETRY_GAP[0] + ORDER_RETRY_GAP[1] - 1}), date_trunc('day', o.ordered_at) + interval 86399 second)`;
+    expect(await count(`select count(*) as n from ${declined} join orders o using (order_id)
+      where d.first <> least(o.ordered_at + to_seconds(${ORDER_FIRST_ATTEMPT}), date_trunc('day', o.ordered_at) + interval 86399 second) or d.last > ${last}`)).toBe(0);
+    expect(await count(`select count(*) as n from ${declined} where n = 2`)).toBeGreaterThan(50);
+    // a placed order's charge succeeds after its declines (at the same second when cut at the
+    // day's last); an order whose every attempt was declined is payment_failed, and unpaid
+    expect(await count(`select count(*) as n from ${declined} join orders o using (order_id) where o.status = 'placed' and (d.n > ${ORDER_RETRIES}
+      or not exists (select 1 from payments s where s.object = 'charge' and s.status = 'succeeded' and s.metadata.order_id = d.order_id and s.created >= d.last))`)).toBe(0);
+    const failed = await count(`select count(*) as n from orders where status = 'payment_failed'`);
+    expect(await count(`select count(*) as n from ${declined} join orders o using (order_id) where o.status = 'payment_failed' and d.n = ${1 + ORDER_RETRIES}`)).toBe(failed);
+    // a generic decline, insufficient funds or an expired card each leaves some orders unpaid
+    expect(await count(`select count(distinct failure_code) as n from ${orderCharges} and metadata.order_id in (select order_id from orders where status = 'payment_failed')`)).toBe(3);
+    // and no refund, second charge or shipment
+    expect(await count(`select count(*) as n from payments p join orders o on o.order_id = p.metadata.order_id where o.status = 'payment_failed' and p.status = 'succeeded'`)).toBe(0);
+    // its status changed after its last attempt
+    expect(await count(`select count(*) as n from ${declined} join orders o using (order_id) where o.status = 'payment_failed' and o.updated_at < d.last`)).toBe(0);
   });
 
   it('refunds a charge within REFUND_WITHIN_DAYS days of it', async () => {
@@ -299,14 +320,60 @@ describe('payments', () => {
     expect(await count(`select count(*) as n from ${refunds} and r.amount > 0.7 * c.amount and r.amount < c.amount`)).toBeGreaterThan(0);
   });
 
-  it('declines about 3% of invoice charges first, with a failure code, then charges the invoice successfully', async () => {
-    const invoiceCharges = `select count(*) as n from payments where object = 'charge' and metadata.invoice_id is not null`;
-    const paid = await count(`${invoiceCharges} and status = 'succeeded'`);
-    const failed = await count(`${invoiceCharges} and status = 'failed'`);
-    expect(paid).toBeGreaterThan(500);
-    expectBinomial(failed, paid, INVOICE_DECLINE, 'declined invoice charges');
-    expect(await count(`${invoiceCharges} and status = 'failed' and not exists (select 1 from payments s where s.object = 'charge'
-      and s.status = 'succeeded' and s.metadata.invoice_id = payments.metadata.invoice_id and s.created > payments.created)`)).toBe(0);
+  /** Each invoice's charges: its declined attempts (number, first and last) and the charge that paid it. */
+  const dunned = `(select metadata.invoice_id as invoice_id, any_value(metadata.subscription_id) as subscription_id,
+      count(*) filter (where status = 'failed') as declines, count(distinct failure_code) as codes, any_value(failure_code) as code,
+      min(created) filter (where status = 'failed') as first, max(created) filter (where status = 'failed') as last,
+      count(*) filter (where status = 'succeeded') as paid, min(created) filter (where status = 'succeeded') as paid_at
+    from payments where object = 'charge' and metadata.invoice_id is not null group by 1)`;
+
+  it('declines INVOICE_DECLINE of invoices first, and retries them 3, 8 and 15 days after at the same time of day: dunning', async () => {
+    const invoices = await count(`select count(*) as n from ${dunned} where coalesce(first, paid_at) < timestamp '2024-01-17'`);
+    // few in January (dunning.test.ts reads two years of the world): the paying part of the initial load
+    expect(invoices).toBeGreaterThan(300);
+    const declined = `${dunned} d where first < timestamp '2024-01-17'`;
+    expectBinomial(await count(`select count(*) as n from ${declined}`), invoices, INVOICE_DECLINE, 'invoices declined');
+    // every attempt of an invoice has its first's failure code, on the retry days at its time of
+    // day; paid at most once, after its declines
+    const retries = `[${DUNNING_RETRY_DAYS.join(', ')}]`;
+    expect(await count(`select count(*) as n from ${declined} and (codes <> 1 or declines > ${1 + DUNNING_RETRY_DAYS.length} or paid > 1 or paid_at <= last
+      or exists (select 1 from payments p where p.metadata.invoice_id = d.invoice_id and p.status = 'failed' and p.created <> first
+        and not list_contains(${retries}, datediff('second', d.first, p.created) / 86400.0)))`)).toBe(0);
+    // one exhausted in January: four declined attempts, 15 days apart, never paid
+    expect(await count(`select count(*) as n from ${declined} and declines = ${1 + DUNNING_RETRY_DAYS.length}
+      and last = first + to_days(${DUNNING_DAYS}) and paid = 0`)).toBeGreaterThan(0);
+    // the dunning days have retries
+    for (const r of DUNNING_RETRY_DAYS) {
+      expect(await count(`select count(*) as n from ${declined} and exists (select 1 from payments p where p.metadata.invoice_id = d.invoice_id
+        and p.created = d.first + to_days(${r}))`), `day ${r}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('recovers insufficient funds on a processor retry often, an expired card never: only when the customer updates it, days later', async () => {
+    const declined = `${dunned} d where first < timestamp '2024-01-17'`;
+    const onRetry = `paid = 1 and list_contains([${DUNNING_RETRY_DAYS.join(', ')}], datediff('second', first, paid_at) / 86400.0)`;
+    expect(await count(`select count(*) as n from ${declined} and code = 'insufficient_funds' and ${onRetry}`)).toBeGreaterThan(0);
+    expect(await count(`select count(*) as n from ${declined} and code = 'expired_card' and ${onRetry}`)).toBe(0);
+    // paid by a card update (if at all: half of a few in January), 1 to 14 days after the first attempt
+    const updated = await count(`select count(*) as n from ${declined} and code = 'expired_card' and paid = 1`);
+    expect(await count(`select count(*) as n from ${declined} and code = 'expired_card' and paid = 1
+      and paid_at between first + interval 1 day and first + to_days(${DUNNING_DAYS})`)).toBe(updated);
+  });
+
+  it('makes a subscription past due at a declined invoice, active when paid, canceled when dunning runs out, with no later invoice', async () => {
+    const declined = `${dunned} d where first < timestamp '2024-01-17'`;
+    const version = (status: string, at: string) => `exists (select 1 from subscriptions s where s.subscription_id = d.subscription_id and s.status = '${status}' and s.updated_at = ${at})`;
+    expect(await count(`select count(*) as n from ${declined} and not ${version('past_due', 'd.first')}`)).toBe(0);
+    expect(await count(`select count(*) as n from ${declined} and paid = 1 and not ${version('active', 'd.paid_at')}`)).toBe(0);
+    // involuntary churn: canceled at the last retry (canceled_at then), after which nothing changes
+    const exhausted = `${declined} and paid = 0 and last = first + to_days(${DUNNING_DAYS})`;
+    const n = await count(`select count(*) as n from ${exhausted}`);
+    expect(n).toBeGreaterThan(0);
+    expect(await count(`select count(*) as n from ${exhausted} and ${version('canceled', 'd.last')}
+      and exists (select 1 from subscriptions s where s.subscription_id = d.subscription_id and s.canceled_at::timestamp = d.last)`)).toBe(n);
+    expect(await count(`select count(*) as n from ${exhausted} and exists (select 1 from subscriptions s where s.subscription_id = d.subscription_id and s.updated_at > d.last)`)).toBe(0);
+    expect(await count(`select count(*) as n from ${exhausted} and exists (select 1 from payments p where p.metadata.subscription_id = d.subscription_id
+      and p.metadata.invoice_id <> d.invoice_id and p.created > d.first)`)).toBe(0);
   });
 
   it('refunds about INVOICE_REFUND of invoice charges in full, within REFUND_WITHIN_DAYS days', async () => {
@@ -414,11 +481,12 @@ describe('product events', () => {
     expect(share).toBeLessThan(0.3);
   });
 
-  it('records a checkout for the web and app orders, cancelled ones too, once each, after a cart view in its session', async () => {
+  it('records a checkout for the web and app orders, cancelled ones too but not unpaid ones, once each, after a cart view in its session', async () => {
     // the lake starts on the founding day (no order before it) and nothing arrives late in it;
-    // a cancelled order was placed, and checked out, first
+    // a cancelled order was placed, and checked out, first; an order whose every charge was
+    // declined was not (its session views the checkout page instead: below)
     const checkouts = `(select properties.order_id as order_id from events where event_type = 'checkout_completed')`;
-    const placed = `(select order_id from orders)`;
+    const placed = `(select order_id from orders where status <> 'payment_failed')`;
     const n = await count(`select count(*) as n from ${checkouts}`);
     expect(n).toBeGreaterThan(30_000);
     expect(await count(`select count(distinct order_id) as n from ${checkouts}`)).toBe(n);
@@ -435,13 +503,18 @@ describe('product events', () => {
       and exists (select 1 from events b where b.session_id = c.session_id and b.event_type = 'checkout_completed')
       and not exists (select 1 from events v where v.session_id = c.session_id and v.properties.page_path in ('/marketplace', '/marketplace/search')
         and v.occurred_at between c.occurred_at - interval 600 second and c.occurred_at)`)).toBe(0);
-    // from the drift date orders show their channel: the checkouts are exactly the placed web and app orders
+    // from the drift date orders show their channel: the checkouts are exactly the placed (or
+    // cancelled) web and app orders, and an unpaid one's session views the checkout page, no more
     const feb = await cleanLake('2024-02-01', '2024-02-03');
-    const channels = await rows(con, `select o.sales_channel as channel, count(*) as orders, count(e.order_id) as checkouts
+    const channels = await rows(con, `select o.sales_channel as channel, o.status = 'payment_failed' as unpaid, count(*) as orders, count(e.order_id) as checkouts
       from ${parquet(feb.raw, 'shop/orders')} o left join (select properties.order_id as order_id from ${jsonl(feb.raw, 'product/events')}
         where event_type = 'checkout_completed') e using (order_id) group by all order by all`);
-    expect(channels.map((c) => c.channel)).toEqual(['api', 'app', 'web']);
-    for (const c of channels) expect(Number(c.checkouts), String(c.channel)).toBe(c.channel === 'api' ? 0 : Number(c.orders));
+    expect(channels.map((c) => `${c.channel}${c.unpaid ? ' unpaid' : ''}`)).toEqual(['api', 'api unpaid', 'app', 'app unpaid', 'web', 'web unpaid']);
+    for (const c of channels) expect(Number(c.checkouts), String(c.channel)).toBe(c.channel === 'api' || c.unpaid ? 0 : Number(c.orders));
+    const unpaid = channels.filter((c) => c.channel !== 'api' && c.unpaid).reduce((n, c) => n + Number(c.orders), 0);
+    expect(await countOf(con, `select count(*) as n from ${jsonl(feb.raw, 'product/events')} v where v.properties.page_path = '/marketplace/checkout'
+      and v.event_type = 'page_view' and v.properties.order_id is null and exists (select 1 from ${jsonl(feb.raw, 'product/events')} c
+        where c.session_id = v.session_id and c.properties.page_path = '/marketplace/cart' and c.occurred_at <= v.occurred_at)`)).toBe(unpaid);
   });
 
   it('come in sessions: one device each, several events, visitors on the public site and accounts in the app', async () => {
@@ -455,7 +528,7 @@ describe('product events', () => {
       group by session_id`)).map((l) => Number(l.events));
     expect(lengths.length).toBeGreaterThan(10_000);
     expect(lengths.filter((n) => n >= 2).length / lengths.length).toBeGreaterThan(0.6);
-    expect(Math.max(...lengths)).toBe(7);
+    expect(lengths.reduce((a, b) => Math.max(a, b), 0)).toBe(7);
     // anonymous visitors never see the app; product features are used in it
     expect(await count(`select count(*) as n from events where account_id is null and properties.page_path like '/app/%'`)).toBe(0);
     expect(await count(`select count(*) as n from events where event_type = 'feature_used' and properties.page_path not like '/app/%'`)).toBe(0);
@@ -574,8 +647,9 @@ describe('subscriptions', () => {
     const monthly = `(select distinct subscription_id from subscriptions where started_at < ${founded} and billing_period = 'monthly')`;
     const n = await count(`select count(*) as n from ${monthly}`);
     expect(n).toBeGreaterThan(500);
+    // at the renewal (its billing anchor's time of day), not at the end of dunning
     const canceled = await count(`select count(distinct subscription_id) as n from subscriptions where status = 'canceled' and subscription_id in ${monthly}
-      and canceled_at::timestamp < ${founded} + interval 30 day`);
+      and canceled_at::timestamp < ${founded} + interval 30 day and canceled_at::timestamp::time = started_at::time`);
     expectBinomial(canceled, n, rules.company.monthly_churn, 'migrated monthly subscriptions canceled at their first renewal');
   });
 

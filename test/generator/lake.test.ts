@@ -12,6 +12,7 @@ import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { COMPANY_MODEL, loadRules, SOURCE_NAMES, type DefectKind, type Rules, type SourceName } from '../../generator/rules.js';
 import { EVENTS_WRITER_LANES, LANES, SOURCES } from '../../generator/sources/index.js';
 import { tryParseDay } from '../../generator/dates.js';
+import { ORDER_RETRIES } from '../../generator/declines.js';
 import { tempDir } from '../tempDir.js';
 import { countOf, days, defectRates, digest, duck, FROM, generateLake, MODEL_RULES, recordsDigest, rows, TO, truth } from './fixture.js';
 
@@ -29,7 +30,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   5: '717ab1648bae76409e9c501bea48b6d4867ad63e93389418b9ec00d8fa485957',
   6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
   7: 'e5acb1be110edc8455c60f001d8777c95593b3b1dda271302fd57881ec76c996',
-  8: '95a8ea2577a1b0bd7a4742fbbb63cbd3ef44414df9eec7a96e3c753997839fe8',
+  8: '25c4dacb9f095741688255cb99500098ed52065fa3374f537ea6f423c804b14e',
 };
 
 /**
@@ -355,7 +356,7 @@ describe('defects', () => {
       const at = (src: string) => `${clean.dir}/${src}/dt=${day}/part-00000`;
       // nothing late or in the future, no orphan, bad quantity, odd code or PII
       const odd = await rows(con, `select
-          (select count(*) from read_parquet('${at('shop/orders')}.parquet') where ordered_at::date <> date '${day}' or customer_id is null or customer_id like 'cus_9_______' or status not in ('placed', 'cancelled')) as orders,
+          (select count(*) from read_parquet('${at('shop/orders')}.parquet') where ordered_at::date <> date '${day}' or customer_id is null or customer_id like 'cus_9_______' or status not in ('placed', 'cancelled', 'payment_failed')) as orders,
           (select count(*) from read_parquet('${at('shop/order_items')}.parquet') where quantity <= 0 or unit_price < 0 or order_id like 'ord_000000_%') as items`);
       expect(odd[0], day).toEqual({ orders: '0', items: '0' });
       // every CSV timestamp is ISO 8601 UTC when none is mixed
@@ -572,7 +573,7 @@ describe('defects', () => {
       const o = truth(raw, day).sources['shop/orders'];
       const got = await rows(con, `select order_id, count(*) over (partition by order_id) > 1 as duplicate,
           customer_id is null as null_required, regexp_full_match(coalesce(customer_id, ''), 'cus_9\\d{7}') as orphan_fk,
-          currency not in (select currency from read_csv('seeds/fx_rates.csv')) or status not in ('placed', 'cancelled') as invalid_code,
+          currency not in (select currency from read_csv('seeds/fx_rates.csv')) or status not in ('placed', 'cancelled', 'payment_failed') as invalid_code,
           ordered_at >= date '${day}' + 1 as future_timestamp, ordered_at < date '${day}' as late_arrival
         from read_parquet('${join(raw, o.files[0])}')`);
       for (const kind of ['duplicate', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp', 'late_arrival'] as const) {
@@ -618,6 +619,24 @@ describe('defects', () => {
       checked += late.size;
     }
     expect(checked).toBeGreaterThan(500);
+  });
+
+  it('draws payment_missing on paid orders only: an unpaid order keeps its declined charges', async () => {
+    // nothing late, nulled, orphaned or cut: every order's charges are in its day's file
+    const lake = await generateLake('2024-01-22', '2024-01-24', defectRates({ payment_missing: 0.5 }));
+    let unpaid = 0;
+    for (const day of ['2024-01-22', '2024-01-23', '2024-01-24']) {
+      const t = truth(lake.dir, day).sources;
+      const failed = await rows(con, `select o.order_id, count(p.id) as declines from read_parquet('${join(lake.dir, t['shop/orders'].files[0])}') o
+        left join read_json('${join(lake.dir, t['processor/payments'].files[0])}', format = 'newline_delimited') p on p.metadata.order_id = o.order_id
+        where o.status = 'payment_failed' group by all`);
+      unpaid += failed.length;
+      for (const r of failed) expect(Number(r.declines), `${day} ${String(r.order_id)}`).toBe(1 + ORDER_RETRIES);
+      const missing = new Set(t['shop/orders'].defects.payment_missing?.keys ?? []);
+      expect(missing.size).toBeGreaterThan(100);
+      expect(failed.filter((r) => missing.has(String(r.order_id)))).toEqual([]);
+    }
+    expect(unpaid).toBeGreaterThan(10);
   });
 
   it('puts PII inside the JSON properties of the flagged events', () => {

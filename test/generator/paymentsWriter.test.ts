@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDay, tryParseDay } from '../../generator/dates.js';
+import { ORDER_RETRIES } from '../../generator/declines.js';
 import { paymentsInput, PaymentsWriter } from '../../generator/paymentsWriter.js';
 import { loadRules } from '../../generator/rules.js';
 import { NESTED_COLUMNS } from '../../generator/sources/index.js';
@@ -81,7 +82,7 @@ describe('PaymentsWriter', () => {
   });
 
   it('orders the records of one second and order by their id, as the SQL sorts them: orders paid in the last seconds of their days', async () => {
-    // charges, declined charges and second charges are kept inside their order's day, so those of
+    // charges, declined charges (a buyer's retries too) and second charges are kept inside their order's day, so those of
     // an order near midnight share its last second and its place among the records of that second:
     // writer.ts's sort then falls back on the id (rkey), which the rules' orders tie on seldom
     const rules = loadRules(testRulesFile(tempDir('stratum-payments-'), defectRates({ payment_double: 0.5, duplicate: 0.05, malformed: 0.02 })));
@@ -96,7 +97,9 @@ describe('PaymentsWriter', () => {
       // the universe's columns that payments read, of types as orderUniverse.ts makes them
       await con.run(`create table ${universeOrders(ctx)} as select d::integer as day, i, hash(${rules.seed}, 3, d::integer, i) as k,
           'ord_' || strftime(date '1970-01-01' + d::integer, '%y%m%d') || '_' || printf('%06d', i) as order_id, c.n, c.customer_id, c.currency,
-          (86370 + i % 30)::bigint as sec, false as is_cancelled, (10 + i % 97 * 1.37)::double as total
+          (86370 + i % 30)::bigint as sec, false as is_cancelled, (10 + i % 97 * 1.37)::double as total,
+          -- declined attempts for one order in five, every one for some (unpaid)
+          case when i % 5 = 0 then i % ${ORDER_RETRIES + 2} else 0 end as declines, declines > ${ORDER_RETRIES} as is_unpaid
         from range(${ctx.from}, ${ctx.to + 1}) t(d), range(3000) s(i), w_customers c where c.n = i % 100`);
       const ties = await con.runAndReadAll(`select count(*)::integer from (select dt, seq from (${payments.records(ctx)}) group by all having count(*) > 1)`);
       expect(ties.getRows()[0][0] as number).toBeGreaterThan(20);
