@@ -2,8 +2,8 @@
  * processor/payments (JSON lines): the payment processor's records, nested like a card
  * processor's API objects. Charges for marketplace orders and for subscription invoices (both
  * with declines and retries: an order's by its buyer at checkout, within minutes; an invoice's by
- * the processor's dunning, over days; see ../declines.ts), and refunds: of order charges (all or part of what was paid) and of
- * invoice charges (in full). Payment mismatches: partial, double and missing payments (a missing
+ * the processor's dunning, over days; see ../declines.ts), and refunds: of order charges (all or
+ * part of what was paid) and of invoice charges (in full). Payment mismatches: partial, double and missing payments (a missing
  * payment is recorded in shop/orders' truth, since no payment record exists; a partial payment is
  * never also a double one, which would hide it); the charges of a partial or double payment keep
  * their order id (no null or orphan defect), which is the evidence of the mismatch.
@@ -60,8 +60,9 @@ export function amountMinor(amount: string, currency = 'currency'): string {
 
 /**
  * The orders of the batch's universe that are charged (not cancelled, and paid orders' payment
- * not missing), paid or not (is_unpaid: every attempt declined), with is_partial and is_double (never for an
- * unpaid order) and paid_amount (what the charge took: all of the total but for a partial payment).
+ * not missing), paid or not (is_unpaid: every attempt declined), with is_partial and is_double
+ * (never for an unpaid order) and paid_amount (what the charge took: all of the total but for a
+ * partial payment).
  */
 export function chargedOrders(ctx: SqlContext): string {
   const d = ctx.rules.defects;
@@ -83,7 +84,7 @@ export function paymentsLookbackDays(rules: Rules): number {
   return rules.arrival.max_lag_days + DUNNING_DAYS + REFUND_WITHIN_DAYS + 1;
 }
 
-/** What a paid order's refund returns (of paidOrders' columns): part of what was paid for some, else all of it. */
+/** What a paid order's refund returns (of chargedOrders' columns): part of what was paid for some, else all of it. */
 export function refundAmount(): string {
   return `case when ${chance('k', F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri('k', F.refund + 400, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else paid_amount end`;
 }
