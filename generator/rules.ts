@@ -282,7 +282,8 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * expired card paid only by a card update), the subscription past_due
  * meanwhile and canceled when dunning runs out (they were all paid 20 seconds later); an order's
  * declined charge is retried by its buyer within minutes, and one never paid is payment_failed,
- * unshipped, its checkout not completed. A test
+ * unshipped, its checkout not completed; a CRM move to another country never draws the country it
+ * leaves (a sixth of moves stayed put). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 8;

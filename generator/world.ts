@@ -201,7 +201,8 @@ function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVe
     const next: CustomerVersion = { ...prev, version: v, day, sec: secondOfDay(pick(TIME_DRAW, s, Field.versionDay, c.n, v, 1), offset), change: kind };
     if (kind === 'email') next.emailUser = prev.emailUser + 1;
     if (kind === 'country') {
-      const ci = weightedIndex(countryWeights, uniform(s, Field.country, c.n, v));
+      // a move is to another country: the one it leaves is not drawn (a sixth of moves stayed put)
+      const ci = weightedIndex(COUNTRIES.map((k, i) => (k.code === prev.country ? 0 : countryWeights[i])), uniform(s, Field.country, c.n, v));
       next.country = COUNTRIES[ci].code;
       next.currency = COUNTRIES[ci].currency;
     }

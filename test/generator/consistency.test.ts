@@ -155,6 +155,15 @@ describe('subscription lifecycles', () => {
   // two years and a bit, so that annual plans renew
   const world = buildWorld(rules, 2, founded + 800);
 
+  it('move an account to another country when its CRM profile changes country, never to the one it leaves', () => {
+    const moves = world.versions.filter((v) => v.change === 'country');
+    expect(moves.length).toBeGreaterThan(1000);
+    const before = new Map(world.versions.map((v) => [`${v.n}:${v.version}`, v]));
+    expect(moves.filter((v) => before.get(`${v.n}:${v.version - 1}`)!.country === v.country).length).toBe(0);
+    // and to every country, in proportion to its weight among the others
+    expect(new Set(moves.map((v) => v.country)).size).toBe(COUNTRIES.length);
+  });
+
   it('change at their start second (but for dunning), after their account signs up, and raise invoices at the plan in force', () => {
     const byId = new Map(world.customers.map((c) => [c.n, c]));
     const changes = new Map<string, typeof world.subscriptionChanges>();
