@@ -177,6 +177,8 @@ export const PROFILE_CHANGES: readonly { kind: 'email' | 'size' | 'rename' | 'co
   { kind: 'email', weight: 60 }, { kind: 'size', weight: 30 }, { kind: 'rename', weight: 7 }, { kind: 'country', weight: 3 },
 ];
 
+const profileChangeWeights = PROFILE_CHANGES.map((k) => k.weight);
+
 /**
  * The CRM versions of one account: creation (for the initial load, the migration at midnight of
  * the founding day), then changes at geometric gaps.
@@ -197,8 +199,12 @@ function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVe
     day += 1 + Math.floor(-Math.log(1 - uniform(s, Field.versionDay, c.n, v)) / rate);
     if (day > horizon) break;
     const prev = out[out.length - 1];
-    const kind = PROFILE_CHANGES[weightedIndex(PROFILE_CHANGES.map((k) => k.weight), uniform(s, Field.versionKind, c.n, v))].kind;
-    const next: CustomerVersion = { ...prev, version: v, day, sec: secondOfDay(pick(TIME_DRAW, s, Field.versionDay, c.n, v, 1), offset), change: kind };
+    const kind = PROFILE_CHANGES[weightedIndex(profileChangeWeights, uniform(s, Field.versionKind, c.n, v))].kind;
+    // an object literal, not a spread of the version before (see lifecycle)
+    const next: CustomerVersion = {
+      n: prev.n, version: v, day, sec: secondOfDay(pick(TIME_DRAW, s, Field.versionDay, c.n, v, 1), offset), change: kind,
+      companyIdx: prev.companyIdx, emailUser: prev.emailUser, country: prev.country, currency: prev.currency, employees: prev.employees,
+    };
     if (kind === 'email') next.emailUser = prev.emailUser + 1;
     if (kind === 'country') {
       // a move is to another country: the one it leaves is not drawn (a sixth of moves stayed put)
