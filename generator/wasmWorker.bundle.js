@@ -615,6 +615,13 @@ var events = {
 // generator/world.ts
 var countryWeights = COUNTRIES.map((c) => c.weight);
 var channelWeights = CHANNELS.map((c) => c.weight);
+var PROFILE_CHANGES = [
+  { kind: "email", weight: 60 },
+  { kind: "size", weight: 30 },
+  { kind: "rename", weight: 7 },
+  { kind: "country", weight: 3 }
+];
+var profileChangeWeights = PROFILE_CHANGES.map((k) => k.weight);
 function poolOn(world, founded, day) {
   return day <= founded ? world.cumulative[0] : world.cumulative[day - founded - 1];
 }
