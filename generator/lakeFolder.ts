@@ -15,7 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError, UsageError } from '../src/errors.js';
 import { acquireLock, alive, clearStaleLock, releaseLock, STAGING } from './lakeLock.js';
 import { readText } from './readText.js';
-import { lakeDays, manifestFile, readManifest, type TruthManifest } from './lakeManifest.js';
+import { lakeDays, manifestFile, missingManifest, readManifest, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
 
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
@@ -372,13 +372,15 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   const kept = days.filter((d) => d < run.from || d > run.to);
   // the days the run keeps must be of its company; else the days it replaces say whether it changes it
   const compared = kept.length > 0 ? kept : days;
-  const file = manifestFile(outDir, compared[compared.length - 1]);
+  const day = compared[compared.length - 1];
+  const file = manifestFile(outDir, day);
   let m: TruthManifest;
   try {
     m = readManifest(file, pathAsGiven(file, shown));
   } catch (e) {
     // a run that replaces every day replaces a damaged or missing manifest too, all at once
     if (kept.length === 0) return true;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
     // a file-system error is reported by prepareLakeFolder, as every other one
     if (!(e instanceof DataError)) throw e;
     throw new UsageError(`cannot write the lake into ${shown}: ${e.message}`);

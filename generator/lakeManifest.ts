@@ -39,6 +39,15 @@ export function manifestFile(outDir: string, day: string): string {
 }
 
 /**
+ * What is wrong with a day of the lake `lake` (as the user wrote it) whose folder `_truth/dt=day`
+ * holds no manifest, and the command that makes the day again.
+ */
+export function missingManifest(day: string, lake: string): string {
+  return `missing: day ${day} has no manifest, so what its partitions hold is not known; generate that day again, `
+    + `with the seed, scale and rules the lake was made with (stratum generate --day ${day} --out ${lake})`;
+}
+
+/**
  * Reads a day's manifest. Throws DataError naming the file (as `shown`) when it is not JSON, or
  * not a manifest: an object with a whole seed and scale, a rules fingerprint (or none), and
  * sources that each have a format, rows, files and bytes. A file-system error is thrown as it is,
@@ -157,6 +166,7 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       last = readManifest(file);
     } catch (e) {
       if (e instanceof DataError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(missingManifest(day, outDir), file);
       throw new DataError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
     }
     const formats = Object.fromEntries(Object.entries(last.sources ?? {}).map(([name, t]) => [name, t.format]));

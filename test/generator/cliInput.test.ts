@@ -480,7 +480,15 @@ describe('stratum generate writes only into its own lake', () => {
     mkdirSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const bad = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe(`Error: cannot write the lake into ${out}: cannot open ${out}/_truth/dt=2024-01-10/truth.json: no such file or directory (ENOENT)\n`);
+    expect(bad.err).toBe(`Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-10/truth.json: missing: day 2024-01-10 has no manifest, so what its partitions hold is not known; `
+      + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-10 --out ${out})\n`);
+    // and start says the same of it
+    const lone = join(dir, 'no-manifest');
+    mkdirSync(join(lone, '_truth/dt=2024-01-10'), { recursive: true });
+    const started = await cli('start', '--out', lone);
+    expect(started.code).toBe(2);
+    expect(started.err).toBe(`Error: ${lone}/_truth/dt=2024-01-10/truth.json: missing: day 2024-01-10 has no manifest, so what its partitions hold is not known; `
+      + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-10 --out ${lone})\n`);
     rmSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const notJson = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(notJson.code).toBe(2);
