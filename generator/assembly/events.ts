@@ -504,6 +504,8 @@ function plain(): void {
 
 /** Site and app sessions of 1..SESSION_EVENTS events (`bg`, `bgrows`): `count` sessions. */
 export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
+  // a day with no account has no session: the SQL joins one to every session, a visitor's too
+  if (pool <= 0) return;
   const byDay = prefix(hash3(<u64>cfg(SEED), 6, <u64>day));
   const fSec = <u64>cfg(F_SEC);
   for (let i = 0; i < count; i++) {
@@ -536,6 +538,7 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
 
 /** Marketplace sessions that buy nothing (`browse`): `count` sessions. */
 export function browsing(day: i32, count: i32, pool: i32, zipfLo: f64): void {
+  if (pool <= 0) return; // as background's
   const byDay = prefix(hash3(<u64>cfg(SEED), 10, <u64>day));
   const fSec = <u64>cfg(F_SEC);
   for (let i = 0; i < count; i++) {

@@ -51,6 +51,11 @@ describe('EventsWriter', () => {
     await sameBothWays('', undefined, undefined, '2024-01-01', '2024-01-12');
   });
 
+  it('writes the days before a company with no initial accounts has any as the SQL does: no session without its account', async () => {
+    // the first signups come on the day after the founding, and exist all through the day after that
+    await sameBothWays('company:\n  initial_customers: 0\n', undefined, undefined, '2024-01-01', '2024-01-12');
+  });
+
   it('writes every defect kind as the SQL does, at high rates, late records handed on over batches of three days, through small buffers', async () => {
     const rates = defectRates({
       late_arrival: 0.3, duplicate: 0.05, null_required: 0.05, orphan_fk: 0.05, invalid_code: 0.05, pii_in_json: 0.1,
