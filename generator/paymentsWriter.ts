@@ -48,7 +48,7 @@ const CFG = {
   seed: 0, late: 1, nulled: 2, orphan: 3, invalid: 4, mixed: 5, future: 6, partial: 7, double: 8, duplicate: 9, malformed: 10,
   maxLag: 11, driftDay: 12, orderFirstAttempt: 13, orderRefund: 14, retryGapMin: 15, invoiceRefund: 16, refundWithin: 17,
   retryGapSpan: 18, fRetry: 19, fLate: 20, fLag: 21, fNull: 22, fOrphan: 23, fInvalid: 24, fFuture: 25, fFutureDays: 26, fMixed: 27, fSec: 28, fPartial: 29,
-  fDouble: 30, fFail: 31, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38,
+  fDouble: 30, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38,
   /** DUNNING_RETRY_DAYS, one a slot from here */
   dunningDays: 48,
 } as const;
@@ -79,7 +79,7 @@ export class PaymentsWriter {
       [CFG.invoiceRefund]: INVOICE_REFUND, [CFG.refundWithin]: REFUND_WITHIN_DAYS,
       [CFG.fLate]: F.late, [CFG.fLag]: F.lag, [CFG.fNull]: F.null, [CFG.fOrphan]: F.orphan, [CFG.fInvalid]: F.invalid, [CFG.fFuture]: F.future,
       [CFG.fFutureDays]: F.futureDays, [CFG.fMixed]: F.mixed, [CFG.fSec]: F.sec, [CFG.fPartial]: F.partial, [CFG.fDouble]: F.double,
-      [CFG.fFail]: F.fail, [CFG.fRefund]: F.refund, [CFG.fCard]: F.card, [CFG.fWhich]: F.which, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed,
+      [CFG.fRefund]: F.refund, [CFG.fCard]: F.card, [CFG.fWhich]: F.which, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed,
       [CFG.invoiceOrd]: INVOICE_ORD,
     });
     config.set(DUNNING_RETRY_DAYS, CFG.dunningDays);

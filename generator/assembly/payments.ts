@@ -50,7 +50,6 @@ const F_MIXED = 27;
 const F_SEC = 28;
 const F_PARTIAL = 29;
 const F_DOUBLE = 30;
-const F_FAIL = 31;
 const F_REFUND = 32;
 const F_CARD = 33;
 const F_WHICH = 34;
