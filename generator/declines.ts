@@ -42,8 +42,9 @@ export const INVOICE_RETRY_RECOVERS: readonly number[] = [0.25, 0.4, 0];
 
 /**
  * The share of customers whose card expired who update it during dunning (asked by the
- * processor's emails), 1 to DUNNING_DAYS - 1 days after the invoice: the open invoice is charged
- * to the new card then, and not retried after. The others' subscriptions end with dunning.
+ * processor's emails), 1 to DUNNING_DAYS - 1 days after the invoice, at any second of the day (not
+ * in business hours: timeOfDay.ts): the open invoice is charged to the new card then, and not
+ * retried after. The others' subscriptions end with dunning.
  */
 export const CARD_UPDATE = 0.5;
 
