@@ -48,7 +48,7 @@ const running = new Map<string, readonly string[]>();
 process.on('exit', () => {
   for (const [staging, made] of [...running]) {
     try {
-      releaseStaging(staging, true);
+      releaseStaging(staging);
     } catch {
       // it cannot be removed (its lake's folder made read-only): the next run into the lake removes it
     }
@@ -176,14 +176,13 @@ export function gatherBatch(bDir: string, into: string, dts: readonly string[]):
 
 /**
  * Ends this process's use of staging folder `staging`: removes it, unless a batch in it has a
- * journal (its placement failed part way), which the next run into the lake completes. `atExit`:
- * the process is exiting with its writers maybe still at work (see removeWhileWritten).
+ * journal (its placement failed part way), which the next run into the lake completes.
  */
-export function releaseStaging(staging: string, atExit = false): void {
+export function releaseStaging(staging: string): void {
   running.delete(staging);
   try {
     const placing = existsSync(staging) && readdirSync(staging).some((b) => existsSync(join(staging, b, JOURNAL)));
-    if (!placing) removeWhileWritten(staging, atExit);
+    if (!placing) removeWhileWritten(staging);
   } finally {
     releaseLock(dirname(staging));
   }
@@ -192,28 +191,21 @@ export function releaseStaging(staging: string, atExit = false): void {
 /**
  * Removes folder `dir` while another thread may still be writing a file into it: a process
  * stopping at once (a second Ctrl-C) removes its staging folder while a DuckDB statement it
- * interrupted, or a writer thread, may still be writing, and a file made after the folder was
- * listed leaves it not empty (in 3 of 20 runs cancelled twice within 0.4 s the first removal
- * failed so), or a writer making its partition's folder makes the staging folder again after it
- * was removed (under load, a run stopped so once left it behind). The removal is then done again
- * after 10 ms (rmSync's own retries only try the emptied folder again), until the folder has
- * stayed away for 50 ms, for 2 s at most.
+ * interrupted may still be writing, and a file made after the folder was listed leaves it not
+ * empty. The removal is then done again, after 10 ms, up to 20 times (rmSync's own retries only
+ * try the emptied folder again). In 3 of 20 runs cancelled twice within 0.4 s the first removal
+ * failed so. (A WebAssembly writer's thread never makes the folder again: see wasmLines.ts's
+ * writeDayFile.)
  */
-function removeWhileWritten(dir: string, atExit: boolean): void {
-  const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  // a run that ends normally has stopped its writers: gone once is gone
-  const settled = atExit ? 5 : 1;
-  let gone = 0;
-  for (let tries = 1; gone < settled; tries++) {
+function removeWhileWritten(dir: string): void {
+  for (let tries = 1; ; tries++) {
     try {
       rmSync(dir, { recursive: true, force: true });
-      if (!atExit) return;
+      return;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || tries >= 200) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || tries === 20) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
-    pause();
-    gone = existsSync(dir) ? 0 : gone + 1;
-    if (tries >= 200) return;
   }
 }
 

@@ -124,6 +124,14 @@ export function writeDayFile(x: LinesModule, root: string, source: string, day: 
   keyOf: (kind: DefectKind, k: bigint, bits: number, aux: bigint) => string): SourceDayTruth {
   const date = formatDay(day);
   const file = `${source}/dt=${date}/part-00000.jsonl`;
+  // `root` (a batch's folder) is made here if need be, but never the folder it is in: a writer
+  // still at work when its process stops at once (a second Ctrl-C) must not make again the staging
+  // folder that the process removes on its way out (under load, one was left behind so)
+  try {
+    mkdirSync(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   mkdirSync(join(root, source, `dt=${date}`), { recursive: true });
   // the file comes in pieces of some 32 MB (a day of events at --scale 100 is more than a GB)
   let bytes = 0;

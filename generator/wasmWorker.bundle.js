@@ -689,6 +689,11 @@ function hexKey(prefix, k) {
 function writeDayFile(x, root, source, day, kinds, keyOf2) {
   const date = formatDay(day);
   const file = `${source}/dt=${date}/part-00000.jsonl`;
+  try {
+    mkdirSync2(root);
+  } catch (e) {
+    if (e.code !== "EEXIST") throw e;
+  }
   mkdirSync2(join(root, source, `dt=${date}`), { recursive: true });
   let bytes = 0;
   const fd = openSync2(join(root, file), "w");

@@ -4,7 +4,7 @@
  * byte for byte with the SQL's in eventsWriter.test.ts and paymentsWriter.test.ts; here, how a
  * thread stops when told to, and how its errors come back.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,25 @@ describe('WasmWriterThread', () => {
         // and the thread goes on: the next batch's call is answered
         const again = await thread.write(con, ctx, tempDir('stratum-thread-'));
         expect(again.size).toBeGreaterThan(30);
+      } finally {
+        await thread.close();
+      }
+    });
+  });
+
+  it('never makes again the folder its batch folder is in: a staging folder removed while it writes stays removed', async () => {
+    // a process stopped at once (a second Ctrl-C) removes its staging folder on its way out while
+    // a writer's thread may still be writing a day into a batch folder in it
+    const rules = loadRules();
+    await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
+      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) });
+      try {
+        const staging = join(tempDir('stratum-thread-'), '.stratum-tmp-1-1');
+        await expect(thread.write(con, ctx, join(staging, 'batch-0'))).rejects.toMatchObject({ code: 'ENOENT' });
+        expect(existsSync(staging)).toBe(false);
+        // a batch folder not made yet, in a staging folder that is there, is made
+        mkdirSync(staging);
+        expect((await thread.write(con, ctx, join(staging, 'batch-0'))).size).toBeGreaterThan(30);
       } finally {
         await thread.close();
       }
