@@ -614,6 +614,7 @@ var events = {
 
 // generator/world.ts
 var countryWeights = COUNTRIES.map((c) => c.weight);
+var movingFrom = new Map(COUNTRIES.map((from) => [from.code, COUNTRIES.map((c) => c === from ? 0 : c.weight)]));
 var channelWeights = CHANNELS.map((c) => c.weight);
 var PROFILE_CHANGES = [
   { kind: "email", weight: 60 },

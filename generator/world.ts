@@ -116,6 +116,8 @@ function heapGuard(rules: Rules, scale: number, horizon: number): (making: strin
 }
 
 const countryWeights = COUNTRIES.map((c) => c.weight);
+/** Per country, the countries' weights with its own 0: where an account moving from it goes. */
+const movingFrom = new Map(COUNTRIES.map((from) => [from.code, COUNTRIES.map((c) => (c === from ? 0 : c.weight))]));
 const channelWeights = CHANNELS.map((c) => c.weight);
 /** The last world built: a range run and the single days after it reuse it. */
 let last: { key: string; world: World } | undefined;
@@ -208,7 +210,7 @@ function profileVersions(rules: Rules, c: Customer, horizon: number): CustomerVe
     if (kind === 'email') next.emailUser = prev.emailUser + 1;
     if (kind === 'country') {
       // a move is to another country: the one it leaves is not drawn (a sixth of moves stayed put)
-      const ci = weightedIndex(COUNTRIES.map((k, i) => (k.code === prev.country ? 0 : countryWeights[i])), uniform(s, Field.country, c.n, v));
+      const ci = weightedIndex(movingFrom.get(prev.country)!, uniform(s, Field.country, c.n, v));
       next.country = COUNTRIES[ci].code;
       next.currency = COUNTRIES[ci].currency;
     }

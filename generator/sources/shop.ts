@@ -92,11 +92,11 @@ function trackingNumber(day: string, i: string): string {
 }
 
 /**
- * SQL of a day number moved from a Sunday to the Monday after it (when `when` holds): carriers
- * collect and deliver Monday to Saturday. Day 0, 1970-01-01, was a Thursday (see dates.ts weekday).
+ * SQL of a day number moved from a Sunday to the Monday after it: carriers collect and deliver
+ * Monday to Saturday. Day 0, 1970-01-01, was a Thursday (see dates.ts weekday).
  */
-function notSunday(day: string, when = 'true'): string {
-  return `(${day} + case when (${day} + 4) % 7 = 0 and ${when} then 1 else 0 end)`;
+function notSunday(day: string): string {
+  return `(${day} + case when (${day} + 4) % 7 = 0 then 1 else 0 end)`;
 }
 
 /** The second of the day from which an order no longer ships the same day (16:00). */
@@ -119,7 +119,7 @@ export const shipments: SourceDef = {
       -- still ships its day under ship_within_days 0)
       sh0 as (select *, day + case when ship_lag = 0 and sec >= ${SAME_DAY_UNTIL} and ${f.ship_within_days} > 0 then 1 else ship_lag end as ship_day0 from
         (select *, ${ri('k', F.ship, f.ship_within_days + 1)} as ship_lag, ${ri('k', F.carrier, 4)} as carrier_i from ou)),
-      sh as (select *, ${notSunday('ship_day0', `${f.ship_within_days} > 0`)} as ship_day from sh0),
+      sh as (select *, ${f.ship_within_days > 0 ? notSunday('ship_day0') : 'ship_day0'} as ship_day from sh0),
       dl as (select *, ${notSunday(`ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)}`)} as delivery_day from sh),
       -- the carrier's tracking updates: shipped (on the order's day 1-4 hours after it, or after 08:00
       -- for a night's order; else 08:00-18:00 of the ship day; an order from 16:00 on that must ship
