@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // the CLI fits its text to COLUMNS when set (src/cli/wrap.ts); tests expect the detected widths
+    env: { COLUMNS: '' },
   },
 });

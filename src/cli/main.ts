@@ -13,7 +13,7 @@ function topHelp(width = widthOf(process.stdout)): string {
   return [
     'Usage: stratum <command> [flags]',
     '',
-    'A notebook-style terminal explorer for an analytics-engineering warehouse.',
+    wrapText('A notebook-style terminal explorer for an analytics-engineering warehouse.', width),
     '',
     'Commands:',
     ...twoColumns(commands.map((c) => [c.name, c.summary] as const), width),
@@ -26,8 +26,9 @@ function topHelp(width = widthOf(process.stdout)): string {
 /** The help of a group of commands (`stratum source`): its subcommands and what they do. */
 function groupHelp(group: string, members: readonly Command[]): string {
   const subs = members.map((c) => [c.name.slice(group.length + 1), c.summary] as const);
-  return [`Usage: stratum ${group} <command> [flags]`, '', 'Commands:', ...twoColumns(subs, widthOf(process.stdout)), '',
-    `Run 'stratum ${group} <command> --help' for a command's flags.`, ''].join('\n');
+  const width = widthOf(process.stdout);
+  return [`Usage: stratum ${group} <command> [flags]`, '', 'Commands:', ...twoColumns(subs, width), '',
+    wrapText(`Run 'stratum ${group} <command> --help' for a command's flags.`, width), ''].join('\n');
 }
 
 /** Finds the command named by the leading words of argv (longest match first). */

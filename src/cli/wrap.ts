@@ -4,11 +4,15 @@
  */
 
 /**
- * The width to fit text written to `stream` to: its columns when it is a terminal, else
+ * The width to fit text written to `stream` to: the environment's COLUMNS when it is a positive
+ * integer (`COLUMNS=120 stratum --help`, as `ls` and Python read it: the user's word over what is
+ * detected, on a terminal or not), else the stream's columns when it is a terminal, else
  * `otherwise` (80 for help, read by people even through a pager; Infinity for output lines, which
- * a log or a pipe keeps whole).
+ * a log or a pipe keeps whole). A COLUMNS that is no positive integer (`abc`, `0`, empty) is ignored.
  */
-export function widthOf(stream: { isTTY?: boolean; columns?: number }, otherwise = 80): number {
+export function widthOf(stream: { isTTY?: boolean; columns?: number }, otherwise = 80, env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const columns = env.COLUMNS?.trim();
+  if (columns && /^\d+$/.test(columns) && Number(columns) > 0 && Number.isSafeInteger(Number(columns))) return Number(columns);
   return stream.isTTY && stream.columns ? stream.columns : otherwise;
 }
 

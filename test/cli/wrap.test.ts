@@ -2,6 +2,7 @@
  * Fitting the CLI's text to the terminal (src/cli/wrap.ts): help at any width, progress lines and
  * the summary wrapped at spaces on a terminal, never inside a word or a number.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { formatHelp } from '../../src/cli/command.js';
 import { commands } from '../../src/cli/commands.js';
@@ -60,6 +61,39 @@ describe('the widths', () => {
     expect(widthOf({})).toBe(80);
     expect(widthOf({ isTTY: true, columns: 100 }, Infinity)).toBe(100);
     expect(widthOf({}, Infinity)).toBe(Infinity);
+  });
+
+  it('take a positive integer COLUMNS over the detected width, on a terminal or not, and ignore any other', () => {
+    expect(widthOf({ isTTY: true, columns: 132 }, 80, { COLUMNS: '100' })).toBe(100);
+    expect(widthOf({}, 80, { COLUMNS: '120' })).toBe(120);
+    expect(widthOf({}, Infinity, { COLUMNS: ' 60 ' })).toBe(60);
+    for (const bad of ['', '0', '-5', 'abc', '80x', '1.5', '1e3', '99999999999999999999']) {
+      expect(widthOf({ isTTY: true, columns: 132 }, 80, { COLUMNS: bad }), bad).toBe(132);
+      expect(widthOf({}, 80, { COLUMNS: bad }), bad).toBe(80);
+    }
+  });
+
+  it('fit `stratum --help` and a command\'s help to COLUMNS', () => {
+    const help = (columns: string | undefined, ...argv: string[]) => {
+      const env = { ...process.env };
+      delete env.COLUMNS;
+      if (columns !== undefined) env.COLUMNS = columns;
+      const r = spawnSync(process.execPath, ['bin/stratum.js', ...argv, '--help'], { encoding: 'utf8', env });
+      expect(r.status).toBe(0);
+      return r.stdout.split('\n');
+    };
+    for (const argv of [[], ['generate']]) {
+      const piped = help(undefined, ...argv);
+      // piped, help is fitted to 80 columns; COLUMNS=50 narrows it, COLUMNS=200 widens it
+      expect(piped.filter((l) => l.length > 80 && l.trim().includes(' '))).toEqual([]);
+      const narrow = help('50', ...argv);
+      expect(narrow.filter((l) => l.length > 50 && l.trim().includes(' '))).toEqual([]);
+      expect(narrow.length).toBeGreaterThan(piped.length);
+      const wide = help('200', ...argv);
+      expect(Math.max(...wide.map((l) => l.length))).toBeGreaterThan(80);
+      expect(words(narrow)).toEqual(words(piped));
+      expect(help('abc', ...argv)).toEqual(piped);
+    }
   });
 });
 
