@@ -45,7 +45,12 @@ export interface Command {
    * (or ''): named as such, not as an unknown flag.
    */
   readonly unsupportedFlags?: Readonly<Record<string, string>>;
-  run(args: ParsedArgs): Promise<number>;
+  /**
+   * Runs the command. `signal` aborts when Ctrl-C, SIGTERM or SIGHUP asks it to stop (main's
+   * cancelOnSignals): a command interrupts its queries with it and closes what it opened; main
+   * then exits 130. A command with a notice of its own opens its own cancelOnSignals inside.
+   */
+  run(args: ParsedArgs, signal: AbortSignal): Promise<number>;
 }
 
 const helpFlag: FlagSpec = { name: 'help', short: 'h', type: 'boolean', description: 'Show this help and exit.' };
@@ -215,31 +220,50 @@ export function sizeFlag(args: ParsedArgs, cmdName: string, name: string): numbe
   return bytes;
 }
 
+/** A cancellation scope of cancelOnSignals: its notice and the controller its signal comes from. */
+interface CancelScope {
+  readonly notice: string;
+  readonly width: number;
+  readonly controller: AbortController;
+}
+
+/** The signals that cancel: Ctrl-C, a process manager's or `timeout`'s SIGTERM, a closed terminal's SIGHUP. */
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The scopes open now, outermost first (main's around every command, then a command's own). */
+const scopes: CancelScope[] = [];
+
+/** The one handler of CANCEL_SIGNALS while a scope is open: cancels the innermost scope, or stops at once. */
+function onCancelSignal(): void {
+  if (scopes.some((s) => s.controller.signal.aborted)) {
+    // on a line of its own, after the terminal's echo of the key (^C)
+    process.stderr.write('\nStopping now.\n');
+    process.exit(130);
+  }
+  const inner = scopes[scopes.length - 1]!;
+  process.stderr.write(`\n${wrapText(inner.notice, inner.width)}\n`);
+  inner.controller.abort();
+}
+
 /**
  * An AbortSignal that Ctrl-C, a SIGTERM (a process manager, `timeout`) or a SIGHUP (the terminal
  * closed, an ssh connection dropped) aborts, after printing `notice` on stderr (wrapped at spaces
- * to `width`: a terminal's columns; piped, one line). A second signal stops the process at once
- * (exit 130), running its `exit`
- * handlers (the generator's removes its staging folder); `dispose` removes the handlers when the
- * work is done. Once cancelled they stay: the process then only winds down and exits 130, and a
- * further signal with no handler left would kill it (no exit handlers, no exit code) in that time.
+ * to `width`: a terminal's columns; piped, one line). Scopes nest: a signal cancels the innermost
+ * open one only (a command's own, with its notice, inside main's). A second signal stops the
+ * process at once (exit 130), running its `exit` handlers (the generator's removes its staging
+ * folder); `dispose` closes the scope when the work is done. Once cancelled it stays: the process
+ * then only winds down and exits 130, and a further signal with no handler left would kill it
+ * (no exit handlers, no exit code) in that time.
  */
 export function cancelOnSignals(notice: string, width = widthOf(process.stderr, Infinity)): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const scope: CancelScope = { notice, width, controller: new AbortController() };
+  if (scopes.length === 0) for (const s of CANCEL_SIGNALS) process.on(s, onCancelSignal);
+  scopes.push(scope);
   const dispose = () => {
-    if (controller.signal.aborted) return;
-    for (const s of signals) process.off(s, onSignal);
+    const at = scopes.indexOf(scope);
+    if (scope.controller.signal.aborted || at < 0) return;
+    scopes.splice(at, 1);
+    if (scopes.length === 0) for (const s of CANCEL_SIGNALS) process.off(s, onCancelSignal);
   };
-  function onSignal(): void {
-    if (controller.signal.aborted) {
-      // on a line of its own, after the terminal's echo of the key (^C)
-      process.stderr.write('\nStopping now.\n');
-      process.exit(130);
-    }
-    process.stderr.write(`\n${wrapText(notice, width)}\n`);
-    controller.abort();
-  }
-  for (const s of signals) process.on(s, onSignal);
-  return { signal: controller.signal, dispose };
+  return { signal: scope.controller.signal, dispose };
 }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { CancelledError } from '../errors.js';
 import { bigqueryDDL } from '../project/bigqueryDDL.js';
 import type { CompileContext, CompiledNode, Project, ProjectNode } from '../project/types.js';
 import { boolFlag, listFlag, type Command, type ParsedArgs } from './command.js';
@@ -47,9 +48,9 @@ export function bigqueryStatement(c: CompiledNode): string | undefined {
 export const compileCommand: Command = projectCommand({
   name: 'compile',
   summary: 'Render the selected models and tests to SQL (target/compiled) and write target/manifest.json.',
-  details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/\n\nExit codes: 0 compiled, 1 a query a template runs (run_query) failed, 2 bad usage, configuration or template.',
+  details: 'Examples:\n  stratum compile --project-dir test/fixtures/jaffle -s orders\n  stratum compile -t bq   # BigQuery SQL, plus create-or-replace DDL in target/run/\n\nExit codes: 0 compiled, 1 a query a template runs (run_query) failed, 2 bad usage, configuration or template, 130 cancelled.',
   flags: [...SELECTION_FLAGS, EMPTY_FLAG, WARN_ERROR_FLAG],
-  async run(args) {
+  async run(args, signal) {
     const { loadSelection } = await import('./projectOptions.js');
     const { project, selected } = loadSelection('compile', args, ['model', 'test']);
     // like dbt compile, against the warehouse when there is one (is_incremental(), run_query);
@@ -60,16 +61,19 @@ export const compileCommand: Command = projectCommand({
     try {
       const empty = boolFlag(args, 'empty') ? { empty: true } : {};
       // one run_started_at for every node, as in a run
-      const ctx = { ...(adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter) : {}), ...empty, runStartedAt: new Date() };
-      return await compileSelected(project, selected, args, ctx);
+      const ctx = { ...(adapter ? (await import('../run/runContext.js')).warehouseCompileContext(adapter, signal) : {}), ...empty, runStartedAt: new Date() };
+      return await compileSelected(project, selected, args, ctx, signal);
     } finally {
       await adapter?.close();
     }
   },
 });
 
-/** Compiles and writes the selected nodes, the manifest, and the summary (or JSON). */
-async function compileSelected(project: Project, selected: readonly string[], args: ParsedArgs, ctx: CompileContext): Promise<number> {
+/**
+ * Compiles and writes the selected nodes, the manifest, and the summary (or JSON). Throws
+ * CancelledError when `signal` aborts, before the next node.
+ */
+async function compileSelected(project: Project, selected: readonly string[], args: ParsedArgs, ctx: CompileContext, signal: AbortSignal): Promise<number> {
   const [{ jsonFlag }, { compileNode }, { writeManifest }, { printTemplateLogs }] = await Promise.all([import('./projectOptions.js'), import('../project/compile.js'), import('../project/manifest.js'), import('./runOutput.js')]);
   const compiled: CompiledNode[] = [];
   // what templates print, as dbt prints it; --json prints one JSON object, so none of it
@@ -77,6 +81,7 @@ async function compileSelected(project: Project, selected: readonly string[], ar
   if (!json) printTemplateLogs(project.parseLogs ?? [], false);
   const written: { unique_id: string; compiled_path: string; relation: string; ddl_path?: string }[] = [];
   for (const id of selected) {
+    if (signal.aborted) throw new CancelledError();
     const node = project.nodes.get(id) as ProjectNode;
     const c = await compileNode(project, node, ctx);
     if (!json) printTemplateLogs(c.logs ?? [], false, id);

@@ -14,13 +14,13 @@ import { PROJECT_LOAD_FLAGS, projectCommand } from './projectFlags.js';
 export const debugCommand: Command = projectCommand({
   name: 'debug',
   summary: "Check the project and profile files and test the target's connection (dbt debug).",
-  details: 'Examples:\n  stratum debug\n  stratum debug --target bq\n  stratum debug --config-dir\n\nExit codes: 0 every check passed, 1 a check failed (its reason is printed), 2 bad usage (such as --vars that is not YAML).',
+  details: 'Examples:\n  stratum debug\n  stratum debug --target bq\n  stratum debug --config-dir\n\nExit codes: 0 every check passed, 1 a check failed (its reason is printed), 2 bad usage (such as --vars that is not YAML), 130 cancelled.',
   flags: [
     ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'config-dir', type: 'boolean', description: 'Print the folder profiles.yml is read from, and exit.' },
     { name: 'connection', type: 'boolean', description: "Test the target's connection only, skipping the checks of dbt_project.yml." },
   ],
-  async run(args) {
+  async run(args, signal) {
     const [{ readProjectFile }, { findProfilesFile, loadProfileTarget }, { stamped }, { parseVarsFlag }, { openTarget }] = await Promise.all([
       import('../project/projectFile.js'), import('../project/profiles.js'), import('./runOutput.js'), import('./projectOptions.js'), import('./projectRun.js'),
     ]);
@@ -85,7 +85,7 @@ export const debugCommand: Command = projectCommand({
         try {
           const adapter = await openTarget(target, project!.profile, 1);
           try {
-            const version = (await adapter.query('select version() as v')).rows[0]?.[0];
+            const version = (await adapter.query('select version() as v', { signal })).rows[0]?.[0];
             say(`  DuckDB version: ${String(version)}`);
           } finally {
             await adapter.close();

@@ -33,7 +33,7 @@ export function formatLsLine(project: Project, n: ProjectNode, output: (typeof O
 export const lsCommand: Command = projectCommand({
   name: 'ls',
   summary: 'List the selected models, seeds, snapshots, tests and sources (dbt ls).',
-  details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path\n\nExit codes: 0 listed (also when nothing matches, unless --warn-error), 2 bad usage or configuration.',
+  details: 'Examples:\n  stratum ls -s +orders --resource-type model\n  stratum ls -s tag:marts --output path\n\nExit codes: 0 listed (also when nothing matches, unless --warn-error), 2 bad usage or configuration, 130 cancelled.',
   flags: [
     ...SELECTION_FLAGS,
     { name: 'resource-type', type: 'string', multiple: true, greedy: true, value: 'TYPE', description: `Only these types: ${TYPES.join(', ')}, all.` },

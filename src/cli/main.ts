@@ -4,7 +4,7 @@
  */
 import { didYouMean } from '../didYouMean.js';
 import { CancelledError, StratumError } from '../errors.js';
-import { parseCommandArgs, type Command } from './command.js';
+import { cancelOnSignals, parseCommandArgs, type Command } from './command.js';
 import { commands } from './commands.js';
 import { stratumVersion } from './version.js';
 import { twoColumns, widthOf, wrapText } from './wrap.js';
@@ -19,6 +19,8 @@ function topHelp(width = widthOf(process.stdout)): string {
     ...twoColumns(commands.map((c) => [c.name, c.summary] as const), width),
     '',
     wrapText("Run 'stratum <command> --help' (or 'stratum help <command>') for a command's flags; 'stratum --version' prints the version.", width),
+    '',
+    wrapText('Every command stops on Ctrl-C, SIGTERM or SIGHUP with exit code 130 (a second one stops it at once).', width),
     '',
   ].join('\n');
 }
@@ -104,16 +106,25 @@ export async function main(given: readonly string[]): Promise<number> {
     process.stderr.write(`Error: ${unknownCommand(words)}\n`);
     return 2;
   }
+  // every command stops on Ctrl-C, SIGTERM or SIGHUP with exit 130, its queries interrupted and
+  // what it opened closed (a command with a notice of its own cancels inside this scope)
+  let cancel: ReturnType<typeof cancelOnSignals> | undefined;
   try {
     const args = parseCommandArgs(found.cmd, asked ? [...found.rest, '--help'] : found.rest);
     if (!args) return 0;
-    return await found.cmd.run(args);
+    cancel = cancelOnSignals(`Cancelling stratum ${found.cmd.name} (Ctrl-C again to stop at once)`);
+    const code = await found.cmd.run(args, cancel.signal);
+    return cancel.signal.aborted ? 130 : code;
   } catch (e) {
     if (e instanceof StratumError) {
+      // cancelled here: the notice said so, and what failed after it (an interrupted query) is its doing
+      if (cancel?.signal.aborted) return 130;
       // a cancel is what the user asked for, not an error
       process.stderr.write(e instanceof CancelledError ? `${e.message}\n` : `Error: ${e.message}\n`);
       return e.exitCode;
     }
     throw e;
+  } finally {
+    cancel?.dispose();
   }
 }

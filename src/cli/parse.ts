@@ -7,7 +7,7 @@ import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFl
 export const parseCommand: Command = projectCommand({
   name: 'parse',
   summary: "Parse the project (templates, yml, dbt_project.yml) and write target/manifest.json, without the warehouse (dbt parse).",
-  details: 'Examples:\n  stratum parse\n  stratum parse --project-dir test/fixtures/jaffle --json\n\nExit codes: 0 parsed, 2 an error in the project (named by file and line).',
+  details: 'Examples:\n  stratum parse\n  stratum parse --project-dir test/fixtures/jaffle --json\n\nExit codes: 0 parsed, 2 an error in the project (named by file and line), 130 cancelled.',
   flags: [...PROJECT_LOAD_FLAGS, WARN_ERROR_FLAG],
   async run(args) {
     const [{ jsonFlag, loadFromFlags }, { writeManifest }, { foundLine, printTemplateLogs, stamped }] = await Promise.all([

@@ -35,7 +35,7 @@ interface RecordedArgs {
 export const retryCommand: Command = projectCommand({
   name: 'retry',
   summary: 'Run again the nodes of the last run, test, seed, snapshot or build that errored, failed or were skipped, with its flags (dbt retry).',
-  details: "Examples:\n  stratum retry\n  stratum retry --vars '{lookback_days: 7}'   # overrides the recorded --vars\n\nExit codes: as the command it runs again; 2 when there is no previous run to retry.",
+  details: "Examples:\n  stratum retry\n  stratum retry --vars '{lookback_days: 7}'   # overrides the recorded --vars\n\nExit codes: as the command it runs again; 2 when there is no previous run to retry, 130 cancelled.",
   flags: RETRY_FLAGS,
   async run(args) {
     // the flags given to retry are named as retry's, before the run they override is read

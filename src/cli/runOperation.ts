@@ -10,14 +10,14 @@ import { PROJECT_LOAD_FLAGS, projectCommand, WARN_ERROR_FLAG } from './projectFl
 export const runOperationCommand: Command = projectCommand({
   name: 'run-operation',
   summary: 'Run a macro against the warehouse, with --args as its keyword arguments (dbt run-operation).',
-  details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev\n\nExit codes: 0 ran, 1 a query of the macro failed, 2 bad usage or configuration, or no such macro.",
+  details: "Examples:\n  stratum run-operation grant_select --args '{role: reporter}'\n  stratum run-operation drop_old_tables --args '{days: 30}' --target dev\n\nExit codes: 0 ran, 1 a query of the macro failed, 2 bad usage or configuration, or no such macro, 130 cancelled.",
   positionals: 'MACRO',
   flags: [
     ...PROJECT_LOAD_FLAGS.filter((f) => f.name !== 'json'),
     { name: 'args', type: 'string', value: 'YAML', description: "The macro's keyword arguments, a YAML or JSON mapping, e.g. '{days: 30}'." },
     WARN_ERROR_FLAG,
   ],
-  async run(args) {
+  async run(args, signal) {
     const [macro, ...rest] = args.positionals;
     if (macro === undefined) throw new UsageError('stratum run-operation: name the macro to run (stratum run-operation MACRO)');
     if (rest.length > 0) throw new UsageError(`stratum run-operation: one macro at a time; unexpected argument '${rest[0]}'`);
@@ -30,7 +30,7 @@ export const runOperationCommand: Command = projectCommand({
     process.stdout.write(`${stamped(foundLine(project))}\n`);
     const adapter = await openWarehouse(project, 1);
     try {
-      const logs = await runOperation(project, macro, opArgs, { ...warehouseCompileContext(adapter), runStartedAt: new Date() });
+      const logs = await runOperation(project, macro, opArgs, { ...warehouseCompileContext(adapter, signal), runStartedAt: new Date() });
       printTemplateLogs(logs, false);
     } finally {
       await adapter.close();

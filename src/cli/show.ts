@@ -14,7 +14,7 @@ const OUTPUTS = ['text', 'json'] as const;
 export const showCommand: Command = projectCommand({
   name: 'show',
   summary: "Preview the rows of a model, test or seed, or of inline SQL (dbt show).",
-  details: "Examples:\n  stratum show -s orders --limit 10\n  stratum show --inline \"select * from {{ ref('orders') }} where amount > 100\"\n  stratum show -s customers --output json\n\nExit codes: 0 shown, 1 the query failed, 2 bad usage, configuration or template.",
+  details: "Examples:\n  stratum show -s orders --limit 10\n  stratum show --inline \"select * from {{ ref('orders') }} where amount > 100\"\n  stratum show -s customers --output json\n\nExit codes: 0 shown, 1 the query failed, 2 bad usage, configuration or template, 130 cancelled.",
   flags: [
     ...SELECTION_FLAGS,
     { name: 'inline', type: 'string', value: 'SQL', description: "SQL to preview instead of a selected node: refs, sources and macros as in a model." },
@@ -22,7 +22,7 @@ export const showCommand: Command = projectCommand({
     { name: 'output', type: 'string', value: 'FORMAT', description: `${OUTPUTS.join(' or ')} (default text: a Markdown table of at most 6 columns; --json is json).` },
     WARN_ERROR_FLAG,
   ],
-  async run(args) {
+  async run(args, signal) {
     const output = boolFlag(args, 'json') ? 'json' : (stringFlag(args, 'output') ?? 'text');
     if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`stratum show: --output must be one of ${OUTPUTS.join(', ')}; got '${output}'`);
     const limit = intFlag(args, 'show', 'limit', -1, 1_000_000_000) ?? 5;
@@ -43,7 +43,8 @@ export const showCommand: Command = projectCommand({
     try {
       const runStartedAt = new Date();
       for (const node of nodes) {
-        const { result, logs } = await showNode({ project, adapter, compile: compileNode, node, ...(limit >= 0 ? { limit } : {}), compileContext: { runStartedAt } });
+        // Ctrl-C interrupts the node's query (and a run_query of its template); main exits 130
+        const { result, logs } = await showNode({ project, adapter, compile: compileNode, node, signal, ...(limit >= 0 ? { limit } : {}), compileContext: { runStartedAt } });
         if (output === 'text') printTemplateLogs(logs, false, node.uniqueId);
         if (output === 'json') {
           process.stdout.write(`${pyJsonDumps({ ...(inline === undefined ? { node: node.name } : {}), show: tableJson(result) }, 2)}\n`);

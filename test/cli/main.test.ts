@@ -128,6 +128,41 @@ describe('stratum', () => {
       .toEqual({ status: 130, signal: null, out: 'aborted true\nexit handler 130\n', err: '\ncancelling\n\nStopping now.\n' });
   });
 
+  it('cancels the innermost scope only, with its notice; once that one is closed, the one around it', () => {
+    // main opens a scope around every command; generate and build open their own inside it
+    const run = (body: string) => {
+      const script = `import { register } from 'tsx/esm/api';
+        register();
+        const { cancelOnSignals } = await import('./src/cli/command.ts');
+        const signalled = async () => { process.kill(process.pid, 'SIGINT'); await new Promise((r) => setTimeout(r, 100)); };
+        ${body}`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      return { status: child.status, signal: child.signal, out: child.stdout, err: child.stderr };
+    };
+    expect(run(`const outer = cancelOnSignals('outer');
+      const inner = cancelOnSignals('inner');
+      await signalled();
+      process.stdout.write(outer.signal.aborted + ' ' + inner.signal.aborted + '\\n');
+      inner.dispose();
+      await signalled();
+      process.stdout.write('not stopped\\n');`)).toEqual({ status: 130, signal: null, out: 'false true\n', err: '\ninner\n\nStopping now.\n' });
+    expect(run(`const outer = cancelOnSignals('outer');
+      const inner = cancelOnSignals('inner');
+      inner.dispose();
+      await signalled();
+      process.stdout.write(outer.signal.aborted + ' ' + inner.signal.aborted + '\\n');
+      outer.dispose();`)).toEqual({ status: 0, signal: null, out: 'true false\n', err: '\nouter\n' });
+  });
+
+  it("says in each command's help and in stratum --help that a signal stops it with exit 130", async () => {
+    const { commands } = await import('../../src/cli/commands.js');
+    for (const c of commands) {
+      const help = (await cli(...c.name.split(' '), '--help')).out.replace(/\s+/g, ' ');
+      expect(help.slice(help.indexOf('Exit codes:')), c.name).toMatch(/[:;,] 130 cancelled/);
+    }
+    expect((await cli('--help')).out.replace(/\s+/g, ' ')).toContain('Every command stops on Ctrl-C, SIGTERM or SIGHUP with exit code 130');
+  });
+
   it('wraps the cancel notice to a terminal\'s width', () => {
     // generate's notice is 92 columns: an 80-column terminal cut it inside a word
     const script = `import { register } from 'tsx/esm/api';
