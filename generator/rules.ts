@@ -104,7 +104,8 @@ function validate(node: YamlNode | null, schema: Schema, into: Record<string, un
     return JSON.stringify(value) ?? 'nothing';
   };
   if (!isMap(node)) throw new ConfigError(`${path || 'the rules'} must be a mapping of keys`, { file, line: lineOf(node), key: path || undefined });
-  for (const pair of node.items) {
+  // `<<: *defaults` merges a mapping in, each key of it checked (and named) at its own line
+  for (const pair of yaml.entries(node)) {
     const keyNode = pair.key as YamlNode;
     if (!isScalar(keyNode)) {
       throw new ConfigError(`a key must be a plain name, not a list or mapping: ${keyNode.range ? yaml.spelled(keyNode.range) : String(keyNode)}`, { file, line: lineOf(keyNode) });

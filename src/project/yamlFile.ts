@@ -3,12 +3,13 @@
  * Uses the `yaml` package's Document API and a LineCounter.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ScalarTag } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parse, parseDocument, visit, type Document, type DocumentOptions, type Pair, type ParseOptions, type SchemaOptions, type ScalarTag, type YAMLMap } from 'yaml';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { plainValue, PyFloat } from './pythonRepr.js';
 
 /**
- * How plain scalars are read: `yaml-1.2` (the YAML 1.2 core schema), or `pyyaml`, as dbt reads its
+ * How plain scalars are read: `yaml-1.2` (the YAML 1.2 core schema, with `<<` merge keys as YAML
+ * 1.1 has them: rules.yaml), or `pyyaml`, as dbt reads its
  * files (dbt_project.yml, profiles.yml, properties files, `--vars`, `fromyaml`) with PyYAML's safe
  * loader, YAML 1.1: `yes`/`no`/`on`/`off` are booleans, `012` is octal, `1:30` is 90, `1e3` (no dot)
  * is a string, and `<<` merges a mapping in.
@@ -65,7 +66,7 @@ const PYYAML_SCALARS_PY_FLOATS: ScalarTag[] = PYYAML_SCALARS.map((t) => (t.tag =
 
 /** The `yaml` package's options for a dialect; `pythonFloats`: PyYAML's floats as PyFloat. */
 function dialectOptions(dialect: YamlDialect, pythonFloats = false): ParseOptions & DocumentOptions & SchemaOptions {
-  if (dialect === 'yaml-1.2') return {};
+  if (dialect === 'yaml-1.2') return { merge: true };
   // the core schema's map, seq, str and null (its null is PyYAML's: ~, null, Null, NULL, empty)
   // with PyYAML's scalars in place of its own; dates stay strings, which render as PyYAML's
   // date objects do
@@ -162,6 +163,12 @@ export class YamlFile {
       const key = err.code === 'DUPLICATE_KEY' ? keyPathAt(doc.contents, err.pos[0]) : undefined;
       throw new ConfigError(`invalid YAML: ${what}${msg}`, { file: displayPath, line: pos.line, column: pos.col, ...(key ? { key: formatKeyPath(key) } : {}) });
     }
+    // `<<: 3`: the yaml package throws a plain Error when the document is read
+    const merge = badMerge(doc);
+    if (merge) {
+      const pos = lines.linePos(merge.range[0]);
+      throw new ConfigError(`invalid YAML: a merge key << takes a mapping, an alias of one, or a list of them; got ${merge.got}`, { file: displayPath, line: pos.line, column: pos.col });
+    }
     try {
       return new YamlFile(displayPath, doc, lines, text);
     } catch (e) {
@@ -190,6 +197,33 @@ export class YamlFile {
   /** The node an alias (`*name`) stands for; any other node as it is. */
   resolved<T>(node: T): T {
     return isAlias(node) ? ((node.resolve(this.doc) as T | undefined) ?? node) : node;
+  }
+
+  /**
+   * The pairs of a mapping as it reads: its own (but its `<<` merge keys), then those its merge
+   * keys bring in (from a mapping, an alias of one, or a list of them, merged as YAML 1.1 and
+   * PyYAML merge: a key of its own wins, then the first source that has it) that are not already
+   * there. Each pair is the node where it is written: a key from an anchored map is at its own line.
+   */
+  entries(map: YAMLMap): Pair[] {
+    const own = map.items.filter((p) => !isMergeKey(p.key));
+    const out: Pair[] = [...own];
+    const seen = new Set(own.map((p) => scalarKey(p.key)));
+    for (const pair of map.items.filter((p) => isMergeKey(p.key))) {
+      const value = this.resolved(pair.value);
+      const sources = isSeq(value) ? value.items.map((it) => this.resolved(it)) : [value];
+      for (const source of sources) {
+        // badMerge refused any other source when the file was read
+        if (!isMap(source)) continue;
+        for (const p of this.entries(source)) {
+          const key = scalarKey(p.key);
+          if (key !== undefined && seen.has(key)) continue;
+          seen.add(key);
+          out.push(p);
+        }
+      }
+    }
+    return out;
   }
 
   /** The text a node's range spans in the file, its first line only: `.nan`, `"x"`, `[a, b]`. */
@@ -222,14 +256,16 @@ export class YamlFile {
 
   /**
    * The location of a key path: the line of the deepest existing node on the path (the key
-   * itself for map entries), with the full dotted key.
+   * itself for map entries, where it is written: a key a `<<` merge key brings in, or one under
+   * an alias, at its line in the anchored node), with the full dotted key.
    */
   loc(path: KeyPath): SourceLocation {
     let node: unknown = this.doc.contents;
     let offset: number | undefined = (node as { range?: number[] } | null)?.range?.[0];
     for (const p of path) {
+      node = this.resolved(node);
       if (isMap(node)) {
-        const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p));
+        const pair = this.entries(node).find((it) => scalarKey(it.key) === String(p));
         if (!pair) break;
         offset = (pair.key as { range?: number[] }).range?.[0] ?? offset;
         node = pair.value;
@@ -248,6 +284,41 @@ export class YamlFile {
   error(message: string, path: KeyPath): ConfigError {
     return new ConfigError(message, this.loc(path));
   }
+}
+
+/** Whether a map key is a `<<` merge key (the yaml package's, when merge keys are on). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
+}
+
+/** A scalar map key as a string (`1` and `'1'` alike, as the plain data has them); undefined for any other key. */
+function scalarKey(key: unknown): string | undefined {
+  return isScalar(key) ? String(key.value) : undefined;
+}
+
+/**
+ * The first `<<` merge key in `doc` whose value is not a mapping, an alias of one, or a list of
+ * them, with what its value is instead; undefined when there is none. An alias with no anchor is
+ * left to unresolvedAlias.
+ */
+function badMerge(doc: Document): { range: readonly number[]; got: string } | undefined {
+  let found: { range: readonly number[]; got: string } | undefined;
+  const what = (node: unknown): string | undefined => {
+    const v = isAlias(node) ? node.resolve(doc) : node;
+    if (isAlias(node) && v === undefined) return undefined;
+    return isMap(v) ? undefined : isSeq(v) ? 'a list' : isScalar(v) && v.value !== null ? 'a scalar' : 'nothing';
+  };
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isMergeKey(pair.key)) return undefined;
+      const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+      const got = isSeq(value) ? value.items.map(what).find((w) => w !== undefined)?.replace(/^a list$/, 'a list in the list') : what(pair.value);
+      if (got === undefined) return undefined;
+      found = { range: (pair.key as { range?: readonly number[] }).range ?? [0], got };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** The first alias in `doc` with no anchor of its name before it, if one has none. */

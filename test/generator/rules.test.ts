@@ -50,6 +50,20 @@ describe('rules validation', () => {
     expect(errorOf('defects: &d\n  duplicate: 0.5\narrival: *d\n')).toMatch(/:2 \(arrival\.duplicate\): unknown key 'arrival\.duplicate'$/);
   });
 
+  it('merges a mapping in with `<<`, its own keys winning, and names a bad merged key at its own line', () => {
+    // the first merge source that has a key wins over a later one; a key of the section's own over both
+    const r = loadRules(rulesFile('defects: &d\n  duplicate: 0.002\n  orphan_fk: 0.003\ncompany:\n  <<: [{trial_days: 20, monthly_churn: 0.03}, {trial_days: 9, upgrade_rate: 0.1}]\n  monthly_churn: 0.04\n'));
+    expect([r.company.trial_days, r.company.monthly_churn, r.company.upgrade_rate, r.defects.duplicate]).toEqual([20, 0.04, 0.1, 0.002]);
+    const formats = loadRules(rulesFile('formats:\n  <<: {shop/orders: csv, product/events: parquet}\n  product/events: csv\n')).formats;
+    expect([formats['shop/orders'], formats['product/events']]).toEqual(['csv', 'csv']);
+    expect(errorOf('defects:\n  <<: &base\n    duplicate: 0.01\n    weather: 0.1\n')).toMatch(/:4 \(defects\.weather\): unknown key 'defects\.weather'$/);
+    expect(errorOf('defects: &d\n  duplicate: 0.01\n  malformed: 0.2\nvolume:\n  orders_per_day: 5\ndrift:\n  <<: *d\n')).toMatch(/:2 \(drift\.duplicate\): unknown key 'drift\.duplicate'$/);
+    expect(errorOf('company:\n  trial_days: 3\nskew:\n  <<: {hot_day_multiplier: 0.5}\n')).toMatch(/:4 \(skew\.hot_day_multiplier\): skew\.hot_day_multiplier must be a number between 1 and 100, got 0\.5$/);
+    // what cannot be merged is one line at the merge key
+    expect(errorOf('company:\n  <<: 3\n')).toMatch(/\.yaml:2:3: invalid YAML: a merge key << takes a mapping, an alias of one, or a list of them; got a scalar$/);
+    expect(errorOf('company:\n  <<: [{trial_days: 3}, 4]\n')).toMatch(/:2:3: invalid YAML: .*; got a scalar$/);
+  });
+
   it('names the line and key of an unknown key', () => {
     expect(errorOf('seed: 1\ndefects:\n  lat_arrival: 0.1\n')).toMatch(/r\w+\.yaml:3 \(defects\.lat_arrival\): unknown key 'defects\.lat_arrival'; did you mean 'defects\.late_arrival'\?$/);
     // at the top level too, and no guess when nothing is close

@@ -174,6 +174,22 @@ describe('load errors name the file, line and key', () => {
     expect(loadError({ 'models/schema.yml': `version: 2\n${laughs}\n` }).message).toBe('models/schema.yml: invalid YAML: its aliases expand to more than 1,000 values');
   });
 
+  it('a key that a `<<` merge key or an alias brings in, at its own line, as dbt (PyYAML) merges it', () => {
+    const profiles = (dev: string) => `base: &base\n  type: duckdb\n  threads: many\ndemo:\n  target: dev\n  outputs:\n    dev:${dev}\n`;
+    for (const dev of ['\n      <<: *base\n      path: x.duckdb', ' *base']) {
+      expect(loadError({ 'profiles.yml': profiles(dev) }).message).toMatch(/\/profiles\.yml:3 \(demo\.outputs\.dev\.threads\): threads must be a positive integer, got 'many'$/);
+    }
+    expect(loadError({ 'dbt_project.yml': 'name: demo\nprofile: demo\nvars: &v\n  model_paths: [x]\n<<: *v\n' }).message)
+      .toBe("dbt_project.yml:4 (model_paths): unknown key 'model_paths'; did you mean 'model-paths'?");
+    const props = 'version: 2\nmodels:\n  - name: a\n    columns:\n      - &col\n        name: id\n        tests: [unique]\n      - <<: *col\n        name: id2\n        data_tests: [not_null]\n';
+    expect(loadError({ 'models/a.sql': 'select 1 as id, 2 as id2', 'models/a.yml': props }).message)
+      .toBe("models/a.yml:7 (models[0].columns[1].tests): has both 'tests' and 'data_tests'; keep one ('data_tests' is dbt's name now)");
+    // what cannot be merged is one line at the merge key, not the yaml package's stack
+    const bad = loadError({ 'profiles.yml': profiles('\n      <<: [*base, 3]') });
+    expect(bad).toBeInstanceOf(ConfigError);
+    expect(bad.message).toMatch(/\/profiles\.yml:8:7: invalid YAML: a merge key << takes a mapping, an alias of one, or a list of them; got a scalar$/);
+  });
+
   it('a bad dbt_project.yml key', () => {
     const e = loadError({ 'dbt_project.yml': 'config-version: 2\nname: 12-bad\nprofile: demo\n' });
     expect(e.message).toBe("dbt_project.yml:2 (name): name must be a valid identifier (letters, digits, underscores), got '12-bad'");
