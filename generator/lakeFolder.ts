@@ -13,7 +13,7 @@
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError, UsageError } from '../src/errors.js';
-import { acquireLock, alive, clearStaleLock, releaseLock, STAGING } from './lakeLock.js';
+import { acquireLock, alive, clearStaleLock, releaseLock, STAGING, stagingName } from './lakeLock.js';
 import { readText } from './readText.js';
 import { lakeDays, manifestFile, missingManifest, readManifest, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
@@ -219,7 +219,7 @@ function recoverStaleStaging(outDir: string): number {
   for (const f of readdirSync(outDir).sort()) {
     const m = STAGING.exec(f);
     const dir = join(outDir, f);
-    if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1]), Number(m[2])))) continue;
+    if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1]), Number(m[2]), m[3]))) continue;
     // a run places one batch at a time and removes its journal when placed: at most one has one;
     // the staging folder goes whole, placed batches' emptied folders with it
     for (const b of readdirSync(dir)) if (existsSync(join(dir, b, JOURNAL))) placed += placeBatch(join(dir, b), outDir);
@@ -408,7 +408,7 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
  */
 export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, onFinished?: (days: number) => void): { staging: string; made: string[]; replaces: boolean } {
   const made = makeLakeFolder(outDir, shown);
-  const staging = join(outDir, `.stratum-tmp-${process.pid}-${Date.now()}`);
+  const staging = join(outDir, stagingName());
   let locked = false;
   try {
     acquireLock(outDir, shown);

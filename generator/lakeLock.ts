@@ -9,8 +9,12 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { readText } from './readText.js';
 
-/** A run's hidden staging folder in the lake, named by its pid and when it was made (see prepareLakeFolder). */
-export const STAGING = /^\.stratum-tmp-(\d+)-(\d+)/;
+/**
+ * A run's hidden staging folder in the lake, named by its pid, when it was made, and when its
+ * process started in clock ticks since boot (none without /proc, or made by an older Stratum):
+ * stagingName, alive.
+ */
+export const STAGING = /^\.stratum-tmp-(\d+)-(\d+)(?:-(\d+))?/;
 
 /** Field 22 of /proc/PID/stat (`self` for this process): when it started, in clock ticks since boot, or undefined without /proc. */
 function startTicks(pid: number | 'self'): string | undefined {
@@ -78,6 +82,11 @@ const LOCK = '.stratum-lock';
 const ownTicks = startTicks('self');
 function ownMark(): string {
   return `${process.pid} ${Date.now()}${ownTicks === undefined ? '' : ` ${ownTicks}`}`;
+}
+
+/** The name of a new staging folder of this process (STAGING). */
+export function stagingName(): string {
+  return `.stratum-tmp-${ownMark().replace(/ /g, '-')}`;
 }
 
 /** Whether the process that a lock's or a mark's text names is alive (`<pid> <ms> [<ticks>]`). */

@@ -107,7 +107,7 @@ describe('a run killed while placing its days', () => {
 
   it('is completed by the next run when a process started since has its pid (a reboot, a container)', async () => {
     const out = killedAt(1 + 2 * 10 + 2 * 4 + 2); // in the middle of day 2
-    const [staging, pid, ms] = readdirSync(out).map((f) => /^\.stratum-tmp-(\d+)-(\d+)$/.exec(f)).find((m) => m)!;
+    const [staging, pid, ms] = readdirSync(out).map((f) => /^\.stratum-tmp-(\d+)-(\d+)(?:-\d+)?$/.exec(f)).find((m) => m)!;
     // the run was killed a minute ago, and its pid is now a live process's, started since: its lock,
     // staging folder and partitions moved aside name that pid
     const other = spawn('sleep', ['30']);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging } from '../../generator/lakeFolder.js';
 import { acquireLock, alive, clearStaleLock, releaseLock } from '../../generator/lakeLock.js';
 import { tempDir } from '../tempDir.js';
 
@@ -181,6 +182,33 @@ describe('a lock of a live pid', () => {
     acquireLock(out, out);
     expect(readFileSync(join(out, '.stratum-lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+ ${startTicks(process.pid)}$`));
     releaseLock(out);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('a staging folder of a live pid', () => {
+  it('is its run\'s while its start in ticks is the one in its name, whatever the wall clock did', () => {
+    const out = join(dir, 'staging');
+    mkdirSync(out);
+    const ticks = startTicks(pid);
+    // made a minute before its process started by the wall clock (set forward since): the run's own
+    const live = `.stratum-tmp-${pid}-${Date.now() - 60_000}-${ticks}`;
+    // made now, by a process that started a tick before the one with its pid now: a killed run's
+    const reused = `.stratum-tmp-${pid}-${Date.now()}-${Number(ticks) - 1}`;
+    mkdirSync(join(out, live));
+    mkdirSync(join(out, reused));
+    finishUnfinishedRuns(out, out);
+    expect(readdirSync(out)).toEqual([live]);
+  });
+
+  it('is named with its process\'s start in ticks', () => {
+    const out = join(dir, 'own-staging');
+    const { staging } = prepareLakeFolder(out, out, { seed: 42, scale: 1, rules: 'x', formats: {}, from: '2024-01-05', to: '2024-01-05' });
+    try {
+      expect(staging).toMatch(new RegExp(`/\\.stratum-tmp-${process.pid}-\\d+-${startTicks(process.pid)}$`));
+    } finally {
+      releaseStaging(staging);
+    }
     expect(readdirSync(out)).toEqual([]);
   });
 });
