@@ -3,8 +3,8 @@
  * day's manifest, and what the lake holds in all. The one reader of the manifests: the generator
  * checks a run against the days a lake keeps with it, `stratum start` reports the lake with it.
  */
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { readText } from './readText.js';
@@ -43,8 +43,45 @@ export function manifestFile(outDir: string, day: string): string {
  * holds no manifest, and the command that makes the day again.
  */
 export function missingManifest(day: string, lake: string): string {
-  return `missing: day ${day} has no manifest, so what its partitions hold is not known; generate that day again, `
-    + `with the seed, scale and rules the lake was made with (stratum generate --day ${day} --out ${lake})`;
+  return `missing: day ${day} has no manifest, so what its partitions hold is not known; ${generateDayAgain(day, lake)}`;
+}
+
+/** The advice to make day `day` of the lake `lake` (as the user wrote it) again, with its command. */
+function generateDayAgain(day: string, lake: string): string {
+  return `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day ${day} --out ${lake})`;
+}
+
+/**
+ * Whether `file`, a path a manifest lists, is one inside the lake: relative, and not leaving the
+ * lake's folder (`../`). A manifest changed by hand could name any file of the machine.
+ */
+function inLake(file: string): boolean {
+  return !isAbsolute(file) && normalize(file).split('/')[0] !== '..';
+}
+
+/** Parquet's magic bytes, at the start and the end of every Parquet file. */
+const PAR1 = Buffer.from('PAR1');
+
+/**
+ * Why the Parquet file `file` of `size` bytes is not one, or undefined when it starts and ends
+ * with Parquet's magic bytes. Reads those 8 bytes only.
+ */
+function notParquet(file: string, size: number): string | undefined {
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (size >= 8) {
+      readSync(fd, head, 0, 4, 0);
+      readSync(fd, tail, 0, 4, size - 4);
+    }
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return head.equals(PAR1) && tail.equals(PAR1) ? undefined : 'not a Parquet file (it does not start and end with PAR1)';
 }
 
 /**
@@ -97,8 +134,9 @@ export interface LakeContents {
   /**
    * Files that are not as the manifests say: a listed file missing or of another size than its
    * bytes, a file in a partition folder that its manifest does not list, a partition folder of a
-   * day with no manifest. Readers of `dt=*` would read the wrong rows from any of them. Sizes only:
-   * a file changed in place at its own size is not seen.
+   * day with no manifest, a Parquet file that does not start and end with its magic bytes. Readers
+   * of `dt=*` would read the wrong rows from any of them, or fail on them. Sizes and those bytes
+   * only: a file changed in place otherwise, at its own size, is not seen.
    */
   readonly damaged: LakeDamage[];
   /**
@@ -179,12 +217,22 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       s.days += t.rows > 0 ? 1 : 0;
       s.rows += t.rows;
       sources.set(name, s);
+      const outside = t.files.find((f) => !inLake(f));
+      if (outside !== undefined) {
+        throw new DataError(`${name} lists ${outside}, which is not a file of the lake (an absolute path, or one leaving its folder); ${generateDayAgain(day, outDir)}`, file);
+      }
       const sizes = t.files.map((f) => sizeOf(join(outDir, f)));
       t.files.forEach((f, i) => typeof sizes[i] === 'string' && damaged.push({ day, file: f, why: sizes[i] as string }));
       const total = sizes.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);
       if (sizes.every((b) => typeof b === 'number') && total !== t.bytes) {
         damaged.push({ day, file: t.files.length === 1 ? t.files[0] : `${name}/dt=${day}/`,
           why: `${total.toLocaleString('en-US')} bytes, the manifest says ${t.bytes.toLocaleString('en-US')}` });
+      } else {
+        // files of the size the manifest says: garbage of that size is seen by Parquet's magic bytes
+        t.files.forEach((f, i) => {
+          const why = f.endsWith('.parquet') && typeof sizes[i] === 'number' ? notParquet(join(outDir, f), sizes[i]) : undefined;
+          if (why !== undefined) damaged.push({ day, file: f, why });
+        });
       }
       const listed = new Set(t.files);
       for (const f of visibleEntries(join(outDir, name, `dt=${day}`))) {

@@ -10,7 +10,7 @@ import { tryParseDay } from '../../generator/dates.js';
 import { generate, WINDOW, type GenerateEvent, type GenerateSummary } from '../../generator/generate.js';
 import { loadRules, SOURCE_NAMES } from '../../generator/rules.js';
 import { buildWorld, signupsOn } from '../../generator/world.js';
-import { lakeContents, lakeDays, readManifest } from '../../generator/lakeManifest.js';
+import { lakeContents, lakeDays, readManifest, type TruthManifest } from '../../generator/lakeManifest.js';
 import { CancelledError } from '../../src/errors.js';
 import { summaryTable } from '../../src/cli/generate.js';
 import { lakeReport } from '../../src/cli/start.js';
@@ -305,6 +305,51 @@ describe('stratum start', () => {
     const o = await cli('start', '--out', other);
     expect(o.out).toMatch(/\n  1 file of the lake is not as its day's manifest says:\n    .*\/support\/tickets\/dt=2024-01-05\/part-00000\.parquet: [\d,]+ bytes, the manifest says [\d,]+\n$/);
     expect(o.err).toBe(`Error: the lake in ${other}/ is damaged: 1 file is not as the manifests say (listed above); generate 1 day again: npx stratum generate --day 2024-01-05 --seed 7 --scale 2 --out ${other}\n`);
+  });
+
+  it('sees a Parquet file of the size its manifest says that is not Parquet, by its first and last four bytes', async () => {
+    const out = join(dir, 'garbage-parquet');
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const clean = await cli('start', '--out', out);
+    expect(clean.code).toBe(0);
+    const orders = 'shop/orders/dt=2024-01-05/part-00000.parquet';
+    const tickets = 'support/tickets/dt=2024-01-05/part-00000.parquet';
+    const size = statSync(join(out, orders)).size;
+    // spaces, and a file that starts as Parquet does but is cut and padded to its size
+    writeFileSync(join(out, orders), Buffer.alloc(size, ' '));
+    const cut = readFileSync(join(out, tickets));
+    writeFileSync(join(out, tickets), Buffer.concat([cut.subarray(0, cut.length - 8), Buffer.alloc(8)]));
+    const r = await cli('start', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`  2 files of the lake are not as their day's manifest says:
+    ${out}/${orders}: not a Parquet file (it does not start and end with PAR1)
+    ${out}/${tickets}: not a Parquet file (it does not start and end with PAR1)
+`);
+    const fix = `generate 1 day again: npx stratum generate --day 2024-01-05 --out ${out}`;
+    expect(r.err).toBe(`Error: the lake in ${out}/ is damaged: 2 files are not as the manifests say (listed above); ${fix}\n`);
+    expect((await cli(...fix.split(': ')[1].split(' ').slice(2), '--quiet')).code).toBe(0);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+  });
+
+  it('refuses a manifest that lists a file outside the lake, naming the manifest and the path', async () => {
+    const out = join(dir, 'outside');
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const clean = await cli('start', '--out', out);
+    const manifest = join(out, '_truth/dt=2024-01-05/truth.json');
+    const made = readFileSync(manifest, 'utf8');
+    const orders = 'shop/orders/dt=2024-01-05/part-00000.parquet';
+    // files of the size the manifest says, the lake's own file among them, named from outside it
+    for (const path of [join(resolve(out), orders), `../${out.split('/').pop()!}/${orders}`, `shop/../../${out.split('/').pop()!}/${orders}`, '/etc/passwd', '../../etc/passwd']) {
+      const m = JSON.parse(made) as TruthManifest;
+      m.sources['shop/orders'].files = [path];
+      writeFileSync(manifest, JSON.stringify(m));
+      const r = await cli('start', '--out', out);
+      expect(r, path).toEqual({ code: 2, out: '', err: `Error: ${manifest}: shop/orders lists ${path}, which is not a file of the lake (an absolute path, or one leaving its folder); `
+        + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})\n` });
+    }
+    // done as it says, the lake checks clean
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    expect(await cli('start', '--out', out)).toEqual(clean);
   });
 
   it('says why a file the manifest lists has no size: not a file, or not to be looked at or read', async () => {
