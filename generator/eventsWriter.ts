@@ -18,7 +18,8 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_PER_ORDER, CART_ABANDONED, CLICKS_LANDED, EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
+  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, CLICKS_LANDED,
+  EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
   NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
@@ -57,13 +58,15 @@ const CFG = {
   ordActivation: 22, ordCheckout: 23, ordBrowse: 24, ordLanding: 25, channels: 26, fLate: 27, fLag: 28, fCustomer: 29, fSec: 30, fNull: 31,
   fOrphan: 32, fInvalid: 33, fFuture: 34, fFutureDays: 35, fMixed: 36, fChannel: 37, fKind: 38, fPage: 39, fPii: 40, fPiiKind: 41,
   fAnon: 42, fTouches: 43, fTouchDay: 44, fActivation: 45, fDup: 46, fMalformed: 47, fLen: 48, fFeature: 49, fType: 50, anonIds: 51,
-  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, fZone: 58, channelThresholds: 100, paid: 120, hourWeights: 130,
+  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, fZone: 58, browseViews: 84, browseEvents: 87, channelThresholds: 100,
+  paid: 120, hourWeights: 130,
   visitors: 154, visitorOffsets: 160,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
 const LISTS = {
   site: 60, app: 62, features: 64, landing: 66, entry: 68, domains: 70, channelIds: 72, utm: 74, customerIds: 76, types: 78, pages: 80,
+  browse: 82,
 } as const;
 
 /** Sizes of EventsWriter's buffers, in bytes (see its constructor). */
@@ -95,7 +98,7 @@ export class EventsWriter {
       customerIds: accounts.ids,
       // in the order assembly/events.ts numbers them
       types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
-      pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
+      pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding], browse: BROWSE_PAGES,
     };
     const config = new Float64Array(CFG.visitorOffsets + VISITOR_OFFSETS.length);
     // numbers
@@ -114,12 +117,13 @@ export class EventsWriter {
       [CFG.fTouchDay]: F.touchDay, [CFG.fActivation]: F.activation, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed, [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature, [CFG.fType]: F.type, [CFG.anonIds]: ANON_IDS,
       [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW, [CFG.activationWait]: ACTIVATION_WAIT, [CFG.fZone]: F.zone,
-      [CFG.visitors]: VISITOR_OFFSETS.length,
+      [CFG.visitors]: VISITOR_OFFSETS.length, [CFG.browseEvents]: BROWSE_EVENTS,
     });
     HOUR_WEIGHTS.forEach((w, h) => (config[CFG.hourWeights + h] = w));
     VISITOR_OFFSETS.forEach((o, i) => (config[CFG.visitorOffsets + i] = o));
     ACTIVATION_REACH.converts.forEach((v, i) => (config[CFG.reach + i] = v));
     ACTIVATION_REACH.other.forEach((v, i) => (config[CFG.reachOther + i] = v));
+    BROWSE_VIEWS.forEach((v, i) => (config[CFG.browseViews + i] = v));
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);
     let acc = 0;
     CHANNELS.forEach((c, i) => {

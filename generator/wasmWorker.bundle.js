@@ -444,8 +444,11 @@ function sessionStart(tod, offsetSec) {
   return `(${secondOfDaySql(tod, offsetSec)}) * 95 // 96`;
 }
 var SESSION_EVENTS = 7;
-var BROWSE_PER_ORDER = 0.5;
-var CART_ABANDONED = 0.4;
+var BROWSE_PER_ORDER = 4;
+var CART_ABANDONED = 0.22;
+var BROWSE_VIEWS = [0.3, 0.09, 0.027];
+var BROWSE_PAGES = ["/marketplace/search", "/marketplace/listing"];
+var BROWSE_EVENTS = 2 + BROWSE_VIEWS.length;
 var CLICKS_LANDED = 0.9;
 var LANDING_PAGES = ["/", "/pricing", "/features", "/blog"];
 var MARKETPLACE_ENTRY = ["/marketplace", "/marketplace/search"];
@@ -456,7 +459,7 @@ var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signu
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
 var TOUCH_WINDOW = 14 * 86400 - 60;
 var OWN_CHANNEL_TOUCH = 0.5;
-var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1610612736, landing: 1879048192 };
+var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 };
 function weightedChannel(v) {
   const total = CHANNELS.reduce((a, c) => a + c.weight, 0);
   let acc = 0;
@@ -506,12 +509,15 @@ var events = {
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
       br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, "day", 3)})::bigint)) as i from days),
-      browse as (${sessionsOf("br", 10)}),
+      -- a browsing session's further views (more: 0 to 3, by one draw v) and whether it views the cart
+      browse as (select *, ${BROWSE_VIEWS.map((t) => `(v < ${t})::integer`).join(" + ")} as more, ${u("k", F.kind)} < ${CART_ABANDONED} as cart
+        from (select *, ${u("k", F.len)} as v from (${sessionsOf("br", 10)}))),
       browserows as (
-        select day, start + j * 120 + ${ri("hash(b.k, j)", F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * 2 + j, day::bigint * 86400 + start,
-          customer_id, ${deviceOf("n")}, '${EVENT_TYPE.pageView}', case when j = 0 then ${oneOf("b.k", F.page, MARKETPLACE_ENTRY)} else '${PAGE.cart}' end,
+        select day, start + j * 120 + ${ri("hash(b.k, j)", F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * ${BROWSE_EVENTS} + j, day::bigint * 86400 + start,
+          customer_id, ${deviceOf("n")}, '${EVENT_TYPE.pageView}',
+          case when j = 0 then ${oneOf("b.k", F.page, MARKETPLACE_ENTRY)} when j <= more then ${oneOf("hash(b.k, j)", F.page, BROWSE_PAGES)} else '${PAGE.cart}' end,
           null, null, null, null, null, null
-        from (${sessionEvents("browse", `unnest(range(1 + (${u("k", F.kind)} < ${CART_ABANDONED})::integer))`)}) b),
+        from (${sessionEvents("browse", "unnest(range(1 + more + cart::integer))")}) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
       adj as (select *, unnest(range(landed)) as i from ads),
@@ -783,6 +789,8 @@ var CFG = {
   reachOther: 54,
   activationWait: 57,
   fZone: 58,
+  browseViews: 84,
+  browseEvents: 87,
   channelThresholds: 100,
   paid: 120,
   hourWeights: 130,
@@ -800,7 +808,8 @@ var LISTS = {
   utm: 74,
   customerIds: 76,
   types: 78,
-  pages: 80
+  pages: 80,
+  browse: 82
 };
 var EventsWriter = class {
   /**
@@ -825,7 +834,8 @@ var EventsWriter = class {
       customerIds: accounts.ids,
       // in the order assembly/events.ts numbers them
       types: [EVENT_TYPE.pageView, EVENT_TYPE.featureUsed, EVENT_TYPE.checkout, EVENT_TYPE.signedUp, EVENT_TYPE.activationStep],
-      pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding]
+      pages: [PAGE.cart, PAGE.checkout, PAGE.signup, PAGE.onboarding],
+      browse: BROWSE_PAGES
     };
     const config = new Float64Array(CFG.visitorOffsets + VISITOR_OFFSETS.length);
     const d = r.defects;
@@ -883,12 +893,14 @@ var EventsWriter = class {
       [CFG.touchWindow]: TOUCH_WINDOW,
       [CFG.activationWait]: ACTIVATION_WAIT,
       [CFG.fZone]: F.zone,
-      [CFG.visitors]: VISITOR_OFFSETS.length
+      [CFG.visitors]: VISITOR_OFFSETS.length,
+      [CFG.browseEvents]: BROWSE_EVENTS
     });
     HOUR_WEIGHTS.forEach((w, h) => config[CFG.hourWeights + h] = w);
     VISITOR_OFFSETS.forEach((o, i) => config[CFG.visitorOffsets + i] = o);
     ACTIVATION_REACH.converts.forEach((v, i) => config[CFG.reach + i] = v);
     ACTIVATION_REACH.other.forEach((v, i) => config[CFG.reachOther + i] = v);
+    BROWSE_VIEWS.forEach((v, i) => config[CFG.browseViews + i] = v);
     const weights = CHANNELS.reduce((a, c) => a + c.weight, 0);
     let acc = 0;
     CHANNELS.forEach((c, i) => {

@@ -70,6 +70,8 @@ const TOUCH_WINDOW = 53;
 const REACH_OTHER = 54; // 3 slots: REACH is of accounts whose trial converts, this of the others
 const ACTIVATION_WAIT = 57;
 const F_ZONE = 58;
+const BROWSE_VIEWS = 84; // 3 slots: the chance of at least 1, 2 and 3 further views of a browsing session
+const BROWSE_EVENTS = 87; // the stride of a browsing session's ordinals
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_SITE = 60;
@@ -83,6 +85,7 @@ const L_UTM = 74; // `,"utm_source":"…","utm_medium":"…"` of each channel
 const L_CUSTOMER_IDS = 76;
 const L_TYPES = 78; // page_view, feature_used, checkout_completed, signed_up, activation_step_completed
 const L_PAGES = 80; // /marketplace/cart, /marketplace/checkout, /signup, /app/onboarding
+const L_BROWSE = 82; // the pages of a browsing session's further views
 const CHANNEL_THRESHOLDS = 100; // CHANNELS slots: the channels' cumulative weight shares
 const PAID = 120; // CHANNELS slots: 1 for a paid channel
 const HOUR_WEIGHTS = 130; // 24 slots: timeOfDay.ts's HOUR_WEIGHTS, slots of the local day's hours
@@ -536,28 +539,38 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
   }
 }
 
-/** Marketplace sessions that buy nothing (`browse`): `count` sessions. */
+/**
+ * Marketplace sessions that buy nothing (`browse`): `count` sessions, each an entry, 0 to 3
+ * further views (by one draw) and, for some, the cart.
+ */
 export function browsing(day: i32, count: i32, pool: i32, zipfLo: f64): void {
   if (pool <= 0) return; // as background's
   const byDay = prefix(hash3(<u64>cfg(SEED), 10, <u64>day));
   const fSec = <u64>cfg(F_SEC);
+  const fPage = <u64>cfg(F_PAGE);
+  const stride = <i32>cfg(BROWSE_EVENTS);
   for (let i = 0; i < count; i++) {
     const p = keyPrefix(byDay ^ murmur(<u64>i));
     const c = zipf(p, pool, zipfLo);
     const start = sessionStart(ri(p, fSec, timeDraw), cust(c, C_UTC_OFFSET));
-    const len = uni(p, <u64>cfg(F_KIND)) < cfg(CART_ABANDONED) ? 2 : 1;
-    const entry = textOf(L_ENTRY, ri(p, <u64>cfg(F_PAGE), listCount(L_ENTRY)));
+    const v = uni(p, <u64>cfg(F_LEN));
+    let more = 0;
+    // entry, further views, cart: BROWSE_EVENTS is the views' count + 2
+    for (let m = 0; m < stride - 2; m++) if (v < cfg(BROWSE_VIEWS + m)) more++;
+    const len = 1 + more + (uni(p, <u64>cfg(F_KIND)) < cfg(CART_ABANDONED) ? 1 : 0);
+    const entry = textOf(L_ENTRY, ri(p, fPage, listCount(L_ENTRY)));
     device(c);
     for (let j = 0; j < len; j++) {
       const k = p ^ murmur(<u64>j);
+      const pe = keyPrefix(k);
       eDay = day;
-      eSec = start + j * 120 + <i32>ri(keyPrefix(k), fSec, 100);
+      eSec = start + j * 120 + <i32>ri(pe, fSec, 100);
       eK = k;
-      eOrd = <u32>(<i32>cfg(ORD_BROWSE) + i * 2 + j);
+      eOrd = <u32>(<i32>cfg(ORD_BROWSE) + i * stride + j);
       eSes = <i64>day * 86400 + start;
       eAccount = c;
       eType = textOf(L_TYPES, 0);
-      ePage = j == 0 ? entry : textOf(L_PAGES, 0);
+      ePage = j == 0 ? entry : j <= more ? textOf(L_BROWSE, ri(pe, fPage, listCount(L_BROWSE))) : textOf(L_PAGES, 0);
       plain();
       finish();
     }

@@ -4,7 +4,9 @@
  * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
  * that enters the marketplace (its front page or search), views the cart, then checks out (an API
  * order has no session; an order whose every charge was declined views the checkout page and
- * does not complete it), so each step of the funnel has fewer sessions than the one before.
+ * does not complete it). Most marketplace sessions only browse (BROWSE_PER_ORDER): search
+ * results and listings, and for a few the cart. So each step of the funnel has fewer sessions
+ * than the one before.
  * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
  * to the account; activation steps are a funnel (fewer accounts reach
  * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
@@ -51,14 +53,25 @@ function sessionStart(tod: string, offsetSec: string): string {
 /** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
 export const SESSION_EVENTS = 7;
 /**
- * Marketplace sessions that buy nothing, per order of the day: each views the marketplace or
- * searches it, and some put items in the cart and leave. With the web and app orders' sessions
- * (cart, then checkout), about half of the sessions that visit the marketplace buy, and three in
- * four that fill a cart.
+ * Marketplace sessions that buy nothing, per order of the day: each enters the marketplace (its
+ * front page or search), views some more of its pages (BROWSE_VIEWS) and, for some
+ * (CART_ABANDONED), the cart, and leaves. With the web and app orders' sessions (entry, cart, then
+ * checkout), about one in six of the sessions that visit the marketplace buys, and some two in
+ * five of those that view the cart, as B2B marketplaces convert.
  */
-export const BROWSE_PER_ORDER = 0.5;
-/** The share of those that leave a full cart. */
-export const CART_ABANDONED = 0.4;
+export const BROWSE_PER_ORDER = 4;
+/** The share of those that view the cart (and leave it full). */
+export const CART_ABANDONED = 0.22;
+/**
+ * The chance that a browsing session views at least 1, 2 and 3 more pages (BROWSE_PAGES) after its
+ * entry: drawn by one uniform, each 0.3 of the one before (so seven in ten view the entry alone,
+ * as most visits to a page bounce).
+ */
+export const BROWSE_VIEWS = [0.3, 0.09, 0.027] as const;
+/** The marketplace's pages a browsing session views after its entry: search results and listings. */
+export const BROWSE_PAGES = ['/marketplace/search', '/marketplace/listing'];
+/** The most events of a browsing session (entry, further views, cart): the stride of its ordinals. */
+export const BROWSE_EVENTS = 2 + BROWSE_VIEWS.length;
 
 /** The share of ad clicks that land as a tagged page view (the rest leave before the tracker loads). */
 export const CLICKS_LANDED = 0.9;
@@ -95,11 +108,14 @@ export const TOUCH_WINDOW = 14 * 86400 - 60;
 export const OWN_CHANNEL_TOUCH = 0.5;
 
 /**
- * Where each kind of event starts in `ord`, which orders the events of one second: background
- * [0, 2^28), then touches, signups, activation, checkout sessions (i * 4 + step), browsing, and ad
+ * Where each kind of event starts in `ord`, which orders the events of one second (below 2^31, the
+ * factor of the second in `seq`): background [0, 2^28), then touches, signups, activation, checkout
+ * sessions [2^30, 2^30 + 2^28) (i * 4 + step: 67 million orders a day), browsing [2^30 + 2^28,
+ * 1.75 * 2^30) (i * BROWSE_EVENTS + j: 107 million sessions a day, at --scale 100 with the
+ * built-in rules 134 times the founding weekday's 800,000 and 20 times the hot day's most), and ad
  * landings (numbered through the day).
  */
-export const ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1610612736, landing: 1879048192 } as const;
+export const ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 } as const;
 
 /** SQL: a channel id drawn by the channels' weights with the uniform draw `v` (a SQL expression). */
 function weightedChannel(v: string): string {
@@ -152,8 +168,8 @@ export const events: SourceDef = {
         select ${joined} from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account('x')}`;
     };
     // every event: day, sec, k (record key), ord (orders the events of one second: background
-    // [0, 2^28), touches, signups, activation, checkout sessions [2^30, 1.5 * 2^30) (i * 4 + step), browsing, and
-    // ad landings from 1.75 * 2^30, numbered through the day),
+    // [0, 2^28), touches, signups, activation, checkout sessions from 2^30 (i * 4 + step), browsing
+    // from 1.25 * 2^30 (i * BROWSE_EVENTS + j), and ad landings from 1.75 * 2^30, numbered through the day: ORD),
     // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
     // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
@@ -171,12 +187,15 @@ export const events: SourceDef = {
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
       br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
-      browse as (${sessionsOf('br', 10)}),
+      -- a browsing session's further views (more: 0 to 3, by one draw v) and whether it views the cart
+      browse as (select *, ${BROWSE_VIEWS.map((t) => `(v < ${t})::integer`).join(' + ')} as more, ${u('k', F.kind)} < ${CART_ABANDONED} as cart
+        from (select *, ${u('k', F.len)} as v from (${sessionsOf('br', 10)}))),
       browserows as (
-        select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * 2 + j, day::bigint * 86400 + start,
-          customer_id, ${deviceOf('n')}, '${EVENT_TYPE.pageView}', case when j = 0 then ${oneOf('b.k', F.page, MARKETPLACE_ENTRY)} else '${PAGE.cart}' end,
+        select day, start + j * 120 + ${ri('hash(b.k, j)', F.sec, 100)}, hash(b.k, j), ${ORD.browse} + i * ${BROWSE_EVENTS} + j, day::bigint * 86400 + start,
+          customer_id, ${deviceOf('n')}, '${EVENT_TYPE.pageView}',
+          case when j = 0 then ${oneOf('b.k', F.page, MARKETPLACE_ENTRY)} when j <= more then ${oneOf('hash(b.k, j)', F.page, BROWSE_PAGES)} else '${PAGE.cart}' end,
           null, null, null, null, null, null
-        from (${sessionEvents('browse', `unnest(range(1 + (${u('k', F.kind)} < ${CART_ABANDONED})::integer))`)}) b),
+        from (${sessionEvents('browse', 'unnest(range(1 + more + cart::integer))')}) b),
       ads as (select *, coalesce(sum(landed) over (partition by day order by ci, campaign rows between unbounded preceding and 1 preceding), 0) as before
         from (select day, ci, channel, campaign, k, round(clicks * ${CLICKS_LANDED})::bigint as landed from ${adRows(ctx, lo, ctx.to)})),
       adj as (select *, unnest(range(landed)) as i from ads),

@@ -31,6 +31,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
   7: 'e5acb1be110edc8455c60f001d8777c95593b3b1dda271302fd57881ec76c996',
   8: '1065c0523b3b1ccdcce33ba66af74b62cc4db311e6f3363ea5516e16b4992c50',
+  9: '99ff0e3c033a1f6c013c80f55781ed0891a4c0a25c6f566271c27a3030a5649e',
 };
 
 /**
