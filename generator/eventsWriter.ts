@@ -18,7 +18,7 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, CLICKS_LANDED,
+  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
   EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
   NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
@@ -42,7 +42,7 @@ interface Exports extends LinesModule {
   background(day: number, count: number, pool: number, zipfLo: number): void;
   browsing(day: number, count: number, pool: number, zipfLo: number): void;
   landings(day: number, channel: number, campaign: number, k: bigint, landed: number, before: number): void;
-  checkout(day: number, i: number, n: number, amountPtr: number, amountLen: number, unpaid: number): void;
+  checkout(day: number, i: number, n: number, done: number, amountPtr: number, amountLen: number, unpaid: number): void;
   accounts(lo: number, to: number): void;
   accountsOn(day: number): void;
   writeDay(day: number): number;
@@ -175,7 +175,7 @@ export class EventsWriter {
         }
         for (; o < orders.day.length && orders.day[o] === day; o++) {
           const len = orders.totalLength[o];
-          x.checkout(day, orders.i[o], orders.n[o], amountAt, len, orders.unpaid[o]);
+          x.checkout(day, orders.i[o], orders.n[o], orders.done[o], amountAt, len, orders.unpaid[o]);
           amountAt += len;
         }
         x.accountsOn(day);
@@ -203,11 +203,12 @@ export interface EventsInput {
   readonly counts: [day: number, background: number, browsing: number][];
   /**
    * The web and app orders, in columns handed to a writer's thread without a copy: day, number,
-   * account number, whether it is unpaid (1: every charge declined, its checkout not completed),
-   * and their totals as text (ASCII), one after the other, with their lengths.
+   * account number, the second of the day its checkout completes (checkoutSecSql), whether it is
+   * unpaid (1: every charge declined, its checkout not completed), and their totals as text
+   * (ASCII), one after the other, with their lengths.
    */
   readonly orders: {
-    readonly day: Int32Array<ArrayBuffer>; readonly i: Int32Array<ArrayBuffer>; readonly n: Int32Array<ArrayBuffer>;
+    readonly day: Int32Array<ArrayBuffer>; readonly i: Int32Array<ArrayBuffer>; readonly n: Int32Array<ArrayBuffer>; readonly done: Int32Array<ArrayBuffer>;
     readonly unpaid: Uint8Array<ArrayBuffer>;
     readonly totals: Uint8Array<ArrayBuffer>; readonly totalLength: Uint8Array<ArrayBuffer>;
   };
@@ -227,24 +228,25 @@ export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules:
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
   // read a chunk's column at a time, not a row at a time: the default dataset's 130,000 orders took
   // 0.45 s of the main thread as rows (an array per row and a string per total), a third of that so
-  const chunks = await (await con.run(`select day::integer, i::integer, n::integer, (total::decimal(14, 2) * 100)::double, is_unpaid::integer
+  const chunks = await (await con.run(`select day::integer, i::integer, n::integer, (${checkoutSecSql()})::integer, (total::decimal(14, 2) * 100)::double, is_unpaid::integer
     from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api' order by day, i`)).fetchAllChunks();
   const count = chunks.reduce((n, c) => n + c.rowCount, 0);
   const int = () => new Int32Array(count);
-  const columns = { day: int(), i: int(), n: int(), cents: new Float64Array(count), unpaid: new Uint8Array(count) };
+  const columns = { day: int(), i: int(), n: int(), done: int(), cents: new Float64Array(count), unpaid: new Uint8Array(count) };
   let at = 0;
   for (const c of chunks) {
-    const [day, i, n, cents, unpaid] = [0, 1, 2, 3, 4].map((col) => c.getColumnVector(col) as DuckDBIntegerVector | DuckDBDoubleVector);
+    const [day, i, n, done, cents, unpaid] = [0, 1, 2, 3, 4, 5].map((col) => c.getColumnVector(col) as DuckDBIntegerVector | DuckDBDoubleVector);
     // rowCount asks DuckDB each time
     for (let r = 0, rows = c.rowCount; r < rows; r++, at++) {
       columns.day[at] = day.getItem(r)!;
       columns.i[at] = i.getItem(r)!;
       columns.n[at] = n.getItem(r)!;
+      columns.done[at] = done.getItem(r)!;
       columns.cents[at] = cents.getItem(r)!;
       columns.unpaid[at] = unpaid.getItem(r)!;
     }
   }
-  const orders = { day: columns.day, i: columns.i, n: columns.n, unpaid: columns.unpaid, ...hundredthsTexts(columns.cents) };
+  const orders = { day: columns.day, i: columns.i, n: columns.n, done: columns.done, unpaid: columns.unpaid, ...hundredthsTexts(columns.cents) };
   const ads = (await con.runAndReadAll(`select day, ci, campaign, k, round(clicks * ${CLICKS_LANDED})::integer
     from ${adRows(ctx, lo, ctx.to)} order by day, ci, campaign`)).getRows() as EventsInput['ads'];
   return { counts, orders, ads };

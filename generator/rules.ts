@@ -287,7 +287,9 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * leaves (a sixth of moves stayed put). 9: marketplace sessions that buy nothing are 4 per order
  * (they were 0.5), an entry then 0-3 search or listing views (0.3 of the one before each) and for
  * 22% the cart (40% were an entry and a cart, the others an entry alone): of the sessions that
- * visit the marketplace 16% buy, of those that view the cart 46% (they were 54% and 79%). A test
+ * visit the marketplace 16% buy, of those that view the cart 46% (they were 54% and 79%); an order
+ * whose first charge is declined completes its checkout at the retry that pays it (it completed at
+ * the order's second, before its declined tries). A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 9;

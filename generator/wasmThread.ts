@@ -116,7 +116,7 @@ export class WasmWriterThread {
 function transferable(input: EventsInput | PaymentsInput): ArrayBuffer[] {
   if ('text' in input) return [input.text.buffer];
   const o = input.orders;
-  return [o.day.buffer, o.i.buffer, o.n.buffer, o.unpaid.buffer, o.totals.buffer, o.totalLength.buffer];
+  return [o.day.buffer, o.i.buffer, o.n.buffer, o.done.buffer, o.unpaid.buffer, o.totals.buffer, o.totalLength.buffer];
 }
 
 /**

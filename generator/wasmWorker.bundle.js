@@ -215,6 +215,18 @@ function flags(ctx, key, kinds) {
   return kinds.map((k) => `${flag(ctx, k, key)} as d_${k}`).join(",\n");
 }
 
+// generator/declines.ts
+var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
+var DUNNING_RETRY_DAYS = [3, 8, 15];
+var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
+var ORDER_RETRIES = 2;
+var ORDER_FIRST_ATTEMPT = 20;
+var ORDER_RETRY_GAP = [10, 111];
+function orderAttemptSecSql(k, sec, j) {
+  const gaps = Array.from({ length: ORDER_RETRIES }, (_, m) => `case when ${j} > ${m} then ${ORDER_RETRY_GAP[0]} + ${ri(k, F.retry + 10 * (m + 1), ORDER_RETRY_GAP[1])} else 0 end`);
+  return `(${sec} + ${ORDER_FIRST_ATTEMPT} + ${gaps.join(" + ")})`;
+}
+
 // generator/timeOfDay.ts
 var HOUR_WEIGHTS = [
   8,
@@ -256,18 +268,6 @@ function secondOfDaySql(draw2, offsetSec) {
 }
 var OFFSETS = new Map(COUNTRIES.map((c) => [c.code, c.utcOffsetMinutes * 60]));
 var VISITOR_OFFSETS = COUNTRIES.flatMap((c) => Array(c.weight).fill(c.utcOffsetMinutes * 60));
-
-// generator/declines.ts
-var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
-var DUNNING_RETRY_DAYS = [3, 8, 15];
-var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
-var ORDER_RETRIES = 2;
-var ORDER_FIRST_ATTEMPT = 20;
-var ORDER_RETRY_GAP = [10, 111];
-function orderAttemptSecSql(k, sec, j) {
-  const gaps = Array.from({ length: ORDER_RETRIES }, (_, m) => `case when ${j} > ${m} then ${ORDER_RETRY_GAP[0]} + ${ri(k, F.retry + 10 * (m + 1), ORDER_RETRY_GAP[1])} else 0 end`);
-  return `(${sec} + ${ORDER_FIRST_ATTEMPT} + ${gaps.join(" + ")})`;
-}
 
 // generator/sources/orderUniverse.ts
 var REFUND_WITHIN_DAYS = 20;
@@ -460,6 +460,9 @@ var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
 var TOUCH_WINDOW = 14 * 86400 - 60;
 var OWN_CHANNEL_TOUCH = 0.5;
 var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 };
+function checkoutSecSql() {
+  return `case when declines between 1 and ${ORDER_RETRIES} then least(${orderAttemptSecSql("k", "sec", "declines")}, 86399) else sec end`;
+}
 function weightedChannel(v) {
   const total = CHANNELS.reduce((a, c) => a + c.weight, 0);
   let acc = 0;
@@ -562,10 +565,10 @@ var events = {
             (select unnest(range(1, 4)) as st)
           where ${u("hash(c.n)", F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(", ")}] else [${ACTIVATION_REACH.other.join(", ")}] end[st]))),
       buys as (
-        select day, sec, k, i, customer_id, n, order_id, total, is_unpaid, sec - ${ri("hash(k, 10)", F.sec, "least(sec, 300) + 1")} as cart_sec, unnest([0, 1, 2]) as j
+        select day, sec, k, i, customer_id, n, order_id, total, declines, is_unpaid, sec - ${ri("hash(k, 10)", F.sec, "least(sec, 300) + 1")} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel("k")} <> 'api'),
       checkout as (
-        select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri("hash(k, 12)", F.sec, "least(cart_sec, 600) + 1")} end,
+        select day, case j when 0 then ${checkoutSecSql()} when 1 then cart_sec else cart_sec - ${ri("hash(k, 12)", F.sec, "least(cart_sec, 600) + 1")} end,
           hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
           -- an unpaid order's checkout (every charge declined) is not completed: a view of its page
           customer_id, ${deviceOf("n")}, case when j = 0 and not is_unpaid then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
@@ -951,7 +954,7 @@ var EventsWriter = class {
         }
         for (; o < orders.day.length && orders.day[o] === day; o++) {
           const len = orders.totalLength[o];
-          x.checkout(day, orders.i[o], orders.n[o], amountAt, len, orders.unpaid[o]);
+          x.checkout(day, orders.i[o], orders.n[o], orders.done[o], amountAt, len, orders.unpaid[o]);
           amountAt += len;
         }
         x.accountsOn(day);

@@ -601,11 +601,12 @@ export function landings(day: i32, channel: i32, campaign: i32, k: u64, landed: 
 }
 
 /**
- * Order i of the day's session (a web or app order): entry, cart and checkout (`checkout`); its
- * total's text is at amountPtr. An unpaid order's (every charge declined) checkout is not
- * completed: a view of the checkout page, with no order or amount.
+ * Order i of the day's session (a web or app order): entry, cart and checkout (`checkout`), the
+ * checkout at second `done` of the day (events.ts's checkoutSecSql); its total's text is at
+ * amountPtr. An unpaid order's (every charge declined) checkout is not completed: a view of the
+ * checkout page, with no order or amount.
  */
-export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: u32, unpaid: i32): void {
+export function checkout(day: i32, i: i32, n: i32, done: i32, amountPtr: usize, amountLen: u32, unpaid: i32): void {
   const k = hash4(<u64>cfg(SEED), 3, <u64>day, <u64>i);
   const p = keyPrefix(k);
   const fSec = <u64>cfg(F_SEC);
@@ -616,7 +617,7 @@ export function checkout(day: i32, i: i32, n: i32, amountPtr: usize, amountLen: 
   for (let j = 0; j < 3; j++) {
     eK = p ^ murmur(<u64>(9 + j));
     eDay = day;
-    eSec = j == 0 ? sec : j == 1 ? cartSec : cartSec - <i32>ri(p12, fSec, <u64>(cartSec < 600 ? cartSec : 600) + 1);
+    eSec = j == 0 ? done : j == 1 ? cartSec : cartSec - <i32>ri(p12, fSec, <u64>(cartSec < 600 ? cartSec : 600) + 1);
     eOrd = <u32>(<i32>cfg(ORD_CHECKOUT) + i * 4 + j);
     eSes = <i64>day * 86400 + sec;
     eAccount = n;

@@ -2,11 +2,11 @@
  * product/events (JSON lines): web and app analytics, in sessions of several events. Visitors
  * browse the public site anonymously; accounts use the app (page views and feature use) and visit
  * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
- * that enters the marketplace (its front page or search), views the cart, then checks out (an API
- * order has no session; an order whose every charge was declined views the checkout page and
- * does not complete it). Most marketplace sessions only browse (BROWSE_PER_ORDER): search
- * results and listings, and for a few the cart. So each step of the funnel has fewer sessions
- * than the one before.
+ * that enters the marketplace (its front page or search), views the cart, then checks out (at the
+ * second its charge succeeds: after a declined one, the buyer's retry; an API order has no
+ * session; an order whose every charge was declined views the checkout page and does not complete
+ * it). Most marketplace sessions only browse (BROWSE_PER_ORDER): search results and listings, and
+ * for a few the cart. So each step of the funnel has fewer sessions than the one before.
  * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
  * to the account; activation steps are a funnel (fewer accounts reach
  * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
@@ -14,6 +14,7 @@
  */
 import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
+import { ORDER_RETRIES, orderAttemptSecSql } from '../declines.js';
 import { secondOfDaySql, TIME_DRAW, VISITOR_OFFSETS } from '../timeOfDay.js';
 import { salesChannel } from './shop.js';
 import { universeOrders } from './orderUniverse.js';
@@ -116,6 +117,16 @@ export const OWN_CHANNEL_TOUCH = 0.5;
  * landings (numbered through the day).
  */
 export const ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 } as const;
+
+/**
+ * SQL of the second of the day at which an order (of universeOrders' columns k, sec and declines)
+ * completes its checkout: the second it is placed, or, when its first charge was declined and a
+ * retry succeeded, that retry's (cut at the day's last second, as processor/payments' charge is).
+ * An unpaid order's checkout, never completed, is viewed at the second it is placed.
+ */
+export function checkoutSecSql(): string {
+  return `case when declines between 1 and ${ORDER_RETRIES} then least(${orderAttemptSecSql('k', 'sec', 'declines')}, 86399) else sec end`;
+}
 
 /** SQL: a channel id drawn by the channels' weights with the uniform draw `v` (a SQL expression). */
 function weightedChannel(v: string): string {
@@ -240,10 +251,10 @@ export const events: SourceDef = {
             (select unnest(range(1, 4)) as st)
           where ${u('hash(c.n)', F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(', ')}] else [${ACTIVATION_REACH.other.join(', ')}] end[st]))),
       buys as (
-        select day, sec, k, i, customer_id, n, order_id, total, is_unpaid, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
+        select day, sec, k, i, customer_id, n, order_id, total, declines, is_unpaid, sec - ${ri('hash(k, 10)', F.sec, 'least(sec, 300) + 1')} as cart_sec, unnest([0, 1, 2]) as j
         from ${universeOrders(ctx)} where day >= ${lo} and ${salesChannel('k')} <> 'api'),
       checkout as (
-        select day, case j when 0 then sec when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
+        select day, case j when 0 then ${checkoutSecSql()} when 1 then cart_sec else cart_sec - ${ri('hash(k, 12)', F.sec, 'least(cart_sec, 600) + 1')} end,
           hash(k, 9 + j), ${ORD.checkout} + i * 4 + j, day::bigint * 86400 + sec,
           -- an unpaid order's checkout (every charge declined) is not completed: a view of its page
           customer_id, ${deviceOf('n')}, case when j = 0 and not is_unpaid then '${EVENT_TYPE.checkout}' else '${EVENT_TYPE.pageView}' end,
