@@ -1,7 +1,7 @@
 /**
  * Declined card payments and what follows them. A subscription invoice's declined charge is
  * dunned by the processor over days (retried on a schedule; an expired card only recovers when
- * the customer updates it), and an invoice still unpaid when dunning ends cancels its
+ * the customer updates it: cards.ts), and an invoice still unpaid when dunning ends cancels its
  * subscription: involuntary churn. That is decided here in the JS world (world.ts's lifecycle),
  * from hashes. A marketplace order's declined charge is retried by the buyer at checkout within
  * seconds to minutes, and an order whose every attempt fails is never paid: that is drawn in SQL
@@ -15,13 +15,25 @@ import { F, ri, u } from './sqlRandom.js';
 export const FAILURE_CODES: readonly string[] = ['card_declined', 'insufficient_funds', 'expired_card'];
 
 /**
- * The share of subscription invoices whose first charge is declined: card-on-file renewals fail
- * more often than a charge the customer makes, as cards expire, are replaced or run out of funds.
+ * The share of subscription invoices (on a card on file that is valid) whose first charge is
+ * declined, card_declined or insufficient_funds: card-on-file renewals fail more often than a
+ * charge the customer makes, as cards are blocked or run out of funds.
  */
-export const INVOICE_DECLINE = 0.05;
+export const INVOICE_DECLINE = 0.04;
 
-/** How often each of FAILURE_CODES declines an invoice's first charge (weights). */
-export const INVOICE_DECLINE_MIX: readonly number[] = [35, 45, 20];
+/** How often each of FAILURE_CODES' first two (card_declined, insufficient_funds) declines an invoice's first charge (weights). */
+export const INVOICE_DECLINE_MIX: readonly number[] = [35, 45];
+
+/** The index of expired_card in FAILURE_CODES. */
+export const EXPIRED_CARD = FAILURE_CODES.indexOf('expired_card');
+
+/**
+ * The share of card expiries the processor misses: a card is renewed by its network when it
+ * expires (cards.ts), and the processor's account updater brings the card on file up to date,
+ * but for these. The first invoice after such an expiry is declined expired_card (the card on
+ * file shows the expiry that passed), and its dunning is the customer's to end by updating it.
+ */
+export const EXPIRY_DECLINE = 0.4;
 
 /**
  * The days after an invoice on which the processor retries its declined charge, at the invoice's
@@ -43,8 +55,8 @@ export const INVOICE_RETRY_RECOVERS: readonly number[] = [0.25, 0.4, 0];
 /**
  * The share of customers whose card expired who update it during dunning (asked by the
  * processor's emails), 1 to DUNNING_DAYS - 1 days after the invoice, at any second of the day (not
- * in business hours: timeOfDay.ts): the open invoice is charged to the new card then, and not
- * retried after. The others' subscriptions end with dunning.
+ * in business hours: timeOfDay.ts), to a new card (cards.ts's updatedCard): the open invoice is
+ * charged to it then, and not retried after. The others' subscriptions end with dunning.
  */
 export const CARD_UPDATE = 0.5;
 
@@ -60,21 +72,23 @@ export interface InvoiceDunning {
 }
 
 /**
- * The dunning of invoice p of account n's subscription k, raised at (day, sec): a pure function
- * of the seed and those numbers.
+ * The dunning of invoice p of account n's subscription k, raised at (day, sec), `cardExpired`
+ * when the card on file expired since the charge before (cards.ts): a pure function of the seed
+ * and those numbers.
  */
-export function invoiceDunning(seed: number, n: number, k: number, p: number, day: number, sec: number): InvoiceDunning {
-  if (uniform(seed, Field.decline, n, k, p) >= INVOICE_DECLINE) return { failureCode: null, declines: 0, paidDay: day, paidSec: sec };
-  const code = weightedIndex(INVOICE_DECLINE_MIX, uniform(seed, Field.declineCode, n, k, p));
-  const failureCode = FAILURE_CODES[code];
-  if (INVOICE_RETRY_RECOVERS[code] === 0) {
+export function invoiceDunning(seed: number, n: number, k: number, p: number, day: number, sec: number, cardExpired: boolean): InvoiceDunning {
+  if (cardExpired && uniform(seed, Field.cardExpiry, n, k, p) < EXPIRY_DECLINE) {
     // an expired card: every retry before the customer's update fails; without one, all do
+    const failureCode = FAILURE_CODES[EXPIRED_CARD];
     if (uniform(seed, Field.cardUpdate, n, k, p) >= CARD_UPDATE) return { failureCode, declines: 1 + DUNNING_RETRY_DAYS.length, paidDay: null, paidSec: null };
     const after = 1 + pick(DUNNING_DAYS - 1, seed, Field.cardUpdate, n, k, p, 1);
     const at = pick(86_400, seed, Field.cardUpdate, n, k, p, 2);
     const before = DUNNING_RETRY_DAYS.filter((d) => d < after || (d === after && sec < at)).length;
     return { failureCode, declines: 1 + before, paidDay: day + after, paidSec: at };
   }
+  if (uniform(seed, Field.decline, n, k, p) >= INVOICE_DECLINE) return { failureCode: null, declines: 0, paidDay: day, paidSec: sec };
+  const code = weightedIndex(INVOICE_DECLINE_MIX, uniform(seed, Field.declineCode, n, k, p));
+  const failureCode = FAILURE_CODES[code];
   for (let r = 0; r < DUNNING_RETRY_DAYS.length; r++) {
     if (uniform(seed, Field.recover, n, k, p, r) < INVOICE_RETRY_RECOVERS[code]) {
       return { failureCode, declines: 1 + r, paidDay: day + DUNNING_RETRY_DAYS[r], paidSec: sec };

@@ -17,6 +17,7 @@ import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from
 import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
+import { paymentsAccounts } from './paymentsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
 import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
@@ -344,9 +345,9 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const worldStarted = performance.now();
     const world = buildWorld(rules, scale, to + 30);
     // the WebAssembly writers run on threads of their own (wasmThread.ts)
-    const accountsData = eventsByWriter || paymentsByWriter ? wasmAccounts(world) : undefined;
+    const accountsData = eventsByWriter ? wasmAccounts(world) : undefined;
     const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, scale, accounts: accountsData!, buffers: opts.eventsBuffers }) : undefined;
-    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, customerIds: accountsData!.ids, piece: opts.paymentsPiece }) : undefined;
+    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed), piece: opts.paymentsPiece }) : undefined;
     for (const t of [eventsWriter, paymentsWriter]) if (t) threads.push(t);
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });

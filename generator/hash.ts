@@ -40,5 +40,5 @@ export function pick(n: number, ...keys: number[]): number {
 export const Field = {
   signups: 1, converts: 3, plan: 4, billing: 5, lifecycleGap: 6, lifecycleKind: 7, reactivate: 8, country: 9,
   channel: 10, company: 11, person: 12, versionDay: 14, versionKind: 15, signupSecond: 16, industry: 18, size: 26,
-  decline: 27, declineCode: 28, recover: 29, cardUpdate: 30,
+  decline: 27, declineCode: 28, recover: 29, cardUpdate: 30, card: 31, cardExpiry: 32,
 } as const;

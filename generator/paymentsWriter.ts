@@ -15,13 +15,15 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { DefectKind, Rules } from './rules.js';
-import { DUNNING_RETRY_DAYS, FAILURE_CODES, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP } from './declines.js';
+import { CARD_BRANDS, firstCard, type Card } from './cards.js';
+import { DUNNING_RETRY_DAYS, EXPIRED_CARD, FAILURE_CODES, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP } from './declines.js';
 import { ORDER_REFUND, REFUND_WITHIN_DAYS, refunded } from './sources/orderUniverse.js';
 import {
-  AMOUNT_MAJOR, amountMinor, CARD_BRANDS, chargedOrders, INVALID_CURRENCIES, INVOICE_ORD, INVOICE_REFUND, payments, paymentsLookbackDays, refundAmount,
+  AMOUNT_MAJOR, amountMinor, chargedOrders, INVALID_CURRENCIES, INVOICE_ORD, INVOICE_REFUND, payments, paymentsLookbackDays, refundAmount,
 } from './sources/payments.js';
 import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
+import type { World } from './world.js';
 import type { SourceDayTruth, Stop } from './writer.js';
 
 /** The compiled module, built by `npm run build:wasm` from assembly/payments.ts. */
@@ -30,6 +32,7 @@ const WASM = new URL('./assembly/payments.wasm', import.meta.url);
 /** What assembly/payments.ts exports. */
 interface Exports extends LinesModule {
   start(piece: number): void;
+  setCards(customers: number, data: number): void;
   begin(from: number, to: number, more: number, lo: number): void;
   orders(ptr: number, len: number): void;
   invoices(ptr: number, len: number): void;
@@ -48,13 +51,49 @@ const CFG = {
   seed: 0, late: 1, nulled: 2, orphan: 3, invalid: 4, mixed: 5, future: 6, partial: 7, double: 8, duplicate: 9, malformed: 10,
   maxLag: 11, driftDay: 12, orderFirstAttempt: 13, orderRefund: 14, retryGapMin: 15, invoiceRefund: 16, refundWithin: 17,
   retryGapSpan: 18, fRetry: 19, fLate: 20, fLag: 21, fNull: 22, fOrphan: 23, fInvalid: 24, fFuture: 25, fFutureDays: 26, fMixed: 27, fSec: 28, fPartial: 29,
-  fDouble: 30, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38,
+  fDouble: 30, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38, expiredCard: 39,
   /** DUNNING_RETRY_DAYS, one a slot from here */
   dunningDays: 48,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
 const LISTS = { customerIds: 40, failureCodes: 42, invalidCurrencies: 44, brands: 46 } as const;
+
+/**
+ * The accounts as PaymentsWriter needs them: their ids, and their cards (cards.ts) in `cards`:
+ * per account its first card (packed, see packCard) and the index of its first card updated to,
+ * then one more index (their count), then the cards updated to, account by account in time order,
+ * as day, second and packed card each.
+ */
+export interface PaymentsAccounts {
+  readonly ids: readonly string[];
+  readonly cards: Int32Array;
+}
+
+/** A card's brand (2 bits), life in years (3), last4 (14) and issue month (13) in 32 bits, as assembly/payments.ts reads them. */
+function packCard(c: Card): number {
+  if (c.issued < 0 || c.issued >= 8192 || c.life % 12 !== 0 || c.life / 12 >= 8 || c.brand >= 4) throw new Error(`internal: card ${c.gen} of account ${c.n} cannot be packed`);
+  return c.brand | ((c.life / 12) << 2) | (c.last4 << 5) | (c.issued << 19);
+}
+
+/** The world's accounts and their cards for PaymentsWriter. */
+export function paymentsAccounts(world: Pick<World, 'customers' | 'cards'>, seed: number): PaymentsAccounts {
+  const count = world.customers.length;
+  const cards = new Int32Array(2 * count + 2 + 3 * world.cards.length);
+  let u = 0;
+  for (const c of world.customers) {
+    cards[2 * c.n] = packCard(firstCard(seed, c.n, c.signupDay));
+    cards[2 * c.n + 1] = u;
+    // the world's cards are in account order
+    while (u < world.cards.length && world.cards[u].n === c.n) {
+      const card = world.cards[u];
+      cards.set([card.day, card.sec, packCard(card)], 2 * count + 2 + 3 * u);
+      u++;
+    }
+  }
+  cards[2 * count + 1] = u;
+  return { ids: world.customers.map((c) => c.id), cards };
+}
 
 /**
  * Writes processor/payments as JSON lines batch by batch, with one WebAssembly instance for the
@@ -65,7 +104,7 @@ export class PaymentsWriter {
   private readonly x: Exports;
 
   /** `piece` replaces the size of the pieces a day's file is handed out in (32 MB); tests make it small. */
-  constructor(private readonly rules: Rules, customerIds: readonly string[], piece?: number) {
+  constructor(private readonly rules: Rules, accounts: PaymentsAccounts, piece?: number) {
     this.x = instantiate<Exports>(WASM);
     const r = rules;
     const d = r.defects;
@@ -80,13 +119,16 @@ export class PaymentsWriter {
       [CFG.fLate]: F.late, [CFG.fLag]: F.lag, [CFG.fNull]: F.null, [CFG.fOrphan]: F.orphan, [CFG.fInvalid]: F.invalid, [CFG.fFuture]: F.future,
       [CFG.fFutureDays]: F.futureDays, [CFG.fMixed]: F.mixed, [CFG.fSec]: F.sec, [CFG.fPartial]: F.partial, [CFG.fDouble]: F.double,
       [CFG.fRefund]: F.refund, [CFG.fCard]: F.card, [CFG.fWhich]: F.which, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed,
-      [CFG.invoiceOrd]: INVOICE_ORD,
+      [CFG.invoiceOrd]: INVOICE_ORD, [CFG.expiredCard]: EXPIRED_CARD,
     });
     config.set(DUNNING_RETRY_DAYS, CFG.dunningDays);
     setTextsAndConfig(this.x, {
-      customerIds, failureCodes: FAILURE_CODES,
+      customerIds: accounts.ids, failureCodes: FAILURE_CODES,
       invalidCurrencies: INVALID_CURRENCIES, brands: CARD_BRANDS,
     }, LISTS, config);
+    const cards = this.x.reserve(accounts.cards.byteLength);
+    new Int32Array(this.x.memory.buffer, cards, accounts.cards.length).set(accounts.cards);
+    this.x.setCards(accounts.ids.length, cards);
     this.x.start(piece ?? 0);
   }
 

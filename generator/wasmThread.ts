@@ -10,7 +10,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '../src/errors.js';
 import { eventsInput, type EventsBuffers, type EventsInput } from './eventsWriter.js';
-import { paymentsInput, type PaymentsInput } from './paymentsWriter.js';
+import { paymentsInput, type PaymentsAccounts, type PaymentsInput } from './paymentsWriter.js';
 import type { Rules } from './rules.js';
 import { events } from './sources/events.js';
 import { payments } from './sources/payments.js';
@@ -21,7 +21,7 @@ import { type SourceDayTruth, type Stop, whileRunning } from './writer.js';
 /** What a writer's thread is made with (wasmWorker.ts). */
 export type WasmWriterInit =
   | { readonly kind: 'events'; readonly rules: Rules; readonly scale: number; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
-  | { readonly kind: 'payments'; readonly rules: Rules; readonly customerIds: readonly string[]; readonly piece?: number };
+  | { readonly kind: 'payments'; readonly rules: Rules; readonly accounts: PaymentsAccounts; readonly piece?: number };
 
 /** A batch to write, as the thread is handed it. */
 export interface WasmWriterJob {

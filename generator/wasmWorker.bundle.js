@@ -217,6 +217,7 @@ function flags(ctx, key, kinds) {
 
 // generator/declines.ts
 var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
+var EXPIRED_CARD = FAILURE_CODES.indexOf("expired_card");
 var DUNNING_RETRY_DAYS = [3, 8, 15];
 var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
 var ORDER_RETRIES = 2;
@@ -279,6 +280,24 @@ function universeOrders(ctx) {
   return `u_orders_${ctx.universe}`;
 }
 
+// generator/cards.ts
+var CARD_BRANDS = ["visa", "visa", "mastercard", "amex"];
+function monthOfSql(day) {
+  return `((year(${dateOf(day)}) - 1970) * 12 + month(${dateOf(day)}) - 1)`;
+}
+function cardExpirySql(issued, life, month) {
+  return `(${issued} + ${life} * greatest(1, (${month} - ${issued} + ${life} - 1) // ${life}))`;
+}
+function shownCardSql(k, month, expired) {
+  const expiry = cardExpirySql(`${k}.issued`, `${k}.life`, month);
+  const replaced = `(${expired} and ${k}.prev_exp is not null and ${expiry} = ${k}.issued + ${k}.life)`;
+  return {
+    brand: `case when ${replaced} then ${k}.prev_brand else ${k}.brand end`,
+    last4: `case when ${replaced} then ${k}.prev_last4 else ${k}.last4 end`,
+    expiry: `case when ${replaced} then ${k}.prev_exp when ${expired} then least(${expiry} - ${k}.life, ${month} - 1) else ${expiry} end`
+  };
+}
+
 // generator/sources/payments.ts
 function paymentMissing(ctx, orderKey) {
   return chance(orderKey, F.missing, ctx.rules.defects.payment_missing);
@@ -287,7 +306,6 @@ var PARTIAL_REFUND = 0.4;
 var INVOICE_REFUND = 0.02;
 var INVOICE_ORD = 5e6;
 var INVALID_CURRENCIES = ["US$", "EURO", "xxx"];
-var CARD_BRANDS = ["visa", "visa", "mastercard", "amex"];
 var AMOUNT_MAJOR = "decimal(14, 2)";
 function amountMinor(amount, currency = "currency") {
   return `round(${amount} * pow(10, ${minorDigitsSql(currency)}))::bigint`;
@@ -317,31 +335,36 @@ var payments = {
   records(ctx) {
     const s = ctx.rules.seed;
     const lo = firstEventDay(ctx, paymentsLookbackDays(ctx.rules));
+    const card = shownCardSql("k", monthOfSql("cday"), `status = 'failed' and failure_code = 'expired_card'`);
+    const cardColumns = `${card.brand} as card_brand, ${card.last4} as card_last4, ${card.expiry} as card_exp`;
+    const chargeSec = `least(case when declines = 0 then sec + 30 + ${ri("k", F.sec, 300)} else ${orderAttemptSecSql("k", "sec", "declines")} end, 86399)`;
     return `with paid as (
         ${chargedOrders(ctx)}),
       charges as (
         -- an order's charge: 30 seconds to 5 minutes after it, or after declines at the buyer's
         -- retry that succeeds (none for an unpaid order)
-        select day, least(case when declines = 0 then sec + 30 + ${ri("k", F.sec, 300)} else ${orderAttemptSecSql("k", "sec", "declines")} end, 86399) as sec,
+        select day, ${chargeSec} as sec,
           hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
-          is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
+          is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order, n,
+          -- a refund's card is its charge's, as charged: the time of the charge (else the record's own)
+          null as card_day, null as card_sec
         from paid where not is_unpaid
         union all
         -- its declined attempts j (the first, then the buyer's retries), with the first's code
         select day, least(${orderAttemptSecSql("k", "sec", "j")}, 86399), case when j = 0 then hash(k, 1) else hash(k, 3 + j) end, 'charge', 'failed',
           ${oneOf("k", F.card, FAILURE_CODES)}, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
+          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false, n, null, null
         from (select *, unnest(range(declines)) as j from paid where declines > 0)
         union all
         select day, least(sec + 900 + ${ri("k", F.double + 100, 3e3)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
+          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true, n, null, null
         from paid where is_double
         union all
         select day + 1 + ${ri("k", F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri("k", F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
-          currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, "hash(k, 0)")}, null, false, false, i::bigint, false
+          currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, "hash(k, 0)")}, null, false, false, i::bigint, false, n, day, ${chargeSec}
         from paid where ${refunded("k")} and not is_unpaid
         union all
         -- an invoice's rows (kind), as the world's dunning has them (declines.ts): its declined
@@ -356,7 +379,8 @@ var payments = {
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
           case when kind >= 10 then failure_code end, amount,
-          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, "ik")} end, null, false, false, ${INVOICE_ORD} + n, false
+          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, "ik")} end, null, false, false, ${INVOICE_ORD} + n, false, n,
+          case when kind = 2 then paid_day end, case when kind = 2 then paid_sec end
         from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
             case when paid_day is not null and ${chance("ik", F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
           from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
@@ -368,7 +392,12 @@ var payments = {
           ${flags(ctx, "pk", ["invalid_code", "mixed_timestamp", "future_timestamp"])},
           p_partial as d_payment_partial, p_double as d_payment_double
         from charges where day >= ${lo}),
-      rows as (select *, day + ${lagDays(ctx, "pk", "d_late_arrival")} as arrival from flagged)
+      -- the customer's card at the record's time (a refund's at its charge's; cards.ts: its first,
+      -- or the last it updated to by then), with the expiry it shows in that month: an
+      -- expired_card decline's the one that passed
+      carded as (select *, coalesce(card_day, day) as cday, coalesce(card_sec, sec) as csec from flagged),
+      rows as (select f.*, day + ${lagDays(ctx, "pk", "d_late_arrival")} as arrival,
+          ${cardColumns} from carded f asof join w_cards k on f.n = k.n and f.cday::bigint * 86400 + f.csec >= k.from_sec)
       /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is 5,000,000 + its account's number) */
       select ${dateOf("arrival")} as dt, (day::hugeint * 86400 + sec) * 1073741824 + ord * 4 + (pk % 4) as seq,
         ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, "pk")} as rkey,
@@ -384,9 +413,8 @@ var payments = {
           order_id := case when d_null_required then null when d_orphan_fk then ${orphanOrderId("pk", F.orphan)} else order_id end,
           customer_id := customer_id, invoice_id := invoice_id, subscription_id := subscription_id) as metadata,
         struct_pack(type := 'card', card := struct_pack(
-          brand := ${oneOf("hash(customer_id)", F.card, CARD_BRANDS)},
-          last4 := lpad(${ri("hash(customer_id)", F.card + 1, 1e4)}::varchar, 4, '0'),
-          exp_year := 2025 + ${ri("hash(customer_id)", F.card + 2, 5)}::integer)) as payment_method_details,
+          brand := [${CARD_BRANDS.map(lit).join(", ")}][card_brand + 1], last4 := lpad(card_last4::varchar, 4, '0'),
+          exp_month := card_exp % 12 + 1, exp_year := 1970 + card_exp // 12)) as payment_method_details,
         charge_ref as charge
       from rows where ${arrives(ctx, "arrival")}`;
   },
@@ -1018,13 +1046,14 @@ var CFG2 = {
   fMalformed: 36,
   invoiceOrd: 37,
   orderRetries: 38,
+  expiredCard: 39,
   /** DUNNING_RETRY_DAYS, one a slot from here */
   dunningDays: 48
 };
 var LISTS2 = { customerIds: 40, failureCodes: 42, invalidCurrencies: 44, brands: 46 };
 var PaymentsWriter = class {
   /** `piece` replaces the size of the pieces a day's file is handed out in (32 MB); tests make it small. */
-  constructor(rules, customerIds, piece) {
+  constructor(rules, accounts, piece) {
     this.rules = rules;
     this.x = instantiate(WASM2);
     const r = rules;
@@ -1068,15 +1097,19 @@ var PaymentsWriter = class {
       [CFG2.fWhich]: F.which,
       [CFG2.fDup]: F.dup,
       [CFG2.fMalformed]: F.malformed,
-      [CFG2.invoiceOrd]: INVOICE_ORD
+      [CFG2.invoiceOrd]: INVOICE_ORD,
+      [CFG2.expiredCard]: EXPIRED_CARD
     });
     config.set(DUNNING_RETRY_DAYS, CFG2.dunningDays);
     setTextsAndConfig(this.x, {
-      customerIds,
+      customerIds: accounts.ids,
       failureCodes: FAILURE_CODES,
       invalidCurrencies: INVALID_CURRENCIES,
       brands: CARD_BRANDS
     }, LISTS2, config);
+    const cards = this.x.reserve(accounts.cards.byteLength);
+    new Int32Array(this.x.memory.buffer, cards, accounts.cards.length).set(accounts.cards);
+    this.x.setCards(accounts.ids.length, cards);
     this.x.start(piece ?? 0);
   }
   rules;
@@ -1131,7 +1164,7 @@ function keyOf(kind, k, bits, aux) {
 var { init, stopFlag } = workerData;
 var stop = () => Atomics.load(stopFlag, 0) === 1;
 var events2 = init.kind === "events" ? new EventsWriter(init.rules, init.accounts, init.buffers) : void 0;
-var payments2 = init.kind === "payments" ? new PaymentsWriter(init.rules, init.customerIds, init.piece) : void 0;
+var payments2 = init.kind === "payments" ? new PaymentsWriter(init.rules, init.accounts, init.piece) : void 0;
 var write = (job) => events2 ? events2.writeBatch(job.input, job.ctx, job.root, stop) : payments2.writeBatch(job.input, job.ctx, job.root, stop);
 parentPort.on("message", (job) => {
   let reply;

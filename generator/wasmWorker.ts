@@ -11,7 +11,7 @@ import type { WasmWriterInit, WasmWriterJob, WasmWriterReply } from './wasmThrea
 const { init, stopFlag } = workerData as { init: WasmWriterInit; stopFlag: Int32Array };
 const stop = () => Atomics.load(stopFlag, 0) === 1;
 const events = init.kind === 'events' ? new EventsWriter(init.rules, init.accounts, init.buffers) : undefined;
-const payments = init.kind === 'payments' ? new PaymentsWriter(init.rules, init.customerIds, init.piece) : undefined;
+const payments = init.kind === 'payments' ? new PaymentsWriter(init.rules, init.accounts, init.piece) : undefined;
 const write = (job: WasmWriterJob) => (events
   ? events.writeBatch(job.input as EventsInput, job.ctx, job.root, stop)
   : payments!.writeBatch(job.input as PaymentsInput, job.ctx, job.root, stop));

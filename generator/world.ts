@@ -9,7 +9,8 @@ import { getHeapStatistics } from 'node:v8';
 import { LimitError } from '../src/errors.js';
 import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
 import { formatDay, weekday } from './dates.js';
-import { DUNNING_DAYS, invoiceDunning } from './declines.js';
+import { cardExpiry, firstCard, monthOf, updatedCard, type Card } from './cards.js';
+import { DUNNING_DAYS, EXPIRED_CARD, FAILURE_CODES, invoiceDunning } from './declines.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
 import { secondOfDay, TIME_DRAW, utcOffsetSec } from './timeOfDay.js';
@@ -67,6 +68,11 @@ export interface World {
   readonly versions: CustomerVersion[];
   readonly subscriptionChanges: SubscriptionChange[];
   readonly invoices: Invoice[];
+  /**
+   * The cards customers updated to (cards.ts), each account's in time order: an account's first
+   * card is firstCard's, and each of these its card from its day and second on.
+   */
+  readonly cards: Card[];
 }
 
 /**
@@ -157,14 +163,14 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
     }
     cumulative[d - founded] = customers.length;
   }
-  const world: World = { horizon, customers, cumulative, versions: [], subscriptionChanges: [], invoices: [] };
+  const world: World = { horizon, customers, cumulative, versions: [], subscriptionChanges: [], invoices: [], cards: [] };
   for (const c of customers) {
     guard('profile versions', c.n);
     for (const v of profileVersions(rules, c, horizon)) world.versions.push(v);
   }
   for (const c of customers) {
     guard('subscriptions', c.n);
-    lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices);
+    lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices, world.cards);
   }
   last = { key, world };
   return world;
@@ -255,12 +261,13 @@ function perPeriod(monthly: number, months: number): number {
  * of a subscription happens at the second of the day it started (its billing anchor), and each
  * period's invoice a few minutes after that period's change, but for dunning's: an invoice whose
  * charge is declined makes the subscription past_due at its time, active again when a retry or a
- * card update pays it, or canceled when the last retry fails (declines.ts). An account of the initial load that
+ * card update pays it (a new card from then on: cards.ts), or canceled when the last retry fails (declines.ts; an
+ * invoice is declined expired_card only when the card on file expired since the charge before). An account of the initial load that
  * was paying (as many as trials convert) is migrated in with its subscription: active, started
  * when it signed up, no trial, its first row at the migration and its first invoice at its next
  * renewal; the others have none.
  */
-function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[]): void {
+function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[], cards: Card[]): void {
   const s = rules.seed;
   const r = rules.company;
   const billingCcy = PLAN_CURRENCIES.find((p) => p.currency === c.currency) ?? PLAN_CURRENCIES[0];
@@ -269,6 +276,8 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
   let startSec = c.signupSec;
   const migrated = c.isInitial;
   if (migrated && !c.converts) return;
+  // the card on file: the account's first, until it updates it (cards.ts)
+  let card = firstCard(s, c.n, c.signupDay);
   while (start <= horizon) {
     const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;
     const trialEnd = start + r.trial_days;
@@ -309,6 +318,8 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     const down = perPeriod(r.downgrade_rate, months);
     const shrink = Math.max(1, up + down);
     let canceled = false;
+    // the day the subscription's card was last charged
+    let charged: number | null = null;
     for (let p = 0; day <= horizon; p++) {
       // a renewal: it may churn, upgrade or downgrade. Every day after the first invoice is one,
       // and so is a migrated subscription's first day in the world, which renews a subscription
@@ -333,7 +344,16 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
       }
       const price = planPrice(tier, period, billingCcy.factor);
       const sec = Math.min(86_399, startSec + 60 + pick(600, s, Field.lifecycleGap, c.n, k, p));
-      const dun = invoiceDunning(s, c.n, k, p, day, sec);
+      // the card on file was charged last when the invoice before was paid, or entered at the
+      // subscription's start (a migrated one's first invoice had one before it, a period before,
+      // in the system it came from)
+      const before = charged ?? (k === 0 && migrated ? day - periodDays : start);
+      const dun = invoiceDunning(s, c.n, k, p, day, sec, cardExpiry(card, monthOf(before)) < monthOf(day));
+      if (dun.paidDay !== null) charged = dun.paidDay;
+      if (dun.failureCode === FAILURE_CODES[EXPIRED_CARD] && dun.paidDay !== null) {
+        card = updatedCard(s, card, dun.paidDay, dun.paidSec!);
+        cards.push(card);
+      }
       invoices.push({
         invoiceId: `in_${String(c.n).padStart(7, '0')}_${k}_${p}`, subscriptionId: subId, n: c.n, day, sec, planId: plan(), amount: price,
         currency: billingCcy.currency, failureCode: dun.failureCode, declines: dun.declines, paidDay: dun.paidDay, paidSec: dun.paidSec,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../src/engine/duckdb/driverError.js';
 import { DataError } from '../src/errors.js';
+import { firstCard, replacedExpiry, type Card } from './cards.js';
 import { CATEGORIES, CURRENCIES, PRODUCTS } from './catalog.js';
 import { tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
@@ -112,7 +113,7 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
 
 /**
  * Creates the other w_* tables: the products' names, the company, people and text pools, customer
- * profile versions, subscription changes and invoices (read by the CDC, support, order item and
+ * profile versions, subscription changes, invoices and cards (read by the CDC, support, order item and
  * payments sources).
  */
 export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
@@ -139,4 +140,15 @@ export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules
     ['plan_id', 'VARCHAR'], ['amount', 'DOUBLE'], ['currency', 'VARCHAR'],
     ['failure_code', 'VARCHAR'], ['declines', 'INTEGER'], ['paid_day', 'INTEGER'], ['paid_sec', 'INTEGER'],
   ], world.invoices.map((i) => [i.invoiceId, i.subscriptionId, i.n, i.day, i.sec, i.planId, i.amount, i.currency, i.failureCode, i.declines, i.paidDay, i.paidSec]));
+  // every account's first card, from before its first charge (at -1), and the cards updated to,
+  // from their second on (day * 86400 + sec), with the card each replaced (cards.ts's shownCardSql)
+  const row = (c: Card, at: number, old: Card | null) => [c.n, at, c.brand, c.last4, c.issued, c.life,
+    old?.brand ?? null, old?.last4 ?? null, old ? replacedExpiry(old, c.day) : null] as const;
+  const first = world.customers.map((c) => firstCard(rules.seed, c.n, c.signupDay));
+  await loadTable(con, 'w_cards', [['n', 'INTEGER'], ['from_sec', 'BIGINT'], ['brand', 'INTEGER'], ['last4', 'INTEGER'], ['issued', 'INTEGER'], ['life', 'INTEGER'],
+    ['prev_brand', 'INTEGER'], ['prev_last4', 'INTEGER'], ['prev_exp', 'INTEGER']], [
+    ...first.map((c) => row(c, -1, null)),
+    // the world's cards are in account order, each account's in time order
+    ...world.cards.map((c, i) => row(c, c.day * 86_400 + c.sec, i > 0 && world.cards[i - 1].n === c.n ? world.cards[i - 1] : first[c.n])),
+  ]);
 }

@@ -13,7 +13,7 @@
 
 import { chance, hash2, hash4, hashBytes, keyPrefix, murmur, prefix, ri, uni } from './duckdbHash';
 import {
-  addTruth, at, byte, bytes, cfg, decimal, grow, hashId, hex48, item, lines, listCount, orderNumber, out, piece, room,
+  addTruth, at, byte, bytes, cfg, civil, cm, cy, decimal, grow, hashId, hex48, item, lines, listCount, orderNumber, out, piece, room,
   sortEntries, stringBytes, textAt, textLength, textOf, timestamp, truncated, truthCount,
 } from './output';
 export { lineCount, outLen, outPtr, release, reserve, setConfig, setText, truthLen, truthPtr } from './output';
@@ -57,6 +57,7 @@ const F_DUP = 35;
 const F_MALFORMED = 36;
 const INVOICE_ORD = 37; // an invoice's records' order among a second's: this plus its account's number
 const ORDER_RETRIES = 38; // a buyer's retries at checkout after a decline
+const EXPIRED_CARD = 39; // the index of expired_card among the failure codes
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_CUSTOMER_IDS = 40;
@@ -77,15 +78,17 @@ const DUNNING_DAY = 48;
  * A paid order: day i32 @0, number i32 @4, second i32 @8, account n i32 @12, its texts u32 @16:
  * space-separated, up to a line feed, its currency code and its amounts, each in major units as
  * JSON and in minor units: the total, the paid amount and the refund (the last two empty when the
- * record has none of its own: see orders).
+ * record has none of its own: see orders); the second of its charge i32 @20 (its refund shows the
+ * card as charged).
  */
-const ORDER: usize = 20;
+const ORDER: usize = 24;
 /**
  * An invoice: day i32 @0, second i32 @4, account n i32 @8, its texts u32 @12 (as an order's: its
- * currency code, invoice id, subscription id and amount), hash(seed, 5, invoice_id) u64 @16, and
- * its failure code's index i32 @24 (that of its declined attempts).
+ * currency code, invoice id, subscription id and amount), hash(seed, 5, invoice_id) u64 @16, its
+ * failure code's index i32 @24 (that of its declined attempts), and the day and second of the
+ * charge that paid it i32 @28 and @32.
  */
-const INVOICE: usize = 28;
+const INVOICE: usize = 36;
 
 let orderBuf: usize = 0;
 let orderCount: i32 = 0;
@@ -300,8 +303,9 @@ function order(day: i32, i: i32, sec: i32, n: i32, declines: i32, texts: usize):
   const twice = chance(p, f(F_DOUBLE), cfg(DOUBLE)) && !partial && !unpaid;
   const ord = <u64>i;
   const okey = (<u64>day << 32) | <u64>i;
-  const paidAt = declines == 0 ? sec + 30 + <i32>ri(p, f(F_SEC), 300) : attemptSec(p, sec, declines);
-  if (!unpaid) record(K_CHARGE, src, day, least(paidAt, 86399), p ^ murmur(0), ord, okey, partial || twice, partial, false);
+  const paidAt = least(declines == 0 ? sec + 30 + <i32>ri(p, f(F_SEC), 300) : attemptSec(p, sec, declines), 86399);
+  store<i32>(o, paidAt, 20);
+  if (!unpaid) record(K_CHARGE, src, day, paidAt, p ^ murmur(0), ord, okey, partial || twice, partial, false);
   for (let j = 0; j < declines; j++) record(K_DECLINE, src, day, least(attemptSec(p, sec, j), 86399), p ^ murmur(j == 0 ? 1 : 3 + <u64>j), ord, okey, false, false, false);
   if (twice) record(K_DOUBLE, src, day, least(sec + 900 + <i32>ri(p, f(F_DOUBLE) + 100, 3000), 86399), p ^ murmur(2), ord, okey, true, false, true);
   if (!unpaid && chance(p, f(F_REFUND), cfg(ORDER_REFUND))) {
@@ -353,6 +357,8 @@ function invoice(day: i32, sec: i32, n: i32, declines: i32, paid: bool, paidDay:
   store<u32>(v, <u32>texts, 12);
   store<u64>(v, ik, 16);
   store<i32>(v, code, 24);
+  store<i32>(v, paidDay, 28);
+  store<i32>(v, paidSec, 32);
   const src = invoiceCount++;
   const p = keyPrefix(ik);
   const ord = f(INVOICE_ORD) + <u64>n;
@@ -366,6 +372,58 @@ function invoice(day: i32, sec: i32, n: i32, declines: i32, paid: bool, paidDay:
   if (chance(p, f(F_REFUND), cfg(INVOICE_REFUND))) {
     record(K_INVOICE_REFUND, src, paidDay + 1 + <i32>ri(p, f(F_REFUND) + 100, f(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), prefix(ik) ^ murmur(2), ord, 0, false, false, false);
   }
+}
+
+// ---- the customers' cards ----
+
+/**
+ * The accounts' cards (../paymentsWriter.ts's paymentsAccounts): per account its first card
+ * (packed: brand 2 bits, life in years 3, last4 14, issue month 19..31) and the index of its first
+ * card updated to, i32 each; then the total, and from there the cards updated to, account by
+ * account in time order, as day, second and packed card (i32 each).
+ */
+let cardData: usize = 0;
+let cardAccounts: i32 = 0;
+
+export function setCards(n: i32, data: usize): void {
+  cardAccounts = n;
+  cardData = data;
+}
+
+/** Set by cardAt: the card that the card found replaced (packed), and the day it did; -1: none, a first card. */
+let replacedCard: u32 = 0;
+let replacedOn: i32 = -1;
+
+/** The packed card of account n at (day, sec): its first, or the last it updated to by then (cards.ts). */
+function cardAt(n: i32, day: i32, sec: i32): u32 {
+  const a = cardData + (<usize>n << 3);
+  let card = load<u32>(a);
+  replacedOn = -1;
+  const last = load<i32>(a, 12);
+  const updates = cardData + (<usize>(cardAccounts + 1) << 3);
+  for (let u = load<i32>(a, 4); u < last; u++) {
+    const e = updates + <usize>u * 12;
+    const d = load<i32>(e);
+    if (d > day || (d == day && load<i32>(e, 4) > sec)) break;
+    replacedCard = card;
+    replacedOn = d;
+    card = load<u32>(e, 8);
+  }
+  return card;
+}
+
+/** The month (from 1970-01, 0) of a day number. */
+function monthOf(day: i32): i32 {
+  civil(day);
+  return (cy - 1970) * 12 + cm - 1;
+}
+
+/** The expiry a packed card shows in `month` (on or after its issue), renewed at each (cards.ts's cardExpiry). */
+function expiryOf(card: u32, month: i32): i32 {
+  const life = <i32>((card >> 2) & 7) * 12;
+  const issued = <i32>(card >> 19);
+  const k = (month - issued + life - 1) / life;
+  return issued + life * (k > 1 ? k : 1);
 }
 
 // ---- a record's line ----
@@ -386,7 +444,8 @@ const LINE_INVOICE = stringBytes('","invoice_id":');
 const LINE_SUBSCRIPTION = stringBytes(',"subscription_id":');
 const LINE_BRAND = stringBytes('},"payment_method_details":{"type":"card","card":{"brand":"');
 const LINE_LAST4 = stringBytes('","last4":"');
-const LINE_EXP_YEAR = stringBytes('","exp_year":');
+const LINE_EXP_MONTH = stringBytes('","exp_month":');
+const LINE_EXP_YEAR = stringBytes(',"exp_year":');
 const LINE_CHARGE = stringBytes('}},"charge":');
 const CHARGE_ID = stringBytes('"ch_');
 
@@ -445,10 +504,11 @@ function render(r: usize): void {
   else lower(texts);
   const failed = kind == K_DECLINE || kind == K_INVOICE_DECLINE;
   piece(failed ? STATUS_FAILED : STATUS_SUCCEEDED);
+  // a declined charge's failure code: an order's drawn from its key, an invoice's the world's
+  const code = !failed ? -1 : ofOrder ? <i64>ri(keyOf(load<i32>(o), load<i32>(o, 4)), f(F_CARD), listCount(L_FAILURE_CODES)) : <i64>load<i32>(v, 24);
   if (failed) {
-    // an order's drawn from its key, an invoice's the world's
     byte(34);
-    item(L_FAILURE_CODES, ofOrder ? ri(keyOf(load<i32>(o), load<i32>(o, 4)), f(F_CARD), listCount(L_FAILURE_CODES)) : <u64>load<i32>(v, 24));
+    item(L_FAILURE_CODES, <u64>code);
     byte(34);
   } else piece(LINE_NULL);
   piece(LINE_ORDER);
@@ -471,14 +531,37 @@ function render(r: usize): void {
   piece(LINE_SUBSCRIPTION);
   if (ofOrder) piece(LINE_NULL);
   else quoted(textIn(texts, 2));
-  // the card: drawn from hash(customer_id)
-  const c = keyPrefix(hashBytes(textAt(id), textLength(id)));
+  // the customer's card at the record's time (a refund's at its charge's), renewed at each
+  // expiry: the expiry it shows in that month (an expired_card decline's the one that passed)
+  let cardDay = day;
+  let cardSec = sec;
+  if (kind == K_REFUND) {
+    cardDay = load<i32>(o);
+    cardSec = load<i32>(o, 20);
+  } else if (kind == K_INVOICE_REFUND) {
+    cardDay = load<i32>(v, 28);
+    cardSec = load<i32>(v, 32);
+  }
+  let card = cardAt(n, cardDay, cardSec);
+  const life = <i32>((card >> 2) & 7) * 12;
+  const month = monthOf(cardDay);
+  let exp = expiryOf(card, month);
+  if (code == <i64>cfg(EXPIRED_CARD)) {
+    // the card whose expiry passed (cards.ts's shownCardSql): in an updated card's first life,
+    // the one it replaced, as it was when replaced
+    if (replacedOn >= 0 && exp == <i32>(card >> 19) + life) {
+      card = replacedCard;
+      exp = expiryOf(card, monthOf(replacedOn)) - <i32>((card >> 2) & 7) * 12;
+    } else exp = least(exp - life, month - 1);
+  }
   piece(LINE_BRAND);
-  item(L_BRANDS, ri(c, f(F_CARD), listCount(L_BRANDS)));
+  item(L_BRANDS, <u64>(card & 3));
   piece(LINE_LAST4);
-  decimal(ri(c, f(F_CARD) + 1, 10000), 4);
+  decimal(<u64>((card >> 5) & 0x3fff), 4);
+  piece(LINE_EXP_MONTH);
+  decimal(<u64>(exp % 12 + 1), 1);
   piece(LINE_EXP_YEAR);
-  decimal(2025 + ri(c, f(F_CARD) + 2, 5), 1);
+  decimal(<u64>(1970 + exp / 12), 1);
   piece(LINE_CHARGE);
   if (kind == K_REFUND) {
     piece(CHARGE_ID);

@@ -14,10 +14,11 @@
  * (../paymentsWriter.ts and ../assembly/payments.ts), which reads this module's definitions; this
  * SQL writes the other formats, and is the reference the WebAssembly is tested against.
  */
+import { CARD_BRANDS, monthOfSql, shownCardSql } from '../cards.js';
 import { minorDigitsSql } from '../catalog.js';
 import { DUNNING_DAYS, DUNNING_RETRY_DAYS, FAILURE_CODES, orderAttemptSecSql } from '../declines.js';
 import type { Rules } from '../rules.js';
-import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, lit, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
@@ -46,9 +47,6 @@ export const INVOICE_ORD = 5_000_000;
 
 /** The currency of a record with the invalid_code defect, drawn uniformly. */
 export const INVALID_CURRENCIES: readonly string[] = ['US$', 'EURO', 'xxx'];
-
-/** A customer's card brand, drawn from the customer id (visa twice as often). */
-export const CARD_BRANDS: readonly string[] = ['visa', 'visa', 'mastercard', 'amex'];
 
 /** The type an amount has in the files before the unit change: major units, two decimals. */
 export const AMOUNT_MAJOR = 'decimal(14, 2)';
@@ -98,31 +96,36 @@ export const payments: SourceDef = {
   records(ctx) {
     const s = ctx.rules.seed;
     const lo = firstEventDay(ctx, paymentsLookbackDays(ctx.rules));
+    const card = shownCardSql('k', monthOfSql('cday'), `status = 'failed' and failure_code = 'expired_card'`);
+    const cardColumns = `${card.brand} as card_brand, ${card.last4} as card_last4, ${card.expiry} as card_exp`;
+    const chargeSec = `least(case when declines = 0 then sec + 30 + ${ri('k', F.sec, 300)} else ${orderAttemptSecSql('k', 'sec', 'declines')} end, 86399)`;
     return `with paid as (
         ${chargedOrders(ctx)}),
       charges as (
         -- an order's charge: 30 seconds to 5 minutes after it, or after declines at the buyer's
         -- retry that succeeds (none for an unpaid order)
-        select day, least(case when declines = 0 then sec + 30 + ${ri('k', F.sec, 300)} else ${orderAttemptSecSql('k', 'sec', 'declines')} end, 86399) as sec,
+        select day, ${chargeSec} as sec,
           hash(k, 0) as pk, 'charge' as object, 'succeeded' as status, null as failure_code,
           paid_amount as amount_major,
           currency, order_id, customer_id, null as invoice_id, null as subscription_id, null as charge_ref, order_id as okey,
-          is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order
+          is_partial as p_partial, false as p_double, i::bigint as ord, is_partial or is_double as keeps_order, n,
+          -- a refund's card is its charge's, as charged: the time of the charge (else the record's own)
+          null as card_day, null as card_sec
         from paid where not is_unpaid
         union all
         -- its declined attempts j (the first, then the buyer's retries), with the first's code
         select day, least(${orderAttemptSecSql('k', 'sec', 'j')}, 86399), case when j = 0 then hash(k, 1) else hash(k, 3 + j) end, 'charge', 'failed',
           ${oneOf('k', F.card, FAILURE_CODES)}, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false
+          currency, order_id, customer_id, null, null, null, order_id, false, false, i::bigint, false, n, null, null
         from (select *, unnest(range(declines)) as j from paid where declines > 0)
         union all
         select day, least(sec + 900 + ${ri('k', F.double + 100, 3000)}, 86399), hash(k, 2), 'charge', 'succeeded', null, total,
-          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true
+          currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true, n, null, null
         from paid where is_double
         union all
         select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
-          currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false
+          currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false, n, day, ${chargeSec}
         from paid where ${refunded('k')} and not is_unpaid
         union all
         -- an invoice's rows (kind), as the world's dunning has them (declines.ts): its declined
@@ -137,7 +140,8 @@ export const payments: SourceDef = {
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
           case when kind >= 10 then failure_code end, amount,
-          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, ${INVOICE_ORD} + n, false
+          currency, null, customer_id, invoice_id, subscription_id, case when kind = 2 then ${hexId(`'ch_'`, 'ik')} end, null, false, false, ${INVOICE_ORD} + n, false, n,
+          case when kind = 2 then paid_day end, case when kind = 2 then paid_sec end
         from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
             case when paid_day is not null and ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
           from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
@@ -149,7 +153,12 @@ export const payments: SourceDef = {
           ${flags(ctx, 'pk', ['invalid_code', 'mixed_timestamp', 'future_timestamp'])},
           p_partial as d_payment_partial, p_double as d_payment_double
         from charges where day >= ${lo}),
-      rows as (select *, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival from flagged)
+      -- the customer's card at the record's time (a refund's at its charge's; cards.ts: its first,
+      -- or the last it updated to by then), with the expiry it shows in that month: an
+      -- expired_card decline's the one that passed
+      carded as (select *, coalesce(card_day, day) as cday, coalesce(card_sec, sec) as csec from flagged),
+      rows as (select f.*, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival,
+          ${cardColumns} from carded f asof join w_cards k on f.n = k.n and f.cday::bigint * 86400 + f.csec >= k.from_sec)
       /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is 5,000,000 + its account's number) */
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 1073741824 + ord * 4 + (pk % 4) as seq,
         ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, 'pk')} as rkey,
@@ -165,9 +174,8 @@ export const payments: SourceDef = {
           order_id := case when d_null_required then null when d_orphan_fk then ${orphanOrderId('pk', F.orphan)} else order_id end,
           customer_id := customer_id, invoice_id := invoice_id, subscription_id := subscription_id) as metadata,
         struct_pack(type := 'card', card := struct_pack(
-          brand := ${oneOf('hash(customer_id)', F.card, CARD_BRANDS)},
-          last4 := lpad(${ri('hash(customer_id)', F.card + 1, 10000)}::varchar, 4, '0'),
-          exp_year := 2025 + ${ri('hash(customer_id)', F.card + 2, 5)}::integer)) as payment_method_details,
+          brand := [${CARD_BRANDS.map(lit).join(', ')}][card_brand + 1], last4 := lpad(card_last4::varchar, 4, '0'),
+          exp_month := card_exp % 12 + 1, exp_year := 1970 + card_exp // 12)) as payment_method_details,
         charge_ref as charge
       from rows where ${arrives(ctx, 'arrival')}`;
   },

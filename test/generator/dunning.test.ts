@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CARD_UPDATE, DUNNING_DAYS, DUNNING_RETRY_DAYS, FAILURE_CODES, INVOICE_DECLINE, INVOICE_DECLINE_MIX, INVOICE_RETRY_RECOVERS, invoiceDunning,
+  CARD_UPDATE, DUNNING_DAYS, DUNNING_RETRY_DAYS, EXPIRY_DECLINE, FAILURE_CODES, INVOICE_DECLINE, INVOICE_DECLINE_MIX, INVOICE_RETRY_RECOVERS, invoiceDunning,
 } from '../../generator/declines.js';
 import { loadRules, type Rules } from '../../generator/rules.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
@@ -19,19 +19,29 @@ function expectBinomial(got: number, n: number, p: number, what: string): void {
 }
 
 describe('invoiceDunning', () => {
-  // 400,000 invoices of made-up accounts, at a second of the day each
+  // 400,000 invoices of made-up accounts, at a second of the day each, a tenth on a card on file
+  // that expired since the charge before
   const draws = Array.from({ length: 400_000 }, (_, i) => {
     const sec = (i * 7919) % 86_400;
-    return { sec, d: invoiceDunning(7, i, i % 3, i % 11, 20_000, sec) };
+    const expired = i % 10 === 0;
+    return { sec, expired, d: invoiceDunning(7, i, i % 3, i % 11, 20_000, sec, expired) };
   });
   const declined = draws.filter((x) => x.d.declines > 0);
   const byCode = (code: string) => declined.filter((x) => x.d.failureCode === code);
   const retries = DUNNING_RETRY_DAYS.length;
 
-  it('declines INVOICE_DECLINE of first charges, with each failure code at its weight', () => {
-    expectBinomial(declined.length, draws.length, INVOICE_DECLINE, 'declined invoices');
+  it('declines INVOICE_DECLINE of first charges on a valid card, card_declined or insufficient_funds at their weights, and EXPIRY_DECLINE of expired ones', () => {
+    const valid = draws.filter((x) => !x.expired);
+    const generic = declined.filter((x) => x.d.failureCode !== 'expired_card');
+    // a card on file still valid is never declined as expired
+    expect(valid.filter((x) => x.d.failureCode === 'expired_card').length).toBe(0);
+    expectBinomial(valid.filter((x) => x.d.declines > 0).length, valid.length, INVOICE_DECLINE, 'declined invoices on a valid card');
     const total = INVOICE_DECLINE_MIX.reduce((a, b) => a + b, 0);
-    FAILURE_CODES.forEach((code, i) => expectBinomial(byCode(code).length, declined.length, INVOICE_DECLINE_MIX[i] / total, code));
+    INVOICE_DECLINE_MIX.forEach((w, i) => expectBinomial(byCode(FAILURE_CODES[i]).length, generic.length, w / total, FAILURE_CODES[i]));
+    // an expired one: missed by the account updater for EXPIRY_DECLINE, else charged as any
+    const expired = draws.filter((x) => x.expired);
+    expectBinomial(byCode('expired_card').length, expired.length, EXPIRY_DECLINE, 'expired cards declined');
+    expectBinomial(expired.filter((x) => x.d.declines > 0 && x.d.failureCode !== 'expired_card').length, expired.length, (1 - EXPIRY_DECLINE) * INVOICE_DECLINE, 'other declines of an expired card renewed');
     // the others are paid at once, at the invoice's time
     expect(draws.filter((x) => x.d.declines === 0 && (x.d.paidDay !== 20_000 || x.d.paidSec !== x.sec || x.d.failureCode !== null)).length).toBe(0);
   });
@@ -123,14 +133,16 @@ describe('subscriptions under dunning', () => {
       if (invs[invs.length - 1] !== inv) bad.push(`${inv.invoiceId}: a later invoice`);
     }
     expect(bad.slice(0, 10)).toEqual([]);
-    // and as many as the rates give: declined, then never recovered
+    // and as many as the rates give: declined, then never recovered; on a valid card (or one
+    // renewed), at INVOICE_DECLINE, and of those declined expired_card, all not updated
     const total = INVOICE_DECLINE_MIX.reduce((a, b) => a + b, 0);
-    const lost = FAILURE_CODES.reduce((sum, _, i) => {
-      const p = INVOICE_RETRY_RECOVERS[i];
-      return sum + (INVOICE_DECLINE_MIX[i] / total) * (p === 0 ? 1 - CARD_UPDATE : Math.pow(1 - p, DUNNING_RETRY_DAYS.length));
-    }, 0);
-    const invoiced = world.invoices.filter((inv) => inv.day + DUNNING_DAYS <= world.horizon).length;
-    expectBinomial(exhausted.length, invoiced, INVOICE_DECLINE * lost, 'invoices that end their subscription');
+    const lost = INVOICE_DECLINE_MIX.reduce((sum, w, i) => sum + (w / total) * Math.pow(1 - INVOICE_RETRY_RECOVERS[i], DUNNING_RETRY_DAYS.length), 0);
+    const invoiced = world.invoices.filter((inv) => inv.day + DUNNING_DAYS <= world.horizon);
+    const isExpired = (inv: Invoice) => inv.failureCode === 'expired_card';
+    expectBinomial(exhausted.filter((inv) => !isExpired(inv)).length, invoiced.filter((inv) => !isExpired(inv)).length, INVOICE_DECLINE * lost, 'invoices that end their subscription');
+    const expired = invoiced.filter(isExpired);
+    expect(expired.length).toBeGreaterThan(100);
+    expectBinomial(exhausted.filter(isExpired).length, expired.length, 1 - CARD_UPDATE, 'expired cards not updated');
   });
 
   it('are paid, if at all, within DUNNING_DAYS of the invoice: the payments\' look-back reaches a refund of such a charge', () => {

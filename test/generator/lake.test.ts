@@ -31,7 +31,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   6: '8f63ee0e5909740dba5f505992daae36b6e9ac1800b8231ace7c6eebb27cab9e',
   7: 'e5acb1be110edc8455c60f001d8777c95593b3b1dda271302fd57881ec76c996',
   8: '1065c0523b3b1ccdcce33ba66af74b62cc4db311e6f3363ea5516e16b4992c50',
-  9: '906d13b6ca02bd80cd9096eb192b0d198f4b7ff1a550ae80f4f7816121b43dcb',
+  9: 'aa88bbb20aa016c6c8d693679d6d523b645da2e779a58a361a1684a824aac1cc',
 };
 
 /**

@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { loadRules } from '../../generator/rules.js';
+import { paymentsAccounts, type PaymentsAccounts } from '../../generator/paymentsWriter.js';
 import { wasmAccounts } from '../../generator/wasmLines.js';
 import { WasmWriterThread } from '../../generator/wasmThread.js';
 import { tempDir } from '../tempDir.js';
@@ -38,7 +39,7 @@ describe('WasmWriterThread', () => {
   it('fails with the error its thread met, its code kept (a folder that is a file: ENOTDIR)', async () => {
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) });
+      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed) });
       try {
         const root = tempDir('stratum-thread-');
         writeFileSync(join(root, 'processor'), 'not a folder');
@@ -57,7 +58,7 @@ describe('WasmWriterThread', () => {
     // a writer's thread may still be writing a day into a batch folder in it
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: world.customers.map((c) => c.id) });
+      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed) });
       try {
         const staging = join(tempDir('stratum-thread-'), '.stratum-tmp-1-1');
         await expect(thread.write(con, ctx, join(staging, 'batch-0'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -76,7 +77,7 @@ describe('WasmWriterThread', () => {
     // 'internal: the events writer's thread exited (code 1)', and was lost with it
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 3, async (con, ctx) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, customerIds: undefined as unknown as string[] });
+      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: undefined as unknown as PaymentsAccounts });
       try {
         // once the thread has failed and exited
         await new Promise((r) => (thread as unknown as { worker: Worker }).worker.once('exit', r));
