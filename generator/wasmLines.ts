@@ -62,13 +62,24 @@ export function instantiate<T extends LinesModule>(url: URL): T {
   // an AssemblyScript string: its byte length just before it, then UTF-16 (read once the instance exists)
   const text = (ptr: number) => {
     const memory = (instance.exports as unknown as T).memory;
-    return ptr === 0 ? '' : Buffer.from(memory.buffer, ptr, new Uint32Array(memory.buffer, ptr - 4, 1)[0]).toString('utf16le');
+    const at = ptr >>> 0;
+    return at === 0 ? '' : Buffer.from(memory.buffer, at, new Uint32Array(memory.buffer, at - 4, 1)[0]).toString('utf16le');
   };
   const instance: WebAssembly.Instance = new WebAssembly.Instance(module, { env: { abort: (message: number, file: number, line: number, col: number) => {
     throw new Error(`internal: ${text(message)} at ${text(file)}:${line}:${col}`);
   } } });
-  return instance.exports as unknown as T;
+  // a usize comes out of WebAssembly as a signed i32: an address or a length past 2 GB (a day of
+  // events at --scale 100) would be negative, so those the JS side reads memory at are unsigned
+  const exports: Record<string, unknown> = { ...instance.exports };
+  for (const name of UNSIGNED_EXPORTS) {
+    const f = exports[name];
+    if (typeof f === 'function') exports[name] = (...args: number[]) => (f as (...a: number[]) => number)(...args) >>> 0;
+  }
+  return exports as unknown as T;
 }
+
+/** The exports of the writers' modules that return an address or a length in their memory (a usize). */
+export const UNSIGNED_EXPORTS: readonly string[] = ['reserve', 'outPtr', 'outLen', 'truthPtr'];
 
 /**
  * Hands the module its texts, numbered list by list, and its numbers: list `name` goes in config

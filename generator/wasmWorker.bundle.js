@@ -692,13 +692,20 @@ function instantiate(url) {
   if (!module) compiled.set(url.href, module = new WebAssembly.Module(readFileSync2(url)));
   const text = (ptr) => {
     const memory = instance.exports.memory;
-    return ptr === 0 ? "" : Buffer.from(memory.buffer, ptr, new Uint32Array(memory.buffer, ptr - 4, 1)[0]).toString("utf16le");
+    const at = ptr >>> 0;
+    return at === 0 ? "" : Buffer.from(memory.buffer, at, new Uint32Array(memory.buffer, at - 4, 1)[0]).toString("utf16le");
   };
   const instance = new WebAssembly.Instance(module, { env: { abort: (message, file, line, col) => {
     throw new Error(`internal: ${text(message)} at ${text(file)}:${line}:${col}`);
   } } });
-  return instance.exports;
+  const exports = { ...instance.exports };
+  for (const name of UNSIGNED_EXPORTS) {
+    const f = exports[name];
+    if (typeof f === "function") exports[name] = (...args) => f(...args) >>> 0;
+  }
+  return exports;
 }
+var UNSIGNED_EXPORTS = ["reserve", "outPtr", "outLen", "truthPtr"];
 function setTextsAndConfig(x, lists, slots, config) {
   const texts = [];
   for (const [name, list] of Object.entries(lists)) {
