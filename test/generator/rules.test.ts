@@ -323,7 +323,7 @@ describe('seeds', () => {
 
   it('iso_countries.csv has every ISO 3166-1 country, each code unique and of its shape', () => {
     const rows = csv('iso_countries.csv');
-    expect(rows[0]).toEqual(['alpha_2', 'alpha_3', 'numeric_code', 'country_name', 'region', 'subregion']);
+    expect(rows[0]).toEqual(['alpha_2', 'alpha_3', 'numeric_code', 'country_name', 'region', 'subregion', 'utc_offset_minutes']);
     expect(rows.length - 1).toBe(249);
     expect(rows.some((r) => r[0] === 'DE' && r[1] === 'DEU' && r[2] === '276')).toBe(true);
     // the numeric code keeps its leading zeros (Afghanistan is 004)
@@ -345,8 +345,8 @@ describe('seeds', () => {
       Europe: ['Eastern Europe', 'Northern Europe', 'Southern Europe', 'Western Europe'],
       Oceania: ['Australia and New Zealand', 'Melanesia', 'Micronesia', 'Polynesia'],
     };
-    // code, region, sub-region (a name may hold a comma, in quotes: the last two columns never do)
-    const rows = csv('iso_countries.csv').slice(1).map((r) => [r[0], r.at(-2)!, r.at(-1)!]);
+    // code, region, sub-region (a name may hold a comma, in quotes: the last three columns never do)
+    const rows = csv('iso_countries.csv').slice(1).map((r) => [r[0], r.at(-3)!, r.at(-2)!]);
     // every sub-region is one of M49's 22, in its region; Antarctica alone has neither in M49
     expect(rows.filter((r) => r[0] !== 'AQ' && !(m49[r[1]] ?? []).includes(r[2])).map((r) => r.join(','))).toEqual([]);
     expect(rows.filter((r) => r[0] === 'AQ').map((r) => [r[1], r[2]])).toEqual([['Antarctica', '']]);
@@ -357,6 +357,19 @@ describe('seeds', () => {
     expect(['CY', 'MX', 'UM', 'SS', 'AT', 'CZ', 'BV', 'HM', 'TF', 'NR', 'US'].map(of)).toEqual(['Asia / Western Asia', 'Americas / Central America',
       'Oceania / Micronesia', 'Africa / Eastern Africa', 'Europe / Western Europe', 'Europe / Eastern Europe', 'Americas / South America',
       'Oceania / Australia and New Zealand', 'Africa / Eastern Africa', 'Oceania / Micronesia', 'Americas / Northern America']);
+  });
+
+  it('iso_countries.csv gives each country its standard-time UTC offset, the generator\'s for every country it draws', () => {
+    // code and offset (the offset is the last column, and a name may hold a comma in quotes)
+    const offsets = new Map(csv('iso_countries.csv').slice(1).map((r) => [r[0], r.at(-1)!]));
+    expect(offsets.size).toBe(249);
+    // whole minutes, in quarter hours (Nepal's +5:45 is the finest), from UTC-12 to UTC+14
+    expect([...offsets].filter(([, o]) => !/^-?\d+$/.test(o) || Number(o) % 15 !== 0 || Number(o) < -720 || Number(o) > 840)).toEqual([]);
+    // the warehouse's local time is the generator's: one offset per country, the same as timeOfDay.ts shifts by
+    expect(COUNTRIES.map((c) => [c.code, Number(offsets.get(c.code))])).toEqual(COUNTRIES.map((c) => [c.code, c.utcOffsetMinutes]));
+    // well-known ones (Australia: Canberra's and Sydney's, as the generator has it; Kiribati: Tarawa's)
+    expect(['IN', 'NP', 'JP', 'GB', 'BR', 'AU', 'IR', 'KI', 'CV', 'MM'].map((c) => Number(offsets.get(c))))
+      .toEqual([330, 345, 540, 0, -180, 600, 210, 720, -60, 390]);
   });
 
   it('plans.csv lists each tier, period and plan currency at its price: annual is 10 months', () => {
