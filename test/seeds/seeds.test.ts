@@ -66,11 +66,14 @@ describe('the seeds as dbt seeds', () => {
         expect({ seed, rows: Number(rows), onlyCsv: Number(onlyCsv), onlyLoaded: Number(onlyLoaded) }).toEqual({ seed, rows: Number(lines), onlyCsv: 0, onlyLoaded: 0 });
       }
       expect(await sql(`select numeric_code from main.iso_countries where alpha_2 in ('AF', 'AD') order by alpha_2`)).toEqual([['020'], ['004']]);
+      // negative and quarter-hour offsets load as the integers the CSV writes
+      expect(await sql(`select alpha_2, utc_offset_minutes from main.iso_countries where alpha_2 in ('NP', 'US', 'GB') order by alpha_2`))
+        .toEqual([['GB', 0], ['NP', 345], ['US', -360]]);
       const types = await sql(`select table_name || '.' || column_name, data_type from information_schema.columns
-        where (table_name, column_name) in (('iso_countries', 'numeric_code'), ('fx_rates', 'usd_per_unit'), ('fx_rates', 'rate_date'), ('plans', 'list_price'), ('product_categories', 'min_price_usd'), ('marketing_channels', 'is_paid'))
+        where (table_name, column_name) in (('iso_countries', 'numeric_code'), ('iso_countries', 'utc_offset_minutes'), ('fx_rates', 'usd_per_unit'), ('fx_rates', 'rate_date'), ('plans', 'list_price'), ('product_categories', 'min_price_usd'), ('marketing_channels', 'is_paid'))
         order by 1`);
       expect(types).toEqual([
-        ['fx_rates.rate_date', 'DATE'], ['fx_rates.usd_per_unit', 'DECIMAL(18,8)'], ['iso_countries.numeric_code', 'VARCHAR'],
+        ['fx_rates.rate_date', 'DATE'], ['fx_rates.usd_per_unit', 'DECIMAL(18,8)'], ['iso_countries.numeric_code', 'VARCHAR'], ['iso_countries.utc_offset_minutes', 'INTEGER'],
         ['marketing_channels.is_paid', 'BOOLEAN'], ['plans.list_price', 'DECIMAL(12,2)'], ['product_categories.min_price_usd', 'DECIMAL(12,2)'],
       ]);
     });
@@ -84,17 +87,20 @@ describe('the seeds as dbt seeds', () => {
     expect(Object.entries(statuses).filter(([, s]) => s !== 'pass')).toEqual([]);
   });
 
-  it('fail the tests meant for them when broken: a second rate for a day, a plan in an unknown currency, an inverted price range', async () => {
+  it('fail the tests meant for them when broken: a second rate for a day, a plan in an unknown currency, an inverted price range, an offset off the quarter hours', async () => {
     const dir = copyProject();
     await appendFile(join(dir, 'seeds', 'fx_rates.csv'), '2024-03-15,EUR,1.09000\n');
     const plans = join(dir, 'seeds', 'plans.csv');
     await writeFile(plans, (await readFile(plans, 'utf8')).replace('starter_monthly_gbp,Starter Monthly (GBP),starter,monthly,22.91,GBP', 'starter_monthly_gbp,Starter Monthly (GBP),starter,monthly,22.91,XXX'));
     const categories = join(dir, 'seeds', 'product_categories.csv');
     await writeFile(categories, (await readFile(categories, 'utf8')).replace('templates,5.00,60.00', 'templates,60.00,5.00'));
+    const countries = join(dir, 'seeds', 'iso_countries.csv');
+    await writeFile(countries, (await readFile(countries, 'utf8')).replace('NP,NPL,524,Nepal,Asia,Southern Asia,345', 'NP,NPL,524,Nepal,Asia,Southern Asia,340'));
     await buildWithStratum(dir);
     const failed = Object.entries(await testStatuses(dir)).filter(([, s]) => s !== 'pass').map(([name, s]) => `${name}: ${s}`).sort();
     expect(failed).toEqual([
       'assert_fx_rates_one_per_currency_per_day: fail',
+      'assert_iso_countries_utc_offsets: fail',
       'assert_product_category_price_ranges: fail',
       'relationships_plans_currency__currency_code__ref_currencies_: fail',
     ]);
