@@ -173,10 +173,14 @@ export class YamlFile {
       return new YamlFile(displayPath, doc, lines, text);
     } catch (e) {
       // the parser leaves aliases to be resolved when the document is read: one whose anchor is
-      // not set before it, or so many that they would expand past maxAliasCount (a "billion laughs")
-      if (!(e instanceof ReferenceError)) throw e;
+      // not set before it (a ReferenceError; under a `<<` merge key, the plain Error of a merge
+      // source that is no mapping), or so many that they would expand past maxAliasCount (a
+      // "billion laughs")
       const alias = unresolvedAlias(doc);
-      if (!alias?.range) throw new ConfigError(`invalid YAML: its aliases expand to more than 1,000 values`, { file: displayPath });
+      if (!alias?.range) {
+        if (!(e instanceof ReferenceError)) throw e;
+        throw new ConfigError(`invalid YAML: its aliases expand to more than 1,000 values`, { file: displayPath });
+      }
       const pos = lines.linePos(alias.range[0]);
       throw new ConfigError(`invalid YAML: alias *${alias.source} has no anchor &${alias.source} before it`, { file: displayPath, line: pos.line, column: pos.col });
     }

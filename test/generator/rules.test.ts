@@ -62,6 +62,9 @@ describe('rules validation', () => {
     // what cannot be merged is one line at the merge key
     expect(errorOf('company:\n  <<: 3\n')).toMatch(/\.yaml:2:3: invalid YAML: a merge key << takes a mapping, an alias of one, or a list of them; got a scalar$/);
     expect(errorOf('company:\n  <<: [{trial_days: 3}, 4]\n')).toMatch(/:2:3: invalid YAML: .*; got a scalar$/);
+    // a merged alias with no anchor is named as any such alias, not the yaml package's stack
+    expect(errorOf('company:\n  <<: *base\n')).toMatch(/\.yaml:2:7: invalid YAML: alias \*base has no anchor &base before it$/);
+    expect(errorOf('company:\n  <<: [{trial_days: 3}, *base]\n')).toMatch(/\.yaml:2:25: invalid YAML: alias \*base has no anchor &base before it$/);
   });
 
   it('names the line and key of an unknown key', () => {

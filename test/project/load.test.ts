@@ -188,6 +188,7 @@ describe('load errors name the file, line and key', () => {
     const bad = loadError({ 'profiles.yml': profiles('\n      <<: [*base, 3]') });
     expect(bad).toBeInstanceOf(ConfigError);
     expect(bad.message).toMatch(/\/profiles\.yml:8:7: invalid YAML: a merge key << takes a mapping, an alias of one, or a list of them; got a scalar$/);
+    expect(loadError({ 'profiles.yml': profiles('\n      <<: *nope') }).message).toMatch(/\/profiles\.yml:8:11: invalid YAML: alias \*nope has no anchor &nope before it$/);
   });
 
   it('a bad dbt_project.yml key', () => {
