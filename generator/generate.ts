@@ -14,7 +14,7 @@ import type { TruthManifest } from './lakeManifest.js';
 import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlacement, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
-import { events } from './sources/events.js';
+import { BROWSE_EVENTS, BROWSE_PER_ORDER, events, ORD } from './sources/events.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
 import { paymentsAccounts } from './paymentsWriter.js';
@@ -22,7 +22,7 @@ import { wasmAccounts } from './wasmLines.js';
 import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
 import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
-import type { SqlContext } from './sqlRandom.js';
+import { dayFactor, type SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
 import { whileRunning, writeSource, type SourceDayTruth } from './writer.js';
@@ -162,6 +162,30 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
     { source: 'processor/payments', kind: 'unit_change', since: d.payments_unit_change, detail: 'amount in minor units (cents; the yen, which has none, unchanged) instead of major units (dollars)' },
   ];
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
+}
+
+/**
+ * Throws LimitError when a day of the run (from the first whose late events it writes) has more
+ * orders or marketplace browsing sessions than product/events has ordinals for (events.ts's ORD:
+ * checkout sessions i * 4 + step below the browsing ones, browsing i * BROWSE_EVENTS + j below the
+ * ad landings): past them, events of two kinds would share an ordinal, so that a second's events
+ * had no one order (nor the same bytes from run to run). The counts are those the sources draw.
+ */
+async function checkEventOrdinals(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
+  const { rules, scale } = ctx;
+  const maxOrders = (ORD.browse - ORD.checkout) / 4;
+  const maxBrowse = Math.floor((ORD.landing - ORD.browse) / BROWSE_EVENTS);
+  const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
+  const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double from (select d,
+      round(${rules.volume.orders_per_day * scale} * ${dayFactor(ctx, 'd::integer', 3)}) as orders,
+      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)}) as browse
+    from range(${lo}, ${ctx.to + 1}) t(d)) where orders > ${maxOrders} or browse > ${maxBrowse} order by d limit 1`)).getRows()[0] as [number, number, number] | undefined;
+  if (!over) return;
+  const [day, orders, browse] = over;
+  const n = (v: number) => v.toLocaleString('en-US');
+  throw new LimitError(`the company at scale ${scale} makes ${n(orders)} orders and ${n(browse)} marketplace browsing sessions on ${formatDay(day)}, `
+    + `more than product/events can order the events of a second by (at most ${n(maxOrders)} orders and ${n(maxBrowse)} browsing sessions a day); `
+    + 'lower volume.orders_per_day, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
 }
 
 /**
@@ -356,6 +380,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     for (let i = 0; i <= LANES.length; i++) cons.push(await db.connect());
     const ucon = cons[LANES.length];
     await loadOrderWorldTables(ucon, rules, world);
+    await checkEventOrdinals(ucon, { rules, scale, from, to, universe: from });
     // at scale 1 the default range is one batch; larger scales take ~40/scale days at a time:
     // records arriving later are handed on, so the batch size bounds memory (two batches in
     // flight) and costs no repeated work. In five alternating pairs of --scale 10 --days 30,

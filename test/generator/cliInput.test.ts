@@ -515,6 +515,18 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a day with more orders or browsing sessions than product/events can order its events by, before writing anything', async () => {
+    // 50 million orders a day at scale 5, 200 million browsing sessions: their events' ordinals would
+    // run into the ad landings' (events.ts's ORD); the memory limit stops the run before the fix
+    const out = join(dir, 'too-many-orders');
+    const rules = join(dir, 'too-many-orders.yaml');
+    writeFileSync(rules, 'volume:\n  orders_per_day: 10000000\n');
+    const r = await generateCli('--day', '2024-01-09', '--scale', '5', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than product\/events can order the events of a second by \(at most 67,108,864 orders and 107,374,182 browsing sessions a day\); lower volume\.orders_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('turns DuckDB running out of memory into one line', async () => {
     // no temp directory: nothing can be spilled to disk
     const db = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '30MB', temp_directory: '' });
