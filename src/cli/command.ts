@@ -249,7 +249,8 @@ function onCancelSignal(): void {
  * An AbortSignal that Ctrl-C, a SIGTERM (a process manager, `timeout`) or a SIGHUP (the terminal
  * closed, an ssh connection dropped) aborts, after printing `notice` on stderr (wrapped at spaces
  * to `width`: a terminal's columns; piped, one line). Scopes nest: a signal cancels the innermost
- * open one only (a command's own, with its notice, inside main's). A second signal stops the
+ * open one only (a command's own, with its notice, inside main's), and one opened inside a
+ * cancelled scope is cancelled from the start. A second signal stops the
  * process at once (exit 130), running its `exit` handlers (the generator's removes its staging
  * folder); `dispose` closes the scope when the work is done. Once cancelled it stays: the process
  * then only winds down and exits 130, and a further signal with no handler left would kill it
@@ -257,6 +258,10 @@ function onCancelSignal(): void {
  */
 export function cancelOnSignals(notice: string, width = widthOf(process.stderr, Infinity)): { signal: AbortSignal; dispose: () => void } {
   const scope: CancelScope = { notice, width, controller: new AbortController() };
+  // a scope opened once a signal has cancelled one around it (a command's own, opened after Ctrl-C
+  // while main's alone was open: loading the project, opening the warehouse) starts cancelled, so
+  // that the work it guards stops at once instead of running to its end; the notice was said
+  if (scopes.some((s) => s.controller.signal.aborted)) scope.controller.abort();
   if (scopes.length === 0) for (const s of CANCEL_SIGNALS) process.on(s, onCancelSignal);
   scopes.push(scope);
   const dispose = () => {

@@ -152,6 +152,14 @@ describe('stratum', () => {
       await signalled();
       process.stdout.write(outer.signal.aborted + ' ' + inner.signal.aborted + '\\n');
       outer.dispose();`)).toEqual({ status: 0, signal: null, out: 'true false\n', err: '\nouter\n' });
+    // a signal before a command opens its own scope (while it loads its project or rules): that
+    // scope starts cancelled, and the work it guards stops at once, with no second notice
+    expect(run(`const outer = cancelOnSignals('outer');
+      await signalled();
+      const inner = cancelOnSignals('inner');
+      process.stdout.write(outer.signal.aborted + ' ' + inner.signal.aborted + '\\n');
+      inner.dispose();
+      outer.dispose();`)).toEqual({ status: 0, signal: null, out: 'true true\n', err: '\nouter\n' });
   });
 
   it("says in each command's help and in stratum --help that a signal stops it with exit 130", async () => {
