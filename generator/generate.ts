@@ -15,6 +15,7 @@ import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlace
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
 import { BROWSE_EVENTS, BROWSE_PER_ORDER, events, ORD } from './sources/events.js';
+import { ORDER_SLOTS } from './sources/shop.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
 import { paymentsAccounts } from './paymentsWriter.js';
@@ -166,14 +167,16 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
 
 /**
  * Throws LimitError when a day of the run (from the first whose late events it writes) has more
- * orders or marketplace browsing sessions than product/events has ordinals for (events.ts's ORD:
- * checkout sessions i * 4 + step below the browsing ones, browsing i * BROWSE_EVENTS + j below the
- * ad landings): past them, events of two kinds would share an ordinal, so that a second's events
- * had no one order (nor the same bytes from run to run). The counts are those the sources draw.
+ * orders than shop/orders, order_items and shipments number in their sort key (shop.ts's
+ * ORDER_SLOTS), or more orders or marketplace browsing sessions than product/events has ordinals
+ * for (events.ts's ORD: checkout sessions i * 4 + step below the browsing ones, browsing
+ * i * BROWSE_EVENTS + j below the ad landings): past them, two records would share a sort key, so
+ * that a day's records had no one order (nor the same bytes from run to run). The counts are those
+ * the sources draw.
  */
-async function checkEventOrdinals(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
+async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
   const { rules, scale } = ctx;
-  const maxOrders = (ORD.browse - ORD.checkout) / 4;
+  const maxOrders = Math.min((ORD.browse - ORD.checkout) / 4, ORDER_SLOTS);
   const maxBrowse = Math.floor((ORD.landing - ORD.browse) / BROWSE_EVENTS);
   const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
   const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double from (select d,
@@ -184,7 +187,7 @@ async function checkEventOrdinals(con: DuckDBConnection, ctx: SqlContext): Promi
   const [day, orders, browse] = over;
   const n = (v: number) => v.toLocaleString('en-US');
   throw new LimitError(`the company at scale ${scale} makes ${n(orders)} orders and ${n(browse)} marketplace browsing sessions on ${formatDay(day)}, `
-    + `more than product/events can order the events of a second by (at most ${n(maxOrders)} orders and ${n(maxBrowse)} browsing sessions a day); `
+    + `more than the generator can number in a day (at most ${n(maxOrders)} orders, which shop/orders numbers, and ${n(maxBrowse)} browsing sessions, by which product/events orders the events of a second); `
     + 'lower volume.orders_per_day, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
 }
 
@@ -380,7 +383,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     for (let i = 0; i <= LANES.length; i++) cons.push(await db.connect());
     const ucon = cons[LANES.length];
     await loadOrderWorldTables(ucon, rules, world);
-    await checkEventOrdinals(ucon, { rules, scale, from, to, universe: from });
+    await checkDayCounts(ucon, { rules, scale, from, to, universe: from });
     // at scale 1 the default range is one batch; larger scales take ~40/scale days at a time:
     // records arriving later are handed on, so the batch size bounds memory (two batches in
     // flight) and costs no repeated work. In five alternating pairs of --scale 10 --days 30,

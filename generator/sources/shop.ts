@@ -21,6 +21,13 @@ function orderArrival(ctx: SqlContext): string {
   return `(day + ${lagDays(ctx, 'k', flag(ctx, 'late_arrival', 'k'))})`;
 }
 
+/**
+ * The orders a day can have: shop/orders, order_items and shipments sort a day's records by `seq`,
+ * which numbers an order (day * ORDER_SLOTS + i) and must be unique (generate.ts refuses a run with
+ * a day of more).
+ */
+export const ORDER_SLOTS = 10_000_000;
+
 export const orders: SourceDef = {
   name: 'shop/orders',
   readsOrders: true,
@@ -32,7 +39,7 @@ export const orders: SourceDef = {
         not is_cancelled and not is_unpaid and ${paymentMissing(ctx, 'k')} as d_payment_missing,
         ${flags(ctx, 'k', ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'])}
         from ${universeOrders(ctx)} where day >= ${firstEventDay(ctx, ctx.rules.arrival.max_lag_days)})
-      select ${dateOf('arrival')} as dt, day::bigint * 10000000 + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
+      select ${dateOf('arrival')} as dt, day::bigint * ${ORDER_SLOTS} + i as seq, order_id as rkey, d_late_arrival, d_payment_missing, d_null_required, d_orphan_fk, d_invalid_code, d_future_timestamp,
         order_id,
         case when d_null_required then null when d_orphan_fk then ${orphanCustomerId('k', F.orphan)} else customer_id end as customer_id,
         case when d_future_timestamp then ${tsOf('arrival + 1 + ' + ri('k', F.futureDays, 20), 'sec')} else ${tsOf('day', 'sec')} end as ordered_at,
@@ -66,7 +73,7 @@ export const orderItems: SourceDef = {
         ${flag(ctx, 'late_arrival', 'k')} as d_late_arrival,
         ${flags(ctx, 'ik', ['bad_quantity', 'null_required', 'orphan_fk'])}
         from it where ${arrives(ctx, 'arrival')})
-      select ${dateOf('arrival')} as dt, (day::bigint * 10000000 + i) * 64 + j as seq, order_id || '-' || j as rkey,
+      select ${dateOf('arrival')} as dt, (day::bigint * ${ORDER_SLOTS} + i) * 64 + j as seq, order_id || '-' || j as rkey,
         d_late_arrival, d_bad_quantity, d_null_required, d_orphan_fk,
         order_id || '-' || j as order_item_id,
         case when d_orphan_fk then ${orphanOrderId('ik', F.orphan)} else order_id end as order_id,
@@ -140,7 +147,7 @@ export const shipments: SourceDef = {
         ${flags(ctx, 'sk', ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'])},
         status_day + ${lagDays(ctx, 'sk', flag(ctx, 'late_arrival', 'sk'))} as arrival
         from ev)
-      select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * 10000000 + i) * 4 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
+      select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * ${ORDER_SLOTS} + i) * 4 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
         'shp_' || substr(order_id, 5) as shipment_id,
         case when d_orphan_fk then ${orphanOrderId('sk', F.orphan)} else order_id end as order_id,

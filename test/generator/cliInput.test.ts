@@ -523,7 +523,19 @@ describe('stratum generate stops in one line when the company does not fit in me
     writeFileSync(rules, 'volume:\n  orders_per_day: 10000000\n');
     const r = await generateCli('--day', '2024-01-09', '--scale', '5', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
     expect(r.code, r.err).toBe(1);
-    expect(r.err).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than product\/events can order the events of a second by \(at most 67,108,864 orders and 107,374,182 browsing sessions a day\); lower volume\.orders_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
+    expect(r.err).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers, and 107,374,182 browsing sessions, by which product\/events orders the events of a second\); lower volume\.orders_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a day with more orders than shop/orders can number, before writing anything', async () => {
+    // some 10-11.5 million orders a day at scale 1: their events' ordinals fit, but an order's seq
+    // (day * ORDER_SLOTS + i) in shop/orders, order_items and shipments would run into the next day's
+    const out = join(dir, 'too-many-orders-1');
+    const rules = join(dir, 'too-many-orders-1.yaml');
+    writeFileSync(rules, 'volume:\n  orders_per_day: 10000000\n');
+    const r = await generateCli('--day', '2024-01-09', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
     expect(existsSync(out)).toBe(false);
   });
 
