@@ -18,7 +18,7 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
+  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, backgroundSessions, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
   EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
   NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
@@ -223,7 +223,7 @@ export interface EventsInput {
 export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules, scale: number): Promise<EventsInput> {
   const lo = firstEventDay(ctx, rules.arrival.max_lag_days);
   const counts = (await con.runAndReadAll(`select d::integer,
-      round(${(rules.volume.events_per_day * scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
+      round(${backgroundSessions(rules.volume.events_per_day * scale)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
       round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
   // read a chunk's column at a time, not a row at a time: the default dataset's 130,000 orders took

@@ -14,7 +14,7 @@ import type { TruthManifest } from './lakeManifest.js';
 import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlacement, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
-import { BROWSE_EVENTS, BROWSE_PER_ORDER, events, ORD } from './sources/events.js';
+import { backgroundSessions, BROWSE_EVENTS, BROWSE_PER_ORDER, events, ORD, SESSION_EVENTS } from './sources/events.js';
 import { ORDER_SLOTS } from './sources/shop.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
@@ -168,8 +168,9 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
 /**
  * Throws LimitError when a day of the run (from the first whose late events it writes) has more
  * orders than shop/orders, order_items and shipments number in their sort key (shop.ts's
- * ORDER_SLOTS), or more orders or marketplace browsing sessions than product/events has ordinals
- * for (events.ts's ORD: checkout sessions i * 4 + step below the browsing ones, browsing
+ * ORDER_SLOTS), or more orders, marketplace browsing sessions or site and app sessions than
+ * product/events has ordinals for (events.ts's ORD: site and app sessions i * (SESSION_EVENTS + 1)
+ * + j below the touches, checkout sessions i * 4 + step below the browsing ones, browsing
  * i * BROWSE_EVENTS + j below the ad landings): past them, two records would share a sort key, so
  * that a day's records had no one order (nor the same bytes from run to run). The counts are those
  * the sources draw.
@@ -178,17 +179,20 @@ async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<v
   const { rules, scale } = ctx;
   const maxOrders = Math.min((ORD.browse - ORD.checkout) / 4, ORDER_SLOTS);
   const maxBrowse = Math.floor((ORD.landing - ORD.browse) / BROWSE_EVENTS);
+  const maxSessions = Math.floor(ORD.touch / (SESSION_EVENTS + 1));
   const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
-  const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double from (select d,
+  const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double, sessions::double from (select d,
       round(${rules.volume.orders_per_day * scale} * ${dayFactor(ctx, 'd::integer', 3)}) as orders,
-      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)}) as browse
-    from range(${lo}, ${ctx.to + 1}) t(d)) where orders > ${maxOrders} or browse > ${maxBrowse} order by d limit 1`)).getRows()[0] as [number, number, number] | undefined;
+      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)}) as browse,
+      round(${backgroundSessions(rules.volume.events_per_day * scale)} * ${dayFactor(ctx, 'd::integer', 6)}) as sessions
+    from range(${lo}, ${ctx.to + 1}) t(d))
+    where orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} order by d limit 1`)).getRows()[0] as [number, number, number, number] | undefined;
   if (!over) return;
-  const [day, orders, browse] = over;
+  const [day, orders, browse, sessions] = over;
   const n = (v: number) => v.toLocaleString('en-US');
-  throw new LimitError(`the company at scale ${scale} makes ${n(orders)} orders and ${n(browse)} marketplace browsing sessions on ${formatDay(day)}, `
-    + `more than the generator can number in a day (at most ${n(maxOrders)} orders, which shop/orders numbers, and ${n(maxBrowse)} browsing sessions, by which product/events orders the events of a second); `
-    + 'lower volume.orders_per_day, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
+  throw new LimitError(`the company at scale ${scale} makes ${n(orders)} orders, ${n(browse)} marketplace browsing sessions and ${n(sessions)} site and app sessions on ${formatDay(day)}, `
+    + `more than the generator can number in a day (at most ${n(maxOrders)} orders, which shop/orders numbers; ${n(maxBrowse)} browsing sessions and ${n(maxSessions)} site and app sessions, by which product/events orders the events of a second); `
+    + 'lower volume.orders_per_day, volume.events_per_day, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
 }
 
 /**

@@ -472,6 +472,9 @@ function sessionStart(tod, offsetSec) {
   return `(${secondOfDaySql(tod, offsetSec)}) * 95 // 96`;
 }
 var SESSION_EVENTS = 7;
+function backgroundSessions(events3) {
+  return events3 / ((SESSION_EVENTS + 1) / 2);
+}
 var BROWSE_PER_ORDER = 4;
 var CART_ABANDONED = 0.22;
 var BROWSE_VIEWS = [0.3, 0.09, 0.027];
@@ -526,7 +529,7 @@ var events = {
         select ${joined} from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account("x")}`;
     };
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
-      bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, "day", 6)})::bigint)) as i from days),
+      bg as (select day, unnest(range(round(${backgroundSessions(base)} * ${dayFactor(ctx, "day", 6)})::bigint)) as i from days),
       sessions as (select *, ${u("k", F.kind)} < 0.6 as anon from (${sessionsOf("bg", 6)})),
       bgev as (select *, hash(k, j) as ek from (${sessionEvents("sessions", `unnest(range(1 + ${ri("k", F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (

@@ -53,6 +53,10 @@ function sessionStart(tod: string, offsetSec: string): string {
 
 /** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
 export const SESSION_EVENTS = 7;
+/** The background (site and app) sessions of a day before its day factor, for `events` (events_per_day times the scale) of them. */
+export function backgroundSessions(events: number): number {
+  return events / ((SESSION_EVENTS + 1) / 2);
+}
 /**
  * Marketplace sessions that buy nothing, per order of the day: each enters the marketplace (its
  * front page or search), views some more of its pages (BROWSE_VIEWS) and, for some
@@ -184,7 +188,7 @@ export const events: SourceDef = {
     // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
     // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
-      bg as (select day, unnest(range(round(${base / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
+      bg as (select day, unnest(range(round(${backgroundSessions(base)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
       sessions as (select *, ${u('k', F.kind)} < 0.6 as anon from (${sessionsOf('bg', 6)})),
       bgev as (select *, hash(k, j) as ek from (${sessionEvents('sessions', `unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (

@@ -515,28 +515,34 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(existsSync(out)).toBe(false);
   });
 
+  /** `stratum generate --day 2024-01-09` with this rules file at this scale, into a lake that must not be made: its stderr. */
+  async function refusedDay(name: string, rulesYaml: string, scale: number): Promise<string> {
+    const out = join(dir, name);
+    const rules = join(dir, `${name}.yaml`);
+    writeFileSync(rules, rulesYaml);
+    const r = await generateCli('--day', '2024-01-09', '--scale', String(scale), '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    return r.err;
+  }
+
   it('refuses a day with more orders or browsing sessions than product/events can order its events by, before writing anything', async () => {
     // 50 million orders a day at scale 5, 200 million browsing sessions: their events' ordinals would
     // run into the ad landings' (events.ts's ORD); the memory limit stops the run before the fix
-    const out = join(dir, 'too-many-orders');
-    const rules = join(dir, 'too-many-orders.yaml');
-    writeFileSync(rules, 'volume:\n  orders_per_day: 10000000\n');
-    const r = await generateCli('--day', '2024-01-09', '--scale', '5', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
-    expect(r.code, r.err).toBe(1);
-    expect(r.err).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers, and 107,374,182 browsing sessions, by which product\/events orders the events of a second\); lower volume\.orders_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
-    expect(existsSync(out)).toBe(false);
+    expect(await refusedDay('too-many-orders', 'volume:\n  orders_per_day: 10000000\n', 5)).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions and [\d,]+ site and app sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers; 107,374,182 browsing sessions and 33,554,432 site and app sessions, by which product\/events orders the events of a second\); lower volume\.orders_per_day, volume\.events_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
   });
 
   it('refuses a day with more orders than shop/orders can number, before writing anything', async () => {
     // some 10-11.5 million orders a day at scale 1: their events' ordinals fit, but an order's seq
     // (day * ORDER_SLOTS + i) in shop/orders, order_items and shipments would run into the next day's
-    const out = join(dir, 'too-many-orders-1');
-    const rules = join(dir, 'too-many-orders-1.yaml');
-    writeFileSync(rules, 'volume:\n  orders_per_day: 10000000\n');
-    const r = await generateCli('--day', '2024-01-09', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
-    expect(r.code, r.err).toBe(1);
-    expect(r.err).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders and [\d,]+ marketplace browsing sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
-    expect(existsSync(out)).toBe(false);
+    expect(await refusedDay('too-many-orders-1', 'volume:\n  orders_per_day: 10000000\n', 1)).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders, [\d,]+ marketplace browsing sessions and [\d,]+ site and app sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
+  });
+
+  it('refuses a day with more site and app sessions than product/events can order its events by, before writing anything', async () => {
+    // 100 million events a day at scale 2 are some 50 million background sessions, past the
+    // 33,554,432 their ordinals (i * 8 + j below the touches') have room for; before the check, the
+    // events' WebAssembly ran out of memory ('Error: unreachable')
+    expect(await refusedDay('too-many-sessions', 'volume:\n  events_per_day: 100000000\n', 2)).toMatch(/^Error: the company at scale 2 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions and (3[4-9]|[4-6]\d),\d{3},\d{3} site and app sessions on 2024-01-0\d, more than the generator can number in a day /);
   });
 
   it('turns DuckDB running out of memory into one line', async () => {
