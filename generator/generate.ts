@@ -201,7 +201,7 @@ async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<v
  * Past its memory limit DuckDB spills to the run's staging folder until the disk is full, and then
  * fails with an out-of-memory error too, whose further lines name `max_temp_directory_size` (by
  * default the disk's free space): that one says the disk is full as well. V8's failure to allocate
- * a WebAssembly instance's memory is a LimitError too.
+ * a WebAssembly instance's memory is a LimitError too, as is a writer's memory full at 4 GB.
  */
 export function outOfMemory(e: unknown, scale: number, after: string, memoryLimit?: number): unknown {
   // a WebAssembly writer whose memory V8 cannot allocate (the process's address space limited by
@@ -209,6 +209,12 @@ export function outOfMemory(e: unknown, scale: number, after: string, memoryLimi
   if (e instanceof Error && /^WebAssembly\.[\w.]+\(\): Out of memory/.test(e.message)) {
     return new LimitError(`cannot allocate memory for a WebAssembly writer: ${e.message.split('\n')[0]}${after}; `
       + 'free some memory or raise the limit on the process\'s memory (ulimit -v), or generate at a smaller scale');
+  }
+  // a WebAssembly writer that has filled the 4 GB its 32-bit addresses reach (the lines of a day it
+  // holds to sort them): its runtime's allocator traps when the memory cannot grow
+  if (e instanceof Error && e.message === 'unreachable' && /wasm/.test(e.stack ?? '')) {
+    return new LimitError(`a WebAssembly writer filled the 4 GB of memory it can address with one day's lines${after}; `
+      + 'lower the day\'s volumes in the rules (volume.events_per_day, volume.orders_per_day, skew.hot_day_multiplier), or generate at a smaller scale');
   }
   if (!(e instanceof Error) || !e.message.startsWith('Out of Memory Error: ')) return e;
   const what = e.message.split('\n')[0].slice('Out of Memory Error: '.length).replace(/\.$/, '');

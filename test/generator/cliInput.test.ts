@@ -14,6 +14,7 @@ import type { TruthManifest } from '../../generator/lakeManifest.js';
 import { finishUnfinishedRuns, prepareLakeFolder, releaseStaging, removeMadeFolders } from '../../generator/lakeFolder.js';
 import { acquireLock, releaseLock } from '../../generator/lakeLock.js';
 import { COMPANY_MODEL, loadRules, rulesFingerprint, SOURCE_NAMES } from '../../generator/rules.js';
+import { instantiate, type LinesModule } from '../../generator/wasmLines.js';
 import { LimitError, UsageError } from '../../src/errors.js';
 import { sizeFlag } from '../../src/cli/command.js';
 import { cli } from '../cli.js';
@@ -566,6 +567,28 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(e).toBeInstanceOf(LimitError);
     expect((e as LimitError).message).toBe('cannot allocate memory for a WebAssembly writer: WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance; '
       + "no day was placed, the lake is as it was; free some memory or raise the limit on the process's memory (ulimit -v), or generate at a smaller scale");
+  });
+
+  it('turns a WebAssembly writer whose memory is full at 4 GB into one line', () => {
+    // the events' module filling the 4 GB its addresses reach: its allocator traps ('unreachable'),
+    // which its thread reports as a plain Error with the message and stack (wasmThread.ts); it was
+    // 'Error: unreachable'
+    const x = instantiate<LinesModule>(new URL('../../generator/assembly/events.wasm', import.meta.url));
+    let trap: unknown;
+    try {
+      for (let i = 0; i < 6; i++) x.reserve(900 * 1024 * 1024);
+    } catch (caught) {
+      trap = caught;
+    }
+    expect(trap).toBeInstanceOf(WebAssembly.RuntimeError);
+    const reported = Object.assign(new Error((trap as Error).message), { stack: (trap as Error).stack });
+    const e = outOfMemory(reported, 100, '; no day was placed, the lake is as it was');
+    expect(e).toBeInstanceOf(LimitError);
+    expect((e as LimitError).message).toBe('a WebAssembly writer filled the 4 GB of memory it can address with one day\'s lines; no day was placed, the lake is as it was; '
+      + "lower the day's volumes in the rules (volume.events_per_day, volume.orders_per_day, skew.hot_day_multiplier), or generate at a smaller scale");
+    // any other Error stays as it is
+    const other = new Error('unreachable');
+    expect(outOfMemory(other, 1, '')).toBe(other);
   });
 
   it('says so when the disk was too full to spill to, rather than only that memory was short', () => {
