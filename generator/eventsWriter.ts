@@ -18,14 +18,14 @@ import { formatDay } from './dates.js';
 import { CancelledError } from '../src/errors.js';
 import type { DefectKind, Rules } from './rules.js';
 import {
-  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, backgroundSessions, BROWSE_EVENTS, BROWSE_PAGES, BROWSE_PER_ORDER, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
+  ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, backgroundSessionsSql, BROWSE_EVENTS, BROWSE_PAGES, browseSessionsSql, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
   EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
   NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
 import { adRows } from './sources/support.js';
-import { dayFactor, F, firstEventDay, type SqlContext } from './sqlRandom.js';
+import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
 import { HOUR_WEIGHTS, VISITOR_OFFSETS } from './timeOfDay.js';
 import { poolOn } from './world.js';
 import { hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule, type WasmAccounts } from './wasmLines.js';
@@ -220,11 +220,10 @@ export interface EventsInput {
  * Reads through `con` what a batch of events needs from DuckDB, computed with DuckDB's own
  * arithmetic: the days' session counts, the web and app orders' totals, the ads' clicks.
  */
-export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules, scale: number): Promise<EventsInput> {
+export async function eventsInput(con: DuckDBConnection, ctx: SqlContext, rules: Rules): Promise<EventsInput> {
   const lo = firstEventDay(ctx, rules.arrival.max_lag_days);
   const counts = (await con.runAndReadAll(`select d::integer,
-      round(${backgroundSessions(rules.volume.events_per_day * scale)} * ${dayFactor(ctx, 'd::integer', 6)})::integer,
-      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)})::integer
+      ${backgroundSessionsSql(ctx, 'd::integer')}::integer, ${browseSessionsSql(ctx, 'd::integer')}::integer
     from range(${lo}, ${ctx.to + 1}) t(d) order by d`)).getRows() as EventsInput['counts'];
   // read a chunk's column at a time, not a row at a time: the default dataset's 130,000 orders took
   // 0.45 s of the main thread as rows (an array per row and a string per total), a third of that so

@@ -14,7 +14,7 @@ import type { TruthManifest } from './lakeManifest.js';
 import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlacement, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
-import { backgroundSessions, BROWSE_EVENTS, BROWSE_PER_ORDER, events, ORD, SESSION_EVENTS } from './sources/events.js';
+import { backgroundSessionsSql, BROWSE_EVENTS, browseSessionsSql, events, ORD, SESSION_EVENTS } from './sources/events.js';
 import { ORDER_SLOTS } from './sources/shop.js';
 import { payments } from './sources/payments.js';
 import type { EventsBuffers } from './eventsWriter.js';
@@ -22,8 +22,8 @@ import { paymentsAccounts } from './paymentsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
 import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
-import { dropOrderUniverseStatements, orderUniverseStatements } from './sources/orderUniverse.js';
-import { dayFactor, type SqlContext } from './sqlRandom.js';
+import { dropOrderUniverseStatements, ordersOfDaySql, orderUniverseStatements } from './sources/orderUniverse.js';
+import type { SqlContext } from './sqlRandom.js';
 import { buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
 import { whileRunning, writeSource, type SourceDayTruth } from './writer.js';
@@ -173,7 +173,7 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
  * + j below the touches, checkout sessions i * 4 + step below the browsing ones, browsing
  * i * BROWSE_EVENTS + j below the ad landings): past them, two records would share a sort key, so
  * that a day's records had no one order (nor the same bytes from run to run). The counts are those
- * the sources draw.
+ * the sources draw (the same SQL: ordersOfDaySql, browseSessionsSql, backgroundSessionsSql).
  */
 async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
   const { rules, scale } = ctx;
@@ -182,9 +182,8 @@ async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<v
   const maxSessions = Math.floor(ORD.touch / (SESSION_EVENTS + 1));
   const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
   const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double, sessions::double from (select d,
-      round(${rules.volume.orders_per_day * scale} * ${dayFactor(ctx, 'd::integer', 3)}) as orders,
-      round(${rules.volume.orders_per_day * scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'd::integer', 3)}) as browse,
-      round(${backgroundSessions(rules.volume.events_per_day * scale)} * ${dayFactor(ctx, 'd::integer', 6)}) as sessions
+      ${ordersOfDaySql(ctx, 'd::integer')} as orders, ${browseSessionsSql(ctx, 'd::integer')} as browse,
+      ${backgroundSessionsSql(ctx, 'd::integer')} as sessions
     from range(${lo}, ${ctx.to + 1}) t(d))
     where orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} order by d limit 1`)).getRows()[0] as [number, number, number, number] | undefined;
   if (!over) return;
@@ -383,7 +382,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     const world = buildWorld(rules, scale, to + 30);
     // the WebAssembly writers run on threads of their own (wasmThread.ts)
     const accountsData = eventsByWriter ? wasmAccounts(world) : undefined;
-    const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, scale, accounts: accountsData!, buffers: opts.eventsBuffers }) : undefined;
+    const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, accounts: accountsData!, buffers: opts.eventsBuffers }) : undefined;
     const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed), piece: opts.paymentsPiece }) : undefined;
     for (const t of [eventsWriter, paymentsWriter]) if (t) threads.push(t);
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,

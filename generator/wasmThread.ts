@@ -20,7 +20,7 @@ import { type SourceDayTruth, type Stop, whileRunning } from './writer.js';
 
 /** What a writer's thread is made with (wasmWorker.ts). */
 export type WasmWriterInit =
-  | { readonly kind: 'events'; readonly rules: Rules; readonly scale: number; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
+  | { readonly kind: 'events'; readonly rules: Rules; readonly accounts: WasmAccounts; readonly buffers?: EventsBuffers }
   | { readonly kind: 'payments'; readonly rules: Rules; readonly accounts: PaymentsAccounts; readonly piece?: number };
 
 /** A batch to write, as the thread is handed it. */
@@ -91,7 +91,7 @@ export class WasmWriterThread {
     if (this.failed) throw this.failed;
     const init = this.init;
     if (stop()) throw new CancelledError(`${init.kind === 'events' ? events.name : payments.name} stopped`);
-    let input: EventsInput | PaymentsInput | undefined = init.kind === 'events' ? await eventsInput(con, ctx, init.rules, init.scale)
+    let input: EventsInput | PaymentsInput | undefined = init.kind === 'events' ? await eventsInput(con, ctx, init.rules)
       : await paymentsInput(con, ctx, init.rules);
     if (this.failed) throw this.failed;
     const id = this.nextId++;

@@ -472,10 +472,13 @@ function sessionStart(tod, offsetSec) {
   return `(${secondOfDaySql(tod, offsetSec)}) * 95 // 96`;
 }
 var SESSION_EVENTS = 7;
-function backgroundSessions(events3) {
-  return events3 / ((SESSION_EVENTS + 1) / 2);
+function backgroundSessionsSql(ctx, day) {
+  return `round(${ctx.rules.volume.events_per_day * ctx.scale / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, day, 6)})`;
 }
 var BROWSE_PER_ORDER = 4;
+function browseSessionsSql(ctx, day) {
+  return `round(${ctx.rules.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, day, 3)})`;
+}
 var CART_ABANDONED = 0.22;
 var BROWSE_VIEWS = [0.3, 0.09, 0.027];
 var BROWSE_PAGES = ["/marketplace/search", "/marketplace/listing"];
@@ -513,7 +516,6 @@ var events = {
     const r = ctx.rules;
     const s = r.seed;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
-    const base = r.volume.events_per_day * ctx.scale;
     const deviceOf = (n) => anonymousId(`hash(${s}, ${n}) % ${ANON_IDS}`);
     const visitorOf = (k) => anonymousId(ri(k, F.anon, ANON_IDS));
     const sessionsOf = (numbered, salt) => `select day, i, k, ${ri("k", F.sec, TIME_DRAW)} as tod
@@ -529,7 +531,7 @@ var events = {
         select ${joined} from (select * from (select *, ${j} as j from ${sessions} where day < ${ctx.from}) where ${arriving}) x ${account("x")}`;
     };
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
-      bg as (select day, unnest(range(round(${backgroundSessions(base)} * ${dayFactor(ctx, "day", 6)})::bigint)) as i from days),
+      bg as (select day, unnest(range(${backgroundSessionsSql(ctx, "day")}::bigint)) as i from days),
       sessions as (select *, ${u("k", F.kind)} < 0.6 as anon from (${sessionsOf("bg", 6)})),
       bgev as (select *, hash(k, j) as ek from (${sessionEvents("sessions", `unnest(range(1 + ${ri("k", F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (
@@ -542,7 +544,7 @@ var events = {
           case when anon or ${u("ek", F.type)} < 0.5 then null else ${oneOf("ek", F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
-      br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, "day", 3)})::bigint)) as i from days),
+      br as (select day, unnest(range(${browseSessionsSql(ctx, "day")}::bigint)) as i from days),
       -- a browsing session's further views (more: 0 to 3, by one draw v) and whether it views the cart
       browse as (select *, ${BROWSE_VIEWS.map((t) => `(v < ${t})::integer`).join(" + ")} as more, ${u("k", F.kind)} < ${CART_ABANDONED} as cart
         from (select *, ${u("k", F.len)} as v from (${sessionsOf("br", 10)}))),

@@ -12,7 +12,7 @@
  * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
  */
-import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, tsOf, u } from '../sqlRandom.js';
+import { arrives, dateOf, dayFactor, F, firstEventDay, flag, flags, hexId, joinZipfCustomer, lagDays, mixedTs, oneOf, orphanCustomerId, ri, type SqlContext, tsOf, u } from '../sqlRandom.js';
 import { CHANNELS } from '../catalog.js';
 import { ORDER_RETRIES, orderAttemptSecSql } from '../declines.js';
 import { secondOfDaySql, TIME_DRAW, VISITOR_OFFSETS } from '../timeOfDay.js';
@@ -53,9 +53,13 @@ function sessionStart(tod: string, offsetSec: string): string {
 
 /** Background sessions last 1..7 events, so there are a quarter as many as `events_per_day`. */
 export const SESSION_EVENTS = 7;
-/** The background (site and app) sessions of a day before its day factor, for `events` (events_per_day times the scale) of them. */
-export function backgroundSessions(events: number): number {
-  return events / ((SESSION_EVENTS + 1) / 2);
+/**
+ * SQL of the background (site and app) sessions of day `day` (an expression): a quarter of the
+ * rules' events_per_day at the scale, times the day's factor. Read by the SQL, the WebAssembly's
+ * counts (eventsWriter.ts) and the check of a day's counts (generate.ts) alike.
+ */
+export function backgroundSessionsSql(ctx: SqlContext, day: string): string {
+  return `round(${(ctx.rules.volume.events_per_day * ctx.scale) / ((SESSION_EVENTS + 1) / 2)} * ${dayFactor(ctx, day, 6)})`;
 }
 /**
  * Marketplace sessions that buy nothing, per order of the day: each enters the marketplace (its
@@ -65,6 +69,11 @@ export function backgroundSessions(events: number): number {
  * five of those that view the cart, as B2B marketplaces convert.
  */
 export const BROWSE_PER_ORDER = 4;
+
+/** SQL of the marketplace browsing sessions of day `day` (an expression): BROWSE_PER_ORDER per order, on the orders' day factor. */
+export function browseSessionsSql(ctx: SqlContext, day: string): string {
+  return `round(${ctx.rules.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, day, 3)})`;
+}
 /** The share of those that view the cart (and leave it full). */
 export const CART_ABANDONED = 0.22;
 /**
@@ -155,7 +164,6 @@ export const events: SourceDef = {
     const r = ctx.rules;
     const s = r.seed;
     const lo = firstEventDay(ctx, r.arrival.max_lag_days);
-    const base = r.volume.events_per_day * ctx.scale;
     // an account's device: its anonymous id before signup (touches), at signup and after it; a
     // visitor's is drawn alike, from its session's or its landing's key
     const deviceOf = (n: string) => anonymousId(`hash(${s}, ${n}) % ${ANON_IDS}`);
@@ -188,7 +196,7 @@ export const events: SourceDef = {
     // ses (the absolute second that names its session), account_id, anonymous_id, event_type, page
     // and properties
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
-      bg as (select day, unnest(range(round(${backgroundSessions(base)} * ${dayFactor(ctx, 'day', 6)})::bigint)) as i from days),
+      bg as (select day, unnest(range(${backgroundSessionsSql(ctx, 'day')}::bigint)) as i from days),
       sessions as (select *, ${u('k', F.kind)} < 0.6 as anon from (${sessionsOf('bg', 6)})),
       bgev as (select *, hash(k, j) as ek from (${sessionEvents('sessions', `unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
       bgrows as (
@@ -201,7 +209,7 @@ export const events: SourceDef = {
           case when anon or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
-      br as (select day, unnest(range(round(${r.volume.orders_per_day * ctx.scale * BROWSE_PER_ORDER} * ${dayFactor(ctx, 'day', 3)})::bigint)) as i from days),
+      br as (select day, unnest(range(${browseSessionsSql(ctx, 'day')}::bigint)) as i from days),
       -- a browsing session's further views (more: 0 to 3, by one draw v) and whether it views the cart
       browse as (select *, ${BROWSE_VIEWS.map((t) => `(v < ${t})::integer`).join(' + ')} as more, ${u('k', F.kind)} < ${CART_ABANDONED} as cart
         from (select *, ${u('k', F.len)} as v from (${sessionsOf('br', 10)}))),

@@ -52,6 +52,14 @@ export function firstFulfilledDay(ctx: SqlContext): number {
 }
 
 /**
+ * SQL of the orders of day `day` (an expression): the rules' orders_per_day at the scale, times the
+ * day's factor. Read by the order universe and the check of a day's counts (generate.ts).
+ */
+export function ordersOfDaySql(ctx: SqlContext, day: string): string {
+  return `round(${ctx.rules.volume.orders_per_day * ctx.scale} * ${dayFactor(ctx, day, 3)})`;
+}
+
+/**
  * Statement creating `u_pairs`: one row (day, i) per order with event day in [from - lookback, to].
  * Materialized apart from the orders: a statement whose source is ~130 days runs on one thread,
  * while a scan of the pairs runs on both.
@@ -60,7 +68,7 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
   const lo = firstEventDay(ctx, lookback);
   return `create or replace table u_pairs as
     with counts as (
-      select d::integer as day, round(${ctx.rules.volume.orders_per_day * ctx.scale} * ${dayFactor(ctx, 'd::integer', 3)})::bigint as cnt
+      select d::integer as day, ${ordersOfDaySql(ctx, 'd::integer')}::bigint as cnt
       from range(${lo}, ${ctx.to + 1}) t(d)
     )
     select day, unnest(range(cnt)) as i from counts`;

@@ -110,7 +110,7 @@ describe('EventsWriter', () => {
       // asked before each event day: the 7 days looked back over, then the batch's days
       let asked = 0;
       const writer = new EventsWriter(rules, wasmAccounts(world));
-      const input = await eventsInput(con, ctx, rules, 1);
+      const input = await eventsInput(con, ctx, rules);
       expect(() => writer.writeBatch(input, ctx, root, () => ++asked > 7 + 2)).toThrow(CancelledError);
       expect(readdirSync(join(root, 'product/events')).sort()).toEqual([ctx.from, ctx.from + 1].map((d) => `dt=${formatDay(d)}`));
     });

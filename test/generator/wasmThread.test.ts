@@ -20,7 +20,7 @@ describe('WasmWriterThread', () => {
   it('writes a batch of events on its thread, and stops before its next day once `stop` says so', async () => {
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'events', rules, scale: 1, accounts: wasmAccounts(world) });
+      const thread = new WasmWriterThread({ kind: 'events', rules, accounts: wasmAccounts(world) });
       try {
         const whole = await thread.write(con, ctx, tempDir('stratum-thread-'));
         expect([...whole.keys()]).toEqual(Array.from({ length: 41 }, (_, i) => ctx.from + i));
