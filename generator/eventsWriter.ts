@@ -37,6 +37,7 @@ const WASM = new URL('./assembly/events.wasm', import.meta.url);
 /** What assembly/events.ts exports. */
 interface Exports extends LinesModule {
   setCustomers(n: number, data: number): void;
+  setAccess(data: number): void;
   start(lag: number, piece: number, chunk: number): void;
   beginDay(day: number, from: number, to: number, more: number): void;
   background(day: number, count: number, pool: number, zipfLo: number): void;
@@ -135,6 +136,10 @@ export class EventsWriter {
     const customers = x.reserve(accounts.data.byteLength);
     new Int32Array(x.memory.buffer, customers, accounts.data.length).set(accounts.data);
     x.setCustomers(accounts.ids.length, customers);
+    // the days each may use the app on (access.ts's packedAccess)
+    const access = x.reserve(accounts.access.byteLength);
+    new Int32Array(x.memory.buffer, access, accounts.access.length).set(accounts.access);
+    x.setAccess(access);
     x.start(r.arrival.max_lag_days, buffers?.piece ?? 0, buffers?.chunk ?? 0);
   }
 

@@ -5,6 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { accessWindows, packedAccess } from './access.js';
 import { CHANNELS } from './catalog.js';
 import { formatDay } from './dates.js';
 import type { DefectKind } from './rules.js';
@@ -31,12 +32,14 @@ export interface LinesModule {
  * The accounts as the WebAssembly writers read them, plain data that a worker thread is handed
  * (wasmThread.ts): their ids, ACCOUNT_FIELDS numbers each (signup day and second, 1 for the initial
  * load, the channel's index in CHANNELS, the campaign or -1, 1 when its trial converts, its offset
- * from UTC in seconds) and World's `cumulative` (see poolOn).
+ * from UTC in seconds), World's `cumulative` (see poolOn) and the days each may use the app on
+ * (access.ts's packedAccess).
  */
 export interface WasmAccounts {
   readonly ids: readonly string[];
   readonly data: Int32Array;
   readonly cumulative: Int32Array;
+  readonly access: Int32Array;
 }
 
 /** The numbers of an account in WasmAccounts' `data` (its stride; assembly/events.ts's ACCOUNT_FIELDS). */
@@ -50,7 +53,7 @@ export function wasmAccounts(world: World): WasmAccounts {
     data.set([c.signupDay, c.signupSec, c.isInitial ? 1 : 0, channelIndex.get(c.channel)!, c.campaign ?? -1, c.converts ? 1 : 0,
       utcOffsetSec(c.country)], i * ACCOUNT_FIELDS);
   });
-  return { ids: world.customers.map((c) => c.id), data, cumulative: world.cumulative };
+  return { ids: world.customers.map((c) => c.id), data, cumulative: world.cumulative, access: packedAccess(accessWindows(world), world.customers.length) };
 }
 
 const compiled = new Map<string, WebAssembly.Module>();

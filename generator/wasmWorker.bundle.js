@@ -520,10 +520,10 @@ var events = {
     const visitorOf = (k) => anonymousId(ri(k, F.anon, ANON_IDS));
     const sessionsOf = (numbered, salt) => `select day, i, k, ${ri("k", F.sec, TIME_DRAW)} as tod
         from (select *, hash(${s}, ${salt}, day, i) as k from ${numbered})`;
-    const account = (alias) => joinZipfCustomer(ctx, alias, `${alias}.k`);
     const lookBack = lo < ctx.from;
-    const sessionEvents = (sessions, j) => {
-      const joined = `x.*, c.customer_id, c.n, ${sessionStart("x.tod", "c.utc_offset")} as start`;
+    const sessionEvents = (sessions, j, access = false) => {
+      const account = (alias) => `${joinZipfCustomer(ctx, alias, `${alias}.k`)}${access ? ` left join w_access a on a.n = c.n and ${alias}.day >= a.from_day and ${alias}.day < a.to_day` : ""}`;
+      const joined = `x.*, c.customer_id, c.n, ${sessionStart("x.tod", "c.utc_offset")} as start${access ? ", a.n is not null as app" : ""}`;
       const current = `select *, ${j} as j from (select ${joined} from ${sessions} x ${account("x")}${lookBack ? ` where x.day >= ${ctx.from}` : ""})`;
       if (!lookBack) return current;
       const arriving = `day + ${lagDays(ctx, "hash(k, j)", flag(ctx, "late_arrival", "hash(k, j)"))} >= ${ctx.from}`;
@@ -533,15 +533,19 @@ var events = {
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(${backgroundSessionsSql(ctx, "day")}::bigint)) as i from days),
       sessions as (select *, ${u("k", F.kind)} < 0.6 as anon from (${sessionsOf("bg", 6)})),
-      bgev as (select *, hash(k, j) as ek from (${sessionEvents("sessions", `unnest(range(1 + ${ri("k", F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
+      -- ek: the event's key; k, the session's, names a visitor. site: a visitor's session, or an
+      -- account's on a day it may not use the app (its trial over, or churned), which visits the
+      -- public site instead (under its device and account, which the tracker remembers)
+      bgev as (select *, hash(k, j) as ek, anon or not app as site
+        from (${sessionEvents("sessions", `unnest(range(1 + ${ri("k", F.len, SESSION_EVENTS)}))`, true)})),
       bgrows as (
         select day, start + j * 120 + ${ri("ek", F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
           case when anon then ${visitorOf("b.k")} else ${deviceOf("n")} end as anonymous_id,
-          case when anon or ${u("ek", F.type)} < 0.5 then '${EVENT_TYPE.pageView}' else '${EVENT_TYPE.featureUsed}' end as event_type,
-          case when anon then ${oneOf("ek", F.page, SITE_PAGES)} else ${oneOf("ek", F.page, APP_PAGES)} end as page,
+          case when site or ${u("ek", F.type)} < 0.5 then '${EVENT_TYPE.pageView}' else '${EVENT_TYPE.featureUsed}' end as event_type,
+          case when site then ${oneOf("ek", F.page, SITE_PAGES)} else ${oneOf("ek", F.page, APP_PAGES)} end as page,
           null::varchar as channel, null::integer as campaign,
-          case when anon or ${u("ek", F.type)} < 0.5 then null else ${oneOf("ek", F.feature, FEATURES)} end as feature,
+          case when site or ${u("ek", F.type)} < 0.5 then null else ${oneOf("ek", F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
       br as (select day, unnest(range(${browseSessionsSql(ctx, "day")}::bigint)) as i from days),
@@ -954,6 +958,9 @@ var EventsWriter = class {
     const customers = x.reserve(accounts.data.byteLength);
     new Int32Array(x.memory.buffer, customers, accounts.data.length).set(accounts.data);
     x.setCustomers(accounts.ids.length, customers);
+    const access = x.reserve(accounts.access.byteLength);
+    new Int32Array(x.memory.buffer, access, accounts.access.length).set(accounts.access);
+    x.setAccess(access);
     x.start(r.arrival.max_lag_days, buffers?.piece ?? 0, buffers?.chunk ?? 0);
   }
   rules;

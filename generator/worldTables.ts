@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../src/engine/duckdb/driverError.js';
 import { DataError } from '../src/errors.js';
+import { accessWindows } from './access.js';
 import { firstCard, replacedExpiry, type Card } from './cards.js';
 import { CATEGORIES, CURRENCIES, PRODUCTS } from './catalog.js';
 import { tryParseDay } from './dates.js';
@@ -113,8 +114,8 @@ export async function loadOrderWorldTables(con: DuckDBConnection, rules: Rules, 
 
 /**
  * Creates the other w_* tables: the products' names, the company, people and text pools, customer
- * profile versions, subscription changes, invoices and cards (read by the CDC, support, order item and
- * payments sources).
+ * profile versions, subscription changes, invoices, cards and the days accounts may use the app on
+ * (read by the CDC, support, order item, payments and events sources).
  */
 export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules, world: World): Promise<void> {
   const pools = buildPools(rules.seed);
@@ -151,4 +152,6 @@ export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules
     // the world's cards are in account order, each account's in time order
     ...world.cards.map((c, i) => row(c, c.day * 86_400 + c.sec, i > 0 && world.cards[i - 1].n === c.n ? world.cards[i - 1] : first[c.n])),
   ]);
+  // days [from_day, to_day) on which account n may use the app (access.ts)
+  await loadTable(con, 'w_access', [['n', 'INTEGER'], ['from_day', 'INTEGER'], ['to_day', 'INTEGER']], accessWindows(world).map((w) => [w.n, w.from, w.to]));
 }

@@ -117,6 +117,28 @@ export function setCustomers(n: i32, data: usize): void {
   return load<i32>(custData + ((<usize>n * ACCOUNT_FIELDS + <usize>field) << 2));
 }
 
+/**
+ * The days each customer may use the app on (access.ts's packedAccess): per customer the index of
+ * its first window, then their count, then each window's first day and the day after its last.
+ */
+let custAccess: usize = 0;
+
+export function setAccess(data: usize): void {
+  custAccess = data;
+}
+
+/** Whether customer n may use the app on `day`: one of its few windows (at most one a subscription) holds it. */
+function hasAccess(n: i32, day: i32): bool {
+  const windows = custAccess + ((<usize>custCount + 1) << 2);
+  const end = load<i32>(custAccess + ((<usize>n + 1) << 2));
+  for (let w = load<i32>(custAccess + (<usize>n << 2)); w < end; w++) {
+    const win = windows + (<usize>w << 3);
+    if (day < load<i32>(win)) return false; // in day order: the later ones start later still
+    if (day < load<i32>(win, 4)) return true;
+  }
+  return false;
+}
+
 // ---- records ----
 
 /**
@@ -505,7 +527,10 @@ function plain(): void {
   eOrder = -1;
 }
 
-/** Site and app sessions of 1..SESSION_EVENTS events (`bg`, `bgrows`): `count` sessions. */
+/**
+ * Site and app sessions of 1..SESSION_EVENTS events (`bg`, `bgrows`): `count` sessions; an
+ * account's visits the site on a day it may not use the app (hasAccess).
+ */
 export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
   // a day with no account has no session: the SQL joins one to every session, a visitor's too
   if (pool <= 0) return;
@@ -516,6 +541,8 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
     const anon = uni(p, <u64>cfg(F_KIND)) < 0.6;
     // a visitor's session too is in the hours of the account the key picks (as the SQL's, which joins one to every session)
     const c = zipf(p, pool, zipfLo);
+    // a visitor's, or an account's on a day it may not use the app, which visits the public site
+    const site = anon || !hasAccess(c, day);
     const start = sessionStart(ri(p, fSec, timeDraw), cust(c, C_UTC_OFFSET));
     if (anon) visitor(p);
     else device(c);
@@ -523,7 +550,7 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
     for (let j = 0; j < len; j++) {
       const k = p ^ murmur(<u64>j);
       const pe = keyPrefix(k);
-      const typed = anon || uni(pe, <u64>cfg(F_TYPE)) < 0.5;
+      const typed = site || uni(pe, <u64>cfg(F_TYPE)) < 0.5;
       eDay = day;
       eSec = start + j * 120 + <i32>ri(pe, fSec, 100);
       eK = k;
@@ -531,7 +558,7 @@ export function background(day: i32, count: i32, pool: i32, zipfLo: f64): void {
       eSes = <i64>day * 86400 + start;
       eAccount = anon ? -1 : c;
       eType = textOf(L_TYPES, typed ? 0 : 1);
-      ePage = anon ? textOf(L_SITE, ri(pe, <u64>cfg(F_PAGE), listCount(L_SITE))) : textOf(L_APP, ri(pe, <u64>cfg(F_PAGE), listCount(L_APP)));
+      ePage = site ? textOf(L_SITE, ri(pe, <u64>cfg(F_PAGE), listCount(L_SITE))) : textOf(L_APP, ri(pe, <u64>cfg(F_PAGE), listCount(L_APP)));
       plain();
       if (!typed) eFeature = textOf(L_FEATURES, ri(pe, <u64>cfg(F_FEATURE), listCount(L_FEATURES)));
       finish();

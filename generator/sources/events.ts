@@ -1,7 +1,8 @@
 /**
  * product/events (JSON lines): web and app analytics, in sessions of several events. Visitors
- * browse the public site anonymously; accounts use the app (page views and feature use) and visit
- * the marketplace, where a web or app order (a cancelled one too: it was placed first) is a session
+ * browse the public site anonymously; accounts use the app (page views and feature use) on the
+ * days they trial or subscribe (access.ts), visit the public site on the others, and visit the
+ * marketplace, open to every registered account, where a web or app order (a cancelled one too: it was placed first) is a session
  * that enters the marketplace (its front page or search), views the cart, then checks out (at the
  * second its charge succeeds: after a declined one, the buyer's retry; an API order has no
  * session; an order whose every charge was declined views the checkout page and does not complete
@@ -180,10 +181,13 @@ export const events: SourceDef = {
     // it generated: those are picked before the account is joined, which is most of what a looked-back
     // day costs; the other sessions are joined before their events, of which there are some four times
     // as many.
-    const account = (alias: string) => joinZipfCustomer(ctx, alias, `${alias}.k`);
+    // With `access`, each session also has `app`: whether its account may use the app on its day
+    // (w_access, access.ts; its windows do not overlap, so the left join keeps one row a session).
     const lookBack = lo < ctx.from;
-    const sessionEvents = (sessions: string, j: string) => {
-      const joined = `x.*, c.customer_id, c.n, ${sessionStart('x.tod', 'c.utc_offset')} as start`;
+    const sessionEvents = (sessions: string, j: string, access = false) => {
+      const account = (alias: string) => `${joinZipfCustomer(ctx, alias, `${alias}.k`)}${access
+        ? ` left join w_access a on a.n = c.n and ${alias}.day >= a.from_day and ${alias}.day < a.to_day` : ''}`;
+      const joined = `x.*, c.customer_id, c.n, ${sessionStart('x.tod', 'c.utc_offset')} as start${access ? ', a.n is not null as app' : ''}`;
       const current = `select *, ${j} as j from (select ${joined} from ${sessions} x ${account('x')}${lookBack ? ` where x.day >= ${ctx.from}` : ''})`;
       if (!lookBack) return current;
       const arriving = `day + ${lagDays(ctx, 'hash(k, j)', flag(ctx, 'late_arrival', 'hash(k, j)'))} >= ${ctx.from}`;
@@ -198,15 +202,19 @@ export const events: SourceDef = {
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       bg as (select day, unnest(range(${backgroundSessionsSql(ctx, 'day')}::bigint)) as i from days),
       sessions as (select *, ${u('k', F.kind)} < 0.6 as anon from (${sessionsOf('bg', 6)})),
-      bgev as (select *, hash(k, j) as ek from (${sessionEvents('sessions', `unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)}))`)})), -- ek: the event's key; k, the session's, names a visitor
+      -- ek: the event's key; k, the session's, names a visitor. site: a visitor's session, or an
+      -- account's on a day it may not use the app (its trial over, or churned), which visits the
+      -- public site instead (under its device and account, which the tracker remembers)
+      bgev as (select *, hash(k, j) as ek, anon or not app as site
+        from (${sessionEvents('sessions', `unnest(range(1 + ${ri('k', F.len, SESSION_EVENTS)}))`, true)})),
       bgrows as (
         select day, start + j * 120 + ${ri('ek', F.sec, 100)} as sec, ek as k, i * 8 + j as ord, day::bigint * 86400 + start as ses,
           case when anon then null else customer_id end as account_id,
           case when anon then ${visitorOf('b.k')} else ${deviceOf('n')} end as anonymous_id,
-          case when anon or ${u('ek', F.type)} < 0.5 then '${EVENT_TYPE.pageView}' else '${EVENT_TYPE.featureUsed}' end as event_type,
-          case when anon then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
+          case when site or ${u('ek', F.type)} < 0.5 then '${EVENT_TYPE.pageView}' else '${EVENT_TYPE.featureUsed}' end as event_type,
+          case when site then ${oneOf('ek', F.page, SITE_PAGES)} else ${oneOf('ek', F.page, APP_PAGES)} end as page,
           null::varchar as channel, null::integer as campaign,
-          case when anon or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
+          case when site or ${u('ek', F.type)} < 0.5 then null else ${oneOf('ek', F.feature, FEATURES)} end as feature,
           null::integer as step, null::varchar as order_id, null::double as amount
         from bgev b),
       br as (select day, unnest(range(${browseSessionsSql(ctx, 'day')}::bigint)) as i from days),

@@ -99,7 +99,7 @@ describe('EventsWriter', () => {
       n, id: `cus_${String(n).padStart(7, '0')}`, signupDay: rules.company.founded, signupSec: 0, isInitial: true, country: 'US', currency: 'USD',
       channel: CHANNELS[0].id, campaign: 0, industry: 'saas', companyIdx: 0, firstIdx: 0, lastIdx: 0, employees: 1,
     }));
-    const accounts = wasmAccounts({ horizon: rules.company.founded, customers, cumulative: Int32Array.of(customers.length) } as unknown as World);
+    const accounts = wasmAccounts({ horizon: rules.company.founded, customers, cumulative: Int32Array.of(customers.length), subscriptionChanges: [] } as unknown as World);
     expect(() => new EventsWriter(rules, accounts)).not.toThrow();
   });
 
