@@ -13,6 +13,7 @@ import { eventsInput, EventsWriter } from '../../generator/eventsWriter.js';
 import { loadRules } from '../../generator/rules.js';
 import { APP_PAGES, SITE_PAGES } from '../../generator/sources/events.js';
 import { wasmAccounts, type WasmAccounts } from '../../generator/wasmLines.js';
+import type { SubscriptionChange } from '../../generator/world.js';
 import { tempDir } from '../tempDir.js';
 import { cleanLake, countOf, defectRates, duck, withBatch } from './fixture.js';
 
@@ -71,6 +72,25 @@ describe('access to the app', () => {
 });
 
 describe('access windows', () => {
+  it('runs from the day after a subscription starts (its day, at midnight) to the day before it expires or is canceled, past_due keeping it', () => {
+    const change = (subscriptionId: string, n: number, day: number, sec: number, status: SubscriptionChange['status']) =>
+      ({ subscriptionId, n, day, sec, status }) as SubscriptionChange;
+    const world = { horizon: 100, subscriptionChanges: [
+      // migrated at midnight and churned, then reactivated, in dunning at the horizon
+      change('sub_0_0', 0, 10, 0, 'active'), change('sub_0_0', 0, 40, 0, 'canceled'),
+      change('sub_0_1', 0, 60, 5_000, 'active'), change('sub_0_1', 0, 90, 5_000, 'past_due'),
+      // a trial that expires, one that converts and is canceled by dunning, and one a day long
+      change('sub_1_0', 1, 20, 3_600, 'trialing'), change('sub_1_0', 1, 34, 3_600, 'expired'),
+      change('sub_2_0', 2, 20, 3_600, 'trialing'), change('sub_2_0', 2, 34, 3_600, 'active'), change('sub_2_0', 2, 64, 4_000, 'past_due'),
+      change('sub_2_0', 2, 79, 4_000, 'canceled'),
+      change('sub_4_0', 4, 20, 3_600, 'trialing'), change('sub_4_0', 4, 21, 3_600, 'expired'),
+    ] };
+    const windows = accessWindows(world);
+    expect(windows).toEqual([{ n: 0, from: 10, to: 40 }, { n: 0, from: 61, to: 101 }, { n: 1, from: 21, to: 34 }, { n: 2, from: 21, to: 79 }]);
+    // per account the index of its first window, then their count, then from and to each
+    expect(Array.from(packedAccess(windows, 5))).toEqual([0, 2, 3, 4, 4, 4, 10, 40, 61, 101, 21, 34, 21, 79]);
+  });
+
   it('changes what a session does, never how many sessions or events there are, when, or whose', async () => {
     const dir = tempDir('stratum-access-');
     const file = join(dir, 'rules.yaml');
