@@ -29,6 +29,16 @@ export const COUNTRIES: readonly { code: string; currency: string; weight: numbe
   { code: 'IE', currency: 'EUR', weight: 2, utcOffsetMinutes: 0, phone: '+353 1 N## ####' },
 ];
 
+/**
+ * The warehouse marketplace orders with physical goods ship from (logistics/shipments), in the US,
+ * the largest market: it works in its own local time, its country's offset from UTC in seconds
+ * (standard time all year, as the countries'), so its working hours, its same-day cut-off and the
+ * carriers' Sundays are its local ones (sources/shop.ts).
+ */
+export const WAREHOUSE: { readonly country: string; readonly utcOffsetSec: number } = {
+  country: 'US', utcOffsetSec: COUNTRIES.find((c) => c.code === 'US')!.utcOffsetMinutes * 60,
+};
+
 /** Every currency the generator uses. fx_rates.csv has a rate to USD for each, every day. */
 export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'JPY', 'BRL', 'INR', 'SGD', 'SEK'] as const;
 

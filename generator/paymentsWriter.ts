@@ -22,6 +22,7 @@ import {
   AMOUNT_MAJOR, amountMinor, chargedOrders, INVALID_CURRENCIES, INVOICE_ORD, INVOICE_REFUND, payments, paymentsLookbackDays, refundAmount,
 } from './sources/payments.js';
 import { F, firstEventDay, type SqlContext } from './sqlRandom.js';
+import { HOUR_WEIGHTS, utcOffsetSec } from './timeOfDay.js';
 import { asciiBuffer, hexKey, instantiate, setTextsAndConfig, writeDayFile, type LinesModule } from './wasmLines.js';
 import type { World } from './world.js';
 import type { SourceDayTruth, Stop } from './writer.js';
@@ -33,6 +34,7 @@ const WASM = new URL('./assembly/payments.wasm', import.meta.url);
 interface Exports extends LinesModule {
   start(piece: number): void;
   setCards(customers: number, data: number): void;
+  setOffsets(data: number): void;
   begin(from: number, to: number, more: number, lo: number): void;
   orders(ptr: number, len: number): void;
   invoices(ptr: number, len: number): void;
@@ -54,6 +56,8 @@ const CFG = {
   fDouble: 30, fRefund: 32, fCard: 33, fWhich: 34, fDup: 35, fMalformed: 36, invoiceOrd: 37, orderRetries: 38, expiredCard: 39,
   /** DUNNING_RETRY_DAYS, one a slot from here */
   dunningDays: 48,
+  /** HOUR_WEIGHTS, 24 slots from here */
+  hourWeights: 64,
 } as const;
 
 /** Lists of texts: config slots holding (first text, count). */
@@ -68,6 +72,8 @@ const LISTS = { customerIds: 40, failureCodes: 42, invalidCurrencies: 44, brands
 export interface PaymentsAccounts {
   readonly ids: readonly string[];
   readonly cards: Int32Array;
+  /** Per account its country's offset from UTC in seconds (w_customers' utc_offset): its refunds come in its business hours. */
+  readonly offsets: Int32Array;
 }
 
 /** A card's brand (2 bits), life in years (3), last4 (14) and issue month (13) in 32 bits, as assembly/payments.ts reads them. */
@@ -92,7 +98,7 @@ export function paymentsAccounts(world: Pick<World, 'customers' | 'cards'>, seed
     }
   }
   cards[2 * count + 1] = u;
-  return { ids: world.customers.map((c) => c.id), cards };
+  return { ids: world.customers.map((c) => c.id), cards, offsets: Int32Array.from(world.customers, (c) => utcOffsetSec(c.country)) };
 }
 
 /**
@@ -108,7 +114,7 @@ export class PaymentsWriter {
     this.x = instantiate<Exports>(WASM);
     const r = rules;
     const d = r.defects;
-    const config = new Float64Array(64);
+    const config = new Float64Array(CFG.hourWeights + HOUR_WEIGHTS.length);
     Object.assign(config, {
       [CFG.seed]: r.seed, [CFG.late]: d.late_arrival, [CFG.nulled]: d.null_required, [CFG.orphan]: d.orphan_fk, [CFG.invalid]: d.invalid_code,
       [CFG.mixed]: d.mixed_timestamp, [CFG.future]: d.future_timestamp, [CFG.partial]: d.payment_partial, [CFG.double]: d.payment_double,
@@ -122,6 +128,7 @@ export class PaymentsWriter {
       [CFG.invoiceOrd]: INVOICE_ORD, [CFG.expiredCard]: EXPIRED_CARD,
     });
     config.set(DUNNING_RETRY_DAYS, CFG.dunningDays);
+    config.set(HOUR_WEIGHTS, CFG.hourWeights);
     setTextsAndConfig(this.x, {
       customerIds: accounts.ids, failureCodes: FAILURE_CODES,
       invalidCurrencies: INVALID_CURRENCIES, brands: CARD_BRANDS,
@@ -129,6 +136,9 @@ export class PaymentsWriter {
     const cards = this.x.reserve(accounts.cards.byteLength);
     new Int32Array(this.x.memory.buffer, cards, accounts.cards.length).set(accounts.cards);
     this.x.setCards(accounts.ids.length, cards);
+    const offsets = this.x.reserve(accounts.offsets.byteLength);
+    new Int32Array(this.x.memory.buffer, offsets, accounts.offsets.length).set(accounts.offsets);
+    this.x.setOffsets(offsets);
     this.x.start(piece ?? 0);
   }
 

@@ -299,7 +299,15 @@ export function unavailableDay(rules: Rules, day: number): string | undefined {
  * expiry passed. 10: an account uses the app (app pages, feature_used) only on days its trial or
  * a subscription gives it access all through (access.ts), and its background sessions on other
  * days visit the public site under its account (any account's sessions used the app, a churned or
- * never converted one's too: 58% of the default dataset's app events). A test
+ * never converted one's too: 58% of the default dataset's app events).
+ * Also in 10, the last records uniform over the UTC day take a time of day: a signup's
+ * marketing touches come in the business hours of the account's country (on the signup's day, one
+ * whose hour would not come before the signup comes the day before), refunds in the business hours
+ * of the customer's country (support works in its customers' hours), and shipments in the
+ * warehouse's local working hours (WAREHOUSE, in the US at -6 h: its 08:00-18:00, cut-off at
+ * 16:00 and Sundays are local; they were UTC's), with the carrier's delivery scans in the buyer's
+ * local morning and day of the buyer's calendar, a day later when that morning would not come after
+ * the hub scan. A test
  * (test/generator/lake.test.ts, MODEL_DIGESTS) fails when the records change under the same model.
  */
 export const COMPANY_MODEL = 10;

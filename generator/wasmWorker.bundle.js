@@ -36,6 +36,10 @@ var COUNTRIES = [
   { code: "SE", currency: "SEK", weight: 2, utcOffsetMinutes: 60, phone: "+46 8 N## ### ##" },
   { code: "IE", currency: "EUR", weight: 2, utcOffsetMinutes: 0, phone: "+353 1 N## ####" }
 ];
+var WAREHOUSE = {
+  country: "US",
+  utcOffsetSec: COUNTRIES.find((c) => c.code === "US").utcOffsetMinutes * 60
+};
 var ZERO_DECIMAL = ["JPY"];
 function minorDigitsSql(col) {
   return `case when ${col} in (${ZERO_DECIMAL.map((c) => `'${c}'`).join(", ")}) then 0 else 2 end`;
@@ -326,6 +330,9 @@ function paymentsLookbackDays(rules) {
 function refundAmount() {
   return `case when ${chance("k", F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri("k", F.refund + 400, 1e3)} / 1000.0), ${minorDigitsSql("currency")}) else paid_amount end`;
 }
+function refundSecSql(k) {
+  return secondOfDaySql(ri(k, F.refund + 200, TIME_DRAW), "utc_offset");
+}
 var payments = {
   name: "processor/payments",
   readsOrders: true,
@@ -362,7 +369,8 @@ var payments = {
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true, n, null, null
         from paid where is_double
         union all
-        select day + 1 + ${ri("k", F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri("k", F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
+        -- its refund, 1 to REFUND_WITHIN_DAYS days after it, in business hours (refundSecSql)
+        select day + 1 + ${ri("k", F.refund + 100, REFUND_WITHIN_DAYS)}, ${refundSecSql("k")}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, "hash(k, 0)")}, null, false, false, i::bigint, false, n, day, ${chargeSec}
         from paid where ${refunded("k")} and not is_unpaid
@@ -375,7 +383,7 @@ var payments = {
         -- next invoice is charged as any)
         select case kind when 0 then paid_day when 2 then paid_day + 1 + ${ri("ik", F.refund + 100, REFUND_WITHIN_DAYS)}
             else day + [0, ${DUNNING_RETRY_DAYS.join(", ")}][kind - 9] end,
-          case kind when 0 then paid_sec when 2 then ${ri("ik", F.refund + 200, 86400)} else sec end,
+          case kind when 0 then paid_sec when 2 then ${refundSecSql("ik")} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
           case when kind >= 10 then failure_code end, amount,
@@ -383,7 +391,7 @@ var payments = {
           case when kind = 2 then paid_day end, case when kind = 2 then paid_sec end
         from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
             case when paid_day is not null and ${chance("ik", F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
-          from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
+          from (select iv.*, c.customer_id, c.utc_offset, hash(${s}, 5, iv.invoice_id) as ik
             from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}))),
       flagged as (select *,
           ${flag(ctx, "late_arrival", "pk")} as d_late_arrival,
@@ -492,6 +500,11 @@ var EVENT_TYPE = { pageView: "page_view", featureUsed: "feature_used", checkout:
 var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signup: "/signup", onboarding: "/app/onboarding" };
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
 var TOUCH_WINDOW = 14 * 86400 - 60;
+function touchDaySql(founded) {
+  const late = "day0 = signup_day and sec0 > signup_sec - 60";
+  return `case when ${late} and day0 > ${founded} then day0 - 1 else day0 end as tday,
+    case when ${late} and day0 <= ${founded} then (abs_sec % 86400)::integer else sec0 end as tsec`;
+}
 var OWN_CHANNEL_TOUCH = 0.5;
 var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 };
 function checkoutSecSql() {
@@ -570,9 +583,14 @@ var events = {
           '${EVENT_TYPE.pageView}', ${oneOf("lk", F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
-      touch_at as (
-        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri("hash(c.n, t)", F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec
+      -- a touch's day is drawn in its window (TOUCH_WINDOW), its time of day in the business hours of
+      -- the account's country (timeOfDay.ts); on the signup's day a time not before the signup (less
+      -- 60 s) moves it to the day before (touchDaySql)
+      touch_abs as (
+        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri("hash(c.n, t)", F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec,
+          ${ri("hash(c.n, t)", F.sec, TIME_DRAW)} as tod
         from newbies c, (select unnest(range(1 + ${ri("hash(c.n)", F.touches, 3)}::integer)) as t)),
+      touch_at as (select *, ${touchDaySql(r.company.founded)} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql("tod", "utc_offset")} as sec0 from touch_abs)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one
       -- of its campaigns, if paid):
@@ -584,7 +602,7 @@ var events = {
             then ${ri("hash(c.n, t, 3)", F.channel, r.volume.campaigns_per_channel)}::integer end as touch_campaign
         from touch_at c),
       touches as (
-        select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, abs_sec, null,
+        select tday, tsec, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, tday::bigint * 86400 + tsec, null,
           ${deviceOf("c.n")}, '${EVENT_TYPE.pageView}', ${oneOf("hash(c.n, t)", F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
         from touch_from c),
       signups as (
@@ -1067,7 +1085,9 @@ var CFG2 = {
   orderRetries: 38,
   expiredCard: 39,
   /** DUNNING_RETRY_DAYS, one a slot from here */
-  dunningDays: 48
+  dunningDays: 48,
+  /** HOUR_WEIGHTS, 24 slots from here */
+  hourWeights: 64
 };
 var LISTS2 = { customerIds: 40, failureCodes: 42, invalidCurrencies: 44, brands: 46 };
 var PaymentsWriter = class {
@@ -1077,7 +1097,7 @@ var PaymentsWriter = class {
     this.x = instantiate(WASM2);
     const r = rules;
     const d = r.defects;
-    const config = new Float64Array(64);
+    const config = new Float64Array(CFG2.hourWeights + HOUR_WEIGHTS.length);
     Object.assign(config, {
       [CFG2.seed]: r.seed,
       [CFG2.late]: d.late_arrival,
@@ -1120,6 +1140,7 @@ var PaymentsWriter = class {
       [CFG2.expiredCard]: EXPIRED_CARD
     });
     config.set(DUNNING_RETRY_DAYS, CFG2.dunningDays);
+    config.set(HOUR_WEIGHTS, CFG2.hourWeights);
     setTextsAndConfig(this.x, {
       customerIds: accounts.ids,
       failureCodes: FAILURE_CODES,
@@ -1129,6 +1150,9 @@ var PaymentsWriter = class {
     const cards = this.x.reserve(accounts.cards.byteLength);
     new Int32Array(this.x.memory.buffer, cards, accounts.cards.length).set(accounts.cards);
     this.x.setCards(accounts.ids.length, cards);
+    const offsets = this.x.reserve(accounts.offsets.byteLength);
+    new Int32Array(this.x.memory.buffer, offsets, accounts.offsets.length).set(accounts.offsets);
+    this.x.setOffsets(offsets);
     this.x.start(piece ?? 0);
   }
   rules;

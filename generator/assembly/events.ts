@@ -11,6 +11,7 @@ import {
   addTruth, at, byte, bytes, cfg, decimal, grow, hashId, hex48, item, lines, listCount, listFirst, orderNumber, out, outCap,
   piece, room, sortEntries, stringBytes, text, textOf, timestamp, truncated, truthCount,
 } from './output';
+import { secondOfDay, startTimeOfDay, timeDraw } from './timeOfDay';
 export { lineCount, outLen, outPtr, release, reserve, setConfig, setText, truthLen, truthPtr } from './output';
 
 // configuration slots (the JS side's CFG)
@@ -228,30 +229,10 @@ export function start(lag: i32, piece: usize, chunk: usize): void {
   memory.fill(slotLines, 0, <usize>slots * 12);
   memory.fill(slotUsed, 0, <usize>slots * 4);
   for (let s = 0; s < slots; s++) store<i32>(slotDay + (<usize>s << 2), -1);
-  // the local hour of each time-of-day slot: hour h holds HOUR_WEIGHTS[h] slots, in order
-  let total = 0;
-  for (let h = 0; h < 24; h++) total += <i32>cfg(HOUR_WEIGHTS + h);
-  hourOfSlot = heap.alloc(<usize>total);
-  let n = 0;
-  for (let h = 0; h < 24; h++) {
-    for (let w = <i32>cfg(HOUR_WEIGHTS + h); w > 0; w--) {
-      store<u8>(hourOfSlot + <usize>n, <u8>h);
-      n++;
-    }
-  }
-  timeDraw = <u64>total * 3600;
+  startTimeOfDay(HOUR_WEIGHTS);
 }
 
-// ---- time of day (timeOfDay.ts) ----
-
-/** The local hour of each of timeOfDay.ts's slots (u8 each), and TIME_DRAW. */
-let hourOfSlot: usize = 0;
-let timeDraw: u64 = 0;
-
-/** timeOfDay.ts's secondOfDay: the second of the UTC day of a draw in [0, timeDraw) by an account `offset` seconds ahead of UTC. */
-function secondOfDay(draw: u64, offset: i32): i32 {
-  return (<i32>load<u8>(hourOfSlot + <usize>(draw / 3600)) * 3600 + <i32>(draw % 3600) + 86400 - offset) % 86400;
-}
+// ---- time of day (./timeOfDay.ts) ----
 
 /** events.ts's sessionStart: secondOfDay scaled into the day's first 85,500 seconds. */
 function sessionStart(draw: u64, offset: i32): i32 {
@@ -729,9 +710,15 @@ export function accounts(lo: i32, to: i32): void {
         }
         cp = cfg(PAID + ch) != 0 ? <i32>ri(keyPrefix(hash3(<u64>n, <u64>t, 3)), fChannel, <u64>cfg(CAMPAIGNS)) : -1;
       }
-      const day = <i32>(abs / 86400);
+      // its day drawn in the window, its time of day in the account's business hours (events.ts's touchDaySql)
+      let day = <i32>(abs / 86400);
+      let sec = secondOfDay(ri(pt, <u64>cfg(F_SEC), timeDraw), cust(n, C_UTC_OFFSET));
+      if (day == signupDay && sec > signupSec - 60) {
+        if (day > <i32>cfg(FOUNDED)) day--;
+        else sec = <i32>(abs - <i64>day * 86400);
+      }
       if (day >= lo && day <= to) {
-        pend(day, <i32>(abs - <i64>day * 86400), hash4(seed, 7, <u64>n, <u64>t), <i32>cfg(ORD_TOUCH) + n * 8 + t, abs, -1, n,
+        pend(day, sec, hash4(seed, 7, <u64>n, <u64>t), <i32>cfg(ORD_TOUCH) + n * 8 + t, <i64>day * 86400 + sec, -1, n,
           textOf(L_TYPES, 0), textOf(L_LANDING, ri(pt, <u64>cfg(F_PAGE), listCount(L_LANDING))), ch, cp, 0);
       }
     }

@@ -16,6 +16,7 @@ import {
   addTruth, at, byte, bytes, cfg, civil, cm, cy, decimal, grow, hashId, hex48, item, lines, listCount, orderNumber, out, piece, room,
   sortEntries, stringBytes, textAt, textLength, textOf, timestamp, truncated, truthCount,
 } from './output';
+import { secondOfDay, startTimeOfDay, timeDraw } from './timeOfDay';
 export { lineCount, outLen, outPtr, release, reserve, setConfig, setText, truthLen, truthPtr } from './output';
 
 // configuration slots (the JS side's CFG)
@@ -66,6 +67,7 @@ const L_INVALID_CURRENCIES = 44;
 const L_BRANDS = 46;
 // an invoice's dunning: the day after the invoice of each processor retry, from this slot on
 const DUNNING_DAY = 48;
+const HOUR_WEIGHTS = 64; // 24 slots: timeOfDay.ts's HOUR_WEIGHTS, slots of the local day's hours
 
 // @ts-ignore: decorator
 @inline function f(i: i32): u64 {
@@ -309,8 +311,13 @@ function order(day: i32, i: i32, sec: i32, n: i32, declines: i32, texts: usize):
   for (let j = 0; j < declines; j++) record(K_DECLINE, src, day, least(attemptSec(p, sec, j), 86399), p ^ murmur(j == 0 ? 1 : 3 + <u64>j), ord, okey, false, false, false);
   if (twice) record(K_DOUBLE, src, day, least(sec + 900 + <i32>ri(p, f(F_DOUBLE) + 100, 3000), 86399), p ^ murmur(2), ord, okey, true, false, true);
   if (!unpaid && chance(p, f(F_REFUND), cfg(ORDER_REFUND))) {
-    record(K_REFUND, src, day + 1 + <i32>ri(p, f(F_REFUND) + 100, <u64>cfg(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), p ^ murmur(3), ord, 0, false, false, false);
+    record(K_REFUND, src, day + 1 + <i32>ri(p, f(F_REFUND) + 100, <u64>cfg(REFUND_WITHIN)), refundSec(p, n), p ^ murmur(3), ord, 0, false, false, false);
   }
+}
+
+/** payments.ts's refundSecSql: a refund's second of the day, in the business hours of account n's country (p: its order's or invoice's key prefix). */
+function refundSec(p: u64, n: i32): i32 {
+  return secondOfDay(ri(p, f(F_REFUND) + 200, timeDraw), load<i32>(offsets + (<usize>n << 2)));
 }
 
 /** The prefix of hash(k, ...) of order i of `day`, k = hash(seed, 3, day, i). */
@@ -370,7 +377,7 @@ function invoice(day: i32, sec: i32, n: i32, declines: i32, paid: bool, paidDay:
   if (!paid) return;
   record(K_INVOICE, src, paidDay, paidSec, ik, ord, 0, false, false, false);
   if (chance(p, f(F_REFUND), cfg(INVOICE_REFUND))) {
-    record(K_INVOICE_REFUND, src, paidDay + 1 + <i32>ri(p, f(F_REFUND) + 100, f(REFUND_WITHIN)), <i32>ri(p, f(F_REFUND) + 200, 86400), prefix(ik) ^ murmur(2), ord, 0, false, false, false);
+    record(K_INVOICE_REFUND, src, paidDay + 1 + <i32>ri(p, f(F_REFUND) + 100, f(REFUND_WITHIN)), refundSec(p, n), prefix(ik) ^ murmur(2), ord, 0, false, false, false);
   }
 }
 
@@ -388,6 +395,13 @@ let cardAccounts: i32 = 0;
 export function setCards(n: i32, data: usize): void {
   cardAccounts = n;
   cardData = data;
+}
+
+/** Per account its country's offset from UTC in seconds, i32 each (timeOfDay.ts's utcOffsetSec: w_customers' utc_offset). */
+let offsets: usize = 0;
+
+export function setOffsets(data: usize): void {
+  offsets = data;
 }
 
 /** Set by cardAt: the card that the card found replaced (packed), and the day it did; -1: none, a first card. */
@@ -651,6 +665,7 @@ let wPos: i32 = 0;
 /** Replaces OUT_PIECE when not 0 (tests make it small, to cross it). */
 export function start(piece: usize): void {
   if (piece != 0) OUT_PIECE = piece;
+  startTimeOfDay(HOUR_WEIGHTS);
 }
 
 /**

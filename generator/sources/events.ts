@@ -8,8 +8,8 @@
  * session; an order whose every charge was declined views the checkout page and does not complete
  * it). Most marketplace sessions only browse (BROWSE_PER_ORDER): search results and listings, and
  * for a few the cart. So each step of the funnel has fewer sessions than the one before.
- * Signups link the anonymous id of the account's device, the one of its UTM touches before signup,
- * to the account; activation steps are a funnel (fewer accounts reach
+ * Signups link the anonymous id of the account's device, the one of its UTM touches before signup
+ * (in the business hours of the account's country, as its other acts: timeOfDay.ts), to the account; activation steps are a funnel (fewer accounts reach
  * each step, more of those whose trial converts). An account's events carry its device's anonymous id; the events of one session share
  * its session id. Free-text `note` properties sometimes carry PII.
  */
@@ -118,6 +118,20 @@ export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
  * founding day's first second on when that is later: the site did not exist before it.
  */
 export const TOUCH_WINDOW = 14 * 86400 - 60;
+
+/**
+ * SQL of a touch's day and second (columns tday and tsec) from its drawn instant abs_sec (in its
+ * window before the signup), that instant's day0 and the second sec0 its time-of-day draw gives in
+ * the business hours of the account's country: day0 at sec0, but when day0 is the signup's day and
+ * sec0 is not before the signup (less 60 seconds), the day before at sec0 (the visitor came back
+ * the next day to sign up), or on the founding day `founded`, which has none, abs_sec's own second
+ * (uniform, before the signup). The AssemblyScript's accounts() is the same.
+ */
+function touchDaySql(founded: number): string {
+  const late = 'day0 = signup_day and sec0 > signup_sec - 60';
+  return `case when ${late} and day0 > ${founded} then day0 - 1 else day0 end as tday,
+    case when ${late} and day0 <= ${founded} then (abs_sec % 86400)::integer else sec0 end as tsec`;
+}
 
 /** The share of an account's touches after its first that come through its signup's channel. */
 export const OWN_CHANNEL_TOUCH = 0.5;
@@ -239,9 +253,14 @@ export const events: SourceDef = {
           '${EVENT_TYPE.pageView}', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
       newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
-      touch_at as (
-        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec
+      -- a touch's day is drawn in its window (TOUCH_WINDOW), its time of day in the business hours of
+      -- the account's country (timeOfDay.ts); on the signup's day a time not before the signup (less
+      -- 60 s) moves it to the day before (touchDaySql)
+      touch_abs as (
+        select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec,
+          ${ri('hash(c.n, t)', F.sec, TIME_DRAW)} as tod
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
+      touch_at as (select *, ${touchDaySql(r.company.founded)} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql('tod', 'utc_offset')} as sec0 from touch_abs)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one
       -- of its campaigns, if paid):
@@ -253,7 +272,7 @@ export const events: SourceDef = {
             then ${ri('hash(c.n, t, 3)', F.channel, r.volume.campaigns_per_channel)}::integer end as touch_campaign
         from touch_at c),
       touches as (
-        select (abs_sec // 86400)::integer, (abs_sec % 86400)::integer, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, abs_sec, null,
+        select tday, tsec, hash(${s}, 7, c.n, t), ${ORD.touch} + c.n * 8 + t, tday::bigint * 86400 + tsec, null,
           ${deviceOf('c.n')}, '${EVENT_TYPE.pageView}', ${oneOf('hash(c.n, t)', F.page, LANDING_PAGES)}, touch_channel, touch_campaign, null, null, null, null
         from touch_from c),
       signups as (

@@ -4,7 +4,7 @@
  * heaviest buyers, so the top 1% place a large share), with 1..max items (fewer likelier). Orders, items,
  * payments, shipments and checkout events all derive from this one universe.
  */
-import { CATEGORIES, minorDigitsSql, PRODUCTS } from '../catalog.js';
+import { CATEGORIES, minorDigitsSql, PRODUCTS, WAREHOUSE } from '../catalog.js';
 import { ORDER_RETRIES, orderDeclinesSql } from '../declines.js';
 import { chance, dayFactor, F, firstEventDay, ri, type SqlContext, u, zeroPad, zipfRank } from '../sqlRandom.js';
 import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
@@ -36,11 +36,15 @@ export function refunded(k: string): string {
 }
 
 /**
- * Fulfilment takes at most this many days after an order: ship + deliver, and a day more for
- * each of the two when it falls on a Sunday (carriers move it to the Monday: see shop.ts).
+ * Fulfilment takes at most this many UTC days after an order's: ship + deliver, a day more for
+ * each of the two when it falls on a Sunday (carriers move it to the Monday: see shop.ts), one when
+ * the buyer's delivery morning would not come after the hub scan, and one for the UTC day after the
+ * buyer's local delivery day (a buyer west of UTC is delivered into the UTC night). The ship day is
+ * the warehouse's local one, which is not after the order's UTC day: the warehouse is west of UTC.
  */
 function fulfilmentDays(ctx: SqlContext): number {
-  return ctx.rules.fulfilment.ship_within_days + ctx.rules.fulfilment.deliver_within_days + 2;
+  if (WAREHOUSE.utcOffsetSec > 0) throw new Error('internal: fulfilmentDays assumes a warehouse west of UTC');
+  return ctx.rules.fulfilment.ship_within_days + ctx.rules.fulfilment.deliver_within_days + 4;
 }
 
 /**
@@ -76,7 +80,8 @@ function orderPairs(ctx: SqlContext, lookback: number): string {
 
 /**
  * SQL of the orders of `u_pairs`: day, i, k (record key), order_id, n and customer_id (buyer),
- * currency, sec (second of the UTC day, in the buyer's business hours: timeOfDay.ts), item_count,
+ * currency, utc_offset (the buyer's offset from UTC, in seconds), sec (second of the UTC day, in the
+ * buyer's business hours: timeOfDay.ts), item_count,
  * is_cancelled, declines (its declined charges: declines.ts's orderDeclinesSql, 0 for a cancelled
  * order) and is_unpaid (every charge attempt declined: never paid, no shipment, no completed checkout).
  */
@@ -90,7 +95,7 @@ function orders(ctx: SqlContext): string {
     )
     select keyed.day, keyed.i, keyed.k,
       'ord_' || strftime(date '1970-01-01' + keyed.day, '%y%m%d') || '_' || ${zeroPad('keyed.i', 6)} as order_id,
-      c.n, c.customer_id, c.currency,
+      c.n, c.customer_id, c.currency, c.utc_offset,
       ${secondOfDaySql('keyed.tod', 'c.utc_offset')} as sec,
       1 + least(${r.volume.max_items_per_order - 1}, floor(ln(1 - ${u('keyed.k', F.items)}) / ln(${ANOTHER_ITEM})))::integer as item_count,
       ${cancelled('keyed.k')} as is_cancelled,

@@ -19,6 +19,7 @@ import { minorDigitsSql } from '../catalog.js';
 import { DUNNING_DAYS, DUNNING_RETRY_DAYS, FAILURE_CODES, orderAttemptSecSql } from '../declines.js';
 import type { Rules } from '../rules.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, lit, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
+import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
 import { REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
@@ -87,6 +88,17 @@ export function refundAmount(): string {
   return `case when ${chance('k', F.refund + 300, PARTIAL_REFUND)} then round(paid_amount * (0.1 + 0.8 * ${ri('k', F.refund + 400, 1000)} / 1000.0), ${minorDigitsSql('currency')}) else paid_amount end`;
 }
 
+/**
+ * SQL of the second of the day a refund is issued at, of the order's or invoice's key `k` and the
+ * customer's offset from UTC (column utc_offset): in the business hours of the customer's country
+ * (timeOfDay.ts), as a person of the company's support, which works follow-the-sun in its
+ * customers' hours, processes it on the customer's request. Its day, 1 to REFUND_WITHIN_DAYS after
+ * the charge's, keeps it after the charge whatever its time. assembly/payments.ts's is the same.
+ */
+function refundSecSql(k: string): string {
+  return secondOfDaySql(ri(k, F.refund + 200, TIME_DRAW), 'utc_offset');
+}
+
 export const payments: SourceDef = {
   name: 'processor/payments',
   readsOrders: true,
@@ -123,7 +135,8 @@ export const payments: SourceDef = {
           currency, order_id, customer_id, null, null, null, order_id, false, true, i::bigint, true, n, null, null
         from paid where is_double
         union all
-        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${ri('k', F.refund + 200, 86400)}, hash(k, 3), 'refund', 'succeeded', null,
+        -- its refund, 1 to REFUND_WITHIN_DAYS days after it, in business hours (refundSecSql)
+        select day + 1 + ${ri('k', F.refund + 100, REFUND_WITHIN_DAYS)}, ${refundSecSql('k')}, hash(k, 3), 'refund', 'succeeded', null,
           ${refundAmount()},
           currency, order_id, customer_id, null, null, ${hexId(`'ch_'`, 'hash(k, 0)')}, null, false, false, i::bigint, false, n, day, ${chargeSec}
         from paid where ${refunded('k')} and not is_unpaid
@@ -136,7 +149,7 @@ export const payments: SourceDef = {
         -- next invoice is charged as any)
         select case kind when 0 then paid_day when 2 then paid_day + 1 + ${ri('ik', F.refund + 100, REFUND_WITHIN_DAYS)}
             else day + [0, ${DUNNING_RETRY_DAYS.join(', ')}][kind - 9] end,
-          case kind when 0 then paid_sec when 2 then ${ri('ik', F.refund + 200, 86400)} else sec end,
+          case kind when 0 then paid_sec when 2 then ${refundSecSql('ik')} else sec end,
           case when kind = 0 then ik else hash(${s}, 5, invoice_id, kind) end,
           case when kind = 2 then 'refund' else 'charge' end, case when kind >= 10 then 'failed' else 'succeeded' end,
           case when kind >= 10 then failure_code end, amount,
@@ -144,7 +157,7 @@ export const payments: SourceDef = {
           case when kind = 2 then paid_day end, case when kind = 2 then paid_sec end
         from (select *, unnest(list_concat(list_transform(range(declines), r -> 10 + r), case when paid_day is null then [] else [0] end,
             case when paid_day is not null and ${chance('ik', F.refund, INVOICE_REFUND)} then [2] else [] end)) as kind
-          from (select iv.*, c.customer_id, hash(${s}, 5, iv.invoice_id) as ik
+          from (select iv.*, c.customer_id, c.utc_offset, hash(${s}, 5, iv.invoice_id) as ik
             from w_invoices iv join w_customers c using (n) where iv.day between ${lo} and ${ctx.to}))),
       flagged as (select *,
           ${flag(ctx, 'late_arrival', 'pk')} as d_late_arrival,

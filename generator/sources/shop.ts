@@ -5,6 +5,7 @@
  * fulfilment (shipped, in transit, out for delivery, delivered) of the placed ones with physical
  * goods (a hardware item); the others are delivered digitally, with no shipment.
  */
+import { WAREHOUSE } from '../catalog.js';
 import { ORDER_RETRIES, orderAttemptSecSql } from '../declines.js';
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { firstFulfilledDay, universeItems, universeOrders } from './orderUniverse.js';
@@ -106,7 +107,7 @@ function notSunday(day: string): string {
   return `(${day} + case when (${day} + 4) % 7 = 0 then 1 else 0 end)`;
 }
 
-/** The second of the day from which an order no longer ships the same day (16:00). */
+/** The second of the warehouse's local day from which an order no longer ships the same day (16:00). */
 export const SAME_DAY_UNTIL = 16 * 3600;
 
 /** A shipment's tracking updates (its `status`), in the order they come: step 0 to 3. */
@@ -120,33 +121,46 @@ export const shipments: SourceDef = {
   defects: ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const f = ctx.rules.fulfilment;
-    return `with ou as (select * from ${universeOrders(ctx)} where ships and not is_cancelled and not is_unpaid and day >= ${firstFulfilledDay(ctx)}),
-      -- an order placed from 16:00 on that would ship the same day ships the next (when it may);
-      -- carriers neither collect nor deliver on Sundays: those move to the Monday (a Sunday order
-      -- still ships its day under ship_within_days 0)
-      sh0 as (select *, day + case when ship_lag = 0 and sec >= ${SAME_DAY_UNTIL} and ${f.ship_within_days} > 0 then 1 else ship_lag end as ship_day0 from
-        (select *, ${ri('k', F.ship, f.ship_within_days + 1)} as ship_lag, ${ri('k', F.carrier, 4)} as carrier_i from ou)),
+    const w = WAREHOUSE.utcOffsetSec;
+    // an update's instant: second `sec` of local day `day` at an offset `offset` ahead of UTC
+    const instant = (day: string, sec: string, offset: string | number) => `(${day})::bigint * 86400 + ${sec} - (${offset})`;
+    return `with ou as (select *, day::bigint * 86400 + sec + (${w}) as wabs from ${universeOrders(ctx)} where ships and not is_cancelled and not is_unpaid and day >= ${firstFulfilledDay(ctx)}),
+      -- the order's local day and second at the warehouse (wday, wsec); one placed from 16:00 on that
+      -- would ship the same day ships the next (when it may); carriers neither collect nor deliver
+      -- on Sundays: those move to the Monday (a Sunday order still ships its day under
+      -- ship_within_days 0)
+      sh0 as (select *, wday + case when ship_lag = 0 and wsec >= ${SAME_DAY_UNTIL} and ${f.ship_within_days} > 0 then 1 else ship_lag end as ship_day0 from
+        (select *, (wabs // 86400)::integer as wday, (wabs % 86400)::integer as wsec, ${ri('k', F.ship, f.ship_within_days + 1)} as ship_lag,
+          ${ri('k', F.carrier, 4)} as carrier_i from ou)),
       sh as (select *, ${f.ship_within_days > 0 ? notSunday('ship_day0') : 'ship_day0'} as ship_day from sh0),
-      dl as (select *, ${notSunday(`ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)}`)} as delivery_day from sh),
-      -- the carrier's tracking updates: shipped (on the order's day 1-4 hours after it, or after 08:00
-      -- for a night's order; else 08:00-18:00 of the ship day; an order from 16:00 on that must ship
-      -- its day, under ship_within_days 0, ships in what is left of it), in transit (a hub scan in the small hours of the next day), out
-      -- for delivery (06:00-09:00) and delivered (09:00-20:00) on the delivery day, each after the one before
+      -- the carrier's tracking updates, as instants: shipped in the warehouse's hours (on the order's
+      -- local day 1-4 hours after it, or after 08:00 for a night's order; else 08:00-18:00 of the ship
+      -- day; an order from 16:00 on that must ship its day, under ship_within_days 0, ships in what
+      -- is left of it), in transit (a hub scan in the warehouse's small hours of the next day), then
+      -- out for delivery (06:00-09:00) and delivered (09:00-20:00) in the buyer's local daytime of
+      -- the delivery day (the buyer's calendar), a day later when that morning would not come after
+      -- the hub scan (a buyer east of the warehouse), each after the one before
+      tr as (select *, ${instant('ship_day', `case when ship_day > wday then 8 * 3600 + ${ri('k', F.ship + 100, 10 * 3600)}
+            when wsec < ${SAME_DAY_UNTIL} then greatest(wsec, 8 * 3600) + 3600 + ${ri('k', F.ship + 100, 3 * 3600)}
+            else least(wsec + 1 + ${ri('k', F.ship + 100, 'greatest(1, 86399 - wsec)')}, 86399) end`, w)} as shipped_abs,
+          ${instant('ship_day + 1', `3600 + ${ri('k', F.deliver + 100, 5 * 3600)}`, w)} as transit_abs,
+          ship_day + 1 + ${ri('k', F.deliver, f.deliver_within_days)} as delivery_day0,
+          6 * 3600 + ${ri('k', F.deliver + 200, 3 * 3600)} as out_sec from sh),
+      dl as (select *, ${notSunday(`delivery_day0 + (${instant('delivery_day0', 'out_sec', 'utc_offset')} <= transit_abs)::integer`)} as delivery_day from tr),
       ev as (
-        select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, ship_day as status_day,
-          case when ship_day > day then 8 * 3600 + ${ri('k', F.ship + 100, 10 * 3600)}
-            when sec < ${SAME_DAY_UNTIL} then greatest(sec, 8 * 3600) + 3600 + ${ri('k', F.ship + 100, 3 * 3600)}
-            else least(sec + 1 + ${ri('k', F.ship + 100, 'greatest(1, 86399 - sec)')}, 86399) end as status_sec, hash(k, 0) as sk from dl
+        select *, 0 as step, '${SHIPMENT_STATUSES[0]}' as status_clean, shipped_abs as status_abs, hash(k, 0) as sk from dl
         union all
-        select *, 1, '${SHIPMENT_STATUSES[1]}', ship_day + 1, 3600 + ${ri('k', F.deliver + 100, 5 * 3600)}, hash(k, 1) from dl
+        select *, 1, '${SHIPMENT_STATUSES[1]}', transit_abs, hash(k, 1) from dl
         union all
-        select *, 2, '${SHIPMENT_STATUSES[2]}', delivery_day, 6 * 3600 + ${ri('k', F.deliver + 200, 3 * 3600)}, hash(k, 2) from dl
+        select *, 2, '${SHIPMENT_STATUSES[2]}', ${instant('delivery_day', 'out_sec', 'utc_offset')}, hash(k, 2) from dl
         union all
-        select *, 3, '${SHIPMENT_STATUSES[3]}', delivery_day, 9 * 3600 + ${ri('k', F.deliver + 300, 11 * 3600)}, hash(k, 3) from dl),
+        select *, 3, '${SHIPMENT_STATUSES[3]}', ${instant('delivery_day', `9 * 3600 + ${ri('k', F.deliver + 300, 11 * 3600)}`, 'utc_offset')}, hash(k, 3) from dl),
+      -- the UTC day and second of each update
+      utc as (select *, (status_abs // 86400)::integer as status_day, (status_abs % 86400)::integer as status_sec from ev),
       base as (select *,
         ${flags(ctx, 'sk', ['late_arrival', 'orphan_fk', 'invalid_code', 'future_timestamp'])},
         status_day + ${lagDays(ctx, 'sk', flag(ctx, 'late_arrival', 'sk'))} as arrival
-        from ev)
+        from utc)
       select ${dateOf('arrival')} as dt, ((status_day::bigint * 64 + (status_day - day)) * ${ORDER_SLOTS} + i) * 4 + step as seq, 'shp_' || substr(order_id, 5) || ':' || status_clean as rkey,
         d_late_arrival, d_orphan_fk, d_invalid_code, d_future_timestamp,
         'shp_' || substr(order_id, 5) as shipment_id,

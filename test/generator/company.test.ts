@@ -11,7 +11,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES } from '../../generator/catalog.js';
+import { CATEGORIES, CHANNELS, COUNTRIES, CURRENCIES, WAREHOUSE } from '../../generator/catalog.js';
 import { formatDay } from '../../generator/dates.js';
 import {
   DUNNING_DAYS, DUNNING_RETRY_DAYS, INVOICE_DECLINE, ORDER_DECLINE, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP,
@@ -156,11 +156,22 @@ describe('the marketplace', () => {
   });
 });
 
+/** Each account's offset from UTC in minutes, m (its first country's: an account keeps its hours when it moves). */
+const offsets = `(select customer_id, m from customers join (values ${COUNTRIES.map((c) => `('${c.code}', ${c.utcOffsetMinutes})`).join(', ')})
+  o(country_code, m) using (country_code) where _version = 0)`;
+
+/** SQL: the local time at the warehouse (catalog.ts's WAREHOUSE) of the UTC timestamp `ts`. */
+const atWarehouse = (ts: string) => `(${ts} + to_seconds(${WAREHOUSE.utcOffsetSec}))`;
+
 describe('fulfilment', () => {
-  /** Each shipment with its order's time and its shipped and delivered times (null when not in the lake). */
-  const fulfilled = `(select s.shipment_id, any_value(s.carrier) as carrier, any_value(o.ordered_at) as ordered_at,
-      max(s.status_at) filter (where s.status = 'shipped') as shipped_at, max(s.status_at) filter (where s.status = 'delivered') as delivered_at
-    from shipments s join orders o using (order_id) group by 1)`;
+  /**
+   * Each shipment with its order's time and its shipped time at the warehouse, its delivered time
+   * in the buyer's local time (null when not in the lake), and both in UTC.
+   */
+  const fulfilled = `(select s.shipment_id, any_value(s.carrier) as carrier, ${atWarehouse('any_value(o.ordered_at)')} as ordered_at,
+      max(s.status_at) filter (where s.status = 'shipped') as shipped_utc, max(s.status_at) filter (where s.status = 'delivered') as delivered_utc,
+      ${atWarehouse('shipped_utc')} as shipped_at, delivered_utc + to_minutes(any_value(b.m)) as delivered_at
+    from shipments s join orders o using (order_id) join ${offsets} b on b.customer_id = o.customer_id group by 1)`;
 
   it('ships an order 0 to ship_within_days days after it, every lag occurring, a Sunday\'s pickup the Monday after', async () => {
     const shipped = `${fulfilled} where shipped_at is not null`;
@@ -172,7 +183,7 @@ describe('fulfilment', () => {
     expect(await count(`select count(*) as n from ${shipped} and shipped_at::date - ordered_at::date > ${max} and dayofweek(shipped_at) <> 1`)).toBe(0);
   });
 
-  it('ships 1 to 4 hours after an order placed before 16:00 (or after 08:00, for a night\'s order) on its day, else in working hours (08:00-18:00) of a later day', async () => {
+  it('ships 1 to 4 hours after an order placed before 16:00 (or after 08:00, for a night\'s order) on its day, else in working hours (08:00-18:00) of a later day, in the warehouse\'s local time', async () => {
     const shipped = `${fulfilled} where shipped_at is not null`;
     expect(await count(`select count(*) as n from ${shipped}`)).toBeGreaterThan(10_000);
     const late = `hour(ordered_at) * 3600 + minute(ordered_at) * 60 + second(ordered_at) >= ${SAME_DAY_UNTIL}`;
@@ -194,7 +205,7 @@ describe('fulfilment', () => {
     const { dir } = await generateLake('2024-01-10', '2024-01-16', `${defectRates()}fulfilment:\n  ship_within_days: 0\n`);
     const s = await rows(con, `select count(*) as n, count(*) filter (where shipped_at::date <> ordered_at::date or shipped_at <= ordered_at) as bad,
         count(*) filter (where strftime(shipped_at, '%H:%M:%S') = '23:59:59') as at_end,
-        count(*) filter (where hour(ordered_at) >= 16) as late from (select o.ordered_at, s.status_at as shipped_at
+        count(*) filter (where hour(ordered_at) >= 16) as late from (select ${atWarehouse('o.ordered_at')} as ordered_at, ${atWarehouse('s.status_at')} as shipped_at
         from ${parquet(dir, 'logistics/shipments')} s join ${parquet(dir, 'shop/orders')} o using (order_id) where s.status = 'shipped')`);
     expect(Number(s[0].n)).toBeGreaterThan(3_000);
     expect(Number(s[0].late)).toBeGreaterThan(500);
@@ -204,14 +215,19 @@ describe('fulfilment', () => {
   });
 
   it('delivers 1 to deliver_within_days days after shipping, every lag occurring, and always after the shipped row', async () => {
+    // the days of the buyer's calendar after the warehouse's ship day
     const both = `${fulfilled} where shipped_at is not null and delivered_at is not null`;
     expect(await count(`select count(*) as n from ${both}`)).toBeGreaterThan(10_000);
     const lags = await list(`select distinct delivered_at::date - shipped_at::date as lag from ${both} order by 1`);
-    // a day more when the day drawn is a Sunday: carriers deliver Monday to Saturday
-    expect(lags.map(Number)).toEqual(Array.from({ length: rules.fulfilment.deliver_within_days + 1 }, (_, i) => i + 1));
-    expect(await count(`select count(*) as n from shipments where status in ('out_for_delivery', 'delivered') and dayofweek(status_at) = 0`)).toBe(0);
-    expect(await count(`select count(*) as n from ${both} and delivered_at::date - shipped_at::date > ${rules.fulfilment.deliver_within_days} and dayofweek(delivered_at) <> 1`)).toBe(0);
-    expect(await count(`select count(*) as n from ${both} and delivered_at <= shipped_at`)).toBe(0);
+    // a day more when the day drawn is a Sunday (carriers deliver Monday to Saturday), or when its
+    // morning in the buyer's country would not come after the hub scan in the warehouse's night
+    const d = rules.fulfilment.deliver_within_days;
+    expect(lags.map(Number).slice(0, d + 1)).toEqual(Array.from({ length: d + 1 }, (_, i) => i + 1));
+    expect(Math.max(...lags.map(Number))).toBeLessThanOrEqual(d + 2);
+    expect(await count(`select count(*) as n from shipments s join orders o using (order_id) join ${offsets} b on b.customer_id = o.customer_id
+      where s.status in ('out_for_delivery', 'delivered') and dayofweek(s.status_at + to_minutes(b.m)) = 0`)).toBe(0);
+    expect(await count(`select count(*) as n from ${both} and delivered_at::date - shipped_at::date > ${d + 1} and dayofweek(delivered_at) <> 1`)).toBe(0);
+    expect(await count(`select count(*) as n from ${both} and delivered_utc <= shipped_utc`)).toBe(0);
     // no delivery without its shipment before it in the lake
     expect(await count(`select count(*) as n from ${fulfilled} where delivered_at is not null and shipped_at is null`)).toBe(0);
   });
@@ -224,12 +240,17 @@ describe('fulfilment', () => {
     const ordered = `(select shipment_id, status_at, list_position(['${steps.join("', '")}'], status) as step from shipments)`;
     expect(await count(`select count(*) as n from (select status_at, lag(status_at) over w as prev, step, lag(step) over w as prev_step
       from ${ordered} window w as (partition by shipment_id order by step)) where prev_step is not null and (step <> prev_step + 1 or status_at <= prev)`)).toBe(0);
-    // in transit the day after shipping; out for delivery in the morning of the delivery day, delivered later that day
+    // in transit the warehouse's day after shipping, in its small hours; out for delivery in the
+    // morning of the delivery day in the buyer's local time, delivered later that day
     const both = (a: string, b: string) => `shipments x join shipments y using (shipment_id) where x.status = '${a}' and y.status = '${b}'`;
-    expect(await count(`select count(*) as n from ${both('shipped', 'in_transit')} and y.status_at::date <> x.status_at::date + 1`)).toBe(0);
-    expect(await count(`select count(*) as n from ${both('out_for_delivery', 'delivered')} and (y.status_at::date <> x.status_at::date
-      or hour(x.status_at) not between 6 and 8 or hour(y.status_at) not between 9 and 19)`)).toBe(0);
-    expect(await count(`select count(*) as n from ${both('out_for_delivery', 'delivered')}`)).toBeGreaterThan(10_000);
+    expect(await count(`select count(*) as n from ${both('shipped', 'in_transit')} and (${atWarehouse('y.status_at')}::date <> ${atWarehouse('x.status_at')}::date + 1
+      or hour(${atWarehouse('y.status_at')}) not between 1 and 5)`)).toBe(0);
+    const delivery = `(select x.status_at + to_minutes(b.m) as out_at, y.status_at + to_minutes(b.m) as delivered_at
+      from shipments x join shipments y using (shipment_id) join orders o on o.order_id = x.order_id join ${offsets} b on b.customer_id = o.customer_id
+      where x.status = 'out_for_delivery' and y.status = 'delivered')`;
+    expect(await count(`select count(*) as n from ${delivery} where delivered_at::date <> out_at::date
+      or hour(out_at) not between 6 and 8 or hour(delivered_at) not between 9 and 19`)).toBe(0);
+    expect(await count(`select count(*) as n from ${delivery}`)).toBeGreaterThan(10_000);
   });
 
   it('ships with four carriers, each about a quarter of shipments', async () => {
@@ -299,7 +320,7 @@ describe('payments', () => {
   it('refunds a charge within REFUND_WITHIN_DAYS days of it', async () => {
     const refunds = `payments r join payments c on c.id = r.charge where r.object = 'refund'`;
     expect(await count(`select count(*) as n from ${refunds}`)).toBeGreaterThan(500);
-    // a refund comes 1..REFUND_WITHIN_DAYS days after its order's day, at any second: less than
+    // a refund comes 1..REFUND_WITHIN_DAYS days after its order's day, at any hour: less than
     // one day more than that after its charge. The lake's month shows lags of up to 30 days
     expect(await count(`select count(*) as n from ${refunds} and (r.created <= c.created or r.created >= c.created + to_days(${REFUND_WITHIN_DAYS + 1}))`)).toBe(0);
     expect(await count(`select max(r.created::date - c.created::date) as n from ${refunds}`)).toBe(REFUND_WITHIN_DAYS);
@@ -776,9 +797,6 @@ describe('marketing', () => {
 });
 
 describe('time of day', () => {
-  // the account's country's offset from UTC (its first country: an account keeps its hours when it moves)
-  const offsets = `(select customer_id, m from customers join (values ${COUNTRIES.map((c) => `('${c.code}', ${c.utcOffsetMinutes})`).join(', ')})
-    o(country_code, m) using (country_code) where _version = 0)`;
   const local = (ts: string) => `hour(${ts} + to_minutes(m))`;
   /** The share of HOUR_WEIGHTS in local hours [from, to). */
   const curve = (from: number, to: number) => HOUR_WEIGHTS.slice(from, to).reduce((a, b) => a + b, 0) / TIME_SLOTS;
@@ -822,6 +840,38 @@ describe('time of day', () => {
     expect(landings).toHaveLength(24);
     expect(Math.max(...landings.map((x, h) => Math.abs(x - orders[h])))).toBeLessThan(0.01);
     expect(Math.max(...landings) / Math.min(...landings)).toBeGreaterThan(2.5);
+  });
+
+  it('places a signup\'s marketing touches in the business hours of its account\'s country', async () => {
+    // the UTM page views of the signup's device before it; but the founding day's, whose touches
+    // cannot move to the day before and keep a uniform second when their hour would come after the signup
+    const { n, business, night } = await inLocalHours(`select s.account_id as customer_id, e.occurred_at as happened from events e join signups s using (anonymous_id)
+      where e.event_type = 'page_view' and e.properties.utm_source is not null and e.account_id is null and e.occurred_at >= timestamp '${FROM}' + interval 1 day`);
+    expect(n).toBeGreaterThan(2_000);
+    expectBinomial(business, n, curve(9, 18), 'touches in local 09:00-18:00');
+    expectBinomial(night, n, curve(2, 5), 'touches in local 02:00-05:00');
+  });
+
+  it('issues refunds in the business hours of the customer\'s country', async () => {
+    const { n, business, night } = await inLocalHours(`select metadata.customer_id as customer_id, created as happened from payments where object = 'refund'`);
+    expect(n).toBeGreaterThan(500);
+    expectBinomial(business, n, curve(9, 18), 'refunds in local 09:00-18:00');
+    expectBinomial(night, n, curve(2, 5), 'refunds in local 02:00-05:00');
+  });
+
+  it('ships in the warehouse\'s local working hours and delivers in the buyer\'s local daytime', async () => {
+    const shipped = (await rows(con, `select count(*) as n, count(*) filter (where hour(${atWarehouse('status_at')}) between 8 and 19) as working,
+        count(*) filter (where hour(${atWarehouse('status_at')}) between 2 and 4) as night from shipments where status = 'shipped'`))[0];
+    expect(Number(shipped.n)).toBeGreaterThan(10_000);
+    expect(Number(shipped.working)).toBe(Number(shipped.n));
+    expect(Number(shipped.night)).toBe(0);
+    // the carrier's delivery scans: out for delivery and delivered in the buyer's 06:00-20:00
+    const { n, night } = await inLocalHours(`select o.customer_id, s.status_at as happened from shipments s join orders o using (order_id)
+      where s.status in ('out_for_delivery', 'delivered')`);
+    expect(n).toBeGreaterThan(20_000);
+    expect(night).toBe(0);
+    expect(await count(`select count(*) as n from shipments s join orders o using (order_id) join ${offsets} b using (customer_id)
+      where s.status in ('out_for_delivery', 'delivered') and hour(s.status_at + to_minutes(b.m)) not between 6 and 19`)).toBe(0);
   });
 
   it('shifts the curve to UTC by the country\'s offset: a Tokyo account buys in the UTC night, a US one in the UTC afternoon and evening', async () => {

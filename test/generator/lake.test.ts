@@ -32,7 +32,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   7: 'e5acb1be110edc8455c60f001d8777c95593b3b1dda271302fd57881ec76c996',
   8: '1065c0523b3b1ccdcce33ba66af74b62cc4db311e6f3363ea5516e16b4992c50',
   9: 'aa88bbb20aa016c6c8d693679d6d523b645da2e779a58a361a1684a824aac1cc',
-  10: 'c45939aa7db4b1c9566aaff4f1bf82d5170cb5efe4bd5d89641a00017cdbeb6d',
+  10: 'da9575531afcdf7bfb031aadd701dcf2c083fbb36a6c74cdb834e7b74b2ab79b',
 };
 
 /**

@@ -96,7 +96,7 @@ describe('PaymentsWriter', () => {
       await loadAccountWorldTables(con, rules, world);
       // the universe's columns that payments read, of types as orderUniverse.ts makes them
       await con.run(`create table ${universeOrders(ctx)} as select d::integer as day, i, hash(${rules.seed}, 3, d::integer, i) as k,
-          'ord_' || strftime(date '1970-01-01' + d::integer, '%y%m%d') || '_' || printf('%06d', i) as order_id, c.n, c.customer_id, c.currency,
+          'ord_' || strftime(date '1970-01-01' + d::integer, '%y%m%d') || '_' || printf('%06d', i) as order_id, c.n, c.customer_id, c.currency, c.utc_offset,
           (86370 + i % 30)::bigint as sec, false as is_cancelled, (10 + i % 97 * 1.37)::double as total,
           -- declined attempts for one order in five, every one for some (unpaid)
           case when i % 5 = 0 then i % ${ORDER_RETRIES + 2} else 0 end as declines, declines > ${ORDER_RETRIES} as is_unpaid
