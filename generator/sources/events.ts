@@ -114,8 +114,9 @@ export const PAGE = { cart: '/marketplace/cart', checkout: '/marketplace/checkou
 export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 
 /**
- * An account's touches come in the seconds [signup - TOUCH_WINDOW - 60, signup - 60), or from the
- * founding day's first second on when that is later: the site did not exist before it.
+ * An account's touches are drawn in the seconds [signup - TOUCH_WINDOW - 60, signup - 60), or from
+ * the founding day's first second on when that is later: the site did not exist before it. The
+ * draw gives a touch its day; its time of day is the account's business hours (touchDaySql).
  */
 export const TOUCH_WINDOW = 14 * 86400 - 60;
 
