@@ -14,17 +14,17 @@ import type { TruthManifest } from './lakeManifest.js';
 import { gatherBatch, lakeFolderError, placeBatch, prepareLakeFolder, readyPlacement, releaseStaging, removeMadeFolders, writeJournal } from './lakeFolder.js';
 import { rulesFingerprint, unavailableDay, type Rules, type SourceName } from './rules.js';
 import { EVENTS_WRITER_LANES, LANES as SQL_LANES, NESTED_COLUMNS, SOURCES } from './sources/index.js';
-import { backgroundSessionsSql, BROWSE_EVENTS, browseSessionsSql, events, ORD, SESSION_EVENTS } from './sources/events.js';
-import { ORDER_SLOTS } from './sources/shop.js';
-import { payments } from './sources/payments.js';
+import { backgroundSessionsSql, BROWSE_EVENTS, browseSessionsSql, CLICKS_LANDED, events, ORD, SESSION_EVENTS } from './sources/events.js';
+import { INVOICE_ORD, payments } from './sources/payments.js';
+import { adRows } from './sources/support.js';
 import type { EventsBuffers } from './eventsWriter.js';
 import { paymentsAccounts } from './paymentsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
 import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
-import { dropOrderUniverseStatements, ordersOfDaySql, orderUniverseStatements } from './sources/orderUniverse.js';
+import { dropOrderUniverseStatements, ORDER_SLOTS, ordersOfDaySql, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
-import { buildWorld } from './world.js';
+import { accountsThrough, buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
 import { whileRunning, writeSource, type SourceDayTruth } from './writer.js';
 
@@ -165,33 +165,59 @@ function driftOn(rules: Rules, day: number): TruthManifest['drift'] {
   return all.filter((x) => day >= x.since).map((x) => ({ ...x, since: formatDay(x.since) }));
 }
 
+/** Where product/events' ordinals end: the factor of the second in its `seq` (events.ts). */
+const EVENT_ORDINALS = 2 ** 31;
+
+/** A count as the messages print it: 12,345,678. */
+const counted = (v: number) => v.toLocaleString('en-US');
+
 /**
  * Throws LimitError when a day of the run (from the first whose late events it writes) has more
- * orders than shop/orders, order_items and shipments number in their sort key (shop.ts's
- * ORDER_SLOTS), or more orders, marketplace browsing sessions or site and app sessions than
- * product/events has ordinals for (events.ts's ORD: site and app sessions i * (SESSION_EVENTS + 1)
- * + j below the touches, checkout sessions i * 4 + step below the browsing ones, browsing
- * i * BROWSE_EVENTS + j below the ad landings): past them, two records would share a sort key, so
- * that a day's records had no one order (nor the same bytes from run to run). The counts are those
- * the sources draw (the same SQL: ordersOfDaySql, browseSessionsSql, backgroundSessionsSql).
+ * orders than shop/orders, order_items and shipments number in their sort key (orderUniverse.ts's
+ * ORDER_SLOTS), or more orders, marketplace browsing sessions, site and app sessions or ad
+ * landings than product/events has ordinals for (events.ts's ORD: site and app sessions
+ * i * (SESSION_EVENTS + 1) + j below the touches, checkout sessions i * 4 + step below the browsing
+ * ones, browsing i * BROWSE_EVENTS + j below the ad landings, and the landings, numbered through
+ * the day, below 2^31): past them, two records would share a sort key, so that a day's records had
+ * no one order (nor the same bytes from run to run). The counts are those the sources draw (the
+ * same SQL: ordersOfDaySql, browseSessionsSql, backgroundSessionsSql, adRows).
  */
 async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
   const { rules, scale } = ctx;
   const maxOrders = Math.min((ORD.browse - ORD.checkout) / 4, ORDER_SLOTS);
   const maxBrowse = Math.floor((ORD.landing - ORD.browse) / BROWSE_EVENTS);
   const maxSessions = Math.floor(ORD.touch / (SESSION_EVENTS + 1));
+  const maxLandings = EVENT_ORDINALS - ORD.landing;
   const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
-  const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double, sessions::double from (select d,
+  const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double, sessions::double, coalesce(landings, 0)::double from (select d,
       ${ordersOfDaySql(ctx, 'd::integer')} as orders, ${browseSessionsSql(ctx, 'd::integer')} as browse,
       ${backgroundSessionsSql(ctx, 'd::integer')} as sessions
     from range(${lo}, ${ctx.to + 1}) t(d))
-    where orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} order by d limit 1`)).getRows()[0] as [number, number, number, number] | undefined;
+    left join (select day as d, sum(round(clicks * ${CLICKS_LANDED})) as landings from ${adRows(ctx, lo, ctx.to)} group by day) using (d)
+    where orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} or landings > ${maxLandings} order by d limit 1`)).getRows()[0] as [number, number, number, number, number] | undefined;
   if (!over) return;
-  const [day, orders, browse, sessions] = over;
-  const n = (v: number) => v.toLocaleString('en-US');
-  throw new LimitError(`the company at scale ${scale} makes ${n(orders)} orders, ${n(browse)} marketplace browsing sessions and ${n(sessions)} site and app sessions on ${formatDay(day)}, `
-    + `more than the generator can number in a day (at most ${n(maxOrders)} orders, which shop/orders numbers; ${n(maxBrowse)} browsing sessions and ${n(maxSessions)} site and app sessions, by which product/events orders the events of a second); `
-    + 'lower volume.orders_per_day, volume.events_per_day, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
+  const [day, orders, browse, sessions, landings] = over;
+  throw new LimitError(`the company at scale ${scale} makes ${counted(orders)} orders, ${counted(browse)} marketplace browsing sessions, ${counted(sessions)} site and app sessions and ${counted(landings)} ad landings on ${formatDay(day)}, `
+    + `more than the generator can number in a day (at most ${counted(maxOrders)} orders, which shop/orders numbers; ${counted(maxBrowse)} browsing sessions, ${counted(maxSessions)} site and app sessions and ${counted(maxLandings)} ad landings, by which product/events orders the events of a second); `
+    + 'lower volume.orders_per_day, volume.events_per_day, volume.campaigns_per_channel, skew.hot_day_multiplier or skew.weekend_factor in the rules, or the scale');
+}
+
+/**
+ * Throws LimitError when the world built to `horizon` has more accounts than the ordinals that
+ * order an account's records among those of a second have room for: product/events' touches
+ * (ORD.touch + n * 8 + t, t below 3) below the signups', its signups (ORD.signup + n) below the
+ * activation steps', those (ORD.activation + n * 4 + step, step 1 to 3) below the checkouts', and
+ * processor/payments' invoices (INVOICE_ORD + n, four records to an ordinal below 2^30). Past them
+ * two records would share a sort key. Checked before the world is built, which would take minutes
+ * and gigabytes first.
+ */
+function checkAccounts(rules: Rules, scale: number, horizon: number): void {
+  const maxAccounts = Math.min((ORD.signup - ORD.touch) / 8, ORD.activation - ORD.signup, (ORD.checkout - ORD.activation) / 4, 2 ** 28 - INVOICE_ORD);
+  const accounts = accountsThrough(rules, scale, horizon);
+  if (accounts <= maxAccounts) return;
+  throw new LimitError(`the company at scale ${scale} has ${counted(accounts)} accounts by ${formatDay(horizon)} (the run builds its world to 30 days past its last day), `
+    + `more than the generator can number (at most ${counted(maxAccounts)}, by which product/events orders an account's touches among the events of a second); `
+    + 'lower company.initial_customers or company.signups_per_day in the rules, or the scale, or generate an earlier range');
 }
 
 /**
@@ -379,6 +405,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   try {
     checkAbort();
     const worldStarted = performance.now();
+    checkAccounts(rules, scale, to + 30);
     const world = buildWorld(rules, scale, to + 30);
     // the WebAssembly writers run on threads of their own (wasmThread.ts)
     const accountsData = eventsByWriter ? wasmAccounts(world) : undefined;

@@ -280,6 +280,7 @@ var ORDER_REFUND = 0.02;
 function refunded(k) {
   return chance(k, F.refund, ORDER_REFUND);
 }
+var ORDER_SLOTS = 1e7;
 function universeOrders(ctx) {
   return `u_orders_${ctx.universe}`;
 }
@@ -308,7 +309,7 @@ function paymentMissing(ctx, orderKey) {
 }
 var PARTIAL_REFUND = 0.4;
 var INVOICE_REFUND = 0.02;
-var INVOICE_ORD = 5e6;
+var INVOICE_ORD = ORDER_SLOTS;
 var INVALID_CURRENCIES = ["US$", "EURO", "xxx"];
 var AMOUNT_MAJOR = "decimal(14, 2)";
 function amountMinor(amount, currency = "currency") {
@@ -406,7 +407,7 @@ var payments = {
       carded as (select *, coalesce(card_day, day) as cday, coalesce(card_sec, sec) as csec from flagged),
       rows as (select f.*, day + ${lagDays(ctx, "pk", "d_late_arrival")} as arrival,
           ${cardColumns} from carded f asof join w_cards k on f.n = k.n and f.cday::bigint * 86400 + f.csec >= k.from_sec)
-      /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is 5,000,000 + its account's number) */
+      /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is INVOICE_ORD + its account's number) */
       select ${dateOf("arrival")} as dt, (day::hugeint * 86400 + sec) * 1073741824 + ord * 4 + (pk % 4) as seq,
         ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, "pk")} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,

@@ -98,6 +98,13 @@ export function signupsOn(rules: Rules, scale: number, day: number): number {
   return Math.round(c.signups_per_day * scale * weekend * hot * (0.7 + 0.6 * uniform(rules.seed, Field.signups, day)));
 }
 
+/** The accounts of the world built to `horizon` (buildWorld's customers): the signups of every day to it. */
+export function accountsThrough(rules: Rules, scale: number, horizon: number): number {
+  let accounts = 0;
+  for (let d = rules.company.founded; d <= horizon; d++) accounts += signupsOn(rules, scale, d);
+  return accounts;
+}
+
 /** Share of the JS heap's limit the world may fill; past it the build stops with a LimitError. */
 const HEAP_SHARE = 0.6;
 
@@ -113,9 +120,7 @@ function heapGuard(rules: Rules, scale: number, horizon: number): (making: strin
     if ((n & 8191) !== 0) return;
     const used = getHeapStatistics().used_heap_size;
     if (used <= HEAP_SHARE * limit) return;
-    let accounts = 0;
-    for (let d = rules.company.founded; d <= horizon; d++) accounts += signupsOn(rules, scale, d);
-    throw new LimitError(`the company at scale ${scale} does not fit in memory: its world (${accounts.toLocaleString('en-US')} accounts, `
+    throw new LimitError(`the company at scale ${scale} does not fit in memory: its world (${accountsThrough(rules, scale, horizon).toLocaleString('en-US')} accounts, `
       + `${formatDay(rules.company.founded)} to ${formatDay(horizon)}) had filled ${mb(used)} of the ${mb(limit)} Node may use at account `
       + `${n.toLocaleString('en-US')} (making ${making}); generate at a smaller scale or an earlier range`);
   };

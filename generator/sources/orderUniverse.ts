@@ -56,6 +56,13 @@ export function firstFulfilledDay(ctx: SqlContext): number {
 }
 
 /**
+ * The orders a day can have: shop/orders, order_items and shipments sort a day's records by `seq`,
+ * which numbers an order (day * ORDER_SLOTS + i) and must be unique (generate.ts refuses a run with
+ * a day of more).
+ */
+export const ORDER_SLOTS = 10_000_000;
+
+/**
  * SQL of the orders of day `day` (an expression): the rules' orders_per_day at the scale, times the
  * day's factor. Read by the order universe and the check of a day's counts (generate.ts).
  */

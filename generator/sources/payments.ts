@@ -20,7 +20,7 @@ import { DUNNING_DAYS, DUNNING_RETRY_DAYS, FAILURE_CODES, orderAttemptSecSql } f
 import type { Rules } from '../rules.js';
 import { arrives, chance, dateOf, F, firstEventDay, flag, flags, hexId, lagDays, lit, mixedTs, oneOf, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
 import { secondOfDaySql, TIME_DRAW } from '../timeOfDay.js';
-import { REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
+import { ORDER_SLOTS, REFUND_WITHIN_DAYS, refunded, universeOrders } from './orderUniverse.js';
 import type { SourceDef } from './source.js';
 
 /** Whether an order's payment is missing: shared with shop/orders, which records it. */
@@ -42,9 +42,11 @@ export const INVOICE_REFUND = 0.02;
 
 /**
  * An invoice's records' order among the records of a second (writer.ts's seq): this plus its
- * account's number, after any order's (an order's records take its number of the day).
+ * account's number, after any order's (an order's records take its number of the day, below
+ * ORDER_SLOTS: generate.ts refuses a day of more orders, and a world of more accounts than fit
+ * below 2^28 with it).
  */
-export const INVOICE_ORD = 5_000_000;
+export const INVOICE_ORD = ORDER_SLOTS;
 
 /** The currency of a record with the invalid_code defect, drawn uniformly. */
 export const INVALID_CURRENCIES: readonly string[] = ['US$', 'EURO', 'xxx'];
@@ -172,7 +174,7 @@ export const payments: SourceDef = {
       carded as (select *, coalesce(card_day, day) as cday, coalesce(card_sec, sec) as csec from flagged),
       rows as (select f.*, day + ${lagDays(ctx, 'pk', 'd_late_arrival')} as arrival,
           ${cardColumns} from carded f asof join w_cards k on f.n = k.n and f.cday::bigint * 86400 + f.csec >= k.from_sec)
-      /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is 5,000,000 + its account's number) */
+      /* in time order: ord * 4 fits below 2^30 (an invoice's charge's ord is INVOICE_ORD + its account's number) */
       select ${dateOf('arrival')} as dt, (day::hugeint * 86400 + sec) * 1073741824 + ord * 4 + (pk % 4) as seq,
         ${hexId(`case when object = 'refund' then 're_' else 'ch_' end`, 'pk')} as rkey,
         d_late_arrival, d_null_required, d_orphan_fk, d_invalid_code, d_mixed_timestamp, d_future_timestamp,

@@ -8,7 +8,7 @@
 import { WAREHOUSE } from '../catalog.js';
 import { ORDER_RETRIES, orderAttemptSecSql } from '../declines.js';
 import { arrives, dateOf, F, firstEventDay, flag, flags, lagDays, oneOf, orphanCustomerId, orphanOrderId, ri, type SqlContext, tsOf } from '../sqlRandom.js';
-import { firstFulfilledDay, universeItems, universeOrders } from './orderUniverse.js';
+import { firstFulfilledDay, ORDER_SLOTS, universeItems, universeOrders } from './orderUniverse.js';
 import { paymentMissing } from './payments.js';
 import type { SourceDef } from './source.js';
 
@@ -21,13 +21,6 @@ export function salesChannel(k: string): string {
 function orderArrival(ctx: SqlContext): string {
   return `(day + ${lagDays(ctx, 'k', flag(ctx, 'late_arrival', 'k'))})`;
 }
-
-/**
- * The orders a day can have: shop/orders, order_items and shipments sort a day's records by `seq`,
- * which numbers an order (day * ORDER_SLOTS + i) and must be unique (generate.ts refuses a run with
- * a day of more).
- */
-export const ORDER_SLOTS = 10_000_000;
 
 export const orders: SourceDef = {
   name: 'shop/orders',

@@ -530,20 +530,41 @@ describe('stratum generate stops in one line when the company does not fit in me
   it('refuses a day with more orders or browsing sessions than product/events can order its events by, before writing anything', async () => {
     // 50 million orders a day at scale 5, 200 million browsing sessions: their events' ordinals would
     // run into the ad landings' (events.ts's ORD); the memory limit stops the run before the fix
-    expect(await refusedDay('too-many-orders', 'volume:\n  orders_per_day: 10000000\n', 5)).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions and [\d,]+ site and app sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers; 107,374,182 browsing sessions and 33,554,432 site and app sessions, by which product\/events orders the events of a second\); lower volume\.orders_per_day, volume\.events_per_day, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
+    expect(await refusedDay('too-many-orders', 'volume:\n  orders_per_day: 10000000\n', 5)).toMatch(/^Error: the company at scale 5 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions, [\d,]+ site and app sessions and [\d,]+ ad landings on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers; 107,374,182 browsing sessions, 33,554,432 site and app sessions and 268,435,456 ad landings, by which product\/events orders the events of a second\); lower volume\.orders_per_day, volume\.events_per_day, volume\.campaigns_per_channel, skew\.hot_day_multiplier or skew\.weekend_factor in the rules, or the scale\n$/);
   });
 
   it('refuses a day with more orders than shop/orders can number, before writing anything', async () => {
     // some 10-11.5 million orders a day at scale 1: their events' ordinals fit, but an order's seq
     // (day * ORDER_SLOTS + i) in shop/orders, order_items and shipments would run into the next day's
-    expect(await refusedDay('too-many-orders-1', 'volume:\n  orders_per_day: 10000000\n', 1)).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders, [\d,]+ marketplace browsing sessions and [\d,]+ site and app sessions on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
+    expect(await refusedDay('too-many-orders-1', 'volume:\n  orders_per_day: 10000000\n', 1)).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders, [\d,]+ marketplace browsing sessions, [\d,]+ site and app sessions and [\d,]+ ad landings on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
   });
 
   it('refuses a day with more site and app sessions than product/events can order its events by, before writing anything', async () => {
     // 100 million events a day at scale 2 are some 50 million background sessions, past the
     // 33,554,432 their ordinals (i * 8 + j below the touches') have room for; before the check, the
     // events' WebAssembly ran out of memory ('Error: unreachable')
-    expect(await refusedDay('too-many-sessions', 'volume:\n  events_per_day: 100000000\n', 2)).toMatch(/^Error: the company at scale 2 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions and (3[4-9]|[4-6]\d),\d{3},\d{3} site and app sessions on 2024-01-0\d, more than the generator can number in a day /);
+    expect(await refusedDay('too-many-sessions', 'volume:\n  events_per_day: 100000000\n', 2)).toMatch(/^Error: the company at scale 2 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions, (3[4-9]|[4-6]\d),\d{3},\d{3} site and app sessions and [\d,]+ ad landings on 2024-01-0\d, more than the generator can number in a day /);
+  });
+
+  it('refuses a day with more ad landings than product/events can order its events by, before writing anything', async () => {
+    // a hot Saturday at scale 100, with 50 campaigns a channel and a company grown 17% by then: some
+    // 296 million visitors land from ads, past the 268,435,456 ordinals from ORD.landing to 2^31
+    // (the events' WebAssembly numbers them in 32 bits); few orders, events and accounts
+    const rules = 'company:\n  initial_customers: 0\n  signups_per_day: 0.1\nvolume:\n  orders_per_day: 1\n  events_per_day: 0\n  campaigns_per_channel: 50\n'
+      + 'skew:\n  hot_day: 2024-01-06\n  hot_day_multiplier: 100\n  weekend_factor: 10\n';
+    expect(await refusedDay('too-many-landings', rules, 100)).toMatch(/^Error: the company at scale 100 makes [\d,]+ orders, [\d,]+ marketplace browsing sessions, 0 site and app sessions and 2(69|[7-9]\d),\d{3},\d{3} ad landings on 2024-01-06, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers; 107,374,182 browsing sessions, 33,554,432 site and app sessions and 268,435,456 ad landings, by which product\/events orders the events of a second\); lower volume\.orders_per_day, volume\.events_per_day, volume\.campaigns_per_channel, /);
+  });
+
+  it('refuses a world of more accounts than product/events can order their touches by, before building it', () => {
+    // 40 million accounts at scale 4: touch t of account n is ORD.touch + n * 8 + t, below the
+    // signups' from 2^25 accounts on; before the check the world filled the heap (here a small one)
+    const out = join(dir, 'too-many-accounts');
+    const rules = join(dir, 'too-many-accounts.yaml');
+    writeFileSync(rules, 'company:\n  initial_customers: 10000000\n');
+    const r = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, 'generate', '--day', '2024-01-09', '--scale', '4', '--rules', rules, '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^Error: the company at scale 4 has 40,0\d\d,\d{3} accounts by 2024-02-08 \(the run builds its world to 30 days past its last day\), more than the generator can number \(at most 33,554,432, by which product\/events orders an account's touches among the events of a second\); lower company\.initial_customers or company\.signups_per_day in the rules, or the scale, or generate an earlier range\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('turns DuckDB running out of memory into one line', async () => {
