@@ -3,8 +3,8 @@
  * day's manifest, and what the lake holds in all. The one reader of the manifests: the generator
  * checks a run against the days a lake keeps with it, `stratum start` reports the lake with it.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize, relative } from 'node:path';
 import { DataError } from '../src/errors.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { readText } from './readText.js';
@@ -57,6 +57,22 @@ function generateDayAgain(day: string, lake: string): string {
  */
 function inLake(file: string): boolean {
   return !isAbsolute(file) && normalize(file).split('/')[0] !== '..';
+}
+
+/**
+ * Where `path`, in the lake whose real path is `root`, resolves to outside it (through a symbolic
+ * link: of a file, a partition's folder or a table's), or undefined when it resolves inside it or
+ * does not resolve (missing: sizeOf says so).
+ */
+function resolvedOutside(root: string, path: string): string | undefined {
+  let real;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return undefined;
+  }
+  const rel = relative(root, real);
+  return rel.startsWith('..') || isAbsolute(rel) ? real : undefined;
 }
 
 /** Parquet's magic bytes, at the start and the end of every Parquet file. */
@@ -198,8 +214,15 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
   const damaged: LakeDamage[] = [];
   let last: Partial<TruthManifest> = {};
   const companies = new Map<string, LakeCompany>();
+  // a link inside the lake to a file or folder outside it: the readers of the lake would follow it
+  const root = realpathSync(outDir);
+  const refuseLinkOut = (day: string, path: string) => {
+    const real = resolvedOutside(root, path);
+    if (real !== undefined) throw new DataError(`resolves to ${real}, outside the lake (a symbolic link); ${generateDayAgain(day, outDir)}`, path);
+  };
   for (const day of days) {
     const file = manifestFile(outDir, day);
+    refuseLinkOut(day, file);
     try {
       last = readManifest(file);
     } catch (e) {
@@ -221,6 +244,7 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       if (outside !== undefined) {
         throw new DataError(`${name} lists ${outside}, which is not a file of the lake (an absolute path, or one leaving its folder); ${generateDayAgain(day, outDir)}`, file);
       }
+      for (const f of [`${name}/dt=${day}`, ...t.files]) refuseLinkOut(day, join(outDir, f));
       const sizes = t.files.map((f) => sizeOf(join(outDir, f)));
       t.files.forEach((f, i) => typeof sizes[i] === 'string' && damaged.push({ day, file: f, why: sizes[i] as string }));
       const total = sizes.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);

@@ -3,7 +3,7 @@
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -350,6 +350,43 @@ describe('stratum start', () => {
     // done as it says, the lake checks clean
     expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
     expect(await cli('start', '--out', out)).toEqual(clean);
+  });
+
+  it('refuses a file or partition of the lake that is a symbolic link to one outside it, naming it', async () => {
+    const out = join(dir, 'linked');
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const clean = await cli('start', '--out', out);
+    const elsewhere = join(dir, 'linked-elsewhere');
+    mkdirSync(elsewhere);
+    const fix = `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})`;
+    // a file moved out and linked back: the same bytes, read from outside
+    const orders = join(out, 'shop/orders/dt=2024-01-05/part-00000.parquet');
+    renameSync(orders, join(elsewhere, 'orders.parquet'));
+    symlinkSync(join(elsewhere, 'orders.parquet'), orders);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${orders}: resolves to ${join(realpathSync(elsewhere), 'orders.parquet')}, outside the lake (a symbolic link); ${fix}\n` });
+    rmSync(orders);
+    renameSync(join(elsewhere, 'orders.parquet'), orders);
+    // a link that stays inside the lake is followed, as any path of it
+    const tickets = join(out, 'support/tickets/dt=2024-01-05');
+    renameSync(tickets, join(out, 'support/tickets/moved'));
+    symlinkSync('moved', tickets);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+    rmSync(tickets);
+    renameSync(join(out, 'support/tickets/moved'), tickets);
+    // a partition's folder moved out and linked back
+    renameSync(tickets, join(elsewhere, 'tickets'));
+    symlinkSync(join(elsewhere, 'tickets'), tickets);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${tickets}: resolves to ${join(realpathSync(elsewhere), 'tickets')}, outside the lake (a symbolic link); ${fix}\n` });
+    // the day's manifest too
+    const manifest = join(out, '_truth/dt=2024-01-05/truth.json');
+    renameSync(manifest, join(elsewhere, 'truth.json'));
+    symlinkSync(join(elsewhere, 'truth.json'), manifest);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: resolves to ${join(realpathSync(elsewhere), 'truth.json')}, outside the lake (a symbolic link); ${fix}\n` });
+    // done as it says, the lake checks clean, and what the links named is left as it was
+    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+    expect(readdirSync(join(elsewhere, 'tickets'))).toEqual(['part-00000.parquet']);
+    expect(existsSync(join(elsewhere, 'truth.json'))).toBe(true);
   });
 
   it('says why a file the manifest lists has no size: not a file, or not to be looked at or read', async () => {
