@@ -11,12 +11,13 @@ export const cleanCommand: Command = projectCommand({
     { name: 'project-dir', type: 'string', value: 'DIR', description: 'Where dbt_project.yml is (default: current directory).' },
     { name: 'no-clean-project-files-only', type: 'boolean', description: 'Also delete clean-targets outside the project folder (refused by default, as dbt does).' },
   ],
-  async run(args) {
+  async run(args, signal) {
     const [{ cleanProject }, { stamped }] = await Promise.all([import('../project/clean.js'), import('./runOutput.js')]);
     const dir = stringFlag(args, 'project-dir');
-    cleanProject({
+    await cleanProject({
       ...(dir !== undefined ? { projectDir: dir } : {}),
       projectFilesOnly: !boolFlag(args, 'no-clean-project-files-only'),
+      signal,
       onPath: (phase, path) => process.stdout.write(`${stamped(`${phase === 'checking' ? 'Checking' : 'Cleaned'} ${path}/*`)}\n`),
     });
     process.stdout.write(`${stamped('Finished cleaning all paths.')}\n`);

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../didYouMean.js';
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { twoColumns, widthOf, wrapText } from './wrap.js';
 
 /** One flag of a command. `string` flags take a value; `boolean` flags do not. */
@@ -271,4 +271,17 @@ export function cancelOnSignals(notice: string, width = widthOf(process.stderr, 
     if (scopes.length === 0) for (const s of CANCEL_SIGNALS) process.off(s, onCancelSignal);
   };
   return { signal: scope.controller.signal, dispose };
+}
+
+/**
+ * Throws CancelledError when `signal` has aborted, after the event loop has looked for signals: one
+ * that came during synchronous work (a project's load, which reads and renders every file at once)
+ * is only handled then. A command calls it between such work and what it prints or writes, so that
+ * Ctrl-C during the work stops it with nothing printed or written.
+ */
+export async function throwIfCancelled(signal: AbortSignal): Promise<void> {
+  // the loop reads the signals that came in its poll phase, which the first setImmediate may
+  // follow (the work ran in that phase's callbacks) and the second follows after a poll of its own
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  if (signal.aborted) throw new CancelledError();
 }

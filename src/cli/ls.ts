@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Project, ProjectNode, ResourceType } from '../project/types.js';
-import { listFlag, stringFlag, type Command } from './command.js';
+import { listFlag, stringFlag, throwIfCancelled, type Command } from './command.js';
 import { projectCommand, SELECTION_FLAGS, WARN_ERROR_FLAG } from './projectFlags.js';
 
 const TYPES: readonly ResourceType[] = ['model', 'seed', 'snapshot', 'test', 'source'];
@@ -40,7 +40,7 @@ export const lsCommand: Command = projectCommand({
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', description: `Output format: ${OUTPUTS.join(', ')} (default selector).` },
     WARN_ERROR_FLAG,
   ],
-  async run(args) {
+  async run(args, signal) {
     const types = listFlag(args, 'resource-type').flatMap((t) => t.split(/[\s,]+/)).filter((t) => t !== '');
     for (const t of types) if (t !== 'all' && !TYPES.includes(t as ResourceType)) throw new UsageError(`stratum ls: --resource-type must be one of ${TYPES.join(', ')}, all; got '${t}'`);
     const { jsonFlag, loadSelection } = await import('./projectOptions.js');
@@ -48,6 +48,7 @@ export const lsCommand: Command = projectCommand({
     if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`stratum ls: --output must be one of ${OUTPUTS.join(', ')}; got '${output}'`);
     const resourceTypes = types.length === 0 || types.includes('all') ? undefined : (types as ResourceType[]);
     const { project, selected } = loadSelection('ls', args, resourceTypes);
+    await throwIfCancelled(signal);
     // by unique id, as dbt ls lists them (models, seeds, sources, then tests)
     const lines = [...selected].sort().map((id) => formatLsLine(project, project.nodes.get(id) as ProjectNode, output as (typeof OUTPUTS)[number]));
     if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);

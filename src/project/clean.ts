@@ -3,9 +3,13 @@
  * (by default the target path). Like dbt 1.10, it refuses, before deleting anything, a folder
  * outside the project (the project folder itself included) unless told otherwise, and any of the
  * project's source folders (models, seeds, macros, tests, snapshots, analyses) or a folder holding one.
+ * Each folder is first moved aside whole, then deleted file by file, so that a cancel leaves it
+ * either in place or gone, never half deleted (what it left aside, the next clean deletes).
  */
-import { rmSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { renameSync } from 'node:fs';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { CancelledError } from '../errors.js';
 import { readProjectFile } from './projectFile.js';
 
 export interface CleanOptions {
@@ -15,6 +19,44 @@ export interface CleanOptions {
   readonly projectFilesOnly?: boolean;
   /** Called before and after each folder is deleted. */
   readonly onPath?: (phase: 'checking' | 'cleaned', path: string) => void;
+  /** Stops the deleting, between files, when it aborts. */
+  readonly signal?: AbortSignal;
+}
+
+/** Where a clean-target is moved while it is deleted: a hidden folder beside it, named after it (within a name's 255 bytes). */
+function asideOf(target: string): string {
+  return join(dirname(target), `.${basename(target).slice(0, 200)}.stratum-clean`);
+}
+
+/** The entries of a folder deleted at once, between two looks at the cancel signal. */
+const REMOVED_AT_ONCE = 64;
+
+/**
+ * Deletes `path` (a folder, file or link; a link is deleted, not followed) file by file. Returns
+ * false, with some of it left, when `signal` aborts before it is gone.
+ */
+async function removeUntilCancelled(path: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+    if (gone(e)) return undefined;
+    throw e;
+  });
+  if (st?.isDirectory()) return removeFolder(path, signal);
+  if (st) await unlink(path);
+  return true;
+}
+
+/** removeUntilCancelled of a folder. */
+async function removeFolder(path: string, signal: AbortSignal | undefined): Promise<boolean> {
+  // some at a time: one by one, a folder of 100,000 small files took four times rmSync's 2 s
+  const entries = await readdir(path, { withFileTypes: true });
+  for (let i = 0; i < entries.length; i += REMOVED_AT_ONCE) {
+    if (signal?.aborted) return false;
+    const removed = await Promise.all(entries.slice(i, i + REMOVED_AT_ONCE)
+      .map((e) => (e.isDirectory() ? removeFolder(join(path, e.name), signal) : unlink(join(path, e.name)).then(() => true))));
+    if (removed.includes(false)) return false;
+  }
+  await rmdir(path);
+  return true;
 }
 
 /** Whether `inner` is `outer` or inside it (absolute paths). */
@@ -23,12 +65,18 @@ function within(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** Whether a file system error says that there is nothing at the path (it, or a folder on its way, is missing or not a folder). */
+function gone(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'ENOENT' || e.code === 'ENOTDIR';
+}
+
 /**
  * Deletes the project's clean targets and returns their absolute paths, in the order listed.
  * Throws ConfigError naming `clean-targets` in dbt_project.yml, before deleting anything, when one
- * of them may not be cleaned.
+ * of them may not be cleaned; CancelledError when `signal` aborts (the folder being deleted is
+ * gone from its place by then: the rest of it, moved aside, goes with the next clean).
  */
-export function cleanProject(opts: CleanOptions = {}): string[] {
+export async function cleanProject(opts: CleanOptions = {}): Promise<string[]> {
   const root = resolve(opts.projectDir ?? '.');
   const settings = readProjectFile(root);
   const targets = settings.cleanTargets.map((t) => resolve(root, t));
@@ -44,8 +92,23 @@ export function cleanProject(opts: CleanOptions = {}): string[] {
     }
   }
   for (const t of targets) {
+    if (opts.signal?.aborted) throw new CancelledError();
     opts.onPath?.('checking', t);
-    rmSync(t, { recursive: true, force: true });
+    // what an earlier, cancelled clean left aside, then the folder, moved aside whole
+    const aside = asideOf(t);
+    let removed;
+    try {
+      removed = await removeUntilCancelled(aside, opts.signal);
+      try {
+        if (removed) renameSync(t, aside);
+      } catch (e) {
+        if (!gone(e as NodeJS.ErrnoException)) throw e;
+      }
+      removed &&= await removeUntilCancelled(aside, opts.signal);
+    } catch (e) {
+      throw settings.file.error(`cannot delete ${t}: ${(e as Error).message.split('\n')[0]}`, key);
+    }
+    if (!removed) throw new CancelledError();
     opts.onPath?.('cleaned', t);
   }
   return targets;

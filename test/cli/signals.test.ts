@@ -1,11 +1,11 @@
 /**
  * Ctrl-C (SIGINT) and SIGTERM stop every command with exit 130 and one line on stderr, its query
- * interrupted and its warehouse closed: here `show` and `compile`, which have no cancel notice of
- * their own (generate's and build's are tested with them).
+ * interrupted and its warehouse closed: here `show`, `compile`, `ls`, `parse` and `clean`, which
+ * have no cancel notice of their own (generate's and build's are tested with them).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,71 @@ describe.runIf(process.platform === 'linux')('a signal during a command with no 
     const r = await interrupted(['compile', '--project-dir', dir, '--profiles-dir', dir], 'SIGINT', (pid) => hasOpen(pid, db));
     expect(r).toEqual({ code: 130, by: null, out: '', err: '\nCancelling stratum compile (Ctrl-C again to stop at once)\n' });
     expect(existsSync(join(dir, 'target', 'manifest.json'))).toBe(false);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('a signal during a command\'s synchronous work', () => {
+  /**
+   * A project with a model that is a named pipe: loading it blocks in reading the pipe until the
+   * test has sent the signal and written the model (so that the signal comes during the load,
+   * which reads every file in one go). Returns the folder and a `ready` for interrupted().
+   */
+  function pipedProject(name: string): { project: string; ready: () => boolean } {
+    const project = join(dir, name);
+    mkdirSync(join(project, 'models'), { recursive: true });
+    writeFileSync(join(project, 'dbt_project.yml'), `name: ${name.replace('-', '_')}\nprofile: slow\nconfig-version: 2\nmodel-paths: [models]\n`);
+    writeFileSync(join(project, 'profiles.yml'), `slow:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${join(project, 'w.duckdb')}\n`);
+    writeFileSync(join(project, 'models', 'a.sql'), 'select 1 as x\n');
+    const pipe = join(project, 'models', 'piped.sql');
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    let writer: FileHandle | undefined;
+    // opened once the command opens it to read
+    void open(pipe, 'w').then((h) => (writer = h));
+    const ready = () => {
+      if (!writer) return false;
+      const w = writer;
+      // after the signal, sent as this returns
+      setImmediate(() => void w.writeFile('select 2 as x\n').then(() => w.close()));
+      return true;
+    };
+    return { project, ready };
+  }
+
+  it('SIGINT during `stratum ls`\'s load of the project: exit 130, one line, nothing listed', async () => {
+    const { project, ready } = pipedProject('ls-piped');
+    const r = await interrupted(['ls', '--project-dir', project, '--profiles-dir', project], 'SIGINT', ready);
+    expect(r).toEqual({ code: 130, by: null, out: '', err: '\nCancelling stratum ls (Ctrl-C again to stop at once)\n' });
+  });
+
+  it('SIGINT during `stratum parse`\'s load of the project: exit 130, one line, no manifest written', async () => {
+    const { project, ready } = pipedProject('parse-piped');
+    const r = await interrupted(['parse', '--project-dir', project, '--profiles-dir', project], 'SIGINT', ready);
+    expect(r).toEqual({ code: 130, by: null, out: '', err: '\nCancelling stratum parse (Ctrl-C again to stop at once)\n' });
+    expect(existsSync(join(project, 'target'))).toBe(false);
+  });
+
+  it('SIGINT during `stratum clean` of a large folder: exit 130, one line, the folder gone whole, the next clean finishing', async () => {
+    const project = join(dir, 'clean-large');
+    const target = join(project, 'target');
+    // 20,000 files, which the clean deletes file by file
+    for (let i = 0; i < 200; i++) {
+      mkdirSync(join(target, 'compiled', `d${i}`), { recursive: true });
+      for (let j = 0; j < 100; j++) writeFileSync(join(target, 'compiled', `d${i}`, `f${j}.sql`), 'select 1 as x\n');
+    }
+    writeFileSync(join(project, 'dbt_project.yml'), 'name: large\nprofile: slow\nconfig-version: 2\n');
+    const compiled = join(target, 'compiled');
+    // once the deleting has begun: the folder moved aside, or (deleted in place) some of it gone
+    const r = await interrupted(['clean', '--project-dir', project], 'SIGINT', () => !existsSync(compiled) || readdirSync(compiled).length < 200);
+    const stamp = /^\d\d:\d\d:\d\d {2}/gm;
+    expect({ ...r, out: r.out.replace(stamp, '') }).toEqual({ code: 130, by: null, out: `Checking ${target}/*\n`, err: '\nCancelling stratum clean (Ctrl-C again to stop at once)\n' });
+    // not half deleted in its place: gone from it, the rest left aside for the next clean
+    expect(existsSync(target)).toBe(false);
+    const aside = join(project, '.target.stratum-clean');
+    expect(existsSync(aside)).toBe(true);
+    mkdirSync(target);
+    writeFileSync(join(target, 'manifest.json'), '{}');
+    const again = spawnSync(process.execPath, ['bin/stratum.js', 'clean', '--project-dir', project], { encoding: 'utf8' });
+    expect({ code: again.status, out: again.stdout.replace(stamp, ''), err: again.stderr }).toEqual({ code: 0, out: `Checking ${target}/*\nCleaned ${target}/*\nFinished cleaning all paths.\n`, err: '' });
+    expect(readdirSync(project)).toEqual(['dbt_project.yml']);
   });
 });

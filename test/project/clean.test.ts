@@ -54,6 +54,14 @@ describe('stratum clean (dbt clean)', () => {
     expect(existsSync(outside)).toBe(false);
   });
 
+  it('takes a clean-target under a file for one that is not there, not for a stack trace', async () => {
+    const d = project('clean-targets: [target/manifest.json/x, target]\n');
+    const r = await cli('clean', '--project-dir', d);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '')).toBe(`Checking ${d}/target/manifest.json/x/*\nCleaned ${d}/target/manifest.json/x/*\nChecking ${d}/target/*\nCleaned ${d}/target/*\nFinished cleaning all paths.\n`);
+    expect(existsSync(join(d, 'target'))).toBe(false);
+  });
+
   it('a clean-targets that is not a list of folder names is an error naming it; no dbt_project.yml is one too', async () => {
     const d = project('clean-targets: target\n');
     const r = await cli('clean', '--project-dir', d);
