@@ -240,6 +240,9 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       s.days += t.rows > 0 ? 1 : 0;
       s.rows += t.rows;
       sources.set(name, s);
+      if (!inLake(name)) {
+        throw new DataError(`lists the source ${name}, which is not a folder of the lake (an absolute path, or one leaving its folder); ${generateDayAgain(day, outDir)}`, file);
+      }
       const outside = t.files.find((f) => !inLake(f));
       if (outside !== undefined) {
         throw new DataError(`${name} lists ${outside}, which is not a file of the lake (an absolute path, or one leaving its folder); ${generateDayAgain(day, outDir)}`, file);

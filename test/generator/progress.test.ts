@@ -347,6 +347,12 @@ describe('stratum start', () => {
       expect(r, path).toEqual({ code: 2, out: '', err: `Error: ${manifest}: shop/orders lists ${path}, which is not a file of the lake (an absolute path, or one leaving its folder); `
         + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})\n` });
     }
+    // a source whose name leaves the lake: its folder there would be listed as the lake's
+    const m = JSON.parse(made) as TruthManifest;
+    m.sources['../shop/orders'] = m.sources['shop/orders'];
+    writeFileSync(manifest, JSON.stringify(m));
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: lists the source ../shop/orders, which is not a folder of the lake (an absolute path, or one leaving its folder); `
+      + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})\n` });
     // done as it says, the lake checks clean
     expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
     expect(await cli('start', '--out', out)).toEqual(clean);
