@@ -23,9 +23,19 @@ export interface CleanOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Where a clean-target is moved while it is deleted: a hidden folder beside it, named after it (within a name's 255 bytes). */
+/**
+ * Where a clean-target is moved while it is deleted: a hidden folder beside it, named after it, its
+ * name cut to 200 bytes of UTF-8 (whole characters) so that the aside's is within a name's 255.
+ */
 function asideOf(target: string): string {
-  return join(dirname(target), `.${basename(target).slice(0, 200)}.stratum-clean`);
+  let name = '';
+  let bytes = 0;
+  for (const ch of basename(target)) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > 200) break;
+    name += ch;
+  }
+  return join(dirname(target), `.${name}.stratum-clean`);
 }
 
 /** The entries of a folder deleted at once, between two looks at the cancel signal. */

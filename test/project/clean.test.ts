@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../cli.js';
@@ -60,6 +60,17 @@ describe('stratum clean (dbt clean)', () => {
     expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
     expect(r.out.replace(/^\d\d:\d\d:\d\d {2}/gm, '')).toBe(`Checking ${d}/target/manifest.json/x/*\nCleaned ${d}/target/manifest.json/x/*\nChecking ${d}/target/*\nCleaned ${d}/target/*\nFinished cleaning all paths.\n`);
     expect(existsSync(join(d, 'target'))).toBe(false);
+  });
+
+  it('deletes a folder whose name is near the 255 bytes a name may have, in letters of several bytes', async () => {
+    // 127 two-byte letters (254 bytes): the folder moved aside while it is deleted has a name of its own within the limit
+    const name = '\u00e9'.repeat(127);
+    const d = project(`clean-targets: [target, ${name}]\n`);
+    mkdirSync(join(d, name, 'sub'), { recursive: true });
+    writeFileSync(join(d, name, 'sub', 'f.txt'), 'x');
+    const r = await cli('clean', '--project-dir', d);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(readdirSync(d).sort()).toEqual(['dbt_project.yml', 'logs', 'models', 'profiles.yml']);
   });
 
   it('a clean-targets that is not a list of folder names is an error naming it; no dbt_project.yml is one too', async () => {
