@@ -444,6 +444,9 @@ function salesChannel(k) {
 var SAME_DAY_UNTIL = 16 * 3600;
 
 // generator/sources/support.ts
+var RESPOND_MINUTES = 2880;
+var SOLVE_HOURS = 240;
+var TICKET_DAYS = Math.floor((86399 + 60 * (5 + RESPOND_MINUTES) + 3600 * (1 + SOLVE_HOURS)) / 86400);
 var PRIORITY_DRAW = [...Array(6).fill("low"), ...Array(10).fill("normal"), ...Array(3).fill("high"), "urgent"];
 var PAID = CHANNELS.filter((c) => c.paid);
 var AD_PRICES = {

@@ -16,6 +16,17 @@ function lookbackFrom(ctx: SqlContext, extra: number): number {
   return firstEventDay(ctx, ctx.rules.arrival.max_lag_days + extra);
 }
 
+/** A low ticket's first response comes 5 minutes plus up to this many more after it opens. */
+const RESPOND_MINUTES = 2880;
+/** A low ticket is solved 1 hour plus up to this many more after its first response. */
+const SOLVE_HOURS = 240;
+/**
+ * The most UTC days a ticket's solve comes after the day it opened: opened at the day's last
+ * second, answered and solved the slowest (some 13). A day alone looks back this far (and the
+ * arrival lag): a ticket solved in the day, or arriving in it, has its open row drawn.
+ */
+const TICKET_DAYS = Math.floor((86_399 + 60 * (5 + RESPOND_MINUTES) + 3600 * (1 + SOLVE_HOURS)) / 86_400);
+
 /** The priorities a ticket's is drawn from, uniformly: low 30%, normal 50%, high 15%, urgent 5%. */
 export const PRIORITY_DRAW: readonly string[] = [...Array(6).fill('low'), ...Array(10).fill('normal'), ...Array(3).fill('high'), 'urgent'];
 
@@ -25,7 +36,7 @@ export const tickets: SourceDef = {
   defects: ['late_arrival', 'null_required', 'orphan_fk', 'invalid_code', 'future_timestamp'],
   records(ctx) {
     const r = ctx.rules;
-    const lo = lookbackFrom(ctx, 11);
+    const lo = lookbackFrom(ctx, TICKET_DAYS);
     const ticketId = `'tkt_' || strftime(date '1970-01-01' + day, '%y%m%d') || '_' || ${zeroPad('i', 5)}`;
     return `with days as (select d::integer as day from range(${lo}, ${ctx.to + 1}) t(d)),
       t as (select day, unnest(range(round(${r.volume.tickets_per_day * ctx.scale} * ${dayFactor(ctx, 'day', 8)})::bigint)) as i from days),
@@ -37,8 +48,8 @@ export const tickets: SourceDef = {
       -- opened in the business hours of the opener's country (timeOfDay.ts)
       timed as (select *, ${ri('k', F.sec, TIME_DRAW)} as tod from prioritized),
       timing as (select *, ${secondOfDaySql('tod', 'utc_offset')} as open_sec,
-          60 * (5 + floor(pace * pow(${u('k', F.respond)}, 2) * 2880))::bigint as response_s,
-          response_s + 3600 * (1 + floor(pace * pow(${u('k', F.solve)}, 2) * 240))::bigint as solve_s from timed),
+          60 * (5 + floor(pace * pow(${u('k', F.respond)}, 2) * ${RESPOND_MINUTES}))::bigint as response_s,
+          response_s + 3600 * (1 + floor(pace * pow(${u('k', F.solve)}, 2) * ${SOLVE_HOURS}))::bigint as solve_s from timed),
       ev as (
         select *, 0 as step, 'open' as status_clean, day as ev_day, open_sec as ev_sec, hash(k, 0) as tk from timing
         union all

@@ -98,6 +98,25 @@ describe('determinism', () => {
     for (const [k, h] of single) expect(a.get(k), k).toBe(h);
   });
 
+  it('a day alone has the tickets solved the most days after they opened, arriving the most days late', async () => {
+    // a ticket solved 12 days after it opened (its slowest first response, about 2 days, and solve,
+    // 10 more), arriving 3 days late on 2024-03-31: a day alone looked back 11 days, not 13, and
+    // left it out
+    const dir = tempDir('stratum-tickets-');
+    writeFileSync(join(dir, 'rules.yaml'), 'arrival:\n  max_lag_days: 3\ndefects:\n  late_arrival: 0.3\n');
+    const ticketRules = loadRules(join(dir, 'rules.yaml'));
+    const file = 'support/tickets/dt=2024-03-31/part-00000.parquet';
+    const made: Record<string, string> = {};
+    for (const from of ['2024-03-28', '2024-03-31']) {
+      const out = join(dir, from);
+      await generate({ rules: ticketRules, from: tryParseDay(from)!, to: tryParseDay('2024-03-31')!, scale: 1, outDir: out });
+      made[from] = join(out, file);
+    }
+    const [{ days: longest }] = await rows(con, `select max(solved_at::date - opened_at::date)::integer as days from read_parquet('${made['2024-03-28']}')`);
+    expect(longest).toBeGreaterThanOrEqual(12);
+    expect(readFileSync(made['2024-03-31']).equals(readFileSync(made['2024-03-28']))).toBe(true);
+  });
+
   it('gives the same bytes when product/events is cut into parts on two lanes, in one batch or in several, cut or not', async () => {
     // product/events through its SQL, which LANES cuts into parts (as JSON lines, EventsWriter
     // writes it whole). Late records arrive at most 2 days late here, so that 12 days can be cut
