@@ -4,8 +4,9 @@
  * checks a run against the days a lake keeps with it, `stratum start` reports the lake with it.
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { DataError } from '../src/errors.js';
+import { within } from '../src/pathWithin.js';
 import { formatDay, tryParseDay } from './dates.js';
 import { readText } from './readText.js';
 import { SOURCE_NAMES } from './rules.js';
@@ -71,8 +72,7 @@ function resolvedOutside(root: string, path: string): string | undefined {
   } catch {
     return undefined;
   }
-  const rel = relative(root, real);
-  return rel.startsWith('..') || isAbsolute(rel) ? real : undefined;
+  return within(real, root) ? undefined : real;
 }
 
 /** Parquet's magic bytes, at the start and the end of every Parquet file. */

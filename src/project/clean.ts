@@ -8,8 +8,9 @@
  */
 import { renameSync } from 'node:fs';
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError } from '../errors.js';
+import { within } from '../pathWithin.js';
 import { readProjectFile } from './projectFile.js';
 
 export interface CleanOptions {
@@ -67,12 +68,6 @@ async function removeFolder(path: string, signal: AbortSignal | undefined): Prom
   }
   await rmdir(path);
   return true;
-}
-
-/** Whether `inner` is `outer` or inside it (absolute paths). */
-function within(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** Whether a file system error says that there is nothing at the path (it, or a folder on its way, is missing or not a folder). */

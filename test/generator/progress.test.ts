@@ -378,7 +378,12 @@ describe('stratum start', () => {
     symlinkSync('moved', tickets);
     expect(await cli('start', '--out', out)).toEqual(clean);
     rmSync(tickets);
-    renameSync(join(out, 'support/tickets/moved'), tickets);
+    // inside too: a folder of the lake whose name begins with two dots
+    renameSync(join(out, 'support/tickets/moved'), join(out, '..moved'));
+    symlinkSync('../../..moved', tickets);
+    expect(await cli('start', '--out', out)).toEqual(clean);
+    rmSync(tickets);
+    renameSync(join(out, '..moved'), tickets);
     // a partition's folder moved out and linked back
     renameSync(tickets, join(elsewhere, 'tickets'));
     symlinkSync(join(elsewhere, 'tickets'), tickets);

@@ -62,6 +62,15 @@ describe('stratum clean (dbt clean)', () => {
     expect(existsSync(join(d, 'target'))).toBe(false);
   });
 
+  it('takes a folder of the project whose name begins with two dots for one inside it', async () => {
+    const d = project("clean-targets: ['..cache']\n");
+    mkdirSync(join(d, '..cache'));
+    writeFileSync(join(d, '..cache', 'f.txt'), 'x');
+    const r = await cli('clean', '--project-dir', d);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+    expect(existsSync(join(d, '..cache'))).toBe(false);
+  });
+
   it('deletes a folder whose name is near the 255 bytes a name may have, in letters of several bytes', async () => {
     // 127 two-byte letters (254 bytes): the folder moved aside while it is deleted has a name of its own within the limit
     const name = '\u00e9'.repeat(127);
