@@ -22,7 +22,7 @@ import { paymentsAccounts } from './paymentsWriter.js';
 import { wasmAccounts } from './wasmLines.js';
 import { WasmWriterThread } from './wasmThread.js';
 import type { SourceDef } from './sources/source.js';
-import { dropOrderUniverseStatements, ORDER_SLOTS, ordersOfDaySql, orderUniverseStatements } from './sources/orderUniverse.js';
+import { dropOrderUniverseStatements, firstFulfilledDay, ORDER_SLOTS, ordersOfDaySql, orderUniverseStatements } from './sources/orderUniverse.js';
 import type { SqlContext } from './sqlRandom.js';
 import { accountsThrough, buildWorld } from './world.js';
 import { loadAccountWorldTables, loadOrderWorldTables } from './worldTables.js';
@@ -180,7 +180,9 @@ const counted = (v: number) => v.toLocaleString('en-US');
  * ones, browsing i * BROWSE_EVENTS + j below the ad landings, and the landings, numbered through
  * the day, below 2^31): past them, two records would share a sort key, so that a day's records had
  * no one order (nor the same bytes from run to run). The counts are those the sources draw (the
- * same SQL: ordersOfDaySql, browseSessionsSql, backgroundSessionsSql, adRows).
+ * same SQL: ordersOfDaySql, browseSessionsSql, backgroundSessionsSql, adRows). The orders are also
+ * counted on the days before, back to the first whose shipments may arrive in the run
+ * (firstFulfilledDay): logistics/shipments numbers an update by its order's number too.
  */
 async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<void> {
   const { rules, scale } = ctx;
@@ -189,12 +191,15 @@ async function checkDayCounts(con: DuckDBConnection, ctx: SqlContext): Promise<v
   const maxSessions = Math.floor(ORD.touch / (SESSION_EVENTS + 1));
   const maxLandings = EVENT_ORDINALS - ORD.landing;
   const lo = Math.max(ctx.from - rules.arrival.max_lag_days, rules.company.founded);
+  // the orders of the days whose shipments may arrive in the run, before those
+  const shipped = Math.min(firstFulfilledDay(ctx), lo);
   const over = (await con.runAndReadAll(`select d::integer, orders::double, browse::double, sessions::double, coalesce(landings, 0)::double from (select d,
       ${ordersOfDaySql(ctx, 'd::integer')} as orders, ${browseSessionsSql(ctx, 'd::integer')} as browse,
       ${backgroundSessionsSql(ctx, 'd::integer')} as sessions
-    from range(${lo}, ${ctx.to + 1}) t(d))
+    from range(${shipped}, ${ctx.to + 1}) t(d))
     left join (select day as d, sum(round(clicks * ${CLICKS_LANDED})) as landings from ${adRows(ctx, lo, ctx.to)} group by day) using (d)
-    where orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} or landings > ${maxLandings} order by d limit 1`)).getRows()[0] as [number, number, number, number, number] | undefined;
+    where orders > ${ORDER_SLOTS} or d >= ${lo} and (orders > ${maxOrders} or browse > ${maxBrowse} or sessions > ${maxSessions} or landings > ${maxLandings})
+    order by d limit 1`)).getRows()[0] as [number, number, number, number, number] | undefined;
   if (!over) return;
   const [day, orders, browse, sessions, landings] = over;
   throw new LimitError(`the company at scale ${scale} makes ${counted(orders)} orders, ${counted(browse)} marketplace browsing sessions, ${counted(sessions)} site and app sessions and ${counted(landings)} ad landings on ${formatDay(day)}, `

@@ -539,6 +539,20 @@ describe('stratum generate stops in one line when the company does not fit in me
     expect(await refusedDay('too-many-orders-1', 'volume:\n  orders_per_day: 10000000\n', 1)).toMatch(/^Error: the company at scale 1 makes (10,0\d\d|1[01],\d{3}),\d{3} orders, [\d,]+ marketplace browsing sessions, [\d,]+ site and app sessions and [\d,]+ ad landings on 2024-01-0\d, more than the generator can number in a day \(at most 10,000,000 orders/);
   });
 
+  it('refuses a day whose shipments would arrive from an earlier day of more orders than shop/orders can number', async () => {
+    // 2024-01-12 has some million orders, but its shipments come from orders of the 13 days before
+    // (fulfilment and the arrival lag), among them a hot day of some 15 million: their seq in
+    // logistics/shipments ((day * 64 + days since the order) * ORDER_SLOTS + i) would run into the
+    // next day's. The check looked back only as far as the arrival lag
+    const out = join(dir, 'too-many-orders-shipped');
+    const rules = join(dir, 'too-many-orders-shipped.yaml');
+    writeFileSync(rules, 'volume:\n  orders_per_day: 1000000\nskew:\n  hot_day: 2024-01-09\n  hot_day_multiplier: 15\narrival:\n  max_lag_days: 1\n');
+    const r = await generateCli('--day', '2024-01-12', '--rules', rules, '--memory-limit', '1GB', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^Error: the company at scale 1 makes 1\d,\d{3},\d{3} orders, [\d,]+ marketplace browsing sessions, [\d,]+ site and app sessions and [\d,]+ ad landings on 2024-01-09, more than the generator can number in a day \(at most 10,000,000 orders, which shop\/orders numbers; /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a day with more site and app sessions than product/events can order its events by, before writing anything', async () => {
     // 100 million events a day at scale 2 are some 50 million background sessions, past the
     // 33,554,432 their ordinals (i * 8 + j below the touches') have room for; before the check, the
