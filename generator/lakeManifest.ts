@@ -54,7 +54,9 @@ function generateDayAgain(day: string, lake: string): string {
 
 /**
  * Whether `file`, a path a manifest lists, is one inside the lake: relative, and not leaving the
- * lake's folder (`../`). A manifest changed by hand could name any file of the machine.
+ * lake's folder (`../`). A manifest changed by hand could name any file of the machine. By the
+ * path as written, not where it ends: one that leaves and comes back (`../lake/...`) is refused too,
+ * which `within` (of two resolved paths) would take for inside.
  */
 function inLake(file: string): boolean {
   return !isAbsolute(file) && normalize(file).split('/')[0] !== '..';

@@ -20,6 +20,26 @@ import { digest } from './fixture.js';
 
 const dir = tempDir('stratum-progress-');
 
+/** Day 2024-01-05 generated into a fresh lake `name` under dir, and what `stratum start` says of it, which checks clean. */
+async function oneDayLake(name: string): Promise<{ out: string; clean: Awaited<ReturnType<typeof cli>> }> {
+  const out = join(dir, name);
+  expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+  const clean = await cli('start', '--out', out);
+  expect(clean.code).toBe(0);
+  return { out, clean };
+}
+
+/** The advice `stratum start` gives for a day of oneDayLake's lake `out` that it refuses. */
+function generateDayAgain(out: string): string {
+  return `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})`;
+}
+
+/** Done as the advice says, the lake `out` checks as clean as it did when made. */
+async function expectMended(out: string, clean: Awaited<ReturnType<typeof cli>>): Promise<void> {
+  expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+  expect(await cli('start', '--out', out)).toEqual(clean);
+}
+
 describe('progress events', () => {
   it('report the start, each source of each batch, the days done and the summary, adding up to it', async () => {
     const events: GenerateEvent[] = [];
@@ -308,10 +328,7 @@ describe('stratum start', () => {
   });
 
   it('sees a Parquet file of the size its manifest says that is not Parquet, by its first and last four bytes', async () => {
-    const out = join(dir, 'garbage-parquet');
-    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
-    const clean = await cli('start', '--out', out);
-    expect(clean.code).toBe(0);
+    const { out, clean } = await oneDayLake('garbage-parquet');
     const orders = 'shop/orders/dt=2024-01-05/part-00000.parquet';
     const tickets = 'support/tickets/dt=2024-01-05/part-00000.parquet';
     const size = statSync(join(out, orders)).size;
@@ -332,9 +349,7 @@ describe('stratum start', () => {
   });
 
   it('refuses a manifest that lists a file outside the lake, naming the manifest and the path', async () => {
-    const out = join(dir, 'outside');
-    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
-    const clean = await cli('start', '--out', out);
+    const { out, clean } = await oneDayLake('outside');
     const manifest = join(out, '_truth/dt=2024-01-05/truth.json');
     const made = readFileSync(manifest, 'utf8');
     const orders = 'shop/orders/dt=2024-01-05/part-00000.parquet';
@@ -345,26 +360,23 @@ describe('stratum start', () => {
       writeFileSync(manifest, JSON.stringify(m));
       const r = await cli('start', '--out', out);
       expect(r, path).toEqual({ code: 2, out: '', err: `Error: ${manifest}: shop/orders lists ${path}, which is not a file of the lake (an absolute path, or one leaving its folder); `
-        + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})\n` });
+        + `${generateDayAgain(out)}\n` });
     }
     // a source whose name leaves the lake: its folder there would be listed as the lake's
     const m = JSON.parse(made) as TruthManifest;
     m.sources['../shop/orders'] = m.sources['shop/orders'];
     writeFileSync(manifest, JSON.stringify(m));
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: lists the source ../shop/orders, which is not a folder of the lake (an absolute path, or one leaving its folder); `
-      + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})\n` });
+      + `${generateDayAgain(out)}\n` });
     // done as it says, the lake checks clean
-    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
-    expect(await cli('start', '--out', out)).toEqual(clean);
+    await expectMended(out, clean);
   });
 
   it('refuses a file or partition of the lake that is a symbolic link to one outside it, naming it', async () => {
-    const out = join(dir, 'linked');
-    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
-    const clean = await cli('start', '--out', out);
+    const { out, clean } = await oneDayLake('linked');
     const elsewhere = join(dir, 'linked-elsewhere');
     mkdirSync(elsewhere);
-    const fix = `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-05 --out ${out})`;
+    const fix = generateDayAgain(out);
     // a file moved out and linked back: the same bytes, read from outside
     const orders = join(out, 'shop/orders/dt=2024-01-05/part-00000.parquet');
     renameSync(orders, join(elsewhere, 'orders.parquet'));
@@ -394,8 +406,7 @@ describe('stratum start', () => {
     symlinkSync(join(elsewhere, 'truth.json'), manifest);
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: resolves to ${join(realpathSync(elsewhere), 'truth.json')}, outside the lake (a symbolic link); ${fix}\n` });
     // done as it says, the lake checks clean, and what the links named is left as it was
-    expect((await cli('generate', '--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
-    expect(await cli('start', '--out', out)).toEqual(clean);
+    await expectMended(out, clean);
     expect(readdirSync(join(elsewhere, 'tickets'))).toEqual(['part-00000.parquet']);
     expect(existsSync(join(elsewhere, 'truth.json'))).toBe(true);
   });
