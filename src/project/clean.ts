@@ -4,7 +4,8 @@
  * outside the project (the project folder itself included) unless told otherwise, and any of the
  * project's source folders (models, seeds, macros, tests, snapshots, analyses) or a folder holding one.
  * Each folder is first moved aside whole, then deleted file by file, so that a cancel leaves it
- * either in place or gone, never half deleted (what it left aside, the next clean deletes).
+ * either in place or gone, never half deleted (what it left aside, the next clean deletes). Two
+ * cleans of one project at once both succeed: what one finds gone, the other has deleted.
  */
 import { renameSync } from 'node:fs';
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
@@ -44,35 +45,54 @@ const REMOVED_AT_ONCE = 64;
 
 /**
  * Deletes `path` (a folder, file or link; a link is deleted, not followed) file by file. Returns
- * false, with some of it left, when `signal` aborts before it is gone.
+ * false, with some of it left, when `signal` aborts before it is gone. What is gone meanwhile is
+ * done: another clean of the project, at the same time, deletes it too.
  */
 async function removeUntilCancelled(path: string, signal: AbortSignal | undefined): Promise<boolean> {
-  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (gone(e)) return undefined;
-    throw e;
-  });
+  const st = await unlessGone(lstat(path));
   if (st?.isDirectory()) return removeFolder(path, signal);
-  if (st) await unlink(path);
+  if (st) await unlessGone(unlink(path));
   return true;
 }
 
 /** removeUntilCancelled of a folder. */
 async function removeFolder(path: string, signal: AbortSignal | undefined): Promise<boolean> {
-  // some at a time: one by one, a folder of 100,000 small files took four times rmSync's 2 s
-  const entries = await readdir(path, { withFileTypes: true });
-  for (let i = 0; i < entries.length; i += REMOVED_AT_ONCE) {
-    if (signal?.aborted) return false;
-    const removed = await Promise.all(entries.slice(i, i + REMOVED_AT_ONCE)
-      .map((e) => (e.isDirectory() ? removeFolder(join(path, e.name), signal) : unlink(join(path, e.name)).then(() => true))));
-    if (removed.includes(false)) return false;
+  for (;;) {
+    // some at a time: one by one, a folder of 100,000 small files took four times rmSync's 2 s
+    const entries = await unlessGone(readdir(path, { withFileTypes: true }));
+    if (entries === undefined) return true;
+    for (let i = 0; i < entries.length; i += REMOVED_AT_ONCE) {
+      if (signal?.aborted) return false;
+      const removed = await Promise.all(entries.slice(i, i + REMOVED_AT_ONCE)
+        .map((e) => (e.isDirectory() ? removeFolder(join(path, e.name), signal) : unlessGone(unlink(join(path, e.name))).then(() => true))));
+      if (removed.includes(false)) return false;
+    }
+    try {
+      await rmdir(path);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (gone(e as NodeJS.ErrnoException)) return true;
+      // not empty: another clean moved its folder aside into this place once this one was gone
+      // from it (it had begun deleting the same one), so what is there now is listed and deleted
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    }
   }
-  await rmdir(path);
-  return true;
 }
 
 /** Whether a file system error says that there is nothing at the path (it, or a folder on its way, is missing or not a folder). */
 function gone(e: NodeJS.ErrnoException): boolean {
   return e.code === 'ENOENT' || e.code === 'ENOTDIR';
+}
+
+/** What `op` gives, or undefined when it fails because there is nothing at its path (gone). */
+async function unlessGone<T>(op: Promise<T>): Promise<T | undefined> {
+  try {
+    return await op;
+  } catch (e) {
+    if (gone(e as NodeJS.ErrnoException)) return undefined;
+    throw e;
+  }
 }
 
 /**

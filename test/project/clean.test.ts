@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cleanProject } from '../../src/project/clean.js';
 import { cli } from '../cli.js';
 import { tempDir } from '../tempDir.js';
 import { tempProject } from './helpers.js';
@@ -80,6 +81,24 @@ describe('stratum clean (dbt clean)', () => {
     const r = await cli('clean', '--project-dir', d);
     expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
     expect(readdirSync(d).sort()).toEqual(['dbt_project.yml', 'logs', 'models', 'profiles.yml']);
+  });
+
+  it('two cleans of one project at once both succeed: what the other deleted first is clean', async () => {
+    // with what a cancelled clean left aside too, which both delete before they move the folder there
+    for (const leftAside of [false, true]) {
+      const d = project();
+      const folders = leftAside ? ['target', '.target.stratum-clean'] : ['target'];
+      for (const f of folders) {
+        for (let i = 0; i < 10; i++) {
+          mkdirSync(join(d, f, 'run', `d${i}`), { recursive: true });
+          for (let j = 0; j < 50; j++) writeFileSync(join(d, f, 'run', `d${i}`, `f${j}.sql`), 'select 1 as x\n');
+        }
+      }
+      // two calls racing: each deletes the files the other lists
+      const both = await Promise.allSettled([cleanProject({ projectDir: d }), cleanProject({ projectDir: d })]);
+      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))), `left aside: ${leftAside}`).toEqual([[join(d, 'target')], [join(d, 'target')]]);
+      expect(readdirSync(d).sort()).toEqual(['dbt_project.yml', 'logs', 'models', 'profiles.yml']);
+    }
   });
 
   it('a clean-targets that is not a list of folder names is an error naming it; no dbt_project.yml is one too', async () => {
