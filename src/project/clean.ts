@@ -97,9 +97,11 @@ async function unlessGone<T>(op: Promise<T>): Promise<T | undefined> {
 
 /**
  * Deletes the project's clean targets and returns their absolute paths, in the order listed.
- * Throws ConfigError naming `clean-targets` in dbt_project.yml, before deleting anything, when one
- * of them may not be cleaned; CancelledError when `signal` aborts (the folder being deleted is
- * gone from its place by then: the rest of it, moved aside, goes with the next clean).
+ * Throws ConfigError naming `clean-targets` in dbt_project.yml: before deleting anything, when one
+ * of them may not be cleaned; naming the folder too, when one cannot be deleted, or is still there
+ * when it could not be moved aside (/proc's folders); CancelledError when `signal` aborts (the
+ * folder being deleted is gone from its place by then: the rest of it, moved aside, goes with the
+ * next clean).
  */
 export async function cleanProject(opts: CleanOptions = {}): Promise<string[]> {
   const root = resolve(opts.projectDir ?? '.');
@@ -128,6 +130,9 @@ export async function cleanProject(opts: CleanOptions = {}): Promise<string[]> {
         if (removed) renameSync(t, aside);
       } catch (e) {
         if (!gone(e as NodeJS.ErrnoException)) throw e;
+        // nothing to move: none was there, or another clean moved it first; unless it is still
+        // there, where renaming says it is not (/proc says ENOENT)
+        if (await unlessGone(lstat(t)) !== undefined) throw new Error(`it is still there, and moving it aside failed (${(e as Error).message})`);
       }
       removed &&= await removeUntilCancelled(aside, opts.signal);
     } catch (e) {

@@ -101,6 +101,16 @@ describe('stratum clean (dbt clean)', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')('a clean-target still there when it cannot be moved aside (/proc) is an error naming it, not cleaned', async () => {
+    const d = project("clean-targets: ['/proc/sys', target]\n");
+    const r = await cli('clean', '--project-dir', d, '--no-clean-project-files-only');
+    expect({ code: r.code, err: r.err }).toEqual({ code: 2, err: "Error: dbt_project.yml:4 (clean-targets): cannot delete /proc/sys: it is still there, and moving it aside failed "
+      + "(ENOENT: no such file or directory, rename '/proc/sys' -> '/proc/.sys.stratum-clean')\n" });
+    expect(r.out).not.toMatch(/Cleaned/);
+    expect(existsSync('/proc/sys')).toBe(true);
+    expect(existsSync(join(d, 'target'))).toBe(true);
+  });
+
   it('a clean-targets that is not a list of folder names is an error naming it; no dbt_project.yml is one too', async () => {
     const d = project('clean-targets: target\n');
     const r = await cli('clean', '--project-dir', d);
