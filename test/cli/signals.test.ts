@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBAdapter } from '../../src/engine/duckdb/duckdbAdapter.js';
 
@@ -130,18 +130,18 @@ describe.runIf(process.platform === 'linux')('a signal during a command\'s synch
     expect(existsSync(join(project, 'target'))).toBe(false);
   });
 
-  it('SIGINT during `stratum clean` of a large folder: exit 130, one line, the folder gone whole, the next clean finishing', async () => {
+  it('SIGINT during `stratum clean` of a large folder: exit 130, one line, the folder gone whole, the next clean finishing', () => {
     const project = join(dir, 'clean-large');
     const target = join(project, 'target');
-    // 20,000 files, which the clean deletes file by file
-    for (let i = 0; i < 200; i++) {
+    // more folders than the clean deletes at once (64), so that it stops between two lots of them
+    for (let i = 0; i < 100; i++) {
       mkdirSync(join(target, 'compiled', `d${i}`), { recursive: true });
-      for (let j = 0; j < 100; j++) writeFileSync(join(target, 'compiled', `d${i}`, `f${j}.sql`), 'select 1 as x\n');
+      for (let j = 0; j < 10; j++) writeFileSync(join(target, 'compiled', `d${i}`, `f${j}.sql`), 'select 1 as x\n');
     }
     writeFileSync(join(project, 'dbt_project.yml'), 'name: large\nprofile: slow\nconfig-version: 2\n');
-    const compiled = join(target, 'compiled');
-    // once the deleting has begun: the folder moved aside, or (deleted in place) some of it gone
-    const r = await interrupted(['clean', '--project-dir', project], 'SIGINT', () => !existsSync(compiled) || readdirSync(compiled).length < 200);
+    // the signal at the first file deleted, handled before that deletion ends (interruptAtUnlink.ts)
+    const child = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/cli/interruptAtUnlink.ts'), 'clean', '--project-dir', project], { encoding: 'utf8', timeout: 60_000 });
+    const r = { code: child.status, by: child.signal, out: child.stdout, err: child.stderr };
     const stamp = /^\d\d:\d\d:\d\d {2}/gm;
     expect({ ...r, out: r.out.replace(stamp, '') }).toEqual({ code: 130, by: null, out: `Checking ${target}/*\n`, err: '\nCancelling stratum clean (Ctrl-C again to stop at once)\n' });
     // not half deleted in its place: gone from it, the rest left aside for the next clean
