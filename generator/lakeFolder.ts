@@ -10,12 +10,12 @@
  * never left with some sources new and some old. A run killed before the journal leaves nothing
  * placed, and its staging folder is removed. One run at a time holds the lake (lakeLock.ts).
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError, UsageError } from '../src/errors.js';
 import { acquireLock, alive, clearStaleLock, releaseLock, STAGING, stagingName } from './lakeLock.js';
 import { readText } from './readText.js';
-import { lakeDays, manifestFile, missingManifest, readManifest, type TruthManifest } from './lakeManifest.js';
+import { lakeDays, manifestFile, missingManifest, readManifest, refuseLinkOut, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
 
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
@@ -373,9 +373,8 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
     // a run that replaces every day replaces a damaged or missing manifest too, all at once
     if (kept.length === 0) return true;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
-    // a file-system error is reported by prepareLakeFolder, as every other one
-    if (!(e instanceof DataError)) throw e;
-    throw new UsageError(`cannot write the lake into ${shown}: ${e.message}`);
+    // reported by prepareLakeFolder, as every other error
+    throw e;
   }
   const diffs: string[] = [];
   if (m.seed !== run.seed) diffs.push(`seed ${String(m.seed)} (this run: ${run.seed})`);
@@ -431,8 +430,27 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
       else releaseLock(outDir);
     }
     removeMadeFolders(made);
-    throw lakeFolderError(e, shown);
+    throw e instanceof DataError ? new UsageError(`cannot write the lake into ${shown}: ${e.message}`) : lakeFolderError(e, shown);
   }
+}
+
+/**
+ * Refuses the lake `outDir` (`shown` as the user wrote it) when a folder that a run moves
+ * partitions into or out of resolves outside it through a symbolic link: `_truth` or a source's
+ * table folder (or one on their way, `shop`), or a dead run's staging folder, whose batch would be
+ * placed. Through one, a run would replace and delete partitions outside the lake, or move files
+ * from outside into it. Throws DataError naming the outermost such folder (refuseLinkOut).
+ */
+function refuseFoldersLinkedOut(outDir: string, shown: string): void {
+  const root = realpathSync(outDir);
+  const folders = new Set<string>();
+  for (const table of ['_truth', ...SOURCES.map((s) => s.name)]) {
+    const parts = table.split('/');
+    parts.forEach((_, i) => folders.add(parts.slice(0, i + 1).join('/')));
+  }
+  const refuse = (f: string, advice: string) => refuseLinkOut(root, join(outDir, f), advice, pathAsGiven(join(outDir, f), shown));
+  for (const f of folders) refuse(f, 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)');
+  for (const f of readdirSync(outDir)) if (STAGING.test(f)) refuse(f, "remove the link (a run's staging folder is never one)");
 }
 
 /**
@@ -444,6 +462,7 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
  */
 export function finishUnfinishedRuns(outDir: string, shown: string): number {
   try {
+    refuseFoldersLinkedOut(outDir, shown);
     const placed = recoverStaleStaging(outDir);
     removeStaleAside(outDir);
     // a killed run's lock goes with its staging (a live run's stays)

@@ -48,7 +48,7 @@ export function missingManifest(day: string, lake: string): string {
 }
 
 /** The advice to make day `day` of the lake `lake` (as the user wrote it) again, with its command. */
-function generateDayAgain(day: string, lake: string): string {
+export function generateDayAgain(day: string, lake: string): string {
   return `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day ${day} --out ${lake})`;
 }
 
@@ -75,6 +75,17 @@ function resolvedOutside(root: string, path: string): string | undefined {
     return undefined;
   }
   return within(real, root) ? undefined : real;
+}
+
+/**
+ * Throws DataError naming `path` (as `shown`), a path in the lake whose real path is `root`, when
+ * it resolves outside the lake through a symbolic link (of itself or of a folder on its way), with
+ * `advice`: what to do. The one check that a reader of the lake (start) and a writer (generate)
+ * follow no link out of it.
+ */
+export function refuseLinkOut(root: string, path: string, advice: string, shown = path): void {
+  const real = resolvedOutside(root, path);
+  if (real !== undefined) throw new DataError(`resolves to ${real}, outside the lake (a symbolic link); ${advice}`, shown);
 }
 
 /** Parquet's magic bytes, at the start and the end of every Parquet file. */
@@ -218,13 +229,9 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
   const companies = new Map<string, LakeCompany>();
   // a link inside the lake to a file or folder outside it: the readers of the lake would follow it
   const root = realpathSync(outDir);
-  const refuseLinkOut = (day: string, path: string) => {
-    const real = resolvedOutside(root, path);
-    if (real !== undefined) throw new DataError(`resolves to ${real}, outside the lake (a symbolic link); ${generateDayAgain(day, outDir)}`, path);
-  };
   for (const day of days) {
     const file = manifestFile(outDir, day);
-    refuseLinkOut(day, file);
+    refuseLinkOut(root, file, generateDayAgain(day, outDir));
     try {
       last = readManifest(file);
     } catch (e) {
@@ -249,7 +256,7 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
       if (outside !== undefined) {
         throw new DataError(`${name} lists ${outside}, which is not a file of the lake (an absolute path, or one leaving its folder); ${generateDayAgain(day, outDir)}`, file);
       }
-      for (const f of [`${name}/dt=${day}`, ...t.files]) refuseLinkOut(day, join(outDir, f));
+      for (const f of [`${name}/dt=${day}`, ...t.files]) refuseLinkOut(root, join(outDir, f), generateDayAgain(day, outDir));
       const sizes = t.files.map((f) => sizeOf(join(outDir, f)));
       t.files.forEach((f, i) => typeof sizes[i] === 'string' && damaged.push({ day, file: f, why: sizes[i] as string }));
       const total = sizes.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);

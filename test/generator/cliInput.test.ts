@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -218,6 +218,41 @@ describe('stratum generate writes only into its own lake', () => {
     expect(r.err).toBe(`Error: cannot write the lake into ${out}: it is not empty and holds no lake (no _truth folder); name a new or empty folder\n`);
     expect(readdirSync(out)).toEqual(['shop']);
     expect(readdirSync(join(out, 'shop/orders/dt=2024-01-05'))).toEqual(['mine.csv']);
+  });
+
+  it('refuses a table folder, _truth or a dead run\'s staging folder that links out of the lake, naming it, and changes nothing', async () => {
+    const out = join(dir, 'linked-out');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const elsewhere = join(dir, 'linked-out-elsewhere');
+    mkdirSync(elsewhere);
+    // another seed, for every day the lake holds: a run that may replace them all
+    const run = () => generateCli('--day', '2024-01-05', '--seed', '7', '--out', out, '--quiet');
+    const refused = (path: string, real: string, advice: string) => ({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${path}: resolves to ${real}, outside the lake (a symbolic link); ${advice}\n` });
+    // a folder moved out and linked back: the run would replace (and delete) partitions out there
+    for (const folder of ['shop/orders', 'shop', '_truth']) {
+      const moved = join(elsewhere, folder.replace('/', '-'));
+      renameSync(join(out, folder), moved);
+      symlinkSync(moved, join(out, folder));
+      const before = [digest(out), digest(moved)];
+      expect(await run(), folder).toEqual(refused(join(out, folder), realpathSync(moved), 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)'));
+      expect([digest(out), digest(moved)], folder).toEqual(before);
+      rmSync(join(out, folder));
+      renameSync(moved, join(out, folder));
+    }
+    // a dead run's staging folder, linked: placing its batch would move files from outside into the
+    // lake, and remove the day's partitions of every source its journal does not list
+    const staging = join(elsewhere, 'staging');
+    cpSync(join(out, '_truth/dt=2024-01-05'), join(staging, 'batch-1/_truth/dt=2024-01-05'), { recursive: true });
+    writeFileSync(join(staging, 'batch-1/placing.json'), JSON.stringify({ days: [{ dt: '2024-01-05', sources: [] }] }));
+    const link = join(out, '.stratum-tmp-999999999-1');
+    symlinkSync(staging, link);
+    const before = [digest(out), digest(staging)];
+    expect(await run()).toEqual(refused(link, realpathSync(staging), "remove the link (a run's staging folder is never one)"));
+    expect([digest(out), digest(staging)]).toEqual(before);
+    // done as they say, the run is made
+    rmSync(link);
+    expect((await run()).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
   });
 
   it('lets one run at a time write into a lake: a live one holds its lock, a dead one\'s is taken over', async () => {

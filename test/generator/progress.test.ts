@@ -384,6 +384,15 @@ describe('stratum start', () => {
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${orders}: resolves to ${join(realpathSync(elsewhere), 'orders.parquet')}, outside the lake (a symbolic link); ${fix}\n` });
     rmSync(orders);
     renameSync(join(elsewhere, 'orders.parquet'), orders);
+    // a table's folder moved out and linked back: that folder is named, with no advice to generate
+    // the day again, which would replace (and delete) the partitions out there
+    const table = join(out, 'shop/orders');
+    renameSync(table, join(elsewhere, 'orders'));
+    symlinkSync(join(elsewhere, 'orders'), table);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${table}: resolves to ${join(realpathSync(elsewhere), 'orders')}, outside the lake (a symbolic link); `
+      + 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)\n' });
+    rmSync(table);
+    renameSync(join(elsewhere, 'orders'), table);
     // a link that stays inside the lake is followed, as any path of it
     const tickets = join(out, 'support/tickets/dt=2024-01-05');
     renameSync(tickets, join(out, 'support/tickets/moved'));
