@@ -15,7 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DataError, UsageError } from '../src/errors.js';
 import { acquireLock, alive, clearStaleLock, releaseLock, STAGING, stagingName } from './lakeLock.js';
 import { readText } from './readText.js';
-import { lakeDays, manifestFile, missingManifest, readManifest, refuseLinkOut, type TruthManifest } from './lakeManifest.js';
+import { generateDayAgain, lakeDays, manifestFile, missingManifest, readManifest, refuseLinkOut, type TruthManifest } from './lakeManifest.js';
 import { SOURCES } from './sources/index.js';
 
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
@@ -368,9 +368,11 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   const file = manifestFile(outDir, day);
   let m: TruthManifest;
   try {
+    // one of another file, through a link, is not read
+    refuseLinkOut(realpathSync(outDir), file, generateDayAgain(day, shown), pathAsGiven(file, shown));
     m = readManifest(file, pathAsGiven(file, shown));
   } catch (e) {
-    // a run that replaces every day replaces a damaged or missing manifest too, all at once
+    // a run that replaces every day replaces a damaged, missing or linked manifest too, all at once
     if (kept.length === 0) return true;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
     // reported by prepareLakeFolder, as every other error

@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -253,6 +253,27 @@ describe('stratum generate writes only into its own lake', () => {
     rmSync(link);
     expect((await run()).code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
+  });
+
+  it('does not read, through a link out of the lake, the manifest of a day it keeps: it names it, and the run it advises mends it', async () => {
+    const out = join(dir, 'linked-manifest');
+    expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    const elsewhere = join(dir, 'linked-manifest-elsewhere');
+    mkdirSync(elsewhere);
+    const manifest = join(out, '_truth/dt=2024-01-06/truth.json');
+    renameSync(manifest, join(elsewhere, 'truth.json'));
+    symlinkSync(join(elsewhere, 'truth.json'), manifest);
+    const named = readFileSync(join(elsewhere, 'truth.json'), 'utf8');
+    const before = digest(out);
+    const fix = `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-06 --out ${out})`;
+    expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).toEqual({ code: 2, out: '',
+      err: `Error: cannot write the lake into ${out}: ${manifest}: resolves to ${join(realpathSync(elsewhere), 'truth.json')}, outside the lake (a symbolic link); ${fix}\n` });
+    expect(digest(out)).toEqual(before);
+    // the day made again replaces the link, and leaves the file it named
+    expect((await generateCli('--day', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
+    expect(lstatSync(manifest).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(elsewhere, 'truth.json'), 'utf8')).toBe(named);
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
   });
 
   it('lets one run at a time write into a lake: a live one holds its lock, a dead one\'s is taken over', async () => {
