@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanProject } from '../../src/project/clean.js';
@@ -99,6 +101,36 @@ describe('stratum clean (dbt clean)', () => {
       expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))), `left aside: ${leftAside}`).toEqual([[join(d, 'target')], [join(d, 'target')]]);
       expect(readdirSync(d).sort()).toEqual(['dbt_project.yml', 'logs', 'models', 'profiles.yml']);
     }
+  });
+
+  it('deletes what another clean at once moved into the place of the folder it was deleting', async () => {
+    const d = project();
+    const aside = join(d, '.target.stratum-clean');
+    // what a cancelled clean left aside, which this one deletes before it moves the target there
+    mkdirSync(join(aside, 'run'), { recursive: true });
+    writeFileSync(join(aside, 'run', 'f.sql'), 'select 1 as x\n');
+    // the other clean, as this one is about to remove the emptied folder: it removed it first, and
+    // moved the target aside into its place
+    const rmdir = fsp.rmdir;
+    let raced = false;
+    fsp.rmdir = async (path, options) => {
+      if (path === aside && !raced) {
+        raced = true;
+        await rmdir(aside);
+        renameSync(join(d, 'target'), aside);
+      }
+      return rmdir(path, options);
+    };
+    // clean.ts's `import { rmdir } from 'node:fs/promises'` sees the patched function
+    syncBuiltinESMExports();
+    try {
+      expect(await cleanProject({ projectDir: d })).toEqual([join(d, 'target')]);
+    } finally {
+      fsp.rmdir = rmdir;
+      syncBuiltinESMExports();
+    }
+    expect(raced).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(['dbt_project.yml', 'logs', 'models', 'profiles.yml']);
   });
 
   it.runIf(process.platform === 'linux')('a clean-target still there when it cannot be moved aside (/proc) is an error naming it, not cleaned', async () => {
