@@ -10,6 +10,7 @@
 import { weightedIndex } from './catalog.js';
 import { Field, pick, uniform } from './hash.js';
 import { F, ri, u } from './sqlRandom.js';
+import { secondOfDay, TIME_DRAW } from './timeOfDay.js';
 
 /** A declined charge's failure code (an index into this list in the draws below). */
 export const FAILURE_CODES: readonly string[] = ['card_declined', 'insufficient_funds', 'expired_card'];
@@ -54,9 +55,10 @@ export const INVOICE_RETRY_RECOVERS: readonly number[] = [0.25, 0.4, 0];
 
 /**
  * The share of customers whose card expired who update it during dunning (asked by the
- * processor's emails), 1 to DUNNING_DAYS - 1 days after the invoice, at any second of the day (not
- * in business hours: timeOfDay.ts), to a new card (cards.ts's updatedCard): the open invoice is
- * charged to it then, and not retried after. The others' subscriptions end with dunning.
+ * processor's emails), 1 to DUNNING_DAYS - 1 days after the invoice, in the business hours of the
+ * customer's country (timeOfDay.ts), as its other acts, to a new card (cards.ts's updatedCard): the
+ * open invoice is charged to it then, and not retried after (a retry on the update's day comes
+ * before it when its time of day, the invoice's, does). The others' subscriptions end with dunning.
  */
 export const CARD_UPDATE = 0.5;
 
@@ -73,16 +75,17 @@ export interface InvoiceDunning {
 
 /**
  * The dunning of invoice p of account n's subscription k, raised at (day, sec), `cardExpired`
- * when the card on file expired since the charge before (cards.ts): a pure function of the seed
- * and those numbers.
+ * when the card on file expired since the charge before (cards.ts), of a customer `offsetSec`
+ * seconds ahead of UTC (timeOfDay.ts's utcOffsetSec: its card update's time of day): a pure
+ * function of the seed and those numbers.
  */
-export function invoiceDunning(seed: number, n: number, k: number, p: number, day: number, sec: number, cardExpired: boolean): InvoiceDunning {
+export function invoiceDunning(seed: number, n: number, k: number, p: number, day: number, sec: number, cardExpired: boolean, offsetSec: number): InvoiceDunning {
   if (cardExpired && uniform(seed, Field.cardExpiry, n, k, p) < EXPIRY_DECLINE) {
     // an expired card: every retry before the customer's update fails; without one, all do
     const failureCode = FAILURE_CODES[EXPIRED_CARD];
     if (uniform(seed, Field.cardUpdate, n, k, p) >= CARD_UPDATE) return { failureCode, declines: 1 + DUNNING_RETRY_DAYS.length, paidDay: null, paidSec: null };
     const after = 1 + pick(DUNNING_DAYS - 1, seed, Field.cardUpdate, n, k, p, 1);
-    const at = pick(86_400, seed, Field.cardUpdate, n, k, p, 2);
+    const at = secondOfDay(pick(TIME_DRAW, seed, Field.cardUpdate, n, k, p, 2), offsetSec);
     const before = DUNNING_RETRY_DAYS.filter((d) => d < after || (d === after && sec < at)).length;
     return { failureCode, declines: 1 + before, paidDay: day + after, paidSec: at };
   }

@@ -219,19 +219,6 @@ function flags(ctx, key, kinds) {
   return kinds.map((k) => `${flag(ctx, k, key)} as d_${k}`).join(",\n");
 }
 
-// generator/declines.ts
-var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
-var EXPIRED_CARD = FAILURE_CODES.indexOf("expired_card");
-var DUNNING_RETRY_DAYS = [3, 8, 15];
-var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
-var ORDER_RETRIES = 2;
-var ORDER_FIRST_ATTEMPT = 20;
-var ORDER_RETRY_GAP = [10, 111];
-function orderAttemptSecSql(k, sec, j) {
-  const gaps = Array.from({ length: ORDER_RETRIES }, (_, m) => `case when ${j} > ${m} then ${ORDER_RETRY_GAP[0]} + ${ri(k, F.retry + 10 * (m + 1), ORDER_RETRY_GAP[1])} else 0 end`);
-  return `(${sec} + ${ORDER_FIRST_ATTEMPT} + ${gaps.join(" + ")})`;
-}
-
 // generator/timeOfDay.ts
 var HOUR_WEIGHTS = [
   8,
@@ -273,6 +260,19 @@ function secondOfDaySql(draw2, offsetSec) {
 }
 var OFFSETS = new Map(COUNTRIES.map((c) => [c.code, c.utcOffsetMinutes * 60]));
 var VISITOR_OFFSETS = COUNTRIES.flatMap((c) => Array(c.weight).fill(c.utcOffsetMinutes * 60));
+
+// generator/declines.ts
+var FAILURE_CODES = ["card_declined", "insufficient_funds", "expired_card"];
+var EXPIRED_CARD = FAILURE_CODES.indexOf("expired_card");
+var DUNNING_RETRY_DAYS = [3, 8, 15];
+var DUNNING_DAYS = DUNNING_RETRY_DAYS[DUNNING_RETRY_DAYS.length - 1];
+var ORDER_RETRIES = 2;
+var ORDER_FIRST_ATTEMPT = 20;
+var ORDER_RETRY_GAP = [10, 111];
+function orderAttemptSecSql(k, sec, j) {
+  const gaps = Array.from({ length: ORDER_RETRIES }, (_, m) => `case when ${j} > ${m} then ${ORDER_RETRY_GAP[0]} + ${ri(k, F.retry + 10 * (m + 1), ORDER_RETRY_GAP[1])} else 0 end`);
+  return `(${sec} + ${ORDER_FIRST_ATTEMPT} + ${gaps.join(" + ")})`;
+}
 
 // generator/sources/orderUniverse.ts
 var REFUND_WITHIN_DAYS = 20;

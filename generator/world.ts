@@ -281,8 +281,9 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
   let startSec = c.signupSec;
   const migrated = c.isInitial;
   if (migrated && !c.converts) return;
-  // the card on file: the account's first, until it updates it (cards.ts)
+  // the card on file: the account's first, until it updates it (cards.ts), in its business hours
   let card = firstCard(s, c.n, c.signupDay);
+  const offset = utcOffsetSec(c.country);
   while (start <= horizon) {
     const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;
     const trialEnd = start + r.trial_days;
@@ -353,7 +354,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
       // subscription's start (a migrated one's first invoice had one before it, a period before,
       // in the system it came from)
       const before = charged ?? (k === 0 && migrated ? day - periodDays : start);
-      const dun = invoiceDunning(s, c.n, k, p, day, sec, cardExpiry(card, monthOf(before)) < monthOf(day));
+      const dun = invoiceDunning(s, c.n, k, p, day, sec, cardExpiry(card, monthOf(before)) < monthOf(day), offset);
       if (dun.paidDay !== null) charged = dun.paidDay;
       if (dun.failureCode === FAILURE_CODES[EXPIRED_CARD] && dun.paidDay !== null) {
         card = updatedCard(s, card, dun.paidDay, dun.paidSec!);
@@ -379,7 +380,7 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
     }
     if (!canceled || uniform(s, Field.reactivate, c.n, k) >= r.reactivation_rate) return;
     start = day + 10 + pick(50, s, Field.lifecycleGap, c.n, k);
-    startSec = secondOfDay(pick(TIME_DRAW, s, Field.signupSecond, c.n, k + 1), utcOffsetSec(c.country));
+    startSec = secondOfDay(pick(TIME_DRAW, s, Field.signupSecond, c.n, k + 1), offset);
     k++;
   }
 }

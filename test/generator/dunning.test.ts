@@ -10,6 +10,8 @@ import {
 import { loadRules, type Rules } from '../../generator/rules.js';
 import { REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { paymentsLookbackDays } from '../../generator/sources/payments.js';
+import { HOUR_WEIGHTS, TIME_SLOTS } from '../../generator/timeOfDay.js';
+import { COUNTRIES } from '../../generator/catalog.js';
 import { buildWorld, type Invoice } from '../../generator/world.js';
 import { withinBinomial } from './fixture.js';
 
@@ -20,11 +22,12 @@ function expectBinomial(got: number, n: number, p: number, what: string): void {
 
 describe('invoiceDunning', () => {
   // 400,000 invoices of made-up accounts, at a second of the day each, a tenth on a card on file
-  // that expired since the charge before
+  // that expired since the charge before, of customers in every country's time zone
   const draws = Array.from({ length: 400_000 }, (_, i) => {
     const sec = (i * 7919) % 86_400;
     const expired = i % 10 === 0;
-    return { sec, expired, d: invoiceDunning(7, i, i % 3, i % 11, 20_000, sec, expired) };
+    const offset = COUNTRIES[i % COUNTRIES.length].utcOffsetMinutes * 60;
+    return { sec, expired, offset, d: invoiceDunning(7, i, i % 3, i % 11, 20_000, sec, expired, offset) };
   });
   const declined = draws.filter((x) => x.d.declines > 0);
   const byCode = (code: string) => declined.filter((x) => x.d.failureCode === code);
@@ -87,6 +90,11 @@ describe('invoiceDunning', () => {
     expect(bad.length).toBe(0);
     // spread over the days of dunning
     expect(new Set(updated.map((x) => x.d.paidDay)).size).toBe(DUNNING_DAYS - 1);
+    // in the business hours of the customer's country, as timeOfDay.ts's curve has them
+    const localHour = (x: (typeof updated)[number]) => Math.floor(((x.d.paidSec! + x.offset + 86_400) % 86_400) / 3600);
+    const curve = (from: number, to: number) => HOUR_WEIGHTS.slice(from, to).reduce((a, b) => a + b, 0) / TIME_SLOTS;
+    expectBinomial(updated.filter((x) => localHour(x) >= 9 && localHour(x) < 18).length, updated.length, curve(9, 18), 'card updates in local 09:00-18:00');
+    expectBinomial(updated.filter((x) => localHour(x) >= 2 && localHour(x) < 5).length, updated.length, curve(2, 5), 'card updates in local 02:00-05:00');
     expect(expired.filter((x) => x.d.paidDay === null && x.d.declines !== 1 + retries).length).toBe(0);
   });
 });
