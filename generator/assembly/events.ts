@@ -71,6 +71,7 @@ const TOUCH_WINDOW = 53;
 const REACH_OTHER = 54; // 3 slots: REACH is of accounts whose trial converts, this of the others
 const ACTIVATION_WAIT = 57;
 const F_ZONE = 58;
+const ACTIVATION_MIN_WAIT = 59;
 const BROWSE_VIEWS = 84; // 3 slots: the chance of at least 1, 2 and 3 further views of a browsing session
 const BROWSE_EVENTS = 87; // the stride of a browsing session's ordinals
 
@@ -728,11 +729,18 @@ export function accounts(lo: i32, to: i32): void {
     }
     const reach = uni(pn, <u64>cfg(F_ACTIVATION));
     const reachAt = cust(n, 5) != 0 ? REACH : REACH_OTHER;
-    // each step a wait after the one before (or the signup): 5 minutes plus up to ACTIVATION_WAIT, skewed short
+    // each step on the day a wait after the one before (or the signup) ends (ACTIVATION_MIN_WAIT plus
+    // up to ACTIVATION_WAIT, skewed short), at its own time of the account's business hours; the
+    // next day at that time when it would not come ACTIVATION_MIN_WAIT after the one before
+    // (events.ts's activationStepSql)
+    const minWait = <i64>cfg(ACTIVATION_MIN_WAIT);
     let at = <i64>signupDay * 86400 + signupSec;
     for (let st = 1; st <= 3; st++) {
       const x = uni(pn, <u64>cfg(F_ACTIVATION) + 100 + <u64>st);
-      at += 300 + <i64>Math.floor(x * x * x * cfg(ACTIVATION_WAIT));
+      const ends = at + minWait + <i64>Math.floor(x * x * x * cfg(ACTIVATION_WAIT));
+      let next = ends / 86400 * 86400 + <i64>secondOfDay(ri(pn, <u64>cfg(F_ACTIVATION) + 200 + <u64>st, timeDraw), cust(n, C_UTC_OFFSET));
+      if (next < at + minWait) next += 86400;
+      at = next;
       if (!(reach < cfg(reachAt + st - 1))) continue;
       const day = <i32>(at / 86400);
       const sec = <i32>(at - <i64>day * 86400);

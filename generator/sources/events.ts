@@ -103,9 +103,29 @@ export const ACTIVATION_REACH = { converts: [0.85, 0.7, 0.55], other: [0.45, 0.3
 
 /**
  * The longest wait, in seconds, before an activation step after the one before it (or the
- * signup): 5 minutes plus up to three days, skewed short (u^3: half within 9 hours).
+ * signup), past ACTIVATION_MIN_WAIT: 5 minutes plus up to three days, skewed short (u^3: half
+ * within 9 hours). The wait gives the step's day; its time of day is in business hours
+ * (activationStepSql).
  */
 export const ACTIVATION_WAIT = 3 * 86400;
+/** The shortest wait, in seconds, of an activation step after the one before it (or the signup). */
+export const ACTIVATION_MIN_WAIT = 300;
+
+/**
+ * SQL of the instant (seconds from 1970) of an activation step after the one before it at instant
+ * `prev`, of its wait's uniform draw `x` and its time-of-day draw `tod` (in [0, TIME_DRAW)), for an
+ * account in column utc_offset: its day is the one its wait (ACTIVATION_MIN_WAIT plus up to
+ * ACTIVATION_WAIT, skewed short: x^3) ends on, its time of day in the account's business hours
+ * (timeOfDay.ts); when that would not come ACTIVATION_MIN_WAIT after the step before, the next day
+ * at that time (the person came back the next day). So every step follows the one before, and the
+ * signup. assembly/events.ts's accounts() is the same.
+ */
+function activationStepSql(prev: string, x: string, tod: string): string {
+  const wait = `${ACTIVATION_MIN_WAIT} + floor(${x} * ${x} * ${x} * ${ACTIVATION_WAIT})::bigint`;
+  const at = `((${prev} + ${wait}) // 86400 * 86400 + ${secondOfDaySql(tod, 'utc_offset')})`;
+  return `(${at} + case when ${at} < ${prev} + ${ACTIVATION_MIN_WAIT} then 86400 else 0 end)`;
+}
+
 /** The event types. */
 export const EVENT_TYPE = { pageView: 'page_view', featureUsed: 'feature_used', checkout: 'checkout_completed', signedUp: 'signed_up', activationStep: 'activation_step_completed' } as const;
 /** The pages that one kind of event alone is on. */
@@ -280,14 +300,16 @@ export const events: SourceDef = {
         select signup_day, signup_sec, hash(${s}, 8, n), ${ORD.signup} + n, signup_day::bigint * 86400 + signup_sec, customer_id,
           ${deviceOf('n')}, '${EVENT_TYPE.signedUp}', '${PAGE.signup}', channel, campaign, null, null, null, null
         from newbies),
-      -- each step a wait after the one before (or the signup): 5 minutes plus up to three days, skewed short
+      -- each step on the day a wait after the one before (or the signup) ends, at its own time of the
+      -- account's business hours (activationStepSql): a0 the signup, a1..a3 the steps
       activation as (
         select day, sec, hash(${s}, 9, n, st), ${ORD.activation} + n * 4 + st, day::bigint * 86400 + sec, customer_id, ${deviceOf('n')},
           '${EVENT_TYPE.activationStep}', '${PAGE.onboarding}', null, null, null, st::integer, null, null
         from (select n, customer_id, st, (step_at // 86400)::integer as day, (step_at % 86400)::integer as sec from (
-          select c.n, c.customer_id, st, c.signup_day::bigint * 86400 + c.signup_sec + case st when 1 then w1 when 2 then w1 + w2 else w1 + w2 + w3 end as step_at
-          from (select *, ${[1, 2, 3].map((st) => `300 + floor(x${st} * x${st} * x${st} * ${ACTIVATION_WAIT})::bigint as w${st}`).join(', ')}
-            from (select *, ${[1, 2, 3].map((st) => `${u('hash(n)', F.activation + 100 + st)} as x${st}`).join(', ')} from newbies)) c,
+          select c.n, c.customer_id, st, case st when 1 then a1 when 2 then a2 else a3 end as step_at
+          from (select *, signup_day::bigint * 86400 + signup_sec as a0, ${[1, 2, 3].map((st) => `${activationStepSql(`a${st - 1}`, `x${st}`, `tod${st}`)} as a${st}`).join(', ')}
+            from (select *, ${[1, 2, 3].map((st) => `${u('hash(n)', F.activation + 100 + st)} as x${st}, ${ri('hash(n)', F.activation + 200 + st, TIME_DRAW)} as tod${st}`).join(', ')}
+              from newbies)) c,
             (select unnest(range(1, 4)) as st)
           where ${u('hash(c.n)', F.activation)} < case when c.converts then [${ACTIVATION_REACH.converts.join(', ')}] else [${ACTIVATION_REACH.other.join(', ')}] end[st]))),
       buys as (

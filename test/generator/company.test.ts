@@ -17,7 +17,7 @@ import {
   DUNNING_DAYS, DUNNING_RETRY_DAYS, INVOICE_DECLINE, ORDER_DECLINE, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP,
 } from '../../generator/declines.js';
 import type { Rules } from '../../generator/rules.js';
-import { ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
+import { ACTIVATION_MIN_WAIT, ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
 import { ANOTHER_ITEM, REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
@@ -448,15 +448,19 @@ describe('payments', () => {
 describe('product events', () => {
   it('completes activation steps minutes to days apart, each after the one before, most accounts whose trial converts, fewer of the others', async () => {
     // the steps of accounts that signed up in the first half of January: every step (at most
-    // three waits of 5 minutes to 3 days) and the trial's end (14 days) are in the lake
+    // three waits of 5 minutes to 3 days, each to a time of its day or the next) and the trial's
+    // end (14 days) are in the lake
     const steps = `(select s.account_id, s.occurred_at as signed_up, a.properties.step::integer as step, a.occurred_at
       from signups s left join events a on a.account_id = s.account_id and a.event_type = 'activation_step_completed'
       where s.occurred_at < timestamp '2024-01-12')`;
-    const waits = await rows(con, `select step, epoch(occurred_at) - epoch(coalesce(lag(occurred_at) over (partition by account_id order by step), signed_up)) as wait
-      from ${steps} where step is not null`);
+    const waits = await rows(con, `select step, wait, (epoch(occurred_at) // 86400 - (epoch(occurred_at) - wait + ${ACTIVATION_MIN_WAIT + ACTIVATION_WAIT}) // 86400)::integer as days_late
+      from (select *, epoch(occurred_at) - epoch(coalesce(lag(occurred_at) over (partition by account_id order by step), signed_up)) as wait
+        from ${steps} where step is not null)`);
     expect(waits.length).toBeGreaterThan(400);
     const secs = waits.map((w) => Number(w.wait));
-    expect(secs.filter((w) => w < 300 || w >= 300 + ACTIVATION_WAIT)).toEqual([]);
+    // at least 5 minutes after the step before, on the day its longest wait could end, or by a day later
+    expect(secs.filter((w) => w < ACTIVATION_MIN_WAIT)).toEqual([]);
+    expect(waits.filter((w) => Number(w.days_late) > 1)).toEqual([]);
     // skewed short, and spread: half within some hours, some waiting days
     secs.sort((a, b) => a - b);
     expect(secs[Math.floor(secs.length / 2)]).toBeGreaterThan(3_600);
@@ -850,6 +854,14 @@ describe('time of day', () => {
     expect(n).toBeGreaterThan(2_000);
     expectBinomial(business, n, curve(9, 18), 'touches in local 09:00-18:00');
     expectBinomial(night, n, curve(2, 5), 'touches in local 02:00-05:00');
+  });
+
+  it('completes activation steps in the business hours of the account\'s country, each at its own time', async () => {
+    const { n, business, night } = await inLocalHours(`select account_id as customer_id, occurred_at as happened from events
+      where event_type = 'activation_step_completed'`);
+    expect(n).toBeGreaterThan(1_000);
+    expectBinomial(business, n, curve(9, 18), 'activation steps in local 09:00-18:00');
+    expectBinomial(night, n, curve(2, 5), 'activation steps in local 02:00-05:00');
   });
 
   it('issues refunds in the business hours of the customer\'s country', async () => {
