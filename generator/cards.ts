@@ -59,6 +59,21 @@ export function firstCard(seed: number, n: number, signupDay: number): Card {
   };
 }
 
+/**
+ * A card's brand (2 bits), life in years (3), last4 (14) and issue month (13) in 32 bits, as the
+ * world keeps first cards (world.ts's firstCards) and assembly/payments.ts reads cards. Throws an
+ * internal error for a card that does not fit.
+ */
+export function packCard(c: Card): number {
+  if (c.issued < 0 || c.issued >= 8192 || c.life % 12 !== 0 || c.life / 12 >= 8 || c.brand >= 4) throw new Error(`internal: card ${c.gen} of account ${c.n} cannot be packed`);
+  return c.brand | ((c.life / 12) << 2) | (c.last4 << 5) | (c.issued << 19);
+}
+
+/** The first card (gen 0, from day -1) of account n from its packCard form. */
+export function unpackFirstCard(n: number, packed: number): Card {
+  return { n, gen: 0, day: -1, sec: 0, brand: packed & 3, life: 12 * ((packed >>> 2) & 7), last4: (packed >>> 5) & 16383, issued: packed >>> 19 };
+}
+
 /** The card its customer updates `card` to at (day, sec): another number, a brand drawn again, issued that month. */
 export function updatedCard(seed: number, card: Card, day: number, sec: number): Card {
   const { n } = card;

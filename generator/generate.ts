@@ -415,7 +415,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
     // the WebAssembly writers run on threads of their own (wasmThread.ts)
     const accountsData = eventsByWriter ? wasmAccounts(world) : undefined;
     const eventsWriter = eventsByWriter ? new WasmWriterThread({ kind: 'events', rules, accounts: accountsData!, buffers: opts.eventsBuffers }) : undefined;
-    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed), piece: opts.paymentsPiece }) : undefined;
+    const paymentsWriter = paymentsByWriter ? new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world), piece: opts.paymentsPiece }) : undefined;
     for (const t of [eventsWriter, paymentsWriter]) if (t) threads.push(t);
     emit({ type: 'world', from: formatDay(rules.company.founded), to: formatDay(world.horizon), accounts: world.customers.length, subscriptionChanges: world.subscriptionChanges.length,
       invoices: world.invoices.length, seconds: (performance.now() - worldStarted) / 1000 });

@@ -15,7 +15,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError } from '../src/errors.js';
 import { formatDay } from './dates.js';
 import type { DefectKind, Rules } from './rules.js';
-import { CARD_BRANDS, firstCard, type Card } from './cards.js';
+import { CARD_BRANDS, packCard } from './cards.js';
 import { DUNNING_RETRY_DAYS, EXPIRED_CARD, FAILURE_CODES, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP } from './declines.js';
 import { ORDER_REFUND, REFUND_WITHIN_DAYS, refunded } from './sources/orderUniverse.js';
 import {
@@ -76,19 +76,13 @@ export interface PaymentsAccounts {
   readonly offsets: Int32Array;
 }
 
-/** A card's brand (2 bits), life in years (3), last4 (14) and issue month (13) in 32 bits, as assembly/payments.ts reads them. */
-function packCard(c: Card): number {
-  if (c.issued < 0 || c.issued >= 8192 || c.life % 12 !== 0 || c.life / 12 >= 8 || c.brand >= 4) throw new Error(`internal: card ${c.gen} of account ${c.n} cannot be packed`);
-  return c.brand | ((c.life / 12) << 2) | (c.last4 << 5) | (c.issued << 19);
-}
-
-/** The world's accounts and their cards for PaymentsWriter. */
-export function paymentsAccounts(world: Pick<World, 'customers' | 'cards'>, seed: number): PaymentsAccounts {
+/** The world's accounts and their cards for PaymentsWriter: their first cards as the world packed them (packCard). */
+export function paymentsAccounts(world: Pick<World, 'customers' | 'cards' | 'firstCards'>): PaymentsAccounts {
   const count = world.customers.length;
   const cards = new Int32Array(2 * count + 2 + 3 * world.cards.length);
   let u = 0;
   for (const c of world.customers) {
-    cards[2 * c.n] = packCard(firstCard(seed, c.n, c.signupDay));
+    cards[2 * c.n] = world.firstCards[c.n];
     cards[2 * c.n + 1] = u;
     // the world's cards are in account order
     while (u < world.cards.length && world.cards[u].n === c.n) {

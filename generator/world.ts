@@ -9,7 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { LimitError } from '../src/errors.js';
 import { CHANNELS, COUNTRIES, INDUSTRIES, PLAN_CURRENCIES, PLAN_TIERS, planId, weightedIndex } from './catalog.js';
 import { formatDay, weekday } from './dates.js';
-import { cardExpiry, firstCard, monthOf, updatedCard, type Card } from './cards.js';
+import { cardExpiry, firstCard, monthOf, packCard, updatedCard, type Card } from './cards.js';
 import { DUNNING_DAYS, EXPIRED_CARD, FAILURE_CODES, invoiceDunning } from './declines.js';
 import { Field, pick, uniform } from './hash.js';
 import type { Rules } from './rules.js';
@@ -70,9 +70,14 @@ export interface World {
   readonly invoices: Invoice[];
   /**
    * The cards customers updated to (cards.ts), each account's in time order: an account's first
-   * card is firstCard's, and each of these its card from its day and second on.
+   * card is in firstCards, and each of these its card from its day and second on.
    */
   readonly cards: Card[];
+  /**
+   * Each account's first card (cards.ts's firstCard), by its number, packed (packCard: 4 bytes an
+   * account): drawn once here, read by the lifecycle, the payments' WebAssembly and w_cards.
+   */
+  readonly firstCards: Int32Array;
 }
 
 /**
@@ -168,14 +173,16 @@ export function buildWorld(rules: Rules, scale: number, horizon: number): World 
     }
     cumulative[d - founded] = customers.length;
   }
-  const world: World = { horizon, customers, cumulative, versions: [], subscriptionChanges: [], invoices: [], cards: [] };
+  const world: World = { horizon, customers, cumulative, versions: [], subscriptionChanges: [], invoices: [], cards: [], firstCards: new Int32Array(customers.length) };
   for (const c of customers) {
     guard('profile versions', c.n);
     for (const v of profileVersions(rules, c, horizon)) world.versions.push(v);
   }
   for (const c of customers) {
     guard('subscriptions', c.n);
-    lifecycle(rules, c, horizon, world.subscriptionChanges, world.invoices, world.cards);
+    const first = firstCard(s, c.n, c.signupDay);
+    world.firstCards[c.n] = packCard(first);
+    lifecycle(rules, c, horizon, first, world.subscriptionChanges, world.invoices, world.cards);
   }
   last = { key, world };
   return world;
@@ -272,7 +279,7 @@ function perPeriod(monthly: number, months: number): number {
  * when it signed up, no trial, its first row at the migration and its first invoice at its next
  * renewal; the others have none.
  */
-function lifecycle(rules: Rules, c: Customer, horizon: number, changes: SubscriptionChange[], invoices: Invoice[], cards: Card[]): void {
+function lifecycle(rules: Rules, c: Customer, horizon: number, first: Card, changes: SubscriptionChange[], invoices: Invoice[], cards: Card[]): void {
   const s = rules.seed;
   const r = rules.company;
   const billingCcy = PLAN_CURRENCIES.find((p) => p.currency === c.currency) ?? PLAN_CURRENCIES[0];
@@ -281,8 +288,8 @@ function lifecycle(rules: Rules, c: Customer, horizon: number, changes: Subscrip
   let startSec = c.signupSec;
   const migrated = c.isInitial;
   if (migrated && !c.converts) return;
-  // the card on file: the account's first, until it updates it (cards.ts), in its business hours
-  let card = firstCard(s, c.n, c.signupDay);
+  // the card on file: the account's first (`first`), until it updates it (cards.ts), in its business hours
+  let card = first;
   const offset = utcOffsetSec(c.country);
   while (start <= horizon) {
     const subId = `sub_${String(c.n).padStart(7, '0')}_${k}`;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { oneLine } from '../src/engine/duckdb/driverError.js';
 import { DataError } from '../src/errors.js';
 import { accessWindows } from './access.js';
-import { firstCard, replacedExpiry, type Card } from './cards.js';
+import { replacedExpiry, unpackFirstCard, type Card } from './cards.js';
 import { CATEGORIES, CURRENCIES, PRODUCTS } from './catalog.js';
 import { tryParseDay } from './dates.js';
 import { FX_FROM, FX_TO } from './fxSeed.js';
@@ -145,7 +145,7 @@ export async function loadAccountWorldTables(con: DuckDBConnection, rules: Rules
   // from their second on (day * 86400 + sec), with the card each replaced (cards.ts's shownCardSql)
   const row = (c: Card, at: number, old: Card | null) => [c.n, at, c.brand, c.last4, c.issued, c.life,
     old?.brand ?? null, old?.last4 ?? null, old ? replacedExpiry(old, c.day) : null] as const;
-  const first = world.customers.map((c) => firstCard(rules.seed, c.n, c.signupDay));
+  const first = world.customers.map((c) => unpackFirstCard(c.n, world.firstCards[c.n]));
   await loadTable(con, 'w_cards', [['n', 'INTEGER'], ['from_sec', 'BIGINT'], ['brand', 'INTEGER'], ['last4', 'INTEGER'], ['issued', 'INTEGER'], ['life', 'INTEGER'],
     ['prev_brand', 'INTEGER'], ['prev_last4', 'INTEGER'], ['prev_exp', 'INTEGER']], [
     ...first.map((c) => row(c, -1, null)),

@@ -8,7 +8,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cardExpiry, CARD_LIFE_YEARS, firstCard, monthOf, updatedCard } from '../../generator/cards.js';
+import { cardExpiry, CARD_LIFE_YEARS, firstCard, monthOf, packCard, unpackFirstCard, updatedCard } from '../../generator/cards.js';
+import { loadRules } from '../../generator/rules.js';
+import { buildWorld } from '../../generator/world.js';
 import { formatDay, tryParseDay } from '../../generator/dates.js';
 import { cleanLake, countOf, duck } from './fixture.js';
 
@@ -38,6 +40,18 @@ describe('cards.ts', () => {
     expect(cardExpiry(card, monthOf(tryParseDay('2024-06-01')!))).toBe(card.issued + 72);
     const lives = new Set(Array.from({ length: 200 }, (_, n) => firstCard(42, n, 19_800).life));
     expect([...lives].sort()).toEqual(CARD_LIFE_YEARS.map((y) => 12 * y));
+  });
+
+  it('keeps a first card packed in 32 bits, which the world draws once for every account', () => {
+    for (let n = 0; n < 2_000; n++) {
+      // signups from 1975 to 2052
+      const first = firstCard(42, n, 2_000 + n * 14);
+      expect(unpackFirstCard(n, packCard(first))).toEqual(first);
+    }
+    const rules = loadRules();
+    const world = buildWorld(rules, 1, rules.company.founded + 30);
+    expect(world.firstCards).toHaveLength(world.customers.length);
+    for (const c of world.customers) expect(unpackFirstCard(c.n, world.firstCards[c.n])).toEqual(firstCard(rules.seed, c.n, c.signupDay));
   });
 
   it('starts a new card at an update: another number, issued in its month', () => {

@@ -106,7 +106,7 @@ describe('PaymentsWriter', () => {
       const sqlRoot = tempDir('stratum-payments-');
       const wasmRoot = tempDir('stratum-payments-');
       const bySql = await writeSource(con, payments, ctx, 'jsonl', sqlRoot, NESTED_COLUMNS);
-      const byWasm = new PaymentsWriter(rules, paymentsAccounts(world, rules.seed)).writeBatch(await paymentsInput(con, ctx, rules), ctx, wasmRoot);
+      const byWasm = new PaymentsWriter(rules, paymentsAccounts(world)).writeBatch(await paymentsInput(con, ctx, rules), ctx, wasmRoot);
       expect([...byWasm]).toEqual([...bySql]);
       const a = digest(wasmRoot);
       expect([...a.keys()]).toEqual([...digest(sqlRoot).keys()]);
@@ -123,7 +123,7 @@ describe('PaymentsWriter', () => {
       const root = tempDir('stratum-payments-');
       // asked before each arrival day of the batch
       let asked = 0;
-      const writer = new PaymentsWriter(rules, paymentsAccounts(world, rules.seed));
+      const writer = new PaymentsWriter(rules, paymentsAccounts(world));
       const input = await paymentsInput(con, ctx, rules);
       expect(() => writer.writeBatch(input, ctx, root, () => ++asked > 2)).toThrow(CancelledError);
       expect(readdirSync(join(root, 'processor/payments')).sort()).toEqual([ctx.from, ctx.from + 1].map((d) => `dt=${formatDay(d)}`));

@@ -39,7 +39,7 @@ describe('WasmWriterThread', () => {
   it('fails with the error its thread met, its code kept (a folder that is a file: ENOTDIR)', async () => {
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed) });
+      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world) });
       try {
         const root = tempDir('stratum-thread-');
         writeFileSync(join(root, 'processor'), 'not a folder');
@@ -58,7 +58,7 @@ describe('WasmWriterThread', () => {
     // a writer's thread may still be writing a day into a batch folder in it
     const rules = loadRules();
     await withBatch(rules, rules.company.founded + 10, 41, async (con, ctx, world) => {
-      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world, rules.seed) });
+      const thread = new WasmWriterThread({ kind: 'payments', rules, accounts: paymentsAccounts(world) });
       try {
         const staging = join(tempDir('stratum-thread-'), '.stratum-tmp-1-1');
         await expect(thread.write(con, ctx, join(staging, 'batch-0'))).rejects.toMatchObject({ code: 'ENOENT' });
