@@ -510,10 +510,8 @@ var EVENT_TYPE = { pageView: "page_view", featureUsed: "feature_used", checkout:
 var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signup: "/signup", onboarding: "/app/onboarding" };
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
 var TOUCH_WINDOW = 14 * 86400 - 60;
-function touchDaySql(founded) {
-  const late = "day0 = signup_day and sec0 > signup_sec - 60";
-  return `case when ${late} and day0 > ${founded} then day0 - 1 else day0 end as tday,
-    case when ${late} and day0 <= ${founded} then (abs_sec % 86400)::integer else sec0 end as tsec`;
+function touchDaySql() {
+  return "case when day0 = signup_day and sec0 > signup_sec - 60 then day0 - 1 else day0 end as tday, sec0 as tsec";
 }
 var OWN_CHANNEL_TOUCH = 0.5;
 var ORD = { touch: 268435456, signup: 536870912, activation: 805306368, checkout: 1073741824, browse: 1342177280, landing: 1879048192 };
@@ -600,7 +598,7 @@ var events = {
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri("hash(c.n, t)", F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec,
           ${ri("hash(c.n, t)", F.sec, TIME_DRAW)} as tod
         from newbies c, (select unnest(range(1 + ${ri("hash(c.n)", F.touches, 3)}::integer)) as t)),
-      touch_at as (select *, ${touchDaySql(r.company.founded)} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql("tod", "utc_offset")} as sec0 from touch_abs)),
+      touch_at as (select *, ${touchDaySql()} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql("tod", "utc_offset")} as sec0 from touch_abs)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one
       -- of its campaigns, if paid):

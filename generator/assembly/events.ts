@@ -713,11 +713,8 @@ export function accounts(lo: i32, to: i32): void {
       }
       // its day drawn in the window, its time of day in the account's business hours (events.ts's touchDaySql)
       let day = <i32>(abs / 86400);
-      let sec = secondOfDay(ri(pt, <u64>cfg(F_SEC), timeDraw), cust(n, C_UTC_OFFSET));
-      if (day == signupDay && sec > signupSec - 60) {
-        if (day > <i32>cfg(FOUNDED)) day--;
-        else sec = <i32>(abs - <i64>day * 86400);
-      }
+      const sec = secondOfDay(ri(pt, <u64>cfg(F_SEC), timeDraw), cust(n, C_UTC_OFFSET));
+      if (day == signupDay && sec > signupSec - 60) day--;
       if (day >= lo && day <= to) {
         pend(day, sec, hash4(seed, 7, <u64>n, <u64>t), <i32>cfg(ORD_TOUCH) + n * 8 + t, <i64>day * 86400 + sec, -1, n,
           textOf(L_TYPES, 0), textOf(L_LANDING, ri(pt, <u64>cfg(F_PAGE), listCount(L_LANDING))), ch, cp, 0);

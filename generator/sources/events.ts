@@ -141,17 +141,16 @@ export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 export const TOUCH_WINDOW = 14 * 86400 - 60;
 
 /**
- * SQL of a touch's day and second (columns tday and tsec) from its drawn instant abs_sec (in its
- * window before the signup), that instant's day0 and the second sec0 its time-of-day draw gives in
- * the business hours of the account's country: day0 at sec0, but when day0 is the signup's day and
- * sec0 is not before the signup (less 60 seconds), the day before at sec0 (the visitor came back
- * the next day to sign up), or on the founding day `founded`, which has none, abs_sec's own second
- * (uniform, before the signup). The AssemblyScript's accounts() is the same.
+ * SQL of a touch's day and second (columns tday and tsec) from its drawn instant's day day0 (in its
+ * window before the signup) and the second sec0 its time-of-day draw gives in the business hours
+ * of the account's country: day0 at sec0, but when day0 is the signup's day and sec0 is not before
+ * the signup (less 60 seconds), the day before at sec0 (the visitor came back the next day to sign
+ * up). That day is never before the founding day: the founding day's accounts are the initial
+ * load, which has no touches (newbies), so a signup with touches is on a later day. The
+ * AssemblyScript's accounts() is the same.
  */
-function touchDaySql(founded: number): string {
-  const late = 'day0 = signup_day and sec0 > signup_sec - 60';
-  return `case when ${late} and day0 > ${founded} then day0 - 1 else day0 end as tday,
-    case when ${late} and day0 <= ${founded} then (abs_sec % 86400)::integer else sec0 end as tsec`;
+function touchDaySql(): string {
+  return 'case when day0 = signup_day and sec0 > signup_sec - 60 then day0 - 1 else day0 end as tday, sec0 as tsec';
 }
 
 /** The share of an account's touches after its first that come through its signup's channel. */
@@ -281,7 +280,7 @@ export const events: SourceDef = {
         select c.*, t, c.signup_day::bigint * 86400 + c.signup_sec - 60 - ${ri('hash(c.n, t)', F.touchDay, `least(${TOUCH_WINDOW}, greatest(1, c.signup_day::bigint * 86400 + c.signup_sec - ${r.company.founded * 86400 + 59}))`)} as abs_sec,
           ${ri('hash(c.n, t)', F.sec, TIME_DRAW)} as tod
         from newbies c, (select unnest(range(1 + ${ri('hash(c.n)', F.touches, 3)}::integer)) as t)),
-      touch_at as (select *, ${touchDaySql(r.company.founded)} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql('tod', 'utc_offset')} as sec0 from touch_abs)),
+      touch_at as (select *, ${touchDaySql()} from (select *, (abs_sec // 86400)::integer as day0, ${secondOfDaySql('tod', 'utc_offset')} as sec0 from touch_abs)),
       -- touch 0 (at any of the touches' times) comes through the signup's own channel and campaign;
       -- each other touch half the time too, else through a channel drawn by the channels' weights (one
       -- of its campaigns, if paid):
