@@ -33,6 +33,7 @@ const MODEL_DIGESTS: Readonly<Record<number, string>> = {
   8: '1065c0523b3b1ccdcce33ba66af74b62cc4db311e6f3363ea5516e16b4992c50',
   9: 'aa88bbb20aa016c6c8d693679d6d523b645da2e779a58a361a1684a824aac1cc',
   10: 'da9575531afcdf7bfb031aadd701dcf2c083fbb36a6c74cdb834e7b74b2ab79b',
+  11: '112503a926899d01ece716593b97705534cdee4b1cbebc4e09b6095385fffecc',
 };
 
 /**
