@@ -441,7 +441,8 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
  * partitions into or out of resolves outside it through a symbolic link: `_truth` or a source's
  * table folder (or one on their way, `shop`), or a dead run's staging folder, whose batch would be
  * placed. Through one, a run would replace and delete partitions outside the lake, or move files
- * from outside into it. Throws DataError naming the outermost such folder (refuseLinkOut).
+ * from outside into it. Throws DataError naming the outermost such folder (refuseLinkOut). A folder
+ * that holds no lake and no killed run's staging is left to checkLakeFolder, which names what it is.
  */
 function refuseFoldersLinkedOut(outDir: string, shown: string): void {
   const root = realpathSync(outDir);
@@ -451,8 +452,14 @@ function refuseFoldersLinkedOut(outDir: string, shown: string): void {
     parts.forEach((_, i) => folders.add(parts.slice(0, i + 1).join('/')));
   }
   const refuse = (f: string, advice: string) => refuseLinkOut(root, join(outDir, f), advice, pathAsGiven(join(outDir, f), shown));
-  for (const f of folders) refuse(f, 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)');
-  for (const f of readdirSync(outDir)) if (STAGING.test(f)) refuse(f, "remove the link (a run's staging folder is never one)");
+  const entries = readdirSync(outDir);
+  const staged = entries.filter((f) => STAGING.test(f));
+  // a folder with no lake and no other run's batch to place: nothing is moved through its folders,
+  // and checkLakeFolder says it holds no lake (when not empty)
+  if (entries.includes('_truth') || staged.some((f) => !running.has(join(outDir, f)))) {
+    for (const f of folders) refuse(f, 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)');
+  }
+  for (const f of staged) refuse(f, "remove the link (a run's staging folder is never one)");
 }
 
 /**

@@ -220,6 +220,19 @@ describe('stratum generate writes only into its own lake', () => {
     expect(readdirSync(join(out, 'shop/orders/dt=2024-01-05'))).toEqual(['mine.csv']);
   });
 
+  it('says a folder with a link out of it and no lake holds no lake, not that the link leaves a lake', async () => {
+    const out = join(dir, 'not-a-lake-linked');
+    const elsewhere = join(dir, 'not-a-lake-linked-elsewhere');
+    mkdirSync(join(elsewhere, 'orders'), { recursive: true });
+    mkdirSync(out);
+    symlinkSync(elsewhere, join(out, 'shop'));
+    const notLake = `Error: cannot write the lake into ${out}: it is not empty and holds no lake (no _truth folder); name a new or empty folder\n`;
+    expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).toEqual({ code: 2, out: '', err: notLake });
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: notLake });
+    expect(readdirSync(out)).toEqual(['shop']);
+    expect(readdirSync(elsewhere)).toEqual(['orders']);
+  });
+
   it('refuses a table folder, _truth or a dead run\'s staging folder that links out of the lake, naming it, and changes nothing', async () => {
     const out = join(dir, 'linked-out');
     expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
