@@ -20,7 +20,7 @@ import type { DefectKind, Rules } from './rules.js';
 import {
   ACTIVATION_MIN_WAIT, ACTIVATION_REACH, ACTIVATION_WAIT, ANON_IDS, APP_PAGES, backgroundSessionsSql, BROWSE_EVENTS, BROWSE_PAGES, browseSessionsSql, BROWSE_VIEWS, CART_ABANDONED, checkoutSecSql, CLICKS_LANDED,
   EVENT_TYPE, events, FEATURES, LANDING_PAGES, MARKETPLACE_ENTRY,
-  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SITE_PAGES, TOUCH_WINDOW,
+  NOTE_DOMAINS, ORD, OWN_CHANNEL_TOUCH, PAGE, SESSION_EVENTS, SIGNUP_REACH_DAYS, SITE_PAGES, TOUCH_WINDOW,
 } from './sources/events.js';
 import { universeOrders } from './sources/orderUniverse.js';
 import { salesChannel } from './sources/shop.js';
@@ -59,7 +59,7 @@ const CFG = {
   ordActivation: 22, ordCheckout: 23, ordBrowse: 24, ordLanding: 25, channels: 26, fLate: 27, fLag: 28, fCustomer: 29, fSec: 30, fNull: 31,
   fOrphan: 32, fInvalid: 33, fFuture: 34, fFutureDays: 35, fMixed: 36, fChannel: 37, fKind: 38, fPage: 39, fPii: 40, fPiiKind: 41,
   fAnon: 42, fTouches: 43, fTouchDay: 44, fActivation: 45, fDup: 46, fMalformed: 47, fLen: 48, fFeature: 49, fType: 50, anonIds: 51,
-  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, fZone: 58, activationMinWait: 59, browseViews: 84, browseEvents: 87, channelThresholds: 100,
+  founded: 52, touchWindow: 53, reachOther: 54, activationWait: 57, fZone: 58, activationMinWait: 59, browseViews: 84, browseEvents: 87, signupReach: 88, channelThresholds: 100,
   paid: 120, hourWeights: 130,
   visitors: 154, visitorOffsets: 160,
 } as const;
@@ -118,7 +118,7 @@ export class EventsWriter {
       [CFG.fTouchDay]: F.touchDay, [CFG.fActivation]: F.activation, [CFG.fDup]: F.dup, [CFG.fMalformed]: F.malformed, [CFG.fLen]: F.len,
       [CFG.fFeature]: F.feature, [CFG.fType]: F.type, [CFG.anonIds]: ANON_IDS,
       [CFG.founded]: r.company.founded, [CFG.touchWindow]: TOUCH_WINDOW, [CFG.activationWait]: ACTIVATION_WAIT, [CFG.activationMinWait]: ACTIVATION_MIN_WAIT, [CFG.fZone]: F.zone,
-      [CFG.visitors]: VISITOR_OFFSETS.length, [CFG.browseEvents]: BROWSE_EVENTS,
+      [CFG.visitors]: VISITOR_OFFSETS.length, [CFG.browseEvents]: BROWSE_EVENTS, [CFG.signupReach]: SIGNUP_REACH_DAYS,
     });
     HOUR_WEIGHTS.forEach((w, h) => (config[CFG.hourWeights + h] = w));
     VISITOR_OFFSETS.forEach((o, i) => (config[CFG.visitorOffsets + i] = o));

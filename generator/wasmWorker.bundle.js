@@ -510,6 +510,7 @@ var EVENT_TYPE = { pageView: "page_view", featureUsed: "feature_used", checkout:
 var PAGE = { cart: "/marketplace/cart", checkout: "/marketplace/checkout", signup: "/signup", onboarding: "/app/onboarding" };
 var NOTE_DOMAINS = ["gmail.com", "outlook.com", "acme.io"];
 var TOUCH_WINDOW = 14 * 86400 - 60;
+var SIGNUP_REACH_DAYS = 14;
 function touchDaySql() {
   return "case when day0 = signup_day and sec0 > signup_sec - 60 then day0 - 1 else day0 end as tday, sec0 as tsec";
 }
@@ -590,7 +591,7 @@ var events = {
         select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf("lk")},
           '${EVENT_TYPE.pageView}', ${oneOf("lk", F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
-      newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
+      newbies as (select * from w_customers where not is_initial and signup_day between ${lo - SIGNUP_REACH_DAYS} and ${ctx.to + SIGNUP_REACH_DAYS}),
       -- a touch's day is drawn in its window (TOUCH_WINDOW), its time of day in the business hours of
       -- the account's country (timeOfDay.ts); on the signup's day a time not before the signup (less
       -- 60 s) moves it to the day before (touchDaySql)
@@ -867,6 +868,7 @@ var CFG = {
   activationMinWait: 59,
   browseViews: 84,
   browseEvents: 87,
+  signupReach: 88,
   channelThresholds: 100,
   paid: 120,
   hourWeights: 130,
@@ -971,7 +973,8 @@ var EventsWriter = class {
       [CFG.activationMinWait]: ACTIVATION_MIN_WAIT,
       [CFG.fZone]: F.zone,
       [CFG.visitors]: VISITOR_OFFSETS.length,
-      [CFG.browseEvents]: BROWSE_EVENTS
+      [CFG.browseEvents]: BROWSE_EVENTS,
+      [CFG.signupReach]: SIGNUP_REACH_DAYS
     });
     HOUR_WEIGHTS.forEach((w, h) => config[CFG.hourWeights + h] = w);
     VISITOR_OFFSETS.forEach((o, i) => config[CFG.visitorOffsets + i] = o);

@@ -74,6 +74,7 @@ const F_ZONE = 58;
 const ACTIVATION_MIN_WAIT = 59;
 const BROWSE_VIEWS = 84; // 3 slots: the chance of at least 1, 2 and 3 further views of a browsing session
 const BROWSE_EVENTS = 87; // the stride of a browsing session's ordinals
+const SIGNUP_REACH = 88; // sources/events.ts's SIGNUP_REACH_DAYS
 
 // lists of texts, as (first text, count) in config slots (the JS side's LISTS)
 const L_SITE = 60;
@@ -675,17 +676,18 @@ function pend(day: i32, sec: i32, k: u64, ord: i32, ses: i64, account: i32, n: i
 }
 
 /**
- * Draws the events of the new accounts that signed up in [lo - 14, to + 14] whose day is in
- * [lo, to], and keeps them for their day (see accountsOn).
+ * Draws the events of the new accounts that signed up in [lo - SIGNUP_REACH, to + SIGNUP_REACH]
+ * (days) whose day is in [lo, to], and keeps them for their day (see accountsOn).
  */
 export function accounts(lo: i32, to: i32): void {
   pendingCount = 0;
   const seed = <u64>cfg(SEED);
   const fChannel = <u64>cfg(F_CHANNEL);
   const channels = <i32>cfg(CHANNELS);
+  const reach = <i32>cfg(SIGNUP_REACH);
   for (let n = 0; n < custCount; n++) {
     const signupDay = cust(n, 0);
-    if (cust(n, 2) != 0 || signupDay < lo - 14 || signupDay > to + 14) continue;
+    if (cust(n, 2) != 0 || signupDay < lo - reach || signupDay > to + reach) continue;
     const signupSec = cust(n, 1);
     const channel = cust(n, 3);
     const campaign = cust(n, 4);

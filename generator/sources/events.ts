@@ -141,6 +141,15 @@ export const NOTE_DOMAINS = ['gmail.com', 'outlook.com', 'acme.io'];
 export const TOUCH_WINDOW = 14 * 86400 - 60;
 
 /**
+ * How far, in days, a new account's own events reach from its signup day: its touches come up to
+ * TOUCH_WINDOW + 60 seconds before the signup, its three activation steps each at most
+ * ACTIVATION_MIN_WAIT + ACTIVATION_WAIT and a day (its time of day, or the next day's) after the one
+ * before, some 12 days in all. The events of days [lo, to] are drawn from the signups of
+ * [lo - SIGNUP_REACH_DAYS, to + SIGNUP_REACH_DAYS] (here and in assembly/events.ts's accounts()).
+ */
+export const SIGNUP_REACH_DAYS = 14;
+
+/**
  * SQL of a touch's day and second (columns tday and tsec) from its drawn instant's day day0 (in its
  * window before the signup) and the second sec0 its time-of-day draw gives in the business hours
  * of the account's country: day0 at sec0, but when day0 is the signup's day and sec0 is not before
@@ -272,7 +281,7 @@ export const events: SourceDef = {
         select day, sec, lk, ${ORD.landing} + before + i, day::bigint * 86400 + sec, null, ${visitorOf('lk')},
           '${EVENT_TYPE.pageView}', ${oneOf('lk', F.page, LANDING_PAGES)}, channel, campaign, null, null, null, null
         from adev),
-      newbies as (select * from w_customers where not is_initial and signup_day between ${lo - 14} and ${ctx.to + 14}),
+      newbies as (select * from w_customers where not is_initial and signup_day between ${lo - SIGNUP_REACH_DAYS} and ${ctx.to + SIGNUP_REACH_DAYS}),
       -- a touch's day is drawn in its window (TOUCH_WINDOW), its time of day in the business hours of
       -- the account's country (timeOfDay.ts); on the signup's day a time not before the signup (less
       -- 60 s) moves it to the day before (touchDaySql)

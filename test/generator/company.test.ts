@@ -17,7 +17,7 @@ import {
   DUNNING_DAYS, DUNNING_RETRY_DAYS, INVOICE_DECLINE, ORDER_DECLINE, ORDER_FIRST_ATTEMPT, ORDER_RETRIES, ORDER_RETRY_GAP,
 } from '../../generator/declines.js';
 import type { Rules } from '../../generator/rules.js';
-import { ACTIVATION_MIN_WAIT, ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED } from '../../generator/sources/events.js';
+import { ACTIVATION_MIN_WAIT, ACTIVATION_REACH, ACTIVATION_WAIT, CLICKS_LANDED, SIGNUP_REACH_DAYS, TOUCH_WINDOW } from '../../generator/sources/events.js';
 import { ANOTHER_ITEM, REFUND_WITHIN_DAYS } from '../../generator/sources/orderUniverse.js';
 import { INVOICE_REFUND, PARTIAL_REFUND } from '../../generator/sources/payments.js';
 import { SAME_DAY_UNTIL, SHIPMENT_STATUSES } from '../../generator/sources/shop.js';
@@ -446,6 +446,14 @@ describe('payments', () => {
 });
 
 describe('product events', () => {
+  it("draws a range's events from the signups whose touches and activation steps can reach it", () => {
+    // a day's events are drawn from the signups SIGNUP_REACH_DAYS either side of it: the touches
+    // come at most TOUCH_WINDOW + 60 s before the signup, the three steps each at most their
+    // longest wait and a day (the time of day, or the next day's) after the one before
+    expect(TOUCH_WINDOW + 60).toBeLessThanOrEqual(SIGNUP_REACH_DAYS * 86_400);
+    expect(3 * (ACTIVATION_MIN_WAIT + ACTIVATION_WAIT + 86_400)).toBeLessThan(SIGNUP_REACH_DAYS * 86_400);
+  });
+
   it('completes activation steps minutes to days apart, each after the one before, most accounts whose trial converts, fewer of the others', async () => {
     // the steps of accounts that signed up in the first half of January: every step (at most
     // three waits of 5 minutes to 3 days, each to a time of its day or the next) and the trial's
