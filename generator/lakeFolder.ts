@@ -475,7 +475,7 @@ export function finishUnfinishedRuns(outDir: string, shown: string): number {
     const placed = recoverStaleStaging(outDir);
     removeStaleAside(outDir);
     // a killed run's lock goes with its staging (a live run's stays)
-    clearStaleLock(outDir);
+    clearStaleLock(outDir, shown);
     return placed;
   } catch (e) {
     throw lakeFolderError(e, shown);

@@ -4,9 +4,9 @@
  * first holds the lock (see DESIGN §2 and generator/lakeFolder.ts, which takes and releases it).
  */
 import { createHash } from 'node:crypto';
-import { linkSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../src/errors.js';
+import { DataError, UsageError } from '../src/errors.js';
 import { readText } from './readText.js';
 
 /**
@@ -117,10 +117,19 @@ function lakeKey(outDir: string): string {
   }
 }
 
-/** The text of the lake's lock, or undefined when there is none. */
-function readLock(outDir: string): string | undefined {
+/**
+ * The text of the lake's lock, or undefined when there is none. Throws DataError naming the lock
+ * (in the lake `shown`, as the user wrote it) when it is a symbolic link: no run makes one (see
+ * makeLock), and through it a run would read any file of the machine (or wait for ever on a
+ * pipe), take a dangling one for a lock released and made again, for ever, and remove it.
+ */
+function readLock(outDir: string, shown: string): string | undefined {
+  const file = join(outDir, LOCK);
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new DataError(`is a symbolic link to ${readlinkSync(file)}; remove the link (a run's lock is never one)`, join(shown, LOCK));
+  }
   try {
-    return readText(join(outDir, LOCK));
+    return readText(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -154,9 +163,10 @@ function takeOverMarks(judged: string): string {
  * but the one taking it over, and no two texts of live or dead runs' locks are the same (a pid, a
  * time and a start), so a lock with the judged text is the stale lock, and it is removed; any
  * other is left. Returns the pid of a live run that is taking the lock over (this one then waits),
- * or undefined.
+ * or undefined. Throws DataError when the lock has become a symbolic link (readLock; `shown` is
+ * the lake as the user wrote it).
  */
-function takeOver(outDir: string, judged: string): number | undefined {
+function takeOver(outDir: string, shown: string, judged: string): number | undefined {
   const marks = takeOverMarks(judged);
   for (let n = 0; ; n++) {
     const mark = join(outDir, `${marks}${n}`);
@@ -176,7 +186,7 @@ function takeOver(outDir: string, judged: string): number | undefined {
       continue; // a run killed while taking it over
     }
     try {
-      if (readLock(outDir) === judged) rmSync(join(outDir, LOCK), { force: true });
+      if (readLock(outDir, shown) === judged) rmSync(join(outDir, LOCK), { force: true });
       return undefined;
     } finally {
       // this run's mark, and those of the runs gone before it: the lock they were for is gone
@@ -241,7 +251,8 @@ function refused(shown: string, pid: number): UsageError {
 
 /**
  * Takes the lake's lock for this process. Throws UsageError naming the run that holds it (or is
- * taking a stale one over, and still is after a second).
+ * taking a stale one over, and still is after a second); DataError naming the lock (in the lake
+ * `shown`, as the user wrote it) when it is a symbolic link (readLock).
  */
 export function acquireLock(outDir: string, shown: string): void {
   for (let tries = 1; ; tries++) {
@@ -249,11 +260,11 @@ export function acquireLock(outDir: string, shown: string): void {
       held.add(lakeKey(outDir));
       return;
     }
-    const judged = readLock(outDir);
+    const judged = readLock(outDir, shown);
     if (judged === undefined) continue; // released meanwhile
     const holder = holderOf(outDir, judged);
     if (holder !== undefined) throw refused(shown, holder);
-    const taker = takeOver(outDir, judged);
+    const taker = takeOver(outDir, shown, judged);
     if (taker === undefined) continue; // stale: taken over (by this run, or another)
     if (tries === 100) throw refused(shown, taker);
     // another run is taking the stale lock over, which takes it a moment
@@ -265,9 +276,9 @@ export function acquireLock(outDir: string, shown: string): void {
 export function releaseLock(outDir: string): void {
   held.delete(lakeKey(outDir));
   try {
-    if (readText(join(outDir, LOCK)).split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
+    if (readLock(outDir, outDir)?.split(' ')[0] === String(process.pid)) rmSync(join(outDir, LOCK), { force: true });
   } catch {
-    // no lock (a folder removed under the run): nothing to release
+    // a folder removed under the run, or a lock that is not this run's (a link): nothing to release
   }
 }
 
@@ -275,15 +286,16 @@ export function releaseLock(outDir: string): void {
  * Removes the lake's lock when its run is gone (a killed run's lock goes with its staging), and
  * what runs killed while taking the lock left: the files they were making their lock of, and the
  * marks of a take-over of a lock that is gone (one listed before the lock is read: a lock's text
- * never comes back once it is gone, so no run can be taking it over any more).
+ * never comes back once it is gone, so no run can be taking it over any more). Throws DataError
+ * naming the lock (in the lake `shown`, as the user wrote it) when it is a symbolic link (readLock).
  */
-export function clearStaleLock(outDir: string): void {
+export function clearStaleLock(outDir: string, shown = outDir): void {
   const left = readdirSync(outDir).filter((f) => f.startsWith(`${LOCK}.`));
-  const judged = readLock(outDir);
+  const judged = readLock(outDir, shown);
   const current = judged === undefined ? undefined : takeOverMarks(judged);
   for (const f of left) {
     const own = /^\.stratum-lock\.new-(.+)$/.exec(f);
     if (own ? !markAlive(own[1].replace(/-/g, ' ')) : f.startsWith(`${LOCK}.taking-`) && (current === undefined || !f.startsWith(current))) rmSync(join(outDir, f), { force: true });
   }
-  if (judged !== undefined && holderOf(outDir, judged) === undefined) takeOver(outDir, judged);
+  if (judged !== undefined && holderOf(outDir, judged) === undefined) takeOver(outDir, shown, judged);
 }

@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -342,6 +342,36 @@ describe('stratum generate writes only into its own lake', () => {
     } finally {
       other.kill();
     }
+  });
+
+  it('refuses a lock that is a symbolic link, naming it, and changes nothing inside or outside the lake', async () => {
+    const out = join(dir, 'linked-lock');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const elsewhere = join(dir, 'linked-lock-elsewhere');
+    mkdirSync(elsewhere);
+    // a file that reads as a live run's lock (pid 1, now), one that reads as a dead run's, a folder,
+    // and nothing at all (a dangling link)
+    writeFileSync(join(elsewhere, 'live'), `1 ${Date.now()}`);
+    writeFileSync(join(elsewhere, 'dead'), `999999999 ${Date.now()}`);
+    const lock = join(out, '.stratum-lock');
+    const before = digest(out);
+    for (const target of ['live', 'dead', '.', 'nothing'].map((f) => join(elsewhere, f))) {
+      symlinkSync(target, lock);
+      const outside = digest(elsewhere);
+      const err = `${lock}: is a symbolic link to ${target}; remove the link (a run's lock is never one)`;
+      expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet'), target).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${err}\n` });
+      // `stratum start` reads the lock too, as it clears a dead run's
+      expect(await cli('start', '--out', out), target).toEqual({ code: 2, out: '', err: `Error: ${err}\n` });
+      expect(readdirSync(out).filter((f) => f.startsWith('.')), target).toEqual(['.stratum-lock']);
+      expect(readlinkSync(lock), target).toBe(target);
+      expect(digest(elsewhere), target).toEqual(outside);
+      rmSync(lock);
+      expect(digest(out), target).toEqual(before);
+    }
+    // named by the lake as the user wrote it
+    symlinkSync('nothing', lock);
+    const r = await generateProcess(['--day', '2024-01-05', '--out', 'linked-lock', '--quiet'], dir);
+    expect([r.status, r.stderr]).toEqual([2, "Error: cannot write the lake into linked-lock: linked-lock/.stratum-lock: is a symbolic link to nothing; remove the link (a run's lock is never one)\n"]);
   });
 
   it('counts another user\'s live run as alive: its lock holds, though this run may not signal it', async () => {
