@@ -21,12 +21,24 @@ import { SOURCES } from './sources/index.js';
 /** The hidden name a partition `dt=…` is moved aside to while its new version is renamed in. */
 const ASIDE = /^\.(dt=\d{4}-\d{2}-\d{2})\.old-(\d+)$/;
 
-/** Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. */
+/**
+ * Whether there is an entry at `path`: a symbolic link is one whatever it points to, or if it
+ * points to nothing (existsSync follows it, and takes a dangling one for no entry).
+ */
+function present(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/**
+ * Replaces directory `target` by `staged` atomically enough: old moved aside, new renamed in. A
+ * symbolic link at `target` (dangling, or to a folder outside the lake) is replaced itself, and
+ * what it points to is left as it is: renames and the removal of the old entry follow no link.
+ */
 function swapInto(staged: string, target: string): void {
   mkdirSync(resolve(target, '..'), { recursive: true });
   // a run killed between the two renames leaves `old` behind: removeStaleAside tidies it up
   const old = join(resolve(target, '..'), `.${target.split('/').pop()}.old-${process.pid}`);
-  if (existsSync(target)) renameSync(target, old);
+  if (present(target)) renameSync(target, old);
   renameSync(staged, target);
   rmSync(old, { recursive: true, force: true });
 }
@@ -119,8 +131,9 @@ export function readyPlacement(outDir: string, bDir: string, dts: readonly strin
         continue;
       }
       accessSync(dir, constants.W_OK);
-      // a day folder replaced (or removed) has its files removed after the swap
-      for (const dt of dts) if (existsSync(join(dir, `dt=${dt}`))) accessSync(join(dir, `dt=${dt}`), constants.W_OK);
+      // a day folder replaced (or removed) has its files removed after the swap; a symbolic link in
+      // its place is removed itself (swapInto), and where it points is not written, nor looked at
+      for (const dt of dts) if (lstatSync(join(dir, `dt=${dt}`), { throwIfNoEntry: false })?.isDirectory()) accessSync(join(dir, `dt=${dt}`), constants.W_OK);
     }
   } catch (e) {
     removeMadeFolders(made);

@@ -3,7 +3,7 @@
  * progress lines and summary (a table, or JSON), and `stratum start` (what `npm start` runs).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tryParseDay } from '../../generator/dates.js';
@@ -418,6 +418,37 @@ describe('stratum start', () => {
     await expectMended(out, clean);
     expect(readdirSync(join(elsewhere, 'tickets'))).toEqual(['part-00000.parquet']);
     expect(existsSync(join(elsewhere, 'truth.json'))).toBe(true);
+  });
+
+  it('has the day generated again replace a partition that links to a folder the run may not write, which it neither checks nor changes', async () => {
+    const { out, clean } = await oneDayLake('linked-unwritable');
+    // procfs's folders may not be written even by root: a run that checked them would be refused
+    expect(() => accessSync('/proc/sys', constants.W_OK)).toThrow();
+    const items = join(out, 'shop/order_items/dt=2024-01-05');
+    rmSync(items, { recursive: true });
+    symlinkSync('/proc/sys', items);
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${items}: resolves to /proc/sys, outside the lake (a symbolic link); ${generateDayAgain(out)}\n` });
+    // the link is replaced, and nothing is written where it pointed
+    const before = readdirSync('/proc/sys').sort();
+    await expectMended(out, clean);
+    expect(readdirSync('/proc/sys').sort()).toEqual(before);
+  });
+
+  it('has the day generated again replace a partition or a manifest\'s folder that links to nothing, whole', async () => {
+    const { out, clean } = await oneDayLake('linked-dangling');
+    const elsewhere = join(dir, 'linked-dangling-elsewhere');
+    mkdirSync(elsewhere);
+    // a source's partition and the day's manifest folder: swapped in last, after every source's
+    for (const f of ['support/tickets/dt=2024-01-05', '_truth/dt=2024-01-05']) {
+      rmSync(join(out, f), { recursive: true });
+      symlinkSync(join(elsewhere, 'gone'), join(out, f));
+      const r = await cli('start', '--out', out);
+      expect(r.code, f).toBe(2);
+      // the partition is damaged (its file missing), the day's manifest missing: the day made again mends both
+      expect(r.err, f).toContain(`stratum generate --day 2024-01-05 --out ${out}`);
+    }
+    await expectMended(out, clean);
+    expect(readdirSync(elsewhere)).toEqual([]);
   });
 
   it('says why a file the manifest lists has no size: not a file, or not to be looked at or read', async () => {
