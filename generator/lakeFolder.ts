@@ -454,8 +454,9 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
  * partitions into or out of resolves outside it through a symbolic link: `_truth` or a source's
  * table folder (or one on their way, `shop`), or a dead run's staging folder, whose batch would be
  * placed. Through one, a run would replace and delete partitions outside the lake, or move files
- * from outside into it. Throws DataError naming the outermost such folder (refuseLinkOut). A folder
- * that holds no lake and no killed run's staging is left to checkLakeFolder, which names what it is.
+ * from outside into it. And when such a folder is a symbolic link to nothing. Throws DataError
+ * naming the outermost such folder (refuseLinkOut). A folder that holds no lake and no killed
+ * run's staging is left to checkLakeFolder, which names what it is.
  */
 function refuseFoldersLinkedOut(outDir: string, shown: string): void {
   const root = realpathSync(outDir);
@@ -464,7 +465,14 @@ function refuseFoldersLinkedOut(outDir: string, shown: string): void {
     const parts = table.split('/');
     parts.forEach((_, i) => folders.add(parts.slice(0, i + 1).join('/')));
   }
-  const refuse = (f: string, advice: string) => refuseLinkOut(root, join(outDir, f), advice, pathAsGiven(join(outDir, f), shown));
+  const refuse = (f: string, advice: string) => {
+    const path = join(outDir, f);
+    refuseLinkOut(root, path, advice, pathAsGiven(path, shown));
+    // one to nothing (a disk not mounted): making the folder in its place fails, and listing it
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() && !existsSync(path)) {
+      throw new DataError(`is a symbolic link to ${readlinkSync(path)}, which does not exist; ${advice}`, pathAsGiven(path, shown));
+    }
+  };
   const entries = readdirSync(outDir);
   const staged = entries.filter((f) => STAGING.test(f));
   // a folder with no lake and no other run's batch to place: nothing is moved through its folders,

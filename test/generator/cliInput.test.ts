@@ -268,6 +268,33 @@ describe('stratum generate writes only into its own lake', () => {
     expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
   });
 
+  it('refuses a table folder, _truth or a staging folder that links to nothing, naming it, as start does, and changes nothing', async () => {
+    const out = join(dir, 'linked-nowhere');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const made = digest(out);
+    const gone = join(dir, 'linked-nowhere-gone');
+    const back = 'move the folder it names back into its place (a run would replace and delete partitions outside the lake through it)';
+    // a folder on a disk that is not mounted: a run would make its folder in the link's place, and
+    // start would find the day damaged and advise that run
+    for (const [folder, advice] of [['shop/orders', back], ['shop', back], ['_truth', back], ['.stratum-tmp-999999999-1', "remove the link (a run's staging folder is never one)"]]) {
+      const moved = join(dir, 'linked-nowhere-moved');
+      if (existsSync(join(out, folder))) renameSync(join(out, folder), moved);
+      symlinkSync(gone, join(out, folder));
+      // the files' names (a dangling link has no digest), their bytes once the folder is back
+      const names = () => readdirSync(out, { recursive: true, encoding: 'utf8' }).sort();
+      const before = names();
+      const err = `${join(out, folder)}: is a symbolic link to ${gone}, which does not exist; ${advice}`;
+      expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet'), folder).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${err}\n` });
+      expect(await cli('start', '--out', out), folder).toEqual({ code: 2, out: '', err: `Error: ${err}\n` });
+      expect(names(), folder).toEqual(before);
+      expect(existsSync(gone), folder).toBe(false);
+      rmSync(join(out, folder));
+      if (existsSync(moved)) renameSync(moved, join(out, folder));
+      expect(digest(out), folder).toEqual(made);
+    }
+    expect((await cli('start', '--out', out)).code).toBe(0);
+  });
+
   it('does not read, through a link out of the lake, the manifest of a day it keeps: it names it, and the run it advises mends it', async () => {
     const out = join(dir, 'linked-manifest');
     expect((await generateCli('--from', '2024-01-05', '--to', '2024-01-06', '--out', out, '--quiet')).code).toBe(0);
