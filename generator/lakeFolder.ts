@@ -449,6 +449,15 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
   }
 }
 
+/** Whether `path` is a symbolic link; not when it is missing, or cannot be looked at. */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses the lake `outDir` (`shown` as the user wrote it) when a folder that a run moves
  * partitions into or out of resolves outside it through a symbolic link: `_truth` or a source's
@@ -468,8 +477,9 @@ function refuseFoldersLinkedOut(outDir: string, shown: string): void {
   const refuse = (f: string, advice: string) => {
     const path = join(outDir, f);
     refuseLinkOut(root, path, advice, pathAsGiven(path, shown));
-    // one to nothing (a disk not mounted): making the folder in its place fails, and listing it
-    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() && !existsSync(path)) {
+    // one to nothing (a disk not mounted): making the folder in its place fails, and listing it. A
+    // file on its way (ENOTDIR) is no link: making the folder names it
+    if (!existsSync(path) && isLink(path)) {
       throw new DataError(`is a symbolic link to ${readlinkSync(path)}, which does not exist; ${advice}`, pathAsGiven(path, shown));
     }
   };
