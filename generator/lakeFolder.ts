@@ -222,17 +222,31 @@ function removeWhileWritten(dir: string): void {
   }
 }
 
+/** The first symbolic link in folder `dir` or under it, following none, or undefined. */
+function linkUnder(dir: string): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    const found = e.isSymbolicLink() ? p : e.isDirectory() ? linkUnder(p) : undefined;
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /**
  * Completes or removes staging folders left by runs that did not finish: runs of a process that
  * is gone, or earlier runs in this one. A batch with a journal is placed, whatever else is staged
  * is removed. Returns how many days it placed.
  */
-function recoverStaleStaging(outDir: string): number {
+function recoverStaleStaging(outDir: string, shown: string): number {
   let placed = 0;
   for (const f of readdirSync(outDir).sort()) {
     const m = STAGING.exec(f);
     const dir = join(outDir, f);
     if (!m || running.has(dir) || (Number(m[1]) !== process.pid && alive(Number(m[1]), Number(m[2]), m[3]))) continue;
+    // a run stages files and folders, never a link: through one, placing a batch would move files
+    // from outside into the lake and remove the partitions its journal does not list
+    const link = linkUnder(dir);
+    if (link !== undefined) throw new DataError("is a symbolic link in a killed run's staging folder; remove the link (a run's staging folder never holds one)", pathAsGiven(link, shown));
     // a run places one batch at a time and removes its journal when placed: at most one has one;
     // the staging folder goes whole, placed batches' emptied folders with it
     for (const b of readdirSync(dir)) if (existsSync(join(dir, b, JOURNAL))) placed += placeBatch(join(dir, b), outDir);
@@ -503,7 +517,7 @@ function refuseFoldersLinkedOut(outDir: string, shown: string): void {
 export function finishUnfinishedRuns(outDir: string, shown: string): number {
   try {
     refuseFoldersLinkedOut(outDir, shown);
-    const placed = recoverStaleStaging(outDir);
+    const placed = recoverStaleStaging(outDir, shown);
     removeStaleAside(outDir);
     // a killed run's lock goes with its staging (a live run's stays)
     clearStaleLock(outDir, shown);

@@ -262,8 +262,15 @@ describe('stratum generate writes only into its own lake', () => {
     const before = [digest(out), digest(staging)];
     expect(await run()).toEqual(refused(link, realpathSync(staging), "remove the link (a run's staging folder is never one)"));
     expect([digest(out), digest(staging)]).toEqual(before);
-    // done as they say, the run is made
     rmSync(link);
+    // a real one holding a link out: the same, named by the link
+    mkdirSync(link);
+    symlinkSync(join(staging, 'batch-1'), join(link, 'batch-1'));
+    const inside = [digest(out), digest(staging)];
+    expect(await run()).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${join(link, 'batch-1')}: is a symbolic link in a killed run's staging folder; remove the link (a run's staging folder never holds one)\n` });
+    expect([digest(out), digest(staging)]).toEqual(inside);
+    // done as they say, the run is made
+    rmSync(join(link, 'batch-1'));
     expect((await run()).code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, '_truth/dt=2024-01-05/truth.json'), 'utf8')).seed).toBe(7);
   });
