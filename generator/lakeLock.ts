@@ -121,12 +121,19 @@ function lakeKey(outDir: string): string {
  * The text of the lake's lock, or undefined when there is none. Throws DataError naming the lock
  * (in the lake `shown`, as the user wrote it) when it is a symbolic link: no run makes one (see
  * makeLock), and through it a run would read any file of the machine (or wait for ever on a
- * pipe), take a dangling one for a lock released and made again, for ever, and remove it.
+ * pipe), take a dangling one for a lock released and made again, for ever, and remove it; or
+ * when it is anything else but a file (a named pipe, a folder).
  */
 function readLock(outDir: string, shown: string): string | undefined {
   const file = join(outDir, LOCK);
-  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink()) {
     throw new DataError(`is a symbolic link to ${readlinkSync(file)}; remove the link (a run's lock is never one)`, join(shown, LOCK));
+  }
+  // a named pipe would be waited on for ever, a folder read as an error
+  if (st && !st.isFile()) {
+    const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device';
+    throw new DataError(`is ${what}, not a file; remove it (a run's lock is always a file)`, join(shown, LOCK));
   }
   try {
     return readText(file);

@@ -4,7 +4,7 @@
  * partitions a killed run left moved aside.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, type PathLike, type RmOptions } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -406,6 +406,21 @@ describe('stratum generate writes only into its own lake', () => {
     symlinkSync('nothing', lock);
     const r = await generateProcess(['--day', '2024-01-05', '--out', 'linked-lock', '--quiet'], dir);
     expect([r.status, r.stderr]).toEqual([2, "Error: cannot write the lake into linked-lock: linked-lock/.stratum-lock: is a symbolic link to nothing; remove the link (a run's lock is never one)\n"]);
+  });
+
+  it('refuses a lock that is a named pipe or a folder, naming it, instead of waiting on it or failing on it', async () => {
+    const out = join(dir, 'odd-lock');
+    expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).code).toBe(0);
+    const lock = join(out, '.stratum-lock');
+    const before = digest(out);
+    for (const [what, make] of [['a named pipe', () => execFileSync('mkfifo', [lock])], ['a folder', () => mkdirSync(lock)]] as const) {
+      make();
+      const err = `${lock}: is ${what}, not a file; remove it (a run's lock is always a file)`;
+      expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet'), what).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${err}\n` });
+      expect(await cli('start', '--out', out), what).toEqual({ code: 2, out: '', err: `Error: ${err}\n` });
+      rmSync(lock, { recursive: true });
+      expect(digest(out), what).toEqual(before);
+    }
   });
 
   it('counts another user\'s live run as alive: its lock holds, though this run may not signal it', async () => {
