@@ -23,10 +23,16 @@ const ASIDE = /^\.(dt=\d{4}-\d{2}-\d{2})\.old-(\d+)$/;
 
 /**
  * Whether there is an entry at `path`: a symbolic link is one whatever it points to, or if it
- * points to nothing (existsSync follows it, and takes a dangling one for no entry).
+ * points to nothing (existsSync follows it, and takes a dangling one for no entry). A file on its
+ * way (ENOTDIR) means none.
  */
 function present(path: string): boolean {
-  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw e;
+  }
 }
 
 /**
@@ -463,15 +469,6 @@ export function prepareLakeFolder(outDir: string, shown: string, run: LakeRun, o
   }
 }
 
-/** Whether `path` is a symbolic link; not when it is missing, or cannot be looked at. */
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Refuses the lake `outDir` (`shown` as the user wrote it) when a folder that a run moves
  * partitions into or out of resolves outside it through a symbolic link: `_truth` or a source's
@@ -491,9 +488,10 @@ function refuseFoldersLinkedOut(outDir: string, shown: string): void {
   const refuse = (f: string, advice: string) => {
     const path = join(outDir, f);
     refuseLinkOut(root, path, advice, pathAsGiven(path, shown));
-    // one to nothing (a disk not mounted): making the folder in its place fails, and listing it. A
-    // file on its way (ENOTDIR) is no link: making the folder names it
-    if (!existsSync(path) && isLink(path)) {
+    // one to nothing (a disk not mounted: an entry that existsSync, following it, does not find):
+    // making the folder in its place fails, and listing it. A file on its way is none (present):
+    // making the folder names it
+    if (!existsSync(path) && present(path)) {
       throw new DataError(`is a symbolic link to ${readlinkSync(path)}, which does not exist; ${advice}`, pathAsGiven(path, shown));
     }
   };
