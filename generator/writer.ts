@@ -110,10 +110,12 @@ export type Stop = () => boolean;
 const STOP_POLL_MS = 10;
 
 /**
- * Runs `work`, and while it runs asks `stop` every STOP_POLL_MS, calling `onStop` each time it says
- * so: how work running elsewhere (a writer's thread, a DuckDB call) is told to stop.
+ * Runs `work`, asking `stop` once before it starts and then every STOP_POLL_MS while it runs,
+ * calling `onStop` each time it says so: how work running elsewhere (a writer's thread, a DuckDB
+ * call) is told to stop. The first ask is at once, so that work shorter than a poll is stopped too.
  */
 export async function whileRunning<T>(work: () => Promise<T>, stop: Stop, onStop: () => void): Promise<T> {
+  if (stop()) onStop();
   const poll = setInterval(() => {
     if (stop()) onStop();
   }, STOP_POLL_MS);

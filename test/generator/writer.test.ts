@@ -6,7 +6,7 @@ import { formatDay } from '../../generator/dates.js';
 import { loadRules } from '../../generator/rules.js';
 import type { SourceDef } from '../../generator/sources/source.js';
 import { dateOf, type SqlContext } from '../../generator/sqlRandom.js';
-import { ROW_GROUP_ROWS, writeSource } from '../../generator/writer.js';
+import { ROW_GROUP_ROWS, whileRunning, writeSource } from '../../generator/writer.js';
 import { CancelledError } from '../../src/errors.js';
 import { tempDir } from '../tempDir.js';
 
@@ -71,5 +71,25 @@ describe('writeSource', () => {
       expect(files()).toEqual([`dt=${formatDay(first)}/part-00000.parquet`, `dt=${formatDay(first + 1)}/part-00000.parquet`]);
       expect(asked).toBe(4);
     });
+  });
+});
+
+describe('whileRunning', () => {
+  it('asks `stop` before the work starts, so work shorter than a poll is told too', async () => {
+    const calls: string[] = [];
+    await whileRunning(async () => {
+      calls.push('work');
+    }, () => true, () => calls.push('stop'));
+    expect(calls).toEqual(['stop', 'work']);
+  });
+
+  it('asks again while the work runs, and not after it ends', async () => {
+    let asked = 0;
+    let stops = 0;
+    await whileRunning(() => new Promise((resolve) => setTimeout(resolve, 100)), () => ++asked > 1, () => stops++);
+    expect(stops).toBeGreaterThan(0);
+    const after = asked;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked).toBe(after);
   });
 });
