@@ -403,11 +403,14 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   try {
     // one of another file, through a link, is not read
     refuseLinkOut(realpathSync(outDir), file, generateDayAgain(day, shown), pathAsGiven(file, shown));
-    m = readManifest(file, pathAsGiven(file, shown));
+    m = readManifest(file, pathAsGiven(file, shown), generateDayAgain(day, shown));
   } catch (e) {
     // a run that replaces every day replaces a damaged, missing or linked manifest too, all at once
     if (kept.length === 0) return true;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
+    // one that cannot be read (a folder, a file without read permission) is named as lakeContents names it
+    if (!(e instanceof DataError) && typeof code === 'string') throw new DataError(`cannot read it (${code}); ${generateDayAgain(day, shown)}`, pathAsGiven(file, shown));
     // reported by prepareLakeFolder, as every other error
     throw e;
   }

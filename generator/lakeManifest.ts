@@ -116,15 +116,16 @@ function notParquet(file: string, size: number): string | undefined {
 /**
  * Reads a day's manifest. Throws DataError naming the file (as `shown`) when it is not JSON, or
  * not a manifest: an object with a whole seed and scale, a rules fingerprint (or none), and
- * sources that each have a format, rows, files and bytes. A file-system error is thrown as it is,
- * with the file's path.
+ * sources that each have a format, rows, files and bytes; `advice`, when given, says what to do.
+ * A file-system error is thrown as it is, with the file's path.
  */
-export function readManifest(file: string, shown = file): TruthManifest {
+export function readManifest(file: string, shown = file, advice?: string): TruthManifest {
+  const then = advice === undefined ? '' : `; ${advice}`;
   let m: unknown;
   try {
     m = JSON.parse(readText(file));
   } catch (e) {
-    if (e instanceof SyntaxError) throw new DataError(`not JSON (${e.message})`, shown);
+    if (e instanceof SyntaxError) throw new DataError(`not JSON (${e.message})${then}`, shown);
     throw e;
   }
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -134,7 +135,7 @@ export function readManifest(file: string, shown = file): TruthManifest {
   // compared with a run's, and start's advice spells them as flags
   const isCompany = (c: Record<string, unknown>) => Number.isInteger(c.seed) && Number.isInteger(c.scale) && (c.rules === undefined || typeof c.rules === 'string');
   if (!isObject(m) || !isCompany(m) || !isObject(m.sources) || !Object.values(m.sources).every(isSource)) {
-    throw new DataError("not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)", shown);
+    throw new DataError(`not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)${then}`, shown);
   }
   return m as unknown as TruthManifest;
 }
@@ -233,11 +234,11 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
     const file = manifestFile(outDir, day);
     refuseLinkOut(root, file, generateDayAgain(day, outDir));
     try {
-      last = readManifest(file);
+      last = readManifest(file, file, generateDayAgain(day, outDir));
     } catch (e) {
       if (e instanceof DataError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(missingManifest(day, outDir), file);
-      throw new DataError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+      throw new DataError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); ${generateDayAgain(day, outDir)}`, file);
     }
     const formats = Object.fromEntries(Object.entries(last.sources ?? {}).map(([name, t]) => [name, t.format]));
     const key = JSON.stringify([last.seed, last.scale, last.rules, Object.entries(formats).sort()]);

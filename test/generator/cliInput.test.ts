@@ -587,7 +587,9 @@ describe('stratum generate writes only into its own lake', () => {
     const manifest = join(out, '_truth/dt=2024-01-06/truth.json');
     const kept = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, 'null');
-    const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes)";
+    // with what to do about it, as for a missing manifest
+    const notManifest = "not a day's manifest (an object with seed, scale, rules and sources, each source with its format, rows, files and bytes); "
+      + `generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-06 --out ${out})`;
     expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${notManifest}\n` });
     // nor is one whose source entry lacks its format, has no whole number of rows or bytes, or no list of files
@@ -606,6 +608,13 @@ describe('stratum generate writes only into its own lake', () => {
       expect((await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).err, JSON.stringify(company.seed)).toBe(`Error: cannot write the lake into ${out}: ${manifest}: ${notManifest}\n`);
       expect((await cli('start', '--out', out)).err).toBe(`Error: ${manifest}: ${notManifest}\n`);
     }
+    // nor one that cannot be read (a folder where the file should be): named, with what to do
+    rmSync(manifest);
+    mkdirSync(manifest);
+    const unreadable = `cannot read it (EISDIR); generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-06 --out ${out})`;
+    expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).toMatchObject({ code: 2, err: `Error: cannot write the lake into ${out}: ${manifest}: ${unreadable}\n` });
+    expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${unreadable}\n` });
+    rmSync(manifest, { recursive: true });
     writeFileSync(manifest, kept);
     // a dead run's staging folder whose journal is damaged: named, with what to do, every time
     const journal = join(out, '.stratum-tmp-999999999-1', 'batch-1', 'placing.json');
@@ -641,7 +650,8 @@ describe('stratum generate writes only into its own lake', () => {
     rmSync(join(out, '_truth/dt=2024-01-10'), { recursive: true });
     const notJson = await generateCli('--day', '2024-01-08', '--out', out, '--quiet');
     expect(notJson.code).toBe(2);
-    expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json: not JSON \\(.+\\)\n$`));
+    expect(notJson.err).toMatch(new RegExp(`^Error: cannot write the lake into ${out}: ${out}/_truth/dt=2024-01-09/truth.json: not JSON \\(.+\\); `
+      + `generate that day again, with the seed, scale and rules the lake was made with \\(stratum generate --day 2024-01-09 --out ${out}\\)\n$`));
     expect(readdirSync(out)).toEqual(['_truth']);
   });
 });

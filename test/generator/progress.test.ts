@@ -278,7 +278,8 @@ describe('stratum start', () => {
     writeFileSync(manifest, '{"dt": ');
     const bad = await cli('start', '--out', one);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(new RegExp(`^Error: ${manifest}: not JSON \\(.+\\)\\n$`));
+    expect(bad.err).toMatch(new RegExp(`^Error: ${manifest}: not JSON \\(.+\\); `
+      + `generate that day again, with the seed, scale and rules the lake was made with \\(stratum generate --day 2024-01-05 --out ${one}\\)\\n$`));
   });
 
   it('lists the files that are not as their manifests say, and says how to mend the lake, which then checks clean', async () => {
