@@ -399,10 +399,11 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   const compared = kept.length > 0 ? kept : days;
   const day = compared[compared.length - 1];
   const file = manifestFile(outDir, day);
+  const root = realpathSync(outDir);
   let m: TruthManifest;
   try {
     // one of another file, through a link, is not read
-    refuseLinkOut(realpathSync(outDir), file, generateDayAgain(day, shown), pathAsGiven(file, shown));
+    refuseLinkOut(root, file, generateDayAgain(day, shown), pathAsGiven(file, shown));
     m = readManifest(file, pathAsGiven(file, shown), generateDayAgain(day, shown));
   } catch (e) {
     // a run that replaces every day replaces a damaged, missing or linked manifest too, all at once
