@@ -399,19 +399,16 @@ function checkLakeFolder(outDir: string, shown: string, run: LakeRun): boolean {
   const compared = kept.length > 0 ? kept : days;
   const day = compared[compared.length - 1];
   const file = manifestFile(outDir, day);
-  const root = realpathSync(outDir);
+  const again = generateDayAgain(day, shown);
   let m: TruthManifest;
   try {
     // one of another file, through a link, is not read
-    refuseLinkOut(root, file, generateDayAgain(day, shown), pathAsGiven(file, shown));
-    m = readManifest(file, pathAsGiven(file, shown), generateDayAgain(day, shown));
+    refuseLinkOut(realpathSync(outDir), file, again, pathAsGiven(file, shown));
+    m = readManifest(file, pathAsGiven(file, shown), again);
   } catch (e) {
     // a run that replaces every day replaces a damaged, missing or linked manifest too, all at once
     if (kept.length === 0) return true;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
-    // one that cannot be read (a folder, a file without read permission) is named as lakeContents names it
-    if (!(e instanceof DataError) && typeof code === 'string') throw new DataError(`cannot read it (${code}); ${generateDayAgain(day, shown)}`, pathAsGiven(file, shown));
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot write the lake into ${shown}: ${pathAsGiven(file, shown)}: ${missingManifest(day, shown)}`);
     // reported by prepareLakeFolder, as every other error
     throw e;
   }

@@ -114,10 +114,11 @@ function notParquet(file: string, size: number): string | undefined {
 }
 
 /**
- * Reads a day's manifest. Throws DataError naming the file (as `shown`) when it is not JSON, or
- * not a manifest: an object with a whole seed and scale, a rules fingerprint (or none), and
- * sources that each have a format, rows, files and bytes; `advice`, when given, says what to do.
- * A file-system error is thrown as it is, with the file's path.
+ * Reads a day's manifest. Throws DataError naming the file (as `shown`) when it cannot be read
+ * (a folder in its place, no permission), is not JSON, or is not a manifest: an object with a
+ * whole seed and scale, a rules fingerprint (or none), and sources that each have a format, rows,
+ * files and bytes; `advice`, when given, says what to do. A missing one (ENOENT) is thrown as the
+ * file system's error, with the file's path: its callers word it (missingManifest).
  */
 export function readManifest(file: string, shown = file, advice?: string): TruthManifest {
   const then = advice === undefined ? '' : `; ${advice}`;
@@ -126,6 +127,8 @@ export function readManifest(file: string, shown = file, advice?: string): Truth
     m = JSON.parse(readText(file));
   } catch (e) {
     if (e instanceof SyntaxError) throw new DataError(`not JSON (${e.message})${then}`, shown);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && code !== 'ENOENT') throw new DataError(`cannot read it (${code})${then}`, shown);
     throw e;
   }
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -232,13 +235,13 @@ export function lakeContents(outDir: string, days: readonly string[]): LakeConte
   const root = realpathSync(outDir);
   for (const day of days) {
     const file = manifestFile(outDir, day);
-    refuseLinkOut(root, file, generateDayAgain(day, outDir));
+    const again = generateDayAgain(day, outDir);
+    refuseLinkOut(root, file, again);
     try {
-      last = readManifest(file, file, generateDayAgain(day, outDir));
+      last = readManifest(file, file, again);
     } catch (e) {
-      if (e instanceof DataError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(missingManifest(day, outDir), file);
-      throw new DataError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); ${generateDayAgain(day, outDir)}`, file);
+      throw e;
     }
     const formats = Object.fromEntries(Object.entries(last.sources ?? {}).map(([name, t]) => [name, t.format]));
     const key = JSON.stringify([last.seed, last.scale, last.rules, Object.entries(formats).sort()]);

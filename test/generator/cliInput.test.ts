@@ -612,7 +612,7 @@ describe('stratum generate writes only into its own lake', () => {
     rmSync(manifest);
     mkdirSync(manifest);
     const unreadable = `cannot read it (EISDIR); generate that day again, with the seed, scale and rules the lake was made with (stratum generate --day 2024-01-06 --out ${out})`;
-    expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).toMatchObject({ code: 2, err: `Error: cannot write the lake into ${out}: ${manifest}: ${unreadable}\n` });
+    expect(await generateCli('--day', '2024-01-05', '--out', out, '--quiet')).toEqual({ code: 2, out: '', err: `Error: cannot write the lake into ${out}: ${manifest}: ${unreadable}\n` });
     expect(await cli('start', '--out', out)).toEqual({ code: 2, out: '', err: `Error: ${manifest}: ${unreadable}\n` });
     rmSync(manifest, { recursive: true });
     writeFileSync(manifest, kept);
